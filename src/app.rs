@@ -1,0 +1,184 @@
+//! Start-up and shut-down: connect and migrate the store, load the key, build the state and the
+//! router, bind, run the background workers, and stop gracefully (in-flight requests finish).
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use crate::config::Config;
+use crate::crypto::{KeyError, MasterKey};
+use crate::http::{self, metrics::Metrics, AppState};
+use crate::mail::{self, MailError, Mailer};
+use crate::store::{self, Db, StoreError};
+use crate::time_util::{now_ms, DAY_MS, HOUR_MS};
+use crate::workflows::{accounts, Ctx};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Key(#[from] KeyError),
+    #[error(transparent)]
+    Mail(#[from] MailError),
+    #[error("listen: cannot bind {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("data_dir: cannot create {path}: {source}")]
+    DataDir {
+        path: String,
+        source: std::io::Error,
+    },
+}
+
+/// Opens what every command needs: the data directory, the database (migrated) and the key.
+pub async fn open(config: &Config) -> Result<(Db, MasterKey), StartupError> {
+    std::fs::create_dir_all(&config.data_dir).map_err(|source| StartupError::DataDir {
+        path: config.data_dir.display().to_string(),
+        source,
+    })?;
+    let db = Db::connect(&config.database_url()).await?;
+    db.migrate().await?;
+    let key = MasterKey::load_or_create(config.master_key.as_deref(), &config.data_dir)?;
+    Ok((db, key))
+}
+
+pub fn context(config: &Config, db: Db, key: MasterKey) -> Ctx {
+    Ctx::new(db, key, i64::from(config.session_ttl_hours) * HOUR_MS)
+}
+
+/// A built server, bound to its address but not yet serving.
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+    mailer: Arc<Mailer>,
+}
+
+impl Application {
+    pub async fn build(config: Config) -> Result<Application, StartupError> {
+        let (db, key) = open(&config).await?;
+        let mailer = Arc::new(Mailer::from_config(&config)?);
+        let listener =
+            TcpListener::bind(config.listen)
+                .await
+                .map_err(|source| StartupError::Bind {
+                    addr: config.listen,
+                    source,
+                })?;
+        let ctx = context(&config, db, key);
+        let state = AppState {
+            ctx,
+            config: Arc::new(config),
+            metrics: Arc::new(Metrics::new()),
+        };
+        Ok(Application {
+            listener,
+            state,
+            mailer,
+        })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| self.state.config.listen)
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// What a newcomer needs to know, printed once at start-up.
+    pub async fn banner(&self) -> Vec<String> {
+        let mut lines = vec![
+            format!("Berth is serving at http://{}", self.local_addr()),
+            format!("Mail goes to {}", self.mailer.describe()),
+        ];
+        if matches!(accounts::admin_exists(&self.state.ctx).await, Ok(false)) {
+            lines.push(
+                "No admin account exists yet. Create one (the password is read from stdin):".into(),
+            );
+            lines.push("    berth user add --email you@example.com --role admin".into());
+        }
+        lines
+    }
+
+    /// Serves until `shutdown` resolves, then lets in-flight requests finish and stops the
+    /// workers.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let ctx = self.state.ctx.clone();
+        let worker = tokio::spawn(mail::run_worker(
+            ctx.db.clone(),
+            ctx.key.clone(),
+            self.mailer.clone(),
+            ctx.mail_wake.clone(),
+            stop_rx.clone(),
+        ));
+        let janitor = tokio::spawn(housekeeping(ctx.db.clone(), stop_rx));
+        let app = http::router(self.state.clone());
+        let served = axum::serve(
+            self.listener,
+            app.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown)
+        .await;
+        let _ = stop_tx.send(true);
+        let _ = worker.await;
+        let _ = janitor.await;
+        self.state.ctx.db.close().await;
+        served
+    }
+}
+
+/// Hourly: drop expired sessions and day-old idempotency answers.
+async fn housekeeping(db: Db, mut stop: watch::Receiver<bool>) {
+    loop {
+        let now = now_ms();
+        if let Err(e) = store::sessions::purge_expired(&db, now).await {
+            tracing::warn!(error = %e, "housekeeping: sessions");
+        }
+        if let Err(e) = store::idempotency::purge_older_than(&db, now - DAY_MS).await {
+            tracing::warn!(error = %e, "housekeeping: idempotency keys");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
+            _ = stop.changed() => {}
+        }
+        if *stop.borrow() {
+            break;
+        }
+    }
+}
+
+/// Resolves on SIGTERM or Ctrl-C.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

@@ -1,0 +1,73 @@
+//! Pure rules: validated newtypes whose only door is `parse()`, state machines and the move-in
+//! requirements. No I/O, no database, no HTTP: nothing here imports the other layers.
+
+pub mod account;
+pub mod ids;
+
+/// One invalid field: the field's path as the client sent it, a stable code, and parameters for
+/// the localised message (`field.<code>` in the i18n catalog).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: String,
+    pub code: &'static str,
+    pub params: Vec<(&'static str, String)>,
+}
+
+impl FieldError {
+    pub fn new(field: impl Into<String>, code: &'static str) -> FieldError {
+        FieldError {
+            field: field.into(),
+            code,
+            params: Vec::new(),
+        }
+    }
+
+    pub fn with(mut self, name: &'static str, value: impl ToString) -> FieldError {
+        self.params.push((name, value.to_string()));
+        self
+    }
+}
+
+/// Collects every invalid field of a request so that one answer can name them all.
+#[derive(Debug, Default)]
+pub struct FieldErrors(pub Vec<FieldError>);
+
+impl FieldErrors {
+    pub fn push(&mut self, e: FieldError) {
+        self.0.push(e);
+    }
+
+    /// Runs a parser on a required value and records its error under `field`.
+    pub fn require<T, E: Into<&'static str>>(
+        &mut self,
+        field: &str,
+        value: Option<&str>,
+        parse: impl FnOnce(&str) -> Result<T, E>,
+    ) -> Option<T> {
+        match value.map(str::trim) {
+            None | Some("") => {
+                self.push(FieldError::new(field, "required"));
+                None
+            }
+            Some(v) => match parse(v) {
+                Ok(t) => Some(t),
+                Err(e) => {
+                    self.push(FieldError::new(field, e.into()));
+                    None
+                }
+            },
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    pub fn into_result(self) -> Result<(), Vec<FieldError>> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(self.0)
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! `/api/v1/accounts…` and `/api/v1/password-resets…`: register, activate, resend the code,
+//! reset the password.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::StatusBody;
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::json::ApiJson;
+use crate::http::{request_lang, AppState};
+use crate::workflows::accounts::{self, Registration};
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterRequest {
+    pub email: Option<String>,
+    /// 10–128 characters.
+    pub password: Option<String>,
+    /// Mainland mobile number (optional).
+    pub mobile: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RegisteredBody {
+    pub id: String,
+    pub email: String,
+    /// Always `pending_activation`.
+    pub status: String,
+}
+
+/// Registers an account and mails a 6-digit activation code.
+#[utoipa::path(post, path = "/api/v1/accounts", tag = "accounts", request_body = RegisterRequest,
+    responses(
+        (status = 201, body = RegisteredBody),
+        (status = 409, description = "`email_taken`", body = ErrorBody),
+        (status = 422, description = "`validation_failed`", body = ErrorBody)))]
+pub async fn register(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(req): ApiJson<RegisterRequest>,
+) -> Result<(StatusCode, Json<RegisteredBody>), ApiError> {
+    let account = accounts::register(
+        &state.ctx,
+        Registration {
+            email: req.email.as_deref(),
+            password: req.password.as_deref(),
+            mobile: req.mobile.as_deref(),
+        },
+        request_lang(&headers),
+    )
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(RegisteredBody {
+            id: account.id,
+            email: account.email,
+            status: account.status.as_str().to_string(),
+        }),
+    ))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ActivateRequest {
+    pub email: Option<String>,
+    /// The 6-digit code from the mail.
+    pub code: Option<String>,
+}
+
+/// Activates an account with the mailed code (15 minutes, 5 tries).
+#[utoipa::path(post, path = "/api/v1/accounts/activate", tag = "accounts", request_body = ActivateRequest,
+    responses(
+        (status = 200, body = StatusBody),
+        (status = 409, description = "`already_activated`", body = ErrorBody),
+        (status = 422, description = "wrong, expired or used-up code (field `code`)", body = ErrorBody)))]
+pub async fn activate(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<ActivateRequest>,
+) -> Result<Json<StatusBody>, ApiError> {
+    let account = accounts::activate(&state.ctx, req.email.as_deref(), req.code.as_deref()).await?;
+    Ok(Json(StatusBody {
+        status: account.status.as_str().to_string(),
+    }))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmailRequest {
+    pub email: Option<String>,
+}
+
+/// Mails a fresh activation code. Answers 202 whether or not the address has an account.
+#[utoipa::path(post, path = "/api/v1/accounts/activation-codes", tag = "accounts", request_body = EmailRequest,
+    responses((status = 202, description = "accepted"), (status = 422, body = ErrorBody)))]
+pub async fn resend_activation_code(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<EmailRequest>,
+) -> Result<StatusCode, ApiError> {
+    accounts::resend_activation_code(&state.ctx, req.email.as_deref()).await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+/// Mails a password-reset code. Answers 202 whether or not the address has an account.
+#[utoipa::path(post, path = "/api/v1/password-resets", tag = "accounts", request_body = EmailRequest,
+    responses((status = 202, description = "accepted"), (status = 422, body = ErrorBody)))]
+pub async fn request_password_reset(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<EmailRequest>,
+) -> Result<StatusCode, ApiError> {
+    accounts::request_password_reset(&state.ctx, req.email.as_deref()).await?;
+    Ok(StatusCode::ACCEPTED)
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmResetRequest {
+    pub email: Option<String>,
+    pub code: Option<String>,
+    /// 10–128 characters.
+    pub new_password: Option<String>,
+}
+
+/// Sets a new password with the mailed code; every session of the account ends.
+#[utoipa::path(post, path = "/api/v1/password-resets/confirm", tag = "accounts", request_body = ConfirmResetRequest,
+    responses((status = 200, body = StatusBody), (status = 422, body = ErrorBody)))]
+pub async fn confirm_password_reset(
+    State(state): State<AppState>,
+    ApiJson(req): ApiJson<ConfirmResetRequest>,
+) -> Result<Json<StatusBody>, ApiError> {
+    accounts::confirm_password_reset(
+        &state.ctx,
+        req.email.as_deref(),
+        req.code.as_deref(),
+        req.new_password.as_deref(),
+    )
+    .await?;
+    Ok(Json(StatusBody {
+        status: "password_changed".into(),
+    }))
+}

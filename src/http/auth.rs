@@ -1,0 +1,162 @@
+//! Who is asking: sessions from `Authorization: Bearer` or the session cookie, CSRF protection
+//! for cookie-authenticated state changes, and role guards.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, Method, StatusCode};
+
+use super::error::ApiError;
+use super::AppState;
+use crate::crypto::{sha256_hex, MasterKey};
+use crate::domain::account::AccountStatus;
+use crate::workflows::accounts::{self, AccountView};
+
+pub const SESSION_COOKIE: &str = "berth_session";
+pub const LANG_COOKIE: &str = "berth_lang";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// The value of cookie `name`, if the request carries it.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// The `Set-Cookie` value that carries a new session.
+pub fn session_cookie(token: &str, max_age_secs: i64, secure: bool) -> String {
+    format!(
+        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{}",
+        if secure { "; Secure" } else { "" }
+    )
+}
+
+pub fn clear_session_cookie(secure: bool) -> String {
+    session_cookie("", 0, secure)
+}
+
+/// The CSRF token of a session: a keyed hash of the session, so nothing more is stored.
+pub fn csrf_token(key: &MasterKey, token_hash: &str) -> String {
+    key.keyed_hash("csrf", token_hash.as_bytes())
+}
+
+pub fn csrf_matches(key: &MasterKey, token_hash: &str, presented: &str) -> bool {
+    key.keyed_hash_matches("csrf", token_hash.as_bytes(), presented)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Via {
+    Bearer,
+    Cookie,
+}
+
+/// The session token a request presents, and how.
+pub fn presented_token(headers: &HeaderMap) -> Result<Option<(String, Via)>, ApiError> {
+    if let Some(value) = headers.get(header::AUTHORIZATION) {
+        let value = value.to_str().map_err(|_| ApiError::unauthenticated())?;
+        let token = value
+            .strip_prefix("Bearer ")
+            .or_else(|| value.strip_prefix("bearer "))
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(ApiError::unauthenticated)?;
+        return Ok(Some((token.to_string(), Via::Bearer)));
+    }
+    Ok(cookie(headers, SESSION_COOKIE)
+        .filter(|t| !t.is_empty())
+        .map(|t| (t.to_string(), Via::Cookie)))
+}
+
+/// A signed-in, active account.
+#[derive(Debug, Clone)]
+pub struct Authenticated {
+    pub token_hash: String,
+    pub account: AccountView,
+    pub via: Via,
+}
+
+impl Authenticated {
+    pub fn csrf_token(&self, key: &MasterKey) -> String {
+        csrf_token(key, &self.token_hash)
+    }
+}
+
+fn changes_state(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+impl FromRequestParts<AppState> for Authenticated {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        if let Some(found) = parts.extensions.get::<Authenticated>() {
+            return Ok(found.clone());
+        }
+        let (token, via) =
+            presented_token(&parts.headers)?.ok_or_else(ApiError::unauthenticated)?;
+        let (token_hash, account) = accounts::authenticate(&state.ctx, &token)
+            .await?
+            .ok_or_else(ApiError::unauthenticated)?;
+        if via == Via::Cookie && changes_state(&parts.method) {
+            let presented = parts
+                .headers
+                .get(CSRF_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("");
+            if !csrf_matches(&state.ctx.key, &token_hash, presented) {
+                return Err(ApiError::new(StatusCode::FORBIDDEN, "csrf_failed"));
+            }
+        }
+        match account.status {
+            AccountStatus::Active => {}
+            AccountStatus::PendingActivation => {
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "account_not_activated",
+                ))
+            }
+            AccountStatus::Disabled => return Err(ApiError::forbidden()),
+        }
+        let auth = Authenticated {
+            token_hash,
+            account,
+            via,
+        };
+        parts.extensions.insert(auth.clone());
+        Ok(auth)
+    }
+}
+
+/// An operator or admin.
+#[derive(Debug, Clone)]
+pub struct Reviewer(pub Authenticated);
+
+impl FromRequestParts<AppState> for Reviewer {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let auth = Authenticated::from_request_parts(parts, state).await?;
+        if !auth.account.roles.can_review() {
+            return Err(ApiError::forbidden());
+        }
+        Ok(Reviewer(auth))
+    }
+}
+
+/// The hash of the session a request already carries, if any (a new log-in ends it).
+pub fn presented_token_hash(headers: &HeaderMap) -> Option<String> {
+    presented_token(headers)
+        .ok()
+        .flatten()
+        .map(|(t, _)| sha256_hex(t.as_bytes()))
+}

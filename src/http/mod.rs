@@ -1,0 +1,115 @@
+//! HTTP: the JSON API under `/api/v1`, the operational endpoints, and the middleware stack.
+//! Handlers parse the request, call one workflow and shape the answer; they never talk SQL.
+//! `router.rs`-style: every route is listed in `router()` below.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod idempotency;
+pub mod json;
+pub mod metrics;
+pub mod openapi;
+pub mod ops;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Request, StatusCode};
+use axum::middleware::from_fn_with_state;
+use axum::routing::{delete, get, post};
+use axum::Router;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{
+    MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::config::Config;
+use crate::i18n::Lang;
+use crate::workflows::Ctx;
+
+use self::error::ApiError;
+
+/// Everything a handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub ctx: Ctx,
+    pub config: Arc<Config>,
+    pub metrics: Arc<metrics::Metrics>,
+}
+
+/// The language of a request: the language cookie (the switch on the pages), then
+/// `Accept-Language`, then Simplified Chinese.
+pub fn request_lang(headers: &HeaderMap) -> Lang {
+    auth::cookie(headers, auth::LANG_COOKIE)
+        .and_then(Lang::from_tag)
+        .or_else(|| {
+            headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(Lang::from_accept_language)
+        })
+        .unwrap_or_default()
+}
+
+static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The whole application: every route and the middleware around them.
+pub fn router(state: AppState) -> Router {
+    let timeout = Duration::from_secs(state.config.request_timeout_secs);
+    let body_limit = state.config.max_body_bytes;
+    Router::new()
+        .route("/api/v1/accounts", post(api::accounts::register))
+        .route("/api/v1/accounts/activate", post(api::accounts::activate))
+        .route("/api/v1/accounts/activation-codes", post(api::accounts::resend_activation_code))
+        .route("/api/v1/password-resets", post(api::accounts::request_password_reset))
+        .route("/api/v1/password-resets/confirm", post(api::accounts::confirm_password_reset))
+        .route("/api/v1/sessions", post(api::sessions::create))
+        .route("/api/v1/sessions/current", delete(api::sessions::delete_current))
+        .route("/api/v1/me", get(api::me::show))
+        .route("/api/v1/audit", get(api::audit::list))
+        .route("/api/v1/openapi.json", get(openapi::document))
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .fallback(|| async { ApiError::not_found() })
+        .route_layer(from_fn_with_state(state.clone(), metrics::track))
+        .layer(from_fn_with_state(state.clone(), idempotency::replay))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(CatchPanicLayer::new())
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
+        .layer(from_fn_with_state(state.clone(), error::render_errors))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
+        .layer(
+            // The span names the method, the path (never the query) and the request id; no
+            // headers, so no token or cookie reaches the log.
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request<_>| {
+                    let id = req
+                        .extensions()
+                        .get::<RequestId>()
+                        .and_then(|id| id.header_value().to_str().ok())
+                        .unwrap_or("-");
+                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+                })
+                .on_request(())
+                .on_response(
+                    tower_http::trace::DefaultOnResponse::new()
+                        .level(tracing::Level::INFO)
+                        .latency_unit(tower_http::LatencyUnit::Micros),
+                ),
+        )
+        .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), MakeRequestUuid))
+        .with_state(state)
+}

@@ -1,0 +1,127 @@
+//! User-facing text in Simplified Chinese and English. The catalogs are `i18n/<lang>.toml`, flat
+//! `key = "text"` tables compiled into the binary; `{name}` marks a parameter.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Hash)]
+pub enum Lang {
+    #[default]
+    ZhCn,
+    En,
+}
+
+impl Lang {
+    pub fn tag(self) -> &'static str {
+        match self {
+            Lang::ZhCn => "zh-CN",
+            Lang::En => "en",
+        }
+    }
+
+    /// Reads a stored or configured tag (`zh-CN`, `zh`, `en`, `en-US`, …).
+    pub fn from_tag(tag: &str) -> Option<Lang> {
+        let t = tag.trim().to_ascii_lowercase();
+        if t == "zh" || t.starts_with("zh-") || t.starts_with("zh_") {
+            Some(Lang::ZhCn)
+        } else if t == "en" || t.starts_with("en-") || t.starts_with("en_") {
+            Some(Lang::En)
+        } else {
+            None
+        }
+    }
+
+    /// Picks the best supported language from an `Accept-Language` header (highest `q` first,
+    /// ties in the order given); `None` when none is supported.
+    pub fn from_accept_language(header: &str) -> Option<Lang> {
+        let mut best: Option<(f32, Lang)> = None;
+        for part in header.split(',') {
+            let mut pieces = part.split(';');
+            let tag = pieces.next().unwrap_or("").trim();
+            let q = pieces
+                .find_map(|p| p.trim().strip_prefix("q="))
+                .and_then(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            if let Some(lang) = Lang::from_tag(tag) {
+                if q > 0.0 && best.is_none_or(|(bq, _)| q > bq) {
+                    best = Some((q, lang));
+                }
+            }
+        }
+        best.map(|(_, l)| l)
+    }
+}
+
+type Catalog = HashMap<String, String>;
+
+fn parse_catalog(text: &str) -> Catalog {
+    // The catalogs are part of the source; a broken one fails the unit test below.
+    toml::from_str::<HashMap<String, String>>(text).unwrap_or_default()
+}
+
+static ZH: LazyLock<Catalog> = LazyLock::new(|| parse_catalog(include_str!("../i18n/zh-CN.toml")));
+static EN: LazyLock<Catalog> = LazyLock::new(|| parse_catalog(include_str!("../i18n/en.toml")));
+
+fn catalog(lang: Lang) -> &'static Catalog {
+    match lang {
+        Lang::ZhCn => &ZH,
+        Lang::En => &EN,
+    }
+}
+
+/// The text for `key`; falls back to English, then to the key itself.
+pub fn t(lang: Lang, key: &str) -> &str {
+    catalog(lang)
+        .get(key)
+        .or_else(|| EN.get(key))
+        .map(String::as_str)
+        .unwrap_or(key)
+}
+
+/// The text for `key` with `{name}` parameters filled in.
+pub fn tf(lang: Lang, key: &str, params: &[(&str, &str)]) -> String {
+    let mut s = t(lang, key).to_string();
+    for (name, value) in params {
+        s = s.replace(&format!("{{{name}}}"), value);
+    }
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn catalogs_parse_and_have_the_same_keys() {
+        let zh: HashMap<String, String> =
+            toml::from_str(include_str!("../i18n/zh-CN.toml")).expect("zh-CN.toml parses");
+        let en: HashMap<String, String> =
+            toml::from_str(include_str!("../i18n/en.toml")).expect("en.toml parses");
+        let mut missing: Vec<&String> = en.keys().filter(|k| !zh.contains_key(*k)).collect();
+        missing.extend(zh.keys().filter(|k| !en.contains_key(*k)));
+        assert!(missing.is_empty(), "keys in one catalog only: {missing:?}");
+    }
+
+    #[test]
+    fn accept_language() {
+        assert_eq!(Lang::from_accept_language("en-US,en;q=0.9"), Some(Lang::En));
+        assert_eq!(
+            Lang::from_accept_language("fr, zh-CN;q=0.8, en;q=0.5"),
+            Some(Lang::ZhCn)
+        );
+        assert_eq!(
+            Lang::from_accept_language("en;q=0.3, zh;q=0.9"),
+            Some(Lang::ZhCn)
+        );
+        assert_eq!(Lang::from_accept_language("fr"), None);
+        assert_eq!(Lang::from_accept_language("zh;q=0"), None);
+    }
+
+    #[test]
+    fn parameters_are_filled() {
+        assert_eq!(
+            tf(Lang::En, "no.such.key {a}", &[("a", "x")]),
+            "no.such.key x"
+        );
+    }
+}

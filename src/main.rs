@@ -1,0 +1,260 @@
+//! The `berth` command line: it only wires arguments to the library.
+
+use std::io::{BufRead, IsTerminal};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context};
+use berth::app::{self, Application};
+use berth::audit::{self, Verification};
+use berth::config::{Config, LogFormat, Overrides};
+use berth::domain::account::Role;
+use berth::workflows::accounts::{self, UserAdded};
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Berth: service-provider move-in for a cloud marketplace.
+#[derive(Parser)]
+#[command(name = "berth", version, about, long_about = None)]
+struct Cli {
+    /// Where the SQLite database, uploaded files, mail and the key file live [default: ./berth-data]
+    #[arg(long, global = true, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// sqlite://FILE or postgres://USER@HOST/DB [default: sqlite://<data-dir>/berth.db]
+    #[arg(long, global = true, value_name = "URL")]
+    database_url: Option<String>,
+    /// A TOML configuration file [default: ./berth.toml when it exists]
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the web pages and the API
+    Serve {
+        /// Address to listen on [default: 127.0.0.1:8080]
+        #[arg(long, value_name = "ADDR")]
+        listen: Option<std::net::SocketAddr>,
+    },
+    /// Apply database migrations and exit
+    Migrate,
+    /// Manage accounts
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Inspect the audit log
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Write a consistent copy of the (SQLite) database to FILE while the server runs
+    Backup {
+        /// The file to create; it must not exist
+        file: PathBuf,
+    },
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create a staff account (password read from stdin), or grant the role to an existing account
+    Add {
+        #[arg(long)]
+        email: String,
+        #[arg(long, value_enum)]
+        role: StaffRole,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum StaffRole {
+    Operator,
+    Admin,
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Re-compute the hash chain; exits 1 and names the first bad seq when any event was altered
+    Verify,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let listen = match &cli.command {
+        Command::Serve { listen } => *listen,
+        _ => None,
+    };
+    let config = match Config::load(
+        cli.config.as_deref(),
+        Overrides {
+            data_dir: cli.data_dir.clone(),
+            database_url: cli.database_url.clone(),
+            listen,
+        },
+    ) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("berth: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    init_logging(config.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("berth: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command, config)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("berth: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Serve { .. } => {
+            let application = Application::build(config)
+                .await
+                .context("start-up failed")?;
+            for line in application.banner().await {
+                eprintln!("{line}");
+            }
+            application
+                .run(app::shutdown_signal())
+                .await
+                .context("serving failed")?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate => {
+            app::open(&config).await.context("migration failed")?;
+            eprintln!(
+                "Migrations applied to {}",
+                redact_url(&config.database_url())
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User {
+            command: UserCommand::Add { email, role },
+        } => {
+            let (db, key) = app::open(&config).await?;
+            let ctx = app::context(&config, db, key);
+            let role = match role {
+                StaffRole::Operator => Role::Operator,
+                StaffRole::Admin => Role::Admin,
+            };
+            let email = email.trim().to_lowercase();
+            let existing = berth::store::accounts::find_by_email(ctx.db.pool(), &email).await?;
+            let password = if existing.is_none() {
+                Some(read_password()?)
+            } else {
+                None
+            };
+            match accounts::add_user(&ctx, &email, password.as_deref().map(|p| p.as_str()), role)
+                .await
+            {
+                Ok(UserAdded::Created { id }) => {
+                    eprintln!("Created {} account {email} ({id}).", role.as_str())
+                }
+                Ok(UserAdded::RoleGranted { id }) => {
+                    eprintln!("Granted {} to {email} ({id}).", role.as_str())
+                }
+                Ok(UserAdded::AlreadyHeld { .. }) => {
+                    eprintln!("{email} already has the {} role.", role.as_str())
+                }
+                Err(berth::workflows::Error::Validation(fields)) => {
+                    for f in fields {
+                        let params: Vec<(&str, &str)> =
+                            f.params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                        eprintln!(
+                            "berth: {}: {}",
+                            f.field,
+                            berth::i18n::tf(
+                                berth::i18n::Lang::En,
+                                &format!("field.{}", f.code),
+                                &params
+                            )
+                        );
+                    }
+                    return Ok(ExitCode::from(2));
+                }
+                Err(e) => bail!("user add failed: {e}"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit {
+            command: AuditCommand::Verify,
+        } => {
+            let (db, _) = app::open(&config).await?;
+            match audit::verify(&db).await? {
+                Verification::Intact { events } => {
+                    println!("audit log intact: {events} events");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Verification::Broken { seq, reason } => {
+                    println!("audit log broken at seq {seq}: {reason}");
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+        Command::Backup { file } => {
+            if file.exists() {
+                bail!("backup: {} already exists", file.display());
+            }
+            let (db, _) = app::open(&config).await?;
+            db.backup_sqlite(&file).await.context("backup failed")?;
+            eprintln!("Backup written to {}", file.display());
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Reads the password from stdin: without echo on a terminal, else the first line.
+fn read_password() -> anyhow::Result<zeroize::Zeroizing<String>> {
+    let password = if std::io::stdin().is_terminal() {
+        rpassword::prompt_password("Password (10–128 characters): ")
+            .context("cannot read the password")?
+    } else {
+        let mut line = String::new();
+        std::io::stdin()
+            .lock()
+            .read_line(&mut line)
+            .context("cannot read the password from stdin")?;
+        line.trim_end_matches(['\r', '\n']).to_string()
+    };
+    Ok(zeroize::Zeroizing::new(password))
+}
+
+/// A database URL without its password, for messages.
+fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..scheme + 3], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("BERTH_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Json => builder.json().init(),
+        LogFormat::Text => builder.init(),
+    }
+}

@@ -1,0 +1,83 @@
+//! One function per user action: load → decide (with `domain`) → save, in one transaction that
+//! also appends the audit event and queues the mail. HTTP handlers and the CLI call these; they
+//! never touch SQL themselves.
+
+pub mod accounts;
+pub mod audit_log;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::Notify;
+
+use crate::crypto::MasterKey;
+use crate::domain::FieldError;
+use crate::ratelimit::RateLimiter;
+use crate::store::{Db, StoreError};
+
+/// What every workflow needs: the database, the key, and a way to wake the mail worker.
+#[derive(Clone)]
+pub struct Ctx {
+    pub db: Db,
+    pub key: MasterKey,
+    pub mail_wake: Arc<Notify>,
+    pub session_ttl_ms: i64,
+    pub login_failures: Arc<RateLimiter>,
+}
+
+impl Ctx {
+    pub fn new(db: Db, key: MasterKey, session_ttl_ms: i64) -> Ctx {
+        Ctx {
+            db,
+            key,
+            mail_wake: Arc::new(Notify::new()),
+            session_ttl_ms,
+            // Ten wrong passwords per address in fifteen minutes, then wait.
+            login_failures: Arc::new(RateLimiter::new(10, Duration::from_secs(15 * 60))),
+        }
+    }
+
+    /// Tells the mail worker that a committed transaction queued mail.
+    pub fn mail_committed(&self) {
+        self.mail_wake.notify_one();
+    }
+}
+
+/// Why a workflow refused or failed. Each variant has a stable API code (see `http::error`).
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("validation failed")]
+    Validation(Vec<FieldError>),
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    #[error("invalid credentials")]
+    InvalidCredentials,
+    #[error("account not activated")]
+    NotActivated,
+    #[error("unauthenticated")]
+    Unauthenticated,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    #[error("rate limited")]
+    RateLimited { retry_after_secs: u64 },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("internal: {0}")]
+    Internal(String),
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Error {
+        Error::Store(StoreError::Sqlx(e))
+    }
+}
+
+impl Error {
+    pub fn field(field: &str, code: &'static str) -> Error {
+        Error::Validation(vec![FieldError::new(field, code)])
+    }
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,364 @@
+//! Registering and activating an account, resending codes, resetting the password.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::{spawn_app, PASSWORD};
+
+#[tokio::test]
+async fn a_newcomer_registers_reads_the_code_and_activates() {
+    let app = spawn_app().await;
+    let a = app
+        .post("/api/v1/accounts", json!({"email": "Li.Lei@Example.com", "password": PASSWORD, "mobile": "+86 138-0013-8000"}))
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+    assert_eq!(a.body["status"], "pending_activation");
+    assert_eq!(a.body["email"], "li.lei@example.com");
+    assert!(a.body["id"].as_str().is_some_and(|s| !s.is_empty()));
+
+    // Not yet: the right password still does not open a pending account.
+    let a = app
+        .post(
+            "/api/v1/sessions",
+            json!({"email": "li.lei@example.com", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    assert_eq!(a.code(), "account_not_activated");
+
+    let code = app.code_from_mail("li.lei@example.com", 0).await;
+    let a = app
+        .post(
+            "/api/v1/accounts/activate",
+            json!({"email": "li.lei@example.com", "code": code}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    assert_eq!(a.body, json!({"status": "active"}));
+
+    // Again: already active.
+    let a = app
+        .post(
+            "/api/v1/accounts/activate",
+            json!({"email": "li.lei@example.com", "code": code}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CONFLICT);
+    assert_eq!(a.code(), "already_activated");
+
+    let token = app.login("li.lei@example.com", PASSWORD).await;
+    let me = app.get_as(&token, "/api/v1/me").await;
+    assert_eq!(me.status, StatusCode::OK);
+    assert_eq!(me.body["email"], "li.lei@example.com");
+    assert_eq!(me.body["roles"], json!(["provider"]));
+    assert_eq!(me.body["status"], "active");
+}
+
+#[tokio::test]
+async fn registering_twice_is_a_conflict() {
+    let app = spawn_app().await;
+    assert_eq!(
+        app.register("dup@example.com").await.status,
+        StatusCode::CREATED
+    );
+    let a = app.register("DUP@example.com").await;
+    assert_eq!(a.status, StatusCode::CONFLICT);
+    assert_eq!(a.code(), "email_taken");
+}
+
+#[tokio::test]
+async fn every_bad_field_is_named_at_once_and_nothing_is_written() {
+    let app = spawn_app().await;
+    let a = app
+        .post(
+            "/api/v1/accounts",
+            json!({"email": "not-an-address", "password": "short", "mobile": "12345"}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(a.code(), "validation_failed");
+    let fields = a.fields();
+    assert!(
+        fields.contains(&("email".into(), "email".into())),
+        "{fields:?}"
+    );
+    assert!(
+        fields.contains(&("password".into(), "too_short".into())),
+        "{fields:?}"
+    );
+    assert!(fields.iter().any(|(f, _)| f == "mobile"), "{fields:?}");
+    assert!(a.body["error"]["fields"][0]["message"]
+        .as_str()
+        .is_some_and(|m| !m.is_empty()));
+
+    let a = app.post("/api/v1/accounts", json!({})).await;
+    assert_eq!(a.field_names(), vec!["email", "password"]);
+
+    let a = app
+        .post(
+            "/api/v1/accounts",
+            json!({"email": "a@b.cn", "password": "x".repeat(129)}),
+        )
+        .await;
+    assert_eq!(
+        a.fields(),
+        vec![("password".to_string(), "too_long".to_string())]
+    );
+
+    let db = app.db().await;
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts")
+        .fetch_one(&db)
+        .await
+        .expect("count");
+    assert_eq!(n, 0);
+    assert!(app.mail_to("a@b.cn").is_empty());
+}
+
+#[tokio::test]
+async fn messages_follow_the_requested_language() {
+    let app = spawn_app().await;
+    let zh = app
+        .raw(
+            app.client
+                .post(app.url("/api/v1/accounts"))
+                .header("accept-language", "zh-CN")
+                .json(&json!({})),
+        )
+        .await;
+    let en = app
+        .raw(
+            app.client
+                .post(app.url("/api/v1/accounts"))
+                .header("accept-language", "en-US,en;q=0.9")
+                .json(&json!({})),
+        )
+        .await;
+    assert_eq!(zh.body["error"]["message"], "部分字段填写有误。");
+    assert_eq!(en.body["error"]["message"], "Some fields are not valid.");
+    assert_eq!(
+        en.body["error"]["fields"][0]["message"],
+        "This field is required."
+    );
+
+    // The account's mail is in the language it registered in.
+    app.raw(
+        app.client
+            .post(app.url("/api/v1/accounts"))
+            .header("accept-language", "en")
+            .json(&json!({"email": "en@example.com", "password": PASSWORD})),
+    )
+    .await;
+    app.register("zh@example.com").await;
+    let en_mail = app.wait_for_mail("en@example.com", 0).await;
+    let zh_mail = app.wait_for_mail("zh@example.com", 0).await;
+    assert!(en_mail.contains("Your activation code is"), "{en_mail}");
+    assert!(zh_mail.contains("您的激活码是"), "{zh_mail}");
+}
+
+#[tokio::test]
+async fn five_wrong_codes_invalidate_the_code_and_a_resend_brings_a_new_one() {
+    let app = spawn_app().await;
+    let email = "tries@example.com";
+    app.register(email).await;
+    let code = app.code_from_mail(email, 0).await;
+    let wrong = if code == "000000" { "111111" } else { "000000" };
+    for left in (1..5).rev() {
+        let a = app
+            .post(
+                "/api/v1/accounts/activate",
+                json!({"email": email, "code": wrong}),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            a.fields(),
+            vec![("code".to_string(), "code_wrong".to_string())]
+        );
+        assert!(a.body["error"]["fields"][0]["message"]
+            .as_str()
+            .unwrap_or("")
+            .contains(&left.to_string()));
+    }
+    let a = app
+        .post(
+            "/api/v1/accounts/activate",
+            json!({"email": email, "code": wrong}),
+        )
+        .await;
+    assert_eq!(
+        a.fields(),
+        vec![("code".to_string(), "code_used_up".to_string())]
+    );
+    // The right code no longer works either.
+    let a = app
+        .post(
+            "/api/v1/accounts/activate",
+            json!({"email": email, "code": code}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        a.fields(),
+        vec![("code".to_string(), "code_used_up".to_string())]
+    );
+
+    let a = app
+        .post("/api/v1/accounts/activation-codes", json!({"email": email}))
+        .await;
+    assert_eq!(a.status, StatusCode::ACCEPTED);
+    let fresh = app.code_from_mail(email, 1).await;
+    let a = app
+        .post(
+            "/api/v1/accounts/activate",
+            json!({"email": email, "code": fresh}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+}
+
+#[tokio::test]
+async fn an_expired_code_is_refused() {
+    let app = spawn_app().await;
+    let email = "late@example.com";
+    app.register(email).await;
+    let code = app.code_from_mail(email, 0).await;
+    // Fifteen minutes pass.
+    let db = app.db().await;
+    sqlx::query("UPDATE account_codes SET expires_at = 0")
+        .execute(&db)
+        .await
+        .expect("age the code");
+    let a = app
+        .post(
+            "/api/v1/accounts/activate",
+            json!({"email": email, "code": code}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        a.fields(),
+        vec![("code".to_string(), "code_expired".to_string())]
+    );
+}
+
+#[tokio::test]
+async fn resending_answers_the_same_for_unknown_addresses() {
+    let app = spawn_app().await;
+    let a = app
+        .post(
+            "/api/v1/accounts/activation-codes",
+            json!({"email": "nobody@example.com"}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::ACCEPTED);
+    let a = app
+        .post(
+            "/api/v1/accounts/activate",
+            json!({"email": "nobody@example.com", "code": "123456"}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(a.field_names(), vec!["code"]);
+    let a = app
+        .post("/api/v1/accounts/activation-codes", json!({"email": "bad"}))
+        .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(a.field_names(), vec!["email"]);
+}
+
+#[tokio::test]
+async fn a_forgotten_password_is_reset_with_a_mailed_code_and_old_sessions_end() {
+    let app = spawn_app().await;
+    let email = "forgot@example.com";
+    let old_token = app.provider(email).await;
+
+    let a = app
+        .post("/api/v1/password-resets", json!({"email": email}))
+        .await;
+    assert_eq!(a.status, StatusCode::ACCEPTED);
+    let a = app
+        .post(
+            "/api/v1/password-resets",
+            json!({"email": "ghost@example.com"}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::ACCEPTED);
+    let code = app.code_from_mail(email, 1).await;
+
+    let a = app
+        .post(
+            "/api/v1/password-resets/confirm",
+            json!({"email": email, "code": code, "new_password": "short"}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(a.field_names(), vec!["new_password"]);
+
+    let a = app
+        .post(
+            "/api/v1/password-resets/confirm",
+            json!({"email": email, "code": code, "new_password": "a brand new secret"}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+
+    assert_eq!(
+        app.get_as(&old_token, "/api/v1/me").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let a = app
+        .post(
+            "/api/v1/sessions",
+            json!({"email": email, "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    app.login(email, "a brand new secret").await;
+    let notice = app.wait_for_mail(email, 2).await;
+    assert!(notice.contains("密码"), "{notice}");
+}
+
+#[tokio::test]
+async fn the_stored_password_hash_is_argon2id() {
+    let app = spawn_app().await;
+    app.register("hash@example.com").await;
+    let db = app.db().await;
+    let hash: String =
+        sqlx::query_scalar("SELECT password_hash FROM accounts WHERE email = 'hash@example.com'")
+            .fetch_one(&db)
+            .await
+            .expect("hash");
+    assert!(
+        hash.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
+        "{hash}"
+    );
+    assert!(!hash.contains(PASSWORD));
+}
+
+#[tokio::test]
+async fn concurrent_registrations_all_succeed() {
+    let app = spawn_app().await;
+    let mut tasks = Vec::new();
+    for i in 0..24 {
+        let client = app.client.clone();
+        let url = app.url("/api/v1/accounts");
+        tasks.push(tokio::spawn(async move {
+            client
+                .post(url)
+                .json(&json!({"email": format!("c{i}@example.com"), "password": PASSWORD}))
+                .send()
+                .await
+                .map(|r| r.status())
+        }));
+    }
+    for t in tasks {
+        let status = t.await.expect("task").expect("sent");
+        assert_eq!(status, StatusCode::CREATED);
+    }
+    let db = app.db().await;
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts")
+        .fetch_one(&db)
+        .await
+        .expect("count");
+    assert_eq!(n, 24);
+}

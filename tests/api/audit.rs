@@ -1,0 +1,133 @@
+//! The audit log: every state change is recorded, only staff read it, and tampering is found.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::{berth_bin, spawn_app, PASSWORD};
+
+#[tokio::test]
+async fn state_changes_are_audited_and_only_staff_may_read_the_log() {
+    let app = spawn_app().await;
+    let provider = app.provider("audited@example.com").await;
+    app.post(
+        "/api/v1/sessions",
+        json!({"email": "audited@example.com", "password": "wrong password"}),
+    )
+    .await;
+
+    let a = app.get("/api/v1/audit").await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    let a = app.get_as(&provider, "/api/v1/audit").await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    assert_eq!(a.code(), "forbidden");
+
+    let operator = app.operator().await;
+    let a = app.get_as(&operator, "/api/v1/audit?limit=200").await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    let items = a.body["items"].as_array().expect("items").clone();
+    let actions: Vec<&str> = items.iter().filter_map(|e| e["action"].as_str()).collect();
+    for expected in [
+        "account.created",
+        "account.activation_code_sent",
+        "account.activated",
+        "session.login_succeeded",
+        "session.login_failed",
+        "account.role_granted",
+    ] {
+        assert!(
+            actions.contains(&expected),
+            "{expected} missing from {actions:?}"
+        );
+    }
+    let seqs: Vec<i64> = items.iter().filter_map(|e| e["seq"].as_i64()).collect();
+    assert!(seqs.windows(2).all(|w| w[1] == w[0] + 1), "{seqs:?}");
+    assert!(items[0]["at"].as_str().is_some_and(|t| t.ends_with('Z')));
+    assert_eq!(items[0]["hash"].as_str().map(str::len), Some(64));
+
+    // Paging: two at a time.
+    let page = app.get_as(&operator, "/api/v1/audit?limit=2").await;
+    assert_eq!(page.body["items"].as_array().map(Vec::len), Some(2));
+    let cursor = page.body["next_cursor"]
+        .as_str()
+        .expect("cursor")
+        .to_string();
+    let next = app
+        .get_as(&operator, &format!("/api/v1/audit?limit=2&cursor={cursor}"))
+        .await;
+    assert_eq!(next.body["items"][0]["seq"], items[2]["seq"]);
+    let bad = app.get_as(&operator, "/api/v1/audit?limit=0").await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(bad.field_names(), vec!["limit"]);
+}
+
+#[tokio::test]
+async fn the_database_refuses_to_change_or_delete_audit_events() {
+    let app = spawn_app().await;
+    app.register("ro@example.com").await;
+    let db = app.db().await;
+    assert!(sqlx::query("UPDATE audit_events SET action = 'x'")
+        .execute(&db)
+        .await
+        .is_err());
+    assert!(sqlx::query("DELETE FROM audit_events")
+        .execute(&db)
+        .await
+        .is_err());
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM audit_events")
+        .fetch_one(&db)
+        .await
+        .expect("count");
+    assert!(n >= 2);
+}
+
+#[tokio::test]
+async fn audit_verify_names_the_first_altered_event() {
+    let app = spawn_app().await;
+    app.provider("tamper@example.com").await;
+    let data_dir = app.data_dir.path().to_path_buf();
+    let url = app.database_url.clone();
+    let verify = || {
+        berth_bin()
+            .args([
+                "--data-dir",
+                data_dir.to_str().expect("utf-8"),
+                "--database-url",
+                &url,
+                "audit",
+                "verify",
+            ])
+            .output()
+            .expect("berth runs")
+    };
+    let out = verify();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("intact"));
+
+    // Someone with database access removes the guard and rewrites event 3.
+    let db = app.db().await;
+    if app.is_postgres() {
+        sqlx::query("ALTER TABLE audit_events DISABLE TRIGGER audit_events_no_update")
+            .execute(&db)
+            .await
+            .expect("disable");
+    } else {
+        sqlx::query("DROP TRIGGER audit_events_no_update")
+            .execute(&db)
+            .await
+            .expect("drop trigger");
+    }
+    sqlx::query("UPDATE audit_events SET actor = 'someone-else' WHERE seq = 3")
+        .execute(&db)
+        .await
+        .expect("tamper");
+
+    let out = verify();
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("seq 3"), "{stdout}");
+    let _ = PASSWORD;
+}

@@ -1,0 +1,218 @@
+//! The binary as an operator uses it: serve (banner, SIGTERM), user add, backup, bad config.
+
+use std::io::{BufRead, BufReader, Write};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use crate::helpers::berth_bin;
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port")
+}
+
+#[test]
+fn serve_explains_the_first_admin_then_stops_on_sigterm() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let port = free_port();
+    let mut child = berth_bin()
+        .args([
+            "--data-dir",
+            dir.path().to_str().expect("utf-8"),
+            "serve",
+            "--listen",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .stderr(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let stderr = child.stderr.take().expect("stderr");
+    let mut lines = BufReader::new(stderr).lines();
+    let mut banner = String::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while Instant::now() < deadline {
+        let Some(Ok(line)) = lines.next() else { break };
+        banner.push_str(&line);
+        banner.push('\n');
+        if line.contains("berth user add") {
+            break;
+        }
+    }
+    assert!(
+        banner.contains(&format!("http://127.0.0.1:{port}")),
+        "{banner}"
+    );
+    assert!(banner.contains("berth user add --email"), "{banner}");
+    assert!(dir.path().join("berth.db").exists());
+    assert!(dir.path().join("master.key").exists());
+
+    let health = std::net::TcpStream::connect(("127.0.0.1", port)).and_then(|mut s| {
+        s.write_all(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")?;
+        let mut out = String::new();
+        std::io::Read::read_to_string(&mut s, &mut out)?;
+        Ok(out)
+    });
+    assert!(health.expect("healthz answers").starts_with("HTTP/1.1 200"));
+
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(exit) = child.try_wait().expect("wait") {
+            assert!(exit.success(), "{exit:?}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "serve did not stop on SIGTERM");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn user_add_reads_the_password_from_stdin_and_backup_copies_the_database() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let data = dir.path().to_str().expect("utf-8");
+    let mut child = berth_bin()
+        .args([
+            "--data-dir",
+            data,
+            "user",
+            "add",
+            "--email",
+            "Admin@Example.com",
+            "--role",
+            "admin",
+        ])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("user add");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"a long admin password\n")
+        .expect("write");
+    let out = child.wait_with_output().expect("done");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("Created admin account admin@example.com"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("a long admin password"));
+
+    // Granting a second role to the same account needs no password.
+    let out = berth_bin()
+        .args([
+            "--data-dir",
+            data,
+            "user",
+            "add",
+            "--email",
+            "admin@example.com",
+            "--role",
+            "operator",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .expect("grant");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    // A too-short password is refused with the field named.
+    let mut child = berth_bin()
+        .args([
+            "--data-dir",
+            data,
+            "user",
+            "add",
+            "--email",
+            "op@example.com",
+            "--role",
+            "operator",
+        ])
+        .stdin(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("user add");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(b"short\n")
+        .expect("write");
+    let out = child.wait_with_output().expect("done");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("password"));
+
+    let copy = dir.path().join("copy.db");
+    let out = berth_bin()
+        .args(["--data-dir", data, "backup", copy.to_str().expect("utf-8")])
+        .output()
+        .expect("backup");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = berth_bin()
+        .args([
+            "--data-dir",
+            data,
+            "--database-url",
+            &format!("sqlite://{}", copy.display()),
+            "audit",
+            "verify",
+        ])
+        .output()
+        .expect("verify the copy");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("intact: 3 events"));
+
+    // The copy is not overwritten.
+    let out = berth_bin()
+        .args(["--data-dir", data, "backup", copy.to_str().expect("utf-8")])
+        .output()
+        .expect("backup again");
+    assert!(!out.status.success());
+}
+
+#[test]
+fn a_bad_configuration_value_stops_start_up_naming_the_key() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let file = dir.path().join("berth.toml");
+    std::fs::write(&file, "session_ttl_hours = \"forever\"\n").expect("write");
+    let out = berth_bin()
+        .args(["--config", file.to_str().expect("utf-8"), "migrate"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("session_ttl_hours"));
+
+    let out = berth_bin()
+        .env("BERTH_LISTEN", "nowhere")
+        .args(["--data-dir", dir.path().to_str().expect("utf-8"), "migrate"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("listen"));
+
+    let out = berth_bin().args(["--help"]).output().expect("help");
+    let help = String::from_utf8_lossy(&out.stdout);
+    for cmd in ["serve", "migrate", "user", "audit", "backup"] {
+        assert!(help.contains(cmd), "{help}");
+    }
+}

@@ -1,0 +1,365 @@
+//! `spawn_app()`: the real server on a random port with a fresh database — SQLite in a temporary
+//! directory, or a fresh PostgreSQL database when `BERTH_TEST_DATABASE_URL` is set — and mail
+//! written to the temporary directory, which the tests read like a person reads their inbox.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use berth::app::Application;
+use berth::config::Config;
+use reqwest::{Client, Method, Response, StatusCode};
+use serde_json::{json, Value};
+use tempfile::TempDir;
+use tokio::sync::oneshot;
+
+pub const PASSWORD: &str = "correct horse battery";
+
+/// Everything the server logs during the test run, for the "no secrets in the log" checks.
+pub fn captured_log() -> String {
+    let buf = LOG
+        .get_or_init(Default::default)
+        .lock()
+        .map(|b| b.clone())
+        .unwrap_or_default();
+    String::from_utf8_lossy(&buf).into_owned()
+}
+
+static LOG: OnceLock<Arc<Mutex<Vec<u8>>>> = OnceLock::new();
+
+#[derive(Clone)]
+struct LogWriter(Arc<Mutex<Vec<u8>>>);
+
+impl Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut b) = self.0.lock() {
+            b.extend_from_slice(buf);
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn init_logging() {
+    static INIT: OnceLock<()> = OnceLock::new();
+    INIT.get_or_init(|| {
+        let buf = LOG.get_or_init(Default::default).clone();
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter(tracing_subscriber::EnvFilter::new(
+                "debug,hyper=info,h2=info",
+            ))
+            .with_writer(move || LogWriter(buf.clone()))
+            .with_ansi(false)
+            .try_init();
+    });
+}
+
+pub struct TestApp {
+    pub base: String,
+    pub client: Client,
+    pub data_dir: TempDir,
+    pub database_url: String,
+    pub state: berth::http::AppState,
+    shutdown: Option<oneshot::Sender<()>>,
+    server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+/// A fresh PostgreSQL database per test when `BERTH_TEST_DATABASE_URL` names a server.
+async fn database_url(data_dir: &Path) -> String {
+    match std::env::var("BERTH_TEST_DATABASE_URL") {
+        Ok(admin_url) if !admin_url.is_empty() => {
+            sqlx::any::install_default_drivers();
+            let name = format!("berth_test_{}", uuid::Uuid::new_v4().simple());
+            let admin = sqlx::AnyPool::connect(&admin_url)
+                .await
+                .expect("connect to BERTH_TEST_DATABASE_URL");
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&admin)
+                .await
+                .expect("create test database");
+            admin.close().await;
+            let (server, _) = admin_url.rsplit_once('/').expect("URL has a database path");
+            format!("{server}/{name}")
+        }
+        _ => format!("sqlite://{}/berth.db", data_dir.display()),
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(|_| {}).await
+}
+
+pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
+    init_logging();
+    let data_dir = tempfile::tempdir().expect("tempdir");
+    let database_url = database_url(data_dir.path()).await;
+    let mut config = Config {
+        data_dir: data_dir.path().to_path_buf(),
+        database_url: Some(database_url.clone()),
+        listen: "127.0.0.1:0".parse().expect("addr"),
+        ..Config::default()
+    };
+    adjust(&mut config);
+    let app = Application::build(config)
+        .await
+        .expect("application builds");
+    let base = format!("http://{}", app.local_addr());
+    let state = app.state().clone();
+    let (tx, rx) = oneshot::channel::<()>();
+    let server = tokio::spawn(app.run(async move {
+        let _ = rx.await;
+    }));
+    let client = Client::builder()
+        .cookie_store(false)
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(Duration::from_secs(60))
+        .build()
+        .expect("client");
+    TestApp {
+        base,
+        client,
+        data_dir,
+        database_url,
+        state,
+        shutdown: Some(tx),
+        server: Some(server),
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// An answer, read once.
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Answer {
+    async fn read(resp: Response) -> Answer {
+        let status = resp.status();
+        let headers = resp.headers().clone();
+        let text = resp.text().await.unwrap_or_default();
+        let body = if text.is_empty() {
+            Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap_or(Value::String(text))
+        };
+        Answer {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    /// The error code of an error answer.
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("")
+    }
+
+    /// The invalid fields of a 422, as (field, code) pairs.
+    pub fn fields(&self) -> Vec<(String, String)> {
+        self.body["error"]["fields"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|f| {
+                        (
+                            f["field"].as_str().unwrap_or("").to_string(),
+                            f["code"].as_str().unwrap_or("").to_string(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    pub fn field_names(&self) -> Vec<String> {
+        self.fields().into_iter().map(|(f, _)| f).collect()
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    pub async fn send(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Answer {
+        let mut req = self.client.request(method, self.url(path));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        Answer::read(req.send().await.expect("request sent")).await
+    }
+
+    pub async fn post(&self, path: &str, body: Value) -> Answer {
+        self.send(Method::POST, path, None, Some(body)).await
+    }
+
+    pub async fn get(&self, path: &str) -> Answer {
+        self.send(Method::GET, path, None, None).await
+    }
+
+    pub async fn get_as(&self, token: &str, path: &str) -> Answer {
+        self.send(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn raw(&self, req: reqwest::RequestBuilder) -> Answer {
+        Answer::read(req.send().await.expect("request sent")).await
+    }
+
+    pub fn mail_dir(&self) -> PathBuf {
+        self.data_dir.path().join("mail")
+    }
+
+    /// Every message delivered to `email`, oldest first (headers and body as text).
+    pub fn mail_to(&self, email: &str) -> Vec<String> {
+        let mut files: Vec<PathBuf> = std::fs::read_dir(self.mail_dir())
+            .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).collect())
+            .unwrap_or_default();
+        files.retain(|p| p.extension().is_some_and(|e| e == "eml"));
+        files.sort();
+        let needle = format!("To: {email}");
+        files
+            .iter()
+            .filter_map(|p| std::fs::read_to_string(p).ok())
+            .filter(|m| m.lines().any(|l| l.trim_end() == needle))
+            .collect()
+    }
+
+    /// Waits (up to 15 s) until `email` has received more than `seen` messages; returns the newest.
+    pub async fn wait_for_mail(&self, email: &str, seen: usize) -> String {
+        for _ in 0..150 {
+            let mails = self.mail_to(email);
+            if mails.len() > seen {
+                return mails.last().cloned().unwrap_or_default();
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("no mail #{} arrived for {email}", seen + 1);
+    }
+
+    /// The newest 6-digit code mailed to `email` after `seen` earlier messages.
+    pub async fn code_from_mail(&self, email: &str, seen: usize) -> String {
+        let mail = self.wait_for_mail(email, seen).await;
+        six_digit_code(&mail).unwrap_or_else(|| panic!("no code in mail:\n{mail}"))
+    }
+
+    pub async fn register(&self, email: &str) -> Answer {
+        self.post(
+            "/api/v1/accounts",
+            json!({"email": email, "password": PASSWORD}),
+        )
+        .await
+    }
+
+    /// Registers, activates with the mailed code and logs in; returns the bearer token.
+    pub async fn provider(&self, email: &str) -> String {
+        let a = self.register(email).await;
+        assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+        let code = self.code_from_mail(email, 0).await;
+        let a = self
+            .post(
+                "/api/v1/accounts/activate",
+                json!({"email": email, "code": code}),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+        self.login(email, PASSWORD).await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> String {
+        let a = self
+            .post(
+                "/api/v1/sessions",
+                json!({"email": email, "password": password}),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+        a.body["token"].as_str().expect("token").to_string()
+    }
+
+    /// A staff account made the way an admin makes one (the CLI's workflow); returns a token.
+    pub async fn staff(&self, email: &str, role: berth::domain::account::Role) -> String {
+        berth::workflows::accounts::add_user(&self.state.ctx, email, Some(PASSWORD), role)
+            .await
+            .expect("staff account");
+        self.login(email, PASSWORD).await
+    }
+
+    pub async fn operator(&self) -> String {
+        self.staff(
+            "operator@berth.test",
+            berth::domain::account::Role::Operator,
+        )
+        .await
+    }
+
+    /// A direct connection to the test database, for checks a client cannot make.
+    pub async fn db(&self) -> sqlx::AnyPool {
+        sqlx::any::install_default_drivers();
+        sqlx::AnyPool::connect(&self.database_url)
+            .await
+            .expect("db")
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.database_url.starts_with("postgres")
+    }
+
+    /// Stops the server gracefully and waits for it.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(server) = self.server.take() {
+            let _ = server.await;
+        }
+    }
+}
+
+/// The first run of exactly six digits in the body of a message.
+pub fn six_digit_code(mail: &str) -> Option<String> {
+    let body = mail.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or(mail);
+    let chars: Vec<char> = body.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_ascii_digit() {
+            let start = i;
+            while i < chars.len() && chars[i].is_ascii_digit() {
+                i += 1;
+            }
+            if i - start == 6 {
+                return Some(chars[start..i].iter().collect());
+            }
+        } else {
+            i += 1;
+        }
+    }
+    None
+}
+
+/// The `berth` binary, for CLI tests.
+pub fn berth_bin() -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_berth"));
+    cmd.env_remove("BERTH_TEST_DATABASE_URL");
+    cmd
+}

@@ -1,0 +1,10 @@
+//! The one integration-test binary: every test talks HTTP to a real server (or runs the real
+//! binary), on SQLite by default and on PostgreSQL when `BERTH_TEST_DATABASE_URL` is set.
+
+mod helpers;
+
+mod accounts;
+mod audit;
+mod cli;
+mod http_basics;
+mod sessions;

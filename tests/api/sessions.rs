@@ -1,0 +1,174 @@
+//! Logging in and out, bearer and cookie sessions, CSRF.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::{spawn_app, PASSWORD};
+
+#[tokio::test]
+async fn each_login_gets_a_new_token_and_logout_ends_only_that_session() {
+    let app = spawn_app().await;
+    let email = "two@example.com";
+    let first = app.provider(email).await;
+    let second = app.login(email, PASSWORD).await;
+    assert_ne!(first, second);
+    assert_eq!(first.len(), 43, "a 256-bit token, base64url");
+
+    let a = app
+        .send(
+            reqwest::Method::DELETE,
+            "/api/v1/sessions/current",
+            Some(&first),
+            None,
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.get_as(&first, "/api/v1/me").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        app.get_as(&second, "/api/v1/me").await.status,
+        StatusCode::OK
+    );
+
+    // Only the token's hash is stored.
+    let db = app.db().await;
+    let stored: Vec<String> = sqlx::query_scalar("SELECT token_hash FROM sessions")
+        .fetch_all(&db)
+        .await
+        .expect("rows");
+    assert_eq!(stored.len(), 1);
+    assert!(!stored.contains(&second));
+}
+
+#[tokio::test]
+async fn wrong_credentials_are_401_and_anonymous_requests_are_refused() {
+    let app = spawn_app().await;
+    app.provider("p@example.com").await;
+    let a = app
+        .post(
+            "/api/v1/sessions",
+            json!({"email": "p@example.com", "password": "wrong password"}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(a.code(), "invalid_credentials");
+    let a = app
+        .post(
+            "/api/v1/sessions",
+            json!({"email": "nobody@example.com", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(a.code(), "invalid_credentials");
+    let a = app.get("/api/v1/me").await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(a.code(), "unauthenticated");
+    assert_eq!(
+        app.get_as("not-a-token", "/api/v1/me").await.status,
+        StatusCode::UNAUTHORIZED
+    );
+    let a = app
+        .raw(
+            app.client
+                .get(app.url("/api/v1/me"))
+                .header("authorization", "Basic abc"),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn repeated_wrong_passwords_are_slowed_down() {
+    let app = spawn_app().await;
+    app.provider("brute@example.com").await;
+    for _ in 0..10 {
+        let a = app
+            .post(
+                "/api/v1/sessions",
+                json!({"email": "brute@example.com", "password": "guess guess"}),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    }
+    let a = app
+        .post(
+            "/api/v1/sessions",
+            json!({"email": "brute@example.com", "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(a.code(), "rate_limited");
+    assert!(a.headers.get("retry-after").is_some());
+}
+
+#[tokio::test]
+async fn the_cookie_session_works_and_state_changes_need_the_csrf_token() {
+    let app = spawn_app().await;
+    let email = "cookie@example.com";
+    app.provider(email).await;
+    let resp = app
+        .client
+        .post(app.url("/api/v1/sessions"))
+        .json(&json!({"email": email, "password": PASSWORD}))
+        .send()
+        .await
+        .expect("login");
+    let set_cookie = resp
+        .headers()
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .expect("session cookie")
+        .to_string();
+    assert!(set_cookie.contains("HttpOnly"), "{set_cookie}");
+    assert!(set_cookie.contains("SameSite=Lax"), "{set_cookie}");
+    let body: serde_json::Value = resp.json().await.expect("json");
+    let token = body["token"].as_str().expect("token");
+    let csrf = body["csrf_token"].as_str().expect("csrf");
+    assert!(set_cookie.starts_with(&format!("berth_session={token};")));
+    let cookie = format!("berth_session={token}");
+
+    let me = app
+        .raw(
+            app.client
+                .get(app.url("/api/v1/me"))
+                .header("cookie", &cookie),
+        )
+        .await;
+    assert_eq!(me.status, StatusCode::OK);
+    assert_eq!(me.body["csrf_token"], csrf);
+
+    let a = app
+        .raw(
+            app.client
+                .delete(app.url("/api/v1/sessions/current"))
+                .header("cookie", &cookie),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    assert_eq!(a.code(), "csrf_failed");
+    let a = app
+        .raw(
+            app.client
+                .delete(app.url("/api/v1/sessions/current"))
+                .header("cookie", &cookie)
+                .header("x-csrf-token", "0".repeat(64)),
+        )
+        .await;
+    assert_eq!(a.code(), "csrf_failed");
+    let a = app
+        .raw(
+            app.client
+                .delete(app.url("/api/v1/sessions/current"))
+                .header("cookie", &cookie)
+                .header("x-csrf-token", csrf),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::NO_CONTENT);
+    assert!(a
+        .headers
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|c| c.contains("Max-Age=0")));
+    // Bearer requests are exempt from the CSRF check (tested in every other test).
+}
