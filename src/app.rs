@@ -9,6 +9,7 @@ use std::time::Duration;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 
+use crate::blobs::{BlobError, Blobs};
 use crate::config::Config;
 use crate::crypto::{KeyError, MasterKey};
 use crate::http::{self, metrics::Metrics, AppState};
@@ -25,6 +26,8 @@ pub enum StartupError {
     Key(#[from] KeyError),
     #[error(transparent)]
     Mail(#[from] MailError),
+    #[error(transparent)]
+    Blobs(#[from] BlobError),
     #[error("listen: cannot bind {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -49,8 +52,14 @@ pub async fn open(config: &Config) -> Result<(Db, MasterKey), StartupError> {
     Ok((db, key))
 }
 
-pub fn context(config: &Config, db: Db, key: MasterKey) -> Ctx {
-    Ctx::new(db, key, i64::from(config.session_ttl_hours) * HOUR_MS)
+pub fn context(config: &Config, db: Db, key: MasterKey) -> Result<Ctx, StartupError> {
+    let blobs = Blobs::local(&config.blob_dir())?;
+    Ok(Ctx::new(
+        db,
+        key,
+        blobs,
+        i64::from(config.session_ttl_hours) * HOUR_MS,
+    ))
 }
 
 /// A built server, bound to its address but not yet serving.
@@ -71,7 +80,7 @@ impl Application {
                     addr: config.listen,
                     source,
                 })?;
-        let ctx = context(&config, db, key);
+        let ctx = context(&config, db, key)?;
         let state = AppState {
             ctx,
             config: Arc::new(config),

@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod audit;
+pub mod blobs;
 pub mod config;
 pub mod crypto;
 pub mod domain;

@@ -146,7 +146,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             command: UserCommand::Add { email, role },
         } => {
             let (db, key) = app::open(&config).await?;
-            let ctx = app::context(&config, db, key);
+            let ctx = app::context(&config, db, key)?;
             let role = match role {
                 StaffRole::Operator => Role::Operator,
                 StaffRole::Admin => Role::Admin,

@@ -2,7 +2,13 @@
 //! requirements. No I/O, no database, no HTTP: nothing here imports the other layers.
 
 pub mod account;
+pub mod application;
+pub mod enterprise;
 pub mod ids;
+pub mod move_in;
+pub mod provider;
+pub mod review;
+pub mod upload;
 
 /// One invalid field: the field's path as the client sent it, a stable code, and parameters for
 /// the localised message (`field.<code>` in the i18n catalog).

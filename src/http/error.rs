@@ -177,6 +177,39 @@ impl From<workflows::Error> for ApiError {
                 retry_after_secs: Some(retry_after_secs),
                 ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited")
             },
+            E::ProviderAccessRequired { due } => ApiError {
+                due: Some(due),
+                ..ApiError::new(StatusCode::FORBIDDEN, "provider_access_required")
+            },
+            E::VerificationRequired { due } => ApiError {
+                due: Some(due),
+                ..ApiError::new(StatusCode::CONFLICT, "enterprise_verification_required")
+            },
+            E::Frozen { retry_after_secs } => ApiError {
+                retry_after_secs: Some(retry_after_secs),
+                ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "verification_frozen")
+            },
+            E::WrongAmount { attempts_left } => ApiError {
+                fields: vec![FieldError::new("amount_fen", "wrong_amount")
+                    .with("attempts_left", attempts_left)],
+                ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "wrong_amount")
+            }
+            .with_extra("attempts_left", serde_json::json!(attempts_left)),
+            E::AccountNameMismatch => ApiError {
+                fields: vec![FieldError::new("account_name", "account_name_mismatch")],
+                ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "account_name_mismatch")
+            },
+            E::Upload(code) => match code {
+                "too_large" => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+                "unsupported_media_type" => {
+                    ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+                }
+                other => ApiError::field("file", other),
+            },
+            E::Blob(err) => {
+                tracing::error!(error = ?err, "file storage failure");
+                ApiError::internal()
+            }
             E::Store(err) => {
                 tracing::error!(error = ?err, "store failure");
                 ApiError::internal()

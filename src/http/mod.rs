@@ -55,6 +55,9 @@ pub fn request_lang(headers: &HeaderMap) -> Lang {
         .unwrap_or_default()
 }
 
+/// Uploads: a 10 MiB file plus the multipart framing.
+const UPLOAD_BODY_LIMIT: usize = 10 * 1024 * 1024 + 64 * 1024;
+
 static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The whole application: every route and the middleware around them.
@@ -70,6 +73,32 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/sessions", post(api::sessions::create))
         .route("/api/v1/sessions/current", delete(api::sessions::delete_current))
         .route("/api/v1/me", get(api::me::show))
+        .route("/api/v1/me/move-in", get(api::move_in::show))
+        .route("/api/v1/me/enterprise", get(api::enterprise::show).put(api::enterprise::save))
+        .route(
+            "/api/v1/me/enterprise/documents",
+            post(api::enterprise::upload_document).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        )
+        .route("/api/v1/me/enterprise/submit", post(api::enterprise::submit))
+        .route("/api/v1/me/enterprise/micro-deposit/confirm", post(api::enterprise::confirm_deposit))
+        .route("/api/v1/me/application", get(api::application::show).put(api::application::save))
+        .route("/api/v1/me/application/submit", post(api::application::submit))
+        .route("/api/v1/catalog/categories", get(api::catalog::categories))
+        .route("/api/v1/catalog/service-types", get(api::catalog::service_types))
+        .route(
+            "/api/v1/provider/customer-service",
+            get(api::provider::customer_service).put(api::provider::save_customer_service),
+        )
+        .route(
+            "/api/v1/provider/settlement",
+            get(api::provider::settlement).put(api::provider::save_settlement),
+        )
+        .route("/api/v1/documents/{id}", get(api::documents::download))
+        .route("/api/v1/review/items", get(api::review::queue))
+        .route("/api/v1/review/summary", get(api::review::summary))
+        .route("/api/v1/review/items/{id}", get(api::review::show))
+        .route("/api/v1/review/items/{id}/decision", post(api::review::decide))
+        .route("/api/v1/review/items/{id}/micro-deposit", post(api::review::micro_deposit))
         .route("/api/v1/audit", get(api::audit::list))
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/healthz", get(ops::healthz))

@@ -3,9 +3,15 @@
 //! one file per aggregate. Queries are portable (`$1` placeholders, no dialect types).
 
 pub mod accounts;
+pub mod application;
 pub mod audit;
+pub mod catalog;
+pub mod enterprise;
 pub mod idempotency;
+pub mod move_in;
 pub mod outbox;
+pub mod provider;
+pub mod review;
 pub mod sessions;
 
 use std::borrow::Cow;
@@ -52,8 +58,10 @@ macro_rules! migrations {
 }
 
 // The two folders carry the same numbers with the same meaning.
-const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = migrations!("sqlite": 1 "0001_foundation");
-const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = migrations!("postgres": 1 "0001_foundation");
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] =
+    migrations!("sqlite": 1 "0001_foundation", 2 "0002_move_in");
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] =
+    migrations!("postgres": 1 "0001_foundation", 2 "0002_move_in");
 
 impl Db {
     /// Connects; for SQLite the file (and its folder) is created when missing.

@@ -3,13 +3,21 @@
 //! never touch SQL themselves.
 
 pub mod accounts;
+pub mod application;
 pub mod audit_log;
+pub mod catalog;
+pub mod documents;
+pub mod move_in;
+pub mod provider_info;
+pub mod review;
+pub mod verification;
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::Notify;
 
+use crate::blobs::Blobs;
 use crate::crypto::MasterKey;
 use crate::domain::FieldError;
 use crate::ratelimit::RateLimiter;
@@ -20,16 +28,18 @@ use crate::store::{Db, StoreError};
 pub struct Ctx {
     pub db: Db,
     pub key: MasterKey,
+    pub blobs: Blobs,
     pub mail_wake: Arc<Notify>,
     pub session_ttl_ms: i64,
     pub login_failures: Arc<RateLimiter>,
 }
 
 impl Ctx {
-    pub fn new(db: Db, key: MasterKey, session_ttl_ms: i64) -> Ctx {
+    pub fn new(db: Db, key: MasterKey, blobs: Blobs, session_ttl_ms: i64) -> Ctx {
         Ctx {
             db,
             key,
+            blobs,
             mail_wake: Arc::new(Notify::new()),
             session_ttl_ms,
             // Ten wrong passwords per address in fifteen minutes, then wait.
@@ -62,6 +72,20 @@ pub enum Error {
     NotFound,
     #[error("rate limited")]
     RateLimited { retry_after_secs: u64 },
+    #[error("provider access required")]
+    ProviderAccessRequired { due: Vec<String> },
+    #[error("enterprise verification required")]
+    VerificationRequired { due: Vec<String> },
+    #[error("micro-deposit check frozen")]
+    Frozen { retry_after_secs: u64 },
+    #[error("wrong micro-deposit amount")]
+    WrongAmount { attempts_left: i64 },
+    #[error("settlement account name does not match the company")]
+    AccountNameMismatch,
+    #[error("upload refused: {0}")]
+    Upload(&'static str),
+    #[error("file storage: {0}")]
+    Blob(#[from] crate::blobs::BlobError),
     #[error(transparent)]
     Store(#[from] StoreError),
     #[error("internal: {0}")]
@@ -81,3 +105,18 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Product review items are decided by the product workflow (product release issue); until it
+/// exists no product item can be created, so this is never reached.
+pub(crate) async fn products_review_hook(
+    _tx: &mut crate::store::Tx,
+    item: &crate::store::review::ReviewItemRow,
+    _status: crate::domain::review::ReviewStatus,
+    _reasons: Option<&str>,
+    _now: i64,
+) -> Result<()> {
+    Err(Error::Internal(format!(
+        "product review item {} has no product workflow",
+        item.id
+    )))
+}

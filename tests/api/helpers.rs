@@ -363,3 +363,270 @@ pub fn berth_bin() -> std::process::Command {
     cmd.env_remove("BERTH_TEST_DATABASE_URL");
     cmd
 }
+
+/// A valid enterprise credit code, different for every `n` (check character computed).
+pub fn uscc(n: u32) -> String {
+    const ALPHABET: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
+    const WEIGHTS: [u32; 17] = [
+        1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28,
+    ];
+    let body = format!("91440300{:09}", n);
+    let sum: u32 = body
+        .bytes()
+        .zip(WEIGHTS)
+        .map(|(b, w)| ALPHABET.iter().position(|a| *a == b).unwrap_or(0) as u32 * w)
+        .sum();
+    let check = (31 - sum % 31) % 31;
+    format!("{body}{}", ALPHABET[check as usize] as char)
+}
+
+pub const ID_NUMBER: &str = "11010519491231002X";
+pub const ACCOUNT_NUMBER: &str = "6222020200112233445";
+
+/// A complete verification form for `company`.
+pub fn enterprise_form(company: &str, credit_code: &str) -> Value {
+    json!({
+        "subject_type": "enterprise",
+        "company_name": company,
+        "uscc": credit_code,
+        "registered_address": "深圳市南山区科技园",
+        "legal_rep": {"name": "张三", "id_type": "prc_id", "id_number": ID_NUMBER},
+        "authorized_person": {"same_as_legal_rep": true},
+        "corporate_account": {"bank_name": "招商银行", "province": "广东", "city": "深圳",
+                              "branch_name": "深圳南山支行", "account_number": ACCOUNT_NUMBER}
+    })
+}
+
+pub fn application_form() -> Value {
+    json!({
+        "contact": {"name": "李四", "title": "商务经理", "mobile": "13800138000", "email": "contact@example.com"},
+        "business_brief": "We build SaaS for IoT device fleets and offer O&M services on the cloud.",
+        "categories": ["iot", "ops-services"],
+        "service_types": ["saas", "offline-service"],
+        "service_hours": "5x8",
+        "years_in_industry": 6,
+        "agreement_version": "2026-01"
+    })
+}
+
+pub fn customer_service_form() -> Value {
+    json!({"phone": "400-123-4567", "email": "service@example.com", "dongdong_group_id": "12345678",
+           "service_hours": "工作日 9:00-18:00"})
+}
+
+pub fn settlement_form(company: &str, number: &str) -> Value {
+    json!({"account_name": company, "bank_name": "招商银行", "branch_name": "深圳南山支行",
+           "branch_code": "308584000013", "account_number": number})
+}
+
+/// A small PDF.
+pub fn pdf() -> Vec<u8> {
+    b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n".to_vec()
+}
+
+impl TestApp {
+    pub async fn put_as(&self, token: &str, path: &str, body: Value) -> Answer {
+        self.send(Method::PUT, path, Some(token), Some(body)).await
+    }
+
+    pub async fn post_as(&self, token: &str, path: &str, body: Value) -> Answer {
+        self.send(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    /// Uploads a file as multipart (`kind`, `file`).
+    pub async fn upload(
+        &self,
+        token: &str,
+        kind: &str,
+        bytes: Vec<u8>,
+        name: &str,
+        mime: &str,
+    ) -> Answer {
+        let part = reqwest::multipart::Part::bytes(bytes)
+            .file_name(name.to_string())
+            .mime_str(mime)
+            .expect("mime");
+        let form = reqwest::multipart::Form::new()
+            .text("kind", kind.to_string())
+            .part("file", part);
+        self.raw(
+            self.client
+                .post(self.url("/api/v1/me/enterprise/documents"))
+                .bearer_auth(token)
+                .multipart(form),
+        )
+        .await
+    }
+
+    /// The pending review item of `kind` for the account behind `token`.
+    pub async fn pending_item(&self, operator: &str, kind: &str, account_id: &str) -> Value {
+        let a = self
+            .get_as(
+                operator,
+                &format!("/api/v1/review/items?kind={kind}&status=pending&limit=200"),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+        a.body["items"]
+            .as_array()
+            .and_then(|items| {
+                items
+                    .iter()
+                    .find(|i| i["subject"]["account_id"] == account_id)
+                    .cloned()
+            })
+            .unwrap_or_else(|| panic!("no pending {kind} item for {account_id}: {:?}", a.body))
+    }
+
+    pub async fn decide(&self, operator: &str, item: &Value, decision: Value) -> Answer {
+        let id = item["id"].as_str().expect("id");
+        self.post_as(
+            operator,
+            &format!("/api/v1/review/items/{id}/decision"),
+            decision,
+        )
+        .await
+    }
+
+    pub async fn approve(&self, operator: &str, item: &Value) {
+        let a = self
+            .decide(
+                operator,
+                item,
+                json!({"decision": "approve", "version": item["version"]}),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    }
+
+    pub async fn account_id(&self, token: &str) -> String {
+        self.get_as(token, "/api/v1/me").await.body["id"]
+            .as_str()
+            .expect("id")
+            .to_string()
+    }
+
+    /// Fills and submits the verification (with the business licence).
+    pub async fn submit_verification(&self, token: &str, company: &str, credit_code: &str) {
+        let a = self
+            .put_as(
+                token,
+                "/api/v1/me/enterprise",
+                enterprise_form(company, credit_code),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+        let a = self
+            .upload(
+                token,
+                "business_license",
+                pdf(),
+                "licence.pdf",
+                "application/pdf",
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+        let a = self
+            .post_as(token, "/api/v1/me/enterprise/submit", json!({}))
+            .await;
+        assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    }
+
+    /// A provider whose enterprise is verified (documents approved, deposit confirmed).
+    pub async fn verified_provider(
+        &self,
+        operator: &str,
+        email: &str,
+        company: &str,
+        credit_code: &str,
+    ) -> String {
+        let token = self.provider(email).await;
+        let id = self.account_id(&token).await;
+        self.submit_verification(&token, company, credit_code).await;
+        let item = self
+            .pending_item(operator, "enterprise_verification", &id)
+            .await;
+        let item_id = item["id"].as_str().expect("id");
+        let sent = self
+            .post_as(
+                operator,
+                &format!("/api/v1/review/items/{item_id}/micro-deposit"),
+                json!({}),
+            )
+            .await;
+        assert_eq!(sent.status, StatusCode::OK, "{:?}", sent.body);
+        let item = self
+            .get_as(operator, &format!("/api/v1/review/items/{item_id}"))
+            .await
+            .body;
+        self.approve(operator, &item).await;
+        let a = self
+            .post_as(
+                &token,
+                "/api/v1/me/enterprise/micro-deposit/confirm",
+                json!({"amount_fen": sent.body["amount_fen"]}),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+        token
+    }
+
+    /// A provider whose application is approved too (the provider backend is open).
+    pub async fn approved_provider(
+        &self,
+        operator: &str,
+        email: &str,
+        company: &str,
+        credit_code: &str,
+    ) -> String {
+        let token = self
+            .verified_provider(operator, email, company, credit_code)
+            .await;
+        let id = self.account_id(&token).await;
+        let a = self
+            .put_as(&token, "/api/v1/me/application", application_form())
+            .await;
+        assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+        let a = self
+            .post_as(&token, "/api/v1/me/application/submit", json!({}))
+            .await;
+        assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+        let item = self
+            .pending_item(operator, "partner_application", &id)
+            .await;
+        self.approve(operator, &item).await;
+        token
+    }
+
+    /// A live provider: customer-service and settlement info saved too.
+    pub async fn moved_in_provider(
+        &self,
+        operator: &str,
+        email: &str,
+        company: &str,
+        credit_code: &str,
+    ) -> String {
+        let token = self
+            .approved_provider(operator, email, company, credit_code)
+            .await;
+        let a = self
+            .put_as(
+                &token,
+                "/api/v1/provider/customer-service",
+                customer_service_form(),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+        let a = self
+            .put_as(
+                &token,
+                "/api/v1/provider/settlement",
+                settlement_form(company, ACCOUNT_NUMBER),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+        let m = self.get_as(&token, "/api/v1/me/move-in").await;
+        assert_eq!(m.body["state"], "moved_in", "{:?}", m.body);
+        token
+    }
+}

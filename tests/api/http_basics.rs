@@ -228,7 +228,7 @@ async fn mail_committed_before_a_crash_is_delivered_after_the_restart() {
     };
     app.stop().await;
     let (db, key) = berth::app::open(&config).await.expect("open");
-    let ctx = berth::app::context(&config, db.clone(), key.clone());
+    let ctx = berth::app::context(&config, db.clone(), key.clone()).expect("context");
     berth::workflows::accounts::register(
         &ctx,
         berth::workflows::accounts::Registration {

@@ -142,7 +142,7 @@ impl TryFrom<String> for PrcIdNumber {
 }
 
 /// Kind of personal identity document.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum IdType {
     /// PRC resident ID card (居民身份证).

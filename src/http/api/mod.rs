@@ -1,8 +1,15 @@
 //! JSON API handlers, one file per resource; each handler is named after its verb.
 
 pub mod accounts;
+pub mod application;
 pub mod audit;
+pub mod catalog;
+pub mod documents;
+pub mod enterprise;
 pub mod me;
+pub mod move_in;
+pub mod provider;
+pub mod review;
 pub mod sessions;
 
 use serde::Serialize;

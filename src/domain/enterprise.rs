@@ -1,0 +1,553 @@
+//! Enterprise real-name verification: the form (subject, company, legal representative,
+//! authorised person, corporate account), its field rules, what a submission needs, and the
+//! micro-deposit check.
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use super::ids::{AccountNumber, IdNumber, IdType, Uscc};
+use super::{FieldError, FieldErrors};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum SubjectType {
+    Enterprise,
+    SoleProprietor,
+}
+
+/// The form as a client sends it (`PUT /api/v1/me/enterprise`). Every field is optional in a
+/// draft; `submit` needs them all.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnterpriseForm {
+    pub subject_type: Option<SubjectType>,
+    pub company_name: Option<String>,
+    /// Unified Social Credit Code, 18 characters.
+    pub uscc: Option<String>,
+    pub registered_address: Option<String>,
+    pub legal_rep: Option<PersonForm>,
+    pub authorized_person: Option<AuthorizedForm>,
+    pub corporate_account: Option<CorporateAccountForm>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PersonForm {
+    pub name: Option<String>,
+    pub id_type: Option<IdType>,
+    /// Omit to keep the number saved earlier (answers only ever show it masked).
+    pub id_number: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AuthorizedForm {
+    pub same_as_legal_rep: Option<bool>,
+    pub name: Option<String>,
+    pub id_type: Option<IdType>,
+    /// Omit to keep the number saved earlier.
+    pub id_number: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CorporateAccountForm {
+    pub bank_name: Option<String>,
+    pub province: Option<String>,
+    pub city: Option<String>,
+    pub branch_name: Option<String>,
+    /// Omit to keep the number saved earlier.
+    pub account_number: Option<String>,
+}
+
+/// The non-secret part of a draft, as stored (JSON) and shown. Secret numbers are held apart,
+/// encrypted; only their masked forms are here.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct EnterpriseData {
+    pub subject_type: Option<SubjectType>,
+    pub company_name: Option<String>,
+    pub uscc: Option<String>,
+    pub registered_address: Option<String>,
+    pub legal_rep: PersonData,
+    pub authorized_person: AuthorizedData,
+    pub corporate_account: CorporateAccountData,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct PersonData {
+    pub name: Option<String>,
+    pub id_type: Option<IdType>,
+    pub id_number_masked: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct AuthorizedData {
+    pub same_as_legal_rep: Option<bool>,
+    pub name: Option<String>,
+    pub id_type: Option<IdType>,
+    pub id_number_masked: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct CorporateAccountData {
+    pub bank_name: Option<String>,
+    pub province: Option<String>,
+    pub city: Option<String>,
+    pub branch_name: Option<String>,
+    pub account_number_masked: Option<String>,
+}
+
+/// A secret that a form changes: `Keep` the stored one, `Clear` it, or `Set` a new value.
+#[derive(Debug)]
+pub enum SecretChange<T> {
+    Keep,
+    Clear,
+    Set(T),
+}
+
+/// A validated draft: the data to store and the secrets to (re-)encrypt.
+#[derive(Debug)]
+pub struct ValidatedDraft {
+    pub data: EnterpriseData,
+    pub legal_rep_id: SecretChange<IdNumber>,
+    pub authorized_id: SecretChange<IdNumber>,
+    pub account_number: SecretChange<AccountNumber>,
+}
+
+const MAX_TEXT: usize = 200;
+
+/// A trimmed optional text of at most `max` characters; empty becomes `None`.
+pub fn text(
+    errors: &mut FieldErrors,
+    field: &str,
+    value: Option<&String>,
+    max: usize,
+) -> Option<String> {
+    let v = value.map(|s| s.trim()).filter(|s| !s.is_empty())?;
+    if v.chars().count() > max {
+        errors.push(FieldError::new(field, "too_long").with("max", max));
+        return None;
+    }
+    if v.chars().any(|c| c.is_control()) {
+        errors.push(FieldError::new(field, "charset"));
+        return None;
+    }
+    Some(v.to_string())
+}
+
+fn secret_id(
+    errors: &mut FieldErrors,
+    field: &str,
+    id_type: Option<IdType>,
+    value: Option<&String>,
+) -> SecretChange<IdNumber> {
+    match value.map(|s| s.trim()) {
+        None => SecretChange::Keep,
+        Some("") => SecretChange::Clear,
+        Some(v) => match id_type {
+            None => {
+                errors.push(FieldError::new(
+                    field.replace("id_number", "id_type"),
+                    "required",
+                ));
+                SecretChange::Keep
+            }
+            Some(t) => match IdNumber::parse(t, v) {
+                Ok(n) => SecretChange::Set(n),
+                Err(e) => {
+                    errors.push(FieldError::new(field, e.code()));
+                    SecretChange::Keep
+                }
+            },
+        },
+    }
+}
+
+/// Checks every field that is present; the answer names every bad field at once.
+pub fn validate_draft(form: &EnterpriseForm) -> Result<ValidatedDraft, Vec<FieldError>> {
+    let mut e = FieldErrors::default();
+    let uscc = match form
+        .uscc
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+    {
+        None => None,
+        Some(v) => match Uscc::parse(v) {
+            Ok(u) => Some(u),
+            Err(err) => {
+                e.push(FieldError::new("uscc", err.code()));
+                None
+            }
+        },
+    };
+    if let (Some(t), Some(u)) = (form.subject_type, &uscc) {
+        // Registration authority 9 (market regulation): entity type 1 = enterprise, 2 = sole
+        // proprietorship (个体工商户).
+        let sole = u.as_str().starts_with("92");
+        if (t == SubjectType::SoleProprietor) != sole {
+            e.push(FieldError::new("uscc", "subject_type_mismatch"));
+        }
+    }
+    let legal = form.legal_rep.clone().unwrap_or_default();
+    let auth = form.authorized_person.clone().unwrap_or_default();
+    let acct = form.corporate_account.clone().unwrap_or_default();
+    let same = auth.same_as_legal_rep;
+    if form.subject_type == Some(SubjectType::SoleProprietor) && same == Some(false) {
+        e.push(FieldError::new(
+            "authorized_person.same_as_legal_rep",
+            "sole_proprietor_self",
+        ));
+    }
+    let data = EnterpriseData {
+        subject_type: form.subject_type,
+        company_name: text(&mut e, "company_name", form.company_name.as_ref(), MAX_TEXT),
+        uscc: uscc.as_ref().map(|u| u.as_str().to_string()),
+        registered_address: text(
+            &mut e,
+            "registered_address",
+            form.registered_address.as_ref(),
+            MAX_TEXT,
+        ),
+        legal_rep: PersonData {
+            name: text(&mut e, "legal_rep.name", legal.name.as_ref(), 50),
+            id_type: legal.id_type,
+            id_number_masked: None,
+        },
+        authorized_person: AuthorizedData {
+            same_as_legal_rep: same,
+            name: if same == Some(true) {
+                None
+            } else {
+                text(&mut e, "authorized_person.name", auth.name.as_ref(), 50)
+            },
+            id_type: if same == Some(true) {
+                None
+            } else {
+                auth.id_type
+            },
+            id_number_masked: None,
+        },
+        corporate_account: CorporateAccountData {
+            bank_name: text(
+                &mut e,
+                "corporate_account.bank_name",
+                acct.bank_name.as_ref(),
+                100,
+            ),
+            province: text(
+                &mut e,
+                "corporate_account.province",
+                acct.province.as_ref(),
+                50,
+            ),
+            city: text(&mut e, "corporate_account.city", acct.city.as_ref(), 50),
+            branch_name: text(
+                &mut e,
+                "corporate_account.branch_name",
+                acct.branch_name.as_ref(),
+                100,
+            ),
+            account_number_masked: None,
+        },
+    };
+    let legal_rep_id = secret_id(
+        &mut e,
+        "legal_rep.id_number",
+        legal.id_type,
+        legal.id_number.as_ref(),
+    );
+    let authorized_id = if same == Some(true) {
+        SecretChange::Clear
+    } else {
+        secret_id(
+            &mut e,
+            "authorized_person.id_number",
+            auth.id_type,
+            auth.id_number.as_ref(),
+        )
+    };
+    let account_number = match acct.account_number.as_deref().map(str::trim) {
+        None => SecretChange::Keep,
+        Some("") => SecretChange::Clear,
+        Some(v) => match AccountNumber::parse(v) {
+            Ok(n) => SecretChange::Set(n),
+            Err(err) => {
+                e.push(FieldError::new(
+                    "corporate_account.account_number",
+                    err.code(),
+                ));
+                SecretChange::Keep
+            }
+        },
+    };
+    e.into_result()?;
+    Ok(ValidatedDraft {
+        data,
+        legal_rep_id,
+        authorized_id,
+        account_number,
+    })
+}
+
+/// What a stored draft holds, as far as submission cares.
+pub struct DraftState<'a> {
+    pub data: &'a EnterpriseData,
+    pub has_legal_rep_id: bool,
+    pub has_authorized_id: bool,
+    pub has_account_number: bool,
+    pub has_business_license: bool,
+    pub has_authorization_letter: bool,
+}
+
+/// Every field and document a submission still lacks (all at once).
+pub fn missing_for_submission(s: &DraftState<'_>) -> Vec<FieldError> {
+    let d = s.data;
+    let mut missing = Vec::new();
+    let mut need = |present: bool, field: &str| {
+        if !present {
+            missing.push(FieldError::new(field, "required"));
+        }
+    };
+    need(d.subject_type.is_some(), "subject_type");
+    need(d.company_name.is_some(), "company_name");
+    need(d.uscc.is_some(), "uscc");
+    need(d.registered_address.is_some(), "registered_address");
+    need(d.legal_rep.name.is_some(), "legal_rep.name");
+    need(d.legal_rep.id_type.is_some(), "legal_rep.id_type");
+    need(s.has_legal_rep_id, "legal_rep.id_number");
+    match d.authorized_person.same_as_legal_rep {
+        None => need(false, "authorized_person.same_as_legal_rep"),
+        Some(true) => {}
+        Some(false) => {
+            need(d.authorized_person.name.is_some(), "authorized_person.name");
+            need(
+                d.authorized_person.id_type.is_some(),
+                "authorized_person.id_type",
+            );
+            need(s.has_authorized_id, "authorized_person.id_number");
+            need(s.has_authorization_letter, "documents.authorization_letter");
+        }
+    }
+    need(
+        d.corporate_account.bank_name.is_some(),
+        "corporate_account.bank_name",
+    );
+    need(
+        d.corporate_account.province.is_some(),
+        "corporate_account.province",
+    );
+    need(d.corporate_account.city.is_some(), "corporate_account.city");
+    need(
+        d.corporate_account.branch_name.is_some(),
+        "corporate_account.branch_name",
+    );
+    need(s.has_account_number, "corporate_account.account_number");
+    need(s.has_business_license, "documents.business_license");
+    missing
+}
+
+/// The state of a verification draft or submission.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VerificationStatus {
+    Draft,
+    InReview,
+    Rejected,
+    Approved,
+}
+
+impl VerificationStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VerificationStatus::Draft => "draft",
+            VerificationStatus::InReview => "in_review",
+            VerificationStatus::Rejected => "rejected",
+            VerificationStatus::Approved => "approved",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<VerificationStatus> {
+        match s {
+            "draft" => Some(VerificationStatus::Draft),
+            "in_review" => Some(VerificationStatus::InReview),
+            "rejected" => Some(VerificationStatus::Rejected),
+            "approved" => Some(VerificationStatus::Approved),
+            _ => None,
+        }
+    }
+
+    /// A draft or a rejected submission can be edited; the others are locked.
+    pub fn editable(self) -> bool {
+        matches!(
+            self,
+            VerificationStatus::Draft | VerificationStatus::Rejected
+        )
+    }
+}
+
+/// Micro-deposit rules: 1–99 fen, five wrong amounts freeze the check for an hour.
+pub const DEPOSIT_ATTEMPTS: i64 = 5;
+pub const DEPOSIT_FREEZE_MS: i64 = 60 * 60 * 1000;
+pub const DEPOSIT_MIN_FEN: i64 = 1;
+pub const DEPOSIT_MAX_FEN: i64 = 99;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DepositStatus {
+    NotSent,
+    Sent,
+    Confirmed,
+    Frozen,
+}
+
+impl DepositStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            DepositStatus::NotSent => "not_sent",
+            DepositStatus::Sent => "sent",
+            DepositStatus::Confirmed => "confirmed",
+            DepositStatus::Frozen => "frozen",
+        }
+    }
+
+    /// The stored status, seen at `now` (a freeze that has passed reads as `sent`).
+    pub fn at(stored: &str, frozen_until: Option<i64>, now: i64) -> DepositStatus {
+        match stored {
+            "confirmed" => DepositStatus::Confirmed,
+            "sent" if frozen_until.is_some_and(|t| t > now) => DepositStatus::Frozen,
+            "sent" => DepositStatus::Sent,
+            _ => DepositStatus::NotSent,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn full_form() -> EnterpriseForm {
+        EnterpriseForm {
+            subject_type: Some(SubjectType::Enterprise),
+            company_name: Some(" 深圳某某科技有限公司 ".into()),
+            uscc: Some("914403001922038216".into()),
+            registered_address: Some("深圳市南山区".into()),
+            legal_rep: Some(PersonForm {
+                name: Some("张三".into()),
+                id_type: Some(IdType::PrcId),
+                id_number: Some("11010519491231002X".into()),
+            }),
+            authorized_person: Some(AuthorizedForm {
+                same_as_legal_rep: Some(true),
+                ..Default::default()
+            }),
+            corporate_account: Some(CorporateAccountForm {
+                bank_name: Some("招商银行".into()),
+                province: Some("广东".into()),
+                city: Some("深圳".into()),
+                branch_name: Some("南山支行".into()),
+                account_number: Some("6222 0202 0011 2233".into()),
+            }),
+        }
+    }
+
+    #[test]
+    fn a_full_form_validates_and_trims() {
+        let v = validate_draft(&full_form()).expect("valid");
+        assert_eq!(v.data.company_name.as_deref(), Some("深圳某某科技有限公司"));
+        assert!(matches!(v.legal_rep_id, SecretChange::Set(_)));
+        assert!(matches!(v.authorized_id, SecretChange::Clear));
+    }
+
+    #[test]
+    fn every_bad_field_is_reported() {
+        let mut f = full_form();
+        f.uscc = Some("914403001922038217".into());
+        f.legal_rep = Some(PersonForm {
+            name: Some("张三".into()),
+            id_type: Some(IdType::PrcId),
+            id_number: Some("110105194902300020".into()),
+        });
+        f.corporate_account = Some(CorporateAccountForm {
+            account_number: Some("12ab".into()),
+            ..Default::default()
+        });
+        let errs = validate_draft(&f).expect_err("invalid");
+        let got: Vec<(&str, &str)> = errs.iter().map(|e| (e.field.as_str(), e.code)).collect();
+        assert!(got.contains(&("uscc", "checksum")), "{got:?}");
+        assert!(
+            got.contains(&("legal_rep.id_number", "birth_date")),
+            "{got:?}"
+        );
+        assert!(
+            got.iter()
+                .any(|(f, _)| *f == "corporate_account.account_number"),
+            "{got:?}"
+        );
+    }
+
+    #[test]
+    fn subject_type_must_fit_the_credit_code() {
+        let mut f = full_form();
+        f.subject_type = Some(SubjectType::SoleProprietor);
+        let errs = validate_draft(&f).expect_err("mismatch");
+        assert_eq!(errs[0].code, "subject_type_mismatch");
+    }
+
+    #[test]
+    fn an_id_number_needs_its_type() {
+        let mut f = full_form();
+        f.legal_rep = Some(PersonForm {
+            name: None,
+            id_type: None,
+            id_number: Some("11010519491231002X".into()),
+        });
+        let errs = validate_draft(&f).expect_err("no type");
+        assert_eq!(errs[0].field, "legal_rep.id_type");
+    }
+
+    #[test]
+    fn submission_lists_everything_missing() {
+        let data = EnterpriseData {
+            authorized_person: AuthorizedData {
+                same_as_legal_rep: Some(false),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        let missing = missing_for_submission(&DraftState {
+            data: &data,
+            has_legal_rep_id: false,
+            has_authorized_id: false,
+            has_account_number: false,
+            has_business_license: false,
+            has_authorization_letter: false,
+        });
+        let fields: Vec<&str> = missing.iter().map(|m| m.field.as_str()).collect();
+        for f in [
+            "company_name",
+            "uscc",
+            "legal_rep.id_number",
+            "authorized_person.name",
+            "documents.authorization_letter",
+            "documents.business_license",
+            "corporate_account.account_number",
+        ] {
+            assert!(fields.contains(&f), "{f} in {fields:?}");
+        }
+    }
+
+    #[test]
+    fn a_freeze_passes() {
+        assert_eq!(
+            DepositStatus::at("sent", Some(100), 50),
+            DepositStatus::Frozen
+        );
+        assert_eq!(
+            DepositStatus::at("sent", Some(100), 150),
+            DepositStatus::Sent
+        );
+        assert_eq!(
+            DepositStatus::at("confirmed", None, 0),
+            DepositStatus::Confirmed
+        );
+    }
+}

@@ -1,0 +1,266 @@
+//! Where an account stands on the move-in journey. `MoveIn::evaluate` is the one source of
+//! truth for the stepper, every `due` list and the provider-backend gate.
+
+use serde::Serialize;
+
+use super::enterprise::{DepositStatus, VerificationStatus};
+
+/// The facts the requirements are computed from (read from the store in one go).
+#[derive(Debug, Clone, Default)]
+pub struct Facts {
+    pub account_active: bool,
+    pub enterprise: Option<VerificationStatus>,
+    pub enterprise_reasons: Vec<Reason>,
+    pub deposit: Option<DepositStatus>,
+    pub application: Option<VerificationStatus>,
+    pub application_reasons: Vec<Reason>,
+    pub has_customer_service: bool,
+    pub has_settlement: bool,
+    pub settlement_change_pending: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
+pub struct Reason {
+    pub field: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StepKey {
+    Account,
+    EnterpriseVerification,
+    PartnerApplication,
+    CustomerServiceInfo,
+    SettlementInfo,
+}
+
+impl StepKey {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepKey::Account => "account",
+            StepKey::EnterpriseVerification => "enterprise_verification",
+            StepKey::PartnerApplication => "partner_application",
+            StepKey::CustomerServiceInfo => "customer_service_info",
+            StepKey::SettlementInfo => "settlement_info",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum StepStatus {
+    NotStarted,
+    Draft,
+    InReview,
+    Rejected,
+    Done,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Step {
+    pub key: StepKey,
+    pub status: StepStatus,
+    /// Present when the step is `rejected`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reasons: Option<Vec<Reason>>,
+    /// For enterprise verification: the two checks behind the status.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub checks: Option<Checks>,
+    /// For settlement: a change waits for review (the old account stays in force).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub change_pending: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct Checks {
+    /// `not_started`, `draft`, `in_review`, `rejected` or `approved`.
+    pub documents: &'static str,
+    /// `not_sent`, `sent`, `confirmed` or `frozen`.
+    pub micro_deposit: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
+pub struct MoveIn {
+    /// `in_progress` or `moved_in`.
+    pub state: &'static str,
+    pub steps: Vec<Step>,
+    /// The keys of the steps not yet done, in journey order.
+    pub due: Vec<StepKey>,
+}
+
+fn reviewed_step(
+    status: Option<VerificationStatus>,
+    reasons: &[Reason],
+) -> (StepStatus, Option<Vec<Reason>>) {
+    match status {
+        None => (StepStatus::NotStarted, None),
+        Some(VerificationStatus::Draft) => (StepStatus::Draft, None),
+        Some(VerificationStatus::InReview) => (StepStatus::InReview, None),
+        Some(VerificationStatus::Rejected) => (StepStatus::Rejected, Some(reasons.to_vec())),
+        Some(VerificationStatus::Approved) => (StepStatus::Done, None),
+    }
+}
+
+impl MoveIn {
+    pub fn evaluate(f: &Facts) -> MoveIn {
+        let (mut ent_status, ent_reasons) = reviewed_step(f.enterprise, &f.enterprise_reasons);
+        let deposit = f.deposit.unwrap_or(DepositStatus::NotSent);
+        // Verified = documents approved and the micro-deposit confirmed.
+        if ent_status == StepStatus::Done && deposit != DepositStatus::Confirmed {
+            ent_status = StepStatus::InReview;
+        }
+        let (app_status, app_reasons) = reviewed_step(f.application, &f.application_reasons);
+        let done_if = |b: bool| {
+            if b {
+                StepStatus::Done
+            } else {
+                StepStatus::NotStarted
+            }
+        };
+        let steps = vec![
+            Step {
+                key: StepKey::Account,
+                status: done_if(f.account_active),
+                reasons: None,
+                checks: None,
+                change_pending: false,
+            },
+            Step {
+                key: StepKey::EnterpriseVerification,
+                status: ent_status,
+                reasons: ent_reasons,
+                checks: Some(Checks {
+                    documents: f.enterprise.map(|s| s.as_str()).unwrap_or("not_started"),
+                    micro_deposit: deposit.as_str(),
+                }),
+                change_pending: false,
+            },
+            Step {
+                key: StepKey::PartnerApplication,
+                status: app_status,
+                reasons: app_reasons,
+                checks: None,
+                change_pending: false,
+            },
+            Step {
+                key: StepKey::CustomerServiceInfo,
+                status: done_if(f.has_customer_service),
+                reasons: None,
+                checks: None,
+                change_pending: false,
+            },
+            Step {
+                key: StepKey::SettlementInfo,
+                status: done_if(f.has_settlement),
+                reasons: None,
+                checks: None,
+                change_pending: f.settlement_change_pending,
+            },
+        ];
+        let due: Vec<StepKey> = steps
+            .iter()
+            .filter(|s| s.status != StepStatus::Done)
+            .map(|s| s.key)
+            .collect();
+        MoveIn {
+            state: if due.is_empty() {
+                "moved_in"
+            } else {
+                "in_progress"
+            },
+            steps,
+            due,
+        }
+    }
+
+    pub fn verified(&self) -> bool {
+        self.is_done(StepKey::EnterpriseVerification)
+    }
+
+    /// The provider backend opens once the enterprise is verified and the application approved.
+    pub fn provider_access(&self) -> bool {
+        self.verified() && self.is_done(StepKey::PartnerApplication)
+    }
+
+    pub fn moved_in(&self) -> bool {
+        self.due.is_empty()
+    }
+
+    pub fn is_done(&self, key: StepKey) -> bool {
+        self.steps
+            .iter()
+            .any(|s| s.key == key && s.status == StepStatus::Done)
+    }
+
+    pub fn due_keys(&self) -> Vec<String> {
+        self.due.iter().map(|k| k.as_str().to_string()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn live() -> Facts {
+        Facts {
+            account_active: true,
+            enterprise: Some(VerificationStatus::Approved),
+            deposit: Some(DepositStatus::Confirmed),
+            application: Some(VerificationStatus::Approved),
+            has_customer_service: true,
+            has_settlement: true,
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn a_fresh_account_has_everything_but_the_account_due() {
+        let m = MoveIn::evaluate(&Facts {
+            account_active: true,
+            ..Default::default()
+        });
+        assert_eq!(m.state, "in_progress");
+        assert_eq!(m.due.len(), 4);
+        assert!(!m.verified());
+    }
+
+    #[test]
+    fn approved_documents_without_the_deposit_are_not_verified() {
+        let m = MoveIn::evaluate(&Facts {
+            deposit: Some(DepositStatus::Sent),
+            ..live()
+        });
+        assert!(!m.verified());
+        assert!(!m.provider_access());
+        assert_eq!(m.steps[1].status, StepStatus::InReview);
+        assert_eq!(m.due, vec![StepKey::EnterpriseVerification]);
+    }
+
+    #[test]
+    fn everything_done_is_moved_in() {
+        let m = MoveIn::evaluate(&live());
+        assert_eq!(m.state, "moved_in");
+        assert!(m.provider_access() && m.moved_in());
+        let json = serde_json::to_value(&m).expect("json");
+        assert_eq!(
+            json["steps"][0],
+            serde_json::json!({"key": "account", "status": "done"})
+        );
+    }
+
+    #[test]
+    fn a_rejection_carries_its_reasons() {
+        let m = MoveIn::evaluate(&Facts {
+            application: Some(VerificationStatus::Rejected),
+            application_reasons: vec![Reason {
+                field: "business_brief".into(),
+                message: "too vague".into(),
+            }],
+            ..live()
+        });
+        assert_eq!(m.steps[2].status, StepStatus::Rejected);
+        assert_eq!(m.steps[2].reasons.as_ref().map(Vec::len), Some(1));
+        assert!(!m.provider_access());
+    }
+}

@@ -1,0 +1,152 @@
+//! `/api/v1/me/enterprise…`: enterprise real-name verification.
+
+use axum::extract::{Multipart, State};
+use axum::http::StatusCode;
+use axum::Json;
+use serde::Deserialize;
+use utoipa::ToSchema;
+
+use crate::domain::enterprise::EnterpriseForm;
+use crate::domain::upload::MAX_DOCUMENT_BYTES;
+use crate::http::auth::Authenticated;
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::json::ApiJson;
+use crate::http::AppState;
+use crate::workflows::verification::{self, DocumentView, EnterpriseView};
+
+/// The verification: data (numbers masked), status, reasons, submissions, micro-deposit.
+#[utoipa::path(get, path = "/api/v1/me/enterprise", tag = "enterprise",
+    responses((status = 200, body = EnterpriseView), (status = 401, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn show(
+    State(state): State<AppState>,
+    auth: Authenticated,
+) -> Result<Json<EnterpriseView>, ApiError> {
+    Ok(Json(verification::view(&state.ctx, &auth.account).await?))
+}
+
+/// Saves the draft. Omitted ID and account numbers keep their saved values.
+#[utoipa::path(put, path = "/api/v1/me/enterprise", tag = "enterprise", request_body = EnterpriseForm,
+    responses(
+        (status = 200, body = EnterpriseView),
+        (status = 409, description = "`already_submitted` while in review", body = ErrorBody),
+        (status = 422, description = "`validation_failed` naming every bad field", body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn save(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    ApiJson(form): ApiJson<EnterpriseForm>,
+) -> Result<Json<EnterpriseView>, ApiError> {
+    Ok(Json(
+        verification::save_draft(&state.ctx, &auth.account, &form).await?,
+    ))
+}
+
+/// multipart/form-data: `kind` (`business_license` or `authorization_letter`) and `file`
+/// (PDF, JPEG or PNG by content, at most 10 MiB and 40 megapixels).
+#[derive(ToSchema)]
+#[allow(dead_code)]
+pub struct DocumentUpload {
+    kind: String,
+    #[schema(format = Binary, value_type = String)]
+    file: Vec<u8>,
+}
+
+/// Uploads a business licence or a letter of authorisation.
+#[utoipa::path(post, path = "/api/v1/me/enterprise/documents", tag = "enterprise",
+    request_body(content = DocumentUpload, content_type = "multipart/form-data"),
+    responses(
+        (status = 201, body = DocumentView),
+        (status = 400, description = "`malformed_request`", body = ErrorBody),
+        (status = 413, description = "`too_large`", body = ErrorBody),
+        (status = 415, description = "`unsupported_media_type`", body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn upload_document(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<(StatusCode, Json<DocumentView>), ApiError> {
+    let mut multipart = multipart.map_err(|_| ApiError::malformed())?;
+    let mut kind: Option<String> = None;
+    let mut file: Option<Vec<u8>> = None;
+    while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
+        match field.name() {
+            Some("kind") => kind = Some(field.text().await.map_err(multipart_error)?),
+            Some("file") => {
+                let mut bytes = Vec::new();
+                while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+                    if bytes.len() + chunk.len() > MAX_DOCUMENT_BYTES {
+                        return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large"));
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                file = Some(bytes);
+            }
+            _ => {
+                return Err(ApiError::field(
+                    field.name().unwrap_or("body"),
+                    "unknown_field",
+                ))
+            }
+        }
+    }
+    let mut missing = Vec::new();
+    if kind.is_none() {
+        missing.push(crate::domain::FieldError::new("kind", "required"));
+    }
+    if file.is_none() {
+        missing.push(crate::domain::FieldError::new("file", "required"));
+    }
+    let (Some(kind), Some(file)) = (kind, file) else {
+        return Err(ApiError::validation(missing));
+    };
+    let doc = verification::upload_document(&state.ctx, &auth.account, kind.trim(), file).await?;
+    Ok((StatusCode::CREATED, Json(doc)))
+}
+
+fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large")
+    } else {
+        ApiError::malformed()
+    }
+}
+
+/// Submits for review; 422 lists every missing field and document at once.
+#[utoipa::path(post, path = "/api/v1/me/enterprise/submit", tag = "enterprise",
+    responses(
+        (status = 200, body = EnterpriseView),
+        (status = 409, description = "`already_submitted`, `uscc_taken`", body = ErrorBody),
+        (status = 422, description = "every missing field and document", body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn submit(
+    State(state): State<AppState>,
+    auth: Authenticated,
+) -> Result<Json<EnterpriseView>, ApiError> {
+    Ok(Json(verification::submit(&state.ctx, &auth.account).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmDepositRequest {
+    /// The deposited amount in fen (1–99).
+    pub amount_fen: Option<i64>,
+}
+
+/// Confirms the micro-deposit amount. Five wrong amounts freeze the check for an hour.
+#[utoipa::path(post, path = "/api/v1/me/enterprise/micro-deposit/confirm", tag = "enterprise",
+    request_body = ConfirmDepositRequest,
+    responses(
+        (status = 200, body = EnterpriseView),
+        (status = 422, description = "`wrong_amount` with `attempts_left`", body = ErrorBody),
+        (status = 429, description = "`verification_frozen`, with `Retry-After`", body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn confirm_deposit(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    ApiJson(req): ApiJson<ConfirmDepositRequest>,
+) -> Result<Json<EnterpriseView>, ApiError> {
+    Ok(Json(
+        verification::confirm_deposit(&state.ctx, &auth.account, req.amount_fen).await?,
+    ))
+}

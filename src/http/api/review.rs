@@ -1,0 +1,146 @@
+//! `/api/v1/review/…`: the operators' back office.
+
+use axum::extract::{Path, Query, State};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use super::page_limit;
+use crate::domain::review::DecisionForm;
+use crate::http::auth::Reviewer;
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::json::ApiJson;
+use crate::http::AppState;
+use crate::workflows::review::{self, ItemDetail, ItemSummary, QueueQuery};
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct QueueParams {
+    /// `enterprise_verification`, `partner_application`, `settlement_change` or `product`.
+    pub kind: Option<String>,
+    /// `pending` (the usual), `approved`, `rejected` or `superseded`.
+    pub status: Option<String>,
+    /// Only items waiting at least this many hours.
+    pub min_age_hours: Option<i64>,
+    pub limit: Option<i64>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QueuePage {
+    pub items: Vec<ItemSummary>,
+    pub next_cursor: Option<String>,
+}
+
+/// The review queue over every kind, oldest first.
+#[utoipa::path(get, path = "/api/v1/review/items", tag = "operators", params(QueueParams),
+    responses((status = 200, body = QueuePage), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn queue(
+    State(state): State<AppState>,
+    _reviewer: Reviewer,
+    params: Result<Query<QueueParams>, axum::extract::rejection::QueryRejection>,
+) -> Result<Json<QueuePage>, ApiError> {
+    let Query(p) = params.map_err(|_| ApiError::field("query", "invalid_type"))?;
+    let limit = page_limit(p.limit)?;
+    let (items, next_cursor) = review::queue(
+        &state.ctx,
+        &QueueQuery {
+            kind: p.kind.as_deref().filter(|s| !s.is_empty()),
+            status: p.status.as_deref().filter(|s| !s.is_empty()),
+            min_age_hours: p.min_age_hours,
+            cursor: p.cursor.as_deref().filter(|s| !s.is_empty()),
+            limit,
+        },
+    )
+    .await?;
+    Ok(Json(QueuePage { items, next_cursor }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KindCount {
+    pub kind: String,
+    pub pending: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QueueSummary {
+    pub items: Vec<KindCount>,
+}
+
+/// Pending items per kind.
+#[utoipa::path(get, path = "/api/v1/review/summary", tag = "operators",
+    responses((status = 200, body = QueueSummary), (status = 403, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn summary(
+    State(state): State<AppState>,
+    _reviewer: Reviewer,
+) -> Result<Json<QueueSummary>, ApiError> {
+    let counts = review::pending_counts(&state.ctx).await?;
+    Ok(Json(QueueSummary {
+        items: counts
+            .into_iter()
+            .map(|(kind, pending)| KindCount {
+                kind: kind.to_string(),
+                pending,
+            })
+            .collect(),
+    }))
+}
+
+/// One item in full: the submission, its documents (as links) and the earlier submissions.
+#[utoipa::path(get, path = "/api/v1/review/items/{id}", tag = "operators",
+    params(("id" = String, Path)),
+    responses((status = 200, body = ItemDetail), (status = 404, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn show(
+    State(state): State<AppState>,
+    _reviewer: Reviewer,
+    Path(id): Path<String>,
+) -> Result<Json<ItemDetail>, ApiError> {
+    Ok(Json(review::detail(&state.ctx, &id).await?))
+}
+
+/// Approves, or rejects with a reason per field. `409 stale_version` if decided or changed meanwhile.
+#[utoipa::path(post, path = "/api/v1/review/items/{id}/decision", tag = "operators",
+    params(("id" = String, Path)), request_body = DecisionForm,
+    responses(
+        (status = 200, body = ItemDetail),
+        (status = 404, body = ErrorBody),
+        (status = 409, description = "`stale_version`, `uscc_taken`", body = ErrorBody),
+        (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn decide(
+    State(state): State<AppState>,
+    Reviewer(reviewer): Reviewer,
+    Path(id): Path<String>,
+    ApiJson(form): ApiJson<DecisionForm>,
+) -> Result<Json<ItemDetail>, ApiError> {
+    Ok(Json(
+        review::decide(&state.ctx, &reviewer.account, &id, &form).await?,
+    ))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DepositSent {
+    /// Pay exactly this many fen to the corporate account.
+    pub amount_fen: i64,
+    pub status: &'static str,
+}
+
+/// Enterprise items: records that the micro-deposit was paid; the amount is chosen here.
+#[utoipa::path(post, path = "/api/v1/review/items/{id}/micro-deposit", tag = "operators",
+    params(("id" = String, Path)),
+    responses((status = 200, body = DepositSent), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn micro_deposit(
+    State(state): State<AppState>,
+    Reviewer(reviewer): Reviewer,
+    Path(id): Path<String>,
+) -> Result<Json<DepositSent>, ApiError> {
+    let amount_fen = review::record_deposit(&state.ctx, &reviewer.account, &id).await?;
+    Ok(Json(DepositSent {
+        amount_fen,
+        status: "sent",
+    }))
+}

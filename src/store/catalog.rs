@@ -1,0 +1,63 @@
+//! Categories and service types.
+
+use sqlx::Row;
+
+use super::{Db, Result};
+
+#[derive(Debug, Clone)]
+pub struct CatalogEntry {
+    pub slug: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub retired: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum CatalogList {
+    Categories,
+    ServiceTypes,
+}
+
+impl CatalogList {
+    fn table(self) -> &'static str {
+        match self {
+            CatalogList::Categories => "catalog_categories",
+            CatalogList::ServiceTypes => "catalog_service_types",
+        }
+    }
+}
+
+/// The list in display order; retired entries only when `include_retired`.
+pub async fn list(db: &Db, which: CatalogList, include_retired: bool) -> Result<Vec<CatalogEntry>> {
+    let filter = if include_retired {
+        ""
+    } else {
+        " WHERE retired_at IS NULL"
+    };
+    let rows = sqlx::query(&format!(
+        "SELECT slug, name_zh, name_en, retired_at FROM {}{filter} ORDER BY position, slug",
+        which.table()
+    ))
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let retired: Option<i64> = r.try_get("retired_at")?;
+            Ok(CatalogEntry {
+                slug: r.try_get("slug")?,
+                name_zh: r.try_get("name_zh")?,
+                name_en: r.try_get("name_en")?,
+                retired: retired.is_some(),
+            })
+        })
+        .collect()
+}
+
+/// The slugs that may be chosen now.
+pub async fn active_slugs(db: &Db, which: CatalogList) -> Result<Vec<String>> {
+    Ok(list(db, which, false)
+        .await?
+        .into_iter()
+        .map(|e| e.slug)
+        .collect())
+}

@@ -1,0 +1,237 @@
+//! Enterprise verification drafts, their documents, the micro-deposit, and claimed credit codes.
+
+use sqlx::any::AnyRow;
+use sqlx::{Any, Executor, Row};
+
+use super::{Result, Tx};
+
+#[derive(Debug, Clone, Default)]
+pub struct EnterpriseRow {
+    pub account_id: String,
+    pub status: String,
+    pub data: String,
+    pub legal_rep_id_enc: Option<String>,
+    pub authorized_id_enc: Option<String>,
+    pub account_number_enc: Option<String>,
+    pub company_name: Option<String>,
+    pub uscc: Option<String>,
+    pub reasons: Option<String>,
+    pub md_status: String,
+    pub md_amount_hash: Option<String>,
+    pub md_attempts_left: i64,
+    pub md_frozen_until: Option<i64>,
+    pub updated_at: i64,
+}
+
+const COLUMNS: &str = "account_id, status, data, legal_rep_id_enc, authorized_id_enc, account_number_enc, \
+    company_name, uscc, reasons, md_status, md_amount_hash, md_attempts_left, md_frozen_until, updated_at";
+
+fn from_row(r: &AnyRow) -> Result<EnterpriseRow> {
+    Ok(EnterpriseRow {
+        account_id: r.try_get("account_id")?,
+        status: r.try_get("status")?,
+        data: r.try_get("data")?,
+        legal_rep_id_enc: r.try_get("legal_rep_id_enc")?,
+        authorized_id_enc: r.try_get("authorized_id_enc")?,
+        account_number_enc: r.try_get("account_number_enc")?,
+        company_name: r.try_get("company_name")?,
+        uscc: r.try_get("uscc")?,
+        reasons: r.try_get("reasons")?,
+        md_status: r.try_get("md_status")?,
+        md_amount_hash: r.try_get("md_amount_hash")?,
+        md_attempts_left: r.try_get("md_attempts_left")?,
+        md_frozen_until: r.try_get("md_frozen_until")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+pub async fn get<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    account_id: &str,
+) -> Result<Option<EnterpriseRow>> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM enterprise_verifications WHERE account_id = $1"
+    ))
+    .bind(account_id)
+    .fetch_optional(ex)
+    .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// Writes the whole row (insert or replace).
+pub async fn put(tx: &mut Tx, r: &EnterpriseRow) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO enterprise_verifications (account_id, status, data, legal_rep_id_enc, authorized_id_enc, \
+         account_number_enc, company_name, uscc, reasons, md_status, md_amount_hash, md_attempts_left, \
+         md_frozen_until, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) \
+         ON CONFLICT (account_id) DO UPDATE SET status = $2, data = $3, legal_rep_id_enc = $4, \
+         authorized_id_enc = $5, account_number_enc = $6, company_name = $7, uscc = $8, reasons = $9, \
+         md_status = $10, md_amount_hash = $11, md_attempts_left = $12, md_frozen_until = $13, updated_at = $14",
+    )
+    .bind(&r.account_id)
+    .bind(&r.status)
+    .bind(&r.data)
+    .bind(&r.legal_rep_id_enc)
+    .bind(&r.authorized_id_enc)
+    .bind(&r.account_number_enc)
+    .bind(&r.company_name)
+    .bind(&r.uscc)
+    .bind(&r.reasons)
+    .bind(&r.md_status)
+    .bind(&r.md_amount_hash)
+    .bind(r.md_attempts_left)
+    .bind(r.md_frozen_until)
+    .bind(r.updated_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The account that verified `uscc`, if any.
+pub async fn credit_code_owner<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    uscc: &str,
+) -> Result<Option<String>> {
+    let row = sqlx::query("SELECT account_id FROM verified_credit_codes WHERE uscc = $1")
+        .bind(uscc)
+        .fetch_optional(ex)
+        .await?;
+    Ok(row.map(|r| r.try_get("account_id")).transpose()?)
+}
+
+/// Claims `uscc` for `account_id`; false when another account holds it.
+pub async fn claim_credit_code(
+    tx: &mut Tx,
+    uscc: &str,
+    account_id: &str,
+    now: i64,
+) -> Result<bool> {
+    if let Some(owner) = credit_code_owner(&mut **tx, uscc).await? {
+        return Ok(owner == account_id);
+    }
+    // A previous claim by this account under another code is replaced.
+    sqlx::query("DELETE FROM verified_credit_codes WHERE account_id = $1")
+        .bind(account_id)
+        .execute(&mut **tx)
+        .await?;
+    let res = sqlx::query(
+        "INSERT INTO verified_credit_codes (uscc, account_id, claimed_at) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING",
+    )
+    .bind(uscc)
+    .bind(account_id)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(res.rows_affected() == 1)
+}
+
+#[derive(Debug, Clone)]
+pub struct DocumentRow {
+    pub id: String,
+    pub account_id: String,
+    pub kind: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    pub blob_key: String,
+    pub created_at: i64,
+}
+
+const DOC_COLUMNS: &str = "id, account_id, kind, content_type, size, sha256, blob_key, created_at";
+
+fn doc_from_row(r: &AnyRow) -> Result<DocumentRow> {
+    Ok(DocumentRow {
+        id: r.try_get("id")?,
+        account_id: r.try_get("account_id")?,
+        kind: r.try_get("kind")?,
+        content_type: r.try_get("content_type")?,
+        size: r.try_get("size")?,
+        sha256: r.try_get("sha256")?,
+        blob_key: r.try_get("blob_key")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+pub async fn insert_document(tx: &mut Tx, d: &DocumentRow) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO documents (id, account_id, kind, content_type, size, sha256, blob_key, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(&d.id)
+    .bind(&d.account_id)
+    .bind(&d.kind)
+    .bind(&d.content_type)
+    .bind(d.size)
+    .bind(&d.sha256)
+    .bind(&d.blob_key)
+    .bind(d.created_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn get_document<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &str,
+) -> Result<Option<DocumentRow>> {
+    let row = sqlx::query(&format!(
+        "SELECT {DOC_COLUMNS} FROM documents WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(ex)
+    .await?;
+    row.as_ref().map(doc_from_row).transpose()
+}
+
+pub async fn documents_by_ids<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    ids: &[String],
+) -> Result<Vec<DocumentRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders: Vec<String> = (1..=ids.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT {DOC_COLUMNS} FROM documents WHERE id IN ({}) ORDER BY created_at",
+        placeholders.join(", ")
+    );
+    let mut q = sqlx::query(&sql);
+    for id in ids {
+        q = q.bind(id);
+    }
+    q.fetch_all(ex).await?.iter().map(doc_from_row).collect()
+}
+
+/// Makes `document_id` the draft's current document of its kind.
+pub async fn attach_document(
+    tx: &mut Tx,
+    account_id: &str,
+    kind: &str,
+    document_id: &str,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO enterprise_documents (account_id, kind, document_id) VALUES ($1, $2, $3) \
+         ON CONFLICT (account_id, kind) DO UPDATE SET document_id = $3",
+    )
+    .bind(account_id)
+    .bind(kind)
+    .bind(document_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// The draft's current documents.
+pub async fn current_documents<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    account_id: &str,
+) -> Result<Vec<DocumentRow>> {
+    let rows = sqlx::query(
+        "SELECT d.id, d.account_id, d.kind, d.content_type, d.size, d.sha256, d.blob_key, d.created_at \
+         FROM enterprise_documents e JOIN documents d ON d.id = e.document_id WHERE e.account_id = $1 ORDER BY d.kind",
+    )
+    .bind(account_id)
+    .fetch_all(ex)
+    .await?;
+    rows.iter().map(doc_from_row).collect()
+}

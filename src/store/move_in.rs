@@ -1,0 +1,57 @@
+//! The facts behind an account's move-in status, read with one query.
+
+use sqlx::Row;
+
+use super::{Db, Result};
+
+#[derive(Debug, Clone, Default)]
+pub struct FactsRow {
+    pub account_status: String,
+    pub enterprise_status: Option<String>,
+    pub enterprise_reasons: Option<String>,
+    pub md_status: Option<String>,
+    pub md_frozen_until: Option<i64>,
+    pub application_status: Option<String>,
+    pub application_reasons: Option<String>,
+    pub has_customer_service: bool,
+    pub has_settlement: bool,
+    pub settlement_pending: bool,
+}
+
+pub async fn facts(db: &Db, account_id: &str) -> Result<Option<FactsRow>> {
+    let row = sqlx::query(
+        "SELECT a.status AS account_status, e.status AS enterprise_status, e.reasons AS enterprise_reasons, \
+         e.md_status, e.md_frozen_until, p.status AS application_status, p.reasons AS application_reasons, \
+         CAST(CASE WHEN cs.account_id IS NULL THEN 0 ELSE 1 END AS BIGINT) AS has_cs, \
+         CAST(CASE WHEN s.account_id IS NULL THEN 0 ELSE 1 END AS BIGINT) AS has_settlement, \
+         CAST(CASE WHEN sp.account_id IS NULL THEN 0 ELSE 1 END AS BIGINT) AS has_pending \
+         FROM accounts a \
+         LEFT JOIN enterprise_verifications e ON e.account_id = a.id \
+         LEFT JOIN partner_applications p ON p.account_id = a.id \
+         LEFT JOIN provider_customer_service cs ON cs.account_id = a.id \
+         LEFT JOIN provider_settlement s ON s.account_id = a.id \
+         LEFT JOIN settlement_pending sp ON sp.account_id = a.id \
+         WHERE a.id = $1",
+    )
+    .bind(account_id)
+    .fetch_optional(db.pool())
+    .await?;
+    row.map(|r| {
+        let has_cs: i64 = r.try_get("has_cs")?;
+        let has_settlement: i64 = r.try_get("has_settlement")?;
+        let has_pending: i64 = r.try_get("has_pending")?;
+        Ok(FactsRow {
+            account_status: r.try_get("account_status")?,
+            enterprise_status: r.try_get("enterprise_status")?,
+            enterprise_reasons: r.try_get("enterprise_reasons")?,
+            md_status: r.try_get("md_status")?,
+            md_frozen_until: r.try_get("md_frozen_until")?,
+            application_status: r.try_get("application_status")?,
+            application_reasons: r.try_get("application_reasons")?,
+            has_customer_service: has_cs == 1,
+            has_settlement: has_settlement == 1,
+            settlement_pending: has_pending == 1,
+        })
+    })
+    .transpose()
+}

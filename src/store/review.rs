@@ -1,0 +1,212 @@
+//! Review items: every submission of every kind, the queue over them, and decisions with
+//! optimistic concurrency on `version`.
+
+use sqlx::any::AnyRow;
+use sqlx::{Any, Executor, Row};
+
+use super::{Db, Result, Tx};
+
+#[derive(Debug, Clone)]
+pub struct ReviewItemRow {
+    pub id: String,
+    pub kind: String,
+    pub account_id: String,
+    pub company_name: String,
+    pub subject_ref: String,
+    pub status: String,
+    pub version: i64,
+    pub snapshot: String,
+    pub documents: String,
+    pub reasons: Option<String>,
+    pub submitted_at: i64,
+    pub decided_at: Option<i64>,
+    pub decided_by: Option<String>,
+}
+
+const COLUMNS: &str =
+    "id, kind, account_id, company_name, subject_ref, status, version, snapshot, documents, \
+    reasons, submitted_at, decided_at, decided_by";
+
+fn from_row(r: &AnyRow) -> Result<ReviewItemRow> {
+    Ok(ReviewItemRow {
+        id: r.try_get("id")?,
+        kind: r.try_get("kind")?,
+        account_id: r.try_get("account_id")?,
+        company_name: r.try_get("company_name")?,
+        subject_ref: r.try_get("subject_ref")?,
+        status: r.try_get("status")?,
+        version: r.try_get("version")?,
+        snapshot: r.try_get("snapshot")?,
+        documents: r.try_get("documents")?,
+        reasons: r.try_get("reasons")?,
+        submitted_at: r.try_get("submitted_at")?,
+        decided_at: r.try_get("decided_at")?,
+        decided_by: r.try_get("decided_by")?,
+    })
+}
+
+pub async fn insert(tx: &mut Tx, i: &ReviewItemRow) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO review_items (id, kind, account_id, company_name, subject_ref, status, version, snapshot, \
+         documents, reasons, submitted_at, decided_at, decided_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    )
+    .bind(&i.id)
+    .bind(&i.kind)
+    .bind(&i.account_id)
+    .bind(&i.company_name)
+    .bind(&i.subject_ref)
+    .bind(&i.status)
+    .bind(i.version)
+    .bind(&i.snapshot)
+    .bind(&i.documents)
+    .bind(&i.reasons)
+    .bind(i.submitted_at)
+    .bind(i.decided_at)
+    .bind(&i.decided_by)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn get<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &str,
+) -> Result<Option<ReviewItemRow>> {
+    let row = sqlx::query(&format!("SELECT {COLUMNS} FROM review_items WHERE id = $1"))
+        .bind(id)
+        .fetch_optional(ex)
+        .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+/// Every submission about the same thing, newest first.
+pub async fn history<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    kind: &str,
+    subject_ref: &str,
+) -> Result<Vec<ReviewItemRow>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM review_items WHERE kind = $1 AND subject_ref = $2 ORDER BY submitted_at DESC, id DESC"
+    ))
+    .bind(kind)
+    .bind(subject_ref)
+    .fetch_all(ex)
+    .await?;
+    rows.iter().map(from_row).collect()
+}
+
+/// The newest item about the same thing.
+pub async fn latest<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    kind: &str,
+    subject_ref: &str,
+) -> Result<Option<ReviewItemRow>> {
+    let row = sqlx::query(&format!(
+        "SELECT {COLUMNS} FROM review_items WHERE kind = $1 AND subject_ref = $2 \
+         ORDER BY submitted_at DESC, id DESC LIMIT 1"
+    ))
+    .bind(kind)
+    .bind(subject_ref)
+    .fetch_optional(ex)
+    .await?;
+    row.as_ref().map(from_row).transpose()
+}
+
+pub struct QueueFilter<'a> {
+    pub kind: Option<&'a str>,
+    pub status: Option<&'a str>,
+    /// Only items submitted before this time (older than an age).
+    pub submitted_before: Option<i64>,
+    /// Continue after this (submitted_at, id).
+    pub after: Option<(i64, String)>,
+    pub limit: i64,
+}
+
+/// The queue, oldest first.
+pub async fn queue(db: &Db, f: &QueueFilter<'_>) -> Result<Vec<ReviewItemRow>> {
+    let mut sql = format!("SELECT {COLUMNS} FROM review_items WHERE 1 = 1");
+    let mut n = 0;
+    let mut next = || {
+        n += 1;
+        format!("${n}")
+    };
+    if f.kind.is_some() {
+        sql.push_str(&format!(" AND kind = {}", next()));
+    }
+    if f.status.is_some() {
+        sql.push_str(&format!(" AND status = {}", next()));
+    }
+    if f.submitted_before.is_some() {
+        sql.push_str(&format!(" AND submitted_at <= {}", next()));
+    }
+    if f.after.is_some() {
+        let (a, b, c) = (next(), next(), next());
+        sql.push_str(&format!(
+            " AND (submitted_at > {a} OR (submitted_at = {b} AND id > {c}))"
+        ));
+    }
+    sql.push_str(&format!(" ORDER BY submitted_at, id LIMIT {}", next()));
+    let mut q = sqlx::query(&sql);
+    if let Some(k) = f.kind {
+        q = q.bind(k);
+    }
+    if let Some(s) = f.status {
+        q = q.bind(s);
+    }
+    if let Some(t) = f.submitted_before {
+        q = q.bind(t);
+    }
+    if let Some((t, id)) = &f.after {
+        q = q.bind(*t).bind(*t).bind(id.clone());
+    }
+    q = q.bind(f.limit);
+    q.fetch_all(db.pool()).await?.iter().map(from_row).collect()
+}
+
+/// Pending items per kind.
+pub async fn pending_counts(db: &Db) -> Result<Vec<(String, i64)>> {
+    let rows = sqlx::query(
+        "SELECT kind, COUNT(*) AS n FROM review_items WHERE status = 'pending' GROUP BY kind",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get("kind")?, r.try_get("n")?)))
+        .collect()
+}
+
+/// Records a decision if the item is still pending at `version`; false when someone else
+/// decided or changed it first.
+pub async fn decide(
+    tx: &mut Tx,
+    id: &str,
+    version: i64,
+    status: &str,
+    reasons: Option<&str>,
+    by: &str,
+    now: i64,
+) -> Result<bool> {
+    let res = sqlx::query(
+        "UPDATE review_items SET status = $3, reasons = $4, decided_by = $5, decided_at = $6, version = version + 1 \
+         WHERE id = $1 AND version = $2 AND status = 'pending'",
+    )
+    .bind(id)
+    .bind(version)
+    .bind(status)
+    .bind(reasons)
+    .bind(by)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(res.rows_affected() == 1)
+}
+
+/// Bumps the version of a pending item (an action other than a decision changed it).
+pub async fn touch(tx: &mut Tx, id: &str) -> Result<()> {
+    sqlx::query("UPDATE review_items SET version = version + 1 WHERE id = $1")
+        .bind(id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}

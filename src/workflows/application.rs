@@ -1,0 +1,190 @@
+//! The move-in (partner) application: save the draft, submit. Only for a verified enterprise.
+
+use serde::Serialize;
+use serde_json::json;
+use utoipa::ToSchema;
+
+use super::accounts::AccountView;
+use super::move_in::{require_provider_role, require_verified};
+use super::verification::SubmissionView;
+use super::{Ctx, Error, Result};
+use crate::audit::{self, NewEvent};
+use crate::domain::application::{self, ApplicationData, ApplicationForm, AGREEMENT_VERSION};
+use crate::domain::enterprise::VerificationStatus;
+use crate::domain::move_in::Reason;
+use crate::domain::review::ReviewKind;
+use crate::mail;
+use crate::store::application::{self as app_store, ApplicationRow};
+use crate::store::catalog::{self, CatalogList};
+use crate::store::review::ReviewItemRow;
+use crate::store::{self};
+use crate::time_util::{now_ms, rfc3339};
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ApplicationView {
+    /// `not_started`, `draft`, `in_review`, `rejected` or `approved`.
+    pub status: String,
+    #[serde(flatten)]
+    pub data: ApplicationData,
+    /// The agreement version to accept.
+    pub current_agreement_version: &'static str,
+    pub reasons: Vec<Reason>,
+    pub submissions: Vec<SubmissionView>,
+}
+
+fn parse(row: &ApplicationRow) -> ApplicationData {
+    serde_json::from_str(&row.data).unwrap_or_default()
+}
+
+pub async fn view(ctx: &Ctx, account: &AccountView) -> Result<ApplicationView> {
+    require_provider_role(account)?;
+    let row = app_store::get(ctx.db.pool(), &account.id).await?;
+    let history = store::review::history(
+        ctx.db.pool(),
+        ReviewKind::PartnerApplication.as_str(),
+        &account.id,
+    )
+    .await?;
+    Ok(ApplicationView {
+        status: row
+            .as_ref()
+            .map(|r| r.status.clone())
+            .unwrap_or_else(|| "not_started".into()),
+        data: row.as_ref().map(parse).unwrap_or_default(),
+        current_agreement_version: AGREEMENT_VERSION,
+        reasons: row
+            .as_ref()
+            .and_then(|r| r.reasons.as_deref())
+            .and_then(|r| serde_json::from_str(r).ok())
+            .unwrap_or_default(),
+        submissions: history.iter().map(SubmissionView::from).collect(),
+    })
+}
+
+fn ensure_editable(row: Option<&ApplicationRow>) -> Result<()> {
+    match row.and_then(|r| VerificationStatus::parse(&r.status)) {
+        None => Ok(()),
+        Some(s) if s.editable() => Ok(()),
+        Some(VerificationStatus::InReview) => Err(Error::Conflict("already_submitted")),
+        Some(_) => Err(Error::Conflict("already_approved")),
+    }
+}
+
+pub async fn save_draft(
+    ctx: &Ctx,
+    account: &AccountView,
+    form: &ApplicationForm,
+) -> Result<ApplicationView> {
+    require_verified(ctx, account).await?;
+    let categories = catalog::active_slugs(&ctx.db, CatalogList::Categories).await?;
+    let service_types = catalog::active_slugs(&ctx.db, CatalogList::ServiceTypes).await?;
+    let mut tx = ctx.db.begin_write().await?;
+    let existing = app_store::get(&mut *tx, &account.id).await?;
+    ensure_editable(existing.as_ref())?;
+    let previous = existing.as_ref().map(parse);
+    let now = now_ms();
+    let data = application::validate_draft(
+        form,
+        &categories,
+        &service_types,
+        previous.as_ref(),
+        &rfc3339(now),
+    )
+    .map_err(Error::Validation)?;
+    let row = ApplicationRow {
+        account_id: account.id.clone(),
+        status: existing
+            .as_ref()
+            .map(|r| r.status.clone())
+            .unwrap_or_else(|| VerificationStatus::Draft.as_str().into()),
+        data: serde_json::to_string(&data).map_err(|e| Error::Internal(e.to_string()))?,
+        reasons: existing.as_ref().and_then(|r| r.reasons.clone()),
+        updated_at: now,
+    };
+    app_store::put(&mut tx, &row).await?;
+    let mut event = NewEvent::new(&account.id, "application.draft_saved", &account.id);
+    if data.agreement_accepted_at.as_deref() == Some(rfc3339(now).as_str()) {
+        event = event.detail(json!({"agreement_version": data.agreement_version}));
+    }
+    audit::append(&mut tx, event).await?;
+    tx.commit().await?;
+    view(ctx, account).await
+}
+
+pub async fn submit(ctx: &Ctx, account: &AccountView) -> Result<ApplicationView> {
+    require_verified(ctx, account).await?;
+    let categories = catalog::active_slugs(&ctx.db, CatalogList::Categories).await?;
+    let service_types = catalog::active_slugs(&ctx.db, CatalogList::ServiceTypes).await?;
+    let mut tx = ctx.db.begin_write().await?;
+    let existing = app_store::get(&mut *tx, &account.id).await?;
+    ensure_editable(existing.as_ref())?;
+    let Some(mut row) = existing else {
+        return Err(Error::Validation(application::missing_for_submission(
+            &ApplicationData::default(),
+        )));
+    };
+    let data = parse(&row);
+    let mut missing = application::missing_for_submission(&data);
+    // A category or service type retired since the draft was saved must be replaced.
+    for (i, c) in data.categories.iter().enumerate() {
+        if !categories.contains(c) {
+            missing.push(crate::domain::FieldError::new(
+                format!("categories[{i}]"),
+                "not_allowed",
+            ));
+        }
+    }
+    for (i, s) in data.service_types.iter().enumerate() {
+        if !service_types.contains(s) {
+            missing.push(crate::domain::FieldError::new(
+                format!("service_types[{i}]"),
+                "not_allowed",
+            ));
+        }
+    }
+    if !missing.is_empty() {
+        return Err(Error::Validation(missing));
+    }
+    let company = store::enterprise::get(&mut *tx, &account.id)
+        .await?
+        .and_then(|e| e.company_name)
+        .unwrap_or_default();
+    let now = now_ms();
+    let item = ReviewItemRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        kind: ReviewKind::PartnerApplication.as_str().into(),
+        account_id: account.id.clone(),
+        company_name: company,
+        subject_ref: account.id.clone(),
+        status: "pending".into(),
+        version: 1,
+        snapshot: row.data.clone(),
+        documents: "[]".into(),
+        reasons: None,
+        submitted_at: now,
+        decided_at: None,
+        decided_by: None,
+    };
+    store::review::insert(&mut tx, &item).await?;
+    row.status = VerificationStatus::InReview.as_str().into();
+    row.updated_at = now;
+    app_store::put(&mut tx, &row).await?;
+    audit::append(
+        &mut tx,
+        NewEvent::new(&account.id, "application.submitted", &account.id)
+            .detail(json!({"review_item": item.id})),
+    )
+    .await?;
+    mail::enqueue(
+        &mut tx,
+        &ctx.key,
+        "application_submitted",
+        &account.email,
+        account.lang,
+        &[],
+    )
+    .await?;
+    tx.commit().await?;
+    ctx.mail_committed();
+    view(ctx, account).await
+}

@@ -1,0 +1,71 @@
+//! Where an account stands, and the gates that follow from it (one source of truth:
+//! `domain::move_in::MoveIn`).
+
+use super::{Ctx, Error, Result};
+use crate::domain::account::Role;
+use crate::domain::enterprise::{DepositStatus, VerificationStatus};
+use crate::domain::move_in::{Facts, MoveIn, Reason};
+use crate::store;
+use crate::time_util::now_ms;
+use crate::workflows::accounts::AccountView;
+
+fn reasons(json: Option<&str>) -> Vec<Reason> {
+    json.and_then(|j| serde_json::from_str(j).ok())
+        .unwrap_or_default()
+}
+
+pub async fn status(ctx: &Ctx, account_id: &str) -> Result<MoveIn> {
+    let row = store::move_in::facts(&ctx.db, account_id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let facts = Facts {
+        account_active: row.account_status == "active",
+        enterprise: row
+            .enterprise_status
+            .as_deref()
+            .and_then(VerificationStatus::parse),
+        enterprise_reasons: reasons(row.enterprise_reasons.as_deref()),
+        deposit: row
+            .md_status
+            .as_deref()
+            .map(|s| DepositStatus::at(s, row.md_frozen_until, now_ms())),
+        application: row
+            .application_status
+            .as_deref()
+            .and_then(VerificationStatus::parse),
+        application_reasons: reasons(row.application_reasons.as_deref()),
+        has_customer_service: row.has_customer_service,
+        has_settlement: row.has_settlement,
+        settlement_change_pending: row.settlement_pending,
+    };
+    Ok(MoveIn::evaluate(&facts))
+}
+
+/// The move-in area is for provider accounts (staff accounts have nothing to move in).
+pub fn require_provider_role(account: &AccountView) -> Result<()> {
+    if account.roles.has(Role::Provider) {
+        Ok(())
+    } else {
+        Err(Error::Forbidden)
+    }
+}
+
+/// The provider backend: verified enterprise and approved application.
+pub async fn require_provider_access(ctx: &Ctx, account: &AccountView) -> Result<MoveIn> {
+    require_provider_role(account)?;
+    let m = status(ctx, &account.id).await?;
+    if !m.provider_access() {
+        return Err(Error::ProviderAccessRequired { due: m.due_keys() });
+    }
+    Ok(m)
+}
+
+/// The application may be started only by a verified enterprise.
+pub async fn require_verified(ctx: &Ctx, account: &AccountView) -> Result<MoveIn> {
+    require_provider_role(account)?;
+    let m = status(ctx, &account.id).await?;
+    if !m.verified() {
+        return Err(Error::VerificationRequired { due: m.due_keys() });
+    }
+    Ok(m)
+}

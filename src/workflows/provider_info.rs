@@ -1,0 +1,263 @@
+//! Provider backend, Information Management → Basic Information: customer service and
+//! settlement. A change to a live provider's settlement account is reviewed first and announced
+//! by mail to the account and the contact person; the old account stays in force meanwhile.
+
+use serde::Serialize;
+use serde_json::json;
+use utoipa::ToSchema;
+
+use super::accounts::AccountView;
+use super::move_in::require_provider_access;
+use super::{Ctx, Error, Result};
+use crate::audit::{self, NewEvent};
+use crate::domain::ids::AccountNumber;
+use crate::domain::provider::{
+    self, CustomerService, CustomerServiceForm, SettlementError, SettlementForm,
+};
+use crate::domain::review::ReviewKind;
+use crate::mail;
+use crate::store::provider::{self as provider_store, SettlementRow};
+use crate::store::review::ReviewItemRow;
+use crate::store::{self};
+use crate::time_util::{now_ms, rfc3339};
+
+pub async fn customer_service(ctx: &Ctx, account: &AccountView) -> Result<Option<CustomerService>> {
+    require_provider_access(ctx, account).await?;
+    Ok(provider_store::customer_service(ctx.db.pool(), &account.id).await?)
+}
+
+pub async fn save_customer_service(
+    ctx: &Ctx,
+    account: &AccountView,
+    form: &CustomerServiceForm,
+) -> Result<CustomerService> {
+    require_provider_access(ctx, account).await?;
+    let cs = provider::validate_customer_service(form).map_err(Error::Validation)?;
+    let mut tx = ctx.db.begin_write().await?;
+    provider_store::put_customer_service(&mut tx, &account.id, &cs, now_ms()).await?;
+    audit::append(
+        &mut tx,
+        NewEvent::new(&account.id, "provider.customer_service_saved", &account.id)
+            .detail(json!({"phone": cs.phone, "email": cs.email, "dongdong_group_id": cs.dongdong_group_id})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(cs)
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SettlementView {
+    pub account_name: String,
+    pub bank_name: String,
+    pub branch_name: String,
+    pub branch_code: String,
+    /// Only the last four digits.
+    pub account_number_masked: String,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SettlementAnswer {
+    /// `not_set`, `active`, or `change_pending` (the account in force stays until the change is approved).
+    pub status: &'static str,
+    /// The account in force.
+    pub current: Option<SettlementView>,
+    /// A change waiting for review.
+    pub pending_change: Option<SettlementView>,
+    #[serde(flatten)]
+    pub shown: Option<SettlementView>,
+}
+
+fn settlement_view(r: &SettlementRow) -> SettlementView {
+    SettlementView {
+        account_name: r.account_name.clone(),
+        bank_name: r.bank_name.clone(),
+        branch_name: r.branch_name.clone(),
+        branch_code: r.branch_code.clone(),
+        account_number_masked: format!("**** **** {}", r.account_last4),
+        updated_at: rfc3339(r.at),
+    }
+}
+
+pub async fn settlement(ctx: &Ctx, account: &AccountView) -> Result<SettlementAnswer> {
+    require_provider_access(ctx, account).await?;
+    answer(ctx, &account.id).await
+}
+
+async fn answer(ctx: &Ctx, account_id: &str) -> Result<SettlementAnswer> {
+    let current = provider_store::settlement(ctx.db.pool(), account_id)
+        .await?
+        .map(|r| settlement_view(&r));
+    let pending = provider_store::pending_settlement(ctx.db.pool(), account_id)
+        .await?
+        .map(|r| settlement_view(&r));
+    Ok(SettlementAnswer {
+        status: match (&current, &pending) {
+            (_, Some(_)) => "change_pending",
+            (Some(_), None) => "active",
+            (None, None) => "not_set",
+        },
+        shown: pending.clone().or_else(|| current.clone()),
+        current,
+        pending_change: pending,
+    })
+}
+
+fn encrypt_number(ctx: &Ctx, account_id: &str, n: &AccountNumber, table: &str) -> String {
+    ctx.key.encrypt(
+        &format!("{table}.account_number:{account_id}"),
+        n.as_str().as_bytes(),
+    )
+}
+
+/// Saves the settlement account. Before the provider is live it takes effect at once; after,
+/// it becomes a `settlement_change` review item and mail goes to the account and the contact.
+pub async fn save_settlement(
+    ctx: &Ctx,
+    account: &AccountView,
+    form: &SettlementForm,
+) -> Result<SettlementAnswer> {
+    let status = require_provider_access(ctx, account).await?;
+    let company = store::enterprise::get(ctx.db.pool(), &account.id)
+        .await?
+        .and_then(|e| e.company_name)
+        .unwrap_or_default();
+    let s = provider::validate_settlement(form, &company).map_err(|e| match e {
+        SettlementError::NameMismatch => Error::AccountNameMismatch,
+        SettlementError::Invalid(fields) => Error::Validation(fields),
+    })?;
+    let now = now_ms();
+    let live = status.moved_in();
+    let mut tx = ctx.db.begin_write().await?;
+    let has_current = provider_store::settlement(&mut *tx, &account.id)
+        .await?
+        .is_some();
+    if live && has_current {
+        let item_id = uuid::Uuid::now_v7().to_string();
+        let row = SettlementRow {
+            account_name: s.account_name.clone(),
+            bank_name: s.bank_name.clone(),
+            branch_name: s.branch_name.clone(),
+            branch_code: s.branch_code.as_str().to_string(),
+            account_number_enc: encrypt_number(
+                ctx,
+                &account.id,
+                &s.account_number,
+                "settlement_pending",
+            ),
+            account_last4: s.account_number.last4().to_string(),
+            review_item_id: Some(item_id.clone()),
+            at: now,
+        };
+        // A newer change replaces one still waiting.
+        if let Some(old) = provider_store::pending_settlement(&mut *tx, &account.id).await? {
+            if let Some(old_id) = old.review_item_id {
+                let version = current_version(&mut tx, &old_id).await?;
+                store::review::decide(
+                    &mut tx,
+                    &old_id,
+                    version,
+                    "superseded",
+                    None,
+                    &account.id,
+                    now,
+                )
+                .await?;
+            }
+        }
+        provider_store::put_pending_settlement(&mut tx, &account.id, &row).await?;
+        let snapshot = json!({
+            "account_name": row.account_name, "bank_name": row.bank_name, "branch_name": row.branch_name,
+            "branch_code": row.branch_code, "account_number_masked": s.account_number.masked(),
+        });
+        store::review::insert(
+            &mut tx,
+            &ReviewItemRow {
+                id: item_id.clone(),
+                kind: ReviewKind::SettlementChange.as_str().into(),
+                account_id: account.id.clone(),
+                company_name: company.clone(),
+                subject_ref: account.id.clone(),
+                status: "pending".into(),
+                version: 1,
+                snapshot: snapshot.to_string(),
+                documents: "[]".into(),
+                reasons: None,
+                submitted_at: now,
+                decided_at: None,
+                decided_by: None,
+            },
+        )
+        .await?;
+        audit::append(
+            &mut tx,
+            NewEvent::new(
+                &account.id,
+                "provider.settlement_change_requested",
+                &account.id,
+            )
+            .detail(json!({"review_item": item_id, "account_last4": row.account_last4})),
+        )
+        .await?;
+        let last4 = row.account_last4.clone();
+        for to in notice_recipients(&mut tx, account).await? {
+            mail::enqueue(
+                &mut tx,
+                &ctx.key,
+                "settlement_change_requested",
+                &to,
+                account.lang,
+                &[("last4", &last4)],
+            )
+            .await?;
+        }
+    } else {
+        let row = SettlementRow {
+            account_name: s.account_name.clone(),
+            bank_name: s.bank_name.clone(),
+            branch_name: s.branch_name.clone(),
+            branch_code: s.branch_code.as_str().to_string(),
+            account_number_enc: encrypt_number(
+                ctx,
+                &account.id,
+                &s.account_number,
+                "provider_settlement",
+            ),
+            account_last4: s.account_number.last4().to_string(),
+            review_item_id: None,
+            at: now,
+        };
+        provider_store::put_settlement(&mut tx, &account.id, &row).await?;
+        audit::append(
+            &mut tx,
+            NewEvent::new(&account.id, "provider.settlement_saved", &account.id)
+                .detail(json!({"account_last4": row.account_last4})),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    ctx.mail_committed();
+    answer(ctx, &account.id).await
+}
+
+async fn current_version(tx: &mut store::Tx, item_id: &str) -> Result<i64> {
+    Ok(store::review::get(&mut **tx, item_id)
+        .await?
+        .map(|i| i.version)
+        .unwrap_or(0))
+}
+
+/// The account's own address and the application's contact person (when different).
+pub async fn notice_recipients(tx: &mut store::Tx, account: &AccountView) -> Result<Vec<String>> {
+    let mut to = vec![account.email.clone()];
+    if let Some(app) = store::application::get(&mut **tx, &account.id).await? {
+        let data: crate::domain::application::ApplicationData =
+            serde_json::from_str(&app.data).unwrap_or_default();
+        if let Some(contact) = data.contact.email {
+            if !to.contains(&contact) {
+                to.push(contact);
+            }
+        }
+    }
+    Ok(to)
+}

@@ -1,0 +1,443 @@
+//! The operators' back office: one queue over every kind, the item with its documents and
+//! earlier submissions, decisions (optimistic concurrency on `version`), and the micro-deposit.
+//! Every decision is audited and mailed to the account.
+
+use rand::Rng;
+use serde::Serialize;
+use serde_json::json;
+use utoipa::ToSchema;
+
+use super::accounts::AccountView;
+use super::verification::{deposit_material, DocumentView};
+use super::{Ctx, Error, Result};
+use crate::audit::{self, NewEvent};
+use crate::domain::enterprise::{
+    DepositStatus, VerificationStatus, DEPOSIT_ATTEMPTS, DEPOSIT_MAX_FEN, DEPOSIT_MIN_FEN,
+};
+use crate::domain::move_in::Reason;
+use crate::domain::review::{Decision, DecisionForm, ReviewKind, ReviewStatus};
+use crate::domain::{review, FieldError};
+use crate::i18n::Lang;
+use crate::mail;
+use crate::store;
+use crate::store::review::{QueueFilter, ReviewItemRow};
+use crate::time_util::{now_ms, rfc3339, HOUR_MS};
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Subject {
+    pub account_id: String,
+    pub company_name: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ItemSummary {
+    pub id: String,
+    /// `enterprise_verification`, `partner_application`, `settlement_change` or `product`.
+    pub kind: String,
+    pub subject: Subject,
+    /// `pending`, `approved`, `rejected` or `superseded`.
+    pub status: String,
+    pub version: i64,
+    pub submitted_at: String,
+    /// Hours since submission.
+    pub age_hours: i64,
+}
+
+impl From<&ReviewItemRow> for ItemSummary {
+    fn from(i: &ReviewItemRow) -> ItemSummary {
+        ItemSummary {
+            id: i.id.clone(),
+            kind: i.kind.clone(),
+            subject: Subject {
+                account_id: i.account_id.clone(),
+                company_name: i.company_name.clone(),
+            },
+            status: i.status.clone(),
+            version: i.version,
+            submitted_at: rfc3339(i.submitted_at),
+            age_hours: (now_ms() - i.submitted_at).max(0) / HOUR_MS,
+        }
+    }
+}
+
+pub struct QueueQuery<'a> {
+    pub kind: Option<&'a str>,
+    pub status: Option<&'a str>,
+    pub min_age_hours: Option<i64>,
+    pub cursor: Option<&'a str>,
+    pub limit: i64,
+}
+
+/// The queue, oldest first; the cursor is opaque to clients.
+pub async fn queue(ctx: &Ctx, q: &QueueQuery<'_>) -> Result<(Vec<ItemSummary>, Option<String>)> {
+    let mut errors = Vec::new();
+    if q.kind.is_some_and(|k| ReviewKind::parse(k).is_none()) {
+        errors.push(FieldError::new("kind", "not_allowed"));
+    }
+    if q.status
+        .is_some_and(|s| ReviewStatus::parse(s).is_none() && s != "superseded")
+    {
+        errors.push(FieldError::new("status", "not_allowed"));
+    }
+    if q.min_age_hours
+        .is_some_and(|h| !(0..=24 * 3650).contains(&h))
+    {
+        errors.push(
+            FieldError::new("min_age_hours", "out_of_range")
+                .with("min", 0)
+                .with("max", 24 * 3650),
+        );
+    }
+    let after = match q.cursor {
+        None => None,
+        Some(c) => match c
+            .split_once('_')
+            .and_then(|(t, id)| t.parse::<i64>().ok().map(|t| (t, id.to_string())))
+        {
+            Some(a) => Some(a),
+            None => {
+                errors.push(FieldError::new("cursor", "invalid_type"));
+                None
+            }
+        },
+    };
+    if !errors.is_empty() {
+        return Err(Error::Validation(errors));
+    }
+    let rows = store::review::queue(
+        &ctx.db,
+        &QueueFilter {
+            kind: q.kind,
+            status: q.status,
+            submitted_before: q.min_age_hours.map(|h| now_ms() - h * HOUR_MS),
+            after,
+            limit: q.limit,
+        },
+    )
+    .await?;
+    let next = if rows.len() as i64 == q.limit {
+        rows.last().map(|r| format!("{}_{}", r.submitted_at, r.id))
+    } else {
+        None
+    };
+    Ok((rows.iter().map(ItemSummary::from).collect(), next))
+}
+
+/// Pending items per kind (every kind listed, zero included).
+pub async fn pending_counts(ctx: &Ctx) -> Result<Vec<(&'static str, i64)>> {
+    let counts = store::review::pending_counts(&ctx.db).await?;
+    Ok(ReviewKind::ALL
+        .iter()
+        .map(|k| {
+            let n = counts
+                .iter()
+                .find(|(kind, _)| kind == k.as_str())
+                .map(|(_, n)| *n)
+                .unwrap_or(0);
+            (k.as_str(), n)
+        })
+        .collect())
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EarlierSubmission {
+    pub id: String,
+    pub status: String,
+    pub submitted_at: String,
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+    pub documents: Vec<DocumentView>,
+    pub reasons: Vec<Reason>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ItemDetail {
+    #[serde(flatten)]
+    pub summary: ItemSummary,
+    /// The submission as sent (ID and account numbers masked).
+    #[schema(value_type = Object)]
+    pub data: serde_json::Value,
+    pub documents: Vec<DocumentView>,
+    pub reasons: Vec<Reason>,
+    pub decided_at: Option<String>,
+    pub decided_by: Option<String>,
+    /// Earlier submissions about the same subject, newest first.
+    pub earlier: Vec<EarlierSubmission>,
+    /// Enterprise items: the micro-deposit check (`not_sent`, `sent`, `confirmed`, `frozen`).
+    pub micro_deposit: Option<String>,
+}
+
+fn reasons_of(row: &ReviewItemRow) -> Vec<Reason> {
+    row.reasons
+        .as_deref()
+        .and_then(|r| serde_json::from_str(r).ok())
+        .unwrap_or_default()
+}
+
+async fn documents_of(ctx: &Ctx, row: &ReviewItemRow) -> Result<Vec<DocumentView>> {
+    let ids: Vec<String> = serde_json::from_str(&row.documents).unwrap_or_default();
+    Ok(store::enterprise::documents_by_ids(ctx.db.pool(), &ids)
+        .await?
+        .iter()
+        .map(DocumentView::from)
+        .collect())
+}
+
+pub async fn detail(ctx: &Ctx, id: &str) -> Result<ItemDetail> {
+    let row = store::review::get(ctx.db.pool(), id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let history = store::review::history(ctx.db.pool(), &row.kind, &row.subject_ref).await?;
+    let mut earlier = Vec::new();
+    for h in history.iter().filter(|h| {
+        h.submitted_at < row.submitted_at || (h.submitted_at == row.submitted_at && h.id < row.id)
+    }) {
+        earlier.push(EarlierSubmission {
+            id: h.id.clone(),
+            status: h.status.clone(),
+            submitted_at: rfc3339(h.submitted_at),
+            data: serde_json::from_str(&h.snapshot).unwrap_or(serde_json::Value::Null),
+            documents: documents_of(ctx, h).await?,
+            reasons: reasons_of(h),
+        });
+    }
+    let micro_deposit = if row.kind == ReviewKind::EnterpriseVerification.as_str() {
+        store::enterprise::get(ctx.db.pool(), &row.account_id)
+            .await?
+            .map(|e| {
+                DepositStatus::at(&e.md_status, e.md_frozen_until, now_ms())
+                    .as_str()
+                    .to_string()
+            })
+    } else {
+        None
+    };
+    Ok(ItemDetail {
+        summary: ItemSummary::from(&row),
+        data: serde_json::from_str(&row.snapshot).unwrap_or(serde_json::Value::Null),
+        documents: documents_of(ctx, &row).await?,
+        reasons: reasons_of(&row),
+        decided_at: row.decided_at.map(rfc3339),
+        decided_by: row.decided_by.clone(),
+        earlier,
+        micro_deposit,
+    })
+}
+
+/// Approves or rejects an item. Two deciders racing on one version: exactly one wins, the other
+/// gets `stale_version`.
+pub async fn decide(
+    ctx: &Ctx,
+    reviewer: &AccountView,
+    id: &str,
+    form: &DecisionForm,
+) -> Result<ItemDetail> {
+    let d = review::validate_decision(form).map_err(Error::Validation)?;
+    let mut tx = ctx.db.begin_write().await?;
+    let item = store::review::get(&mut *tx, id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let status = match d.decision {
+        Decision::Approve => ReviewStatus::Approved,
+        Decision::Reject => ReviewStatus::Rejected,
+    };
+    let reasons_json =
+        (!d.reasons.is_empty()).then(|| serde_json::to_string(&d.reasons).unwrap_or_default());
+    let now = now_ms();
+    if !store::review::decide(
+        &mut tx,
+        id,
+        d.version,
+        status.as_str(),
+        reasons_json.as_deref(),
+        &reviewer.id,
+        now,
+    )
+    .await?
+    {
+        return Err(Error::Conflict("stale_version"));
+    }
+    let owner = store::accounts::find_by_id(&mut *tx, &item.account_id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let lang = Lang::from_tag(&owner.lang).unwrap_or_default();
+    let kind = ReviewKind::parse(&item.kind)
+        .ok_or_else(|| Error::Internal(format!("unknown kind {}", item.kind)))?;
+    let reasons_text = format_reasons(&d.reasons);
+    let verdict = if status == ReviewStatus::Approved {
+        "approved"
+    } else {
+        "rejected"
+    };
+    let mut recipients = vec![owner.email.clone()];
+    match kind {
+        ReviewKind::EnterpriseVerification => {
+            let mut ent = store::enterprise::get(&mut *tx, &item.account_id)
+                .await?
+                .ok_or(Error::NotFound)?;
+            if status == ReviewStatus::Approved {
+                let uscc = ent.uscc.clone().unwrap_or_default();
+                if !store::enterprise::claim_credit_code(&mut tx, &uscc, &item.account_id, now)
+                    .await?
+                {
+                    return Err(Error::Conflict("uscc_taken"));
+                }
+                ent.status = VerificationStatus::Approved.as_str().into();
+                ent.reasons = None;
+            } else {
+                ent.status = VerificationStatus::Rejected.as_str().into();
+                ent.reasons = reasons_json.clone();
+            }
+            ent.updated_at = now;
+            store::enterprise::put(&mut tx, &ent).await?;
+        }
+        ReviewKind::PartnerApplication => {
+            let mut app = store::application::get(&mut *tx, &item.account_id)
+                .await?
+                .ok_or(Error::NotFound)?;
+            app.status = if status == ReviewStatus::Approved {
+                VerificationStatus::Approved.as_str().into()
+            } else {
+                VerificationStatus::Rejected.as_str().into()
+            };
+            app.reasons = reasons_json.clone();
+            app.updated_at = now;
+            store::application::put(&mut tx, &app).await?;
+        }
+        ReviewKind::SettlementChange => {
+            let pending = store::provider::pending_settlement(&mut *tx, &item.account_id).await?;
+            if let Some(p) = pending.filter(|p| p.review_item_id.as_deref() == Some(id)) {
+                if status == ReviewStatus::Approved {
+                    // Re-encrypt under the live table's context.
+                    let number = ctx
+                        .key
+                        .decrypt(
+                            &format!("settlement_pending.account_number:{}", item.account_id),
+                            &p.account_number_enc,
+                        )
+                        .map_err(|e| Error::Internal(e.to_string()))?;
+                    let mut live = p.clone();
+                    live.account_number_enc = ctx.key.encrypt(
+                        &format!("provider_settlement.account_number:{}", item.account_id),
+                        &number,
+                    );
+                    live.at = now;
+                    store::provider::put_settlement(&mut tx, &item.account_id, &live).await?;
+                }
+                store::provider::delete_pending_settlement(&mut tx, &item.account_id).await?;
+            }
+            let view = super::accounts::AccountView {
+                id: owner.id.clone(),
+                email: owner.email.clone(),
+                roles: crate::domain::account::Roles::parse_stored(&owner.roles),
+                status: crate::domain::account::AccountStatus::Active,
+                lang,
+            };
+            recipients = super::provider_info::notice_recipients(&mut tx, &view).await?;
+        }
+        ReviewKind::Product => {
+            super::products_review_hook(&mut tx, &item, status, reasons_json.as_deref(), now)
+                .await?;
+        }
+    }
+    audit::append(
+        &mut tx,
+        NewEvent::new(&reviewer.id, &format!("review.{verdict}"), &item.id)
+            .detail(json!({"kind": item.kind, "account": item.account_id, "reasons": d.reasons})),
+    )
+    .await?;
+    let template = format!("{}_{verdict}", item.kind);
+    for to in recipients {
+        mail::enqueue(
+            &mut tx,
+            &ctx.key,
+            &template,
+            &to,
+            lang,
+            &[("reasons", &reasons_text), ("company", &item.company_name)],
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    ctx.mail_committed();
+    detail(ctx, id).await
+}
+
+fn format_reasons(reasons: &[Reason]) -> String {
+    reasons
+        .iter()
+        .map(|r| format!("- {}: {}", r.field, r.message))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Records that the micro-deposit was paid to the corporate account; the system picks the amount
+/// (1–99 fen) and tells the operator, who pays exactly that.
+pub async fn record_deposit(ctx: &Ctx, reviewer: &AccountView, id: &str) -> Result<i64> {
+    let mut tx = ctx.db.begin_write().await?;
+    let item = store::review::get(&mut *tx, id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    if item.kind != ReviewKind::EnterpriseVerification.as_str() {
+        return Err(Error::Conflict("not_an_enterprise_item"));
+    }
+    let mut ent = store::enterprise::get(&mut *tx, &item.account_id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    if ent.md_status == DepositStatus::Confirmed.as_str() {
+        return Err(Error::Conflict("already_confirmed"));
+    }
+    if !matches!(
+        VerificationStatus::parse(&ent.status),
+        Some(VerificationStatus::InReview | VerificationStatus::Approved)
+    ) {
+        return Err(Error::Conflict("not_in_review"));
+    }
+    let amount = rand::rngs::OsRng.gen_range(DEPOSIT_MIN_FEN..=DEPOSIT_MAX_FEN);
+    ent.md_amount_hash = Some(ctx.key.keyed_hash(
+        "micro-deposit",
+        deposit_material(&item.account_id, amount).as_bytes(),
+    ));
+    ent.md_status = DepositStatus::Sent.as_str().into();
+    ent.md_attempts_left = DEPOSIT_ATTEMPTS;
+    ent.md_frozen_until = None;
+    ent.updated_at = now_ms();
+    store::enterprise::put(&mut tx, &ent).await?;
+    store::review::touch(&mut tx, id).await?;
+    audit::append(
+        &mut tx,
+        NewEvent::new(&reviewer.id, "review.micro_deposit_sent", &item.id)
+            .detail(json!({"account": item.account_id})),
+    )
+    .await?;
+    let owner = store::accounts::find_by_id(&mut *tx, &item.account_id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let data: crate::domain::enterprise::EnterpriseData =
+        serde_json::from_str(&ent.data).unwrap_or_default();
+    let masked = data
+        .corporate_account
+        .account_number_masked
+        .unwrap_or_default();
+    mail::enqueue(
+        &mut tx,
+        &ctx.key,
+        "micro_deposit_sent",
+        &owner.email,
+        Lang::from_tag(&owner.lang).unwrap_or_default(),
+        &[("account", &masked)],
+    )
+    .await?;
+    tx.commit().await?;
+    ctx.mail_committed();
+    Ok(amount)
+}
+
+/// Staff only.
+pub fn require_reviewer(account: &AccountView) -> Result<()> {
+    if account.roles.can_review() {
+        Ok(())
+    } else {
+        Err(Error::Forbidden)
+    }
+}

@@ -1,0 +1,517 @@
+//! Enterprise real-name verification: save the draft, upload documents, submit, and confirm the
+//! micro-deposit. Operators' decisions live in `review.rs`.
+
+use serde::Serialize;
+use serde_json::json;
+use utoipa::ToSchema;
+
+use super::accounts::AccountView;
+use super::move_in::require_provider_role;
+use super::{Ctx, Error, Result};
+use crate::audit::{self, NewEvent};
+use crate::crypto::sha256_hex;
+use crate::domain::enterprise::{
+    self, DepositStatus, DraftState, EnterpriseData, EnterpriseForm, SecretChange,
+    VerificationStatus, DEPOSIT_ATTEMPTS, DEPOSIT_FREEZE_MS,
+};
+use crate::domain::ids::{AccountNumber, IdNumber};
+use crate::domain::move_in::Reason;
+use crate::domain::review::ReviewKind;
+use crate::domain::upload::{self, FileType, MAX_DOCUMENT_BYTES};
+use crate::domain::FieldError;
+use crate::i18n::Lang;
+use crate::mail;
+use crate::store::enterprise::{self as ent_store, DocumentRow, EnterpriseRow};
+use crate::store::{self, review::ReviewItemRow};
+use crate::time_util::{now_ms, rfc3339};
+
+/// A document as answers show it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DocumentView {
+    pub id: String,
+    /// `business_license` or `authorization_letter`.
+    pub kind: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+    /// Where the owner and operators download it.
+    pub url: String,
+    pub uploaded_at: String,
+}
+
+impl From<&DocumentRow> for DocumentView {
+    fn from(d: &DocumentRow) -> DocumentView {
+        DocumentView {
+            id: d.id.clone(),
+            kind: d.kind.clone(),
+            content_type: d.content_type.clone(),
+            size: d.size,
+            sha256: d.sha256.clone(),
+            url: format!("/api/v1/documents/{}", d.id),
+            uploaded_at: rfc3339(d.created_at),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SubmissionView {
+    pub id: String,
+    pub submitted_at: String,
+    /// `pending`, `approved` or `rejected`.
+    pub decision: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub reasons: Vec<Reason>,
+}
+
+impl From<&ReviewItemRow> for SubmissionView {
+    fn from(i: &ReviewItemRow) -> SubmissionView {
+        SubmissionView {
+            id: i.id.clone(),
+            submitted_at: rfc3339(i.submitted_at),
+            decision: i.status.clone(),
+            reasons: i
+                .reasons
+                .as_deref()
+                .and_then(|r| serde_json::from_str(r).ok())
+                .unwrap_or_default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct DepositView {
+    /// `not_sent`, `sent`, `confirmed` or `frozen`.
+    pub status: String,
+    pub attempts_left: i64,
+    pub frozen_until: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct EnterpriseView {
+    /// `not_started`, `draft`, `in_review`, `rejected` or `approved` (the documents' review).
+    pub status: String,
+    /// Documents approved and micro-deposit confirmed.
+    pub verified: bool,
+    #[serde(flatten)]
+    pub data: EnterpriseData,
+    pub documents: Vec<DocumentView>,
+    pub reasons: Vec<Reason>,
+    pub submissions: Vec<SubmissionView>,
+    pub micro_deposit: DepositView,
+}
+
+fn context(column: &str, account_id: &str) -> String {
+    format!("enterprise_verifications.{column}:{account_id}")
+}
+
+fn parse_data(row: &EnterpriseRow) -> EnterpriseData {
+    serde_json::from_str(&row.data).unwrap_or_default()
+}
+
+fn status_of(row: Option<&EnterpriseRow>) -> Option<VerificationStatus> {
+    row.and_then(|r| VerificationStatus::parse(&r.status))
+}
+
+pub async fn view(ctx: &Ctx, account: &AccountView) -> Result<EnterpriseView> {
+    require_provider_role(account)?;
+    let row = ent_store::get(ctx.db.pool(), &account.id).await?;
+    let docs = ent_store::current_documents(ctx.db.pool(), &account.id).await?;
+    let history = store::review::history(
+        ctx.db.pool(),
+        ReviewKind::EnterpriseVerification.as_str(),
+        &account.id,
+    )
+    .await?;
+    let now = now_ms();
+    let deposit = row.as_ref().map(|r| {
+        let st = DepositStatus::at(&r.md_status, r.md_frozen_until, now);
+        DepositView {
+            status: st.as_str().to_string(),
+            attempts_left: r.md_attempts_left,
+            frozen_until: r
+                .md_frozen_until
+                .filter(|_| st == DepositStatus::Frozen)
+                .map(rfc3339),
+        }
+    });
+    let status = status_of(row.as_ref());
+    Ok(EnterpriseView {
+        status: status
+            .map(|s| s.as_str())
+            .unwrap_or("not_started")
+            .to_string(),
+        verified: status == Some(VerificationStatus::Approved)
+            && deposit.as_ref().is_some_and(|d| d.status == "confirmed"),
+        data: row.as_ref().map(parse_data).unwrap_or_default(),
+        documents: docs.iter().map(DocumentView::from).collect(),
+        reasons: row
+            .as_ref()
+            .and_then(|r| r.reasons.as_deref())
+            .and_then(|r| serde_json::from_str(r).ok())
+            .unwrap_or_default(),
+        submissions: history.iter().map(SubmissionView::from).collect(),
+        micro_deposit: deposit.unwrap_or(DepositView {
+            status: "not_sent".into(),
+            attempts_left: DEPOSIT_ATTEMPTS,
+            frozen_until: None,
+        }),
+    })
+}
+
+/// A draft can be changed while it is a draft or after a rejection.
+fn ensure_editable(row: Option<&EnterpriseRow>) -> Result<()> {
+    match status_of(row) {
+        None => Ok(()),
+        Some(s) if s.editable() => Ok(()),
+        Some(VerificationStatus::InReview) => Err(Error::Conflict("already_submitted")),
+        Some(_) => Err(Error::Conflict("already_verified")),
+    }
+}
+
+fn apply_id(
+    change: SecretChange<IdNumber>,
+    stored: &mut Option<String>,
+    masked: &mut Option<String>,
+    ctx: &Ctx,
+    context: &str,
+) {
+    match change {
+        SecretChange::Keep => {}
+        SecretChange::Clear => {
+            *stored = None;
+            *masked = None;
+        }
+        SecretChange::Set(n) => {
+            *stored = Some(ctx.key.encrypt(context, n.as_str().as_bytes()));
+            *masked = Some(n.masked());
+        }
+    }
+}
+
+fn apply_account(
+    change: SecretChange<AccountNumber>,
+    stored: &mut Option<String>,
+    masked: &mut Option<String>,
+    ctx: &Ctx,
+    context: &str,
+) {
+    match change {
+        SecretChange::Keep => {}
+        SecretChange::Clear => {
+            *stored = None;
+            *masked = None;
+        }
+        SecretChange::Set(n) => {
+            *stored = Some(ctx.key.encrypt(context, n.as_str().as_bytes()));
+            *masked = Some(n.masked());
+        }
+    }
+}
+
+/// Saves the draft; every field present is checked and the answer names every bad one.
+pub async fn save_draft(
+    ctx: &Ctx,
+    account: &AccountView,
+    form: &EnterpriseForm,
+) -> Result<EnterpriseView> {
+    require_provider_role(account)?;
+    let draft = enterprise::validate_draft(form).map_err(Error::Validation)?;
+    let mut tx = ctx.db.begin_write().await?;
+    let existing = ent_store::get(&mut *tx, &account.id).await?;
+    ensure_editable(existing.as_ref())?;
+    let mut row = existing.clone().unwrap_or_else(|| EnterpriseRow {
+        account_id: account.id.clone(),
+        status: VerificationStatus::Draft.as_str().into(),
+        md_status: DepositStatus::NotSent.as_str().into(),
+        md_attempts_left: DEPOSIT_ATTEMPTS,
+        ..Default::default()
+    });
+    let previous = existing.as_ref().map(parse_data).unwrap_or_default();
+    let mut data = draft.data;
+    data.legal_rep.id_number_masked = previous.legal_rep.id_number_masked;
+    data.authorized_person.id_number_masked = previous.authorized_person.id_number_masked;
+    data.corporate_account.account_number_masked = previous.corporate_account.account_number_masked;
+    apply_id(
+        draft.legal_rep_id,
+        &mut row.legal_rep_id_enc,
+        &mut data.legal_rep.id_number_masked,
+        ctx,
+        &context("legal_rep_id", &account.id),
+    );
+    apply_id(
+        draft.authorized_id,
+        &mut row.authorized_id_enc,
+        &mut data.authorized_person.id_number_masked,
+        ctx,
+        &context("authorized_id", &account.id),
+    );
+    apply_account(
+        draft.account_number,
+        &mut row.account_number_enc,
+        &mut data.corporate_account.account_number_masked,
+        ctx,
+        &context("account_number", &account.id),
+    );
+    row.company_name = data.company_name.clone();
+    row.uscc = data.uscc.clone();
+    row.data = serde_json::to_string(&data).map_err(|e| Error::Internal(e.to_string()))?;
+    row.updated_at = now_ms();
+    ent_store::put(&mut tx, &row).await?;
+    audit::append(
+        &mut tx,
+        NewEvent::new(&account.id, "enterprise.draft_saved", &account.id),
+    )
+    .await?;
+    tx.commit().await?;
+    view(ctx, account).await
+}
+
+/// Stores an uploaded business licence or letter of authorisation and attaches it to the draft.
+pub async fn upload_document(
+    ctx: &Ctx,
+    account: &AccountView,
+    kind: &str,
+    bytes: Vec<u8>,
+) -> Result<DocumentView> {
+    require_provider_role(account)?;
+    if !matches!(kind, "business_license" | "authorization_letter") {
+        return Err(Error::field("kind", "not_allowed"));
+    }
+    let file_type = upload::check(
+        &bytes,
+        MAX_DOCUMENT_BYTES,
+        &[FileType::Pdf, FileType::Jpeg, FileType::Png],
+    )
+    .map_err(|e| Error::Upload(e.code()))?;
+    ensure_editable(ent_store::get(ctx.db.pool(), &account.id).await?.as_ref())?;
+    let id = uuid::Uuid::now_v7().to_string();
+    let doc = DocumentRow {
+        id: id.clone(),
+        account_id: account.id.clone(),
+        kind: kind.to_string(),
+        content_type: file_type.content_type().to_string(),
+        size: bytes.len() as i64,
+        sha256: sha256_hex(&bytes),
+        blob_key: format!("documents/{}/{id}.{}", account.id, file_type.extension()),
+        created_at: now_ms(),
+    };
+    // The file first: a crash after it leaves an unreferenced file, never a row without a file.
+    ctx.blobs.put(&doc.blob_key, bytes).await?;
+    let mut tx = ctx.db.begin_write().await?;
+    let existing = ent_store::get(&mut *tx, &account.id).await?;
+    ensure_editable(existing.as_ref())?;
+    if existing.is_none() {
+        ent_store::put(
+            &mut tx,
+            &EnterpriseRow {
+                account_id: account.id.clone(),
+                status: VerificationStatus::Draft.as_str().into(),
+                data: serde_json::to_string(&EnterpriseData::default()).unwrap_or_default(),
+                md_status: DepositStatus::NotSent.as_str().into(),
+                md_attempts_left: DEPOSIT_ATTEMPTS,
+                updated_at: now_ms(),
+                ..Default::default()
+            },
+        )
+        .await?;
+    }
+    ent_store::insert_document(&mut tx, &doc).await?;
+    ent_store::attach_document(&mut tx, &account.id, kind, &doc.id).await?;
+    audit::append(
+        &mut tx,
+        NewEvent::new(&account.id, "enterprise.document_uploaded", &account.id).detail(
+            json!({"document": doc.id, "kind": kind, "sha256": doc.sha256, "size": doc.size}),
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(DocumentView::from(&doc))
+}
+
+/// Submits the draft for review: 422 lists everything missing at once; 409 when the credit code
+/// is verified by another account.
+pub async fn submit(ctx: &Ctx, account: &AccountView) -> Result<EnterpriseView> {
+    require_provider_role(account)?;
+    let mut tx = ctx.db.begin_write().await?;
+    let row = ent_store::get(&mut *tx, &account.id).await?;
+    ensure_editable(row.as_ref())?;
+    let docs = ent_store::current_documents(&mut *tx, &account.id).await?;
+    let data = row.as_ref().map(parse_data).unwrap_or_default();
+    let same = data.authorized_person.same_as_legal_rep == Some(true);
+    let missing = enterprise::missing_for_submission(&DraftState {
+        data: &data,
+        has_legal_rep_id: row.as_ref().is_some_and(|r| r.legal_rep_id_enc.is_some()),
+        has_authorized_id: row.as_ref().is_some_and(|r| r.authorized_id_enc.is_some()),
+        has_account_number: row.as_ref().is_some_and(|r| r.account_number_enc.is_some()),
+        has_business_license: docs.iter().any(|d| d.kind == "business_license"),
+        has_authorization_letter: docs.iter().any(|d| d.kind == "authorization_letter"),
+    });
+    let (Some(mut row), true) = (row, missing.is_empty()) else {
+        return Err(Error::Validation(if missing.is_empty() {
+            vec![FieldError::new("company_name", "required")]
+        } else {
+            missing
+        }));
+    };
+    let uscc = data.uscc.clone().unwrap_or_default();
+    if ent_store::credit_code_owner(&mut *tx, &uscc)
+        .await?
+        .is_some_and(|owner| owner != account.id)
+    {
+        return Err(Error::Conflict("uscc_taken"));
+    }
+    let documents: Vec<String> = docs
+        .iter()
+        .filter(|d| !same || d.kind == "business_license")
+        .map(|d| d.id.clone())
+        .collect();
+    let now = now_ms();
+    let item = ReviewItemRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        kind: ReviewKind::EnterpriseVerification.as_str().into(),
+        account_id: account.id.clone(),
+        company_name: data.company_name.clone().unwrap_or_default(),
+        subject_ref: account.id.clone(),
+        status: "pending".into(),
+        version: 1,
+        snapshot: row.data.clone(),
+        documents: serde_json::to_string(&documents).unwrap_or_else(|_| "[]".into()),
+        reasons: None,
+        submitted_at: now,
+        decided_at: None,
+        decided_by: None,
+    };
+    store::review::insert(&mut tx, &item).await?;
+    row.status = VerificationStatus::InReview.as_str().into();
+    row.updated_at = now;
+    ent_store::put(&mut tx, &row).await?;
+    audit::append(
+        &mut tx,
+        NewEvent::new(&account.id, "enterprise.submitted", &account.id)
+            .detail(json!({"review_item": item.id, "uscc": uscc})),
+    )
+    .await?;
+    mail::enqueue(
+        &mut tx,
+        &ctx.key,
+        "enterprise_submitted",
+        &account.email,
+        account.lang,
+        &[],
+    )
+    .await?;
+    tx.commit().await?;
+    ctx.mail_committed();
+    view(ctx, account).await
+}
+
+/// The holder types the deposited amount. Five wrong amounts freeze the check for an hour.
+pub async fn confirm_deposit(
+    ctx: &Ctx,
+    account: &AccountView,
+    amount_fen: Option<i64>,
+) -> Result<EnterpriseView> {
+    require_provider_role(account)?;
+    let amount = match amount_fen {
+        None => return Err(Error::field("amount_fen", "required")),
+        Some(a) if !(1..=99).contains(&a) => {
+            return Err(Error::Validation(vec![FieldError::new(
+                "amount_fen",
+                "out_of_range",
+            )
+            .with("min", 1)
+            .with("max", 99)]))
+        }
+        Some(a) => a,
+    };
+    let mut tx = ctx.db.begin_write().await?;
+    let Some(mut row) = ent_store::get(&mut *tx, &account.id).await? else {
+        return Err(Error::Conflict("deposit_not_sent"));
+    };
+    let now = now_ms();
+    match DepositStatus::at(&row.md_status, row.md_frozen_until, now) {
+        DepositStatus::NotSent => return Err(Error::Conflict("deposit_not_sent")),
+        DepositStatus::Confirmed => return Err(Error::Conflict("already_confirmed")),
+        DepositStatus::Frozen => {
+            let until = row.md_frozen_until.unwrap_or(now);
+            return Err(Error::Frozen {
+                retry_after_secs: ((until - now) / 1000).max(1) as u64,
+            });
+        }
+        DepositStatus::Sent => {}
+    }
+    let hash = row.md_amount_hash.clone().unwrap_or_default();
+    let material = deposit_material(&account.id, amount);
+    if ctx
+        .key
+        .keyed_hash_matches("micro-deposit", material.as_bytes(), &hash)
+    {
+        row.md_status = DepositStatus::Confirmed.as_str().into();
+        row.md_frozen_until = None;
+        row.md_amount_hash = None;
+        row.updated_at = now;
+        ent_store::put(&mut tx, &row).await?;
+        audit::append(
+            &mut tx,
+            NewEvent::new(
+                &account.id,
+                "enterprise.micro_deposit_confirmed",
+                &account.id,
+            ),
+        )
+        .await?;
+        if row.status == VerificationStatus::Approved.as_str() {
+            mail::enqueue(
+                &mut tx,
+                &ctx.key,
+                "enterprise_verified",
+                &account.email,
+                account.lang,
+                &[],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        ctx.mail_committed();
+        return view(ctx, account).await;
+    }
+    let left = row.md_attempts_left - 1;
+    let frozen = left <= 0;
+    if frozen {
+        row.md_frozen_until = Some(now + DEPOSIT_FREEZE_MS);
+        row.md_attempts_left = DEPOSIT_ATTEMPTS;
+    } else {
+        row.md_attempts_left = left;
+    }
+    row.updated_at = now;
+    ent_store::put(&mut tx, &row).await?;
+    audit::append(
+        &mut tx,
+        NewEvent::new(
+            &account.id,
+            "enterprise.micro_deposit_wrong_amount",
+            &account.id,
+        )
+        .detail(json!({"attempts_left": left.max(0), "frozen": frozen})),
+    )
+    .await?;
+    tx.commit().await?;
+    if frozen {
+        Err(Error::Frozen {
+            retry_after_secs: (DEPOSIT_FREEZE_MS / 1000) as u64,
+        })
+    } else {
+        Err(Error::WrongAmount {
+            attempts_left: left,
+        })
+    }
+}
+
+pub fn deposit_material(account_id: &str, amount_fen: i64) -> String {
+    format!("{account_id}:{amount_fen}")
+}
+
+/// The language stored for an account's mail.
+pub fn lang_of(tag: &str) -> Lang {
+    Lang::from_tag(tag).unwrap_or_default()
+}
