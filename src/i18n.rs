@@ -59,8 +59,17 @@ fn parse_catalog(text: &str) -> Catalog {
     toml::from_str::<HashMap<String, String>>(text).unwrap_or_default()
 }
 
-static ZH: LazyLock<Catalog> = LazyLock::new(|| parse_catalog(include_str!("../i18n/zh-CN.toml")));
-static EN: LazyLock<Catalog> = LazyLock::new(|| parse_catalog(include_str!("../i18n/en.toml")));
+// Each language: the messages (API, mail) and the page text, merged.
+static ZH: LazyLock<Catalog> = LazyLock::new(|| {
+    let mut c = parse_catalog(include_str!("../i18n/zh-CN.toml"));
+    c.extend(parse_catalog(include_str!("../i18n/pages.zh-CN.toml")));
+    c
+});
+static EN: LazyLock<Catalog> = LazyLock::new(|| {
+    let mut c = parse_catalog(include_str!("../i18n/en.toml"));
+    c.extend(parse_catalog(include_str!("../i18n/pages.en.toml")));
+    c
+});
 
 fn catalog(lang: Lang) -> &'static Catalog {
     match lang {
@@ -93,10 +102,17 @@ mod tests {
 
     #[test]
     fn catalogs_parse_and_have_the_same_keys() {
-        let zh: HashMap<String, String> =
+        let mut zh: HashMap<String, String> =
             toml::from_str(include_str!("../i18n/zh-CN.toml")).expect("zh-CN.toml parses");
-        let en: HashMap<String, String> =
+        let mut en: HashMap<String, String> =
             toml::from_str(include_str!("../i18n/en.toml")).expect("en.toml parses");
+        let zh_pages: HashMap<String, String> =
+            toml::from_str(include_str!("../i18n/pages.zh-CN.toml"))
+                .expect("pages.zh-CN.toml parses");
+        let en_pages: HashMap<String, String> =
+            toml::from_str(include_str!("../i18n/pages.en.toml")).expect("pages.en.toml parses");
+        zh.extend(zh_pages);
+        en.extend(en_pages);
         let mut missing: Vec<&String> = en.keys().filter(|k| !zh.contains_key(*k)).collect();
         missing.extend(zh.keys().filter(|k| !en.contains_key(*k)));
         assert!(missing.is_empty(), "keys in one catalog only: {missing:?}");

@@ -232,6 +232,9 @@ impl From<crate::store::StoreError> for ApiError {
 /// bare statuses produced by the router and tower layers (404, 405, 408, 413, panics).
 pub async fn render_errors(State(_state): State<AppState>, req: Request, next: Next) -> Response {
     let lang = request_lang(req.headers());
+    let path = req.uri().path().to_string();
+    let is_api =
+        path.starts_with("/api/") || matches!(path.as_str(), "/healthz" | "/readyz" | "/metrics");
     let request_id = req
         .headers()
         .get("x-request-id")
@@ -261,6 +264,21 @@ pub async fn render_errors(State(_state): State<AppState>, req: Request, next: N
             Arc::new(ApiError::new(status, code))
         }
     };
+    if !is_api {
+        // Pages get an HTML error page in the visitor's language.
+        let page = crate::http::web::Page {
+            lang,
+            account: None,
+            csrf: String::new(),
+            path,
+            notice: None,
+        };
+        let mut html = crate::http::web::error_page(page, err.status, err.code);
+        if let Some(v) = resp.headers().get(header::RETRY_AFTER).cloned() {
+            html.headers_mut().insert(header::RETRY_AFTER, v);
+        }
+        return html;
+    }
     let body = err.body(lang, request_id.as_deref());
     let json = serde_json::to_vec(&body)
         .unwrap_or_else(|_| b"{\"error\":{\"code\":\"internal\"}}".to_vec());

@@ -10,6 +10,7 @@ pub mod json;
 pub mod metrics;
 pub mod openapi;
 pub mod ops;
+pub mod web;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -101,6 +102,37 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/review/items/{id}/micro-deposit", post(api::review::micro_deposit))
         .route("/api/v1/audit", get(api::audit::list))
         .route("/api/v1/openapi.json", get(openapi::document))
+        .route("/", get(web::public::home))
+        .route("/help", get(web::public::help))
+        .route("/register", get(web::public::register_form).post(web::public::register))
+        .route("/activate", get(web::public::activate_form).post(web::public::activate))
+        .route("/login", get(web::public::login_form).post(web::public::login))
+        .route("/logout", post(web::public::logout))
+        .route("/forgot", get(web::public::forgot_form).post(web::public::forgot))
+        .route("/lang", post(web::switch_language))
+        .route("/move-in", get(web::move_in::overview))
+        .route("/move-in/enterprise", get(web::move_in::enterprise).post(web::move_in::enterprise_save))
+        .route(
+            "/move-in/enterprise/documents",
+            post(web::move_in::enterprise_upload).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        )
+        .route("/move-in/enterprise/deposit", post(web::move_in::enterprise_deposit))
+        .route("/move-in/application", get(web::move_in::application).post(web::move_in::application_save))
+        .route("/provider", get(web::provider::index))
+        .route(
+            "/provider/info/customer-service",
+            get(web::provider::customer_service).post(web::provider::customer_service_save),
+        )
+        .route(
+            "/provider/info/settlement",
+            get(web::provider::settlement).post(web::provider::settlement_save),
+        )
+        .route("/console", get(web::console::queue))
+        .route("/console/items/{id}", get(web::console::item))
+        .route("/console/items/{id}/decision", post(web::console::decide))
+        .route("/console/items/{id}/micro-deposit", post(web::console::micro_deposit))
+        .route("/console/audit", get(web::console::audit))
+        .route("/static/{name}", get(web::static_file))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
@@ -111,6 +143,18 @@ pub fn router(state: AppState) -> Router {
         .layer(CatchPanicLayer::new())
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
         .layer(from_fn_with_state(state.clone(), error::render_errors))
+        .layer(from_fn_with_state(state.clone(), web::ensure_csrf_cookie))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; \
+                 frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+            ),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),

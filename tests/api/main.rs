@@ -5,6 +5,10 @@ mod helpers;
 
 mod accounts;
 mod audit;
+mod authorization;
+mod bad_input;
 mod cli;
 mod http_basics;
+mod journey;
+mod review;
 mod sessions;

@@ -1,0 +1,379 @@
+//! The operator console: the review queue, the review screen (with the earlier submission side by
+//! side and changed fields highlighted), decisions, the micro-deposit, and the audit log.
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use serde::Deserialize;
+
+use super::forms::{self, absorb, FormState};
+use super::move_in::{failure, signed_in};
+use super::{csrf_ok, error_page, render, Page};
+use crate::audit::AuditEvent;
+use crate::domain::review::{Decision, DecisionForm, ReasonForm};
+use crate::http::AppState;
+use crate::time_util::rfc3339;
+use crate::workflows::accounts::AccountView;
+use crate::workflows::review::{self, ItemDetail, ItemSummary, QueueQuery};
+use crate::workflows::{audit_log, Error};
+
+fn staff(page: &Page) -> Result<AccountView, Response> {
+    let account = signed_in(page)?;
+    if !account.roles.can_review() {
+        return Err(error_page(page.clone(), StatusCode::FORBIDDEN, "forbidden"));
+    }
+    Ok(account)
+}
+
+#[derive(Deserialize, Default)]
+pub struct QueueParams {
+    pub kind: Option<String>,
+    pub status: Option<String>,
+    pub min_age_hours: Option<String>,
+    pub cursor: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "pages/console_queue.html")]
+pub struct QueuePage {
+    pub page: Page,
+    pub items: Vec<ItemSummary>,
+    pub counts: Vec<(&'static str, i64)>,
+    pub kind: String,
+    pub status: String,
+    pub min_age_hours: String,
+    pub next_cursor: Option<String>,
+    pub error: Option<String>,
+}
+
+impl QueuePage {
+    pub fn next_href(&self) -> String {
+        format!(
+            "/console?kind={}&status={}&min_age_hours={}&cursor={}",
+            self.kind,
+            self.status,
+            self.min_age_hours,
+            self.next_cursor.clone().unwrap_or_default()
+        )
+    }
+}
+
+pub async fn queue(
+    State(state): State<AppState>,
+    page: Page,
+    Query(p): Query<QueueParams>,
+) -> Response {
+    if let Err(r) = staff(&page) {
+        return r;
+    }
+    let kind = p.kind.unwrap_or_default();
+    let status = p.status.unwrap_or_else(|| "pending".into());
+    let min_age = p.min_age_hours.unwrap_or_default();
+    let min_age_hours = min_age.trim().parse::<i64>().ok();
+    let q = QueueQuery {
+        kind: Some(kind.as_str()).filter(|k| !k.is_empty()),
+        status: Some(status.as_str()).filter(|s| !s.is_empty()),
+        min_age_hours,
+        cursor: p.cursor.as_deref().filter(|c| !c.is_empty()),
+        limit: 50,
+    };
+    let counts = review::pending_counts(&state.ctx).await.unwrap_or_default();
+    let (items, next_cursor, error) = match review::queue(&state.ctx, &q).await {
+        Ok((items, next)) => (items, next, None),
+        Err(Error::Validation(_)) => (Vec::new(), None, Some(page.t("console.bad_filter"))),
+        Err(e) => return failure(page, e),
+    };
+    render(
+        StatusCode::OK,
+        &QueuePage {
+            page,
+            items,
+            counts,
+            kind,
+            status,
+            min_age_hours: min_age,
+            next_cursor,
+            error,
+        },
+    )
+}
+
+/// One field of the submission, with the earlier value when it changed.
+pub struct FieldRow {
+    pub name: String,
+    pub value: String,
+    pub earlier: Option<String>,
+    pub changed: bool,
+}
+
+#[derive(Template)]
+#[template(path = "pages/console_item.html")]
+pub struct ItemPage {
+    pub page: Page,
+    pub item: ItemDetail,
+    pub rows: Vec<FieldRow>,
+    pub form: FormState,
+    pub deposit_amount: Option<String>,
+}
+
+impl ItemPage {
+    pub fn pending(&self) -> bool {
+        self.item.summary.status == "pending"
+    }
+
+    pub fn is_enterprise(&self) -> bool {
+        self.item.summary.kind == "enterprise_verification"
+    }
+
+    pub fn has_earlier(&self) -> bool {
+        !self.item.earlier.is_empty()
+    }
+}
+
+/// Flattens a JSON object into `a.b: value` rows.
+fn flatten(prefix: &str, v: &serde_json::Value, out: &mut Vec<(String, String)>) {
+    match v {
+        serde_json::Value::Object(map) => {
+            for (k, v) in map {
+                let key = if prefix.is_empty() {
+                    k.clone()
+                } else {
+                    format!("{prefix}.{k}")
+                };
+                flatten(&key, v, out);
+            }
+        }
+        serde_json::Value::Array(items) => {
+            let joined: Vec<String> = items
+                .iter()
+                .map(|i| {
+                    i.as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| i.to_string())
+                })
+                .collect();
+            out.push((prefix.to_string(), joined.join(", ")));
+        }
+        serde_json::Value::Null => out.push((prefix.to_string(), String::new())),
+        serde_json::Value::String(s) => out.push((prefix.to_string(), s.clone())),
+        other => out.push((prefix.to_string(), other.to_string())),
+    }
+}
+
+fn field_rows(item: &ItemDetail) -> Vec<FieldRow> {
+    let mut now = Vec::new();
+    flatten("", &item.data, &mut now);
+    let mut before = Vec::new();
+    if let Some(e) = item.earlier.first() {
+        flatten("", &e.data, &mut before);
+    }
+    now.into_iter()
+        .map(|(name, value)| {
+            let earlier = if item.earlier.is_empty() {
+                None
+            } else {
+                Some(
+                    before
+                        .iter()
+                        .find(|(n, _)| *n == name)
+                        .map(|(_, v)| v.clone())
+                        .unwrap_or_default(),
+                )
+            };
+            let changed = earlier.as_ref().is_some_and(|e| *e != value);
+            FieldRow {
+                name,
+                value,
+                earlier,
+                changed,
+            }
+        })
+        .collect()
+}
+
+async fn item_page(
+    state: &AppState,
+    page: Page,
+    id: &str,
+    form: FormState,
+    deposit_amount: Option<String>,
+    status: StatusCode,
+) -> Response {
+    match review::detail(&state.ctx, id).await {
+        Ok(item) => {
+            let rows = field_rows(&item);
+            render(
+                status,
+                &ItemPage {
+                    page,
+                    item,
+                    rows,
+                    form,
+                    deposit_amount,
+                },
+            )
+        }
+        Err(e) => failure(page, e),
+    }
+}
+
+pub async fn item(State(state): State<AppState>, page: Page, Path(id): Path<String>) -> Response {
+    if let Err(r) = staff(&page) {
+        return r;
+    }
+    item_page(
+        &state,
+        page,
+        &id,
+        FormState::default(),
+        None,
+        StatusCode::OK,
+    )
+    .await
+}
+
+/// The decision form: `decision`, `version`, and pairs `reason_field` / `reason_message`.
+pub async fn decide(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let reviewer = match staff(&page) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let data = forms::parse(&body);
+    if !csrf_ok(&page, &data) {
+        return error_page(page, StatusCode::FORBIDDEN, "csrf_failed");
+    }
+    let mut form = FormState::from_form(&data);
+    let fields = forms::all(&data, "reason_field");
+    let messages = forms::all(&data, "reason_message");
+    let reasons: Vec<ReasonForm> = fields
+        .iter()
+        .zip(messages.iter())
+        .filter(|(_, m)| !m.trim().is_empty())
+        .map(|(f, m)| ReasonForm {
+            field: Some(f.clone()),
+            message: Some(m.clone()),
+        })
+        .collect();
+    let decision = match forms::first(&data, "decision") {
+        Some("approve") => Some(Decision::Approve),
+        Some("reject") => Some(Decision::Reject),
+        _ => None,
+    };
+    let input = DecisionForm {
+        decision,
+        reasons: Some(reasons),
+        version: forms::first(&data, "version").and_then(|v| v.parse().ok()),
+    };
+    match review::decide(&state.ctx, &reviewer, &id, &input).await {
+        Ok(_) => Redirect::to(&format!("/console/items/{id}?notice=decided")).into_response(),
+        Err(e) => match absorb(page.lang, &mut form, e) {
+            Ok(()) => {
+                item_page(
+                    &state,
+                    page,
+                    &id,
+                    form,
+                    None,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await
+            }
+            Err(e) => failure(page, e),
+        },
+    }
+}
+
+pub async fn micro_deposit(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let reviewer = match staff(&page) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let data = forms::parse(&body);
+    if !csrf_ok(&page, &data) {
+        return error_page(page, StatusCode::FORBIDDEN, "csrf_failed");
+    }
+    let mut form = FormState::default();
+    match review::record_deposit(&state.ctx, &reviewer, &id).await {
+        Ok(fen) => {
+            let amount = format!("{}.{:02}", fen / 100, fen % 100);
+            item_page(&state, page, &id, form, Some(amount), StatusCode::OK).await
+        }
+        Err(e) => match absorb(page.lang, &mut form, e) {
+            Ok(()) => item_page(&state, page, &id, form, None, StatusCode::CONFLICT).await,
+            Err(e) => failure(page, e),
+        },
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct AuditParams {
+    pub after: Option<i64>,
+}
+
+pub struct AuditRow {
+    pub seq: i64,
+    pub at: String,
+    pub actor: String,
+    pub action: String,
+    pub subject: String,
+    pub detail: String,
+}
+
+#[derive(Template)]
+#[template(path = "pages/console_audit.html")]
+pub struct AuditPage {
+    pub page: Page,
+    pub rows: Vec<AuditRow>,
+    pub next_after: Option<i64>,
+    pub after: i64,
+}
+
+pub async fn audit(
+    State(state): State<AppState>,
+    page: Page,
+    Query(p): Query<AuditParams>,
+) -> Response {
+    if let Err(r) = staff(&page) {
+        return r;
+    }
+    let after = p.after.unwrap_or(0).max(0);
+    let events: Vec<AuditEvent> = match audit_log::list_events(&state.ctx, after, 100).await {
+        Ok(e) => e,
+        Err(e) => return failure(page, e),
+    };
+    let next_after = (events.len() == 100)
+        .then(|| events.last().map(|e| e.seq))
+        .flatten();
+    let rows = events
+        .into_iter()
+        .map(|e| AuditRow {
+            seq: e.seq,
+            at: rfc3339(e.at),
+            actor: e.actor,
+            action: e.action,
+            subject: e.subject,
+            detail: e.detail,
+        })
+        .collect();
+    render(
+        StatusCode::OK,
+        &AuditPage {
+            page,
+            rows,
+            next_after,
+            after,
+        },
+    )
+}

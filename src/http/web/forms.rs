@@ -1,0 +1,210 @@
+//! HTML form handling: urlencoded bodies as multi-maps, what the user typed (kept when
+//! validation fails), and field errors shown beside their fields and in a summary.
+
+use std::collections::HashMap;
+
+use crate::domain::FieldError;
+use crate::i18n::{self, Lang};
+
+pub type FormData = HashMap<String, Vec<String>>;
+
+/// Parses `application/x-www-form-urlencoded`; repeated names keep every value.
+pub fn parse(body: &[u8]) -> FormData {
+    let mut map: FormData = HashMap::new();
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_bytes(body).unwrap_or_default();
+    for (k, v) in pairs {
+        map.entry(k).or_default().push(v);
+    }
+    map
+}
+
+pub fn first<'a>(form: &'a FormData, name: &str) -> Option<&'a str> {
+    form.get(name).and_then(|v| v.first()).map(String::as_str)
+}
+
+/// A non-empty value, as `Option<String>` for the domain forms.
+pub fn opt(form: &FormData, name: &str) -> Option<String> {
+    first(form, name)
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+}
+
+pub fn all(form: &FormData, name: &str) -> Vec<String> {
+    form.get(name).cloned().unwrap_or_default()
+}
+
+/// What a form shows: the values to fill in and the errors to explain.
+#[derive(Clone, Debug, Default)]
+pub struct FormState {
+    pub values: HashMap<String, String>,
+    pub multi: HashMap<String, Vec<String>>,
+    /// (field, message), in the order the fields were checked.
+    pub errors: Vec<(String, String)>,
+}
+
+impl FormState {
+    pub fn from_form(form: &FormData) -> FormState {
+        let mut s = FormState::default();
+        for (k, v) in form {
+            if k == "csrf_token"
+                || k.contains("password")
+                || k.contains("id_number")
+                || k.contains("account_number")
+            {
+                // Secrets are never echoed back into a page.
+                continue;
+            }
+            if let Some(first) = v.first() {
+                s.values.insert(k.clone(), first.clone());
+            }
+            s.multi.insert(k.clone(), v.clone());
+        }
+        s
+    }
+
+    pub fn set(&mut self, name: &str, value: impl Into<String>) {
+        self.values.insert(name.to_string(), value.into());
+    }
+
+    pub fn set_multi(&mut self, name: &str, values: Vec<String>) {
+        self.multi.insert(name.to_string(), values);
+    }
+
+    pub fn value(&self, name: &str) -> String {
+        self.values.get(name).cloned().unwrap_or_default()
+    }
+
+    pub fn is(&self, name: &str, value: &str) -> bool {
+        self.values.get(name).is_some_and(|v| v == value)
+    }
+
+    pub fn has(&self, name: &str, value: &str) -> bool {
+        self.multi
+            .get(name)
+            .is_some_and(|v| v.iter().any(|x| x == value))
+    }
+
+    pub fn error(&self, name: &str) -> Option<String> {
+        self.errors
+            .iter()
+            .find(|(f, _)| f == name)
+            .map(|(_, m)| m.clone())
+    }
+
+    pub fn has_error(&self, name: &str) -> bool {
+        self.errors.iter().any(|(f, _)| f == name)
+    }
+
+    pub fn has_errors(&self) -> bool {
+        !self.errors.is_empty()
+    }
+
+    /// `aria-invalid` and the error id, for the input's attributes.
+    pub fn invalid(&self, name: &str) -> &'static str {
+        if self.has_error(name) {
+            "true"
+        } else {
+            "false"
+        }
+    }
+
+    pub fn add_errors(&mut self, lang: Lang, errors: &[FieldError]) {
+        for e in errors {
+            let params: Vec<(&str, &str)> =
+                e.params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let field = e.field.replace("[", ".").replace(']', "");
+            let field = strip_index(&field);
+            self.errors
+                .push((field, i18n::tf(lang, &format!("field.{}", e.code), &params)));
+        }
+    }
+
+    pub fn add_error(&mut self, field: &str, message: String) {
+        self.errors.push((field.to_string(), message));
+    }
+}
+
+/// `categories.1` → `categories`: list errors are shown at the list.
+fn strip_index(field: &str) -> String {
+    let parts: Vec<&str> = field
+        .split('.')
+        .filter(|p| !p.chars().all(|c| c.is_ascii_digit()))
+        .collect();
+    parts.join(".")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_names_keep_every_value_and_secrets_are_not_echoed() {
+        let f = parse(b"categories=iot&categories=api-market&password=secret&name=%E5%BC%A0");
+        assert_eq!(all(&f, "categories"), vec!["iot", "api-market"]);
+        let s = FormState::from_form(&f);
+        assert!(s.has("categories", "api-market"));
+        assert_eq!(s.value("name"), "张");
+        assert_eq!(s.value("password"), "");
+    }
+
+    #[test]
+    fn list_errors_land_on_the_list() {
+        let mut s = FormState::default();
+        s.add_errors(Lang::En, &[FieldError::new("categories[1]", "not_allowed")]);
+        assert!(s.has_error("categories"));
+    }
+}
+
+/// Turns a workflow error into form errors when it is about the input (validation, conflicts,
+/// limits); anything else is handed back for an error page.
+pub fn absorb(
+    lang: Lang,
+    state: &mut FormState,
+    err: crate::workflows::Error,
+) -> Result<(), crate::workflows::Error> {
+    use crate::workflows::Error as E;
+    match err {
+        E::Validation(fields) => state.add_errors(lang, &fields),
+        E::Conflict(code) => {
+            let field = match code {
+                "email_taken" => "email",
+                "uscc_taken" => "uscc",
+                _ => "_form",
+            };
+            state.add_error(field, i18n::t(lang, &format!("error.{code}")).to_string());
+        }
+        E::InvalidCredentials => state.add_error(
+            "_form",
+            i18n::t(lang, "error.invalid_credentials").to_string(),
+        ),
+        E::NotActivated => state.add_error(
+            "_form",
+            i18n::t(lang, "error.account_not_activated").to_string(),
+        ),
+        E::RateLimited { .. } => {
+            state.add_error("_form", i18n::t(lang, "error.rate_limited").to_string())
+        }
+        E::Frozen { .. } => state.add_error(
+            "amount_fen",
+            i18n::t(lang, "error.verification_frozen").to_string(),
+        ),
+        E::WrongAmount { attempts_left } => state.add_error(
+            "amount_fen",
+            i18n::tf(
+                lang,
+                "field.wrong_amount",
+                &[("attempts_left", &attempts_left.to_string())],
+            ),
+        ),
+        E::AccountNameMismatch => state.add_error(
+            "account_name",
+            i18n::t(lang, "field.account_name_mismatch").to_string(),
+        ),
+        E::Upload(code) => {
+            state.add_error("file", i18n::t(lang, &format!("field.{code}")).to_string())
+        }
+        other => return Err(other),
+    }
+    Ok(())
+}

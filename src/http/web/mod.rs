@@ -1,0 +1,312 @@
+//! The web pages: askama templates and plain HTML forms that work without JavaScript
+//! (POST → redirect → GET). Pages call the same workflows as the API. Every page shares `Page`:
+//! the language, the signed-in account, the CSRF token and a notice.
+
+pub mod console;
+pub mod forms;
+pub mod move_in;
+pub mod provider;
+pub mod public;
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+
+use super::auth::{self, cookie, LANG_COOKIE, SESSION_COOKIE};
+use super::{request_lang, AppState};
+use crate::crypto::{random_token, sha256_hex};
+use crate::i18n::{self, Lang};
+use crate::workflows::accounts::{self, AccountView};
+
+/// The cookie that carries the CSRF secret of visitors who are not signed in.
+pub const PRE_SESSION_COOKIE: &str = "berth_csrf";
+
+/// Translations for templates: `{{ page.t("nav.home") }}`.
+#[derive(Clone, Copy, Debug)]
+pub struct Tr(pub Lang);
+
+impl Tr {
+    pub fn get(&self, key: &str) -> String {
+        i18n::t(self.0, key).to_string()
+    }
+}
+
+/// What every page knows.
+#[derive(Clone, Debug)]
+pub struct Page {
+    pub lang: Lang,
+    pub account: Option<AccountView>,
+    pub csrf: String,
+    pub path: String,
+    pub notice: Option<String>,
+}
+
+impl Page {
+    pub fn t(&self, key: &str) -> String {
+        i18n::t(self.lang, key).to_string()
+    }
+
+    pub fn tf(&self, key: &str, name: &str, value: &str) -> String {
+        i18n::tf(self.lang, key, &[(name, value)])
+    }
+
+    pub fn lang_tag(&self) -> &'static str {
+        self.lang.tag()
+    }
+
+    pub fn is_en(&self) -> bool {
+        self.lang == Lang::En
+    }
+
+    pub fn signed_in(&self) -> bool {
+        self.account.is_some()
+    }
+
+    pub fn is_staff(&self) -> bool {
+        self.account.as_ref().is_some_and(|a| a.roles.can_review())
+    }
+
+    pub fn is_provider(&self) -> bool {
+        self.account
+            .as_ref()
+            .is_some_and(|a| a.roles.has(crate::domain::account::Role::Provider))
+    }
+
+    pub fn email(&self) -> String {
+        self.account
+            .as_ref()
+            .map(|a| a.email.clone())
+            .unwrap_or_default()
+    }
+
+    /// The name of a catalog entry in this page's language.
+    pub fn pick<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
+        if self.is_en() {
+            en
+        } else {
+            zh
+        }
+    }
+
+    pub fn active(&self, prefix: &str) -> &'static str {
+        if self.path == prefix || (prefix != "/" && self.path.starts_with(prefix)) {
+            "active"
+        } else {
+            ""
+        }
+    }
+}
+
+/// The page context of a request (never fails: an anonymous visitor is a page too).
+impl FromRequestParts<AppState> for Page {
+    type Rejection = Response;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let lang = request_lang(&parts.headers);
+        let session = match cookie(&parts.headers, SESSION_COOKIE).filter(|t| !t.is_empty()) {
+            Some(token) => accounts::authenticate(&state.ctx, token)
+                .await
+                .ok()
+                .flatten(),
+            None => None,
+        };
+        let csrf = match &session {
+            Some((hash, _)) => auth::csrf_token(&state.ctx.key, hash),
+            None => pre_session_secret(parts)
+                .map(|s| pre_session_csrf(&s))
+                .unwrap_or_default(),
+        };
+        let notice = parts
+            .uri
+            .query()
+            .and_then(|q| q.split('&').find_map(|p| p.strip_prefix("notice=")))
+            .filter(|k| k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+            .map(|k| i18n::t(lang, &format!("notice.{k}")).to_string());
+        Ok(Page {
+            lang,
+            account: session.map(|(_, a)| a),
+            csrf,
+            path: parts.uri.path().to_string(),
+            notice,
+        })
+    }
+}
+
+/// The visitor's pre-session secret: from the cookie, or the one `ensure_csrf_cookie` just made.
+fn pre_session_secret(parts: &Parts) -> Option<String> {
+    parts
+        .extensions
+        .get::<PreSession>()
+        .map(|p| p.0.clone())
+        .or_else(|| cookie(&parts.headers, PRE_SESSION_COOKIE).map(str::to_string))
+}
+
+fn pre_session_csrf(secret: &str) -> String {
+    sha256_hex(format!("berth-csrf:{secret}").as_bytes())
+}
+
+#[derive(Clone)]
+struct PreSession(String);
+
+/// Gives every visitor without one a pre-session cookie, so forms shown before log-in carry a
+/// CSRF token too (double submit).
+pub async fn ensure_csrf_cookie(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let needs = cookie(req.headers(), PRE_SESSION_COOKIE).is_none()
+        && !req.uri().path().starts_with("/api/");
+    let fresh = needs.then(random_token);
+    if let Some(secret) = &fresh {
+        req.extensions_mut().insert(PreSession(secret.clone()));
+    }
+    let mut resp = next.run(req).await;
+    if let Some(secret) = fresh {
+        let secure = if state.config.secure_cookies() {
+            "; Secure"
+        } else {
+            ""
+        };
+        if let Ok(v) = HeaderValue::from_str(&format!(
+            "{PRE_SESSION_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Lax{secure}"
+        )) {
+            resp.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    resp
+}
+
+/// Checks the `csrf_token` of a submitted form against the page's.
+pub fn csrf_ok(page: &Page, form: &HashMap<String, Vec<String>>) -> bool {
+    let sent = form
+        .get("csrf_token")
+        .and_then(|v| v.first())
+        .map(String::as_str)
+        .unwrap_or("");
+    !page.csrf.is_empty() && constant_time_eq(sent.as_bytes(), page.csrf.as_bytes())
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Renders a template, or a plain 500 page if the template fails (it should not).
+pub fn render<T: Template>(status: StatusCode, t: &T) -> Response {
+    match t.render() {
+        Ok(html) => (status, Html(html)).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "template failed");
+            (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                Html("<h1>500</h1>".to_string()),
+            )
+                .into_response()
+        }
+    }
+}
+
+/// Sends a visitor who is not signed in to the log-in page, and back afterwards.
+pub fn login_redirect(path: &str) -> Response {
+    Redirect::to(&format!("/login?next={}", urlencode(path))).into_response()
+}
+
+pub fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// `POST /lang`: remembers the chosen language in a cookie (and on the account, for its mail).
+pub async fn switch_language(
+    State(state): State<AppState>,
+    page: Page,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Response {
+    let form = forms::parse(&body);
+    let lang = forms::first(&form, "lang")
+        .and_then(Lang::from_tag)
+        .unwrap_or_default();
+    let back = forms::first(&form, "back")
+        .filter(|b| b.starts_with('/') && !b.starts_with("//"))
+        .unwrap_or("/")
+        .to_string();
+    if !csrf_ok(&page, &form) {
+        return Redirect::to(&back).into_response();
+    }
+    if let Some(a) = &page.account {
+        if a.lang != lang {
+            let _ = accounts::set_language(&state.ctx, &a.id, lang).await;
+        }
+    }
+    let _ = headers;
+    let mut resp = Redirect::to(&back).into_response();
+    if let Ok(v) = HeaderValue::from_str(&format!(
+        "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+        lang.tag()
+    )) {
+        resp.headers_mut().append(header::SET_COOKIE, v);
+    }
+    resp
+}
+
+#[derive(Template)]
+#[template(path = "pages/error.html")]
+pub struct ErrorPage {
+    pub page: Page,
+    pub status: u16,
+    pub title: String,
+    pub message: String,
+}
+
+/// An error page in the visitor's language.
+pub fn error_page(page: Page, status: StatusCode, code: &str) -> Response {
+    let title = page.t(&format!("error.{code}"));
+    let message = page.t(&format!("page.error_hint.{}", status.as_u16()));
+    render(
+        status,
+        &ErrorPage {
+            page,
+            status: status.as_u16(),
+            title,
+            message,
+        },
+    )
+}
+
+/// Static files (our own CSS and JS), compiled into the binary.
+pub async fn static_file(axum::extract::Path(name): axum::extract::Path<String>) -> Response {
+    let (body, mime) = match name.as_str() {
+        "app.css" => (
+            include_str!("../../../static/app.css"),
+            "text/css; charset=utf-8",
+        ),
+        "app.js" => (
+            include_str!("../../../static/app.js"),
+            "text/javascript; charset=utf-8",
+        ),
+        _ => return StatusCode::NOT_FOUND.into_response(),
+    };
+    (
+        [
+            (header::CONTENT_TYPE, mime),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+        ],
+        body,
+    )
+        .into_response()
+}

@@ -1,0 +1,675 @@
+//! The move-in area: the stepper, the enterprise verification form (with documents and the
+//! micro-deposit), and the move-in application.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Multipart, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+
+use super::forms::{self, absorb, FormData, FormState};
+use super::{csrf_ok, error_page, login_redirect, render, Page};
+use crate::domain::application::{ApplicationForm, ContactForm, AGREEMENT_VERSION, SERVICE_HOURS};
+use crate::domain::enterprise::{
+    AuthorizedForm, CorporateAccountForm, EnterpriseForm, PersonForm, SubjectType,
+};
+use crate::domain::ids::IdType;
+use crate::domain::move_in::{MoveIn, Reason, StepStatus};
+use crate::domain::upload::MAX_DOCUMENT_BYTES;
+use crate::http::error::ApiError;
+use crate::http::AppState;
+use crate::store::catalog::{CatalogEntry, CatalogList};
+use crate::workflows::accounts::AccountView;
+use crate::workflows::application::{self, ApplicationView};
+use crate::workflows::verification::{self, EnterpriseView};
+use crate::workflows::{catalog, move_in, Error};
+
+pub(super) fn signed_in(page: &Page) -> Result<AccountView, Response> {
+    page.account
+        .clone()
+        .ok_or_else(|| login_redirect(&page.path))
+}
+
+pub(super) fn failure(page: Page, err: Error) -> Response {
+    let api = ApiError::from(err);
+    error_page(page, api.status, api.code)
+}
+
+/// A step as the stepper draws it.
+pub struct StepRow {
+    pub key: &'static str,
+    pub status: &'static str,
+    pub reasons: Vec<Reason>,
+    pub href: &'static str,
+    pub detail: String,
+}
+
+#[derive(Template)]
+#[template(path = "pages/move_in.html")]
+pub struct MoveInPage {
+    pub page: Page,
+    pub steps: Vec<StepRow>,
+    pub moved_in: bool,
+    pub due: Vec<String>,
+}
+
+pub fn step_rows(page: &Page, m: &MoveIn) -> Vec<StepRow> {
+    m.steps
+        .iter()
+        .map(|s| {
+            let key = s.key.as_str();
+            let status = match s.status {
+                StepStatus::NotStarted => "not_started",
+                StepStatus::Draft => "draft",
+                StepStatus::InReview => "in_review",
+                StepStatus::Rejected => "rejected",
+                StepStatus::Done => "done",
+            };
+            let detail = match (&s.checks, s.change_pending) {
+                (Some(c), _) if s.status != StepStatus::Done && c.documents == "approved" => {
+                    page.t(&format!("move_in.deposit.{}", c.micro_deposit))
+                }
+                (_, true) => page.t("provider.settlement.pending"),
+                _ => String::new(),
+            };
+            StepRow {
+                key,
+                status,
+                reasons: s.reasons.clone().unwrap_or_default(),
+                href: match key {
+                    "enterprise_verification" => "/move-in/enterprise",
+                    "partner_application" => "/move-in/application",
+                    "customer_service_info" => "/provider/info/customer-service",
+                    "settlement_info" => "/provider/info/settlement",
+                    _ => "/move-in",
+                },
+                detail,
+            }
+        })
+        .collect()
+}
+
+pub async fn overview(State(state): State<AppState>, page: Page) -> Response {
+    let account = match signed_in(&page) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    if !page.is_provider() {
+        return Redirect::to("/console").into_response();
+    }
+    match move_in::status(&state.ctx, &account.id).await {
+        Ok(m) => {
+            let steps = step_rows(&page, &m);
+            let due = m.due_keys();
+            render(
+                StatusCode::OK,
+                &MoveInPage {
+                    page,
+                    steps,
+                    moved_in: m.moved_in(),
+                    due,
+                },
+            )
+        }
+        Err(e) => failure(page, e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pages/enterprise.html")]
+pub struct EnterprisePage {
+    pub page: Page,
+    pub form: FormState,
+    pub view: EnterpriseView,
+    pub reasons: HashMap<String, String>,
+    pub deposit_form: FormState,
+    pub upload_form: FormState,
+}
+
+impl EnterprisePage {
+    pub fn reason(&self, field: &str) -> Option<String> {
+        self.reasons.get(field).cloned()
+    }
+
+    pub fn editable(&self) -> bool {
+        matches!(
+            self.view.status.as_str(),
+            "not_started" | "draft" | "rejected"
+        )
+    }
+
+    pub fn document(&self, kind: &str) -> Option<&crate::workflows::verification::DocumentView> {
+        self.view.documents.iter().find(|d| d.kind == kind)
+    }
+
+    pub fn id_types(&self) -> [&'static str; 4] {
+        ["prc_id", "passport", "hk_macao_permit", "taiwan_permit"]
+    }
+}
+
+fn enterprise_state(view: &EnterpriseView) -> FormState {
+    let d = &view.data;
+    let mut f = FormState::default();
+    let set =
+        |f: &mut FormState, k: &str, v: &Option<String>| f.set(k, v.clone().unwrap_or_default());
+    f.set(
+        "subject_type",
+        match d.subject_type {
+            Some(SubjectType::SoleProprietor) => "sole_proprietor",
+            _ => "enterprise",
+        },
+    );
+    set(&mut f, "company_name", &d.company_name);
+    set(&mut f, "uscc", &d.uscc);
+    set(&mut f, "registered_address", &d.registered_address);
+    set(&mut f, "legal_rep.name", &d.legal_rep.name);
+    f.set(
+        "legal_rep.id_type",
+        d.legal_rep.id_type.map(|t| t.as_str()).unwrap_or("prc_id"),
+    );
+    set(
+        &mut f,
+        "legal_rep.id_number_masked",
+        &d.legal_rep.id_number_masked,
+    );
+    f.set(
+        "authorized_person.same_as_legal_rep",
+        if d.authorized_person.same_as_legal_rep == Some(false) {
+            "false"
+        } else {
+            "true"
+        },
+    );
+    set(&mut f, "authorized_person.name", &d.authorized_person.name);
+    f.set(
+        "authorized_person.id_type",
+        d.authorized_person
+            .id_type
+            .map(|t| t.as_str())
+            .unwrap_or("prc_id"),
+    );
+    set(
+        &mut f,
+        "authorized_person.id_number_masked",
+        &d.authorized_person.id_number_masked,
+    );
+    set(
+        &mut f,
+        "corporate_account.bank_name",
+        &d.corporate_account.bank_name,
+    );
+    set(
+        &mut f,
+        "corporate_account.province",
+        &d.corporate_account.province,
+    );
+    set(&mut f, "corporate_account.city", &d.corporate_account.city);
+    set(
+        &mut f,
+        "corporate_account.branch_name",
+        &d.corporate_account.branch_name,
+    );
+    set(
+        &mut f,
+        "corporate_account.account_number_masked",
+        &d.corporate_account.account_number_masked,
+    );
+    f
+}
+
+fn id_type(form: &FormData, name: &str) -> Option<IdType> {
+    forms::first(form, name).and_then(|s| IdType::parse(s).ok())
+}
+
+fn enterprise_form(data: &FormData) -> EnterpriseForm {
+    let same = forms::first(data, "authorized_person.same_as_legal_rep") != Some("false");
+    EnterpriseForm {
+        subject_type: match forms::first(data, "subject_type") {
+            Some("sole_proprietor") => Some(SubjectType::SoleProprietor),
+            Some("enterprise") => Some(SubjectType::Enterprise),
+            _ => None,
+        },
+        company_name: forms::opt(data, "company_name"),
+        uscc: forms::opt(data, "uscc"),
+        registered_address: forms::opt(data, "registered_address"),
+        legal_rep: Some(PersonForm {
+            name: forms::opt(data, "legal_rep.name"),
+            id_type: id_type(data, "legal_rep.id_type"),
+            id_number: forms::opt(data, "legal_rep.id_number"),
+        }),
+        authorized_person: Some(AuthorizedForm {
+            same_as_legal_rep: Some(same),
+            name: forms::opt(data, "authorized_person.name"),
+            id_type: id_type(data, "authorized_person.id_type"),
+            id_number: forms::opt(data, "authorized_person.id_number"),
+        }),
+        corporate_account: Some(CorporateAccountForm {
+            bank_name: forms::opt(data, "corporate_account.bank_name"),
+            province: forms::opt(data, "corporate_account.province"),
+            city: forms::opt(data, "corporate_account.city"),
+            branch_name: forms::opt(data, "corporate_account.branch_name"),
+            account_number: forms::opt(data, "corporate_account.account_number"),
+        }),
+    }
+}
+
+fn reasons_map(reasons: &[Reason], status: &str) -> HashMap<String, String> {
+    if status != "rejected" {
+        return HashMap::new();
+    }
+    reasons
+        .iter()
+        .map(|r| (r.field.clone(), r.message.clone()))
+        .collect()
+}
+
+fn enterprise_page(page: Page, view: EnterpriseView, form: Option<FormState>) -> EnterprisePage {
+    let form = form.unwrap_or_else(|| enterprise_state(&view));
+    EnterprisePage {
+        reasons: reasons_map(&view.reasons, &view.status),
+        page,
+        form,
+        view,
+        deposit_form: FormState::default(),
+        upload_form: FormState::default(),
+    }
+}
+
+pub async fn enterprise(State(state): State<AppState>, page: Page) -> Response {
+    let account = match signed_in(&page) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    match verification::view(&state.ctx, &account).await {
+        Ok(view) => render(StatusCode::OK, &enterprise_page(page, view, None)),
+        Err(e) => failure(page, e),
+    }
+}
+
+/// Saves the draft (`action=save`) or saves and submits (`action=submit`).
+pub async fn enterprise_save(State(state): State<AppState>, page: Page, body: Bytes) -> Response {
+    let account = match signed_in(&page) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let data = forms::parse(&body);
+    if !csrf_ok(&page, &data) {
+        return error_page(page, StatusCode::FORBIDDEN, "csrf_failed");
+    }
+    let mut form = FormState::from_form(&data);
+    let submit = forms::first(&data, "action") == Some("submit");
+    let saved = verification::save_draft(&state.ctx, &account, &enterprise_form(&data)).await;
+    let result = match saved {
+        Ok(_) if submit => verification::submit(&state.ctx, &account)
+            .await
+            .map(|_| "submitted"),
+        Ok(_) => Ok("saved"),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(notice) => Redirect::to(&format!("/move-in/enterprise?notice={notice}")).into_response(),
+        Err(e) => {
+            if let Err(e) = absorb(page.lang, &mut form, e) {
+                return failure(page, e);
+            }
+            match verification::view(&state.ctx, &account).await {
+                Ok(view) => {
+                    // Keep what was typed; the masked numbers come from the stored draft.
+                    let stored = enterprise_state(&view);
+                    for k in [
+                        "legal_rep.id_number_masked",
+                        "authorized_person.id_number_masked",
+                        "corporate_account.account_number_masked",
+                    ] {
+                        form.set(k, stored.value(k));
+                    }
+                    render(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        &enterprise_page(page, view, Some(form)),
+                    )
+                }
+                Err(e) => failure(page, e),
+            }
+        }
+    }
+}
+
+/// The document upload form (multipart: `csrf_token`, `kind`, `file`).
+pub async fn enterprise_upload(
+    State(state): State<AppState>,
+    page: Page,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Response {
+    let account = match signed_in(&page) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let Ok(mut multipart) = multipart else {
+        return error_page(page, StatusCode::BAD_REQUEST, "malformed_request");
+    };
+    let mut fields: FormData = HashMap::new();
+    let mut file: Option<Vec<u8>> = None;
+    let mut too_large = false;
+    loop {
+        let next = multipart.next_field().await;
+        let Ok(Some(mut field)) = next else {
+            if next.is_err() {
+                too_large = true;
+            }
+            break;
+        };
+        let name = field.name().unwrap_or("").to_string();
+        if name == "file" {
+            let mut bytes = Vec::new();
+            while let Ok(Some(chunk)) = field.chunk().await {
+                if bytes.len() + chunk.len() > MAX_DOCUMENT_BYTES {
+                    too_large = true;
+                    break;
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            file = Some(bytes);
+            if too_large {
+                break;
+            }
+        } else if let Ok(text) = field.text().await {
+            fields.entry(name).or_default().push(text);
+        }
+    }
+    if !csrf_ok(&page, &fields) {
+        return error_page(page, StatusCode::FORBIDDEN, "csrf_failed");
+    }
+    let kind = forms::first(&fields, "kind").unwrap_or("").to_string();
+    let mut upload_form = FormState::from_form(&fields);
+    let result = if too_large {
+        Err(Error::Upload("too_large"))
+    } else {
+        match file.filter(|f| !f.is_empty()) {
+            None => Err(Error::field("file", "required")),
+            Some(bytes) => verification::upload_document(&state.ctx, &account, &kind, bytes)
+                .await
+                .map(|_| ()),
+        }
+    };
+    match result {
+        Ok(()) => Redirect::to("/move-in/enterprise?notice=uploaded#documents").into_response(),
+        Err(e) => {
+            if let Err(e) = absorb(page.lang, &mut upload_form, e) {
+                return failure(page, e);
+            }
+            match verification::view(&state.ctx, &account).await {
+                Ok(view) => {
+                    let mut p = enterprise_page(page, view, None);
+                    p.upload_form = upload_form;
+                    render(StatusCode::UNPROCESSABLE_ENTITY, &p)
+                }
+                Err(e) => failure(page, e),
+            }
+        }
+    }
+}
+
+pub async fn enterprise_deposit(
+    State(state): State<AppState>,
+    page: Page,
+    body: Bytes,
+) -> Response {
+    let account = match signed_in(&page) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let data = forms::parse(&body);
+    if !csrf_ok(&page, &data) {
+        return error_page(page, StatusCode::FORBIDDEN, "csrf_failed");
+    }
+    let mut deposit_form = FormState::from_form(&data);
+    // Typed in yuan (0.01–0.99) or fen; the page asks for yuan.
+    let amount = forms::first(&data, "amount").and_then(parse_yuan);
+    if amount.is_none() {
+        deposit_form.add_error("amount_fen", page.t("field.amount_yuan"));
+    }
+    let result = match amount {
+        Some(fen) => verification::confirm_deposit(&state.ctx, &account, Some(fen))
+            .await
+            .map(|_| ()),
+        None => Err(Error::Validation(Vec::new())),
+    };
+    match result {
+        Ok(()) => Redirect::to("/move-in/enterprise?notice=deposit_confirmed").into_response(),
+        Err(e) => {
+            if let Err(e) = absorb(page.lang, &mut deposit_form, e) {
+                return failure(page, e);
+            }
+            match verification::view(&state.ctx, &account).await {
+                Ok(view) => {
+                    let mut p = enterprise_page(page, view, None);
+                    p.deposit_form = deposit_form;
+                    render(StatusCode::UNPROCESSABLE_ENTITY, &p)
+                }
+                Err(e) => failure(page, e),
+            }
+        }
+    }
+}
+
+/// "0.37", "0,37" or "37分" → 37 fen.
+pub fn parse_yuan(s: &str) -> Option<i64> {
+    let s = s.trim().replace(',', ".").replace('元', "");
+    if let Some(fen) = s.strip_suffix('分') {
+        return fen.trim().parse::<i64>().ok();
+    }
+    let (whole, frac) = s.split_once('.').unwrap_or((&s, ""));
+    if whole.is_empty() && frac.is_empty() {
+        return None;
+    }
+    let whole: i64 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().ok()?
+    };
+    let frac = match frac.len() {
+        0 => 0,
+        1 => frac.parse::<i64>().ok()? * 10,
+        2 => frac.parse::<i64>().ok()?,
+        _ => return None,
+    };
+    whole.checked_mul(100)?.checked_add(frac)
+}
+
+#[derive(Template)]
+#[template(path = "pages/application.html")]
+pub struct ApplicationPage {
+    pub page: Page,
+    /// Not verified yet: the page shows the notice instead of the form.
+    pub needs_verification: bool,
+    pub view: Option<ApplicationView>,
+    pub form: FormState,
+    pub categories: Vec<CatalogEntry>,
+    pub service_types: Vec<CatalogEntry>,
+    pub reasons: HashMap<String, String>,
+}
+
+impl ApplicationPage {
+    pub fn hours(&self) -> &'static [&'static str] {
+        SERVICE_HOURS
+    }
+
+    pub fn agreement_version(&self) -> &'static str {
+        AGREEMENT_VERSION
+    }
+
+    pub fn editable(&self) -> bool {
+        self.view
+            .as_ref()
+            .is_none_or(|v| matches!(v.status.as_str(), "not_started" | "draft" | "rejected"))
+    }
+
+    pub fn status(&self) -> String {
+        self.view
+            .as_ref()
+            .map(|v| v.status.clone())
+            .unwrap_or_else(|| "not_started".into())
+    }
+
+    pub fn reason(&self, field: &str) -> Option<String> {
+        self.reasons.get(field).cloned()
+    }
+}
+
+fn application_state(view: &ApplicationView) -> FormState {
+    let d = &view.data;
+    let mut f = FormState::default();
+    f.set("contact.name", d.contact.name.clone().unwrap_or_default());
+    f.set("contact.title", d.contact.title.clone().unwrap_or_default());
+    f.set(
+        "contact.mobile",
+        d.contact.mobile.clone().unwrap_or_default(),
+    );
+    f.set("contact.email", d.contact.email.clone().unwrap_or_default());
+    f.set(
+        "business_brief",
+        d.business_brief.clone().unwrap_or_default(),
+    );
+    f.set_multi("categories", d.categories.clone());
+    f.set_multi("service_types", d.service_types.clone());
+    f.set(
+        "service_hours",
+        d.service_hours.clone().unwrap_or_else(|| "5x8".into()),
+    );
+    f.set(
+        "years_in_industry",
+        d.years_in_industry
+            .map(|y| y.to_string())
+            .unwrap_or_default(),
+    );
+    if d.agreement_version.as_deref() == Some(AGREEMENT_VERSION) {
+        f.set("agreement", "accepted");
+    }
+    f
+}
+
+async fn application_page(
+    state: &AppState,
+    page: Page,
+    account: &AccountView,
+    form: Option<FormState>,
+    status: StatusCode,
+) -> Response {
+    let verified = match move_in::status(&state.ctx, &account.id).await {
+        Ok(m) => m.verified(),
+        Err(e) => return failure(page, e),
+    };
+    let (categories, service_types) = match (
+        catalog::list(&state.ctx, CatalogList::Categories).await,
+        catalog::list(&state.ctx, CatalogList::ServiceTypes).await,
+    ) {
+        (Ok(c), Ok(s)) => (c, s),
+        (Err(e), _) | (_, Err(e)) => return failure(page, e),
+    };
+    let view = match application::view(&state.ctx, account).await {
+        Ok(v) => v,
+        Err(e) => return failure(page, e),
+    };
+    let form = form.unwrap_or_else(|| application_state(&view));
+    let reasons = reasons_map(&view.reasons, &view.status);
+    render(
+        status,
+        &ApplicationPage {
+            page,
+            needs_verification: !verified,
+            view: Some(view),
+            form,
+            categories,
+            service_types,
+            reasons,
+        },
+    )
+}
+
+pub async fn application(State(state): State<AppState>, page: Page) -> Response {
+    let account = match signed_in(&page) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    application_page(&state, page, &account, None, StatusCode::OK).await
+}
+
+fn application_form(data: &FormData) -> ApplicationForm {
+    ApplicationForm {
+        contact: Some(ContactForm {
+            name: forms::opt(data, "contact.name"),
+            title: forms::opt(data, "contact.title"),
+            mobile: forms::opt(data, "contact.mobile"),
+            email: forms::opt(data, "contact.email"),
+        }),
+        business_brief: forms::opt(data, "business_brief"),
+        categories: Some(forms::all(data, "categories")),
+        service_types: Some(forms::all(data, "service_types")),
+        service_hours: forms::opt(data, "service_hours"),
+        years_in_industry: forms::opt(data, "years_in_industry")
+            .and_then(|y| y.parse().ok().or(Some(-1))),
+        agreement_version: (forms::first(data, "agreement") == Some("accepted"))
+            .then(|| AGREEMENT_VERSION.to_string()),
+    }
+}
+
+pub async fn application_save(State(state): State<AppState>, page: Page, body: Bytes) -> Response {
+    let account = match signed_in(&page) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let data = forms::parse(&body);
+    if !csrf_ok(&page, &data) {
+        return error_page(page, StatusCode::FORBIDDEN, "csrf_failed");
+    }
+    let mut form = FormState::from_form(&data);
+    let submit = forms::first(&data, "action") == Some("submit");
+    let result = match application::save_draft(&state.ctx, &account, &application_form(&data)).await
+    {
+        Ok(_) if submit => application::submit(&state.ctx, &account)
+            .await
+            .map(|_| "submitted"),
+        Ok(_) => Ok("saved"),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok(notice) => {
+            Redirect::to(&format!("/move-in/application?notice={notice}")).into_response()
+        }
+        Err(Error::VerificationRequired { .. }) => {
+            Redirect::to("/move-in/application").into_response()
+        }
+        Err(e) => match absorb(page.lang, &mut form, e) {
+            Ok(()) => {
+                application_page(
+                    &state,
+                    page,
+                    &account,
+                    Some(form),
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await
+            }
+            Err(e) => failure(page, e),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_yuan;
+
+    #[test]
+    fn amounts_in_yuan() {
+        assert_eq!(parse_yuan("0.37"), Some(37));
+        assert_eq!(parse_yuan("0,3"), Some(30));
+        assert_eq!(parse_yuan(".05"), Some(5));
+        assert_eq!(parse_yuan("37分"), Some(37));
+        assert_eq!(parse_yuan("1"), Some(100));
+        assert_eq!(parse_yuan("0.375"), None);
+        assert_eq!(parse_yuan("abc"), None);
+        assert_eq!(parse_yuan(""), None);
+    }
+}

@@ -1,0 +1,1 @@
+// Berth: small progressive enhancements; every page works without this file.

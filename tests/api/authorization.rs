@@ -1,0 +1,571 @@
+//! Who may do what: anonymous clients, providers, operators, and providers not yet approved.
+
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+const SOME_ID: &str = "0190b2a4-0000-7000-8000-000000000000";
+
+/// Every route that needs a signed-in account, with a body where it takes one.
+fn private_routes() -> Vec<(Method, String, Option<Value>)> {
+    let body = Some(json!({}));
+    vec![
+        (Method::GET, "/api/v1/me".into(), None),
+        (Method::GET, "/api/v1/me/move-in".into(), None),
+        (Method::GET, "/api/v1/me/enterprise".into(), None),
+        (
+            Method::PUT,
+            "/api/v1/me/enterprise".into(),
+            Some(enterprise_form("深圳匿名科技有限公司", &uscc(1))),
+        ),
+        (
+            Method::POST,
+            "/api/v1/me/enterprise/submit".into(),
+            body.clone(),
+        ),
+        (
+            Method::POST,
+            "/api/v1/me/enterprise/micro-deposit/confirm".into(),
+            Some(json!({"amount_fen": 12})),
+        ),
+        (Method::GET, "/api/v1/me/application".into(), None),
+        (
+            Method::PUT,
+            "/api/v1/me/application".into(),
+            Some(application_form()),
+        ),
+        (
+            Method::POST,
+            "/api/v1/me/application/submit".into(),
+            body.clone(),
+        ),
+        (
+            Method::GET,
+            "/api/v1/provider/customer-service".into(),
+            None,
+        ),
+        (
+            Method::PUT,
+            "/api/v1/provider/customer-service".into(),
+            Some(customer_service_form()),
+        ),
+        (Method::GET, "/api/v1/provider/settlement".into(), None),
+        (
+            Method::PUT,
+            "/api/v1/provider/settlement".into(),
+            Some(settlement_form("深圳匿名科技有限公司", ACCOUNT_NUMBER)),
+        ),
+        (Method::GET, format!("/api/v1/documents/{SOME_ID}"), None),
+    ]
+    .into_iter()
+    .chain(review_routes())
+    .collect()
+}
+
+/// Every route of the review back office (and the audit log).
+fn review_routes() -> Vec<(Method, String, Option<Value>)> {
+    vec![
+        (Method::GET, "/api/v1/review/items".into(), None),
+        (
+            Method::GET,
+            "/api/v1/review/items?kind=enterprise_verification&status=pending".into(),
+            None,
+        ),
+        (Method::GET, "/api/v1/review/summary".into(), None),
+        (Method::GET, format!("/api/v1/review/items/{SOME_ID}"), None),
+        (
+            Method::POST,
+            format!("/api/v1/review/items/{SOME_ID}/decision"),
+            Some(json!({"decision": "approve", "version": 1})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/review/items/{SOME_ID}/micro-deposit"),
+            Some(json!({})),
+        ),
+        (Method::GET, "/api/v1/audit".into(), None),
+    ]
+}
+
+fn multipart_upload() -> reqwest::multipart::Form {
+    let part = reqwest::multipart::Part::bytes(pdf())
+        .file_name("licence.pdf")
+        .mime_str("application/pdf")
+        .expect("mime");
+    reqwest::multipart::Form::new()
+        .text("kind", "business_license")
+        .part("file", part)
+}
+
+#[tokio::test]
+async fn an_anonymous_client_is_turned_away_from_every_private_route() {
+    let app = spawn_app().await;
+    for (method, path, body) in private_routes() {
+        let a = app.send(method.clone(), &path, None, body.clone()).await;
+        assert_eq!(
+            a.status,
+            StatusCode::UNAUTHORIZED,
+            "{method} {path}: {:?}",
+            a.body
+        );
+        assert_eq!(a.code(), "unauthenticated", "{method} {path}");
+        // A made-up token is no better.
+        let a = app
+            .send(method.clone(), &path, Some("not-a-token"), body)
+            .await;
+        assert_eq!(
+            a.status,
+            StatusCode::UNAUTHORIZED,
+            "{method} {path} (bad token)"
+        );
+        assert_eq!(a.code(), "unauthenticated", "{method} {path} (bad token)");
+    }
+    let a = app
+        .raw(
+            app.client
+                .post(app.url("/api/v1/me/enterprise/documents"))
+                .multipart(multipart_upload()),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::UNAUTHORIZED, "{:?}", a.body);
+    assert_eq!(a.code(), "unauthenticated");
+
+    // Nothing was written on the way.
+    let db = app.db().await;
+    for table in [
+        "enterprise_verifications",
+        "documents",
+        "partner_applications",
+        "provider_customer_service",
+        "provider_settlement",
+        "review_items",
+    ] {
+        let n: i64 = sqlx::query_scalar(&format!("SELECT COUNT(*) FROM {table}"))
+            .fetch_one(&db)
+            .await
+            .expect("count");
+        assert_eq!(n, 0, "{table}");
+    }
+}
+
+#[tokio::test]
+async fn the_catalog_is_public() {
+    let app = spawn_app().await;
+    let a = app.get("/api/v1/catalog/categories").await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    assert_eq!(
+        a.body,
+        json!({"items": [
+            {"slug": "basic-software", "name_zh": "基础软件", "name_en": "Basic software"},
+            {"slug": "website-building", "name_zh": "建站与推广", "name_en": "Website building"},
+            {"slug": "enterprise-software", "name_zh": "企业软件与服务", "name_en": "Enterprise software and services"},
+            {"slug": "data-intelligence", "name_zh": "数据智能", "name_en": "Data intelligence"},
+            {"slug": "ops-services", "name_zh": "运维服务", "name_en": "O&M services"},
+            {"slug": "cloud-security", "name_zh": "云安全", "name_en": "Cloud security"},
+            {"slug": "api-market", "name_zh": "API集市", "name_en": "API market"},
+            {"slug": "expert-services", "name_zh": "专家服务", "name_en": "Expert services"},
+            {"slug": "iot", "name_zh": "物联网", "name_en": "IoT"},
+            {"slug": "blockchain", "name_zh": "区块链", "name_en": "Blockchain"},
+        ]})
+    );
+    let a = app.get("/api/v1/catalog/service-types").await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    assert_eq!(
+        a.body,
+        json!({"items": [
+            {"slug": "image", "name_zh": "镜像", "name_en": "Image"},
+            {"slug": "saas", "name_zh": "软件服务", "name_en": "SaaS"},
+            {"slug": "download", "name_zh": "下载", "name_en": "Download"},
+            {"slug": "offline-service", "name_zh": "线下服务", "name_en": "Offline service"},
+        ]})
+    );
+    // Signed in it is the same list.
+    let token = app.provider("reader@example.com").await;
+    let signed_in = app.get_as(&token, "/api/v1/catalog/categories").await;
+    assert_eq!(signed_in.status, StatusCode::OK);
+    assert_eq!(signed_in.body["items"].as_array().map(Vec::len), Some(10));
+}
+
+#[tokio::test]
+async fn a_provider_cannot_use_the_review_back_office() {
+    let app = spawn_app().await;
+    let op = app.operator().await;
+    let token = app.provider("curious@example.com").await;
+    let id = app.account_id(&token).await;
+    app.submit_verification(&token, "深圳好奇科技有限公司", &uscc(2))
+        .await;
+    let item = app.pending_item(&op, "enterprise_verification", &id).await;
+    let item_id = item["id"].as_str().expect("id").to_string();
+    let before = app
+        .get_as(&op, &format!("/api/v1/review/items/{item_id}"))
+        .await
+        .body;
+
+    let mut routes = review_routes();
+    // The provider's own item is just as closed to it.
+    routes.extend([
+        (Method::GET, format!("/api/v1/review/items/{item_id}"), None),
+        (
+            Method::POST,
+            format!("/api/v1/review/items/{item_id}/decision"),
+            Some(json!({"decision": "approve", "version": item["version"]})),
+        ),
+        (
+            Method::POST,
+            format!("/api/v1/review/items/{item_id}/micro-deposit"),
+            Some(json!({})),
+        ),
+    ]);
+    for (method, path, body) in routes {
+        let a = app.send(method.clone(), &path, Some(&token), body).await;
+        assert_eq!(
+            a.status,
+            StatusCode::FORBIDDEN,
+            "{method} {path}: {:?}",
+            a.body
+        );
+        assert_eq!(a.code(), "forbidden", "{method} {path}");
+    }
+
+    let after = app
+        .get_as(&op, &format!("/api/v1/review/items/{item_id}"))
+        .await
+        .body;
+    assert_eq!(after, before);
+    assert_eq!(after["status"], "pending");
+    assert_eq!(after["micro_deposit"], "not_sent");
+    let ent = app.get_as(&token, "/api/v1/me/enterprise").await;
+    assert_eq!(ent.body["status"], "in_review");
+}
+
+#[tokio::test]
+async fn a_provider_cannot_download_another_providers_document() {
+    let app = spawn_app().await;
+    let op = app.operator().await;
+    let alice = app.provider("alice@example.com").await;
+    let bob = app.provider("bob@example.com").await;
+    let mut licence = pdf();
+    licence.extend_from_slice(b"% alice's licence\n");
+    let up = app
+        .upload(
+            &alice,
+            "business_license",
+            licence.clone(),
+            "licence.pdf",
+            "application/pdf",
+        )
+        .await;
+    assert_eq!(up.status, StatusCode::CREATED, "{:?}", up.body);
+    let url = up.body["url"].as_str().expect("url").to_string();
+    let doc_id = up.body["id"].as_str().expect("id").to_string();
+    assert_eq!(url, format!("/api/v1/documents/{doc_id}"));
+
+    let fetch = |token: String, path: String| {
+        let req = app.client.get(app.url(&path)).bearer_auth(token);
+        async move {
+            let resp = req.send().await.expect("sent");
+            let status = resp.status();
+            let headers = resp.headers().clone();
+            (status, headers, resp.bytes().await.expect("body").to_vec())
+        }
+    };
+
+    // Bob: as if it did not exist.
+    let a = app.get_as(&bob, &url).await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND, "{:?}", a.body);
+    assert_eq!(a.code(), "not_found");
+    let none = app
+        .get_as(&bob, &format!("/api/v1/documents/{SOME_ID}"))
+        .await;
+    assert_eq!(none.status, StatusCode::NOT_FOUND);
+    assert_eq!(none.body, {
+        let mut b = a.body.clone();
+        b["error"]["request_id"] = none.body["error"]["request_id"].clone();
+        b
+    });
+
+    // Alice and the operator get the file.
+    for token in [alice.clone(), op.clone()] {
+        let (status, headers, bytes) = fetch(token, url.clone()).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(bytes, licence);
+        let disposition = headers
+            .get("content-disposition")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("");
+        assert!(disposition.starts_with("attachment"), "{disposition}");
+        assert_eq!(
+            headers
+                .get("x-content-type-options")
+                .and_then(|v| v.to_str().ok()),
+            Some("nosniff")
+        );
+    }
+    // Bob's own list does not show it either.
+    let ent = app.get_as(&bob, "/api/v1/me/enterprise").await;
+    assert_eq!(ent.body["documents"], json!([]));
+}
+
+#[tokio::test]
+async fn an_operator_cannot_fill_in_or_change_provider_data() {
+    let app = spawn_app().await;
+    let op = app.operator().await;
+    let company = "深圳守门科技有限公司";
+    let provider = app
+        .moved_in_provider(&op, "kept@example.com", company, &uscc(3))
+        .await;
+    let read = |path: &'static str| app.get_as(&provider, path);
+    let before = (
+        read("/api/v1/me/enterprise").await.body,
+        read("/api/v1/me/application").await.body,
+        read("/api/v1/provider/customer-service").await.body,
+        read("/api/v1/provider/settlement").await.body,
+    );
+
+    let attempts: Vec<(Method, &str, Option<Value>)> = vec![
+        (
+            Method::PUT,
+            "/api/v1/me/enterprise",
+            Some(enterprise_form("别人的公司", &uscc(4))),
+        ),
+        (
+            Method::PUT,
+            "/api/v1/me/application",
+            Some(application_form()),
+        ),
+        (
+            Method::PUT,
+            "/api/v1/provider/customer-service",
+            Some(json!({"phone": "13900139000", "email": "evil@example.com",
+                        "dongdong_group_id": "99999", "service_hours": "never"})),
+        ),
+        (
+            Method::PUT,
+            "/api/v1/provider/settlement",
+            Some(settlement_form(company, "6214830100559999")),
+        ),
+        (
+            Method::POST,
+            "/api/v1/me/enterprise/submit",
+            Some(json!({})),
+        ),
+        (
+            Method::POST,
+            "/api/v1/me/application/submit",
+            Some(json!({})),
+        ),
+        (Method::GET, "/api/v1/me/enterprise", None),
+        (Method::GET, "/api/v1/me/move-in", None),
+        (Method::GET, "/api/v1/provider/customer-service", None),
+    ];
+    for (method, path, body) in attempts {
+        let a = app.send(method.clone(), path, Some(&op), body).await;
+        assert_eq!(
+            a.status,
+            StatusCode::FORBIDDEN,
+            "{method} {path}: {:?}",
+            a.body
+        );
+        assert_eq!(a.code(), "forbidden", "{method} {path}");
+    }
+    let a = app
+        .raw(
+            app.client
+                .post(app.url("/api/v1/me/enterprise/documents"))
+                .bearer_auth(&op)
+                .multipart(multipart_upload()),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN, "{:?}", a.body);
+
+    let after = (
+        read("/api/v1/me/enterprise").await.body,
+        read("/api/v1/me/application").await.body,
+        read("/api/v1/provider/customer-service").await.body,
+        read("/api/v1/provider/settlement").await.body,
+    );
+    assert_eq!(after, before);
+    let op_id = app.account_id(&op).await;
+    let db = app.db().await;
+    for table in [
+        "enterprise_verifications",
+        "documents",
+        "partner_applications",
+        "provider_customer_service",
+        "provider_settlement",
+        "settlement_pending",
+    ] {
+        let n: i64 = sqlx::query_scalar(&format!(
+            "SELECT COUNT(*) FROM {table} WHERE account_id = $1"
+        ))
+        .bind(&op_id)
+        .fetch_one(&db)
+        .await
+        .expect("count");
+        assert_eq!(n, 0, "{table}");
+    }
+}
+
+#[tokio::test]
+async fn the_provider_backend_stays_closed_until_verification_and_approval() {
+    let app = spawn_app().await;
+    let op = app.operator().await;
+    let company = "深圳等待科技有限公司";
+    let token = app.provider("waiting@example.com").await;
+    let id = app.account_id(&token).await;
+
+    let backend = |token: String| {
+        vec![
+            (
+                Method::GET,
+                "/api/v1/provider/customer-service",
+                None,
+                token.clone(),
+            ),
+            (
+                Method::PUT,
+                "/api/v1/provider/customer-service",
+                Some(customer_service_form()),
+                token.clone(),
+            ),
+            (
+                Method::GET,
+                "/api/v1/provider/settlement",
+                None,
+                token.clone(),
+            ),
+            (
+                Method::PUT,
+                "/api/v1/provider/settlement",
+                Some(settlement_form(company, ACCOUNT_NUMBER)),
+                token,
+            ),
+        ]
+    };
+    let closed = |a: &Answer, what: &str, due: &[&str]| {
+        assert_eq!(a.status, StatusCode::FORBIDDEN, "{what}: {:?}", a.body);
+        assert_eq!(a.code(), "provider_access_required", "{what}");
+        let got: Vec<&str> = a.body["error"]["due"]
+            .as_array()
+            .map(|d| d.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        assert_eq!(got, due, "{what}");
+    };
+    let everything = [
+        "enterprise_verification",
+        "partner_application",
+        "customer_service_info",
+        "settlement_info",
+    ];
+
+    // A new account.
+    for (method, path, body, t) in backend(token.clone()) {
+        let a = app.send(method.clone(), path, Some(&t), body).await;
+        closed(&a, &format!("new: {method} {path}"), &everything);
+    }
+    let a = app
+        .put_as(&token, "/api/v1/me/application", application_form())
+        .await;
+    assert_eq!(a.status, StatusCode::CONFLICT, "{:?}", a.body);
+    assert_eq!(a.code(), "enterprise_verification_required");
+    assert_eq!(a.body["error"]["due"], json!(everything));
+    let a = app
+        .post_as(&token, "/api/v1/me/application/submit", json!({}))
+        .await;
+    assert_eq!(a.status, StatusCode::CONFLICT, "{:?}", a.body);
+    assert_eq!(a.code(), "enterprise_verification_required");
+
+    // Documents approved, but the micro-deposit not yet confirmed: still not verified.
+    app.submit_verification(&token, company, &uscc(5)).await;
+    let item = app.pending_item(&op, "enterprise_verification", &id).await;
+    let item_id = item["id"].as_str().expect("id").to_string();
+    let sent = app
+        .post_as(
+            &op,
+            &format!("/api/v1/review/items/{item_id}/micro-deposit"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::OK, "{:?}", sent.body);
+    let item = app
+        .get_as(&op, &format!("/api/v1/review/items/{item_id}"))
+        .await
+        .body;
+    app.approve(&op, &item).await;
+    let a = app
+        .put_as(&token, "/api/v1/me/application", application_form())
+        .await;
+    assert_eq!(a.status, StatusCode::CONFLICT, "{:?}", a.body);
+    assert_eq!(a.code(), "enterprise_verification_required");
+    assert_eq!(a.body["error"]["due"][0], "enterprise_verification");
+    for (method, path, body, t) in backend(token.clone()) {
+        let a = app.send(method.clone(), path, Some(&t), body).await;
+        closed(
+            &a,
+            &format!("deposit pending: {method} {path}"),
+            &everything,
+        );
+    }
+    let app_state = app.get_as(&token, "/api/v1/me/application").await;
+    assert_eq!(app_state.body["status"], "not_started");
+
+    // Verified: the application opens, the backend not yet.
+    let a = app
+        .post_as(
+            &token,
+            "/api/v1/me/enterprise/micro-deposit/confirm",
+            json!({"amount_fen": sent.body["amount_fen"]}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    for (method, path, body, t) in backend(token.clone()) {
+        let a = app.send(method.clone(), path, Some(&t), body).await;
+        closed(&a, &format!("verified: {method} {path}"), &everything[1..]);
+    }
+    let a = app
+        .put_as(&token, "/api/v1/me/application", application_form())
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    let a = app
+        .post_as(&token, "/api/v1/me/application/submit", json!({}))
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    // In review is not approved.
+    for (method, path, body, t) in backend(token.clone()) {
+        let a = app.send(method.clone(), path, Some(&t), body).await;
+        closed(&a, &format!("applied: {method} {path}"), &everything[1..]);
+    }
+
+    // Approved: the backend opens.
+    let item = app.pending_item(&op, "partner_application", &id).await;
+    app.approve(&op, &item).await;
+    let a = app
+        .get_as(&token, "/api/v1/provider/customer-service")
+        .await;
+    assert_eq!(
+        a.status,
+        StatusCode::NOT_FOUND,
+        "not saved yet: {:?}",
+        a.body
+    );
+    let a = app.get_as(&token, "/api/v1/provider/settlement").await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    assert_eq!(a.body["status"], "not_set");
+    let a = app
+        .put_as(
+            &token,
+            "/api/v1/provider/customer-service",
+            customer_service_form(),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    let db = app.db().await;
+    let n: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM provider_customer_service WHERE account_id = $1")
+            .bind(&id)
+            .fetch_one(&db)
+            .await
+            .expect("count");
+    assert_eq!(n, 1);
+}

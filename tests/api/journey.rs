@@ -1,0 +1,246 @@
+//! The whole move-in journey over HTTP, as a provider and an operator live it.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::*;
+
+#[tokio::test]
+async fn provider_moves_in_from_registration_to_live() {
+    let app = spawn_app().await;
+    let operator = app.operator().await;
+    let email = "founder@example.com";
+    let company = "深圳云帆科技有限公司";
+    let code = uscc(1);
+
+    // Registration and activation.
+    let token = app.provider(email).await;
+    let id = app.account_id(&token).await;
+    let m = app.get_as(&token, "/api/v1/me/move-in").await;
+    assert_eq!(m.status, StatusCode::OK);
+    assert_eq!(m.body["state"], "in_progress");
+    assert_eq!(
+        m.body["steps"][0],
+        json!({"key": "account", "status": "done"})
+    );
+    assert_eq!(
+        m.body["due"],
+        json!([
+            "enterprise_verification",
+            "partner_application",
+            "customer_service_info",
+            "settlement_info"
+        ])
+    );
+
+    // The application waits for verification.
+    let a = app
+        .put_as(&token, "/api/v1/me/application", application_form())
+        .await;
+    assert_eq!(a.status, StatusCode::CONFLICT);
+    assert_eq!(a.code(), "enterprise_verification_required");
+    assert_eq!(a.body["error"]["due"][0], "enterprise_verification");
+
+    // Verification: a wrong company name first, rejected with a reason.
+    app.submit_verification(&token, "深圳云帆科技", &code).await;
+    let m = app.get_as(&token, "/api/v1/me/move-in").await;
+    assert_eq!(m.body["steps"][1]["status"], "in_review");
+    let item = app
+        .pending_item(&operator, "enterprise_verification", &id)
+        .await;
+    assert_eq!(item["subject"]["company_name"], "深圳云帆科技");
+    let a = app
+        .decide(
+            &operator,
+            &item,
+            json!({"decision": "reject", "version": item["version"],
+                   "reasons": [{"field": "company_name", "message": "与营业执照不一致"}]}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    let rejected_mail = app.wait_for_mail(email, 2).await;
+    assert!(
+        rejected_mail.contains("与营业执照不一致"),
+        "{rejected_mail}"
+    );
+    let m = app.get_as(&token, "/api/v1/me/move-in").await;
+    assert_eq!(m.body["steps"][1]["status"], "rejected");
+    assert_eq!(
+        m.body["steps"][1]["reasons"],
+        json!([{"field": "company_name", "message": "与营业执照不一致"}])
+    );
+
+    // Resubmitted with the right name (the ID and account numbers are kept, not re-sent).
+    let a = app
+        .put_as(&token, "/api/v1/me/enterprise", json!({
+            "subject_type": "enterprise", "company_name": company, "uscc": code,
+            "registered_address": "深圳市南山区科技园",
+            "legal_rep": {"name": "张三", "id_type": "prc_id"},
+            "authorized_person": {"same_as_legal_rep": true},
+            "corporate_account": {"bank_name": "招商银行", "province": "广东", "city": "深圳", "branch_name": "深圳南山支行"}
+        }))
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    assert_eq!(
+        a.body["legal_rep"]["id_number_masked"],
+        "1101**********002X"
+    );
+    assert_eq!(
+        a.body["corporate_account"]["account_number_masked"],
+        "**** **** 3445"
+    );
+    let a = app
+        .post_as(&token, "/api/v1/me/enterprise/submit", json!({}))
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    assert_eq!(a.body["status"], "in_review");
+    assert_eq!(a.body["submissions"].as_array().map(Vec::len), Some(2));
+
+    // The operator sees the earlier submission, pays the deposit and approves.
+    let item = app
+        .pending_item(&operator, "enterprise_verification", &id)
+        .await;
+    let item_id = item["id"].as_str().expect("id").to_string();
+    let detail = app
+        .get_as(&operator, &format!("/api/v1/review/items/{item_id}"))
+        .await;
+    assert_eq!(
+        detail.body["earlier"][0]["data"]["company_name"],
+        "深圳云帆科技"
+    );
+    assert_eq!(detail.body["data"]["company_name"], company);
+    assert_eq!(detail.body["documents"][0]["kind"], "business_license");
+    let sent = app
+        .post_as(
+            &operator,
+            &format!("/api/v1/review/items/{item_id}/micro-deposit"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::OK, "{:?}", sent.body);
+    assert_eq!(sent.body["status"], "sent");
+    let amount = sent.body["amount_fen"].as_i64().expect("amount");
+    assert!((1..=99).contains(&amount));
+    let fresh = app
+        .get_as(&operator, &format!("/api/v1/review/items/{item_id}"))
+        .await
+        .body;
+    app.approve(&operator, &fresh).await;
+    let m = app.get_as(&token, "/api/v1/me/move-in").await;
+    assert_eq!(
+        m.body["steps"][1]["status"], "in_review",
+        "documents approved, deposit pending"
+    );
+    assert_eq!(
+        m.body["steps"][1]["checks"],
+        json!({"documents": "approved", "micro_deposit": "sent"})
+    );
+
+    // The deposit: wrong once, then right.
+    let wrong = if amount == 99 { 1 } else { amount + 1 };
+    let a = app
+        .post_as(
+            &token,
+            "/api/v1/me/enterprise/micro-deposit/confirm",
+            json!({"amount_fen": wrong}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(a.code(), "wrong_amount");
+    assert_eq!(a.body["error"]["attempts_left"], 4);
+    let a = app
+        .post_as(
+            &token,
+            "/api/v1/me/enterprise/micro-deposit/confirm",
+            json!({"amount_fen": amount}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    assert_eq!(a.body["verified"], true);
+    let m = app.get_as(&token, "/api/v1/me/move-in").await;
+    assert_eq!(m.body["steps"][1]["status"], "done");
+
+    // Not yet a provider.
+    let a = app.get_as(&token, "/api/v1/provider/settlement").await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    assert_eq!(a.code(), "provider_access_required");
+    assert_eq!(a.body["error"]["due"][0], "partner_application");
+
+    // The application, approved.
+    let a = app
+        .put_as(&token, "/api/v1/me/application", application_form())
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    assert!(a.body["agreement_accepted_at"]
+        .as_str()
+        .is_some_and(|t| t.ends_with('Z')));
+    let a = app
+        .post_as(&token, "/api/v1/me/application/submit", json!({}))
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    let item = app
+        .pending_item(&operator, "partner_application", &id)
+        .await;
+    assert_eq!(item["subject"]["company_name"], company);
+    app.approve(&operator, &item).await;
+
+    // Provider backend: customer service and settlement.
+    let a = app
+        .put_as(
+            &token,
+            "/api/v1/provider/customer-service",
+            customer_service_form(),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    assert_eq!(a.body["phone"], "400-123-4567");
+    let a = app
+        .put_as(
+            &token,
+            "/api/v1/provider/settlement",
+            settlement_form("深圳云帆科技有限公司（深圳）", ACCOUNT_NUMBER),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(a.code(), "account_name_mismatch");
+    let a = app
+        .put_as(
+            &token,
+            "/api/v1/provider/settlement",
+            settlement_form(company, ACCOUNT_NUMBER),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    assert_eq!(a.body["account_number_masked"], "**** **** 3445");
+    assert_eq!(a.body["status"], "active");
+    assert!(!a.body.to_string().contains(ACCOUNT_NUMBER));
+
+    let m = app.get_as(&token, "/api/v1/me/move-in").await;
+    assert_eq!(m.body["state"], "moved_in", "{:?}", m.body);
+    assert_eq!(m.body["due"], json!([]));
+    let welcome = app.mail_to(email);
+    assert!(
+        welcome.iter().any(|m| m.contains("服务商后台")),
+        "approval mail"
+    );
+
+    // Nothing stored or logged shows the ID or account number in plain text.
+    let log = captured_log();
+    assert!(!log.contains(ID_NUMBER) && !log.contains(ACCOUNT_NUMBER));
+    if !app.is_postgres() {
+        let mut seen = String::new();
+        for file in ["berth.db", "berth.db-wal"] {
+            if let Ok(bytes) = std::fs::read(app.data_dir.path().join(file)) {
+                let text = String::from_utf8_lossy(&bytes);
+                assert!(!text.contains(ID_NUMBER), "{file} holds the ID number");
+                assert!(
+                    !text.contains(ACCOUNT_NUMBER),
+                    "{file} holds the account number"
+                );
+                seen.push_str(&text);
+            }
+        }
+        // The files were really read: the (public) credit code is in them.
+        assert!(seen.contains(&code));
+    }
+}

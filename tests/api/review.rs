@@ -1,0 +1,1180 @@
+//! The operators' back office: the queue, an item in full, decisions (one winner when several
+//! reviewers race), the micro-deposit check, one credit code per account, and settlement changes.
+
+use std::time::Duration;
+
+use berth::domain::account::Role;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+/// Every audit event, oldest first (all pages).
+async fn audit_events(app: &TestApp, operator: &str) -> Vec<Value> {
+    let mut events = Vec::new();
+    let mut path = "/api/v1/audit?limit=200".to_string();
+    loop {
+        let page = app.get_as(operator, &path).await;
+        assert_eq!(page.status, StatusCode::OK, "{:?}", page.body);
+        events.extend(page.body["items"].as_array().cloned().unwrap_or_default());
+        match page.body["next_cursor"].as_str() {
+            Some(c) => path = format!("/api/v1/audit?limit=200&cursor={c}"),
+            None => return events,
+        }
+    }
+}
+
+async fn item_detail(app: &TestApp, operator: &str, item_id: &str) -> Value {
+    let a = app
+        .get_as(operator, &format!("/api/v1/review/items/{item_id}"))
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.body
+}
+
+fn ids(page: &Value) -> Vec<String> {
+    page["items"]
+        .as_array()
+        .map(|items| {
+            items
+                .iter()
+                .filter_map(|i| i["id"].as_str().map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+fn id_of(item: &Value) -> String {
+    item["id"].as_str().expect("item id").to_string()
+}
+
+/// Downloads a document as raw bytes, with its status and headers.
+async fn download(
+    app: &TestApp,
+    token: &str,
+    url: &str,
+) -> (StatusCode, reqwest::header::HeaderMap, Vec<u8>) {
+    let resp = app
+        .client
+        .get(app.url(url))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("download sent");
+    let status = resp.status();
+    let headers = resp.headers().clone();
+    let bytes = resp.bytes().await.expect("download body").to_vec();
+    (status, headers, bytes)
+}
+
+fn header<'a>(headers: &'a reqwest::header::HeaderMap, name: &str) -> &'a str {
+    headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+/// A PDF whose bytes carry `marker`, so two uploads can be told apart.
+fn pdf_with(marker: &str) -> Vec<u8> {
+    let mut bytes = pdf();
+    bytes.extend_from_slice(format!("% {marker}\n").as_bytes());
+    bytes
+}
+
+#[tokio::test]
+async fn six_reviewers_race_on_one_item_and_exactly_one_decision_counts() {
+    let app = spawn_app().await;
+    let op1 = app.operator().await;
+    let op2 = app.staff("second@berth.test", Role::Operator).await;
+    let op3 = app.staff("admin@berth.test", Role::Admin).await;
+    let reviewers = [
+        app.account_id(&op1).await,
+        app.account_id(&op2).await,
+        app.account_id(&op3).await,
+    ];
+    let email = "racer@example.com";
+    let token = app.provider(email).await;
+    let id = app.account_id(&token).await;
+    app.submit_verification(&token, "深圳竞速科技有限公司", &uscc(11))
+        .await;
+    let item = app.pending_item(&op1, "enterprise_verification", &id).await;
+    let item_id = id_of(&item);
+    let version = item["version"].as_i64().expect("version");
+    let mails_before = app.wait_for_mail(email, 1).await;
+    assert!(!mails_before.is_empty());
+
+    let path = format!("/api/v1/review/items/{item_id}/decision");
+    let approve = json!({"decision": "approve", "version": version});
+    let reject = |n: usize| {
+        json!({"decision": "reject", "version": version,
+               "reasons": [{"field": "company_name", "message": format!("理由 {n}")}]})
+    };
+    // Even positions approve, odd ones reject; reviewer i % 3 sends request i.
+    let (a0, a1, a2, a3, a4, a5) = tokio::join!(
+        app.post_as(&op1, &path, approve.clone()),
+        app.post_as(&op2, &path, reject(1)),
+        app.post_as(&op3, &path, approve.clone()),
+        app.post_as(&op1, &path, reject(3)),
+        app.post_as(&op2, &path, approve.clone()),
+        app.post_as(&op3, &path, reject(5)),
+    );
+    let answers = [a0, a1, a2, a3, a4, a5];
+    let statuses: Vec<StatusCode> = answers.iter().map(|a| a.status).collect();
+    let winners: Vec<usize> = (0..answers.len())
+        .filter(|&i| answers[i].status == StatusCode::OK)
+        .collect();
+    assert_eq!(winners.len(), 1, "exactly one decision wins: {statuses:?}");
+    let winner = winners[0];
+    for (i, a) in answers.iter().enumerate().filter(|(i, _)| *i != winner) {
+        assert_eq!(a.status, StatusCode::CONFLICT, "loser {i}: {:?}", a.body);
+        assert_eq!(a.code(), "stale_version", "loser {i}: {:?}", a.body);
+    }
+    let approved = winner % 2 == 0;
+    let verdict = if approved { "approved" } else { "rejected" };
+
+    let detail = item_detail(&app, &op1, &item_id).await;
+    assert_eq!(detail["status"], verdict, "{detail:?}");
+    assert_eq!(detail["version"], version + 1);
+    assert_eq!(detail["decided_by"], reviewers[winner % 3].as_str());
+    assert_eq!(answers[winner].body["status"], verdict);
+    if approved {
+        assert_eq!(detail["reasons"], json!([]));
+    } else {
+        assert_eq!(
+            detail["reasons"],
+            json!([{"field": "company_name", "message": format!("理由 {winner}")}])
+        );
+    }
+    let ent = app.get_as(&token, "/api/v1/me/enterprise").await;
+    assert_eq!(ent.body["status"], verdict, "{:?}", ent.body);
+
+    // The audit log has exactly one decision about the item, by the winner.
+    let events = audit_events(&app, &op1).await;
+    let decisions: Vec<&Value> = events
+        .iter()
+        .filter(|e| e["subject"] == item_id.as_str())
+        .filter(|e| e["action"] == "review.approved" || e["action"] == "review.rejected")
+        .collect();
+    assert_eq!(decisions.len(), 1, "{decisions:?}");
+    assert_eq!(decisions[0]["action"], format!("review.{verdict}"));
+    assert_eq!(decisions[0]["actor"], reviewers[winner % 3].as_str());
+
+    // The provider hears about it once: activation, submission, one decision.
+    app.wait_for_mail(email, 2).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(app.mail_to(email).len(), 3);
+
+    // The queue no longer lists it as pending, and a late decision is stale.
+    let pending = app
+        .get_as(&op1, "/api/v1/review/items?status=pending")
+        .await;
+    assert!(!ids(&pending.body).contains(&item_id), "{:?}", pending.body);
+    let late = app.post_as(&op2, &path, approve).await;
+    assert_eq!(late.status, StatusCode::CONFLICT);
+    assert_eq!(late.code(), "stale_version");
+}
+
+#[tokio::test]
+async fn the_queue_filters_by_kind_and_status_pages_oldest_first_and_counts_what_waits() {
+    let app = spawn_app().await;
+    let op = app.operator().await;
+    // A is verified (its enterprise item approved), then B submits, A applies, C submits.
+    let a = app
+        .verified_provider(&op, "a@example.com", "甲科技有限公司", &uscc(21))
+        .await;
+    let a_id = app.account_id(&a).await;
+    let b = app.provider("b@example.com").await;
+    let b_id = app.account_id(&b).await;
+    app.submit_verification(&b, "乙科技有限公司", &uscc(22))
+        .await;
+    let put = app
+        .put_as(&a, "/api/v1/me/application", application_form())
+        .await;
+    assert_eq!(put.status, StatusCode::OK, "{:?}", put.body);
+    let sub = app
+        .post_as(&a, "/api/v1/me/application/submit", json!({}))
+        .await;
+    assert_eq!(sub.status, StatusCode::OK, "{:?}", sub.body);
+    let c = app.provider("c@example.com").await;
+    let c_id = app.account_id(&c).await;
+    app.submit_verification(&c, "丙科技有限公司", &uscc(23))
+        .await;
+
+    let a_ent = id_of(
+        &app.get_as(&op, "/api/v1/review/items?status=approved")
+            .await
+            .body["items"][0],
+    );
+    let b_ent = id_of(
+        &app.pending_item(&op, "enterprise_verification", &b_id)
+            .await,
+    );
+    let a_app = id_of(&app.pending_item(&op, "partner_application", &a_id).await);
+    let c_ent = id_of(
+        &app.pending_item(&op, "enterprise_verification", &c_id)
+            .await,
+    );
+
+    // Everything, oldest first.
+    let all = app.get_as(&op, "/api/v1/review/items").await;
+    assert_eq!(all.status, StatusCode::OK, "{:?}", all.body);
+    assert_eq!(
+        ids(&all.body),
+        vec![
+            a_ent.as_str(),
+            b_ent.as_str(),
+            a_app.as_str(),
+            c_ent.as_str()
+        ]
+    );
+    assert_eq!(all.body["next_cursor"], Value::Null);
+    let first = &all.body["items"][1];
+    assert_eq!(first["kind"], "enterprise_verification");
+    assert_eq!(first["status"], "pending");
+    assert_eq!(
+        first["subject"],
+        json!({"account_id": b_id, "company_name": "乙科技有限公司"})
+    );
+    assert_eq!(first["version"], 1);
+    assert!(first["submitted_at"]
+        .as_str()
+        .is_some_and(|t| t.ends_with('Z')));
+    // (Compared as instants: the fraction of a second has a varying number of digits.)
+    let times: Vec<time::OffsetDateTime> = all.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["submitted_at"].as_str())
+        .map(|t| {
+            time::OffsetDateTime::parse(t, &time::format_description::well_known::Rfc3339)
+                .expect("RFC 3339 time")
+        })
+        .collect();
+    assert_eq!(times.len(), 4);
+    assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
+
+    // Filters.
+    let page = app.get_as(&op, "/api/v1/review/items?status=pending").await;
+    assert_eq!(
+        ids(&page.body),
+        vec![b_ent.as_str(), a_app.as_str(), c_ent.as_str()]
+    );
+    let page = app
+        .get_as(
+            &op,
+            "/api/v1/review/items?kind=enterprise_verification&status=pending",
+        )
+        .await;
+    assert_eq!(ids(&page.body), vec![b_ent.as_str(), c_ent.as_str()]);
+    let page = app
+        .get_as(&op, "/api/v1/review/items?kind=partner_application")
+        .await;
+    assert_eq!(ids(&page.body), vec![a_app.as_str()]);
+    let page = app
+        .get_as(&op, "/api/v1/review/items?status=approved")
+        .await;
+    assert_eq!(ids(&page.body), vec![a_ent.as_str()]);
+    let page = app
+        .get_as(&op, "/api/v1/review/items?kind=settlement_change")
+        .await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.body, json!({"items": [], "next_cursor": null}));
+
+    // Paging: two at a time.
+    let page = app
+        .get_as(&op, "/api/v1/review/items?status=pending&limit=2")
+        .await;
+    assert_eq!(ids(&page.body), vec![b_ent.as_str(), a_app.as_str()]);
+    let cursor = page.body["next_cursor"]
+        .as_str()
+        .expect("a second page")
+        .to_string();
+    let page = app
+        .get_as(
+            &op,
+            &format!("/api/v1/review/items?status=pending&limit=2&cursor={cursor}"),
+        )
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{:?}", page.body);
+    assert_eq!(ids(&page.body), vec![c_ent.as_str()]);
+    assert_eq!(page.body["next_cursor"], Value::Null);
+
+    // Waiting time: nothing is an hour old yet; make C three hours old.
+    let page = app
+        .get_as(&op, "/api/v1/review/items?status=pending&min_age_hours=1")
+        .await;
+    assert_eq!(page.status, StatusCode::OK, "{:?}", page.body);
+    assert_eq!(ids(&page.body), Vec::<String>::new());
+    let db = app.db().await;
+    sqlx::query("UPDATE review_items SET submitted_at = submitted_at - 10800000 WHERE id = $1")
+        .bind(&c_ent)
+        .execute(&db)
+        .await
+        .expect("age the item");
+    let page = app
+        .get_as(&op, "/api/v1/review/items?status=pending&min_age_hours=1")
+        .await;
+    assert_eq!(ids(&page.body), vec![c_ent.as_str()]);
+    assert_eq!(page.body["items"][0]["age_hours"], 3);
+    let page = app
+        .get_as(&op, "/api/v1/review/items?status=pending&min_age_hours=0")
+        .await;
+    assert_eq!(
+        ids(&page.body),
+        vec![c_ent.as_str(), b_ent.as_str(), a_app.as_str()]
+    );
+
+    // Bad parameters name themselves.
+    for (query, field) in [
+        ("kind=bogus", "kind"),
+        ("kind=Enterprise_Verification", "kind"),
+        ("status=waiting", "status"),
+        ("limit=0", "limit"),
+        ("limit=201", "limit"),
+        ("min_age_hours=-1", "min_age_hours"),
+        ("cursor=not-a-cursor", "cursor"),
+    ] {
+        let a = app
+            .get_as(&op, &format!("/api/v1/review/items?{query}"))
+            .await;
+        assert_eq!(
+            a.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{query}: {:?}",
+            a.body
+        );
+        assert_eq!(a.code(), "validation_failed", "{query}");
+        assert_eq!(a.field_names(), vec![field], "{query}");
+    }
+    let a = app
+        .get_as(&op, "/api/v1/review/items?kind=bogus&status=bogus")
+        .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(a.field_names(), vec!["kind", "status"]);
+    let a = app.get_as(&op, "/api/v1/review/items?limit=abc").await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", a.body);
+
+    // What waits, per kind (every kind listed).
+    let s = app.get_as(&op, "/api/v1/review/summary").await;
+    assert_eq!(s.status, StatusCode::OK, "{:?}", s.body);
+    assert_eq!(
+        s.body,
+        json!({"items": [
+            {"kind": "enterprise_verification", "pending": 2},
+            {"kind": "partner_application", "pending": 1},
+            {"kind": "settlement_change", "pending": 0},
+            {"kind": "product", "pending": 0},
+        ]})
+    );
+    // A decision takes one off.
+    let item = app
+        .pending_item(&op, "enterprise_verification", &b_id)
+        .await;
+    app.approve(&op, &item).await;
+    let s = app.get_as(&op, "/api/v1/review/summary").await;
+    assert_eq!(
+        s.body["items"][0],
+        json!({"kind": "enterprise_verification", "pending": 1})
+    );
+}
+
+#[tokio::test]
+async fn a_resubmission_shows_the_earlier_rejected_one_and_operators_download_its_documents() {
+    let app = spawn_app().await;
+    let op = app.operator().await;
+    let token = app.provider("again@example.com").await;
+    let id = app.account_id(&token).await;
+
+    // First try: the wrong name and a blurred licence.
+    let first_pdf = pdf_with("first licence");
+    let a = app
+        .put_as(
+            &token,
+            "/api/v1/me/enterprise",
+            enterprise_form("深圳初版", &uscc(41)),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    let up = app
+        .upload(
+            &token,
+            "business_license",
+            first_pdf.clone(),
+            "licence.pdf",
+            "application/pdf",
+        )
+        .await;
+    assert_eq!(up.status, StatusCode::CREATED, "{:?}", up.body);
+    assert_eq!(up.body["size"], first_pdf.len());
+    assert_eq!(up.body["content_type"], "application/pdf");
+    let first_doc = up.body["id"].as_str().expect("doc id").to_string();
+    let a = app
+        .post_as(&token, "/api/v1/me/enterprise/submit", json!({}))
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    assert_eq!(a.body["status"], "in_review");
+    let item = app.pending_item(&op, "enterprise_verification", &id).await;
+    let first_item = id_of(&item);
+    let reasons = json!([
+        {"field": "company_name", "message": "与营业执照不一致"},
+        {"field": "documents.business_license", "message": "扫描件模糊"}
+    ]);
+    let a = app
+        .decide(
+            &op,
+            &item,
+            json!({"decision": "reject", "version": item["version"], "reasons": reasons}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    let ent = app.get_as(&token, "/api/v1/me/enterprise").await;
+    assert_eq!(ent.body["status"], "rejected");
+    assert_eq!(ent.body["reasons"], reasons);
+
+    // Second try.
+    let second_pdf = pdf_with("second licence, sharper");
+    let a = app
+        .put_as(
+            &token,
+            "/api/v1/me/enterprise",
+            enterprise_form("深圳正式科技有限公司", &uscc(41)),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    let up = app
+        .upload(
+            &token,
+            "business_license",
+            second_pdf.clone(),
+            "licence-2.pdf",
+            "application/pdf",
+        )
+        .await;
+    assert_eq!(up.status, StatusCode::CREATED, "{:?}", up.body);
+    let second_doc = up.body["id"].as_str().expect("doc id").to_string();
+    let a = app
+        .post_as(&token, "/api/v1/me/enterprise/submit", json!({}))
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+
+    let item = app.pending_item(&op, "enterprise_verification", &id).await;
+    assert_ne!(id_of(&item), first_item);
+    assert_eq!(item["subject"]["company_name"], "深圳正式科技有限公司");
+    let detail = item_detail(&app, &op, &id_of(&item)).await;
+    assert_eq!(detail["status"], "pending");
+    assert_eq!(detail["data"]["company_name"], "深圳正式科技有限公司");
+    assert_eq!(detail["reasons"], json!([]));
+    assert_eq!(detail["micro_deposit"], "not_sent");
+    let docs = detail["documents"].as_array().expect("documents");
+    assert_eq!(docs.len(), 1, "{docs:?}");
+    assert_eq!(docs[0]["id"], second_doc.as_str());
+    assert_eq!(docs[0]["kind"], "business_license");
+    assert_eq!(docs[0]["url"], format!("/api/v1/documents/{second_doc}"));
+    let earlier = detail["earlier"].as_array().expect("earlier");
+    assert_eq!(earlier.len(), 1, "{earlier:?}");
+    assert_eq!(earlier[0]["id"], first_item.as_str());
+    assert_eq!(earlier[0]["status"], "rejected");
+    assert_eq!(earlier[0]["reasons"], reasons);
+    assert_eq!(earlier[0]["data"]["company_name"], "深圳初版");
+    assert_eq!(
+        earlier[0]["documents"][0]["url"],
+        format!("/api/v1/documents/{first_doc}")
+    );
+    // Secrets are masked in what reviewers see.
+    let text = detail.to_string();
+    assert!(!text.contains(ID_NUMBER), "{text}");
+    assert!(!text.contains(ACCOUNT_NUMBER), "{text}");
+    assert_eq!(
+        detail["data"]["corporate_account"]["account_number_masked"],
+        "**** **** 3445"
+    );
+
+    // The operator downloads both licences, byte for byte, as attachments.
+    for (url, bytes) in [
+        (docs[0]["url"].as_str().expect("url"), &second_pdf),
+        (
+            earlier[0]["documents"][0]["url"].as_str().expect("url"),
+            &first_pdf,
+        ),
+    ] {
+        let (status, headers, body) = download(&app, &op, url).await;
+        assert_eq!(status, StatusCode::OK, "{url}");
+        assert!(
+            header(&headers, "content-disposition").starts_with("attachment"),
+            "{headers:?}"
+        );
+        assert_eq!(header(&headers, "x-content-type-options"), "nosniff");
+        assert_eq!(header(&headers, "content-type"), "application/pdf");
+        assert_eq!(&body, bytes, "{url}");
+    }
+
+    // The provider sees both submissions, newest first, the first with its reasons.
+    let ent = app.get_as(&token, "/api/v1/me/enterprise").await;
+    assert_eq!(ent.body["status"], "in_review");
+    let subs = ent.body["submissions"].as_array().expect("submissions");
+    assert_eq!(subs.len(), 2, "{subs:?}");
+    assert_eq!(subs[0]["decision"], "pending");
+    assert_eq!(subs[1]["id"], first_item.as_str());
+    assert_eq!(subs[1]["decision"], "rejected");
+    assert_eq!(subs[1]["reasons"], reasons);
+}
+
+#[tokio::test]
+async fn a_rejection_needs_reasons_and_a_decided_or_unknown_item_cannot_be_decided() {
+    let app = spawn_app().await;
+    let op = app.operator().await;
+    let token = app.provider("decided@example.com").await;
+    let id = app.account_id(&token).await;
+    app.submit_verification(&token, "深圳决定科技有限公司", &uscc(51))
+        .await;
+    let item = app.pending_item(&op, "enterprise_verification", &id).await;
+    let item_id = id_of(&item);
+    let version = item["version"].as_i64().expect("version");
+    let before = item_detail(&app, &op, &item_id).await;
+
+    for (body, fields) in [
+        (
+            json!({"decision": "reject", "version": version}),
+            vec!["reasons"],
+        ),
+        (
+            json!({"decision": "reject", "version": version, "reasons": []}),
+            vec!["reasons"],
+        ),
+        (
+            json!({"decision": "reject", "version": version,
+                   "reasons": [{"field": " ", "message": ""}]}),
+            vec!["reasons[0].field", "reasons[0].message"],
+        ),
+        (json!({}), vec!["decision", "version"]),
+    ] {
+        let a = app.decide(&op, &item, body.clone()).await;
+        assert_eq!(
+            a.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}: {:?}",
+            a.body
+        );
+        assert_eq!(a.code(), "validation_failed");
+        assert_eq!(a.field_names(), fields, "{body}");
+    }
+    let a = app
+        .decide(&op, &item, json!({"decision": "maybe", "version": version}))
+        .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", a.body);
+    assert_eq!(a.field_names(), vec!["decision"]);
+    // A version the item never had.
+    let a = app
+        .decide(
+            &op,
+            &item,
+            json!({"decision": "approve", "version": version + 5}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CONFLICT, "{:?}", a.body);
+    assert_eq!(a.code(), "stale_version");
+    assert_eq!(item_detail(&app, &op, &item_id).await, before);
+    assert_eq!(
+        app.get_as(&token, "/api/v1/me/enterprise").await.body["status"],
+        "in_review"
+    );
+
+    app.approve(&op, &item).await;
+    let after = item_detail(&app, &op, &item_id).await;
+    assert_eq!(after["status"], "approved");
+    for body in [
+        json!({"decision": "approve", "version": version}),
+        json!({"decision": "approve", "version": version + 1}),
+        json!({"decision": "reject", "version": version + 1,
+               "reasons": [{"field": "uscc", "message": "后悔了"}]}),
+    ] {
+        let a = app.decide(&op, &item, body.clone()).await;
+        assert_eq!(a.status, StatusCode::CONFLICT, "{body}: {:?}", a.body);
+        assert_eq!(a.code(), "stale_version", "{body}");
+    }
+    assert_eq!(item_detail(&app, &op, &item_id).await, after);
+    assert_eq!(
+        app.get_as(&token, "/api/v1/me/enterprise").await.body["status"],
+        "approved"
+    );
+
+    let unknown = json!({"id": "0190b2a4-0000-7000-8000-000000000000"});
+    let a = app
+        .decide(&op, &unknown, json!({"decision": "approve", "version": 1}))
+        .await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND, "{:?}", a.body);
+    assert_eq!(a.code(), "not_found");
+    let a = app
+        .get_as(
+            &op,
+            "/api/v1/review/items/0190b2a4-0000-7000-8000-000000000000",
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
+    assert_eq!(a.code(), "not_found");
+    let a = app
+        .post_as(
+            &op,
+            "/api/v1/review/items/0190b2a4-0000-7000-8000-000000000000/micro-deposit",
+            json!({}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
+    assert_eq!(a.code(), "not_found");
+}
+
+#[tokio::test]
+async fn the_micro_deposit_allows_five_wrong_amounts_then_freezes() {
+    let app = spawn_app().await;
+    let op = app.operator().await;
+    let token = app.provider("deposit@example.com").await;
+    let id = app.account_id(&token).await;
+    let confirm = "/api/v1/me/enterprise/micro-deposit/confirm";
+
+    // Nothing was paid yet: not before a draft exists, nor after submission.
+    let a = app
+        .post_as(&token, confirm, json!({"amount_fen": 12}))
+        .await;
+    assert_eq!(a.status, StatusCode::CONFLICT, "{:?}", a.body);
+    assert_eq!(a.code(), "deposit_not_sent");
+    app.submit_verification(&token, "深圳打款科技有限公司", &uscc(61))
+        .await;
+    let a = app
+        .post_as(&token, confirm, json!({"amount_fen": 12}))
+        .await;
+    assert_eq!(a.status, StatusCode::CONFLICT, "{:?}", a.body);
+    assert_eq!(a.code(), "deposit_not_sent");
+    let ent = app.get_as(&token, "/api/v1/me/enterprise").await;
+    assert_eq!(
+        ent.body["micro_deposit"],
+        json!({"status": "not_sent", "attempts_left": 5, "frozen_until": null})
+    );
+
+    // The operator pays; the system chose the amount.
+    let item = app.pending_item(&op, "enterprise_verification", &id).await;
+    let item_id = id_of(&item);
+    let sent = app
+        .post_as(
+            &op,
+            &format!("/api/v1/review/items/{item_id}/micro-deposit"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::OK, "{:?}", sent.body);
+    assert_eq!(sent.body["status"], "sent");
+    let right = sent.body["amount_fen"].as_i64().expect("amount_fen");
+    assert!((1..=99).contains(&right), "{right}");
+    let wrong = if right == 99 { 1 } else { right + 1 };
+    assert_eq!(
+        item_detail(&app, &op, &item_id).await["micro_deposit"],
+        "sent"
+    );
+    let ent = app.get_as(&token, "/api/v1/me/enterprise").await;
+    assert_eq!(ent.body["micro_deposit"]["status"], "sent");
+
+    // Out of range or missing: refused without using up an attempt.
+    for body in [
+        json!({"amount_fen": 0}),
+        json!({"amount_fen": 100}),
+        json!({"amount_fen": -5}),
+        json!({}),
+    ] {
+        let a = app.post_as(&token, confirm, body.clone()).await;
+        assert_eq!(
+            a.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{body}: {:?}",
+            a.body
+        );
+        assert_eq!(a.field_names(), vec!["amount_fen"], "{body}");
+    }
+    let a = app
+        .post_as(&token, confirm, json!({"amount_fen": "12"}))
+        .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", a.body);
+    let ent = app.get_as(&token, "/api/v1/me/enterprise").await;
+    assert_eq!(ent.body["micro_deposit"]["attempts_left"], 5);
+
+    // Four wrong amounts count down.
+    for left in [4, 3, 2, 1] {
+        let a = app
+            .post_as(&token, confirm, json!({"amount_fen": wrong}))
+            .await;
+        assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", a.body);
+        assert_eq!(a.code(), "wrong_amount");
+        assert_eq!(a.body["error"]["attempts_left"], left, "{:?}", a.body);
+        let ent = app.get_as(&token, "/api/v1/me/enterprise").await;
+        assert_eq!(ent.body["micro_deposit"]["attempts_left"], left);
+        assert_eq!(ent.body["micro_deposit"]["status"], "sent");
+    }
+    // The fifth freezes the check for an hour.
+    let a = app
+        .post_as(&token, confirm, json!({"amount_fen": wrong}))
+        .await;
+    assert_eq!(a.status, StatusCode::TOO_MANY_REQUESTS, "{:?}", a.body);
+    assert_eq!(a.code(), "verification_frozen");
+    let retry: u64 = header(&a.headers, "retry-after")
+        .parse()
+        .expect("Retry-After in seconds");
+    assert!((3500..=3600).contains(&retry), "{retry}");
+    let ent = app.get_as(&token, "/api/v1/me/enterprise").await;
+    assert_eq!(ent.body["micro_deposit"]["status"], "frozen");
+    assert!(ent.body["micro_deposit"]["frozen_until"].is_string());
+    assert_eq!(ent.body["verified"], false);
+    let m = app.get_as(&token, "/api/v1/me/move-in").await;
+    assert_eq!(m.body["steps"][1]["checks"]["micro_deposit"], "frozen");
+
+    // While frozen even the right amount is refused.
+    let a = app
+        .post_as(&token, confirm, json!({"amount_fen": right}))
+        .await;
+    assert_eq!(a.status, StatusCode::TOO_MANY_REQUESTS, "{:?}", a.body);
+    assert_eq!(a.code(), "verification_frozen");
+    assert!(header(&a.headers, "retry-after")
+        .parse::<u64>()
+        .is_ok_and(|s| s > 0));
+
+    // The hour passes.
+    let db = app.db().await;
+    sqlx::query("UPDATE enterprise_verifications SET md_frozen_until = 0 WHERE account_id = $1")
+        .bind(&id)
+        .execute(&db)
+        .await
+        .expect("end the freeze");
+    let ent = app.get_as(&token, "/api/v1/me/enterprise").await;
+    assert_eq!(ent.body["micro_deposit"]["status"], "sent");
+    let a = app
+        .post_as(&token, confirm, json!({"amount_fen": right}))
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    assert_eq!(a.body["micro_deposit"]["status"], "confirmed");
+    let a = app
+        .post_as(&token, confirm, json!({"amount_fen": right}))
+        .await;
+    assert_eq!(a.status, StatusCode::CONFLICT);
+    assert_eq!(a.code(), "already_confirmed");
+
+    // Documents approved + deposit confirmed = verified.
+    app.approve(&op, &item_detail(&app, &op, &item_id).await)
+        .await;
+    let ent = app.get_as(&token, "/api/v1/me/enterprise").await;
+    assert_eq!(ent.body["status"], "approved");
+    assert_eq!(ent.body["verified"], true);
+    let m = app.get_as(&token, "/api/v1/me/move-in").await;
+    assert_eq!(m.body["steps"][1]["status"], "done");
+}
+
+#[tokio::test]
+async fn a_credit_code_belongs_to_one_verified_account() {
+    let app = spawn_app().await;
+    let op = app.operator().await;
+    let code = uscc(71);
+    app.verified_provider(&op, "first@example.com", "深圳唯一科技有限公司", &code)
+        .await;
+
+    // A second account may draft with the code but not submit it.
+    let second = app.provider("second@example.com").await;
+    let second_id = app.account_id(&second).await;
+    let a = app
+        .put_as(
+            &second,
+            "/api/v1/me/enterprise",
+            enterprise_form("深圳唯一科技有限公司", &code),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    let up = app
+        .upload(
+            &second,
+            "business_license",
+            pdf(),
+            "l.pdf",
+            "application/pdf",
+        )
+        .await;
+    assert_eq!(up.status, StatusCode::CREATED, "{:?}", up.body);
+    let a = app
+        .post_as(&second, "/api/v1/me/enterprise/submit", json!({}))
+        .await;
+    assert_eq!(a.status, StatusCode::CONFLICT, "{:?}", a.body);
+    assert_eq!(a.code(), "uscc_taken");
+
+    // The same code written in full-width characters is the same code.
+    let full_width: String = code
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                char::from_u32(c as u32 + 0xFEE0).unwrap_or(c)
+            } else {
+                c
+            }
+        })
+        .collect();
+    let a = app
+        .put_as(
+            &second,
+            "/api/v1/me/enterprise",
+            enterprise_form("深圳唯一科技有限公司", &full_width),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    assert_eq!(a.body["uscc"], code.as_str());
+    let a = app
+        .post_as(&second, "/api/v1/me/enterprise/submit", json!({}))
+        .await;
+    assert_eq!(a.status, StatusCode::CONFLICT, "{:?}", a.body);
+    assert_eq!(a.code(), "uscc_taken");
+    let ent = app.get_as(&second, "/api/v1/me/enterprise").await;
+    assert_eq!(ent.body["status"], "draft");
+    assert_eq!(ent.body["submissions"], json!([]));
+    let db = app.db().await;
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM review_items WHERE account_id = $1")
+        .bind(&second_id)
+        .fetch_one(&db)
+        .await
+        .expect("count");
+    assert_eq!(n, 0);
+
+    // Two accounts waiting with one code: the first approval takes it, the second cannot.
+    let shared = uscc(72);
+    let c = app.provider("c@example.com").await;
+    let c_id = app.account_id(&c).await;
+    let d = app.provider("d@example.com").await;
+    let d_id = app.account_id(&d).await;
+    app.submit_verification(&c, "深圳共享科技有限公司", &shared)
+        .await;
+    app.submit_verification(&d, "深圳共享科技有限公司", &shared)
+        .await;
+    let c_item = app
+        .pending_item(&op, "enterprise_verification", &c_id)
+        .await;
+    let d_item = app
+        .pending_item(&op, "enterprise_verification", &d_id)
+        .await;
+    app.approve(&op, &c_item).await;
+    let a = app
+        .decide(
+            &op,
+            &d_item,
+            json!({"decision": "approve", "version": d_item["version"]}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CONFLICT, "{:?}", a.body);
+    assert_eq!(a.code(), "uscc_taken");
+    let still = item_detail(&app, &op, &id_of(&d_item)).await;
+    assert_eq!(still["status"], "pending");
+    assert_eq!(still["version"], d_item["version"]);
+    let owner: String =
+        sqlx::query_scalar("SELECT account_id FROM verified_credit_codes WHERE uscc = $1")
+            .bind(&shared)
+            .fetch_one(&db)
+            .await
+            .expect("owner");
+    assert_eq!(owner, c_id);
+}
+
+#[tokio::test]
+async fn a_live_providers_settlement_change_waits_for_review_and_both_addresses_hear_of_it() {
+    let app = spawn_app().await;
+    let op = app.operator().await;
+    let email = "live@example.com";
+    let contact = "contact@example.com";
+    let company = "深圳结算科技有限公司";
+    let token = app.moved_in_provider(&op, email, company, &uscc(81)).await;
+    let id = app.account_id(&token).await;
+    let old_last4 = &ACCOUNT_NUMBER[ACCOUNT_NUMBER.len() - 4..];
+    let s = app.get_as(&token, "/api/v1/provider/settlement").await;
+    assert_eq!(s.body["status"], "active");
+    assert_eq!(
+        s.body["current"]["account_number_masked"],
+        format!("**** **** {old_last4}")
+    );
+
+    // The change request.
+    let new_number = "6214830100557661";
+    let (mail_seen, contact_seen) = (app.mail_to(email).len(), app.mail_to(contact).len());
+    let a = app
+        .put_as(
+            &token,
+            "/api/v1/provider/settlement",
+            settlement_form(company, new_number),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    assert_eq!(a.body["status"], "change_pending");
+    assert_eq!(
+        a.body["current"]["account_number_masked"],
+        format!("**** **** {old_last4}")
+    );
+    assert_eq!(
+        a.body["pending_change"]["account_number_masked"],
+        "**** **** 7661"
+    );
+    assert!(!a.body.to_string().contains(new_number));
+    let m = app.get_as(&token, "/api/v1/me/move-in").await;
+    assert_eq!(m.body["state"], "moved_in");
+    assert_eq!(m.body["steps"][4]["change_pending"], true);
+
+    let item = app.pending_item(&op, "settlement_change", &id).await;
+    assert_eq!(item["subject"]["company_name"], company);
+    let detail = item_detail(&app, &op, &id_of(&item)).await;
+    assert_eq!(detail["data"]["account_number_masked"], "**** **** 7661");
+    assert!(!detail.to_string().contains(new_number));
+
+    for to in [email, contact] {
+        let seen = if to == email { mail_seen } else { contact_seen };
+        let mail = app.wait_for_mail(to, seen).await;
+        assert!(mail.contains("7661"), "{to}: {mail}");
+        assert!(!mail.contains(new_number), "{to}: {mail}");
+    }
+
+    // Approved: the new account is in force.
+    let (mail_seen, contact_seen) = (app.mail_to(email).len(), app.mail_to(contact).len());
+    app.approve(&op, &item).await;
+    let s = app.get_as(&token, "/api/v1/provider/settlement").await;
+    assert_eq!(s.body["status"], "active", "{:?}", s.body);
+    assert_eq!(s.body["current"]["account_number_masked"], "**** **** 7661");
+    assert_eq!(s.body["pending_change"], Value::Null);
+    app.wait_for_mail(email, mail_seen).await;
+    app.wait_for_mail(contact, contact_seen).await;
+
+    // A second change, rejected: the approved account stays.
+    let a = app
+        .put_as(
+            &token,
+            "/api/v1/provider/settlement",
+            settlement_form(company, "6214830100550000"),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    assert_eq!(a.body["status"], "change_pending");
+    let item = app.pending_item(&op, "settlement_change", &id).await;
+    let a = app
+        .decide(
+            &op,
+            &item,
+            json!({"decision": "reject", "version": item["version"],
+                   "reasons": [{"field": "account_number", "message": "开户证明与账号不符"}]}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    let s = app.get_as(&token, "/api/v1/provider/settlement").await;
+    assert_eq!(s.body["status"], "active", "{:?}", s.body);
+    assert_eq!(s.body["current"]["account_number_masked"], "**** **** 7661");
+    assert_eq!(s.body["pending_change"], Value::Null);
+    let m = app.get_as(&token, "/api/v1/me/move-in").await;
+    assert_eq!(m.body["state"], "moved_in");
+    assert!(m.body["steps"][4].get("change_pending").is_none());
+}
+
+#[tokio::test]
+async fn a_newer_settlement_change_supersedes_the_one_still_waiting() {
+    let app = spawn_app().await;
+    let op = app.operator().await;
+    let company = "深圳更替科技有限公司";
+    let token = app
+        .moved_in_provider(&op, "twice@example.com", company, &uscc(91))
+        .await;
+    let id = app.account_id(&token).await;
+    let a = app
+        .put_as(
+            &token,
+            "/api/v1/provider/settlement",
+            settlement_form(company, "6214830100551111"),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    let first = app.pending_item(&op, "settlement_change", &id).await;
+    let a = app
+        .put_as(
+            &token,
+            "/api/v1/provider/settlement",
+            settlement_form(company, "6214830100552222"),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    assert_eq!(
+        a.body["pending_change"]["account_number_masked"],
+        "**** **** 2222"
+    );
+
+    let pending = app
+        .get_as(
+            &op,
+            "/api/v1/review/items?kind=settlement_change&status=pending",
+        )
+        .await;
+    assert_eq!(pending.body["items"].as_array().map(Vec::len), Some(1));
+    let second = app.pending_item(&op, "settlement_change", &id).await;
+    assert_ne!(id_of(&second), id_of(&first));
+    let old = item_detail(&app, &op, &id_of(&first)).await;
+    assert_eq!(old["status"], "superseded");
+    let superseded = app
+        .get_as(&op, "/api/v1/review/items?status=superseded")
+        .await;
+    assert_eq!(superseded.status, StatusCode::OK, "{:?}", superseded.body);
+    assert_eq!(ids(&superseded.body), vec![id_of(&first)]);
+
+    // Approving the stale request does nothing.
+    let a = app
+        .decide(
+            &op,
+            &first,
+            json!({"decision": "approve", "version": first["version"]}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CONFLICT, "{:?}", a.body);
+    assert_eq!(a.code(), "stale_version");
+    let s = app.get_as(&token, "/api/v1/provider/settlement").await;
+    let old_last4 = &ACCOUNT_NUMBER[ACCOUNT_NUMBER.len() - 4..];
+    assert_eq!(
+        s.body["current"]["account_number_masked"],
+        format!("**** **** {old_last4}")
+    );
+    app.approve(&op, &second).await;
+    let s = app.get_as(&token, "/api/v1/provider/settlement").await;
+    assert_eq!(s.body["current"]["account_number_masked"], "**** **** 2222");
+}
+
+/// Sends one request per body, all at once; the answers in the order of the bodies.
+async fn all_at_once(
+    app: &TestApp,
+    token: &str,
+    method: reqwest::Method,
+    path: &str,
+    bodies: Vec<Value>,
+) -> Vec<Answer> {
+    let mut set = tokio::task::JoinSet::new();
+    for (i, body) in bodies.into_iter().enumerate() {
+        let req = app
+            .client
+            .request(method.clone(), app.url(path))
+            .bearer_auth(token)
+            .json(&body);
+        set.spawn(async move {
+            let resp = req.send().await.expect("request sent");
+            let status = resp.status();
+            let headers = resp.headers().clone();
+            let text = resp.text().await.unwrap_or_default();
+            let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+            (
+                i,
+                Answer {
+                    status,
+                    headers,
+                    body,
+                },
+            )
+        });
+    }
+    let mut answers = Vec::new();
+    while let Some(done) = set.join_next().await {
+        answers.push(done.expect("request task"));
+    }
+    answers.sort_by_key(|(i, _)| *i);
+    answers.into_iter().map(|(_, a)| a).collect()
+}
+
+#[tokio::test]
+async fn wrong_amounts_sent_all_at_once_still_freeze_after_five() {
+    let app = spawn_app().await;
+    let op = app.operator().await;
+    let token = app.provider("guesser@example.com").await;
+    let id = app.account_id(&token).await;
+    app.submit_verification(&token, "深圳猜数科技有限公司", &uscc(62))
+        .await;
+    let item = app.pending_item(&op, "enterprise_verification", &id).await;
+    let sent = app
+        .post_as(
+            &op,
+            &format!("/api/v1/review/items/{}/micro-deposit", id_of(&item)),
+            json!({}),
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::OK, "{:?}", sent.body);
+    let right = sent.body["amount_fen"].as_i64().expect("amount_fen");
+
+    // Twenty wrong guesses fired together: only five may be judged.
+    let guesses: Vec<Value> = (1..=99)
+        .filter(|a| *a != right)
+        .take(20)
+        .map(|a| json!({"amount_fen": a}))
+        .collect();
+    let answers = all_at_once(
+        &app,
+        &token,
+        reqwest::Method::POST,
+        "/api/v1/me/enterprise/micro-deposit/confirm",
+        guesses,
+    )
+    .await;
+    let wrong: Vec<&Answer> = answers
+        .iter()
+        .filter(|a| a.status == StatusCode::UNPROCESSABLE_ENTITY)
+        .collect();
+    let frozen = answers
+        .iter()
+        .filter(|a| a.status == StatusCode::TOO_MANY_REQUESTS)
+        .count();
+    let statuses: Vec<u16> = answers.iter().map(|a| a.status.as_u16()).collect();
+    assert_eq!(wrong.len() + frozen, 20, "{statuses:?}");
+    let mut left: Vec<i64> = wrong
+        .iter()
+        .filter_map(|a| a.body["error"]["attempts_left"].as_i64())
+        .collect();
+    left.sort_unstable();
+    assert_eq!(
+        left,
+        vec![1, 2, 3, 4],
+        "each attempt counted once: {statuses:?}"
+    );
+    let ent = app.get_as(&token, "/api/v1/me/enterprise").await;
+    assert_eq!(ent.body["micro_deposit"]["status"], "frozen");
+    let judged = audit_events(&app, &op)
+        .await
+        .iter()
+        .filter(|e| e["action"] == "enterprise.micro_deposit_wrong_amount")
+        .count();
+    assert_eq!(judged, 5);
+}
+
+#[tokio::test]
+async fn concurrent_settlement_changes_leave_one_change_waiting() {
+    let app = spawn_app().await;
+    let op = app.operator().await;
+    let company = "深圳并发科技有限公司";
+    let token = app
+        .moved_in_provider(&op, "hasty@example.com", company, &uscc(92))
+        .await;
+    let id = app.account_id(&token).await;
+    let bodies: Vec<Value> = (0..4)
+        .map(|i| settlement_form(company, &format!("621483010055000{i}")))
+        .collect();
+    let answers = all_at_once(
+        &app,
+        &token,
+        reqwest::Method::PUT,
+        "/api/v1/provider/settlement",
+        bodies,
+    )
+    .await;
+    for a in &answers {
+        assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    }
+    let pending = app
+        .get_as(
+            &op,
+            "/api/v1/review/items?kind=settlement_change&status=pending",
+        )
+        .await;
+    let waiting = ids(&pending.body);
+    assert_eq!(waiting.len(), 1, "one change waits: {:?}", pending.body);
+    let db = app.db().await;
+    let linked: String =
+        sqlx::query_scalar("SELECT review_item_id FROM settlement_pending WHERE account_id = $1")
+            .bind(&id)
+            .fetch_one(&db)
+            .await
+            .expect("pending change");
+    assert_eq!(linked, waiting[0]);
+}
