@@ -6,6 +6,7 @@ pub mod application;
 pub mod enterprise;
 pub mod ids;
 pub mod move_in;
+pub mod product;
 pub mod provider;
 pub mod review;
 pub mod upload;

@@ -18,7 +18,7 @@ use std::time::Duration;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Request, StatusCode};
 use axum::middleware::from_fn_with_state;
-use axum::routing::{delete, get, post};
+use axum::routing::{delete, get, post, put};
 use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{
@@ -101,6 +101,27 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/review/items/{id}/decision", post(api::review::decide))
         .route("/api/v1/review/items/{id}/micro-deposit", post(api::review::micro_deposit))
         .route("/api/v1/audit", get(api::audit::list))
+        .route("/api/v1/provider/products", get(api::products::list).post(api::products::create))
+        .route("/api/v1/provider/products/{id}", get(api::products::show).put(api::products::update))
+        .route("/api/v1/provider/products/{id}/submit", post(api::products::submit))
+        .route("/api/v1/provider/products/{id}/unlist", post(api::products::unlist))
+        .route("/api/v1/provider/products/{id}/relist", post(api::products::relist))
+        .route(
+            "/api/v1/provider/products/{id}/icon",
+            get(api::products::icon).post(api::products::upload_icon).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        )
+        .route("/api/v1/storefront/products", get(api::storefront::search))
+        .route("/api/v1/storefront/products/{id}", get(api::storefront::show))
+        .route("/api/v1/storefront/products/{id}/icon", get(api::storefront::icon))
+        .route("/api/v1/consultations", post(api::consultations::create))
+        .route("/api/v1/review/consultations", get(api::consultations::list))
+        .route("/api/v1/review/consultations/{id}/reply", post(api::consultations::reply))
+        .route("/api/v1/review/providers/{account_id}/suspend", post(api::providers::suspend))
+        .route("/api/v1/review/providers/{account_id}/reinstate", post(api::providers::reinstate))
+        .route("/api/v1/review/catalog/{list}", post(api::providers::catalog_add))
+        .route("/api/v1/review/catalog/{list}/{slug}", put(api::providers::catalog_rename))
+        .route("/api/v1/review/catalog/{list}/{slug}/retire", post(api::providers::catalog_retire))
+        .route("/api/v1/review/catalog/{list}/{slug}/restore", post(api::providers::catalog_restore))
         .route("/api/v1/openapi.json", get(openapi::document))
         .route("/", get(web::public::home))
         .route("/help", get(web::public::help))
@@ -127,11 +148,26 @@ pub fn router(state: AppState) -> Router {
             "/provider/info/settlement",
             get(web::provider::settlement).post(web::provider::settlement_save),
         )
+        .route("/provider/products", get(web::products::list).post(web::products::create))
+        .route("/provider/products/new", get(web::products::new_form))
+        .route("/provider/products/{id}", get(web::products::edit_form).post(web::products::update))
+        .route("/provider/products/{id}/action", post(web::products::act))
+        .route(
+            "/provider/products/{id}/icon",
+            post(web::products::icon).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        )
         .route("/console", get(web::console::queue))
         .route("/console/items/{id}", get(web::console::item))
         .route("/console/items/{id}/decision", post(web::console::decide))
         .route("/console/items/{id}/micro-deposit", post(web::console::micro_deposit))
         .route("/console/audit", get(web::console::audit))
+        .route("/console/items/{id}/provider", post(web::console::provider_standing))
+        .route("/console/consultations", get(web::console::consultations))
+        .route("/console/consultations/{id}", get(web::console::consultation))
+        .route("/console/consultations/{id}/reply", post(web::console::consultation_reply))
+        .route("/products", get(web::storefront::catalogue))
+        .route("/products/{id}", get(web::storefront::product))
+        .route("/contact", get(web::storefront::contact_form).post(web::storefront::contact))
         .route("/static/{name}", get(web::static_file))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))

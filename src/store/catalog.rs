@@ -61,3 +61,62 @@ pub async fn active_slugs(db: &Db, which: CatalogList) -> Result<Vec<String>> {
         .map(|e| e.slug)
         .collect())
 }
+
+/// Adds an entry at the end; false when the slug exists.
+pub async fn add(
+    tx: &mut super::Tx,
+    which: CatalogList,
+    slug: &str,
+    name_zh: &str,
+    name_en: &str,
+) -> Result<bool> {
+    let res = sqlx::query(&format!(
+        "INSERT INTO {t} (slug, name_zh, name_en, position) \
+         SELECT $1, $2, $3, CAST(COALESCE(MAX(position), 0) + 1 AS BIGINT) FROM {t} WHERE true \
+         ON CONFLICT (slug) DO NOTHING",
+        t = which.table()
+    ))
+    .bind(slug)
+    .bind(name_zh)
+    .bind(name_en)
+    .execute(&mut **tx)
+    .await?;
+    Ok(res.rows_affected() == 1)
+}
+
+pub async fn rename(
+    tx: &mut super::Tx,
+    which: CatalogList,
+    slug: &str,
+    name_zh: &str,
+    name_en: &str,
+) -> Result<bool> {
+    let res = sqlx::query(&format!(
+        "UPDATE {} SET name_zh = $2, name_en = $3 WHERE slug = $1",
+        which.table()
+    ))
+    .bind(slug)
+    .bind(name_zh)
+    .bind(name_en)
+    .execute(&mut **tx)
+    .await?;
+    Ok(res.rows_affected() == 1)
+}
+
+/// Retires (`Some(now)`) or restores (`None`) an entry; existing products keep it.
+pub async fn set_retired(
+    tx: &mut super::Tx,
+    which: CatalogList,
+    slug: &str,
+    at: Option<i64>,
+) -> Result<bool> {
+    let res = sqlx::query(&format!(
+        "UPDATE {} SET retired_at = $2 WHERE slug = $1",
+        which.table()
+    ))
+    .bind(slug)
+    .bind(at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(res.rows_affected() == 1)
+}

@@ -6,10 +6,12 @@ pub mod accounts;
 pub mod application;
 pub mod audit;
 pub mod catalog;
+pub mod consultations;
 pub mod enterprise;
 pub mod idempotency;
 pub mod move_in;
 pub mod outbox;
+pub mod products;
 pub mod provider;
 pub mod review;
 pub mod sessions;
@@ -59,9 +61,9 @@ macro_rules! migrations {
 
 // The two folders carry the same numbers with the same meaning.
 const SQLITE_MIGRATIONS: &[(i64, &str, &str)] =
-    migrations!("sqlite": 1 "0001_foundation", 2 "0002_move_in");
+    migrations!("sqlite": 1 "0001_foundation", 2 "0002_move_in", 3 "0003_products");
 const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] =
-    migrations!("postgres": 1 "0001_foundation", 2 "0002_move_in");
+    migrations!("postgres": 1 "0001_foundation", 2 "0002_move_in", 3 "0003_products");
 
 impl Db {
     /// Connects; for SQLite the file (and its folder) is created when missing.

@@ -1,8 +1,145 @@
-//! The public catalog of categories and service types.
+//! The catalog of categories and service types: public lists, and operators' changes (add,
+//! rename, retire without breaking existing products, restore).
 
-use super::{Ctx, Result};
+use serde::Deserialize;
+use serde_json::json;
+use utoipa::ToSchema;
+
+use super::accounts::AccountView;
+use super::{Ctx, Error, Result};
+use crate::audit::{self, NewEvent};
+use crate::domain::enterprise::text;
+use crate::domain::{FieldError, FieldErrors};
 use crate::store::catalog::{self, CatalogEntry, CatalogList};
+use crate::time_util::now_ms;
 
 pub async fn list(ctx: &Ctx, which: CatalogList) -> Result<Vec<CatalogEntry>> {
     Ok(catalog::list(&ctx.db, which, false).await?)
+}
+
+pub async fn list_all(ctx: &Ctx, which: CatalogList) -> Result<Vec<CatalogEntry>> {
+    Ok(catalog::list(&ctx.db, which, true).await?)
+}
+
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CatalogForm {
+    /// Lower-case letters, digits and hyphens (2–40); only when adding.
+    pub slug: Option<String>,
+    pub name_zh: Option<String>,
+    pub name_en: Option<String>,
+}
+
+fn names(e: &mut FieldErrors, f: &CatalogForm) -> (String, String) {
+    let zh = text(e, "name_zh", f.name_zh.as_ref(), 50);
+    let en = text(e, "name_en", f.name_en.as_ref(), 50);
+    if zh.is_none() && !e.0.iter().any(|x| x.field == "name_zh") {
+        e.push(FieldError::new("name_zh", "required"));
+    }
+    if en.is_none() && !e.0.iter().any(|x| x.field == "name_en") {
+        e.push(FieldError::new("name_en", "required"));
+    }
+    (zh.unwrap_or_default(), en.unwrap_or_default())
+}
+
+fn which_name(which: CatalogList) -> &'static str {
+    match which {
+        CatalogList::Categories => "category",
+        CatalogList::ServiceTypes => "service_type",
+    }
+}
+
+pub async fn add(
+    ctx: &Ctx,
+    operator: &AccountView,
+    which: CatalogList,
+    f: &CatalogForm,
+) -> Result<()> {
+    let mut e = FieldErrors::default();
+    let slug = f.slug.as_deref().map(str::trim).unwrap_or("");
+    if slug.is_empty() {
+        e.push(FieldError::new("slug", "required"));
+    } else if !(2..=40).contains(&slug.len())
+        || !slug
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        || slug.starts_with('-')
+        || slug.ends_with('-')
+    {
+        e.push(FieldError::new("slug", "format"));
+    }
+    let (zh, en) = names(&mut e, f);
+    e.into_result().map_err(Error::Validation)?;
+    let mut tx = ctx.db.begin_write().await?;
+    if !catalog::add(&mut tx, which, slug, &zh, &en).await? {
+        return Err(Error::Conflict("slug_taken"));
+    }
+    audit::append(
+        &mut tx,
+        NewEvent::new(
+            &operator.id,
+            &format!("catalog.{}_added", which_name(which)),
+            slug,
+        )
+        .detail(json!({"name_zh": zh, "name_en": en})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn rename(
+    ctx: &Ctx,
+    operator: &AccountView,
+    which: CatalogList,
+    slug: &str,
+    f: &CatalogForm,
+) -> Result<()> {
+    let mut e = FieldErrors::default();
+    if f.slug.is_some() {
+        e.push(FieldError::new("slug", "not_allowed"));
+    }
+    let (zh, en) = names(&mut e, f);
+    e.into_result().map_err(Error::Validation)?;
+    let mut tx = ctx.db.begin_write().await?;
+    if !catalog::rename(&mut tx, which, slug, &zh, &en).await? {
+        return Err(Error::NotFound);
+    }
+    audit::append(
+        &mut tx,
+        NewEvent::new(
+            &operator.id,
+            &format!("catalog.{}_renamed", which_name(which)),
+            slug,
+        )
+        .detail(json!({"name_zh": zh, "name_en": en})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn set_retired(
+    ctx: &Ctx,
+    operator: &AccountView,
+    which: CatalogList,
+    slug: &str,
+    retired: bool,
+) -> Result<()> {
+    let mut tx = ctx.db.begin_write().await?;
+    if !catalog::set_retired(&mut tx, which, slug, retired.then(now_ms)).await? {
+        return Err(Error::NotFound);
+    }
+    let verb = if retired { "retired" } else { "restored" };
+    audit::append(
+        &mut tx,
+        NewEvent::new(
+            &operator.id,
+            &format!("catalog.{}_{verb}", which_name(which)),
+            slug,
+        ),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
 }

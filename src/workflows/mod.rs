@@ -6,10 +6,14 @@ pub mod accounts;
 pub mod application;
 pub mod audit_log;
 pub mod catalog;
+pub mod consultations;
 pub mod documents;
 pub mod move_in;
+pub mod products;
 pub mod provider_info;
+pub mod providers;
 pub mod review;
+pub mod storefront;
 pub mod verification;
 
 use std::sync::Arc;
@@ -32,6 +36,8 @@ pub struct Ctx {
     pub mail_wake: Arc<Notify>,
     pub session_ttl_ms: i64,
     pub login_failures: Arc<RateLimiter>,
+    /// Contact-us messages per client address.
+    pub consultations_per_client: Arc<RateLimiter>,
 }
 
 impl Ctx {
@@ -44,6 +50,8 @@ impl Ctx {
             session_ttl_ms,
             // Ten wrong passwords per address in fifteen minutes, then wait.
             login_failures: Arc::new(RateLimiter::new(10, Duration::from_secs(15 * 60))),
+            // Five consultations per address in ten minutes.
+            consultations_per_client: Arc::new(RateLimiter::new(5, Duration::from_secs(10 * 60))),
         }
     }
 
@@ -105,18 +113,3 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
-
-/// Product review items are decided by the product workflow (product release issue); until it
-/// exists no product item can be created, so this is never reached.
-pub(crate) async fn products_review_hook(
-    _tx: &mut crate::store::Tx,
-    item: &crate::store::review::ReviewItemRow,
-    _status: crate::domain::review::ReviewStatus,
-    _reasons: Option<&str>,
-    _now: i64,
-) -> Result<()> {
-    Err(Error::Internal(format!(
-        "product review item {} has no product workflow",
-        item.id
-    )))
-}

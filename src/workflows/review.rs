@@ -336,7 +336,7 @@ pub async fn decide(
             recipients = super::provider_info::notice_recipients(&mut tx, &view).await?;
         }
         ReviewKind::Product => {
-            super::products_review_hook(&mut tx, &item, status, reasons_json.as_deref(), now)
+            super::products::apply_decision(&mut tx, &item, status, reasons_json.as_deref(), now)
                 .await?;
         }
     }

@@ -10,5 +10,6 @@ mod bad_input;
 mod cli;
 mod http_basics;
 mod journey;
+mod products;
 mod review;
 mod sessions;

@@ -4,13 +4,17 @@ pub mod accounts;
 pub mod application;
 pub mod audit;
 pub mod catalog;
+pub mod consultations;
 pub mod documents;
 pub mod enterprise;
 pub mod me;
 pub mod move_in;
+pub mod products;
 pub mod provider;
+pub mod providers;
 pub mod review;
 pub mod sessions;
+pub mod storefront;
 
 use serde::Serialize;
 use utoipa::ToSchema;

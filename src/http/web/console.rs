@@ -377,3 +377,159 @@ pub async fn audit(
         },
     )
 }
+
+#[derive(Template)]
+#[template(path = "pages/console_consultations.html")]
+pub struct ConsultationsPage {
+    pub page: Page,
+    pub items: Vec<crate::workflows::consultations::ConsultationView>,
+    pub status: String,
+}
+
+#[derive(Deserialize, Default)]
+pub struct ConsultationParams {
+    pub status: Option<String>,
+}
+
+pub async fn consultations(
+    State(state): State<AppState>,
+    page: Page,
+    Query(p): Query<ConsultationParams>,
+) -> Response {
+    if let Err(r) = staff(&page) {
+        return r;
+    }
+    let status = p.status.unwrap_or_else(|| "open".into());
+    let filter = Some(status.as_str()).filter(|s| matches!(*s, "open" | "replied"));
+    match crate::workflows::consultations::list(&state.ctx, filter, None, 200).await {
+        Ok((items, _)) => render(
+            StatusCode::OK,
+            &ConsultationsPage {
+                page,
+                items,
+                status,
+            },
+        ),
+        Err(e) => failure(page, e),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pages/console_consultation.html")]
+pub struct ConsultationPage {
+    pub page: Page,
+    pub item: crate::workflows::consultations::ConsultationView,
+    pub form: FormState,
+}
+
+pub async fn consultation(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+) -> Response {
+    if let Err(r) = staff(&page) {
+        return r;
+    }
+    match crate::workflows::consultations::get(&state.ctx, &id).await {
+        Ok(item) => render(
+            StatusCode::OK,
+            &ConsultationPage {
+                page,
+                item,
+                form: FormState::default(),
+            },
+        ),
+        Err(e) => failure(page, e),
+    }
+}
+
+pub async fn consultation_reply(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let operator = match staff(&page) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let data = forms::parse(&body);
+    if !csrf_ok(&page, &data) {
+        return error_page(page, StatusCode::FORBIDDEN, "csrf_failed");
+    }
+    let mut form = FormState::from_form(&data);
+    match crate::workflows::consultations::reply(
+        &state.ctx,
+        &operator,
+        &id,
+        forms::first(&data, "message"),
+    )
+    .await
+    {
+        Ok(_) => {
+            Redirect::to(&format!("/console/consultations/{id}?notice=replied")).into_response()
+        }
+        Err(e) => match absorb(page.lang, &mut form, e) {
+            Ok(()) => match crate::workflows::consultations::get(&state.ctx, &id).await {
+                Ok(item) => render(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    &ConsultationPage { page, item, form },
+                ),
+                Err(e) => failure(page, e),
+            },
+            Err(e) => failure(page, e),
+        },
+    }
+}
+
+/// Suspends or reinstates the provider behind an item (`action` = `suspend` / `reinstate`).
+pub async fn provider_standing(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let operator = match staff(&page) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let data = forms::parse(&body);
+    if !csrf_ok(&page, &data) {
+        return error_page(page, StatusCode::FORBIDDEN, "csrf_failed");
+    }
+    let item = match review::detail(&state.ctx, &id).await {
+        Ok(i) => i,
+        Err(e) => return failure(page, e),
+    };
+    let suspend = forms::first(&data, "action") == Some("suspend");
+    let mut form = FormState::from_form(&data);
+    match crate::workflows::providers::set_suspended(
+        &state.ctx,
+        &operator,
+        &item.summary.subject.account_id,
+        suspend,
+        forms::first(&data, "reason"),
+    )
+    .await
+    {
+        Ok(()) => Redirect::to(&format!(
+            "/console/items/{id}?notice={}",
+            if suspend { "suspended" } else { "reinstated" }
+        ))
+        .into_response(),
+        Err(e) => match absorb(page.lang, &mut form, e) {
+            Ok(()) => {
+                item_page(
+                    &state,
+                    page,
+                    &id,
+                    form,
+                    None,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await
+            }
+            Err(e) => failure(page, e),
+        },
+    }
+}

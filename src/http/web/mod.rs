@@ -5,8 +5,10 @@
 pub mod console;
 pub mod forms;
 pub mod move_in;
+pub mod products;
 pub mod provider;
 pub mod public;
+pub mod storefront;
 
 use std::collections::HashMap;
 

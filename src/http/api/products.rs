@@ -1,0 +1,170 @@
+//! `/api/v1/provider/products…`: product release by moved-in providers.
+
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+use crate::domain::product::{ProductForm, MAX_ICON_BYTES};
+use crate::http::auth::Authenticated;
+use crate::http::error::{ApiError, ErrorBody};
+use crate::http::json::ApiJson;
+use crate::http::AppState;
+use crate::workflows::products::{self, ProductView};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProductList {
+    pub items: Vec<ProductView>,
+    pub next_cursor: Option<String>,
+}
+
+/// The provider's products.
+#[utoipa::path(get, path = "/api/v1/provider/products", tag = "products",
+    responses((status = 200, body = ProductList), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn list(
+    State(state): State<AppState>,
+    auth: Authenticated,
+) -> Result<Json<ProductList>, ApiError> {
+    Ok(Json(ProductList {
+        items: products::list(&state.ctx, &auth.account).await?,
+        next_cursor: None,
+    }))
+}
+
+/// Creates a draft. `403 provider_access_required` until moved in; `422` if the category was not
+/// declared in the application.
+#[utoipa::path(post, path = "/api/v1/provider/products", tag = "products", request_body = ProductForm,
+    responses((status = 201, body = ProductView), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn create(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    ApiJson(form): ApiJson<ProductForm>,
+) -> Result<(StatusCode, Json<ProductView>), ApiError> {
+    Ok((
+        StatusCode::CREATED,
+        Json(products::create(&state.ctx, &auth.account, &form).await?),
+    ))
+}
+
+/// One product: the live revision and the one being worked on.
+#[utoipa::path(get, path = "/api/v1/provider/products/{id}", tag = "products", params(("id" = String, Path)),
+    responses((status = 200, body = ProductView), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn show(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(id): Path<String>,
+) -> Result<Json<ProductView>, ApiError> {
+    Ok(Json(products::get(&state.ctx, &auth.account, &id).await?))
+}
+
+/// Edits the draft; for a listed product this makes a new revision (the listed one stays live).
+#[utoipa::path(put, path = "/api/v1/provider/products/{id}", tag = "products", params(("id" = String, Path)),
+    request_body = ProductForm,
+    responses((status = 200, body = ProductView), (status = 409, description = "`already_submitted`", body = ErrorBody), (status = 422, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn update(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(id): Path<String>,
+    ApiJson(form): ApiJson<ProductForm>,
+) -> Result<Json<ProductView>, ApiError> {
+    Ok(Json(
+        products::update(&state.ctx, &auth.account, &id, &form).await?,
+    ))
+}
+
+/// Submits the draft for review.
+#[utoipa::path(post, path = "/api/v1/provider/products/{id}/submit", tag = "products", params(("id" = String, Path)),
+    responses((status = 200, body = ProductView), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn submit(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(id): Path<String>,
+) -> Result<Json<ProductView>, ApiError> {
+    Ok(Json(
+        products::submit(&state.ctx, &auth.account, &id).await?,
+    ))
+}
+
+/// Takes a listed product off the storefront.
+#[utoipa::path(post, path = "/api/v1/provider/products/{id}/unlist", tag = "products", params(("id" = String, Path)),
+    responses((status = 200, body = ProductView), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn unlist(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(id): Path<String>,
+) -> Result<Json<ProductView>, ApiError> {
+    Ok(Json(
+        products::set_listed(&state.ctx, &auth.account, &id, false).await?,
+    ))
+}
+
+/// Puts an unlisted product back on the storefront.
+#[utoipa::path(post, path = "/api/v1/provider/products/{id}/relist", tag = "products", params(("id" = String, Path)),
+    responses((status = 200, body = ProductView), (status = 409, body = ErrorBody)), security(("bearer" = [])))]
+pub async fn relist(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(id): Path<String>,
+) -> Result<Json<ProductView>, ApiError> {
+    Ok(Json(
+        products::set_listed(&state.ctx, &auth.account, &id, true).await?,
+    ))
+}
+
+/// Uploads the icon (multipart `file`: PNG or JPEG, at most 1 MiB).
+#[utoipa::path(post, path = "/api/v1/provider/products/{id}/icon", tag = "products", params(("id" = String, Path)),
+    responses((status = 200, body = ProductView), (status = 413, body = ErrorBody), (status = 415, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn upload_icon(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(id): Path<String>,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<Json<ProductView>, ApiError> {
+    let mut multipart = multipart.map_err(|_| ApiError::malformed())?;
+    let mut file = None;
+    while let Some(mut field) = multipart
+        .next_field()
+        .await
+        .map_err(|_| ApiError::malformed())?
+    {
+        if field.name() != Some("file") {
+            return Err(ApiError::field(
+                field.name().unwrap_or("body"),
+                "unknown_field",
+            ));
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(|_| ApiError::malformed())? {
+            if bytes.len() + chunk.len() > MAX_ICON_BYTES {
+                return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large"));
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        file = Some(bytes);
+    }
+    let file = file.ok_or_else(|| ApiError::field("file", "required"))?;
+    Ok(Json(
+        products::upload_icon(&state.ctx, &auth.account, &id, file).await?,
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct IconQuery {
+    pub document: String,
+}
+
+/// An icon of one of the provider's revisions.
+pub async fn icon(
+    State(state): State<AppState>,
+    auth: Authenticated,
+    Path(id): Path<String>,
+    Query(q): Query<IconQuery>,
+) -> Result<Response, ApiError> {
+    let (mime, bytes) = products::icon(&state.ctx, &auth.account, &id, &q.document).await?;
+    Ok(([(header::CONTENT_TYPE, mime)], bytes).into_response())
+}

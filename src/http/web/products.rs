@@ -1,0 +1,422 @@
+//! Provider backend → Products: the list, the release form (new draft or edit), the icon, and
+//! submit / unlist / relist.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::body::Bytes;
+use axum::extract::{Multipart, Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+
+use super::forms::{self, absorb, FormData, FormState};
+use super::move_in::{failure, signed_in};
+use super::{csrf_ok, error_page, render, Page};
+use crate::domain::application::ApplicationData;
+use crate::domain::product::{
+    PlanForm, ProductData, ProductForm, TermsForm, BILLINGS, DELIVERIES, MAX_ICON_BYTES,
+};
+use crate::http::AppState;
+use crate::store::catalog::{CatalogEntry, CatalogList};
+use crate::workflows::accounts::AccountView;
+use crate::workflows::products::{self, ProductView};
+use crate::workflows::{catalog, Error};
+
+#[derive(Template)]
+#[template(path = "pages/provider_products.html")]
+pub struct ListPage {
+    pub page: Page,
+    pub items: Vec<ProductView>,
+}
+
+impl ListPage {
+    pub fn name_of(&self, p: &ProductView) -> String {
+        p.working
+            .as_ref()
+            .or(p.live.as_ref())
+            .map(|r| r.data.name.clone())
+            .unwrap_or_default()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pages/provider_product.html")]
+pub struct EditPage {
+    pub page: Page,
+    pub product: Option<ProductView>,
+    pub form: FormState,
+    pub categories: Vec<CatalogEntry>,
+    pub service_types: Vec<CatalogEntry>,
+}
+
+impl EditPage {
+    pub fn deliveries(&self) -> &'static [&'static str] {
+        DELIVERIES
+    }
+
+    pub fn billings(&self) -> &'static [&'static str] {
+        BILLINGS
+    }
+
+    pub fn plan_rows(&self) -> [usize; 3] {
+        [0, 1, 2]
+    }
+
+    pub fn plan_value(&self, i: &usize, field: &str) -> String {
+        self.form.value(&format!("plans.{i}.{field}"))
+    }
+
+    pub fn plan_error(&self, i: &usize) -> Option<String> {
+        self.form
+            .errors
+            .iter()
+            .find(|(f, _)| f.starts_with(&format!("plans.{i}")) || f == "plans")
+            .map(|(_, m)| m.clone())
+    }
+
+    pub fn editable(&self) -> bool {
+        self.product
+            .as_ref()
+            .is_none_or(|p| p.status != "in_review")
+    }
+
+    pub fn reasons(&self) -> Vec<crate::domain::move_in::Reason> {
+        self.product
+            .as_ref()
+            .and_then(|p| p.working.as_ref())
+            .filter(|w| w.status == "rejected" || w.status == "draft")
+            .map(|w| w.reasons.clone())
+            .unwrap_or_default()
+    }
+
+    pub fn icon(&self) -> Option<String> {
+        self.product
+            .as_ref()
+            .and_then(|p| p.working.as_ref().or(p.live.as_ref()))
+            .and_then(|r| r.icon_url.clone())
+    }
+}
+
+async fn gate(state: &AppState, page: &Page) -> Result<AccountView, Response> {
+    let account = signed_in(page)?;
+    match products::require_moved_in(&state.ctx, &account).await {
+        Ok(()) => Ok(account),
+        Err(Error::ProviderAccessRequired { .. }) | Err(Error::Forbidden) => {
+            Err(Redirect::to("/move-in").into_response())
+        }
+        Err(e) => Err(failure(page.clone(), e)),
+    }
+}
+
+pub async fn list(State(state): State<AppState>, page: Page) -> Response {
+    let account = match gate(&state, &page).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    match products::list(&state.ctx, &account).await {
+        Ok(items) => render(StatusCode::OK, &ListPage { page, items }),
+        Err(e) => failure(page, e),
+    }
+}
+
+async fn choices(
+    state: &AppState,
+    account: &AccountView,
+) -> (Vec<CatalogEntry>, Vec<CatalogEntry>) {
+    let declared: Vec<String> = crate::store::application::get(state.ctx.db.pool(), &account.id)
+        .await
+        .ok()
+        .flatten()
+        .map(|a| {
+            serde_json::from_str::<ApplicationData>(&a.data)
+                .unwrap_or_default()
+                .categories
+        })
+        .unwrap_or_default();
+    let categories = catalog::list(&state.ctx, CatalogList::Categories)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|c| declared.contains(&c.slug))
+        .collect();
+    let service_types = catalog::list(&state.ctx, CatalogList::ServiceTypes)
+        .await
+        .unwrap_or_default();
+    (categories, service_types)
+}
+
+fn state_of(d: &ProductData) -> FormState {
+    let mut f = FormState::default();
+    f.set("name", d.name.clone());
+    f.set("category", d.category.clone());
+    f.set("service_type", d.service_type.clone());
+    f.set("delivery", d.delivery.clone());
+    f.set("summary", d.summary.clone());
+    f.set("description", d.description.clone());
+    f.set("terms.after_sales_scope", d.terms.after_sales_scope.clone());
+    f.set("terms.warranty", d.terms.warranty.clone());
+    for (i, p) in d.plans.iter().enumerate() {
+        f.set(&format!("plans.{i}.name"), p.name.clone());
+        f.set(
+            &format!("plans.{i}.price"),
+            format!("{}.{:02}", p.price_fen / 100, p.price_fen % 100),
+        );
+        f.set(&format!("plans.{i}.billing"), p.billing.clone());
+    }
+    f
+}
+
+fn form_of(data: &FormData) -> ProductForm {
+    let plans = (0..3)
+        .filter_map(|i| {
+            let name = forms::opt(data, &format!("plans.{i}.name"));
+            let price = forms::opt(data, &format!("plans.{i}.price"));
+            if name.is_none() && price.is_none() {
+                return None;
+            }
+            Some(PlanForm {
+                name,
+                // Typed in yuan; anything unreadable becomes an out-of-range price.
+                price_fen: price.map(|p| super::move_in::parse_yuan(&p).unwrap_or(-1)),
+                billing: forms::opt(data, &format!("plans.{i}.billing")),
+            })
+        })
+        .collect();
+    ProductForm {
+        name: forms::opt(data, "name"),
+        category: forms::opt(data, "category"),
+        service_type: forms::opt(data, "service_type"),
+        delivery: forms::opt(data, "delivery"),
+        summary: forms::opt(data, "summary"),
+        description: forms::opt(data, "description"),
+        plans: Some(plans),
+        terms: Some(TermsForm {
+            after_sales_scope: forms::opt(data, "terms.after_sales_scope"),
+            warranty: forms::opt(data, "terms.warranty"),
+        }),
+    }
+}
+
+pub async fn new_form(State(state): State<AppState>, page: Page) -> Response {
+    let account = match gate(&state, &page).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let (categories, service_types) = choices(&state, &account).await;
+    let mut form = FormState::default();
+    form.set("plans.0.billing", "monthly");
+    render(
+        StatusCode::OK,
+        &EditPage {
+            page,
+            product: None,
+            form,
+            categories,
+            service_types,
+        },
+    )
+}
+
+pub async fn edit_form(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+) -> Response {
+    let account = match gate(&state, &page).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let product = match products::get(&state.ctx, &account, &id).await {
+        Ok(p) => p,
+        Err(e) => return failure(page, e),
+    };
+    let data = product
+        .working
+        .as_ref()
+        .or(product.live.as_ref())
+        .map(|r| r.data.clone())
+        .unwrap_or_default();
+    let (categories, service_types) = choices(&state, &account).await;
+    render(
+        StatusCode::OK,
+        &EditPage {
+            page,
+            product: Some(product),
+            form: state_of(&data),
+            categories,
+            service_types,
+        },
+    )
+}
+
+/// Saves (`action=save`) or saves and submits (`action=submit`); `id` absent for a new product.
+async fn save(state: AppState, page: Page, id: Option<String>, body: Bytes) -> Response {
+    let account = match gate(&state, &page).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let data = forms::parse(&body);
+    if !csrf_ok(&page, &data) {
+        return error_page(page, StatusCode::FORBIDDEN, "csrf_failed");
+    }
+    let mut form = FormState::from_form(&data);
+    let input = form_of(&data);
+    let saved = match &id {
+        Some(id) => products::update(&state.ctx, &account, id, &input).await,
+        None => products::create(&state.ctx, &account, &input).await,
+    };
+    let result = match saved {
+        Ok(p) if forms::first(&data, "action") == Some("submit") => {
+            products::submit(&state.ctx, &account, &p.id)
+                .await
+                .map(|p| (p, "submitted"))
+        }
+        Ok(p) => Ok((p, "saved")),
+        Err(e) => Err(e),
+    };
+    match result {
+        Ok((p, notice)) => {
+            Redirect::to(&format!("/provider/products/{}?notice={notice}", p.id)).into_response()
+        }
+        Err(e) => {
+            if let Err(e) = absorb(page.lang, &mut form, e) {
+                return failure(page, e);
+            }
+            let product = match &id {
+                Some(id) => products::get(&state.ctx, &account, id).await.ok(),
+                None => None,
+            };
+            let (categories, service_types) = choices(&state, &account).await;
+            render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &EditPage {
+                    page,
+                    product,
+                    form,
+                    categories,
+                    service_types,
+                },
+            )
+        }
+    }
+}
+
+pub async fn create(State(state): State<AppState>, page: Page, body: Bytes) -> Response {
+    save(state, page, None, body).await
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    save(state, page, Some(id), body).await
+}
+
+/// `action` = `submit`, `unlist` or `relist`.
+pub async fn act(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Response {
+    let account = match gate(&state, &page).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let data = forms::parse(&body);
+    if !csrf_ok(&page, &data) {
+        return error_page(page, StatusCode::FORBIDDEN, "csrf_failed");
+    }
+    let result = match forms::first(&data, "action") {
+        Some("submit") => products::submit(&state.ctx, &account, &id)
+            .await
+            .map(|_| "submitted"),
+        Some("unlist") => products::set_listed(&state.ctx, &account, &id, false)
+            .await
+            .map(|_| "unlisted"),
+        Some("relist") => products::set_listed(&state.ctx, &account, &id, true)
+            .await
+            .map(|_| "relisted"),
+        _ => Err(Error::field("action", "not_allowed")),
+    };
+    match result {
+        Ok(notice) => {
+            Redirect::to(&format!("/provider/products/{id}?notice={notice}")).into_response()
+        }
+        Err(e) => failure(page, e),
+    }
+}
+
+pub async fn icon(
+    State(state): State<AppState>,
+    page: Page,
+    Path(id): Path<String>,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Response {
+    let account = match gate(&state, &page).await {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let Ok(mut multipart) = multipart else {
+        return error_page(page, StatusCode::BAD_REQUEST, "malformed_request");
+    };
+    let mut fields: HashMap<String, Vec<String>> = HashMap::new();
+    let mut file = None;
+    let mut too_large = false;
+    while let Ok(Some(mut field)) = multipart.next_field().await {
+        if field.name() == Some("file") {
+            let mut bytes = Vec::new();
+            while let Ok(Some(chunk)) = field.chunk().await {
+                if bytes.len() + chunk.len() > MAX_ICON_BYTES {
+                    too_large = true;
+                    break;
+                }
+                bytes.extend_from_slice(&chunk);
+            }
+            file = Some(bytes);
+        } else {
+            let name = field.name().unwrap_or("").to_string();
+            if let Ok(t) = field.text().await {
+                fields.entry(name).or_default().push(t);
+            }
+        }
+    }
+    if !csrf_ok(&page, &fields) {
+        return error_page(page, StatusCode::FORBIDDEN, "csrf_failed");
+    }
+    let result = match (too_large, file.filter(|f| !f.is_empty())) {
+        (true, _) => Err(Error::Upload("too_large")),
+        (false, None) => Err(Error::field("file", "required")),
+        (false, Some(bytes)) => products::upload_icon(&state.ctx, &account, &id, bytes).await,
+    };
+    match result {
+        Ok(_) => Redirect::to(&format!("/provider/products/{id}?notice=uploaded")).into_response(),
+        Err(e) => {
+            let mut form = FormState::default();
+            if let Err(e) = absorb(page.lang, &mut form, e) {
+                return failure(page, e);
+            }
+            let product = products::get(&state.ctx, &account, &id).await.ok();
+            let data = product
+                .as_ref()
+                .and_then(|p| p.working.as_ref().or(p.live.as_ref()))
+                .map(|r| r.data.clone())
+                .unwrap_or_default();
+            let mut shown = state_of(&data);
+            shown.errors = form.errors;
+            let (categories, service_types) = choices(&state, &account).await;
+            render(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &EditPage {
+                    page,
+                    product,
+                    form: shown,
+                    categories,
+                    service_types,
+                },
+            )
+        }
+    }
+}

@@ -1,0 +1,332 @@
+//! Products, their revisions, and the storefront's queries.
+
+use sqlx::any::AnyRow;
+use sqlx::{Any, Executor, Row};
+
+use super::{Db, Result, Tx};
+
+#[derive(Debug, Clone)]
+pub struct ProductRow {
+    pub id: String,
+    pub account_id: String,
+    pub live_revision_id: Option<String>,
+    pub working_revision_id: Option<String>,
+    pub listed: bool,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+fn product_from(r: &AnyRow) -> Result<ProductRow> {
+    let listed: i64 = r.try_get("listed")?;
+    Ok(ProductRow {
+        id: r.try_get("id")?,
+        account_id: r.try_get("account_id")?,
+        live_revision_id: r.try_get("live_revision_id")?,
+        working_revision_id: r.try_get("working_revision_id")?,
+        listed: listed == 1,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+const PRODUCT_COLUMNS: &str =
+    "id, account_id, live_revision_id, working_revision_id, listed, created_at, updated_at";
+
+pub async fn insert(tx: &mut Tx, p: &ProductRow) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO products (id, account_id, live_revision_id, working_revision_id, listed, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(&p.id)
+    .bind(&p.account_id)
+    .bind(&p.live_revision_id)
+    .bind(&p.working_revision_id)
+    .bind(i64::from(p.listed))
+    .bind(p.created_at)
+    .bind(p.updated_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn get<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &str,
+) -> Result<Option<ProductRow>> {
+    let row = sqlx::query(&format!(
+        "SELECT {PRODUCT_COLUMNS} FROM products WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(ex)
+    .await?;
+    row.as_ref().map(product_from).transpose()
+}
+
+pub async fn list_for_account<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    account_id: &str,
+) -> Result<Vec<ProductRow>> {
+    let rows = sqlx::query(&format!(
+        "SELECT {PRODUCT_COLUMNS} FROM products WHERE account_id = $1 ORDER BY created_at DESC, id DESC"
+    ))
+    .bind(account_id)
+    .fetch_all(ex)
+    .await?;
+    rows.iter().map(product_from).collect()
+}
+
+pub async fn set_working(tx: &mut Tx, id: &str, working: Option<&str>, now: i64) -> Result<()> {
+    sqlx::query("UPDATE products SET working_revision_id = $2, updated_at = $3 WHERE id = $1")
+        .bind(id)
+        .bind(working)
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// Makes `revision` the live one and copies its searchable fields.
+#[allow(clippy::too_many_arguments)]
+pub async fn go_live(
+    tx: &mut Tx,
+    id: &str,
+    revision: &str,
+    name: &str,
+    summary: &str,
+    category: &str,
+    price_from_fen: Option<i64>,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE products SET live_revision_id = $2, working_revision_id = NULL, listed = 1, name = $3, \
+         summary = $4, category = $5, price_from_fen = $6, updated_at = $7 WHERE id = $1",
+    )
+    .bind(id)
+    .bind(revision)
+    .bind(name)
+    .bind(summary)
+    .bind(category)
+    .bind(price_from_fen)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn set_listed(tx: &mut Tx, id: &str, listed: bool, now: i64) -> Result<()> {
+    sqlx::query("UPDATE products SET listed = $2, updated_at = $3 WHERE id = $1")
+        .bind(id)
+        .bind(i64::from(listed))
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+#[derive(Debug, Clone)]
+pub struct RevisionRow {
+    pub id: String,
+    pub product_id: String,
+    pub number: i64,
+    pub status: String,
+    pub data: String,
+    pub icon_document_id: Option<String>,
+    pub reasons: Option<String>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+const REVISION_COLUMNS: &str =
+    "id, product_id, number, status, data, icon_document_id, reasons, created_at, updated_at";
+
+fn revision_from(r: &AnyRow) -> Result<RevisionRow> {
+    Ok(RevisionRow {
+        id: r.try_get("id")?,
+        product_id: r.try_get("product_id")?,
+        number: r.try_get("number")?,
+        status: r.try_get("status")?,
+        data: r.try_get("data")?,
+        icon_document_id: r.try_get("icon_document_id")?,
+        reasons: r.try_get("reasons")?,
+        created_at: r.try_get("created_at")?,
+        updated_at: r.try_get("updated_at")?,
+    })
+}
+
+pub async fn put_revision(tx: &mut Tx, r: &RevisionRow) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO product_revisions (id, product_id, number, status, data, icon_document_id, reasons, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO UPDATE SET status = $4, data = $5, \
+         icon_document_id = $6, reasons = $7, updated_at = $9",
+    )
+    .bind(&r.id)
+    .bind(&r.product_id)
+    .bind(r.number)
+    .bind(&r.status)
+    .bind(&r.data)
+    .bind(&r.icon_document_id)
+    .bind(&r.reasons)
+    .bind(r.created_at)
+    .bind(r.updated_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub async fn revision<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    id: &str,
+) -> Result<Option<RevisionRow>> {
+    let row = sqlx::query(&format!(
+        "SELECT {REVISION_COLUMNS} FROM product_revisions WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(ex)
+    .await?;
+    row.as_ref().map(revision_from).transpose()
+}
+
+pub async fn next_revision_number<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    product_id: &str,
+) -> Result<i64> {
+    let r = sqlx::query("SELECT CAST(COALESCE(MAX(number), 0) AS BIGINT) AS n FROM product_revisions WHERE product_id = $1")
+        .bind(product_id)
+        .fetch_one(ex)
+        .await?;
+    Ok(r.try_get::<i64, _>("n")? + 1)
+}
+
+/// A listed product as the storefront shows it in a list.
+#[derive(Debug, Clone)]
+pub struct ListingRow {
+    pub id: String,
+    pub company_name: Option<String>,
+    pub icon_document_id: Option<String>,
+    pub account_id: String,
+    pub live_revision_id: String,
+    pub name: String,
+    pub summary: String,
+    pub category: String,
+    pub price_from_fen: Option<i64>,
+    pub updated_at: i64,
+}
+
+pub struct StorefrontQuery<'a> {
+    /// Already lower-cased; matched anywhere in the name or summary.
+    pub q: Option<&'a str>,
+    pub category: Option<&'a str>,
+    /// Continue after this (updated_at, id), newest first.
+    pub before: Option<(i64, String)>,
+    pub limit: i64,
+}
+
+/// Listed products of providers that are not suspended, newest first.
+pub async fn storefront(db: &Db, q: &StorefrontQuery<'_>) -> Result<Vec<ListingRow>> {
+    let mut sql = String::from(
+        "SELECT p.id, p.account_id, p.live_revision_id, p.name, p.summary, p.category, p.price_from_fen, p.updated_at, \
+         e.company_name, r.icon_document_id FROM products p \
+         LEFT JOIN enterprise_verifications e ON e.account_id = p.account_id \
+         LEFT JOIN product_revisions r ON r.id = p.live_revision_id \
+         WHERE p.listed = 1 AND p.live_revision_id IS NOT NULL \
+         AND NOT EXISTS (SELECT 1 FROM provider_suspensions s WHERE s.account_id = p.account_id)",
+    );
+    let mut n = 0;
+    let mut next = || {
+        n += 1;
+        format!("${n}")
+    };
+    if q.q.is_some() {
+        let (a, b) = (next(), next());
+        sql.push_str(&format!(
+            " AND (LOWER(p.name) LIKE {a} OR LOWER(p.summary) LIKE {b})"
+        ));
+    }
+    if q.category.is_some() {
+        sql.push_str(&format!(" AND p.category = {}", next()));
+    }
+    if q.before.is_some() {
+        let (a, b, c) = (next(), next(), next());
+        sql.push_str(&format!(
+            " AND (p.updated_at < {a} OR (p.updated_at = {b} AND p.id < {c}))"
+        ));
+    }
+    sql.push_str(&format!(
+        " ORDER BY p.updated_at DESC, p.id DESC LIMIT {}",
+        next()
+    ));
+    let mut query = sqlx::query(&sql);
+    if let Some(text) = q.q {
+        let pattern = format!("%{}%", escape_like(text));
+        query = query.bind(pattern.clone()).bind(pattern);
+    }
+    if let Some(c) = q.category {
+        query = query.bind(c);
+    }
+    if let Some((t, id)) = &q.before {
+        query = query.bind(*t).bind(*t).bind(id.clone());
+    }
+    query = query.bind(q.limit);
+    let rows = query.fetch_all(db.pool()).await?;
+    rows.iter()
+        .map(|r| {
+            Ok(ListingRow {
+                id: r.try_get("id")?,
+                company_name: r.try_get("company_name")?,
+                icon_document_id: r.try_get("icon_document_id")?,
+                account_id: r.try_get("account_id")?,
+                live_revision_id: r.try_get("live_revision_id")?,
+                name: r.try_get("name")?,
+                summary: r.try_get("summary")?,
+                category: r.try_get("category")?,
+                price_from_fen: r.try_get("price_from_fen")?,
+                updated_at: r.try_get("updated_at")?,
+            })
+        })
+        .collect()
+}
+
+/// `%` and `_` typed by a buyer are matched literally (LIKE without ESCAPE treats `\` as plain on
+/// SQLite, so they are simply dropped from the pattern).
+fn escape_like(s: &str) -> String {
+    s.chars().filter(|c| *c != '%' && *c != '_').collect()
+}
+
+pub async fn is_suspended<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    account_id: &str,
+) -> Result<bool> {
+    let row = sqlx::query("SELECT account_id FROM provider_suspensions WHERE account_id = $1")
+        .bind(account_id)
+        .fetch_optional(ex)
+        .await?;
+    Ok(row.is_some())
+}
+
+pub async fn suspend(
+    tx: &mut Tx,
+    account_id: &str,
+    reason: &str,
+    by: &str,
+    now: i64,
+) -> Result<bool> {
+    let res = sqlx::query(
+        "INSERT INTO provider_suspensions (account_id, reason, suspended_by, suspended_at) VALUES ($1, $2, $3, $4) \
+         ON CONFLICT (account_id) DO NOTHING",
+    )
+    .bind(account_id)
+    .bind(reason)
+    .bind(by)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(res.rows_affected() == 1)
+}
+
+pub async fn reinstate(tx: &mut Tx, account_id: &str) -> Result<bool> {
+    let res = sqlx::query("DELETE FROM provider_suspensions WHERE account_id = $1")
+        .bind(account_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(res.rows_affected() == 1)
+}

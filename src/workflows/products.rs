@@ -1,0 +1,458 @@
+//! Product release: drafts, the icon, submission for review, unlisting and relisting. Editing a
+//! listed product makes a new revision that is reviewed while the listed one stays live.
+
+use serde::Serialize;
+use serde_json::json;
+use utoipa::ToSchema;
+
+use super::accounts::AccountView;
+use super::move_in::{require_provider_role, status as move_in_status};
+use super::{Ctx, Error, Result};
+use crate::audit::{self, NewEvent};
+use crate::crypto::sha256_hex;
+use crate::domain::application::ApplicationData;
+use crate::domain::move_in::Reason;
+use crate::domain::product::{self, ProductData, ProductForm, MAX_ICON_BYTES};
+use crate::domain::review::{ReviewKind, ReviewStatus};
+use crate::domain::upload::{self, FileType};
+use crate::store::catalog::{self, CatalogList};
+use crate::store::enterprise::DocumentRow;
+use crate::store::products::{self as product_store, ProductRow, RevisionRow};
+use crate::store::review::ReviewItemRow;
+use crate::store::{self, Tx};
+use crate::time_util::{now_ms, rfc3339};
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RevisionView {
+    pub id: String,
+    pub number: i64,
+    /// `draft`, `in_review`, `approved`, `rejected` or `superseded`.
+    pub status: String,
+    #[serde(flatten)]
+    pub data: ProductData,
+    pub icon_url: Option<String>,
+    pub reasons: Vec<Reason>,
+    pub updated_at: String,
+}
+
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ProductView {
+    pub id: String,
+    /// `draft`, `in_review`, `rejected`, `listed` or `unlisted`.
+    pub status: &'static str,
+    pub listed: bool,
+    /// The revision buyers see (once approved).
+    pub live: Option<RevisionView>,
+    /// A draft, or a revision in review or returned.
+    pub working: Option<RevisionView>,
+    pub created_at: String,
+}
+
+fn revision_view(r: &RevisionRow, product_id: &str) -> RevisionView {
+    RevisionView {
+        id: r.id.clone(),
+        number: r.number,
+        status: r.status.clone(),
+        data: serde_json::from_str(&r.data).unwrap_or_default(),
+        icon_url: r
+            .icon_document_id
+            .as_ref()
+            .map(|d| format!("/api/v1/provider/products/{product_id}/icon?document={d}")),
+        reasons: r
+            .reasons
+            .as_deref()
+            .and_then(|j| serde_json::from_str(j).ok())
+            .unwrap_or_default(),
+        updated_at: rfc3339(r.updated_at),
+    }
+}
+
+async fn view_of(ctx: &Ctx, p: &ProductRow) -> Result<ProductView> {
+    let live = match &p.live_revision_id {
+        Some(id) => product_store::revision(ctx.db.pool(), id).await?,
+        None => None,
+    };
+    let working = match &p.working_revision_id {
+        Some(id) => product_store::revision(ctx.db.pool(), id).await?,
+        None => None,
+    };
+    let status = match (&working, &live) {
+        (Some(w), _) if w.status == "in_review" => "in_review",
+        (Some(w), None) if w.status == "rejected" => "rejected",
+        (Some(_), None) => "draft",
+        (_, Some(_)) if p.listed => "listed",
+        (_, Some(_)) => "unlisted",
+        (None, None) => "draft",
+    };
+    Ok(ProductView {
+        id: p.id.clone(),
+        status,
+        listed: p.listed && live.is_some(),
+        live: live.as_ref().map(|r| revision_view(r, &p.id)),
+        working: working.as_ref().map(|r| revision_view(r, &p.id)),
+        created_at: rfc3339(p.created_at),
+    })
+}
+
+/// Product release is for moved-in providers only.
+pub async fn require_moved_in(ctx: &Ctx, account: &AccountView) -> Result<()> {
+    require_provider_role(account)?;
+    let m = move_in_status(ctx, &account.id).await?;
+    if !m.moved_in() {
+        return Err(Error::ProviderAccessRequired { due: m.due_keys() });
+    }
+    Ok(())
+}
+
+/// The categories declared in the approved application.
+async fn declared_categories(ctx: &Ctx, account_id: &str) -> Result<Vec<String>> {
+    let app = store::application::get(ctx.db.pool(), account_id).await?;
+    let data: ApplicationData = app
+        .map(|a| serde_json::from_str(&a.data).unwrap_or_default())
+        .unwrap_or_default();
+    Ok(data.categories)
+}
+
+async fn validate(ctx: &Ctx, account: &AccountView, form: &ProductForm) -> Result<ProductData> {
+    let declared = declared_categories(ctx, &account.id).await?;
+    let service_types = catalog::active_slugs(&ctx.db, CatalogList::ServiceTypes).await?;
+    product::validate(form, &declared, &service_types).map_err(Error::Validation)
+}
+
+async fn owned(tx: &mut Tx, account: &AccountView, id: &str) -> Result<ProductRow> {
+    product_store::get(&mut **tx, id)
+        .await?
+        .filter(|p| p.account_id == account.id)
+        .ok_or(Error::NotFound)
+}
+
+pub async fn list(ctx: &Ctx, account: &AccountView) -> Result<Vec<ProductView>> {
+    require_moved_in(ctx, account).await?;
+    let mut out = Vec::new();
+    for p in product_store::list_for_account(ctx.db.pool(), &account.id).await? {
+        out.push(view_of(ctx, &p).await?);
+    }
+    Ok(out)
+}
+
+pub async fn get(ctx: &Ctx, account: &AccountView, id: &str) -> Result<ProductView> {
+    require_moved_in(ctx, account).await?;
+    let p = product_store::get(ctx.db.pool(), id)
+        .await?
+        .filter(|p| p.account_id == account.id)
+        .ok_or(Error::NotFound)?;
+    view_of(ctx, &p).await
+}
+
+pub async fn create(ctx: &Ctx, account: &AccountView, form: &ProductForm) -> Result<ProductView> {
+    require_moved_in(ctx, account).await?;
+    let data = validate(ctx, account, form).await?;
+    let now = now_ms();
+    let product = ProductRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        account_id: account.id.clone(),
+        live_revision_id: None,
+        working_revision_id: None,
+        listed: false,
+        created_at: now,
+        updated_at: now,
+    };
+    let revision = RevisionRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        product_id: product.id.clone(),
+        number: 1,
+        status: "draft".into(),
+        data: serde_json::to_string(&data).map_err(|e| Error::Internal(e.to_string()))?,
+        icon_document_id: None,
+        reasons: None,
+        created_at: now,
+        updated_at: now,
+    };
+    let mut tx = ctx.db.begin_write().await?;
+    product_store::insert(&mut tx, &product).await?;
+    product_store::put_revision(&mut tx, &revision).await?;
+    product_store::set_working(&mut tx, &product.id, Some(&revision.id), now).await?;
+    audit::append(
+        &mut tx,
+        NewEvent::new(&account.id, "product.created", &product.id)
+            .detail(json!({"name": data.name})),
+    )
+    .await?;
+    tx.commit().await?;
+    get(ctx, account, &product.id).await
+}
+
+/// The revision that edits go to: the working one, or a new one copied from the live revision.
+async fn editable_revision(tx: &mut Tx, product: &ProductRow, now: i64) -> Result<RevisionRow> {
+    if let Some(id) = &product.working_revision_id {
+        let r = product_store::revision(&mut **tx, id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        if r.status == "in_review" {
+            return Err(Error::Conflict("already_submitted"));
+        }
+        return Ok(r);
+    }
+    let live = match &product.live_revision_id {
+        Some(id) => product_store::revision(&mut **tx, id).await?,
+        None => None,
+    };
+    let number = product_store::next_revision_number(&mut **tx, &product.id).await?;
+    Ok(RevisionRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        product_id: product.id.clone(),
+        number,
+        status: "draft".into(),
+        data: live
+            .as_ref()
+            .map(|l| l.data.clone())
+            .unwrap_or_else(|| "{}".into()),
+        icon_document_id: live.and_then(|l| l.icon_document_id),
+        reasons: None,
+        created_at: now,
+        updated_at: now,
+    })
+}
+
+pub async fn update(
+    ctx: &Ctx,
+    account: &AccountView,
+    id: &str,
+    form: &ProductForm,
+) -> Result<ProductView> {
+    require_moved_in(ctx, account).await?;
+    let data = validate(ctx, account, form).await?;
+    let now = now_ms();
+    let mut tx = ctx.db.begin_write().await?;
+    let product = owned(&mut tx, account, id).await?;
+    let mut revision = editable_revision(&mut tx, &product, now).await?;
+    revision.data = serde_json::to_string(&data).map_err(|e| Error::Internal(e.to_string()))?;
+    revision.status = "draft".into();
+    revision.updated_at = now;
+    product_store::put_revision(&mut tx, &revision).await?;
+    product_store::set_working(&mut tx, id, Some(&revision.id), now).await?;
+    audit::append(
+        &mut tx,
+        NewEvent::new(&account.id, "product.edited", id)
+            .detail(json!({"revision": revision.number})),
+    )
+    .await?;
+    tx.commit().await?;
+    get(ctx, account, id).await
+}
+
+pub async fn upload_icon(
+    ctx: &Ctx,
+    account: &AccountView,
+    id: &str,
+    bytes: Vec<u8>,
+) -> Result<ProductView> {
+    require_moved_in(ctx, account).await?;
+    let file_type = upload::check(&bytes, MAX_ICON_BYTES, &[FileType::Png, FileType::Jpeg])
+        .map_err(|e| Error::Upload(e.code()))?;
+    let doc_id = uuid::Uuid::now_v7().to_string();
+    let doc = DocumentRow {
+        id: doc_id.clone(),
+        account_id: account.id.clone(),
+        kind: "product_icon".into(),
+        content_type: file_type.content_type().into(),
+        size: bytes.len() as i64,
+        sha256: sha256_hex(&bytes),
+        blob_key: format!("icons/{}/{doc_id}.{}", account.id, file_type.extension()),
+        created_at: now_ms(),
+    };
+    {
+        // Check ownership before storing anything.
+        let p = product_store::get(ctx.db.pool(), id).await?;
+        if !p.is_some_and(|p| p.account_id == account.id) {
+            return Err(Error::NotFound);
+        }
+    }
+    ctx.blobs.put(&doc.blob_key, bytes).await?;
+    let now = now_ms();
+    let mut tx = ctx.db.begin_write().await?;
+    let product = owned(&mut tx, account, id).await?;
+    let mut revision = editable_revision(&mut tx, &product, now).await?;
+    store::enterprise::insert_document(&mut tx, &doc).await?;
+    revision.icon_document_id = Some(doc.id.clone());
+    if revision.status != "draft" {
+        revision.status = "draft".into();
+    }
+    revision.updated_at = now;
+    product_store::put_revision(&mut tx, &revision).await?;
+    product_store::set_working(&mut tx, id, Some(&revision.id), now).await?;
+    audit::append(
+        &mut tx,
+        NewEvent::new(&account.id, "product.icon_uploaded", id)
+            .detail(json!({"sha256": doc.sha256})),
+    )
+    .await?;
+    tx.commit().await?;
+    get(ctx, account, id).await
+}
+
+pub async fn submit(ctx: &Ctx, account: &AccountView, id: &str) -> Result<ProductView> {
+    require_moved_in(ctx, account).await?;
+    let declared = declared_categories(ctx, &account.id).await?;
+    let service_types = catalog::active_slugs(&ctx.db, CatalogList::ServiceTypes).await?;
+    let now = now_ms();
+    let mut tx = ctx.db.begin_write().await?;
+    let product = owned(&mut tx, account, id).await?;
+    let Some(working_id) = product.working_revision_id.clone() else {
+        return Err(Error::Conflict("nothing_to_submit"));
+    };
+    let mut revision = product_store::revision(&mut *tx, &working_id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    if revision.status == "in_review" {
+        return Err(Error::Conflict("already_submitted"));
+    }
+    let data: ProductData = serde_json::from_str(&revision.data).unwrap_or_default();
+    // The catalog may have changed since the draft was saved.
+    let mut errors = Vec::new();
+    if !declared.contains(&data.category) {
+        errors.push(crate::domain::FieldError::new("category", "not_declared"));
+    }
+    if !service_types.contains(&data.service_type) {
+        errors.push(crate::domain::FieldError::new(
+            "service_type",
+            "not_allowed",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(Error::Validation(errors));
+    }
+    revision.status = "in_review".into();
+    revision.updated_at = now;
+    product_store::put_revision(&mut tx, &revision).await?;
+    let company = store::enterprise::get(&mut *tx, &account.id)
+        .await?
+        .and_then(|e| e.company_name)
+        .unwrap_or_default();
+    let mut snapshot = serde_json::to_value(&data).map_err(|e| Error::Internal(e.to_string()))?;
+    if let Some(obj) = snapshot.as_object_mut() {
+        obj.insert("revision".into(), json!(revision.number));
+    }
+    let documents: Vec<String> = revision.icon_document_id.iter().cloned().collect();
+    let item = ReviewItemRow {
+        id: uuid::Uuid::now_v7().to_string(),
+        kind: ReviewKind::Product.as_str().into(),
+        account_id: account.id.clone(),
+        company_name: company,
+        subject_ref: product.id.clone(),
+        status: "pending".into(),
+        version: 1,
+        snapshot: snapshot.to_string(),
+        documents: serde_json::to_string(&documents).unwrap_or_else(|_| "[]".into()),
+        reasons: None,
+        submitted_at: now,
+        decided_at: None,
+        decided_by: None,
+    };
+    store::review::insert(&mut tx, &item).await?;
+    audit::append(
+        &mut tx,
+        NewEvent::new(&account.id, "product.submitted", id)
+            .detail(json!({"review_item": item.id, "revision": revision.number})),
+    )
+    .await?;
+    tx.commit().await?;
+    get(ctx, account, id).await
+}
+
+pub async fn set_listed(
+    ctx: &Ctx,
+    account: &AccountView,
+    id: &str,
+    listed: bool,
+) -> Result<ProductView> {
+    require_moved_in(ctx, account).await?;
+    let mut tx = ctx.db.begin_write().await?;
+    let product = owned(&mut tx, account, id).await?;
+    if product.live_revision_id.is_none() {
+        return Err(Error::Conflict("not_approved_yet"));
+    }
+    product_store::set_listed(&mut tx, id, listed, now_ms()).await?;
+    let action = if listed {
+        "product.relisted"
+    } else {
+        "product.unlisted"
+    };
+    audit::append(&mut tx, NewEvent::new(&account.id, action, id)).await?;
+    tx.commit().await?;
+    get(ctx, account, id).await
+}
+
+/// Applies an operator's decision on a product item: approval puts the revision live (the
+/// previous live revision is superseded); a rejection returns it with the reasons.
+pub(crate) async fn apply_decision(
+    tx: &mut Tx,
+    item: &ReviewItemRow,
+    status: ReviewStatus,
+    reasons: Option<&str>,
+    now: i64,
+) -> Result<()> {
+    let product = product_store::get(&mut **tx, &item.subject_ref)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let Some(working_id) = product.working_revision_id.clone() else {
+        return Err(Error::Conflict("stale_version"));
+    };
+    let mut revision = product_store::revision(&mut **tx, &working_id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    if revision.status != "in_review" {
+        return Err(Error::Conflict("stale_version"));
+    }
+    revision.updated_at = now;
+    if status == ReviewStatus::Approved {
+        if let Some(old) = &product.live_revision_id {
+            if let Some(mut old) = product_store::revision(&mut **tx, old).await? {
+                old.status = "superseded".into();
+                old.updated_at = now;
+                product_store::put_revision(tx, &old).await?;
+            }
+        }
+        revision.status = "approved".into();
+        revision.reasons = None;
+        product_store::put_revision(tx, &revision).await?;
+        let data: ProductData = serde_json::from_str(&revision.data).unwrap_or_default();
+        product_store::go_live(
+            tx,
+            &product.id,
+            &revision.id,
+            &data.name,
+            &data.summary,
+            &data.category,
+            product::price_from(&data.plans),
+            now,
+        )
+        .await?;
+    } else {
+        revision.status = "rejected".into();
+        revision.reasons = reasons.map(str::to_string);
+        product_store::put_revision(tx, &revision).await?;
+    }
+    Ok(())
+}
+
+/// An icon of the owner's product (any revision), for the provider backend.
+pub async fn icon(
+    ctx: &Ctx,
+    account: &AccountView,
+    id: &str,
+    document: &str,
+) -> Result<(String, Vec<u8>)> {
+    let p = product_store::get(ctx.db.pool(), id)
+        .await?
+        .filter(|p| p.account_id == account.id)
+        .ok_or(Error::NotFound)?;
+    let doc = store::enterprise::get_document(ctx.db.pool(), document)
+        .await?
+        .filter(|d| d.account_id == p.account_id && d.kind == "product_icon")
+        .ok_or(Error::NotFound)?;
+    Ok((
+        doc.content_type.clone(),
+        ctx.blobs.get(&doc.blob_key).await?,
+    ))
+}

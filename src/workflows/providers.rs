@@ -1,0 +1,79 @@
+//! Operators suspend and reinstate providers (with a reason, audited and mailed). A suspended
+//! provider's products disappear from the storefront; reinstatement brings the listed ones back.
+
+use serde_json::json;
+
+use super::accounts::AccountView;
+use super::{Ctx, Error, Result};
+use crate::audit::{self, NewEvent};
+use crate::domain::enterprise::text;
+use crate::domain::{FieldError, FieldErrors};
+use crate::i18n::Lang;
+use crate::mail;
+use crate::store::{self};
+use crate::time_util::now_ms;
+
+fn reason(value: Option<&str>) -> Result<String> {
+    let mut e = FieldErrors::default();
+    let r = text(&mut e, "reason", value.map(str::to_string).as_ref(), 500);
+    if r.is_none() && e.is_empty() {
+        e.push(FieldError::new("reason", "required"));
+    }
+    e.into_result().map_err(Error::Validation)?;
+    Ok(r.unwrap_or_default())
+}
+
+pub async fn set_suspended(
+    ctx: &Ctx,
+    operator: &AccountView,
+    account_id: &str,
+    suspend: bool,
+    why: Option<&str>,
+) -> Result<()> {
+    let why = reason(why)?;
+    let now = now_ms();
+    let mut tx = ctx.db.begin_write().await?;
+    let owner = store::accounts::find_by_id(&mut *tx, account_id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let changed = if suspend {
+        store::products::suspend(&mut tx, account_id, &why, &operator.id, now).await?
+    } else {
+        store::products::reinstate(&mut tx, account_id).await?
+    };
+    if !changed {
+        return Err(Error::Conflict(if suspend {
+            "already_suspended"
+        } else {
+            "not_suspended"
+        }));
+    }
+    let action = if suspend {
+        "provider.suspended"
+    } else {
+        "provider.reinstated"
+    };
+    audit::append(
+        &mut tx,
+        NewEvent::new(&operator.id, action, account_id).detail(json!({"reason": why})),
+    )
+    .await?;
+    let kind = if suspend {
+        "provider_suspended"
+    } else {
+        "provider_reinstated"
+    };
+    let lang = Lang::from_tag(&owner.lang).unwrap_or_default();
+    mail::enqueue(
+        &mut tx,
+        &ctx.key,
+        kind,
+        &owner.email,
+        lang,
+        &[("reason", &why)],
+    )
+    .await?;
+    tx.commit().await?;
+    ctx.mail_committed();
+    Ok(())
+}

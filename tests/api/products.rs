@@ -1,0 +1,555 @@
+//! Product release, the storefront, suspension, the catalog, and contact-us consultations.
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+
+fn product_form(name: &str, category: &str) -> Value {
+    json!({
+        "name": name, "category": category, "service_type": "saas", "delivery": "saas",
+        "summary": "Fleet management for IoT devices",
+        "description": "# Features\n\n- OTA updates\n\n<script>alert('x')</script>\n\n[docs](javascript:alert(1))",
+        "plans": [{"name": "Basic", "price_fen": 9900, "billing": "monthly"},
+                  {"name": "Pro", "price_fen": 29900, "billing": "monthly"}],
+        "terms": {"after_sales_scope": "Tickets and phone, 5×8", "warranty": "99.9% availability"}
+    })
+}
+
+/// A 1×1 PNG.
+fn png() -> Vec<u8> {
+    let mut v = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13];
+    v.extend_from_slice(b"IHDR");
+    v.extend_from_slice(&1u32.to_be_bytes());
+    v.extend_from_slice(&1u32.to_be_bytes());
+    v.extend_from_slice(&[8, 6, 0, 0, 0, 0x1F, 0x15, 0xC4, 0x89]);
+    v
+}
+
+async fn upload_icon(app: &TestApp, token: &str, id: &str, bytes: Vec<u8>, mime: &str) -> Answer {
+    let part = reqwest::multipart::Part::bytes(bytes)
+        .file_name("icon")
+        .mime_str(mime)
+        .expect("mime");
+    let form = reqwest::multipart::Form::new().part("file", part);
+    app.raw(
+        app.client
+            .post(app.url(&format!("/api/v1/provider/products/{id}/icon")))
+            .bearer_auth(token)
+            .multipart(form),
+    )
+    .await
+}
+
+#[tokio::test]
+async fn a_product_goes_from_draft_through_rejection_to_the_storefront_and_back_off() {
+    let app = spawn_app().await;
+    let operator = app.operator().await;
+    let company = "杭州星图软件有限公司";
+    let token = app
+        .moved_in_provider(&operator, "seller@example.com", company, &uscc(21))
+        .await;
+
+    let a = app
+        .post_as(
+            &token,
+            "/api/v1/provider/products",
+            product_form("星图 IoT 平台", "iot"),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+    assert_eq!(a.body["status"], "draft");
+    let id = a.body["id"].as_str().expect("id").to_string();
+    let a = upload_icon(&app, &token, &id, png(), "image/png").await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+
+    // Not on the storefront before approval.
+    assert_eq!(
+        app.get(&format!("/api/v1/storefront/products/{id}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+
+    let a = app
+        .post_as(
+            &token,
+            &format!("/api/v1/provider/products/{id}/submit"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    assert_eq!(a.body["status"], "in_review");
+    let seller = app.account_id(&token).await;
+    let item = app.pending_item(&operator, "product", &seller).await;
+    let a = app
+        .decide(
+            &operator,
+            &item,
+            json!({"decision": "reject", "version": item["version"],
+            "reasons": [{"field": "summary", "message": "Say what the product does"}]}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    let p = app
+        .get_as(&token, &format!("/api/v1/provider/products/{id}"))
+        .await;
+    assert_eq!(p.body["status"], "rejected");
+    assert_eq!(p.body["working"]["reasons"][0]["field"], "summary");
+
+    let mut fixed = product_form("星图 IoT 平台", "iot");
+    fixed["summary"] = json!("Device fleet management: OTA, monitoring and alerts");
+    let a = app
+        .send(
+            reqwest::Method::PUT,
+            &format!("/api/v1/provider/products/{id}"),
+            Some(&token),
+            Some(fixed),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    app.post_as(
+        &token,
+        &format!("/api/v1/provider/products/{id}/submit"),
+        json!({}),
+    )
+    .await;
+    let item = app.pending_item(&operator, "product", &seller).await;
+    assert_eq!(item["subject"]["company_name"], company);
+    app.approve(&operator, &item).await;
+
+    // Listed, with the provider's customer-service info.
+    let s = app.get("/api/v1/storefront/products?q=ota").await;
+    assert_eq!(s.status, StatusCode::OK);
+    assert_eq!(s.body["items"][0]["id"], id.as_str(), "{:?}", s.body);
+    assert_eq!(s.body["items"][0]["provider_name"], company);
+    assert_eq!(s.body["items"][0]["price_from_fen"], 9900);
+    let s = app
+        .get("/api/v1/storefront/products?category=api-market")
+        .await;
+    assert_eq!(s.body["items"], json!([]));
+    let p = app.get(&format!("/api/v1/storefront/products/{id}")).await;
+    assert_eq!(p.status, StatusCode::OK, "{:?}", p.body);
+    assert_eq!(p.body["provider"]["name"], company);
+    assert_eq!(
+        p.body["provider"]["customer_service"],
+        json!({"phone": "400-123-4567", "email": "service@example.com", "dongdong_group_id": "12345678",
+               "service_hours": "工作日 9:00-18:00"})
+    );
+    let html = p.body["description_html"].as_str().expect("html");
+    assert!(html.contains("<h1>Features</h1>"));
+    assert!(
+        !html.contains("<script") && !html.contains("javascript:"),
+        "{html}"
+    );
+    let icon = app
+        .client
+        .get(app.url(&format!("/api/v1/storefront/products/{id}/icon")))
+        .send()
+        .await
+        .expect("icon");
+    assert_eq!(icon.status(), StatusCode::OK);
+    assert_eq!(icon.bytes().await.expect("bytes").to_vec(), png());
+
+    // The product page puts the provider panel first (the left column).
+    let page = app
+        .client
+        .get(app.url(&format!("/products/{id}")))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    let panel = page.find("id=\"provider-panel\"").expect("panel");
+    let main = page.find("id=\"product-main\"").expect("main");
+    assert!(panel < main);
+    assert!(page.contains("400-123-4567"));
+
+    // Editing a listed product: a new revision in review while the listed one stays live.
+    let mut v2 = product_form("星图 IoT 平台 2", "iot");
+    v2["summary"] = json!("Second version");
+    let a = app
+        .send(
+            reqwest::Method::PUT,
+            &format!("/api/v1/provider/products/{id}"),
+            Some(&token),
+            Some(v2),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    assert_eq!(a.body["live"]["name"], "星图 IoT 平台");
+    assert_eq!(
+        a.body["working"]["number"], 2,
+        "revision 1 was returned, fixed and approved"
+    );
+    app.post_as(
+        &token,
+        &format!("/api/v1/provider/products/{id}/submit"),
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        app.get(&format!("/api/v1/storefront/products/{id}"))
+            .await
+            .body["name"],
+        "星图 IoT 平台"
+    );
+    let item = app.pending_item(&operator, "product", &seller).await;
+    app.approve(&operator, &item).await;
+    assert_eq!(
+        app.get(&format!("/api/v1/storefront/products/{id}"))
+            .await
+            .body["name"],
+        "星图 IoT 平台 2"
+    );
+
+    // Unlist: gone; relist: back.
+    let a = app
+        .post_as(
+            &token,
+            &format!("/api/v1/provider/products/{id}/unlist"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert_eq!(a.body["status"], "unlisted");
+    assert_eq!(
+        app.get(&format!("/api/v1/storefront/products/{id}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        app.get("/api/v1/storefront/products").await.body["items"],
+        json!([])
+    );
+    let a = app
+        .post_as(
+            &token,
+            &format!("/api/v1/provider/products/{id}/relist"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(a.body["status"], "listed");
+
+    // Suspension hides the provider's products; reinstatement brings them back.
+    let a = app
+        .post_as(
+            &operator,
+            &format!("/api/v1/review/providers/{seller}/suspend"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(a.field_names(), vec!["reason"]);
+    let a = app
+        .post_as(
+            &operator,
+            &format!("/api/v1/review/providers/{seller}/suspend"),
+            json!({"reason": "Complaints"}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::NO_CONTENT, "{:?}", a.body);
+    assert_eq!(
+        app.get(&format!("/api/v1/storefront/products/{id}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    assert!(app.wait_for_mail("seller@example.com", 0).await.len() > 0);
+    let a = app
+        .post_as(
+            &operator,
+            &format!("/api/v1/review/providers/{seller}/reinstate"),
+            json!({"reason": "Resolved"}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::NO_CONTENT);
+    assert_eq!(
+        app.get(&format!("/api/v1/storefront/products/{id}"))
+            .await
+            .status,
+        StatusCode::OK
+    );
+}
+
+#[tokio::test]
+async fn bad_product_input_is_refused() {
+    let app = spawn_app().await;
+    let operator = app.operator().await;
+
+    // Only moved-in providers release products.
+    let early = app.provider("early@example.com").await;
+    let a = app
+        .post_as(
+            &early,
+            "/api/v1/provider/products",
+            product_form("x", "iot"),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    assert_eq!(a.code(), "provider_access_required");
+
+    let token = app
+        .moved_in_provider(
+            &operator,
+            "strict@example.com",
+            "严格科技有限公司",
+            &uscc(22),
+        )
+        .await;
+    let a = app
+        .post_as(
+            &token,
+            "/api/v1/provider/products",
+            product_form("x", "blockchain"),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        a.fields(),
+        vec![("category".to_string(), "not_declared".to_string())]
+    );
+    let mut f = product_form("x", "iot");
+    f["plans"] = json!([{"name": "Neg", "price_fen": -100, "billing": "monthly"}]);
+    f["delivery"] = json!("carrier-pigeon");
+    let a = app.post_as(&token, "/api/v1/provider/products", f).await;
+    let fields = a.fields();
+    assert!(
+        fields.contains(&("plans[0].price_fen".to_string(), "out_of_range".to_string())),
+        "{fields:?}"
+    );
+    assert!(
+        fields.contains(&("delivery".to_string(), "not_allowed".to_string())),
+        "{fields:?}"
+    );
+    let a = app
+        .post_as(&token, "/api/v1/provider/products", json!({}))
+        .await;
+    assert!(a.field_names().len() >= 8, "{:?}", a.body);
+    let listed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM products")
+        .fetch_one(&app.db().await)
+        .await
+        .expect("n");
+    assert_eq!(listed, 0, "nothing half-written");
+
+    let a = app
+        .post_as(
+            &token,
+            "/api/v1/provider/products",
+            product_form("ok", "iot"),
+        )
+        .await;
+    let id = a.body["id"].as_str().expect("id").to_string();
+    let a = upload_icon(
+        &app,
+        &token,
+        &id,
+        b"<svg onload=alert(1)>".to_vec(),
+        "image/png",
+    )
+    .await;
+    assert_eq!(a.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let mut big = png();
+    big.resize(1024 * 1024 + 10, 0);
+    let a = upload_icon(&app, &token, &id, big, "image/png").await;
+    assert_eq!(a.status, StatusCode::PAYLOAD_TOO_LARGE);
+    let p = app
+        .get_as(&token, &format!("/api/v1/provider/products/{id}"))
+        .await;
+    assert_eq!(p.body["working"]["icon_url"], Value::Null);
+
+    // Another provider cannot see or touch it.
+    let other = app
+        .moved_in_provider(
+            &operator,
+            "other@example.com",
+            "他人科技有限公司",
+            &uscc(23),
+        )
+        .await;
+    assert_eq!(
+        app.get_as(&other, &format!("/api/v1/provider/products/{id}"))
+            .await
+            .status,
+        StatusCode::NOT_FOUND
+    );
+    let a = app
+        .post_as(
+            &other,
+            &format!("/api/v1/provider/products/{id}/submit"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
+    // Unlisting something never approved is a conflict.
+    let a = app
+        .post_as(
+            &token,
+            &format!("/api/v1/provider/products/{id}/unlist"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CONFLICT);
+}
+
+#[tokio::test]
+async fn operators_manage_the_catalog_without_breaking_existing_choices() {
+    let app = spawn_app().await;
+    let operator = app.operator().await;
+    let provider = app.provider("cat@example.com").await;
+    let a = app
+        .post_as(
+            &provider,
+            "/api/v1/review/catalog/categories",
+            json!({"slug": "x"}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+
+    let a = app
+        .post_as(
+            &operator,
+            "/api/v1/review/catalog/categories",
+            json!({"slug": "edu-tech", "name_zh": "教育科技", "name_en": "EdTech"}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+    let a = app
+        .post_as(
+            &operator,
+            "/api/v1/review/catalog/categories",
+            json!({"slug": "edu-tech", "name_zh": "教育", "name_en": "Edu"}),
+        )
+        .await;
+    assert_eq!(a.code(), "slug_taken");
+    let a = app
+        .post_as(
+            &operator,
+            "/api/v1/review/catalog/categories",
+            json!({"slug": "Bad Slug!"}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(a.field_names().contains(&"slug".to_string()));
+    let a = app
+        .send(
+            reqwest::Method::PUT,
+            "/api/v1/review/catalog/categories/edu-tech",
+            Some(&operator),
+            Some(json!({"name_zh": "教育科技服务", "name_en": "Education technology"})),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::NO_CONTENT, "{:?}", a.body);
+    let list = app.get("/api/v1/catalog/categories").await;
+    assert!(list.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .any(|c| c["name_en"] == "Education technology"));
+    let a = app
+        .post_as(
+            &operator,
+            "/api/v1/review/catalog/categories/edu-tech/retire",
+            json!({}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::NO_CONTENT);
+    let list = app.get("/api/v1/catalog/categories").await;
+    assert!(!list.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .any(|c| c["slug"] == "edu-tech"));
+    let a = app
+        .post_as(
+            &operator,
+            "/api/v1/review/catalog/nonsense/x/retire",
+            json!({}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn a_visitor_asks_a_question_and_gets_a_reference_and_an_answer() {
+    let app = spawn_app().await;
+    let a = app
+        .post(
+            "/api/v1/consultations",
+            json!({"topic": "provider_cooperation", "name": "王五", "company": "某某公司",
+              "email": "wang@example.com", "message": "我们想入驻，请问需要多久审核？"}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+    let reference = a.body["reference"].as_str().expect("reference").to_string();
+    assert!(reference.starts_with('C'));
+    let mail = app.wait_for_mail("wang@example.com", 0).await;
+    assert!(mail.contains(&reference));
+
+    let a = app
+        .post(
+            "/api/v1/consultations",
+            json!({"topic": "spam", "name": "", "email": "x", "message": ""}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let mut names = a.field_names();
+    names.sort();
+    assert_eq!(names, vec!["email", "message", "name", "topic"]);
+
+    let operator = app.operator().await;
+    let q = app
+        .get_as(&operator, "/api/v1/review/consultations?status=open")
+        .await;
+    assert_eq!(q.status, StatusCode::OK);
+    let id = q.body["items"][0]["id"].as_str().expect("id").to_string();
+    let a = app
+        .post_as(
+            &operator,
+            &format!("/api/v1/review/consultations/{id}/reply"),
+            json!({"message": ""}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let a = app
+        .post_as(
+            &operator,
+            &format!("/api/v1/review/consultations/{id}/reply"),
+            json!({"message": "通常 1–3 个工作日。"}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    assert_eq!(a.body["status"], "replied");
+    let reply = app.wait_for_mail("wang@example.com", 1).await;
+    assert!(reply.contains("1–3 个工作日"), "{reply}");
+
+    // Rate-limited per client address: five in ten minutes (one was refused as invalid).
+    for i in 0..4 {
+        let a = app
+            .post(
+                "/api/v1/consultations",
+                json!({"name": "n", "email": format!("r{i}@example.com"), "message": "hello"}),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::CREATED, "{i}: {:?}", a.body);
+    }
+    let a = app
+        .post(
+            "/api/v1/consultations",
+            json!({"name": "n", "email": "r9@example.com", "message": "hello"}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(a.code(), "rate_limited");
+    assert!(a.headers.get("retry-after").is_some());
+    // Only operators see the queue.
+    let provider = app.provider("nosy@example.com").await;
+    assert_eq!(
+        app.get_as(&provider, "/api/v1/review/consultations")
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+}
