@@ -264,7 +264,7 @@ pub async fn upload_icon(
     {
         // Check ownership before storing anything.
         let p = product_store::get(ctx.db.pool(), id).await?;
-        if !p.is_some_and(|p| p.account_id == account.id) {
+        if p.is_none_or(|p| p.account_id != account.id) {
             return Err(Error::NotFound);
         }
     }

@@ -8,6 +8,21 @@ use crate::helpers::*;
 
 const COMPANY: &str = "深圳校验科技有限公司";
 
+/// What is uploaded (description, kind, bytes, file name, declared type) and the answer
+/// (status, error code).
+type UploadCase = (
+    &'static str,
+    &'static str,
+    Vec<u8>,
+    &'static str,
+    &'static str,
+    StatusCode,
+    &'static str,
+);
+
+/// A description, the form, and the (field, code) pairs the answer must name.
+type ApplicationCase = (&'static str, Value, Vec<(&'static str, &'static str)>);
+
 async fn enterprise(app: &TestApp, token: &str) -> Value {
     let a = app.get_as(token, "/api/v1/me/enterprise").await;
     assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
@@ -464,7 +479,7 @@ async fn uploads_are_judged_by_content_and_size_and_nothing_is_kept_when_refused
     too_large.resize(10 * 1024 * 1024 + 1, b' ');
     let mut just_fits = pdf();
     just_fits.resize(10 * 1024 * 1024, b' ');
-    let cases: Vec<(&str, &str, Vec<u8>, &str, &str, StatusCode, &str)> = vec![
+    let cases: Vec<UploadCase> = vec![
         (
             "a text file renamed .pdf",
             "business_license",
@@ -657,7 +672,7 @@ async fn bad_application_input_is_refused_and_the_draft_stays() {
         form[key] = value;
         form
     };
-    let cases: Vec<(&str, Value, Vec<(&str, &str)>)> = vec![
+    let cases: Vec<ApplicationCase> = vec![
         (
             "an unknown category",
             with("categories", json!(["iot", "gambling"])),
@@ -951,6 +966,49 @@ async fn bad_customer_service_and_settlement_input_is_refused_and_nothing_change
     );
 }
 
+/// `n` identical POSTs at once; each answer's status and error code.
+async fn post_all_at_once(
+    app: &TestApp,
+    token: &str,
+    path: &str,
+    n: usize,
+) -> Vec<(StatusCode, String)> {
+    let mut set = tokio::task::JoinSet::new();
+    for _ in 0..n {
+        let req = app
+            .client
+            .post(app.url(path))
+            .bearer_auth(token)
+            .json(&json!({}));
+        set.spawn(async move {
+            let resp = req.send().await.expect("sent");
+            let status = resp.status();
+            let body: Value = resp.json().await.unwrap_or(Value::Null);
+            (
+                status,
+                body["error"]["code"].as_str().unwrap_or("").to_string(),
+            )
+        });
+    }
+    let mut answers = Vec::new();
+    while let Some(done) = set.join_next().await {
+        answers.push(done.expect("task"));
+    }
+    answers
+}
+
+fn one_accepted_the_rest_already_submitted(answers: &[(StatusCode, String)]) {
+    let ok = answers.iter().filter(|(s, _)| *s == StatusCode::OK).count();
+    assert_eq!(ok, 1, "{answers:?}");
+    assert!(
+        answers
+            .iter()
+            .filter(|(s, _)| *s != StatusCode::OK)
+            .all(|(s, c)| *s == StatusCode::CONFLICT && c == "already_submitted"),
+        "{answers:?}"
+    );
+}
+
 #[tokio::test]
 async fn a_double_clicked_submit_queues_one_item() {
     let app = spawn_app().await;
@@ -970,37 +1028,32 @@ async fn a_double_clicked_submit_queues_one_item() {
         .await;
     assert_eq!(up.status, StatusCode::CREATED, "{:?}", up.body);
 
-    let mut set = tokio::task::JoinSet::new();
-    for _ in 0..4 {
-        let req = app
-            .client
-            .post(app.url("/api/v1/me/enterprise/submit"))
-            .bearer_auth(&token)
-            .json(&json!({}));
-        set.spawn(async move {
-            let resp = req.send().await.expect("sent");
-            let status = resp.status();
-            let body: Value = resp.json().await.unwrap_or(Value::Null);
-            (
-                status,
-                body["error"]["code"].as_str().unwrap_or("").to_string(),
-            )
-        });
-    }
-    let mut answers = Vec::new();
-    while let Some(done) = set.join_next().await {
-        answers.push(done.expect("task"));
-    }
-    let ok = answers.iter().filter(|(s, _)| *s == StatusCode::OK).count();
-    assert_eq!(ok, 1, "{answers:?}");
-    assert!(
-        answers
-            .iter()
-            .filter(|(s, _)| *s != StatusCode::OK)
-            .all(|(s, c)| *s == StatusCode::CONFLICT && c == "already_submitted"),
-        "{answers:?}"
-    );
+    let answers = post_all_at_once(&app, &token, "/api/v1/me/enterprise/submit", 4).await;
+    one_accepted_the_rest_already_submitted(&answers);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM review_items").await, 1);
     let ent = enterprise(&app, &token).await;
     assert_eq!(ent["submissions"].as_array().map(Vec::len), Some(1));
+}
+
+#[tokio::test]
+async fn a_double_clicked_application_submit_queues_one_item() {
+    let app = spawn_app().await;
+    let op = app.operator().await;
+    let token = app
+        .verified_provider(&op, "double-app@example.com", COMPANY, &uscc(1))
+        .await;
+    let a = app
+        .put_as(&token, "/api/v1/me/application", application_form())
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    let answers = post_all_at_once(&app, &token, "/api/v1/me/application/submit", 4).await;
+    one_accepted_the_rest_already_submitted(&answers);
+    assert_eq!(
+        count(
+            &app,
+            "SELECT COUNT(*) FROM review_items WHERE kind = 'partner_application'"
+        )
+        .await,
+        1
+    );
 }

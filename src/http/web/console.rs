@@ -19,6 +19,7 @@ use crate::workflows::accounts::AccountView;
 use crate::workflows::review::{self, ItemDetail, ItemSummary, QueueQuery};
 use crate::workflows::{audit_log, Error};
 
+#[allow(clippy::result_large_err)] // an early-return page, not an error value
 fn staff(page: &Page) -> Result<AccountView, Response> {
     let account = signed_in(page)?;
     if !account.roles.can_review() {
@@ -49,6 +50,14 @@ pub struct QueuePage {
 }
 
 impl QueuePage {
+    pub fn is_kind(&self, k: &str) -> bool {
+        self.kind == k
+    }
+
+    pub fn is_status(&self, s: &str) -> bool {
+        self.status == s
+    }
+
     pub fn next_href(&self) -> String {
         format!(
             "/console?kind={}&status={}&min_age_hours={}&cursor={}",

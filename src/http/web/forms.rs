@@ -134,28 +134,6 @@ fn strip_index(field: &str) -> String {
     parts.join(".")
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn repeated_names_keep_every_value_and_secrets_are_not_echoed() {
-        let f = parse(b"categories=iot&categories=api-market&password=secret&name=%E5%BC%A0");
-        assert_eq!(all(&f, "categories"), vec!["iot", "api-market"]);
-        let s = FormState::from_form(&f);
-        assert!(s.has("categories", "api-market"));
-        assert_eq!(s.value("name"), "张");
-        assert_eq!(s.value("password"), "");
-    }
-
-    #[test]
-    fn list_errors_land_on_the_list() {
-        let mut s = FormState::default();
-        s.add_errors(Lang::En, &[FieldError::new("categories[1]", "not_allowed")]);
-        assert!(s.has_error("categories"));
-    }
-}
-
 /// Turns a workflow error into form errors when it is about the input (validation, conflicts,
 /// limits); anything else is handed back for an error page.
 pub fn absorb(
@@ -207,4 +185,26 @@ pub fn absorb(
         other => return Err(other),
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn repeated_names_keep_every_value_and_secrets_are_not_echoed() {
+        let f = parse(b"categories=iot&categories=api-market&password=secret&name=%E5%BC%A0");
+        assert_eq!(all(&f, "categories"), vec!["iot", "api-market"]);
+        let s = FormState::from_form(&f);
+        assert!(s.has("categories", "api-market"));
+        assert_eq!(s.value("name"), "张");
+        assert_eq!(s.value("password"), "");
+    }
+
+    #[test]
+    fn list_errors_land_on_the_list() {
+        let mut s = FormState::default();
+        s.add_errors(Lang::En, &[FieldError::new("categories[1]", "not_allowed")]);
+        assert!(s.has_error("categories"));
+    }
 }

@@ -26,6 +26,7 @@ use crate::workflows::application::{self, ApplicationView};
 use crate::workflows::verification::{self, EnterpriseView};
 use crate::workflows::{catalog, move_in, Error};
 
+#[allow(clippy::result_large_err)] // an early-return page, not an error value
 pub(super) fn signed_in(page: &Page) -> Result<AccountView, Response> {
     page.account
         .clone()

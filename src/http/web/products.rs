@@ -66,6 +66,10 @@ impl EditPage {
         self.form.value(&format!("plans.{i}.{field}"))
     }
 
+    pub fn plan_is(&self, i: &usize, field: &str, value: &str) -> bool {
+        self.form.value(&format!("plans.{i}.{field}")) == value
+    }
+
     pub fn plan_error(&self, i: &usize) -> Option<String> {
         self.form
             .errors
@@ -97,6 +101,7 @@ impl EditPage {
     }
 }
 
+#[allow(clippy::result_large_err)] // an early-return page, not an error value
 async fn gate(state: &AppState, page: &Page) -> Result<AccountView, Response> {
     let account = signed_in(page)?;
     match products::require_moved_in(&state.ctx, &account).await {
