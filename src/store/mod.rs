@@ -160,12 +160,20 @@ impl Db {
         })
     }
 
-    /// `SELECT … FOR UPDATE` where the dialect has it (SQLite's write lock already covers it).
-    pub fn for_update(&self) -> &'static str {
-        match self.dialect {
-            Dialect::Sqlite => "",
-            Dialect::Postgres => " FOR UPDATE",
+    /// A write transaction that also holds the lock of one account's row, so that concurrent
+    /// read-then-write actions on the same account (double submits, parallel guesses of the
+    /// micro-deposit) run one after the other. SQLite's `BEGIN IMMEDIATE` already serialises
+    /// all writers; on PostgreSQL the row lock does it. Lock order everywhere: account, then
+    /// anything else.
+    pub async fn begin_for_account(&self, account_id: &str) -> Result<Tx> {
+        let mut tx = self.begin_write().await?;
+        if self.dialect == Dialect::Postgres {
+            sqlx::query("SELECT id FROM accounts WHERE id = $1 FOR UPDATE")
+                .bind(account_id)
+                .fetch_optional(&mut *tx)
+                .await?;
         }
+        Ok(tx)
     }
 
     pub async fn ping(&self) -> Result<()> {

@@ -187,8 +187,10 @@ pub async fn list(
                 .ok_or_else(|| Error::field("cursor", "invalid_type"))?,
         ),
     };
-    let rows = store::list(&ctx.db, status, after, limit).await?;
-    let next = if rows.len() as i64 == limit {
+    let mut rows = store::list(&ctx.db, status, after, limit + 1).await?;
+    let more = rows.len() as i64 > limit;
+    rows.truncate(limit as usize);
+    let next = if more {
         rows.last().map(|r| format!("{}_{}", r.created_at, r.id))
     } else {
         None

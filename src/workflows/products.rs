@@ -168,7 +168,7 @@ pub async fn create(ctx: &Ctx, account: &AccountView, form: &ProductForm) -> Res
         created_at: now,
         updated_at: now,
     };
-    let mut tx = ctx.db.begin_write().await?;
+    let mut tx = ctx.db.begin_for_account(&account.id).await?;
     product_store::insert(&mut tx, &product).await?;
     product_store::put_revision(&mut tx, &revision).await?;
     product_store::set_working(&mut tx, &product.id, Some(&revision.id), now).await?;
@@ -223,7 +223,7 @@ pub async fn update(
     require_moved_in(ctx, account).await?;
     let data = validate(ctx, account, form).await?;
     let now = now_ms();
-    let mut tx = ctx.db.begin_write().await?;
+    let mut tx = ctx.db.begin_for_account(&account.id).await?;
     let product = owned(&mut tx, account, id).await?;
     let mut revision = editable_revision(&mut tx, &product, now).await?;
     revision.data = serde_json::to_string(&data).map_err(|e| Error::Internal(e.to_string()))?;
@@ -270,7 +270,7 @@ pub async fn upload_icon(
     }
     ctx.blobs.put(&doc.blob_key, bytes).await?;
     let now = now_ms();
-    let mut tx = ctx.db.begin_write().await?;
+    let mut tx = ctx.db.begin_for_account(&account.id).await?;
     let product = owned(&mut tx, account, id).await?;
     let mut revision = editable_revision(&mut tx, &product, now).await?;
     store::enterprise::insert_document(&mut tx, &doc).await?;
@@ -296,7 +296,7 @@ pub async fn submit(ctx: &Ctx, account: &AccountView, id: &str) -> Result<Produc
     let declared = declared_categories(ctx, &account.id).await?;
     let service_types = catalog::active_slugs(&ctx.db, CatalogList::ServiceTypes).await?;
     let now = now_ms();
-    let mut tx = ctx.db.begin_write().await?;
+    let mut tx = ctx.db.begin_for_account(&account.id).await?;
     let product = owned(&mut tx, account, id).await?;
     let Some(working_id) = product.working_revision_id.clone() else {
         return Err(Error::Conflict("nothing_to_submit"));
@@ -367,7 +367,7 @@ pub async fn set_listed(
     listed: bool,
 ) -> Result<ProductView> {
     require_moved_in(ctx, account).await?;
-    let mut tx = ctx.db.begin_write().await?;
+    let mut tx = ctx.db.begin_for_account(&account.id).await?;
     let product = owned(&mut tx, account, id).await?;
     if product.live_revision_id.is_none() {
         return Err(Error::Conflict("not_approved_yet"));

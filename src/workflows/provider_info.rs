@@ -33,7 +33,7 @@ pub async fn save_customer_service(
 ) -> Result<CustomerService> {
     require_provider_access(ctx, account).await?;
     let cs = provider::validate_customer_service(form).map_err(Error::Validation)?;
-    let mut tx = ctx.db.begin_write().await?;
+    let mut tx = ctx.db.begin_for_account(&account.id).await?;
     provider_store::put_customer_service(&mut tx, &account.id, &cs, now_ms()).await?;
     audit::append(
         &mut tx,
@@ -64,6 +64,7 @@ pub struct SettlementAnswer {
     pub current: Option<SettlementView>,
     /// A change waiting for review.
     pub pending_change: Option<SettlementView>,
+    /// The account in force (or, before there is one, nothing).
     #[serde(flatten)]
     pub shown: Option<SettlementView>,
 }
@@ -97,7 +98,7 @@ async fn answer(ctx: &Ctx, account_id: &str) -> Result<SettlementAnswer> {
             (Some(_), None) => "active",
             (None, None) => "not_set",
         },
-        shown: pending.clone().or_else(|| current.clone()),
+        shown: current.clone().or_else(|| pending.clone()),
         current,
         pending_change: pending,
     })
@@ -128,7 +129,7 @@ pub async fn save_settlement(
     })?;
     let now = now_ms();
     let live = status.moved_in();
-    let mut tx = ctx.db.begin_write().await?;
+    let mut tx = ctx.db.begin_for_account(&account.id).await?;
     let has_current = provider_store::settlement(&mut *tx, &account.id)
         .await?
         .is_some();

@@ -111,11 +111,15 @@ pub async fn queue(ctx: &Ctx, q: &QueueQuery<'_>) -> Result<(Vec<ItemSummary>, O
             status: q.status,
             submitted_before: q.min_age_hours.map(|h| now_ms() - h * HOUR_MS),
             after,
-            limit: q.limit,
+            // One more than asked tells whether another page exists.
+            limit: q.limit + 1,
         },
     )
     .await?;
-    let next = if rows.len() as i64 == q.limit {
+    let mut rows = rows;
+    let more = rows.len() as i64 > q.limit;
+    rows.truncate(q.limit as usize);
+    let next = if more {
         rows.last().map(|r| format!("{}_{}", r.submitted_at, r.id))
     } else {
         None
@@ -374,7 +378,11 @@ fn format_reasons(reasons: &[Reason]) -> String {
 /// Records that the micro-deposit was paid to the corporate account; the system picks the amount
 /// (1–99 fen) and tells the operator, who pays exactly that.
 pub async fn record_deposit(ctx: &Ctx, reviewer: &AccountView, id: &str) -> Result<i64> {
-    let mut tx = ctx.db.begin_write().await?;
+    let owner_id = store::review::get(ctx.db.pool(), id)
+        .await?
+        .ok_or(Error::NotFound)?
+        .account_id;
+    let mut tx = ctx.db.begin_for_account(&owner_id).await?;
     let item = store::review::get(&mut *tx, id)
         .await?
         .ok_or(Error::NotFound)?;

@@ -53,11 +53,14 @@ pub async fn search(ctx: &Ctx, s: &Search<'_>) -> Result<(Vec<Listing>, Option<S
             q: q.as_deref(),
             category: s.category.map(str::trim).filter(|c| !c.is_empty()),
             before,
-            limit: s.limit,
+            limit: s.limit + 1,
         },
     )
     .await?;
-    let next = if rows.len() as i64 == s.limit {
+    let mut rows = rows;
+    let more = rows.len() as i64 > s.limit;
+    rows.truncate(s.limit as usize);
+    let next = if more {
         rows.last().map(|r| format!("{}_{}", r.updated_at, r.id))
     } else {
         None

@@ -216,7 +216,7 @@ pub async fn save_draft(
 ) -> Result<EnterpriseView> {
     require_provider_role(account)?;
     let draft = enterprise::validate_draft(form).map_err(Error::Validation)?;
-    let mut tx = ctx.db.begin_write().await?;
+    let mut tx = ctx.db.begin_for_account(&account.id).await?;
     let existing = ent_store::get(&mut *tx, &account.id).await?;
     ensure_editable(existing.as_ref())?;
     let mut row = existing.clone().unwrap_or_else(|| EnterpriseRow {
@@ -297,7 +297,7 @@ pub async fn upload_document(
     };
     // The file first: a crash after it leaves an unreferenced file, never a row without a file.
     ctx.blobs.put(&doc.blob_key, bytes).await?;
-    let mut tx = ctx.db.begin_write().await?;
+    let mut tx = ctx.db.begin_for_account(&account.id).await?;
     let existing = ent_store::get(&mut *tx, &account.id).await?;
     ensure_editable(existing.as_ref())?;
     if existing.is_none() {
@@ -332,7 +332,7 @@ pub async fn upload_document(
 /// is verified by another account.
 pub async fn submit(ctx: &Ctx, account: &AccountView) -> Result<EnterpriseView> {
     require_provider_role(account)?;
-    let mut tx = ctx.db.begin_write().await?;
+    let mut tx = ctx.db.begin_for_account(&account.id).await?;
     let row = ent_store::get(&mut *tx, &account.id).await?;
     ensure_editable(row.as_ref())?;
     let docs = ent_store::current_documents(&mut *tx, &account.id).await?;
@@ -424,7 +424,7 @@ pub async fn confirm_deposit(
         }
         Some(a) => a,
     };
-    let mut tx = ctx.db.begin_write().await?;
+    let mut tx = ctx.db.begin_for_account(&account.id).await?;
     let Some(mut row) = ent_store::get(&mut *tx, &account.id).await? else {
         return Err(Error::Conflict("deposit_not_sent"));
     };

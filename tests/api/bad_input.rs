@@ -1028,7 +1028,7 @@ async fn a_double_clicked_submit_queues_one_item() {
         .await;
     assert_eq!(up.status, StatusCode::CREATED, "{:?}", up.body);
 
-    let answers = post_all_at_once(&app, &token, "/api/v1/me/enterprise/submit", 4).await;
+    let answers = post_all_at_once(&app, &token, "/api/v1/me/enterprise/submit", 8).await;
     one_accepted_the_rest_already_submitted(&answers);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM review_items").await, 1);
     let ent = enterprise(&app, &token).await;
@@ -1046,7 +1046,7 @@ async fn a_double_clicked_application_submit_queues_one_item() {
         .put_as(&token, "/api/v1/me/application", application_form())
         .await;
     assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
-    let answers = post_all_at_once(&app, &token, "/api/v1/me/application/submit", 4).await;
+    let answers = post_all_at_once(&app, &token, "/api/v1/me/application/submit", 8).await;
     one_accepted_the_rest_already_submitted(&answers);
     assert_eq!(
         count(

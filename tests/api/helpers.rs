@@ -257,6 +257,17 @@ impl TestApp {
         panic!("no mail #{} arrived for {email}", seen + 1);
     }
 
+    /// Waits (up to 15 s) for a message to `email` that contains `needle`.
+    pub async fn wait_for_mail_containing(&self, email: &str, needle: &str) -> String {
+        for _ in 0..150 {
+            if let Some(m) = self.mail_to(email).into_iter().find(|m| m.contains(needle)) {
+                return m;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("no mail to {email} contains {needle:?}");
+    }
+
     /// The newest 6-digit code mailed to `email` after `seen` earlier messages.
     pub async fn code_from_mail(&self, email: &str, seen: usize) -> String {
         let mail = self.wait_for_mail(email, seen).await;

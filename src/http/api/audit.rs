@@ -59,8 +59,10 @@ pub async fn list(
         (None, Some(a)) => a,
         (None, None) => 0,
     };
-    let events = audit_log::list_events(&state.ctx, after, limit).await?;
-    let next_cursor = if events.len() as i64 == limit {
+    let mut events = audit_log::list_events(&state.ctx, after, limit + 1).await?;
+    let more = events.len() as i64 > limit;
+    events.truncate(limit as usize);
+    let next_cursor = if more {
         events.last().map(|e| e.seq.to_string())
     } else {
         None

@@ -57,6 +57,18 @@ impl Page {
         i18n::tf(self.lang, key, &[(name, value)])
     }
 
+    /// The name of a form field for the error summary: `fieldname.<field>`, else `label.<field>`,
+    /// else nothing.
+    pub fn field_name(&self, field: &str) -> String {
+        for key in [format!("fieldname.{field}"), format!("label.{field}")] {
+            let text = i18n::t(self.lang, &key);
+            if text != key {
+                return text.to_string();
+            }
+        }
+        String::new()
+    }
+
     pub fn lang_tag(&self) -> &'static str {
         self.lang.tag()
     }
