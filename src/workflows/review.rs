@@ -169,6 +169,9 @@ pub struct ItemDetail {
     pub earlier: Vec<EarlierSubmission>,
     /// Enterprise items: the micro-deposit check (`not_sent`, `sent`, `confirmed`, `frozen`).
     pub micro_deposit: Option<String>,
+    /// Settlement changes: the account in force now (masked), to compare with the change.
+    #[schema(value_type = Object)]
+    pub in_force: Option<serde_json::Value>,
 }
 
 fn reasons_of(row: &ReviewItemRow) -> Vec<Reason> {
@@ -216,7 +219,18 @@ pub async fn detail(ctx: &Ctx, id: &str) -> Result<ItemDetail> {
     } else {
         None
     };
+    let in_force = if row.kind == ReviewKind::SettlementChange.as_str() {
+        store::provider::settlement(ctx.db.pool(), &row.account_id).await?.map(|s| {
+            json!({
+                "account_name": s.account_name, "bank_name": s.bank_name, "branch_name": s.branch_name,
+                "branch_code": s.branch_code, "account_number_masked": format!("**** **** {}", s.account_last4),
+            })
+        })
+    } else {
+        None
+    };
     Ok(ItemDetail {
+        in_force,
         summary: ItemSummary::from(&row),
         data: serde_json::from_str(&row.snapshot).unwrap_or(serde_json::Value::Null),
         documents: documents_of(ctx, &row).await?,

@@ -919,6 +919,11 @@ async fn a_live_providers_settlement_change_waits_for_review_and_both_addresses_
     assert_eq!(item["subject"]["company_name"], company);
     let detail = item_detail(&app, &op, &id_of(&item)).await;
     assert_eq!(detail["data"]["account_number_masked"], "**** **** 7661");
+    // The reviewer sees the account in force beside the change.
+    assert_eq!(
+        detail["in_force"]["account_number_masked"],
+        "**** **** 3445"
+    );
     assert!(!detail.to_string().contains(new_number));
 
     for to in [email, contact] {

@@ -137,7 +137,15 @@ impl ItemPage {
     }
 
     pub fn has_earlier(&self) -> bool {
-        !self.item.earlier.is_empty()
+        !self.item.earlier.is_empty() || self.item.in_force.is_some()
+    }
+
+    pub fn earlier_heading(&self) -> String {
+        if self.item.in_force.is_some() {
+            self.page.t("console.in_force")
+        } else {
+            self.page.t("console.earlier_submission")
+        }
     }
 }
 
@@ -175,12 +183,17 @@ fn field_rows(item: &ItemDetail) -> Vec<FieldRow> {
     let mut now = Vec::new();
     flatten("", &item.data, &mut now);
     let mut before = Vec::new();
-    if let Some(e) = item.earlier.first() {
-        flatten("", &e.data, &mut before);
+    // A settlement change is compared with the account in force; others with the last submission.
+    let compare_with = item
+        .in_force
+        .as_ref()
+        .or(item.earlier.first().map(|e| &e.data));
+    if let Some(data) = compare_with {
+        flatten("", data, &mut before);
     }
     now.into_iter()
         .map(|(name, value)| {
-            let earlier = if item.earlier.is_empty() {
+            let earlier = if compare_with.is_none() {
                 None
             } else {
                 Some(
