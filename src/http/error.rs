@@ -270,6 +270,7 @@ pub async fn render_errors(State(_state): State<AppState>, req: Request, next: N
             lang,
             account: None,
             csrf: String::new(),
+            url: path.clone(),
             path,
             notice: None,
         };

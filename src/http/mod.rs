@@ -169,6 +169,7 @@ pub fn router(state: AppState) -> Router {
         .route("/products/{id}", get(web::storefront::product))
         .route("/contact", get(web::storefront::contact_form).post(web::storefront::contact))
         .route("/static/{name}", get(web::static_file))
+        .route("/favicon.ico", get(web::favicon))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))

@@ -179,7 +179,27 @@ fn flatten(prefix: &str, v: &serde_json::Value, out: &mut Vec<(String, String)>)
     }
 }
 
-fn field_rows(item: &ItemDetail) -> Vec<FieldRow> {
+/// Enumerated values in words of the page's language (`prc_id` → 居民身份证).
+fn display_value(page: &Page, name: &str, value: &str) -> String {
+    let last = name.rsplit('.').next().unwrap_or(name);
+    let key = match last {
+        "subject_type" => format!("subject.{value}"),
+        "id_type" => format!("id_type.{value}"),
+        "service_hours" => format!("hours.{value}"),
+        "delivery" => format!("delivery.{value}"),
+        "billing" => format!("billing.{value}"),
+        "same_as_legal_rep" => format!("bool.{value}"),
+        _ => return value.to_string(),
+    };
+    let text = page.t(&key);
+    if text == key {
+        value.to_string()
+    } else {
+        text
+    }
+}
+
+fn field_rows(page: &Page, item: &ItemDetail) -> Vec<FieldRow> {
     let mut now = Vec::new();
     flatten("", &item.data, &mut now);
     let mut before = Vec::new();
@@ -205,6 +225,8 @@ fn field_rows(item: &ItemDetail) -> Vec<FieldRow> {
                 )
             };
             let changed = earlier.as_ref().is_some_and(|e| *e != value);
+            let earlier = earlier.map(|e| display_value(page, &name, &e));
+            let value = display_value(page, &name, &value);
             FieldRow {
                 name,
                 value,
@@ -225,7 +247,7 @@ async fn item_page(
 ) -> Response {
     match review::detail(&state.ctx, id).await {
         Ok(item) => {
-            let rows = field_rows(&item);
+            let rows = field_rows(&page, &item);
             render(
                 status,
                 &ItemPage {

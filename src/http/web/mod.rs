@@ -45,6 +45,8 @@ pub struct Page {
     pub account: Option<AccountView>,
     pub csrf: String,
     pub path: String,
+    /// The path with its query, for "come back here" links (the language switch).
+    pub url: String,
     pub notice: Option<String>,
 }
 
@@ -144,11 +146,24 @@ impl FromRequestParts<AppState> for Page {
             .and_then(|q| q.split('&').find_map(|p| p.strip_prefix("notice=")))
             .filter(|k| k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
             .map(|k| i18n::t(lang, &format!("notice.{k}")).to_string());
+        // The notice belongs to the moment it was shown; coming back should not repeat it.
+        let url = match parts.uri.query() {
+            Some(q) => {
+                let kept: Vec<&str> = q.split('&').filter(|p| !p.starts_with("notice=")).collect();
+                if kept.is_empty() {
+                    parts.uri.path().to_string()
+                } else {
+                    format!("{}?{}", parts.uri.path(), kept.join("&"))
+                }
+            }
+            None => parts.uri.path().to_string(),
+        };
         Ok(Page {
             lang,
             account: session.map(|(_, a)| a),
             csrf,
             path: parts.uri.path().to_string(),
+            url,
             notice,
         })
     }
@@ -302,6 +317,11 @@ pub fn error_page(page: Page, status: StatusCode, code: &str) -> Response {
     )
 }
 
+/// `/favicon.ico`, asked for by browsers that did not read the page's icon link.
+pub async fn favicon() -> Response {
+    static_file(axum::extract::Path("favicon.svg".to_string())).await
+}
+
 /// Static files (our own CSS and JS), compiled into the binary.
 pub async fn static_file(axum::extract::Path(name): axum::extract::Path<String>) -> Response {
     let (body, mime) = match name.as_str() {
@@ -313,6 +333,7 @@ pub async fn static_file(axum::extract::Path(name): axum::extract::Path<String>)
             include_str!("../../../static/app.js"),
             "text/javascript; charset=utf-8",
         ),
+        "favicon.svg" => (include_str!("../../../static/favicon.svg"), "image/svg+xml"),
         _ => return StatusCode::NOT_FOUND.into_response(),
     };
     (
