@@ -163,6 +163,7 @@ pub fn router(state: AppState) -> Router {
         .route("/console/audit", get(web::console::audit))
         .route("/console/items/{id}/provider", post(web::console::provider_standing))
         .route("/console/consultations", get(web::console::consultations))
+        .route("/console/catalog", get(web::console::catalog).post(web::console::catalog_change))
         .route("/console/consultations/{id}", get(web::console::consultation))
         .route("/console/consultations/{id}/reply", post(web::console::consultation_reply))
         .route("/products", get(web::storefront::catalogue))

@@ -577,3 +577,103 @@ pub async fn provider_standing(
         },
     }
 }
+
+#[derive(Template)]
+#[template(path = "pages/console_catalog.html")]
+pub struct CatalogPage {
+    pub page: Page,
+    pub categories: Vec<crate::store::catalog::CatalogEntry>,
+    pub service_types: Vec<crate::store::catalog::CatalogEntry>,
+    pub form: FormState,
+}
+
+impl CatalogPage {
+    pub fn lists(&self) -> [(&'static str, &Vec<crate::store::catalog::CatalogEntry>); 2] {
+        [
+            ("categories", &self.categories),
+            ("service-types", &self.service_types),
+        ]
+    }
+}
+
+async fn catalog_page(
+    state: &AppState,
+    page: Page,
+    form: FormState,
+    status: StatusCode,
+) -> Response {
+    use crate::store::catalog::CatalogList;
+    let categories = crate::workflows::catalog::list_all(&state.ctx, CatalogList::Categories).await;
+    let service_types =
+        crate::workflows::catalog::list_all(&state.ctx, CatalogList::ServiceTypes).await;
+    match (categories, service_types) {
+        (Ok(categories), Ok(service_types)) => render(
+            status,
+            &CatalogPage {
+                page,
+                categories,
+                service_types,
+                form,
+            },
+        ),
+        (Err(e), _) | (_, Err(e)) => failure(page, e),
+    }
+}
+
+pub async fn catalog(State(state): State<AppState>, page: Page) -> Response {
+    if let Err(r) = staff(&page) {
+        return r;
+    }
+    catalog_page(&state, page, FormState::default(), StatusCode::OK).await
+}
+
+/// One form for every catalog change: `list` (`categories` / `service-types`), `action` (`add`,
+/// `rename`, `retire`, `restore`), `slug`, `name_zh`, `name_en`.
+pub async fn catalog_change(State(state): State<AppState>, page: Page, body: Bytes) -> Response {
+    use crate::store::catalog::CatalogList;
+    use crate::workflows::catalog::{self as cat, CatalogForm};
+    let operator = match staff(&page) {
+        Ok(a) => a,
+        Err(r) => return r,
+    };
+    let data = forms::parse(&body);
+    if !csrf_ok(&page, &data) {
+        return error_page(page, StatusCode::FORBIDDEN, "csrf_failed");
+    }
+    let mut form = FormState::from_form(&data);
+    let which = match forms::first(&data, "list") {
+        Some("service-types") => CatalogList::ServiceTypes,
+        _ => CatalogList::Categories,
+    };
+    let slug = forms::first(&data, "slug").unwrap_or("").trim().to_string();
+    let names = CatalogForm {
+        slug: None,
+        name_zh: forms::opt(&data, "name_zh"),
+        name_en: forms::opt(&data, "name_en"),
+    };
+    let result = match forms::first(&data, "action") {
+        Some("add") => {
+            cat::add(
+                &state.ctx,
+                &operator,
+                which,
+                &CatalogForm {
+                    slug: Some(slug),
+                    ..names
+                },
+            )
+            .await
+        }
+        Some("rename") => cat::rename(&state.ctx, &operator, which, &slug, &names).await,
+        Some("retire") => cat::set_retired(&state.ctx, &operator, which, &slug, true).await,
+        Some("restore") => cat::set_retired(&state.ctx, &operator, which, &slug, false).await,
+        _ => Err(Error::field("action", "not_allowed")),
+    };
+    match result {
+        Ok(()) => Redirect::to("/console/catalog?notice=saved").into_response(),
+        Err(e) => match absorb(page.lang, &mut form, e) {
+            Ok(()) => catalog_page(&state, page, form, StatusCode::UNPROCESSABLE_ENTITY).await,
+            Err(e) => failure(page, e),
+        },
+    }
+}
