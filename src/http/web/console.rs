@@ -149,8 +149,39 @@ impl ItemPage {
     }
 }
 
+/// One element of a list as text: a plan reads "Basic ¥99.00 monthly".
+fn item_text(page: &Page, v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        serde_json::Value::Object(map) if map.contains_key("price_fen") => {
+            let name = map.get("name").and_then(|n| n.as_str()).unwrap_or("");
+            let price = map
+                .get("price_fen")
+                .and_then(|p| p.as_i64())
+                .map(super::storefront::yuan)
+                .unwrap_or_default();
+            let billing = map.get("billing").and_then(|b| b.as_str()).unwrap_or("");
+            format!("{name} {price} {}", page.t(&format!("billing.{billing}")))
+        }
+        serde_json::Value::Object(map) => {
+            let parts: Vec<String> = map
+                .iter()
+                .map(|(k, v)| match (k.as_str(), v.as_i64()) {
+                    ("price_fen", Some(fen)) => super::storefront::yuan(fen),
+                    _ => v
+                        .as_str()
+                        .map(str::to_string)
+                        .unwrap_or_else(|| v.to_string()),
+                })
+                .collect();
+            parts.join(" ")
+        }
+        other => other.to_string(),
+    }
+}
+
 /// Flattens a JSON object into `a.b: value` rows.
-fn flatten(prefix: &str, v: &serde_json::Value, out: &mut Vec<(String, String)>) {
+fn flatten(page: &Page, prefix: &str, v: &serde_json::Value, out: &mut Vec<(String, String)>) {
     match v {
         serde_json::Value::Object(map) => {
             for (k, v) in map {
@@ -159,19 +190,12 @@ fn flatten(prefix: &str, v: &serde_json::Value, out: &mut Vec<(String, String)>)
                 } else {
                     format!("{prefix}.{k}")
                 };
-                flatten(&key, v, out);
+                flatten(page, &key, v, out);
             }
         }
         serde_json::Value::Array(items) => {
-            let joined: Vec<String> = items
-                .iter()
-                .map(|i| {
-                    i.as_str()
-                        .map(str::to_string)
-                        .unwrap_or_else(|| i.to_string())
-                })
-                .collect();
-            out.push((prefix.to_string(), joined.join(", ")));
+            let joined: Vec<String> = items.iter().map(|i| item_text(page, i)).collect();
+            out.push((prefix.to_string(), joined.join("; ")));
         }
         serde_json::Value::Null => out.push((prefix.to_string(), String::new())),
         serde_json::Value::String(s) => out.push((prefix.to_string(), s.clone())),
@@ -201,7 +225,7 @@ fn display_value(page: &Page, name: &str, value: &str) -> String {
 
 fn field_rows(page: &Page, item: &ItemDetail) -> Vec<FieldRow> {
     let mut now = Vec::new();
-    flatten("", &item.data, &mut now);
+    flatten(page, "", &item.data, &mut now);
     let mut before = Vec::new();
     // A settlement change is compared with the account in force; others with the last submission.
     let compare_with = item
@@ -209,7 +233,7 @@ fn field_rows(page: &Page, item: &ItemDetail) -> Vec<FieldRow> {
         .as_ref()
         .or(item.earlier.first().map(|e| &e.data));
     if let Some(data) = compare_with {
-        flatten("", data, &mut before);
+        flatten(page, "", data, &mut before);
     }
     now.into_iter()
         .map(|(name, value)| {

@@ -71,6 +71,16 @@ impl Page {
         String::new()
     }
 
+    /// A field's name for people, or the field itself when the catalog has none.
+    pub fn field_label(&self, field: &str) -> String {
+        let name = self.field_name(field);
+        if name.is_empty() {
+            field.to_string()
+        } else {
+            name
+        }
+    }
+
     pub fn lang_tag(&self) -> &'static str {
         self.lang.tag()
     }
