@@ -2,11 +2,12 @@
 
 use sqlx::Row;
 
-use super::{Db, Result, Tx};
+use super::{Db, Dialect, Result, Tx};
 use crate::audit::{event_hash, AuditEvent};
 use crate::time_util::now_ms;
 
-/// Takes the head row (which serialises appends on PostgreSQL), writes the event, moves the head.
+/// Reads the head (locking it on PostgreSQL, which serialises appends; SQLite's writer lock
+/// already does) and writes the event; a trigger moves the head.
 pub async fn append(
     tx: &mut Tx,
     actor: &str,
@@ -14,10 +15,16 @@ pub async fn append(
     subject: &str,
     detail: &str,
 ) -> Result<i64> {
-    let head = sqlx::query("UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash")
-        .fetch_one(&mut **tx)
-        .await?;
-    let seq: i64 = head.try_get("seq")?;
+    let lock = match tx.dialect() {
+        Dialect::Postgres => " FOR UPDATE",
+        Dialect::Sqlite => "",
+    };
+    let head = sqlx::query(&format!(
+        "SELECT seq, hash FROM audit_head WHERE id = 1{lock}"
+    ))
+    .fetch_one(&mut **tx)
+    .await?;
+    let seq: i64 = head.try_get::<i64, _>("seq")? + 1;
     let prev_hash: String = head.try_get("hash")?;
     let at = now_ms();
     let hash = event_hash(&prev_hash, seq, at, actor, action, subject, detail);
@@ -35,10 +42,6 @@ pub async fn append(
     .bind(&hash)
     .execute(&mut **tx)
     .await?;
-    sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
-        .bind(&hash)
-        .execute(&mut **tx)
-        .await?;
     Ok(seq)
 }
 

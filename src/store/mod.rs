@@ -24,7 +24,38 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::{AnyPool, Executor};
 
-pub type Tx = sqlx::Transaction<'static, sqlx::Any>;
+/// A write transaction. On SQLite it also holds the process's writer slot (see `Db::begin_write`).
+pub type Tx = WriteTx;
+
+pub struct WriteTx {
+    tx: sqlx::Transaction<'static, sqlx::Any>,
+    dialect: Dialect,
+    _slot: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl WriteTx {
+    pub async fn commit(self) -> Result<(), sqlx::Error> {
+        self.tx.commit().await
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+}
+
+impl std::ops::Deref for WriteTx {
+    type Target = sqlx::AnyConnection;
+
+    fn deref(&self) -> &Self::Target {
+        &self.tx
+    }
+}
+
+impl std::ops::DerefMut for WriteTx {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.tx
+    }
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Dialect {
@@ -51,6 +82,9 @@ pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 pub struct Db {
     pool: AnyPool,
     dialect: Dialect,
+    /// SQLite has one writer at a time. Writers of this process queue here, in order, instead
+    /// of in SQLite's busy handler, which sleeps (1 … 100 ms) and leaves the lock idle meanwhile.
+    writer: Option<std::sync::Arc<tokio::sync::Mutex<()>>>,
 }
 
 macro_rules! migrations {
@@ -60,10 +94,8 @@ macro_rules! migrations {
 }
 
 // The two folders carry the same numbers with the same meaning.
-const SQLITE_MIGRATIONS: &[(i64, &str, &str)] =
-    migrations!("sqlite": 1 "0001_foundation", 2 "0002_move_in", 3 "0003_products");
-const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] =
-    migrations!("postgres": 1 "0001_foundation", 2 "0002_move_in", 3 "0003_products");
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = migrations!("sqlite": 1 "0001_foundation", 2 "0002_move_in", 3 "0003_products", 4 "0004_audit_head_trigger");
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = migrations!("postgres": 1 "0001_foundation", 2 "0002_move_in", 3 "0003_products", 4 "0004_audit_head_trigger");
 
 impl Db {
     /// Connects; for SQLite the file (and its folder) is created when missing.
@@ -112,7 +144,13 @@ impl Db {
                     .await?
             }
         };
-        Ok(Db { pool, dialect })
+        let writer =
+            (dialect == Dialect::Sqlite).then(|| std::sync::Arc::new(tokio::sync::Mutex::new(())));
+        Ok(Db {
+            pool,
+            dialect,
+            writer,
+        })
     }
 
     pub fn pool(&self) -> &AnyPool {
@@ -154,9 +192,18 @@ impl Db {
     /// Starts a transaction that will write. On SQLite it takes the write lock up front
     /// (`BEGIN IMMEDIATE`), so a read-then-write transaction cannot fail to upgrade.
     pub async fn begin_write(&self) -> Result<Tx> {
-        Ok(match self.dialect {
+        let slot = match &self.writer {
+            Some(m) => Some(m.clone().lock_owned().await),
+            None => None,
+        };
+        let tx = match self.dialect {
             Dialect::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
             Dialect::Postgres => self.pool.begin().await?,
+        };
+        Ok(WriteTx {
+            tx,
+            dialect: self.dialect,
+            _slot: slot,
         })
     }
 
