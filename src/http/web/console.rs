@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::forms::{self, absorb, FormState};
 use super::move_in::{failure, signed_in};
-use super::{csrf_ok, error_page, render, Page};
+use super::{checked_form, error_page, render, Page};
 use crate::audit::AuditEvent;
 use crate::domain::review::{Decision, DecisionForm, ReasonForm};
 use crate::http::AppState;
@@ -313,10 +313,10 @@ pub async fn decide(
         Ok(a) => a,
         Err(r) => return r,
     };
-    let data = forms::parse(&body);
-    if !csrf_ok(&page, &data) {
-        return error_page(page, StatusCode::FORBIDDEN, "csrf_failed");
-    }
+    let data = match checked_form(&page, &body) {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
     let mut form = FormState::from_form(&data);
     let fields = forms::all(&data, "reason_field");
     let messages = forms::all(&data, "reason_message");
@@ -368,9 +368,8 @@ pub async fn micro_deposit(
         Ok(a) => a,
         Err(r) => return r,
     };
-    let data = forms::parse(&body);
-    if !csrf_ok(&page, &data) {
-        return error_page(page, StatusCode::FORBIDDEN, "csrf_failed");
+    if let Err(r) = checked_form(&page, &body) {
+        return r;
     }
     let mut form = FormState::default();
     match review::record_deposit(&state.ctx, &reviewer, &id).await {
@@ -521,10 +520,10 @@ pub async fn consultation_reply(
         Ok(a) => a,
         Err(r) => return r,
     };
-    let data = forms::parse(&body);
-    if !csrf_ok(&page, &data) {
-        return error_page(page, StatusCode::FORBIDDEN, "csrf_failed");
-    }
+    let data = match checked_form(&page, &body) {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
     let mut form = FormState::from_form(&data);
     match crate::workflows::consultations::reply(
         &state.ctx,
@@ -561,10 +560,10 @@ pub async fn provider_standing(
         Ok(a) => a,
         Err(r) => return r,
     };
-    let data = forms::parse(&body);
-    if !csrf_ok(&page, &data) {
-        return error_page(page, StatusCode::FORBIDDEN, "csrf_failed");
-    }
+    let data = match checked_form(&page, &body) {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
     let item = match review::detail(&state.ctx, &id).await {
         Ok(i) => i,
         Err(e) => return failure(page, e),
@@ -660,10 +659,10 @@ pub async fn catalog_change(State(state): State<AppState>, page: Page, body: Byt
         Ok(a) => a,
         Err(r) => return r,
     };
-    let data = forms::parse(&body);
-    if !csrf_ok(&page, &data) {
-        return error_page(page, StatusCode::FORBIDDEN, "csrf_failed");
-    }
+    let data = match checked_form(&page, &body) {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
     let mut form = FormState::from_form(&data);
     let which = match forms::first(&data, "list") {
         Some("service-types") => CatalogList::ServiceTypes,

@@ -224,6 +224,21 @@ pub async fn ensure_csrf_cookie(
     resp
 }
 
+/// Parses a submitted urlencoded form and checks its CSRF token; a forged or stale form gets
+/// the 403 page.
+#[allow(clippy::result_large_err)] // an early-return page, not an error value
+pub fn checked_form(page: &Page, body: &[u8]) -> Result<forms::FormData, Response> {
+    let data = forms::parse(body);
+    if !csrf_ok(page, &data) {
+        return Err(error_page(
+            page.clone(),
+            StatusCode::FORBIDDEN,
+            "csrf_failed",
+        ));
+    }
+    Ok(data)
+}
+
 /// Checks the `csrf_token` of a submitted form against the page's.
 pub fn csrf_ok(page: &Page, form: &HashMap<String, Vec<String>>) -> bool {
     let sent = form

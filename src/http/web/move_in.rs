@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::forms::{self, absorb, FormData, FormState};
-use super::{csrf_ok, error_page, login_redirect, render, Page};
+use super::{checked_form, csrf_ok, error_page, login_redirect, render, Page};
 use crate::domain::application::{ApplicationForm, ContactForm, AGREEMENT_VERSION, SERVICE_HOURS};
 use crate::domain::enterprise::{
     AuthorizedForm, CorporateAccountForm, EnterpriseForm, PersonForm, SubjectType,
@@ -295,10 +295,10 @@ pub async fn enterprise_save(State(state): State<AppState>, page: Page, body: By
         Ok(a) => a,
         Err(r) => return r,
     };
-    let data = forms::parse(&body);
-    if !csrf_ok(&page, &data) {
-        return error_page(page, StatusCode::FORBIDDEN, "csrf_failed");
-    }
+    let data = match checked_form(&page, &body) {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
     let mut form = FormState::from_form(&data);
     let submit = forms::first(&data, "action") == Some("submit");
     let saved = verification::save_draft(&state.ctx, &account, &enterprise_form(&data)).await;
@@ -421,10 +421,10 @@ pub async fn enterprise_deposit(
         Ok(a) => a,
         Err(r) => return r,
     };
-    let data = forms::parse(&body);
-    if !csrf_ok(&page, &data) {
-        return error_page(page, StatusCode::FORBIDDEN, "csrf_failed");
-    }
+    let data = match checked_form(&page, &body) {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
     let mut deposit_form = FormState::from_form(&data);
     // Typed in yuan (0.01–0.99) or fen; the page asks for yuan.
     let amount = forms::first(&data, "amount").and_then(parse_yuan);
@@ -621,10 +621,10 @@ pub async fn application_save(State(state): State<AppState>, page: Page, body: B
         Ok(a) => a,
         Err(r) => return r,
     };
-    let data = forms::parse(&body);
-    if !csrf_ok(&page, &data) {
-        return error_page(page, StatusCode::FORBIDDEN, "csrf_failed");
-    }
+    let data = match checked_form(&page, &body) {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
     let mut form = FormState::from_form(&data);
     let submit = forms::first(&data, "action") == Some("submit");
     let result = match application::save_draft(&state.ctx, &account, &application_form(&data)).await

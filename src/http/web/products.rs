@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use super::forms::{self, absorb, FormData, FormState};
 use super::move_in::{failure, signed_in};
-use super::{csrf_ok, error_page, render, Page};
+use super::{checked_form, csrf_ok, error_page, render, Page};
 use crate::domain::application::ApplicationData;
 use crate::domain::product::{
     PlanForm, ProductData, ProductForm, TermsForm, BILLINGS, DELIVERIES, MAX_ICON_BYTES,
@@ -260,10 +260,10 @@ async fn save(state: AppState, page: Page, id: Option<String>, body: Bytes) -> R
         Ok(a) => a,
         Err(r) => return r,
     };
-    let data = forms::parse(&body);
-    if !csrf_ok(&page, &data) {
-        return error_page(page, StatusCode::FORBIDDEN, "csrf_failed");
-    }
+    let data = match checked_form(&page, &body) {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
     let mut form = FormState::from_form(&data);
     let input = form_of(&data);
     let saved = match &id {
@@ -330,10 +330,10 @@ pub async fn act(
         Ok(a) => a,
         Err(r) => return r,
     };
-    let data = forms::parse(&body);
-    if !csrf_ok(&page, &data) {
-        return error_page(page, StatusCode::FORBIDDEN, "csrf_failed");
-    }
+    let data = match checked_form(&page, &body) {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
     let result = match forms::first(&data, "action") {
         Some("submit") => products::submit(&state.ctx, &account, &id)
             .await

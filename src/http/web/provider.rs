@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use super::forms::{self, absorb, FormState};
 use super::move_in::{failure, signed_in, step_rows, StepRow};
-use super::{csrf_ok, error_page, render, Page};
+use super::{checked_form, render, Page};
 use crate::domain::provider::{CustomerServiceForm, SettlementForm};
 use crate::http::AppState;
 use crate::workflows::provider_info::{self, SettlementAnswer};
@@ -118,10 +118,10 @@ pub async fn customer_service_save(
         Ok(a) => a,
         Err(r) => return r,
     };
-    let data = forms::parse(&body);
-    if !csrf_ok(&page, &data) {
-        return error_page(page, StatusCode::FORBIDDEN, "csrf_failed");
-    }
+    let data = match checked_form(&page, &body) {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
     let mut form = FormState::from_form(&data);
     let input = CustomerServiceForm {
         phone: forms::opt(&data, "phone"),
@@ -187,10 +187,10 @@ pub async fn settlement_save(State(state): State<AppState>, page: Page, body: By
         Ok(a) => a,
         Err(r) => return r,
     };
-    let data = forms::parse(&body);
-    if !csrf_ok(&page, &data) {
-        return error_page(page, StatusCode::FORBIDDEN, "csrf_failed");
-    }
+    let data = match checked_form(&page, &body) {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
     let mut form = FormState::from_form(&data);
     let input = SettlementForm {
         account_name: forms::opt(&data, "account_name"),

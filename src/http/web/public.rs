@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::forms::{self, absorb, FormState};
-use super::{csrf_ok, error_page, render, urlencode, Page};
+use super::{checked_form, error_page, render, urlencode, Page};
 use crate::http::auth::{self as http_auth, SESSION_COOKIE};
 use crate::http::error::ApiError;
 use crate::http::AppState;
@@ -17,10 +17,6 @@ use crate::workflows::accounts::{self, Registration};
 fn failure(page: Page, err: crate::workflows::Error) -> Response {
     let api = ApiError::from(err);
     error_page(page, api.status, api.code)
-}
-
-fn csrf_failed(page: Page) -> Response {
-    error_page(page, StatusCode::FORBIDDEN, "csrf_failed")
 }
 
 #[derive(Template)]
@@ -61,10 +57,10 @@ pub async fn register_form(page: Page) -> Response {
 }
 
 pub async fn register(State(state): State<AppState>, page: Page, body: Bytes) -> Response {
-    let data = forms::parse(&body);
-    if !csrf_ok(&page, &data) {
-        return csrf_failed(page);
-    }
+    let data = match checked_form(&page, &body) {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
     let mut form = FormState::from_form(&data);
     let email = forms::first(&data, "email").unwrap_or("").to_string();
     let password = forms::first(&data, "password").unwrap_or("");
@@ -116,10 +112,10 @@ pub async fn activate_form(page: Page, Query(q): Query<EmailQuery>) -> Response 
 }
 
 pub async fn activate(State(state): State<AppState>, page: Page, body: Bytes) -> Response {
-    let data = forms::parse(&body);
-    if !csrf_ok(&page, &data) {
-        return csrf_failed(page);
-    }
+    let data = match checked_form(&page, &body) {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
     let mut form = FormState::from_form(&data);
     let email = forms::first(&data, "email");
     if forms::first(&data, "action") == Some("resend") {
@@ -198,10 +194,10 @@ pub async fn login(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let data = forms::parse(&body);
-    if !csrf_ok(&page, &data) {
-        return csrf_failed(page);
-    }
+    let data = match checked_form(&page, &body) {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
     let mut form = FormState::from_form(&data);
     let next = safe_next(forms::first(&data, "next"));
     let replaces = http_auth::cookie(&headers, SESSION_COOKIE)
@@ -262,9 +258,8 @@ pub async fn logout(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let data = forms::parse(&body);
-    if !csrf_ok(&page, &data) {
-        return csrf_failed(page);
+    if let Err(r) = checked_form(&page, &body) {
+        return r;
     }
     if let (Some(token), Some(account)) =
         (http_auth::cookie(&headers, SESSION_COOKIE), &page.account)
@@ -302,10 +297,10 @@ pub async fn forgot_form(page: Page, Query(q): Query<EmailQuery>) -> Response {
 }
 
 pub async fn forgot(State(state): State<AppState>, page: Page, body: Bytes) -> Response {
-    let data = forms::parse(&body);
-    if !csrf_ok(&page, &data) {
-        return csrf_failed(page);
-    }
+    let data = match checked_form(&page, &body) {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
     let mut form = FormState::from_form(&data);
     let email = forms::first(&data, "email");
     if forms::first(&data, "action") == Some("reset") {

@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use super::forms::{self, FormState};
 use super::move_in::failure;
-use super::{csrf_ok, error_page, render, urlencode, Page};
+use super::{checked_form, error_page, render, urlencode, Page};
 use crate::http::AppState;
 use crate::store::catalog::{CatalogEntry, CatalogList};
 use crate::workflows::consultations::{ConsultationForm, TOPICS};
@@ -182,10 +182,10 @@ pub async fn contact(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let data = forms::parse(&body);
-    if !csrf_ok(&page, &data) {
-        return error_page(page, StatusCode::FORBIDDEN, "csrf_failed");
-    }
+    let data = match checked_form(&page, &body) {
+        Ok(d) => d,
+        Err(r) => return r,
+    };
     let mut form = FormState::from_form(&data);
     let input = ConsultationForm {
         topic: forms::opt(&data, "topic"),
