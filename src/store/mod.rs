@@ -77,6 +77,12 @@ pub enum StoreError {
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Durability {
+    Full,
+    Relaxed,
+}
+
 /// The pool and what kind of database is behind it.
 #[derive(Clone, Debug)]
 pub struct Db {
@@ -192,13 +198,35 @@ impl Db {
     /// Starts a transaction that will write. On SQLite it takes the write lock up front
     /// (`BEGIN IMMEDIATE`), so a read-then-write transaction cannot fail to upgrade.
     pub async fn begin_write(&self) -> Result<Tx> {
+        self.begin(Durability::Full).await
+    }
+
+    /// A write whose loss in a power failure (not in a crash of the process) is acceptable: a
+    /// saved draft, the customer-service details. On SQLite the commit skips the fsync
+    /// (`synchronous = NORMAL` in WAL mode); decisions, money and accounts use `begin_write`.
+    pub async fn begin_write_relaxed(&self) -> Result<Tx> {
+        self.begin(Durability::Relaxed).await
+    }
+
+    async fn begin(&self, durability: Durability) -> Result<Tx> {
         let slot = match &self.writer {
             Some(m) => Some(m.clone().lock_owned().await),
             None => None,
         };
-        let tx = match self.dialect {
-            Dialect::Sqlite => self.pool.begin_with("BEGIN IMMEDIATE").await?,
-            Dialect::Postgres => self.pool.begin().await?,
+        // `synchronous` is a connection setting that cannot change inside a transaction: each
+        // write sets its own just before BEGIN, in the same round trip.
+        let tx = match (self.dialect, durability) {
+            (Dialect::Sqlite, Durability::Full) => {
+                self.pool
+                    .begin_with("PRAGMA synchronous = FULL; BEGIN IMMEDIATE")
+                    .await?
+            }
+            (Dialect::Sqlite, Durability::Relaxed) => {
+                self.pool
+                    .begin_with("PRAGMA synchronous = NORMAL; BEGIN IMMEDIATE")
+                    .await?
+            }
+            (Dialect::Postgres, _) => self.pool.begin().await?,
         };
         Ok(WriteTx {
             tx,
@@ -213,7 +241,17 @@ impl Db {
     /// all writers; on PostgreSQL the row lock does it. Lock order everywhere: account, then
     /// anything else.
     pub async fn begin_for_account(&self, account_id: &str) -> Result<Tx> {
-        let mut tx = self.begin_write().await?;
+        self.lock_account(self.begin_write().await?, account_id)
+            .await
+    }
+
+    /// `begin_for_account` with relaxed durability (see `begin_write_relaxed`).
+    pub async fn begin_for_account_relaxed(&self, account_id: &str) -> Result<Tx> {
+        self.lock_account(self.begin_write_relaxed().await?, account_id)
+            .await
+    }
+
+    async fn lock_account(&self, mut tx: Tx, account_id: &str) -> Result<Tx> {
         if self.dialect == Dialect::Postgres {
             sqlx::query("SELECT id FROM accounts WHERE id = $1 FOR UPDATE")
                 .bind(account_id)

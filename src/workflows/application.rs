@@ -78,7 +78,7 @@ pub async fn save_draft(
     require_verified(ctx, account).await?;
     let categories = catalog::active_slugs(&ctx.db, CatalogList::Categories).await?;
     let service_types = catalog::active_slugs(&ctx.db, CatalogList::ServiceTypes).await?;
-    let mut tx = ctx.db.begin_for_account(&account.id).await?;
+    let mut tx = ctx.db.begin_for_account_relaxed(&account.id).await?;
     let existing = app_store::get(&mut *tx, &account.id).await?;
     ensure_editable(existing.as_ref())?;
     let previous = existing.as_ref().map(parse);

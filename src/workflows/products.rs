@@ -168,7 +168,7 @@ pub async fn create(ctx: &Ctx, account: &AccountView, form: &ProductForm) -> Res
         created_at: now,
         updated_at: now,
     };
-    let mut tx = ctx.db.begin_for_account(&account.id).await?;
+    let mut tx = ctx.db.begin_for_account_relaxed(&account.id).await?;
     product_store::insert(&mut tx, &product).await?;
     product_store::put_revision(&mut tx, &revision).await?;
     product_store::set_working(&mut tx, &product.id, Some(&revision.id), now).await?;
@@ -223,7 +223,7 @@ pub async fn update(
     require_moved_in(ctx, account).await?;
     let data = validate(ctx, account, form).await?;
     let now = now_ms();
-    let mut tx = ctx.db.begin_for_account(&account.id).await?;
+    let mut tx = ctx.db.begin_for_account_relaxed(&account.id).await?;
     let product = owned(&mut tx, account, id).await?;
     let mut revision = editable_revision(&mut tx, &product, now).await?;
     revision.data = serde_json::to_string(&data).map_err(|e| Error::Internal(e.to_string()))?;

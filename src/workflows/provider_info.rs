@@ -33,7 +33,7 @@ pub async fn save_customer_service(
 ) -> Result<CustomerService> {
     require_provider_access(ctx, account).await?;
     let cs = provider::validate_customer_service(form).map_err(Error::Validation)?;
-    let mut tx = ctx.db.begin_for_account(&account.id).await?;
+    let mut tx = ctx.db.begin_for_account_relaxed(&account.id).await?;
     provider_store::put_customer_service(&mut tx, &account.id, &cs, now_ms()).await?;
     audit::append(
         &mut tx,

@@ -216,7 +216,7 @@ pub async fn save_draft(
 ) -> Result<EnterpriseView> {
     require_provider_role(account)?;
     let draft = enterprise::validate_draft(form).map_err(Error::Validation)?;
-    let mut tx = ctx.db.begin_for_account(&account.id).await?;
+    let mut tx = ctx.db.begin_for_account_relaxed(&account.id).await?;
     let existing = ent_store::get(&mut *tx, &account.id).await?;
     ensure_editable(existing.as_ref())?;
     let mut row = existing.clone().unwrap_or_else(|| EnterpriseRow {

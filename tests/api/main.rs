@@ -13,3 +13,4 @@ mod journey;
 mod products;
 mod review;
 mod sessions;
+mod store;
