@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
-# Berth load benchmark: seeds a fresh SQLite data directory with moved-in providers, starts the
-# release server on 127.0.0.1, drives it with wrk, and prints a markdown table.
+# Berth load benchmark: seeds a fresh SQLite data directory with moved-in providers and their
+# listed products, starts the release server on 127.0.0.1, drives it with wrk, and prints a
+# markdown table.
 #
 #   bash bench/run.sh
 #
-# Knobs (environment): BENCH_PROVIDERS (10000), BENCH_CONNECTIONS (32), BENCH_THREADS (2),
+# Knobs (environment): BENCH_PROVIDERS (10000), BENCH_PRODUCTS (10000 listed products, one per
+# provider; 0 skips the storefront runs), BENCH_CONNECTIONS (32), BENCH_THREADS (2),
 # BENCH_DURATION (15s per endpoint), BENCH_PORT (a free port), BENCH_SKIP_BUILD=1 (use the
 # existing target/release binaries), BENCH_KEEP=1 (keep the data directory and logs),
-# BENCH_OUT=FILE (also write the report there). The server inherits BERTH_LOG (default info:
+# BENCH_OUT=FILE (also write the report there), BENCH_DIAG=1 (also the write at 1 and 8
+# connections and the storefront search at 1 connection). The server inherits BERTH_LOG (default info:
 # one log line per request, written to a file in the data directory).
 #
 # Everything is local (127.0.0.1) and bounded in time: every step runs under `timeout`, and the
@@ -18,6 +21,7 @@ cd "$(dirname "$0")/.."
 ROOT=$(pwd)
 
 PROVIDERS=${BENCH_PROVIDERS:-10000}
+PRODUCTS=${BENCH_PRODUCTS:-10000}
 CONNS=${BENCH_CONNECTIONS:-32}
 THREADS=${BENCH_THREADS:-2}
 DURATION=${BENCH_DURATION:-15s}
@@ -60,13 +64,31 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-log "seeding $PROVIDERS providers into $DATA"
+log "seeding $PROVIDERS providers and $PRODUCTS listed products into $DATA"
 SEED_START=$(date +%s.%N)
-TOKEN=$(BERTH_LOG=warn timeout 900 "$SEED" --data-dir "$DATA" --providers "$PROVIDERS" 2>"$WORK/seed.log" | tail -n 1) || {
-    cat "$WORK/seed.log" >&2; exit 1; }
+BERTH_LOG=warn timeout 900 "$SEED" --data-dir "$DATA" --providers "$PROVIDERS" --products "$PRODUCTS" \
+    >"$WORK/seed.out" 2>"$WORK/seed.log" || { cat "$WORK/seed.log" >&2; exit 1; }
 SEED_SECS=$(echo "$(date +%s.%N) - $SEED_START" | bc)
+# The seed prints key=value lines: token, and with products product, search, search_url,
+# search_matches, category, category_matches.
+seeded() { sed -n "s/^$1=//p" "$WORK/seed.out" | tail -n 1; }
+TOKEN=$(seeded token)
 [ -n "$TOKEN" ] || { log "seed printed no token"; cat "$WORK/seed.log" >&2; exit 1; }
+if [ "$PRODUCTS" -gt 0 ]; then
+    PRODUCT_ID=$(seeded product); SEARCH_WORD=$(seeded search); SEARCH_URL=$(seeded search_url)
+    SEARCH_MATCHES=$(seeded search_matches); CATEGORY=$(seeded category)
+    CATEGORY_MATCHES=$(seeded category_matches)
+    [ -n "$PRODUCT_ID" ] && [ -n "$SEARCH_URL" ] && [ -n "$CATEGORY" ] || {
+        log "seed printed no product"; cat "$WORK/seed.out" "$WORK/seed.log" >&2; exit 1; }
+    log "product $PRODUCT_ID; \"$SEARCH_WORD\" matches $SEARCH_MATCHES products, $CATEGORY has $CATEGORY_MATCHES"
+fi
 DB_BYTES=$(stat -c %s "$DATA/berth.db")
+# What one synchronous 4 KiB write costs on this disk (SQLite's synchronous = FULL fsyncs the WAL
+# on every commit).
+FSYNC_US=$(dd if=/dev/zero of="$WORK/fsync.probe" bs=4k count=500 oflag=dsync 2>&1 \
+    | awk '/copied/ { for (i = 1; i <= NF; i++) if ($i == "s,") print int($(i-1) * 1000000 / 500) }')
+rm -f "$WORK/fsync.probe"
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 
 # --- server --------------------------------------------------------------------------------------
 if [ -z "${BENCH_PORT:-}" ]; then
@@ -101,6 +123,35 @@ PUT_BODY='{"phone":"400-123-4567","email":"service@example.com","dongdong_group_
 PUT_STATUS=$(curl -sS -o "$WORK/put.json" -w '%{http_code}' -X PUT -H "$AUTH" \
     -H 'Content-Type: application/json' -d "$PUT_BODY" "$BASE/api/v1/provider/customer-service")
 [ "$PUT_STATUS" = 200 ] || { log "PUT answered $PUT_STATUS: $(cat "$WORK/put.json")"; exit 1; }
+if [ "$PRODUCTS" -gt 0 ]; then
+    # The storefront answers 200 with the expected content: the search and the category filter
+    # return items (a full page of 50 when enough match), the product carries the provider's
+    # customer-service panel, and so does the HTML page.
+    expect() {  # expect NAME URL PATTERN...
+        local name=$1 url=$2 body status; shift 2
+        status=$(curl -sS -o "$WORK/check.body" -w '%{http_code}' "$url")
+        body=$(cat "$WORK/check.body")
+        [ "$status" = 200 ] || { log "$name answered $status: ${body:0:300}"; exit 1; }
+        for pat in "$@"; do
+            grep -qF -- "$pat" "$WORK/check.body" || { log "$name lacks $pat: ${body:0:300}"; exit 1; }
+        done
+    }
+    SEARCH_PATH="/api/v1/storefront/products?q=$SEARCH_URL"
+    CATEGORY_PATH="/api/v1/storefront/products?category=$CATEGORY"
+    expect "search" "$BASE$SEARCH_PATH" '"items":[{"id":' "$SEARCH_WORD"
+    SEARCH_ITEMS=$(grep -o '"id":' "$WORK/check.body" | wc -l)
+    expect "category" "$BASE$CATEGORY_PATH" '"items":[{"id":' "\"category\":\"$CATEGORY\""
+    [ "$(grep -o '"category":"[^"]*"' "$WORK/check.body" | sort -u)" = "\"category\":\"$CATEGORY\"" ] || {
+        log "the category filter returned other categories"; exit 1; }
+    CATEGORY_ITEMS=$(grep -o '"id":' "$WORK/check.body" | wc -l)
+    expect "product" "$BASE/api/v1/storefront/products/$PRODUCT_ID" "\"id\":\"$PRODUCT_ID\"" \
+        '"provider":{' '"customer_service":{"phone":"400-123-4567"' '"description_html":'
+    PRODUCT_JSON_BYTES=$(stat -c %s "$WORK/check.body")
+    expect "product page" "$BASE/products/$PRODUCT_ID" 'id="provider-panel"' 'href="tel:400-123-4567"' \
+        'id="product-main"'
+    PRODUCT_HTML_BYTES=$(stat -c %s "$WORK/check.body")
+    log "search: $SEARCH_ITEMS items; $CATEGORY: $CATEGORY_ITEMS items; product: $PRODUCT_JSON_BYTES B JSON, $PRODUCT_HTML_BYTES B HTML"
+fi
 
 # --- load ----------------------------------------------------------------------------------------
 ( while kill -0 "$SERVER_PID" 2>/dev/null; do
@@ -111,23 +162,46 @@ SAMPLER_PID=$!
 
 RESULTS=$WORK/results.tsv
 : >"$RESULTS"
-# run NAME WRK-ARGS... : one wrk run; appends "name rps p50 p99 status_err socket_err" to RESULTS.
+HZ=$(getconf CLK_TCK)
+# Machine-wide busy (user, nice, system), interrupt (irq + softirq: loopback TCP is mostly
+# softirq) and steal jiffies, and the server's own (utime + stime).
+cpu_busy() { awk '$1 == "cpu" { print $2 + $3 + $4, $7 + $8, $9 }' /proc/stat; }
+server_cpu() { awk '{ print $14 + $15 }' "/proc/$SERVER_PID/stat"; }
+TIMEFORMAT='%U %S'
+# run NAME WRK-ARGS... : one wrk run (connections: $RUN_CONNS or $CONNS). Appends to RESULTS:
+# name rps p50 p99 status_err socket_err conns server_cores wrk_cores irq_cores other_cores steal_cores
 run() {
     local name=$1; shift
-    log "wrk -t$THREADS -c$CONNS -d$DURATION  $name"
+    local c=${RUN_CONNS:-$CONNS}
+    local t=$(( THREADS < c ? THREADS : c ))   # wrk needs connections >= threads
+    log "wrk -t$t -c$c -d$DURATION  $name"
+    local b0 i0 st0 s0 w0 b1 i1 st1 s1 w1
+    read -r b0 i0 st0 < <(cpu_busy); s0=$(server_cpu); w0=$(date +%s.%N)
     local out
-    out=$(timeout "$WRK_TIMEOUT" wrk -t"$THREADS" -c"$CONNS" -d"$DURATION" --latency "$@")
+    out=$( { time timeout "$WRK_TIMEOUT" wrk -t"$t" -c"$c" -d"$DURATION" --latency "$@"; } 2>"$WORK/wrk.time" )
+    read -r b1 i1 st1 < <(cpu_busy); s1=$(server_cpu); w1=$(date +%s.%N)
+    echo "== $name (-c$c)" >>"$WORK/wrk.log"
     echo "$out" >>"$WORK/wrk.log"
     local line
     line=$(echo "$out" | grep '^BENCH ' | tail -n 1)
     [ -n "$line" ] || { log "no BENCH line from wrk for $name"; echo "$out" >&2; exit 1; }
     local -A kv
     for f in ${line#BENCH }; do kv[${f%%=*}]=${f#*=}; done
-    local rps
+    local rps wall wrk_u wrk_s server wrkc total irq other steal
     rps=$(echo "scale=1; ${kv[requests]} * 1000000 / ${kv[duration_us]}" | bc)
-    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$rps" "${kv[p50_us]}" "${kv[p99_us]}" \
-        "${kv[status_errors]}" "${kv[socket_errors]}" >>"$RESULTS"
-    log "  $rps req/s, p50 ${kv[p50_us]} us, p99 ${kv[p99_us]} us, >=400: ${kv[status_errors]}, socket errors: ${kv[socket_errors]}"
+    wall=$(echo "$w1 - $w0" | bc)
+    read -r wrk_u wrk_s <"$WORK/wrk.time"
+    server=$(echo "scale=2; ($s1 - $s0) / $HZ / $wall" | bc)
+    wrkc=$(echo "scale=2; ($wrk_u + $wrk_s) / $wall" | bc)
+    total=$(echo "scale=2; ($b1 - $b0) / $HZ / $wall" | bc)
+    irq=$(echo "scale=2; ($i1 - $i0) / $HZ / $wall" | bc)
+    # The server's stime already holds the softirq work done in its own syscalls, so "other" is
+    # everything busy (interrupts included) minus the server and wrk.
+    other=$(echo "scale=2; $total + $irq - $server - $wrkc" | bc)
+    steal=$(echo "scale=2; ($st1 - $st0) / $HZ / $wall" | bc)
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$rps" "${kv[p50_us]}" "${kv[p99_us]}" \
+        "${kv[status_errors]}" "${kv[socket_errors]}" "$c" "$server" "$wrkc" "$irq" "$other" "$steal" >>"$RESULTS"
+    log "  $rps req/s, p50 ${kv[p50_us]} us, p99 ${kv[p99_us]} us, >=400: ${kv[status_errors]}, socket errors: ${kv[socket_errors]}; CPU cores: server $server, wrk $wrkc, irq $irq, others $other, steal $steal"
 }
 
 LUA=$ROOT/bench/report.lua
@@ -137,9 +211,27 @@ timeout 30 wrk -t"$THREADS" -c"$CONNS" -d3s -H "$AUTH" "$BASE/api/v1/me/move-in"
 run "GET /healthz"                             -s "$LUA" "$BASE/healthz"
 run "GET /api/v1/me"                           -s "$LUA" -H "$AUTH" "$BASE/api/v1/me"
 run "GET /api/v1/me/move-in"                   -s "$LUA" -H "$AUTH" "$BASE/api/v1/me/move-in"
+if [ "$PRODUCTS" -gt 0 ]; then
+    # Public, no session. Before the write run, so that no read is measured behind its WAL.
+    run "GET /api/v1/storefront/products?q=$SEARCH_WORD"  -s "$LUA" "$BASE$SEARCH_PATH"
+    run "GET /api/v1/storefront/products?category=$CATEGORY" -s "$LUA" "$BASE$CATEGORY_PATH"
+    run "GET /api/v1/storefront/products/{id}"     -s "$LUA" "$BASE/api/v1/storefront/products/$PRODUCT_ID"
+    run "GET /products/{id} (HTML)"                -s "$LUA" "$BASE/products/$PRODUCT_ID"
+fi
 run "PUT /api/v1/provider/customer-service"    -s "$ROOT/bench/put_customer_service.lua" -H "$AUTH" \
                                                "$BASE/api/v1/provider/customer-service"
 run "GET /healthz (again)"                     -s "$LUA" "$BASE/healthz"
+if [ "${BENCH_DIAG:-0}" = 1 ]; then
+    # Diagnostics: the write alone (its service time) and at the pool size (8 connections).
+    RUN_CONNS=1 run "PUT customer-service, 1 connection" -s "$ROOT/bench/put_customer_service.lua" \
+        -H "$AUTH" "$BASE/api/v1/provider/customer-service"
+    RUN_CONNS=8 run "PUT customer-service, 8 connections" -s "$ROOT/bench/put_customer_service.lua" \
+        -H "$AUTH" "$BASE/api/v1/provider/customer-service"
+    if [ "$PRODUCTS" -gt 0 ]; then
+        # The search's service time, without queueing.
+        RUN_CONNS=1 run "GET storefront search, 1 connection" -s "$LUA" "$BASE$SEARCH_PATH"
+    fi
+fi
 
 kill "$SAMPLER_PID" 2>/dev/null || true
 wait "$SAMPLER_PID" 2>/dev/null || true
@@ -157,6 +249,32 @@ if kill -0 "$SERVER_PID" 2>/dev/null; then log "server ignored SIGTERM for 10 s"
 wait "$SERVER_PID" 2>/dev/null || true
 SERVER_PID=
 
+# The storefront's SQL alone, with the sqlite3 CLI on the seeded file (the server stopped): mean
+# wall time of 20 runs each. The statements copy src/store/products.rs::storefront (search with
+# the default page of 50 + 1); the CLI's SQLite may be another version than the server's.
+QUERY_TIMES=$WORK/query.tsv
+: >"$QUERY_TIMES"
+if [ "$PRODUCTS" -gt 0 ] && command -v sqlite3 >/dev/null 2>&1; then
+    STOREFRONT_SQL="SELECT p.id, p.account_id, p.live_revision_id, p.name, p.summary, p.category, p.price_from_fen, p.updated_at, e.company_name, r.icon_document_id FROM products p LEFT JOIN enterprise_verifications e ON e.account_id = p.account_id LEFT JOIN product_revisions r ON r.id = p.live_revision_id WHERE p.listed = 1 AND p.live_revision_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM provider_suspensions s WHERE s.account_id = p.account_id)"
+    LIKE="(LOWER(p.name) LIKE '%$SEARCH_WORD%' OR LOWER(p.summary) LIKE '%$SEARCH_WORD%')"
+    ORDER="ORDER BY p.updated_at DESC, p.id DESC LIMIT 51"
+    time_sql() {  # time_sql LABEL SQL : mean ms over 20 runs (after one unmeasured run)
+        local ms
+        ms=$( { echo ".output /dev/null"; echo "$2;"; echo ".timer on"; for _ in $(seq 1 20); do echo "$2;"; done; } \
+            | timeout 120 sqlite3 "$DATA/berth.db" 2>/dev/null \
+            | awk '/^Run Time/ { s += $4; n++ } END { if (n) printf "%.2f", s * 1000 / n }' ) || true
+        printf '%s\t%s\n' "$1" "${ms:-?}" >>"$QUERY_TIMES"
+    }
+    time_sql "search (the server's statement)" "$STOREFRONT_SQL AND $LIKE $ORDER"
+    time_sql "search, products table only (no joins)" "SELECT p.id FROM products p WHERE p.listed = 1 AND $LIKE $ORDER"
+    time_sql "walk all listed products in the storefront index, no LIKE" "SELECT p.id FROM products p WHERE p.listed = 1 $ORDER"
+    time_sql "scan the products table, LOWER + LIKE only" "SELECT COUNT(*) FROM products p NOT INDEXED WHERE $LIKE"
+    time_sql "scan the products table, nothing else" "SELECT COUNT(*) FROM products p NOT INDEXED WHERE p.listed = 1"
+    time_sql "category (the server's statement)" "$STOREFRONT_SQL AND p.category = '$CATEGORY' $ORDER"
+    SEARCH_PLAN=$(echo "EXPLAIN QUERY PLAN $STOREFRONT_SQL AND $LIKE $ORDER;" | sqlite3 "$DATA/berth.db" 2>/dev/null \
+        | sed -n 's/^[|`-]*--//p' | paste -sd ';' | sed 's/;/; /g')
+fi
+
 # --- report --------------------------------------------------------------------------------------
 ms() { echo "scale=2; $1 / 1000" | bc | sed 's/^\./0./'; }
 H1=$(awk -F'\t' '$1 == "GET /healthz" { print $2 }' "$RESULTS")
@@ -165,21 +283,46 @@ BASELINE=$(echo "scale=1; ($H1 + $H2) / 2" | bc)
 {
     echo "Berth benchmark — $(date -u +%Y-%m-%dT%H:%M:%SZ)"
     echo
-    echo "- commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo ' (+ uncommitted changes)')"
+    echo "- commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo ' (+ uncommitted changes)'); target/release/berth built $(date -u -r "$BERTH" +%Y-%m-%dT%H:%M:%SZ)"
     echo "- $(nproc) CPUs ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), $(awk '/MemTotal/ { printf "%.1f GiB", $2/1048576 }' /proc/meminfo) RAM, kernel $(uname -r)"
-    echo "- load average at the end: $(cut -d' ' -f1-3 /proc/loadavg); wrk and the server share the machine"
-    echo "- SQLite on $(df -T "$DATA" | awk 'NR == 2 { print $2 }'), $PROVIDERS moved-in providers, database $(echo "scale=1; $DB_BYTES / 1048576" | bc) MiB, seeded in ${SEED_SECS%.*} s"
-    echo "- wrk -t$THREADS -c$CONNS -d$DURATION --latency, keep-alive, 127.0.0.1; BERTH_LOG=${BERTH_LOG:-info (default)}, server log to a file"
+    echo "- load average at the start: $LOAD_START, at the end: $(cut -d' ' -f1-3 /proc/loadavg); wrk and the server share the machine"
+    echo "- SQLite on $(df -T "$DATA" | awk 'NR == 2 { print $2 }'), $PROVIDERS moved-in providers, database $(echo "scale=1; $DB_BYTES / 1048576" | bc) MiB, seeded in $(printf %.1f "$SEED_SECS") s; one 4 KiB O_DSYNC write takes ${FSYNC_US:-?} us"
+    echo "- wrk -t$THREADS -c$CONNS -d$DURATION --latency, keep-alive, 127.0.0.1; BERTH_LOG=${BERTH_LOG:-info (default)}, server log to a file ($(echo "scale=1; $(stat -c %s "$WORK/server.log") / 1048576" | bc) MiB by the end)"
+    if [ "$PRODUCTS" -gt 0 ]; then
+        echo "- $PRODUCTS listed products; the search \"$SEARCH_WORD\" matches $SEARCH_MATCHES of them (the answer holds $SEARCH_ITEMS), category $CATEGORY has $CATEGORY_MATCHES ($CATEGORY_ITEMS in the answer); product $PRODUCT_ID: $PRODUCT_JSON_BYTES B of JSON, $PRODUCT_HTML_BYTES B of HTML"
+    fi
     echo
-    echo "| endpoint | req/s | p50 (ms) | p99 (ms) | % of /healthz | errors (>=400 / socket) |"
-    echo "|---|---:|---:|---:|---:|---|"
-    while IFS=$'\t' read -r name rps p50 p99 serr sockerr; do
-        pct=$(echo "scale=1; 100 * $rps / $BASELINE" | bc)
-        printf '| `%s` | %.0f | %s | %s | %s %% | %s / %s |\n' "$name" "$rps" "$(ms "$p50")" "$(ms "$p99")" "$pct" "$serr" "$sockerr"
+    echo "| endpoint | conns | req/s | p50 (ms) | p99 (ms) | % of /healthz | server CPU per request (us) | errors (>=400 / socket) |"
+    echo "|---|---:|---:|---:|---:|---:|---:|---|"
+    while IFS=$'\t' read -r name rps p50 p99 serr sockerr c server _; do
+        pct=$(printf '%.1f' "$(echo "scale=3; 100 * $rps / $BASELINE" | bc)")
+        cpu=$(echo "$server * 1000000 / $rps" | bc)
+        printf '| `%s` | %s | %.0f | %s | %s | %s %% | %s | %s / %s |\n' "$name" "$c" "$rps" "$(ms "$p50")" "$(ms "$p99")" "$pct" "$cpu" "$serr" "$sockerr"
     done <"$RESULTS"
     echo
     echo "% of /healthz is against the mean of the two /healthz runs ($(printf '%.0f' "$BASELINE") req/s)."
     echo
+    echo "CPU used during each run, in cores (of $(nproc)): the server process, wrk, everything else"
+    echo "(other processes, and interrupt work not done inside the server's or wrk's system calls),"
+    echo "hypervisor steal; irq/softirq is the machine-wide interrupt time (mostly loopback TCP),"
+    echo "for information: it overlaps the other columns."
+    echo
+    echo "| endpoint | server | wrk | everything else | steal | irq/softirq |"
+    echo "|---|---:|---:|---:|---:|---:|"
+    while IFS=$'\t' read -r name _ _ _ _ _ _ server wrkc irq other steal; do
+        printf '| `%s` | %.2f | %.2f | %.2f | %.2f | %.2f |\n' "$name" "$server" "$wrkc" "$other" "$steal" "$irq"
+    done <"$RESULTS"
+    echo
+    if [ -s "$QUERY_TIMES" ]; then
+        echo "The storefront's SQL alone (sqlite3 $(sqlite3 --version | cut -d' ' -f1) CLI on the seeded file, server stopped, mean of 20):"
+        echo
+        echo "| statement | ms |"
+        echo "|---|---:|"
+        while IFS=$'\t' read -r label ms; do printf '| %s | %s |\n' "$label" "$ms"; done <"$QUERY_TIMES"
+        echo
+        echo "Search plan: $SEARCH_PLAN"
+        echo
+    fi
     echo "| server RSS | MiB |"
     echo "|---|---:|"
     echo "| idle (5 s after start, before any load) | $(mib "$IDLE_RSS") |"
