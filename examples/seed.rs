@@ -353,6 +353,9 @@ async fn main() -> anyhow::Result<()> {
                 .bind(updated)
                 .execute(&mut *tx)
                 .await?;
+                // The storefront's search index, as going live builds it.
+                let terms = product::search_terms(&format!("{} {}", data.name, data.summary));
+                berth::store::products::index_terms(&mut tx, &product_id, &terms).await?;
                 sqlx::query(
                     "INSERT INTO product_revisions (id, product_id, number, status, data, icon_document_id, \
                      reasons, created_at, updated_at) VALUES ($1, $2, 1, 'approved', $3, NULL, NULL, $4, $5)",

@@ -246,6 +246,26 @@ fn safe_url(url: CowStr<'_>) -> CowStr<'_> {
     }
 }
 
+/// The search terms of a text: its lower-cased character bigrams within words, without
+/// repeats, in order of first appearance. `"IoT 监控"` → `io`, `ot`, `监控`.
+pub fn search_terms(text: &str) -> Vec<String> {
+    let lower = text.to_lowercase();
+    let chars: Vec<char> = lower.chars().collect();
+    let mut out: Vec<String> = Vec::new();
+    for w in chars.windows(2) {
+        if w.iter()
+            .any(|c| c.is_whitespace() || (c.is_ascii_punctuation() && *c != '-'))
+        {
+            continue;
+        }
+        let term: String = w.iter().collect();
+        if !out.contains(&term) {
+            out.push(term);
+        }
+    }
+    out
+}
+
 /// The lowest plan price, for listings.
 pub fn price_from(plans: &[Plan]) -> Option<i64> {
     plans.iter().map(|p| p.price_fen).min()
@@ -300,6 +320,31 @@ mod tests {
             got.contains(&("plans[0].billing", "not_allowed")),
             "{got:?}"
         );
+    }
+
+    #[test]
+    fn search_terms_are_bigrams_within_words() {
+        assert_eq!(search_terms("IoT 监控"), vec!["io", "ot", "监控"]);
+        assert_eq!(search_terms("a"), Vec::<String>::new());
+        assert_eq!(
+            search_terms("设备监控平台"),
+            vec!["设备", "备监", "监控", "控平", "平台"]
+        );
+    }
+
+    proptest::proptest! {
+        /// Whatever a product says, every term of a query found in it is among its terms.
+        #[test]
+        fn a_substring_query_only_uses_terms_of_the_text(text in "\\PC{0,40}", start in 0usize..40, len in 2usize..8) {
+            let chars: Vec<char> = text.chars().collect();
+            if start + len <= chars.len() {
+                let query: String = chars[start..start + len].iter().collect();
+                let all = search_terms(&text);
+                for t in search_terms(&query) {
+                    proptest::prop_assert!(all.contains(&t), "{t:?} of {query:?} not in terms of {text:?}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -85,6 +85,29 @@ pub async fn set_working(tx: &mut Tx, id: &str, working: Option<&str>, now: i64)
     Ok(())
 }
 
+/// Replaces a product's search terms (see `domain::product::search_terms`).
+pub async fn index_terms(tx: &mut Tx, product_id: &str, terms: &[String]) -> Result<()> {
+    sqlx::query("DELETE FROM product_terms WHERE product_id = $1")
+        .bind(product_id)
+        .execute(&mut **tx)
+        .await?;
+    for chunk in terms.chunks(200) {
+        let values: Vec<String> = (0..chunk.len())
+            .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
+            .collect();
+        let sql = format!(
+            "INSERT INTO product_terms (term, product_id) VALUES {} ON CONFLICT DO NOTHING",
+            values.join(", ")
+        );
+        let mut q = sqlx::query(&sql);
+        for term in chunk {
+            q = q.bind(term.clone()).bind(product_id.to_string());
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
 /// Makes `revision` the live one and copies its searchable fields.
 #[allow(clippy::too_many_arguments)]
 pub async fn go_live(
@@ -215,6 +238,8 @@ pub struct ListingRow {
 pub struct StorefrontQuery<'a> {
     /// Already lower-cased; matched anywhere in the name or summary.
     pub q: Option<&'a str>,
+    /// Search terms of `q` that every match must have (a few are enough to narrow it down).
+    pub terms: &'a [String],
     pub category: Option<&'a str>,
     /// Continue after this (updated_at, id), newest first.
     pub before: Option<(i64, String)>,
@@ -236,6 +261,19 @@ pub async fn storefront(db: &Db, q: &StorefrontQuery<'_>) -> Result<Vec<ListingR
         n += 1;
         format!("${n}")
     };
+    if !q.terms.is_empty() {
+        let parts: Vec<String> = q
+            .terms
+            .iter()
+            .map(|_| {
+                format!(
+                    "SELECT product_id FROM product_terms WHERE term = {}",
+                    next()
+                )
+            })
+            .collect();
+        sql.push_str(&format!(" AND p.id IN ({})", parts.join(" INTERSECT ")));
+    }
     if q.q.is_some() {
         let (a, b) = (next(), next());
         sql.push_str(&format!(
@@ -256,6 +294,9 @@ pub async fn storefront(db: &Db, q: &StorefrontQuery<'_>) -> Result<Vec<ListingR
         next()
     ));
     let mut query = sqlx::query(&sql);
+    for term in q.terms {
+        query = query.bind(term.clone());
+    }
     if let Some(text) = q.q {
         let pattern = format!("%{}%", escape_like(text));
         query = query.bind(pattern.clone()).bind(pattern);

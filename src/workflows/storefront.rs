@@ -47,9 +47,18 @@ pub async fn search(ctx: &Ctx, s: &Search<'_>) -> Result<(Vec<Listing>, Option<S
                 .ok_or_else(|| Error::field("cursor", "invalid_type"))?,
         ),
     };
+    // Three bigrams narrow a search to a handful of candidates; LIKE then checks the text.
+    let terms: Vec<String> = q
+        .as_deref()
+        .map(product::search_terms)
+        .unwrap_or_default()
+        .into_iter()
+        .take(3)
+        .collect();
     let rows = product_store::storefront(
         &ctx.db,
         &StorefrontQuery {
+            terms: &terms,
             q: q.as_deref(),
             category: s.category.map(str::trim).filter(|c| !c.is_empty()),
             before,

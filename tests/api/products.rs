@@ -5,6 +5,18 @@ use serde_json::{json, Value};
 
 use crate::helpers::*;
 
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
+
 fn product_form(name: &str, category: &str) -> Value {
     json!({
         "name": name, "category": category, "service_type": "saas", "delivery": "saas",
@@ -124,6 +136,27 @@ async fn a_product_goes_from_draft_through_rejection_to_the_storefront_and_back_
     assert_eq!(s.body["items"][0]["id"], id.as_str(), "{:?}", s.body);
     assert_eq!(s.body["items"][0]["provider_name"], company);
     assert_eq!(s.body["items"][0]["price_from_fen"], 9900);
+    // Chinese words, any case, and words across the name and summary; nothing for what is not there.
+    for (q, found) in [
+        ("星图", true),
+        ("IOT", true),
+        ("平台", true),
+        ("图 I", true),
+        ("图I", false),
+        ("区块链", false),
+        ("x", false),
+    ] {
+        let s = app
+            .get(&format!("/api/v1/storefront/products?q={}", urlencode(q)))
+            .await;
+        assert_eq!(s.status, StatusCode::OK);
+        assert_eq!(
+            s.body["items"].as_array().map(|i| !i.is_empty()),
+            Some(found),
+            "search {q:?}: {:?}",
+            s.body
+        );
+    }
     let s = app
         .get("/api/v1/storefront/products?category=api-market")
         .await;
