@@ -248,20 +248,17 @@ pub struct StorefrontQuery<'a> {
 
 /// Listed products of providers that are not suspended, newest first.
 pub async fn storefront(db: &Db, q: &StorefrontQuery<'_>) -> Result<Vec<ListingRow>> {
-    let mut sql = String::from(
-        "SELECT p.id, p.account_id, p.live_revision_id, p.name, p.summary, p.category, p.price_from_fen, p.updated_at, \
-         e.company_name, r.icon_document_id FROM products p \
-         LEFT JOIN enterprise_verifications e ON e.account_id = p.account_id \
-         LEFT JOIN product_revisions r ON r.id = p.live_revision_id \
-         WHERE p.listed = 1 AND p.live_revision_id IS NOT NULL \
-         AND NOT EXISTS (SELECT 1 FROM provider_suspensions s WHERE s.account_id = p.account_id)",
-    );
     let mut n = 0;
     let mut next = || {
         n += 1;
         format!("${n}")
     };
-    if !q.terms.is_empty() {
+    // With search terms the candidates come from the term index (a few hundred rows at most,
+    // CROSS JOIN keeps SQLite from scanning products instead); the page is cut before the
+    // joins that only decorate it. Placeholders appear in the text in the order they are bound.
+    let source = if q.terms.is_empty() {
+        "products p WHERE 1 = 1".to_string()
+    } else {
         let parts: Vec<String> = q
             .terms
             .iter()
@@ -272,27 +269,42 @@ pub async fn storefront(db: &Db, q: &StorefrontQuery<'_>) -> Result<Vec<ListingR
                 )
             })
             .collect();
-        sql.push_str(&format!(" AND p.id IN ({})", parts.join(" INTERSECT ")));
-    }
+        format!(
+            "({}) t CROSS JOIN products p WHERE p.id = t.product_id",
+            parts.join(" INTERSECT ")
+        )
+    };
+    let mut inner = format!(
+        "SELECT p.id, p.account_id, p.live_revision_id, p.name, p.summary, p.category, p.price_from_fen, \
+         p.updated_at FROM {source} AND p.listed = 1 AND p.live_revision_id IS NOT NULL \
+         AND NOT EXISTS (SELECT 1 FROM provider_suspensions s WHERE s.account_id = p.account_id)"
+    );
     if q.q.is_some() {
         let (a, b) = (next(), next());
-        sql.push_str(&format!(
+        inner.push_str(&format!(
             " AND (LOWER(p.name) LIKE {a} OR LOWER(p.summary) LIKE {b})"
         ));
     }
     if q.category.is_some() {
-        sql.push_str(&format!(" AND p.category = {}", next()));
+        inner.push_str(&format!(" AND p.category = {}", next()));
     }
     if q.before.is_some() {
         let (a, b, c) = (next(), next(), next());
-        sql.push_str(&format!(
+        inner.push_str(&format!(
             " AND (p.updated_at < {a} OR (p.updated_at = {b} AND p.id < {c}))"
         ));
     }
-    sql.push_str(&format!(
+    inner.push_str(&format!(
         " ORDER BY p.updated_at DESC, p.id DESC LIMIT {}",
         next()
     ));
+    let sql = format!(
+        "SELECT p.id, p.account_id, p.live_revision_id, p.name, p.summary, p.category, p.price_from_fen, \
+         p.updated_at, e.company_name, r.icon_document_id FROM ({inner}) p \
+         LEFT JOIN enterprise_verifications e ON e.account_id = p.account_id \
+         LEFT JOIN product_revisions r ON r.id = p.live_revision_id \
+         ORDER BY p.updated_at DESC, p.id DESC"
+    );
     let mut query = sqlx::query(&sql);
     for term in q.terms {
         query = query.bind(term.clone());
