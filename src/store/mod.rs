@@ -130,10 +130,13 @@ impl Db {
                         Box::pin(async move {
                             // WAL lets readers run beside the one writer; FULL makes every
                             // acknowledged decision durable; busy_timeout waits out other
-                            // processes (the CLI) instead of failing.
+                            // processes (the CLI) instead of failing; an 8 MiB page cache per
+                            // connection keeps the storefront's tables in memory (the 2 MiB
+                            // default missed on every search and fought over SQLite's mutex).
                             conn.execute(
                                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
-                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000;",
+                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+                                 PRAGMA cache_size = -8192;",
                             )
                             .await?;
                             Ok(())
