@@ -339,8 +339,8 @@ async fn main() -> anyhow::Result<()> {
                 let revision_id = uuid::Uuid::now_v7().to_string();
                 sqlx::query(
                     "INSERT INTO products (id, account_id, live_revision_id, working_revision_id, listed, \
-                     name, summary, category, price_from_fen, created_at, updated_at) \
-                     VALUES ($1, $2, $3, NULL, 1, $4, $5, $6, $7, $8, $9)",
+                     name, summary, category, price_from_fen, created_at, updated_at, listed_at) \
+                     VALUES ($1, $2, $3, NULL, 1, $4, $5, $6, $7, $8, $9, $9)",
                 )
                 .bind(&product_id)
                 .bind(&id)
@@ -353,9 +353,6 @@ async fn main() -> anyhow::Result<()> {
                 .bind(updated)
                 .execute(&mut *tx)
                 .await?;
-                // The storefront's search index, as going live builds it.
-                let terms = product::search_terms(&format!("{} {}", data.name, data.summary));
-                berth::store::products::index_terms(&mut tx, &product_id, &terms).await?;
                 sqlx::query(
                     "INSERT INTO product_revisions (id, product_id, number, status, data, icon_document_id, \
                      reasons, created_at, updated_at) VALUES ($1, $2, 1, 'approved', $3, NULL, NULL, $4, $5)",

@@ -246,22 +246,22 @@ fn safe_url(url: CowStr<'_>) -> CowStr<'_> {
     }
 }
 
-/// The search terms of a text: its lower-cased character bigrams within words, without
-/// repeats, in order of first appearance. `"IoT 监控"` → `io`, `ot`, `监控`.
-pub fn search_terms(text: &str) -> Vec<String> {
-    let lower = text.to_lowercase();
-    let chars: Vec<char> = lower.chars().collect();
-    let mut out: Vec<String> = Vec::new();
-    for w in chars.windows(2) {
-        if w.iter()
-            .any(|c| c.is_whitespace() || (c.is_ascii_punctuation() && *c != '-'))
-        {
-            continue;
+/// The character bigrams of an already lower-cased text that lie within words (no whitespace,
+/// no ASCII punctuation but `-`), without repeats, in order of first appearance: the storefront's
+/// search index. `"iot 监控"` → `io`, `ot`, `监控`. Any such bigram of a substring of the text is
+/// a bigram of the text, so a search can narrow its candidates to the products that have all of
+/// its query's bigrams before it compares text.
+pub fn bigrams(lower: &str) -> Vec<(char, char)> {
+    let word = |c: char| !(c.is_whitespace() || (c.is_ascii_punctuation() && c != '-'));
+    let mut out: Vec<(char, char)> = Vec::new();
+    let mut prev: Option<char> = None;
+    for c in lower.chars() {
+        if let Some(p) = prev {
+            if word(p) && word(c) && !out.contains(&(p, c)) {
+                out.push((p, c));
+            }
         }
-        let term: String = w.iter().collect();
-        if !out.contains(&term) {
-            out.push(term);
-        }
+        prev = Some(c);
     }
     out
 }
@@ -322,25 +322,35 @@ mod tests {
         );
     }
 
+    fn strings(b: Vec<(char, char)>) -> Vec<String> {
+        b.into_iter().map(|(a, b)| format!("{a}{b}")).collect()
+    }
+
     #[test]
-    fn search_terms_are_bigrams_within_words() {
-        assert_eq!(search_terms("IoT 监控"), vec!["io", "ot", "监控"]);
-        assert_eq!(search_terms("a"), Vec::<String>::new());
+    fn bigrams_lie_within_words() {
+        assert_eq!(strings(bigrams("iot 监控")), vec!["io", "ot", "监控"]);
+        assert_eq!(strings(bigrams("a")), Vec::<String>::new());
+        assert_eq!(strings(bigrams("")), Vec::<String>::new());
         assert_eq!(
-            search_terms("设备监控平台"),
-            vec!["设备", "备监", "监控", "控平", "平台"]
+            strings(bigrams("设备监控平台，设备")),
+            vec!["设备", "备监", "监控", "控平", "平台", "台，", "，设"]
+        );
+        assert_eq!(
+            strings(bigrams("e-mail, a.b")),
+            vec!["e-", "-m", "ma", "ai", "il"]
         );
     }
 
     proptest::proptest! {
-        /// Whatever a product says, every term of a query found in it is among its terms.
+        /// Whatever a product says, every bigram of a query found in it is among its bigrams.
         #[test]
-        fn a_substring_query_only_uses_terms_of_the_text(text in "\\PC{0,40}", start in 0usize..40, len in 2usize..8) {
-            let chars: Vec<char> = text.chars().collect();
+        fn a_substring_query_only_uses_bigrams_of_the_text(text in "\\PC{0,40}", start in 0usize..40, len in 2usize..8) {
+            let lower = text.to_lowercase();
+            let chars: Vec<char> = lower.chars().collect();
             if start + len <= chars.len() {
                 let query: String = chars[start..start + len].iter().collect();
-                let all = search_terms(&text);
-                for t in search_terms(&query) {
+                let all = bigrams(&lower);
+                for t in bigrams(&query) {
                     proptest::prop_assert!(all.contains(&t), "{t:?} of {query:?} not in terms of {text:?}");
                 }
             }

@@ -85,29 +85,6 @@ pub async fn set_working(tx: &mut Tx, id: &str, working: Option<&str>, now: i64)
     Ok(())
 }
 
-/// Replaces a product's search terms (see `domain::product::search_terms`).
-pub async fn index_terms(tx: &mut Tx, product_id: &str, terms: &[String]) -> Result<()> {
-    sqlx::query("DELETE FROM product_terms WHERE product_id = $1")
-        .bind(product_id)
-        .execute(&mut **tx)
-        .await?;
-    for chunk in terms.chunks(200) {
-        let values: Vec<String> = (0..chunk.len())
-            .map(|i| format!("(${}, ${})", 2 * i + 1, 2 * i + 2))
-            .collect();
-        let sql = format!(
-            "INSERT INTO product_terms (term, product_id) VALUES {} ON CONFLICT DO NOTHING",
-            values.join(", ")
-        );
-        let mut q = sqlx::query(&sql);
-        for term in chunk {
-            q = q.bind(term.clone()).bind(product_id.to_string());
-        }
-        q.execute(&mut **tx).await?;
-    }
-    Ok(())
-}
-
 /// Makes `revision` the live one and copies its searchable fields.
 #[allow(clippy::too_many_arguments)]
 pub async fn go_live(
@@ -122,7 +99,7 @@ pub async fn go_live(
 ) -> Result<()> {
     sqlx::query(
         "UPDATE products SET live_revision_id = $2, working_revision_id = NULL, listed = 1, name = $3, \
-         summary = $4, category = $5, price_from_fen = $6, updated_at = $7 WHERE id = $1",
+         summary = $4, category = $5, price_from_fen = $6, updated_at = $7, listed_at = $7 WHERE id = $1",
     )
     .bind(id)
     .bind(revision)
@@ -136,8 +113,10 @@ pub async fn go_live(
     Ok(())
 }
 
+/// Unlists or relists; a relisted product keeps its place in the storefront's order (when its
+/// live revision went live), so unlisting and relisting cannot lift it to the top.
 pub async fn set_listed(tx: &mut Tx, id: &str, listed: bool, now: i64) -> Result<()> {
-    sqlx::query("UPDATE products SET listed = $2, updated_at = $3 WHERE id = $1")
+    sqlx::query("UPDATE products SET listed = $2, updated_at = $3, listed_at = COALESCE(listed_at, $3) WHERE id = $1")
         .bind(id)
         .bind(i64::from(listed))
         .bind(now)
@@ -232,96 +211,36 @@ pub struct ListingRow {
     pub summary: String,
     pub category: String,
     pub price_from_fen: Option<i64>,
-    pub updated_at: i64,
+    /// When the live revision went live: the storefront's order, newest first.
+    pub listed_at: i64,
 }
 
-pub struct StorefrontQuery<'a> {
-    /// Already lower-cased; matched anywhere in the name or summary.
-    pub q: Option<&'a str>,
-    /// Search terms of `q` that every match must have (a few are enough to narrow it down).
-    pub terms: &'a [String],
-    pub category: Option<&'a str>,
-    /// Continue after this (updated_at, id), newest first.
-    pub before: Option<(i64, String)>,
-    pub limit: i64,
+/// How many times the storefront has changed: triggers add one in the same transaction as any
+/// change a listing shows (migration 0006), so a reader that sees a generation sees its rows.
+pub async fn storefront_generation(db: &Db) -> Result<i64> {
+    let row = sqlx::query("SELECT generation FROM storefront_state WHERE id = 1")
+        .fetch_one(db.pool())
+        .await?;
+    Ok(row.try_get("generation")?)
 }
 
-/// Listed products of providers that are not suspended, newest first.
-pub async fn storefront(db: &Db, q: &StorefrontQuery<'_>) -> Result<Vec<ListingRow>> {
-    let mut n = 0;
-    let mut next = || {
-        n += 1;
-        format!("${n}")
-    };
-    // With search terms the candidates come from the term index (a few hundred rows at most,
-    // CROSS JOIN keeps SQLite from scanning products instead); the page is cut before the
-    // joins that only decorate it. Placeholders appear in the text in the order they are bound.
-    let source = if q.terms.is_empty() {
-        "products p WHERE 1 = 1".to_string()
-    } else {
-        let parts: Vec<String> = q
-            .terms
-            .iter()
-            .map(|_| {
-                format!(
-                    "SELECT product_id FROM product_terms WHERE term = {}",
-                    next()
-                )
-            })
-            .collect();
-        format!(
-            "({}) t CROSS JOIN products p WHERE p.id = t.product_id",
-            parts.join(" INTERSECT ")
-        )
-    };
-    let mut inner = format!(
-        "SELECT p.id, p.account_id, p.live_revision_id, p.name, p.summary, p.category, p.price_from_fen, \
-         p.updated_at FROM {source} AND p.listed = 1 AND p.live_revision_id IS NOT NULL \
-         AND NOT EXISTS (SELECT 1 FROM provider_suspensions s WHERE s.account_id = p.account_id)"
-    );
-    if q.q.is_some() {
-        let (a, b) = (next(), next());
-        inner.push_str(&format!(
-            " AND (LOWER(p.name) LIKE {a} OR LOWER(p.summary) LIKE {b})"
-        ));
-    }
-    if q.category.is_some() {
-        inner.push_str(&format!(" AND p.category = {}", next()));
-    }
-    if q.before.is_some() {
-        let (a, b, c) = (next(), next(), next());
-        inner.push_str(&format!(
-            " AND (p.updated_at < {a} OR (p.updated_at = {b} AND p.id < {c}))"
-        ));
-    }
-    inner.push_str(&format!(
-        " ORDER BY p.updated_at DESC, p.id DESC LIMIT {}",
-        next()
-    ));
-    let sql = format!(
-        "SELECT p.id, p.account_id, p.live_revision_id, p.name, p.summary, p.category, p.price_from_fen, \
-         p.updated_at, e.company_name, r.icon_document_id FROM ({inner}) p \
+/// Every listed product of a provider that is not suspended (in no particular order), with the
+/// generation read just before them: the rows are at least as new as the generation.
+pub async fn storefront_listings(db: &Db) -> Result<(i64, Vec<ListingRow>)> {
+    let generation = storefront_generation(db).await?;
+    let rows = sqlx::query(
+        "SELECT p.id, p.account_id, p.live_revision_id, p.name, p.summary, p.category, \
+         p.price_from_fen, COALESCE(p.listed_at, p.updated_at) AS listed_at, e.company_name, \
+         r.icon_document_id FROM products p \
          LEFT JOIN enterprise_verifications e ON e.account_id = p.account_id \
          LEFT JOIN product_revisions r ON r.id = p.live_revision_id \
-         ORDER BY p.updated_at DESC, p.id DESC"
-    );
-    let mut query = sqlx::query(&sql);
-    for term in q.terms {
-        query = query.bind(term.clone());
-    }
-    if let Some(text) = q.q {
-        let pattern = format!("%{}%", escape_like(text));
-        query = query.bind(pattern.clone()).bind(pattern);
-    }
-    if let Some(c) = q.category {
-        query = query.bind(c);
-    }
-    if let Some((t, id)) = &q.before {
-        query = query.bind(*t).bind(*t).bind(id.clone());
-    }
-    query = query.bind(q.limit);
-    let rows = query.fetch_all(db.pool()).await?;
-    rows.iter()
+         WHERE p.listed = 1 AND p.live_revision_id IS NOT NULL \
+         AND NOT EXISTS (SELECT 1 FROM provider_suspensions s WHERE s.account_id = p.account_id)",
+    )
+    .fetch_all(db.pool())
+    .await?;
+    let rows = rows
+        .iter()
         .map(|r| {
             Ok(ListingRow {
                 id: r.try_get("id")?,
@@ -333,16 +252,11 @@ pub async fn storefront(db: &Db, q: &StorefrontQuery<'_>) -> Result<Vec<ListingR
                 summary: r.try_get("summary")?,
                 category: r.try_get("category")?,
                 price_from_fen: r.try_get("price_from_fen")?,
-                updated_at: r.try_get("updated_at")?,
+                listed_at: r.try_get("listed_at")?,
             })
         })
-        .collect()
-}
-
-/// `%` and `_` typed by a buyer are matched literally (LIKE without ESCAPE treats `\` as plain on
-/// SQLite, so they are simply dropped from the pattern).
-fn escape_like(s: &str) -> String {
-    s.chars().filter(|c| *c != '%' && *c != '_').collect()
+        .collect::<Result<Vec<_>>>()?;
+    Ok((generation, rows))
 }
 
 pub async fn is_suspended<'e, E: Executor<'e, Database = Any>>(

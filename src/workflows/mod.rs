@@ -14,6 +14,7 @@ pub mod provider_info;
 pub mod providers;
 pub mod review;
 pub mod storefront;
+pub mod storefront_index;
 pub mod verification;
 
 use std::sync::Arc;
@@ -38,6 +39,8 @@ pub struct Ctx {
     pub login_failures: Arc<RateLimiter>,
     /// Contact-us messages per client address.
     pub consultations_per_client: Arc<RateLimiter>,
+    /// The storefront's listings, in memory (see `storefront_index`).
+    pub storefront: Arc<storefront_index::StorefrontIndex>,
 }
 
 impl Ctx {
@@ -52,6 +55,7 @@ impl Ctx {
             login_failures: Arc::new(RateLimiter::new(10, Duration::from_secs(15 * 60))),
             // Five consultations per address in ten minutes.
             consultations_per_client: Arc::new(RateLimiter::new(5, Duration::from_secs(10 * 60))),
+            storefront: Arc::default(),
         }
     }
 

@@ -417,8 +417,6 @@ pub(crate) async fn apply_decision(
         revision.reasons = None;
         product_store::put_revision(tx, &revision).await?;
         let data: ProductData = serde_json::from_str(&revision.data).unwrap_or_default();
-        let terms = product::search_terms(&format!("{} {}", data.name, data.summary));
-        product_store::index_terms(tx, &product.id, &terms).await?;
         product_store::go_live(
             tx,
             &product.id,

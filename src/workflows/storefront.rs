@@ -4,11 +4,12 @@
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::storefront_index::Query;
 use super::{Ctx, Error, Result};
 use crate::domain::product::{self, ProductData};
 use crate::domain::provider::CustomerService;
 use crate::domain::FieldError;
-use crate::store::products::{self as product_store, StorefrontQuery};
+use crate::store::products as product_store;
 use crate::store::{self};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -39,38 +40,26 @@ pub async fn search(ctx: &Ctx, s: &Search<'_>) -> Result<(Vec<Listing>, Option<S
             FieldError::new("q", "too_long").with("max", 100)
         ]));
     }
-    let before = match s.cursor {
+    let after = match s.cursor {
         None => None,
         Some(c) => Some(
             c.split_once('_')
-                .and_then(|(t, id)| t.parse::<i64>().ok().map(|t| (t, id.to_string())))
+                .and_then(|(t, id)| t.parse::<i64>().ok().map(|t| (t, id)))
                 .ok_or_else(|| Error::field("cursor", "invalid_type"))?,
         ),
     };
-    // Three bigrams narrow a search to a handful of candidates; LIKE then checks the text.
-    let terms: Vec<String> = q
-        .as_deref()
-        .map(product::search_terms)
-        .unwrap_or_default()
-        .into_iter()
-        .take(3)
-        .collect();
-    let rows = product_store::storefront(
-        &ctx.db,
-        &StorefrontQuery {
-            terms: &terms,
-            q: q.as_deref(),
-            category: s.category.map(str::trim).filter(|c| !c.is_empty()),
-            before,
-            limit: s.limit + 1,
-        },
-    )
-    .await?;
-    let mut rows = rows;
-    let more = rows.len() as i64 > s.limit;
-    rows.truncate(s.limit as usize);
+    let limit = usize::try_from(s.limit).unwrap_or(0);
+    let snapshot = ctx.storefront.snapshot(&ctx.db).await?;
+    let mut rows = snapshot.query(&Query {
+        text: q.as_deref(),
+        category: s.category.map(str::trim).filter(|c| !c.is_empty()),
+        after,
+        limit: limit + 1,
+    });
+    let more = rows.len() > limit;
+    rows.truncate(limit);
     let next = if more {
-        rows.last().map(|r| format!("{}_{}", r.updated_at, r.id))
+        rows.last().map(|r| format!("{}_{}", r.listed_at, r.id))
     } else {
         None
     };
@@ -81,12 +70,12 @@ pub async fn search(ctx: &Ctx, s: &Search<'_>) -> Result<(Vec<Listing>, Option<S
                     .icon_document_id
                     .as_ref()
                     .map(|_| format!("/api/v1/storefront/products/{}/icon", r.id)),
-                id: r.id,
-                name: r.name,
-                summary: r.summary,
-                category: r.category,
+                id: r.id.clone(),
+                name: r.name.clone(),
+                summary: r.summary.clone(),
+                category: r.category.clone(),
                 price_from_fen: r.price_from_fen,
-                provider_name: r.company_name.unwrap_or_default(),
+                provider_name: r.company_name.clone().unwrap_or_default(),
             })
             .collect(),
         next,

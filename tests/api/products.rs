@@ -588,3 +588,174 @@ async fn a_visitor_asks_a_question_and_gets_a_reference_and_an_answer() {
         StatusCode::FORBIDDEN
     );
 }
+
+/// Creates a product, submits it and has the operator approve it; returns its id.
+async fn listed_product(app: &TestApp, operator: &str, token: &str, name: &str) -> String {
+    let a = app
+        .post_as(
+            token,
+            "/api/v1/provider/products",
+            product_form(name, "iot"),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+    let id = a.body["id"].as_str().expect("id").to_string();
+    let a = app
+        .post_as(
+            token,
+            &format!("/api/v1/provider/products/{id}/submit"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    let seller = app.account_id(token).await;
+    let item = app.pending_item(operator, "product", &seller).await;
+    app.approve(operator, &item).await;
+    id
+}
+
+fn listed_ids(a: &Answer) -> Vec<String> {
+    a.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| i["id"].as_str().expect("id").to_string())
+        .collect()
+}
+
+/// The storefront answers from memory; a second server on the same database must still see every
+/// change the first one makes, at once (the scale-out path on PostgreSQL, or the CLI beside a
+/// server on SQLite).
+#[tokio::test]
+async fn a_second_server_on_the_same_database_sees_storefront_changes_at_once() {
+    let a = spawn_app().await;
+    let shared_dir = a.data_dir.path().to_path_buf();
+    let shared_url = a.database_url.clone();
+    let b = spawn_app_with(move |c| {
+        c.data_dir = shared_dir;
+        c.database_url = Some(shared_url);
+    })
+    .await;
+    let operator = a.operator().await;
+    let token = a
+        .moved_in_provider(
+            &operator,
+            "twin@example.com",
+            "杭州双子科技有限公司",
+            &uscc(31),
+        )
+        .await;
+    let seller = a.account_id(&token).await;
+
+    assert_eq!(
+        b.get("/api/v1/storefront/products").await.body["items"],
+        json!([])
+    );
+    let first = listed_product(&a, &operator, &token, "双子 监控 一号").await;
+    assert_eq!(
+        listed_ids(&b.get("/api/v1/storefront/products").await),
+        vec![first.clone()]
+    );
+    let second = listed_product(&a, &operator, &token, "双子 监控 二号").await;
+    let both = vec![second.clone(), first.clone()];
+    assert_eq!(
+        listed_ids(&b.get("/api/v1/storefront/products").await),
+        both,
+        "newest first"
+    );
+    assert_eq!(
+        listed_ids(
+            &b.get(&format!(
+                "/api/v1/storefront/products?q={}",
+                urlencode("监控")
+            ))
+            .await
+        ),
+        both
+    );
+
+    // Saving a draft of the next revision does not lift the older product to the top.
+    let a2 = a
+        .send(
+            reqwest::Method::PUT,
+            &format!("/api/v1/provider/products/{first}"),
+            Some(&token),
+            Some(product_form("双子 监控 一号 新版", "iot")),
+        )
+        .await;
+    assert_eq!(a2.status, StatusCode::OK, "{:?}", a2.body);
+    assert_eq!(
+        listed_ids(&b.get("/api/v1/storefront/products").await),
+        both
+    );
+
+    // Pages follow the cursor.
+    let page = b.get("/api/v1/storefront/products?limit=1").await;
+    assert_eq!(listed_ids(&page), vec![second.clone()]);
+    let cursor = page.body["next_cursor"]
+        .as_str()
+        .expect("cursor")
+        .to_string();
+    let page = b
+        .get(&format!(
+            "/api/v1/storefront/products?limit=1&cursor={cursor}"
+        ))
+        .await;
+    assert_eq!(listed_ids(&page), vec![first.clone()]);
+    assert_eq!(page.body["next_cursor"], Value::Null);
+
+    // Suspension empties the list and the search on the other server; reinstatement refills them.
+    let s = a
+        .post_as(
+            &operator,
+            &format!("/api/v1/review/providers/{seller}/suspend"),
+            json!({"reason": "Complaints"}),
+        )
+        .await;
+    assert_eq!(s.status, StatusCode::NO_CONTENT, "{:?}", s.body);
+    for path in [
+        "/api/v1/storefront/products",
+        "/api/v1/storefront/products?category=iot",
+    ] {
+        assert_eq!(b.get(path).await.body["items"], json!([]), "{path}");
+    }
+    let s = a
+        .post_as(
+            &operator,
+            &format!("/api/v1/review/providers/{seller}/reinstate"),
+            json!({"reason": "Resolved"}),
+        )
+        .await;
+    assert_eq!(s.status, StatusCode::NO_CONTENT, "{:?}", s.body);
+    assert_eq!(
+        listed_ids(&b.get("/api/v1/storefront/products?category=iot").await),
+        both
+    );
+
+    // Unlisting on one server hides the product on the other; relisting keeps its old place.
+    let u = a
+        .post_as(
+            &token,
+            &format!("/api/v1/provider/products/{second}/unlist"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(u.status, StatusCode::OK, "{:?}", u.body);
+    assert_eq!(
+        listed_ids(&b.get("/api/v1/storefront/products").await),
+        vec![first.clone()]
+    );
+    let r = a
+        .post_as(
+            &token,
+            &format!("/api/v1/provider/products/{second}/relist"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    assert_eq!(
+        listed_ids(&b.get("/api/v1/storefront/products").await),
+        both
+    );
+    b.stop().await;
+}
