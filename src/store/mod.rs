@@ -126,6 +126,10 @@ impl Db {
             Dialect::Sqlite => {
                 AnyPoolOptions::new()
                     .max_connections(8)
+                    // A SQLite connection is a file handle in this process: nothing can hang up
+                    // on it, so the liveness ping sqlx sends on every checkout (a round trip to
+                    // the connection's worker thread) is skipped.
+                    .test_before_acquire(false)
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             // WAL lets readers run beside the one writer; FULL makes every
