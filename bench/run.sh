@@ -254,6 +254,10 @@ if kill -0 "$SERVER_PID" 2>/dev/null; then log "server ignored SIGTERM for 10 s"
 wait "$SERVER_PID" 2>/dev/null || true
 SERVER_PID=
 
+# Every write above appended an audit event; the chain must still verify.
+AUDIT_VERIFY=$(timeout 300 "$BERTH" --data-dir "$DATA" audit verify 2>&1 | tail -1) || AUDIT_VERIFY="FAILED: $AUDIT_VERIFY"
+log "audit verify: $AUDIT_VERIFY"
+
 # The storefront's SQL alone, with the sqlite3 CLI on the seeded file (the server stopped): mean
 # wall time of 20 runs each. The statements copy src/store/products.rs (the snapshot's reload,
 # run once per change of the storefront, and the generation read by every search); the CLI's
@@ -319,6 +323,8 @@ BASELINE=$(echo "scale=1; ($H1 + $H2) / 2" | bc)
         while IFS=$'\t' read -r label ms; do printf '| %s | %s |\n' "$label" "$ms"; done <"$QUERY_TIMES"
         echo
     fi
+    echo "Audit chain after the runs (\`berth audit verify\`): $AUDIT_VERIFY"
+    echo
     echo "| server RSS | MiB |"
     echo "|---|---:|"
     echo "| idle (5 s after start, before any load) | $(mib "$IDLE_RSS") |"

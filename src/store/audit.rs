@@ -2,12 +2,103 @@
 
 use sqlx::Row;
 
-use super::{Db, Dialect, Result, Tx};
+use super::{AnyQuery, Db, Dialect, Result, Tx};
 use crate::audit::{event_hash, AuditEvent};
 use crate::time_util::now_ms;
 
+/// An event as the store writes it (`crate::audit::NewEvent` with its detail serialised).
+#[derive(Debug, Clone, Copy)]
+pub struct Event<'a> {
+    pub actor: &'a str,
+    pub action: &'a str,
+    pub subject: &'a str,
+    pub detail: &'a str,
+}
+
+/// An `Event` that owns its text, for a write that runs in a task of its own.
+#[derive(Debug, Clone)]
+pub(super) struct OwnedEvent {
+    actor: String,
+    action: String,
+    subject: String,
+    detail: String,
+}
+
+impl From<&Event<'_>> for OwnedEvent {
+    fn from(e: &Event<'_>) -> Self {
+        OwnedEvent {
+            actor: e.actor.into(),
+            action: e.action.into(),
+            subject: e.subject.into(),
+            detail: e.detail.into(),
+        }
+    }
+}
+
+impl OwnedEvent {
+    pub(super) fn as_event(&self) -> Event<'_> {
+        Event {
+            actor: &self.actor,
+            action: &self.action,
+            subject: &self.subject,
+            detail: &self.detail,
+        }
+    }
+}
+
+/// The seq, time and hash of the event that follows the head `(seq, hash)`.
+pub(super) fn next(head_seq: i64, head_hash: &str, e: &Event<'_>) -> (i64, i64, String) {
+    let seq = head_seq + 1;
+    let at = now_ms();
+    let hash = event_hash(head_hash, seq, at, e.actor, e.action, e.subject, e.detail);
+    (seq, at, hash)
+}
+
+/// The insert of one event, its placeholders numbered from `after + 1`.
+pub(super) fn insert_sql(after: usize) -> String {
+    let p: Vec<String> = (after + 1..=after + 8).map(|n| format!("${n}")).collect();
+    format!(
+        "INSERT INTO audit_events (seq, at, actor, action, subject, detail, prev_hash, hash) \
+         VALUES ({})",
+        p.join(", ")
+    )
+}
+
+pub(super) fn bind_insert<'q>(
+    q: AnyQuery<'q>,
+    seq: i64,
+    at: i64,
+    e: &Event<'_>,
+    prev_hash: &str,
+    hash: &str,
+) -> AnyQuery<'q> {
+    q.bind(seq)
+        .bind(at)
+        .bind(e.actor.to_string())
+        .bind(e.action.to_string())
+        .bind(e.subject.to_string())
+        .bind(e.detail.to_string())
+        .bind(prev_hash.to_string())
+        .bind(hash.to_string())
+}
+
+/// The event could not take the next `seq`: someone else appended since the head was read.
+pub(super) fn is_seq_collision(err: &sqlx::Error) -> bool {
+    match err {
+        sqlx::Error::Database(db) => {
+            db.is_unique_violation()
+                && (db.message().contains("audit_events")
+                    || db.constraint() == Some("audit_events_pkey"))
+        }
+        _ => false,
+    }
+}
+
 /// Reads the head (locking it on PostgreSQL, which serialises appends; SQLite's writer lock
-/// already does) and writes the event; a trigger moves the head.
+/// already does) unless the transaction knows it, and writes the event; a trigger moves the head.
+/// On SQLite the head known from this process's last write may be stale (another process
+/// appended): the insert then collides on `seq`, which fails that statement only, and the head
+/// is read after all.
 pub async fn append(
     tx: &mut Tx,
     actor: &str,
@@ -15,6 +106,47 @@ pub async fn append(
     subject: &str,
     detail: &str,
 ) -> Result<i64> {
+    append_event(
+        tx,
+        &Event {
+            actor,
+            action,
+            subject,
+            detail,
+        },
+    )
+    .await
+}
+
+pub(super) async fn append_event(tx: &mut Tx, event: &Event<'_>) -> Result<i64> {
+    let known = tx.audit_head.take();
+    let trusted = known.is_some();
+    let (head_seq, head_hash) = match known {
+        Some(head) => head,
+        None => read_head(tx).await?,
+    };
+    let (seq, at, hash) = next(head_seq, &head_hash, event);
+    let insert = insert_sql(0);
+    let outcome = bind_insert(sqlx::query(&insert), seq, at, event, &head_hash, &hash)
+        .execute(&mut **tx)
+        .await;
+    let (seq, hash) = match outcome {
+        Ok(_) => (seq, hash),
+        Err(e) if trusted && tx.dialect() == Dialect::Sqlite && is_seq_collision(&e) => {
+            let (head_seq, head_hash) = read_head(tx).await?;
+            let (seq, at, hash) = next(head_seq, &head_hash, event);
+            bind_insert(sqlx::query(&insert), seq, at, event, &head_hash, &hash)
+                .execute(&mut **tx)
+                .await?;
+            (seq, hash)
+        }
+        Err(e) => return Err(e.into()),
+    };
+    tx.audit_head = Some((seq, hash));
+    Ok(seq)
+}
+
+async fn read_head(tx: &mut Tx) -> Result<(i64, String)> {
     let lock = match tx.dialect() {
         Dialect::Postgres => " FOR UPDATE",
         Dialect::Sqlite => "",
@@ -24,25 +156,7 @@ pub async fn append(
     ))
     .fetch_one(&mut **tx)
     .await?;
-    let seq: i64 = head.try_get::<i64, _>("seq")? + 1;
-    let prev_hash: String = head.try_get("hash")?;
-    let at = now_ms();
-    let hash = event_hash(&prev_hash, seq, at, actor, action, subject, detail);
-    sqlx::query(
-        "INSERT INTO audit_events (seq, at, actor, action, subject, detail, prev_hash, hash) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-    )
-    .bind(seq)
-    .bind(at)
-    .bind(actor)
-    .bind(action)
-    .bind(subject)
-    .bind(detail)
-    .bind(&prev_hash)
-    .bind(&hash)
-    .execute(&mut **tx)
-    .await?;
-    Ok(seq)
+    Ok((head.try_get("seq")?, head.try_get("hash")?))
 }
 
 /// Events with `seq > after`, oldest first.

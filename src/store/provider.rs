@@ -3,7 +3,8 @@
 use sqlx::any::AnyRow;
 use sqlx::{Any, Executor, Row};
 
-use super::{Result, Tx};
+use super::audit::Event;
+use super::{Db, Durability, Result, Tx};
 use crate::domain::provider::CustomerService;
 
 pub async fn customer_service<'e, E: Executor<'e, Database = Any>>(
@@ -27,26 +28,33 @@ pub async fn customer_service<'e, E: Executor<'e, Database = Any>>(
     .transpose()
 }
 
-pub async fn put_customer_service(
-    tx: &mut Tx,
+/// Saves the customer-service details with their audit event, in one write that reads nothing
+/// first (see `Db::write_with_event`).
+pub async fn save_customer_service(
+    db: &Db,
     account_id: &str,
     cs: &CustomerService,
     now: i64,
-) -> Result<()> {
-    sqlx::query(
+    event: &Event<'_>,
+) -> Result<i64> {
+    let (id, cs) = (account_id.to_string(), cs.clone());
+    db.write_with_event(
+        Durability::Relaxed,
+        account_id,
         "INSERT INTO provider_customer_service (account_id, phone, email, dongdong_group_id, service_hours, updated_at) \
          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (account_id) DO UPDATE SET phone = $2, email = $3, \
          dongdong_group_id = $4, service_hours = $5, updated_at = $6",
+        move |q| {
+            q.bind(id.clone())
+                .bind(cs.phone.clone())
+                .bind(cs.email.clone())
+                .bind(cs.dongdong_group_id.clone())
+                .bind(cs.service_hours.clone())
+                .bind(now)
+        },
+        event,
     )
-    .bind(account_id)
-    .bind(&cs.phone)
-    .bind(&cs.email)
-    .bind(&cs.dongdong_group_id)
-    .bind(&cs.service_hours)
-    .bind(now)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
+    .await
 }
 
 /// A settlement account as stored: the number encrypted, its last four digits in clear.

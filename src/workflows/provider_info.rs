@@ -33,15 +33,22 @@ pub async fn save_customer_service(
 ) -> Result<CustomerService> {
     require_provider_access(ctx, account).await?;
     let cs = provider::validate_customer_service(form).map_err(Error::Validation)?;
-    let mut tx = ctx.db.begin_for_account_relaxed(&account.id).await?;
-    provider_store::put_customer_service(&mut tx, &account.id, &cs, now_ms()).await?;
-    audit::append(
-        &mut tx,
-        NewEvent::new(&account.id, "provider.customer_service_saved", &account.id)
-            .detail(json!({"phone": cs.phone, "email": cs.email, "dongdong_group_id": cs.dongdong_group_id})),
+    let detail =
+        json!({"phone": cs.phone, "email": cs.email, "dongdong_group_id": cs.dongdong_group_id})
+            .to_string();
+    provider_store::save_customer_service(
+        &ctx.db,
+        &account.id,
+        &cs,
+        now_ms(),
+        &store::audit::Event {
+            actor: &account.id,
+            action: "provider.customer_service_saved",
+            subject: &account.id,
+            detail: &detail,
+        },
     )
     .await?;
-    tx.commit().await?;
     Ok(cs)
 }
 

@@ -3,7 +3,8 @@
 
 use std::time::Duration;
 
-use berth::store::Db;
+use berth::store::audit::Event;
+use berth::store::{Db, Durability};
 
 async fn sqlite() -> (tempfile::TempDir, Db) {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -74,4 +75,80 @@ async fn writers_take_turns_without_busy_errors() {
         .await
         .expect("n");
     assert_eq!(n, 160, "no lost update, no 'database is locked'");
+}
+
+async fn count(db: &Db, sql: &str) -> i64 {
+    sqlx::query_scalar::<_, i64>(sql)
+        .fetch_one(db.pool())
+        .await
+        .expect("count")
+}
+
+async fn note(db: &Db, text: &str) -> Result<i64, berth::store::StoreError> {
+    let text = text.to_string();
+    db.write_with_event(
+        Durability::Relaxed,
+        "acc",
+        "INSERT INTO notes (text) VALUES ($1)",
+        move |q| q.bind(text.clone()),
+        &Event {
+            actor: "system",
+            action: "note.added",
+            subject: "notes",
+            detail: "{}",
+        },
+    )
+    .await
+}
+
+/// One write round trip relies on the audit head this process last wrote; another process on
+/// the same file (the CLI, a second server) moves it. Every way of appending must notice, and a
+/// failed write must leave neither its row, nor its event, nor an open transaction behind.
+#[tokio::test]
+async fn two_processes_appending_to_one_chain_keep_it_intact() {
+    let (dir, one) = sqlite().await;
+    let other = Db::connect(&format!("sqlite://{}/t.db", dir.path().display()))
+        .await
+        .expect("second handle");
+    sqlx::query("CREATE TABLE notes (text TEXT NOT NULL CHECK (text <> 'bad'))")
+        .execute(one.pool())
+        .await
+        .expect("table");
+    let mut seqs = Vec::new();
+    seqs.push(note(&one, "1").await.expect("first write reads the head"));
+    seqs.push(
+        note(&one, "2")
+            .await
+            .expect("second write uses what it knows"),
+    );
+    seqs.push(note(&other, "3").await.expect("the other process"));
+    seqs.push(note(&one, "4").await.expect("a stale head is noticed"));
+    // The ordinary transaction, with a stale head, too.
+    let mut tx = other.begin_write().await.expect("begin");
+    seqs.push(
+        berth::store::audit::append(&mut tx, "system", "note.checked", "notes", "{}")
+            .await
+            .expect("append after the head moved"),
+    );
+    tx.commit().await.expect("commit");
+    seqs.push(note(&one, "5").await.expect("and again"));
+    assert_eq!(seqs, vec![1, 2, 3, 4, 5, 6]);
+
+    // A statement that fails: nothing of it stays, and the connections are fine afterwards.
+    assert!(note(&one, "bad").await.is_err());
+    for i in 0..20 {
+        note(&one, &format!("after {i}"))
+            .await
+            .expect("write after a failure");
+    }
+    assert_eq!(
+        count(&one, "SELECT COUNT(*) FROM notes WHERE text = 'bad'").await,
+        0
+    );
+    assert_eq!(count(&one, "SELECT COUNT(*) FROM notes").await, 25);
+    assert_eq!(count(&one, "SELECT COUNT(*) FROM audit_events").await, 26);
+    assert_eq!(
+        berth::audit::verify(&one).await.expect("verify"),
+        berth::audit::Verification::Intact { events: 26 }
+    );
 }
