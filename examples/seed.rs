@@ -209,6 +209,7 @@ async fn main() -> anyhow::Result<()> {
                 subject_type: Some(SubjectType::Enterprise),
                 company_name: Some(company.clone()),
                 uscc: Some(uscc.clone()),
+                uscc_check_failed: false,
                 registered_address: Some("北京市海淀区中关村大街1号".into()),
                 legal_rep: PersonData {
                     name: Some("张三".into()),

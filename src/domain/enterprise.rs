@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::ids::{AccountNumber, IdNumber, IdType, Uscc};
+use super::ids::{AccountNumber, IdError, IdNumber, IdType, Uscc};
 use super::{FieldError, FieldErrors};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -24,6 +24,10 @@ pub struct EnterpriseForm {
     pub company_name: Option<String>,
     /// Unified Social Credit Code, 18 characters.
     pub uscc: Option<String>,
+    /// `true`: the code is exactly as printed on the business licence although it fails its
+    /// check character (a few real codes do); an operator confirms it when reviewing. Without
+    /// it such a code is refused (`uscc: checksum`).
+    pub uscc_check_override: Option<bool>,
     pub registered_address: Option<String>,
     pub legal_rep: Option<PersonForm>,
     pub authorized_person: Option<AuthorizedForm>,
@@ -67,6 +71,10 @@ pub struct EnterpriseData {
     pub subject_type: Option<SubjectType>,
     pub company_name: Option<String>,
     pub uscc: Option<String>,
+    /// The code fails its check character and the provider says it is the one on the licence:
+    /// approving needs the operator's `override_reason`.
+    #[serde(default)]
+    pub uscc_check_failed: bool,
     pub registered_address: Option<String>,
     pub legal_rep: PersonData,
     pub authorized_person: AuthorizedData,
@@ -166,6 +174,7 @@ fn secret_id(
 /// Checks every field that is present; the answer names every bad field at once.
 pub fn validate_draft(form: &EnterpriseForm) -> Result<ValidatedDraft, Vec<FieldError>> {
     let mut e = FieldErrors::default();
+    let mut uscc_check_failed = false;
     let uscc = match form
         .uscc
         .as_deref()
@@ -175,6 +184,10 @@ pub fn validate_draft(form: &EnterpriseForm) -> Result<ValidatedDraft, Vec<Field
         None => None,
         Some(v) => match Uscc::parse(v) {
             Ok(u) => Some(u),
+            Err(IdError::Checksum) if form.uscc_check_override == Some(true) => {
+                uscc_check_failed = true;
+                Uscc::parse_failing_check(v).ok()
+            }
             Err(err) => {
                 e.push(FieldError::new("uscc", err.code()));
                 None
@@ -203,6 +216,7 @@ pub fn validate_draft(form: &EnterpriseForm) -> Result<ValidatedDraft, Vec<Field
         subject_type: form.subject_type,
         company_name: text(&mut e, "company_name", form.company_name.as_ref(), MAX_TEXT),
         uscc: uscc.as_ref().map(|u| u.as_str().to_string()),
+        uscc_check_failed,
         registered_address: text(
             &mut e,
             "registered_address",
@@ -429,6 +443,7 @@ mod tests {
             subject_type: Some(SubjectType::Enterprise),
             company_name: Some(" 深圳某某科技有限公司 ".into()),
             uscc: Some("914403001922038216".into()),
+            uscc_check_override: None,
             registered_address: Some("深圳市南山区".into()),
             legal_rep: Some(PersonForm {
                 name: Some("张三".into()),
@@ -455,6 +470,23 @@ mod tests {
         assert_eq!(v.data.company_name.as_deref(), Some("深圳某某科技有限公司"));
         assert!(matches!(v.legal_rep_id, SecretChange::Set(_)));
         assert!(matches!(v.authorized_id, SecretChange::Clear));
+    }
+
+    #[test]
+    fn a_code_failing_its_check_passes_only_when_the_provider_vouches_for_it() {
+        let mut f = full_form();
+        f.uscc = Some("914403001922038217".into());
+        f.uscc_check_override = Some(true);
+        let v = validate_draft(&f).expect("vouched for");
+        assert_eq!(v.data.uscc.as_deref(), Some("914403001922038217"));
+        assert!(v.data.uscc_check_failed);
+        // Other errors in the code are not overridable.
+        f.uscc = Some("9144030019220382I6".into());
+        let errs = validate_draft(&f).expect_err("charset");
+        assert_eq!((errs[0].field.as_str(), errs[0].code), ("uscc", "charset"));
+        // A good code is just good.
+        f.uscc = Some("914403001922038216".into());
+        assert!(!validate_draft(&f).expect("ok").data.uscc_check_failed);
     }
 
     #[test]

@@ -77,6 +77,10 @@ pub struct DecisionForm {
     pub reasons: Option<Vec<ReasonForm>>,
     /// The item's `version` as the reviewer saw it.
     pub version: Option<i64>,
+    /// Required to approve an enterprise verification whose credit code fails its check
+    /// character (`data.uscc_check_failed`): why the code is accepted, e.g. how it was checked
+    /// against the licence and the registry. Recorded in the audit log.
+    pub override_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -91,6 +95,8 @@ pub struct ValidDecision {
     pub decision: Decision,
     pub reasons: Vec<Reason>,
     pub version: i64,
+    /// Trimmed, non-empty, at most 500 characters.
+    pub override_reason: Option<String>,
 }
 
 /// A rejection needs at least one reason, each naming a field and saying why.
@@ -122,6 +128,14 @@ pub fn validate_decision(f: &DecisionForm) -> Result<ValidDecision, Vec<FieldErr
     if f.decision == Some(Decision::Reject) && reasons.is_empty() {
         e.push(FieldError::new("reasons", "required"));
     }
+    let override_reason = f
+        .override_reason
+        .as_deref()
+        .map(str::trim)
+        .filter(|r| !r.is_empty());
+    if override_reason.is_some_and(|r| r.chars().count() > 500) {
+        e.push(FieldError::new("override_reason", "too_long").with("max", 500));
+    }
     e.into_result()?;
     match (f.decision, f.version) {
         (Some(decision), Some(version)) => Ok(ValidDecision {
@@ -132,6 +146,7 @@ pub fn validate_decision(f: &DecisionForm) -> Result<ValidDecision, Vec<FieldErr
                 reasons
             },
             version,
+            override_reason: override_reason.map(str::to_string),
         }),
         _ => Err(vec![FieldError::new("decision", "required")]),
     }
@@ -147,6 +162,7 @@ mod tests {
             decision: Some(Decision::Reject),
             reasons: Some(vec![]),
             version: Some(1),
+            override_reason: None,
         };
         let errs = validate_decision(&f).expect_err("no reasons");
         assert_eq!(errs[0].field, "reasons");
@@ -157,8 +173,32 @@ mod tests {
                 message: Some("blurred scan".into()),
             }]),
             version: Some(1),
+            override_reason: None,
         };
         assert_eq!(validate_decision(&f).expect("ok").reasons.len(), 1);
+    }
+
+    #[test]
+    fn an_override_reason_is_trimmed_and_bounded() {
+        let form = |r: &str| DecisionForm {
+            decision: Some(Decision::Approve),
+            reasons: None,
+            version: Some(1),
+            override_reason: Some(r.into()),
+        };
+        assert_eq!(
+            validate_decision(&form("  on the licence  "))
+                .expect("ok")
+                .override_reason
+                .as_deref(),
+            Some("on the licence")
+        );
+        assert_eq!(
+            validate_decision(&form(" ")).expect("ok").override_reason,
+            None
+        );
+        let errs = validate_decision(&form(&"长".repeat(501))).expect_err("too long");
+        assert_eq!(errs[0].field, "override_reason");
     }
 
     #[test]

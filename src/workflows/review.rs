@@ -12,7 +12,8 @@ use super::verification::{deposit_material, DocumentView};
 use super::{Ctx, Error, Result};
 use crate::audit::{self, NewEvent};
 use crate::domain::enterprise::{
-    DepositStatus, VerificationStatus, DEPOSIT_ATTEMPTS, DEPOSIT_MAX_FEN, DEPOSIT_MIN_FEN,
+    DepositStatus, EnterpriseData, VerificationStatus, DEPOSIT_ATTEMPTS, DEPOSIT_MAX_FEN,
+    DEPOSIT_MIN_FEN,
 };
 use crate::domain::move_in::Reason;
 use crate::domain::review::{Decision, DecisionForm, ReviewKind, ReviewStatus};
@@ -294,6 +295,10 @@ pub async fn decide(
                 .await?
                 .ok_or(Error::NotFound)?;
             if status == ReviewStatus::Approved {
+                let data: EnterpriseData = serde_json::from_str(&ent.data).unwrap_or_default();
+                if data.uscc_check_failed && d.override_reason.is_none() {
+                    return Err(Error::field("override_reason", "required"));
+                }
                 let uscc = ent.uscc.clone().unwrap_or_default();
                 if !store::enterprise::claim_credit_code(&mut tx, &uscc, &item.account_id, now)
                     .await?
@@ -360,8 +365,19 @@ pub async fn decide(
     }
     audit::append(
         &mut tx,
-        NewEvent::new(&reviewer.id, &format!("review.{verdict}"), &item.id)
-            .detail(json!({"kind": item.kind, "account": item.account_id, "reasons": d.reasons})),
+        NewEvent::new(&reviewer.id, &format!("review.{verdict}"), &item.id).detail(
+            match &d.override_reason {
+                // An accepted credit code that fails its check: the reviewer's reason, on record.
+                Some(why)
+                    if kind == ReviewKind::EnterpriseVerification
+                        && status == ReviewStatus::Approved =>
+                {
+                    json!({"kind": item.kind, "account": item.account_id, "reasons": d.reasons,
+                        "uscc_check_override": why})
+                }
+                _ => json!({"kind": item.kind, "account": item.account_id, "reasons": d.reasons}),
+            },
+        ),
     )
     .await?;
     let template = format!("{}_{verdict}", item.kind);

@@ -1194,3 +1194,109 @@ async fn concurrent_settlement_changes_leave_one_change_waiting() {
             .expect("pending change");
     assert_eq!(linked, waiting[0]);
 }
+
+/// DOMAIN.md: a few real credit codes fail their check character; operators can accept one
+/// with a recorded reason. Without the provider's word it is a typo; without the reason it is
+/// not approved.
+#[tokio::test]
+async fn a_real_credit_code_that_fails_its_check_is_approved_only_with_a_recorded_reason() {
+    let app = spawn_app().await;
+    let operator = app.operator().await;
+    let token = app.provider("oddcode@example.com").await;
+    let id = app.account_id(&token).await;
+    let good = uscc(41);
+    let wrong_check = if good.ends_with('0') { '1' } else { '0' };
+    let bad = format!("{}{wrong_check}", &good[..17]);
+
+    let mut form = enterprise_form("杭州奇码科技有限公司", &bad);
+    let a = app
+        .put_as(&token, "/api/v1/me/enterprise", form.clone())
+        .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", a.body);
+    assert!(
+        a.fields()
+            .contains(&("uscc".to_string(), "checksum".to_string())),
+        "{:?}",
+        a.body
+    );
+    form["uscc_check_override"] = json!(true);
+    let a = app
+        .put_as(&token, "/api/v1/me/enterprise", form.clone())
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    assert_eq!(a.body["uscc"], bad.as_str());
+    assert_eq!(a.body["uscc_check_failed"], true);
+    // The flag means nothing for a code that passes.
+    let mut fine = enterprise_form("杭州奇码科技有限公司", &good);
+    fine["uscc_check_override"] = json!(true);
+    let a = app.put_as(&token, "/api/v1/me/enterprise", fine).await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    assert_eq!(a.body["uscc_check_failed"], false);
+    let a = app.put_as(&token, "/api/v1/me/enterprise", form).await;
+    assert_eq!(a.body["uscc_check_failed"], true);
+
+    let a = app
+        .upload(
+            &token,
+            "business_license",
+            pdf(),
+            "licence.pdf",
+            "application/pdf",
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+    let a = app
+        .post_as(&token, "/api/v1/me/enterprise/submit", json!({}))
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    let item = app
+        .pending_item(&operator, "enterprise_verification", &id)
+        .await;
+    let item_id = item["id"].as_str().expect("id").to_string();
+    assert_eq!(
+        item_detail(&app, &operator, &item_id).await["data"]["uscc_check_failed"],
+        true
+    );
+
+    for reason in [None, Some("   ")] {
+        let mut body = json!({"decision": "approve", "version": item["version"]});
+        if let Some(r) = reason {
+            body["override_reason"] = json!(r);
+        }
+        let a = app.decide(&operator, &item, body).await;
+        assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", a.body);
+        assert_eq!(a.field_names(), vec!["override_reason"]);
+    }
+    let a = app
+        .decide(
+            &operator,
+            &item,
+            json!({"decision": "approve", "version": item["version"], "override_reason": "x".repeat(501)}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", a.body);
+    // Nothing was decided by the refused attempts.
+    let detail = item_detail(&app, &operator, &item_id).await;
+    assert_eq!(detail["status"], "pending");
+    assert_eq!(detail["version"], item["version"]);
+
+    let why = "Matches the business licence and the national enterprise credit registry";
+    let a = app
+        .decide(
+            &operator,
+            &item,
+            json!({"decision": "approve", "version": item["version"], "override_reason": why}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    let me = app.get_as(&token, "/api/v1/me/enterprise").await;
+    assert_eq!(me.body["status"], "approved");
+    let events = audit_events(&app, &operator).await;
+    let approval = events
+        .iter()
+        .rev()
+        .find(|e| e["action"] == "review.approved" && e["subject"] == item_id.as_str())
+        .expect("approval event");
+    assert_eq!(approval["detail"]["uscc_check_override"], why);
+    assert_eq!(approval["actor"], app.account_id(&operator).await.as_str());
+}

@@ -18,8 +18,9 @@ const WEIGHTS: [u32; 17] = [
 /// A Unified Social Credit Code that passed every check: 18 characters from the
 /// code alphabet, positions 3–8 digits, and a matching check character.
 ///
-/// Stored upper-case and half-width. Operator overrides for the rare real codes that
-/// fail the check are recorded elsewhere; this type only holds codes that pass.
+/// Stored upper-case and half-width. Only `parse` makes codes that pass the check; the rare
+/// real codes that fail it come from `parse_failing_check`, which the enterprise form flags and
+/// an operator must accept with a recorded reason.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
 pub struct Uscc(String);
@@ -31,6 +32,25 @@ impl Uscc {
     /// the alphabet), `Length` (not 18), `Format` (positions 3–8 not digits),
     /// `Checksum` (wrong check character).
     pub fn parse(s: &str) -> Result<Uscc, IdError> {
+        let (code, passes) = Self::parse_shape(s)?;
+        if !passes {
+            return Err(IdError::Checksum);
+        }
+        Ok(code)
+    }
+
+    /// A code of the right shape whose check character is wrong: some real, registered codes
+    /// are (DOMAIN.md). `Checksum` when the check passes after all (use `parse`), else the
+    /// errors of `parse`.
+    pub fn parse_failing_check(s: &str) -> Result<Uscc, IdError> {
+        match Self::parse_shape(s)? {
+            (code, false) => Ok(code),
+            (_, true) => Err(IdError::Checksum),
+        }
+    }
+
+    /// The normalised code and whether its check character is right.
+    fn parse_shape(s: &str) -> Result<(Uscc, bool), IdError> {
         let folded = fold_upper(s);
         if folded.is_empty() {
             return Err(IdError::Required);
@@ -46,10 +66,8 @@ impl Uscc {
         if !values[2..8].iter().all(|&v| v < 10) {
             return Err(IdError::Format);
         }
-        if check_value(&values[..17]) != values[17] {
-            return Err(IdError::Checksum);
-        }
-        Ok(Uscc(folded))
+        let passes = check_value(&values[..17]) == values[17];
+        Ok((Uscc(folded), passes))
     }
 
     /// The normalised 18-character code.
@@ -138,6 +156,25 @@ mod tests {
         assert_eq!(Uscc::parse("914403001922038217"), Err(IdError::Checksum));
         assert_eq!(Uscc::parse("9144030019220382I6"), Err(IdError::Charset));
         assert_eq!(Uscc::parse("91440300192203821"), Err(IdError::Length));
+    }
+
+    #[test]
+    fn a_failing_check_is_only_accepted_on_request() {
+        let u = Uscc::parse_failing_check(" 914403001922038217").expect("shape is right");
+        assert_eq!(u.as_str(), "914403001922038217");
+        // A code that passes is not "failing"; the shape errors stay errors.
+        assert_eq!(
+            Uscc::parse_failing_check("914403001922038216"),
+            Err(IdError::Checksum)
+        );
+        assert_eq!(
+            Uscc::parse_failing_check("9144030019220382I6"),
+            Err(IdError::Charset)
+        );
+        assert_eq!(
+            Uscc::parse_failing_check("91440300192203821"),
+            Err(IdError::Length)
+        );
     }
 
     #[test]

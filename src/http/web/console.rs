@@ -136,6 +136,11 @@ impl ItemPage {
         self.item.summary.kind == "enterprise_verification"
     }
 
+    /// The credit code fails its check character: approving needs an override reason.
+    pub fn needs_override(&self) -> bool {
+        self.is_enterprise() && self.item.data["uscc_check_failed"] == serde_json::json!(true)
+    }
+
     pub fn has_earlier(&self) -> bool {
         !self.item.earlier.is_empty() || self.item.in_force.is_some()
     }
@@ -338,6 +343,7 @@ pub async fn decide(
         decision,
         reasons: Some(reasons),
         version: forms::first(&data, "version").and_then(|v| v.parse().ok()),
+        override_reason: forms::opt(&data, "override_reason"),
     };
     match review::decide(&state.ctx, &reviewer, &id, &input).await {
         Ok(_) => Redirect::to(&format!("/console/items/{id}?notice=decided")).into_response(),

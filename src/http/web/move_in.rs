@@ -164,6 +164,9 @@ fn enterprise_state(view: &EnterpriseView) -> FormState {
     );
     set(&mut f, "company_name", &d.company_name);
     set(&mut f, "uscc", &d.uscc);
+    if d.uscc_check_failed {
+        f.set("uscc_check_override", "true");
+    }
     set(&mut f, "registered_address", &d.registered_address);
     set(&mut f, "legal_rep.name", &d.legal_rep.name);
     f.set(
@@ -234,6 +237,7 @@ fn enterprise_form(data: &FormData) -> EnterpriseForm {
         },
         company_name: forms::opt(data, "company_name"),
         uscc: forms::opt(data, "uscc"),
+        uscc_check_override: Some(forms::first(data, "uscc_check_override") == Some("true")),
         registered_address: forms::opt(data, "registered_address"),
         legal_rep: Some(PersonForm {
             name: forms::opt(data, "legal_rep.name"),
