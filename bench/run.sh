@@ -9,6 +9,8 @@
 # provider; 0 skips the storefront runs), BENCH_CONNECTIONS (32), BENCH_THREADS (2),
 # BENCH_DURATION (15s per endpoint), BENCH_PORT (a free port), BENCH_SKIP_BUILD=1 (use the
 # existing target/release binaries), BENCH_KEEP=1 (keep the data directory and logs),
+# BENCH_POSTGRES=postgres://user@host:port/db (run on PostgreSQL instead of SQLite: a fresh
+# database is created on that server for the run and dropped afterwards),
 # BENCH_OUT=FILE (also write the report there), BENCH_DIAG=1 (also the write at 1 and 8
 # connections and the storefront search at 1 connection). The server inherits BERTH_LOG (default info:
 # one log line per request, written to a file in the data directory).
@@ -64,7 +66,20 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-log "seeding $PROVIDERS providers and $PRODUCTS listed products into $DATA"
+# PostgreSQL: a fresh database on the named server, used by the seed, the server and the audit
+# check through BERTH_DATABASE_URL, dropped on exit.
+PG_ADMIN=${BENCH_POSTGRES:-}
+PG_DB=
+if [ -n "$PG_ADMIN" ]; then
+    command -v psql >/dev/null || { log "BENCH_POSTGRES needs psql"; exit 1; }
+    PG_DB=berth_bench_$(date +%s)_$$
+    psql "$PG_ADMIN" -qAt -c "CREATE DATABASE $PG_DB" >/dev/null
+    export BERTH_DATABASE_URL="${PG_ADMIN%/*}/$PG_DB"
+    drop_pg() { psql "$PG_ADMIN" -qAt -c "DROP DATABASE IF EXISTS $PG_DB WITH (FORCE)" >/dev/null 2>&1 || true; }
+    trap 'cleanup; drop_pg' EXIT
+fi
+
+log "seeding $PROVIDERS providers and $PRODUCTS listed products into ${PG_DB:-$DATA}"
 SEED_START=$(date +%s.%N)
 BERTH_LOG=warn timeout 900 "$SEED" --data-dir "$DATA" --providers "$PROVIDERS" --products "$PRODUCTS" \
     >"$WORK/seed.out" 2>"$WORK/seed.log" || { cat "$WORK/seed.log" >&2; exit 1; }
@@ -82,7 +97,13 @@ if [ "$PRODUCTS" -gt 0 ]; then
         log "seed printed no product"; cat "$WORK/seed.out" "$WORK/seed.log" >&2; exit 1; }
     log "product $PRODUCT_ID; \"$SEARCH_WORD\" matches $SEARCH_MATCHES products, $CATEGORY has $CATEGORY_MATCHES"
 fi
-DB_BYTES=$(stat -c %s "$DATA/berth.db")
+if [ -n "$PG_DB" ]; then
+    DB_BYTES=$(psql "$BERTH_DATABASE_URL" -qAt -c "SELECT pg_database_size(current_database())")
+    DB_KIND="PostgreSQL $(psql "$BERTH_DATABASE_URL" -qAt -c 'SHOW server_version' | cut -d' ' -f1) on 127.0.0.1 (fsync and synchronous_commit: $(psql "$BERTH_DATABASE_URL" -qAt -c 'SHOW fsync') / $(psql "$BERTH_DATABASE_URL" -qAt -c 'SHOW synchronous_commit'))"
+else
+    DB_BYTES=$(stat -c %s "$DATA/berth.db")
+    DB_KIND="SQLite on $(df -T "$DATA" | awk 'NR == 2 { print $2 }')"
+fi
 # What one synchronous 4 KiB write costs on this disk (SQLite's synchronous = FULL fsyncs the WAL
 # on every commit).
 FSYNC_US=$(dd if=/dev/zero of="$WORK/fsync.probe" bs=4k count=500 oflag=dsync 2>&1 \
@@ -264,7 +285,7 @@ log "audit verify: $AUDIT_VERIFY"
 # SQLite may be another version than the server's.
 QUERY_TIMES=$WORK/query.tsv
 : >"$QUERY_TIMES"
-if [ "$PRODUCTS" -gt 0 ] && command -v sqlite3 >/dev/null 2>&1; then
+if [ "$PRODUCTS" -gt 0 ] && [ -z "$PG_DB" ] && command -v sqlite3 >/dev/null 2>&1; then
     RELOAD_SQL="SELECT p.id, p.account_id, p.live_revision_id, p.name, p.summary, p.category, p.price_from_fen, COALESCE(p.listed_at, p.updated_at) AS listed_at, e.company_name, r.icon_document_id FROM products p LEFT JOIN enterprise_verifications e ON e.account_id = p.account_id LEFT JOIN product_revisions r ON r.id = p.live_revision_id WHERE p.listed = 1 AND p.live_revision_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM provider_suspensions s WHERE s.account_id = p.account_id)"
     time_sql() {  # time_sql LABEL SQL : mean ms over 20 runs (after one unmeasured run)
         local ms
@@ -288,7 +309,7 @@ BASELINE=$(echo "scale=1; ($H1 + $H2) / 2" | bc)
     echo "- commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo ' (+ uncommitted changes)'); target/release/berth built $(date -u -r "$BERTH" +%Y-%m-%dT%H:%M:%SZ)"
     echo "- $(nproc) CPUs ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), $(awk '/MemTotal/ { printf "%.1f GiB", $2/1048576 }' /proc/meminfo) RAM, kernel $(uname -r)"
     echo "- load average at the start: $LOAD_START, at the end: $(cut -d' ' -f1-3 /proc/loadavg); wrk and the server share the machine"
-    echo "- SQLite on $(df -T "$DATA" | awk 'NR == 2 { print $2 }'), $PROVIDERS moved-in providers, database $(echo "scale=1; $DB_BYTES / 1048576" | bc) MiB, seeded in $(printf %.1f "$SEED_SECS") s; one 4 KiB O_DSYNC write takes ${FSYNC_US:-?} us"
+    echo "- $DB_KIND, $PROVIDERS moved-in providers, database $(echo "scale=1; $DB_BYTES / 1048576" | bc) MiB, seeded in $(printf %.1f "$SEED_SECS") s; one 4 KiB O_DSYNC write takes ${FSYNC_US:-?} us"
     echo "- wrk -t$THREADS -c$CONNS -d$DURATION --latency, keep-alive, 127.0.0.1; BERTH_LOG=${BERTH_LOG:-info (default)}, server log to a file ($(echo "scale=1; $(stat -c %s "$WORK/server.log") / 1048576" | bc) MiB by the end)"
     if [ "$PRODUCTS" -gt 0 ]; then
         echo "- $PRODUCTS listed products; the search \"$SEARCH_WORD\" matches $SEARCH_MATCHES of them (the answer holds $SEARCH_ITEMS; the first search, which loads the storefront's snapshot, took $COLD_SEARCH_MS ms, the second $WARM_SEARCH_MS ms), category $CATEGORY has $CATEGORY_MATCHES ($CATEGORY_ITEMS in the answer); product $PRODUCT_ID: $PRODUCT_JSON_BYTES B of JSON, $PRODUCT_HTML_BYTES B of HTML"
