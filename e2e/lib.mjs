@@ -417,3 +417,17 @@ export async function expectText(locator, text) {
   const got = (await locator.first().textContent()).replace(/\s+/g, ' ').trim();
   assert.ok(got.includes(text.replace(/\s+/g, ' ').trim()), `expected ${JSON.stringify(text)} in ${JSON.stringify(got)}`);
 }
+
+/** Opens the pending review item of `company` and `kind` from the queue at /console. */
+export async function openFromQueue(op, lang, company, kind) {
+  await op.goto('/console', { label: 'queue' });
+  const row = op.page
+    .locator('table.queue tbody tr')
+    .filter({ hasText: company })
+    .filter({ hasText: tr(lang, `kind.${kind}`) });
+  assert.equal(await row.count(), 1, `one pending ${kind} item of ${company} in the queue`);
+  await op.submit(row.getByRole('link', { name: tr(lang, 'console.open') }), { label: `item-${kind}` });
+  assert.match(op.path(), /^\/console\/items\/[^/]+$/);
+  await expectText(op.page.locator('main h1'), tr(lang, `kind.${kind}`));
+  await expectText(op.page.locator('main h1 .badge'), tr(lang, 'decision.pending'));
+}

@@ -17,6 +17,7 @@ import {
   tr,
   uniqueUscc,
   usccCheck,
+  openFromQueue,
 } from '../lib.mjs';
 
 after(closeBrowser);
@@ -33,20 +34,6 @@ function failingUscc() {
   const bad = good.slice(0, 17) + wrong;
   assert.notEqual(usccCheck(bad.slice(0, 17)), bad[17], `${bad} fails its check`);
   return bad;
-}
-
-/** Opens the pending review item of `company` and `kind` from the queue at /console. */
-async function openFromQueue(op, lang, company, kind) {
-  await op.goto('/console', { label: 'queue' });
-  const row = op.page
-    .locator('table.queue tbody tr')
-    .filter({ hasText: company })
-    .filter({ hasText: tr(lang, `kind.${kind}`) });
-  assert.equal(await row.count(), 1, `one pending ${kind} item of ${company} in the queue`);
-  await op.submit(row.getByRole('link', { name: tr(lang, 'console.open') }), { label: `item-${kind}` });
-  assert.match(op.path(), /^\/console\/items\/[^/]+$/);
-  await expectText(op.page.locator('main h1'), tr(lang, `kind.${kind}`));
-  await expectText(op.page.locator('main h1 .badge'), tr(lang, 'decision.pending'));
 }
 
 test('a credit code that fails its check: ticked by the provider, approved only with a reason', async (t) => {

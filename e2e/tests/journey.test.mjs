@@ -19,6 +19,7 @@ import {
   tr,
   uniqueUscc,
   waitForMail,
+  openFromQueue,
 } from '../lib.mjs';
 
 after(closeBrowser);
@@ -38,20 +39,6 @@ async function stepper(page) {
     out.push({ title: (await row.locator('h2').textContent()).trim(), status: cls.match(/step-(\w+)/)?.[1] });
   }
   return out;
-}
-
-/** Opens the pending review item of `company` and `kind` from the queue at /console. */
-async function openFromQueue(op, lang, company, kind) {
-  await op.goto('/console', { label: 'queue' });
-  const row = op.page
-    .locator('table.queue tbody tr')
-    .filter({ hasText: company })
-    .filter({ hasText: tr(lang, `kind.${kind}`) });
-  assert.equal(await row.count(), 1, `one pending ${kind} item of ${company} in the queue`);
-  await op.submit(row.getByRole('link', { name: tr(lang, 'console.open') }), { label: `item-${kind}` });
-  assert.match(op.path(), /^\/console\/items\/[^/]+$/);
-  await expectText(op.page.locator('main h1'), tr(lang, `kind.${kind}`));
-  await expectText(op.page.locator('main h1 .badge'), tr(lang, 'decision.pending'));
 }
 
 async function journey(t, lang) {

@@ -527,6 +527,11 @@ impl TestApp {
             )
             .await;
         assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+        self.submit_with_licence(token).await;
+    }
+
+    /// Uploads the business licence to the saved draft and submits it.
+    pub async fn submit_with_licence(&self, token: &str) {
         let a = self
             .upload(
                 token,

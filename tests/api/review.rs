@@ -1235,20 +1235,7 @@ async fn a_real_credit_code_that_fails_its_check_is_approved_only_with_a_recorde
     let a = app.put_as(&token, "/api/v1/me/enterprise", form).await;
     assert_eq!(a.body["uscc_check_failed"], true);
 
-    let a = app
-        .upload(
-            &token,
-            "business_license",
-            pdf(),
-            "licence.pdf",
-            "application/pdf",
-        )
-        .await;
-    assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
-    let a = app
-        .post_as(&token, "/api/v1/me/enterprise/submit", json!({}))
-        .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    app.submit_with_licence(&token).await;
     let item = app
         .pending_item(&operator, "enterprise_verification", &id)
         .await;
