@@ -8,10 +8,15 @@ CREATE TABLE storefront_state (
 );
 INSERT INTO storefront_state (id, generation) VALUES (1, 1);
 
--- The storefront's order: when the product (re)appeared, not when a draft of its next revision
--- was last saved (which moved listed products to the top on every edit).
+-- The storefront's order: when the live revision went live (its approval, the last change of an
+-- approved revision), not when a draft of the next revision was last saved (which moved listed
+-- products to the top on every edit). Kept while a product is unlisted, so relisting does not
+-- lift it.
 ALTER TABLE products ADD COLUMN listed_at INTEGER;
-UPDATE products SET listed_at = updated_at WHERE listed = 1;
+UPDATE products SET listed_at = COALESCE(
+    (SELECT r.updated_at FROM product_revisions r WHERE r.id = products.live_revision_id),
+    updated_at)
+WHERE live_revision_id IS NOT NULL;
 
 -- The search index and the storefront's index are replaced by the in-memory one.
 DROP TABLE product_terms;

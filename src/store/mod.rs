@@ -22,7 +22,7 @@ use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyPool, Arguments, Execute, Executor};
 
 /// A write transaction. On SQLite it also holds the process's writer slot (see `Db::begin_write`).
 pub type Tx = WriteTx;
@@ -305,14 +305,28 @@ impl Db {
             tx.commit().await?;
             return Ok(seq);
         };
+        // The event's placeholders follow the statement's: `bind` must fill `$1`…`$n` exactly.
+        let bound = bind(sqlx::query(""))
+            .take_arguments()
+            .map_err(|e| StoreError::Corrupt(format!("binding: {e}")))?
+            .map_or(0, |a| a.len());
+        let batchable = bound == placeholders_in(sql);
+        if !batchable {
+            tracing::warn!(
+                bound,
+                placeholders = placeholders_in(sql),
+                "a blind write binds another number of values than it has placeholders; \
+                 written the ordinary way"
+            );
+        }
         let mut slot = writer.clone().lock_owned().await;
         let mut bind = bind;
-        if let Some((head_seq, head_hash)) = slot.audit_head.take() {
+        if let Some((head_seq, head_hash)) = slot.audit_head.take_if(|_| batchable) {
             let (seq, at, hash) = audit::next(head_seq, &head_hash, event);
             let batch = format!(
                 "{}; {sql}; {}; COMMIT",
                 durability.sqlite_begin(),
-                audit::insert_sql(placeholders_in(sql))
+                audit::insert_sql(bound)
             );
             let owned = audit::OwnedEvent::from(event);
             let pool = self.pool.clone();
@@ -334,7 +348,10 @@ impl Db {
                     if done.is_err() {
                         // Whatever ran of the batch is undone before the connection goes back.
                         if let Err(e) = conn.execute("ROLLBACK").await {
+                            // Not knowing whether a transaction is still open on it, the
+                            // connection is closed rather than handed to the next writer.
                             tracing::debug!(error = %e, "rollback after a failed batch");
+                            conn.close_on_drop();
                         }
                     }
                     done

@@ -15,6 +15,7 @@ use crate::domain::enterprise::{
     DepositStatus, EnterpriseData, VerificationStatus, DEPOSIT_ATTEMPTS, DEPOSIT_MAX_FEN,
     DEPOSIT_MIN_FEN,
 };
+use crate::domain::ids::{IdError, Uscc};
 use crate::domain::move_in::Reason;
 use crate::domain::review::{Decision, DecisionForm, ReviewKind, ReviewStatus};
 use crate::domain::{review, FieldError};
@@ -289,14 +290,21 @@ pub async fn decide(
         "rejected"
     };
     let mut recipients = vec![owner.email.clone()];
+    // An enterprise approved with a credit code that fails its check (needs `override_reason`).
+    let mut overridden = false;
     match kind {
         ReviewKind::EnterpriseVerification => {
             let mut ent = store::enterprise::get(&mut *tx, &item.account_id)
                 .await?
                 .ok_or(Error::NotFound)?;
             if status == ReviewStatus::Approved {
+                // Decided from the code itself as well as the draft's flag, so that nothing
+                // (an unreadable draft, say) lets a failing code through without a reason.
                 let data: EnterpriseData = serde_json::from_str(&ent.data).unwrap_or_default();
-                if data.uscc_check_failed && d.override_reason.is_none() {
+                let failing = ent.uscc.as_deref().map(Uscc::parse);
+                overridden =
+                    data.uscc_check_failed || matches!(failing, Some(Err(IdError::Checksum)));
+                if overridden && d.override_reason.is_none() {
                     return Err(Error::field("override_reason", "required"));
                 }
                 let uscc = ent.uscc.clone().unwrap_or_default();
@@ -368,10 +376,7 @@ pub async fn decide(
         NewEvent::new(&reviewer.id, &format!("review.{verdict}"), &item.id).detail(
             match &d.override_reason {
                 // An accepted credit code that fails its check: the reviewer's reason, on record.
-                Some(why)
-                    if kind == ReviewKind::EnterpriseVerification
-                        && status == ReviewStatus::Approved =>
-                {
+                Some(why) if overridden => {
                     json!({"kind": item.kind, "account": item.account_id, "reasons": d.reasons,
                         "uscc_check_override": why})
                 }

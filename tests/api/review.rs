@@ -1286,4 +1286,32 @@ async fn a_real_credit_code_that_fails_its_check_is_approved_only_with_a_recorde
         .expect("approval event");
     assert_eq!(approval["detail"]["uscc_check_override"], why);
     assert_eq!(approval["actor"], app.account_id(&operator).await.as_str());
+
+    // A reason sent with a code that passes records no override.
+    let other = app.provider("evencode@example.com").await;
+    let other_id = app.account_id(&other).await;
+    app.submit_verification(&other, "杭州偶码科技有限公司", &uscc(42))
+        .await;
+    let item = app
+        .pending_item(&operator, "enterprise_verification", &other_id)
+        .await;
+    let a = app
+        .decide(
+            &operator,
+            &item,
+            json!({"decision": "approve", "version": item["version"], "override_reason": why}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    let events = audit_events(&app, &operator).await;
+    let approval = events
+        .iter()
+        .rev()
+        .find(|e| e["action"] == "review.approved" && e["subject"] == item["id"])
+        .expect("approval event");
+    assert_eq!(
+        approval["detail"].get("uscc_check_override"),
+        None,
+        "{approval:?}"
+    );
 }
