@@ -4,6 +4,7 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Executor, Row};
 
 use super::{Db, Result, Tx};
+use crate::domain::provider::CustomerService;
 
 #[derive(Debug, Clone)]
 pub struct ProductRow {
@@ -257,6 +258,52 @@ pub async fn storefront_listings(db: &Db) -> Result<(i64, Vec<ListingRow>)> {
         })
         .collect::<Result<Vec<_>>>()?;
     Ok((generation, rows))
+}
+
+/// A listed product of a provider in good standing, as its page shows it.
+#[derive(Debug, Clone)]
+pub struct ShownProduct {
+    pub id: String,
+    /// The live revision's `ProductData` (JSON).
+    pub data: String,
+    pub icon_document_id: Option<String>,
+    pub company_name: Option<String>,
+    pub customer_service: Option<CustomerService>,
+}
+
+/// One query for a product page: the product if it is listed and its provider not suspended,
+/// with its live revision, the company name and the customer-service panel.
+pub async fn shown(db: &Db, id: &str) -> Result<Option<ShownProduct>> {
+    let row = sqlx::query(
+        "SELECT p.id, r.data, r.icon_document_id, e.company_name, c.phone, c.email, \
+         c.dongdong_group_id, c.service_hours FROM products p \
+         JOIN product_revisions r ON r.id = p.live_revision_id \
+         LEFT JOIN enterprise_verifications e ON e.account_id = p.account_id \
+         LEFT JOIN provider_customer_service c ON c.account_id = p.account_id \
+         WHERE p.id = $1 AND p.listed = 1 \
+         AND NOT EXISTS (SELECT 1 FROM provider_suspensions s WHERE s.account_id = p.account_id)",
+    )
+    .bind(id)
+    .fetch_optional(db.pool())
+    .await?;
+    let Some(r) = row else { return Ok(None) };
+    let phone: Option<String> = r.try_get("phone")?;
+    let customer_service = match phone {
+        None => None,
+        Some(phone) => Some(CustomerService {
+            phone,
+            email: r.try_get("email")?,
+            dongdong_group_id: r.try_get("dongdong_group_id")?,
+            service_hours: r.try_get("service_hours")?,
+        }),
+    };
+    Ok(Some(ShownProduct {
+        id: r.try_get("id")?,
+        data: r.try_get("data")?,
+        icon_document_id: r.try_get("icon_document_id")?,
+        company_name: r.try_get("company_name")?,
+        customer_service,
+    }))
 }
 
 pub async fn is_suspended<'e, E: Executor<'e, Database = Any>>(

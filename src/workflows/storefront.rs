@@ -103,38 +103,22 @@ pub struct StorefrontProduct {
 
 /// A listed product; 404 when it is not listed or its provider is suspended.
 pub async fn product(ctx: &Ctx, id: &str) -> Result<StorefrontProduct> {
-    let p = product_store::get(ctx.db.pool(), id)
+    let p = product_store::shown(&ctx.db, id)
         .await?
         .ok_or(Error::NotFound)?;
-    let live_id = p
-        .live_revision_id
-        .clone()
-        .filter(|_| p.listed)
-        .ok_or(Error::NotFound)?;
-    if product_store::is_suspended(ctx.db.pool(), &p.account_id).await? {
-        return Err(Error::NotFound);
-    }
-    let rev = product_store::revision(ctx.db.pool(), &live_id)
-        .await?
-        .ok_or(Error::NotFound)?;
-    let data: ProductData = serde_json::from_str(&rev.data).unwrap_or_default();
-    let company = store::enterprise::get(ctx.db.pool(), &p.account_id)
-        .await?
-        .and_then(|e| e.company_name)
-        .unwrap_or_default();
-    let cs = store::provider::customer_service(ctx.db.pool(), &p.account_id).await?;
+    let data: ProductData = serde_json::from_str(&p.data).unwrap_or_default();
     Ok(StorefrontProduct {
-        id: p.id.clone(),
         description_html: product::render_markdown(&data.description),
         price_from_fen: product::price_from(&data.plans),
-        icon_url: rev
+        icon_url: p
             .icon_document_id
             .as_ref()
             .map(|_| format!("/api/v1/storefront/products/{}/icon", p.id)),
+        id: p.id,
         data,
         provider: ProviderPanel {
-            name: company,
-            customer_service: cs,
+            name: p.company_name.unwrap_or_default(),
+            customer_service: p.customer_service,
         },
     })
 }
