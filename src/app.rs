@@ -81,10 +81,12 @@ impl Application {
                     source,
                 })?;
         let ctx = context(&config, db, key)?;
+        let mut metrics = Metrics::new();
+        metrics.register_storefront(&ctx.storefront);
         let state = AppState {
             ctx,
             config: Arc::new(config),
-            metrics: Arc::new(Metrics::new()),
+            metrics: Arc::new(metrics),
         };
         Ok(Application {
             listener,

@@ -14,6 +14,7 @@ use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 
 use super::AppState;
+use crate::workflows::storefront_index::StorefrontIndex;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RequestLabels {
@@ -32,6 +33,8 @@ pub struct Metrics {
     requests: Family<RequestLabels, Counter>,
     durations: Family<RouteLabels, Histogram>,
     pub outbox_pending: Gauge,
+    pub storefront_products: Gauge,
+    pub storefront_generation: Gauge,
 }
 
 impl Default for Metrics {
@@ -59,12 +62,35 @@ impl Metrics {
             "Mail messages not yet delivered",
             outbox_pending.clone(),
         );
+        let storefront_products = Gauge::default();
+        registry.register(
+            "storefront_products",
+            "Listed products in the storefront's snapshot in memory",
+            storefront_products.clone(),
+        );
+        let storefront_generation = Gauge::default();
+        registry.register(
+            "storefront_generation",
+            "The storefront generation the snapshot in memory was loaded at",
+            storefront_generation.clone(),
+        );
         Metrics {
             registry,
             requests,
             durations,
             outbox_pending,
+            storefront_products,
+            storefront_generation,
         }
+    }
+
+    /// Exports the storefront snapshot's reload counter.
+    pub fn register_storefront(&mut self, index: &StorefrontIndex) {
+        self.registry.register(
+            "storefront_reloads",
+            "Storefront snapshots loaded from the database since start",
+            index.reloads.clone(),
+        );
     }
 
     pub fn encode(&self) -> String {

@@ -33,6 +33,12 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
     if let Ok(n) = store::outbox::pending_count(&state.ctx.db).await {
         state.metrics.outbox_pending.set(n);
     }
+    let shown = state.ctx.storefront.current();
+    state
+        .metrics
+        .storefront_products
+        .set(i64::try_from(shown.len()).unwrap_or(i64::MAX));
+    state.metrics.storefront_generation.set(shown.generation());
     (
         [(
             header::CONTENT_TYPE,

@@ -12,6 +12,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
+use prometheus_client::metrics::counter::Counter;
+
 use crate::domain::product::bigrams;
 use crate::store::products::{storefront_generation, storefront_listings, ListingRow};
 use crate::store::{Db, Result};
@@ -20,6 +22,8 @@ use crate::store::{Db, Result};
 pub struct StorefrontIndex {
     current: RwLock<Arc<Snapshot>>,
     reload: tokio::sync::Mutex<()>,
+    /// Snapshots loaded since start (exported at `/metrics`).
+    pub reloads: Counter,
 }
 
 impl Default for StorefrontIndex {
@@ -27,6 +31,7 @@ impl Default for StorefrontIndex {
         StorefrontIndex {
             current: RwLock::new(Arc::new(Snapshot::build(0, Vec::new()))),
             reload: tokio::sync::Mutex::new(()),
+            reloads: Counter::default(),
         }
     }
 }
@@ -53,10 +58,12 @@ impl StorefrontIndex {
             "storefront snapshot reloaded"
         );
         *self.current.write().unwrap_or_else(|e| e.into_inner()) = fresh.clone();
+        self.reloads.inc();
         Ok(fresh)
     }
 
-    fn current(&self) -> Arc<Snapshot> {
+    /// The snapshot in memory now, without asking the database (for `/metrics`).
+    pub fn current(&self) -> Arc<Snapshot> {
         self.current
             .read()
             .unwrap_or_else(|e| e.into_inner())

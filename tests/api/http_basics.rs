@@ -123,6 +123,28 @@ async fn health_readiness_and_metrics() {
         text.contains("berth_http_request_duration_seconds"),
         "{text}"
     );
+    // The storefront's snapshot is loaded by the first storefront request, not at start.
+    assert!(text.contains("berth_storefront_reloads_total 0"), "{text}");
+    assert_eq!(
+        app.get("/api/v1/storefront/products").await.status,
+        StatusCode::OK
+    );
+    assert_eq!(
+        app.get("/api/v1/storefront/products").await.status,
+        StatusCode::OK
+    );
+    let text = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("text");
+    assert!(text.contains("berth_storefront_reloads_total 1"), "{text}");
+    assert!(text.contains("berth_storefront_products 0"), "{text}");
+    assert!(text.contains("berth_storefront_generation 1"), "{text}");
 }
 
 #[tokio::test]
