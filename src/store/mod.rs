@@ -297,13 +297,10 @@ impl Db {
         F: for<'b> Fn(AnyQuery<'b>) -> AnyQuery<'b> + Send + 'static,
     {
         let Some(writer) = &self.writer else {
-            let mut tx = self
+            let tx = self
                 .lock_account(self.begin(durability).await?, account_id)
                 .await?;
-            bind(sqlx::query(sql)).execute(&mut *tx).await?;
-            let seq = audit::append_event(&mut tx, event).await?;
-            tx.commit().await?;
-            return Ok(seq);
+            return write_in(tx, sql, &bind, event).await;
         };
         // The event's placeholders follow the statement's: `bind` must fill `$1`…`$n` exactly.
         let bound = bind(sqlx::query(""))
@@ -374,11 +371,8 @@ impl Db {
             }
             (slot, bind) = (back, unused);
         }
-        let mut tx = self.begin_in(Some(slot), durability).await?;
-        bind(sqlx::query(sql)).execute(&mut *tx).await?;
-        let seq = audit::append_event(&mut tx, event).await?;
-        tx.commit().await?;
-        Ok(seq)
+        let tx = self.begin_in(Some(slot), durability).await?;
+        write_in(tx, sql, &bind, event).await
     }
 
     /// A write transaction that also holds the lock of one account's row, so that concurrent
@@ -443,6 +437,17 @@ fn prepare_sqlite_url(url: &str) -> Result<String> {
     } else {
         format!("{url}?mode=rwc")
     })
+}
+
+/// The ordinary way of `Db::write_with_event`: statement by statement in `tx`.
+async fn write_in<F>(mut tx: Tx, sql: &str, bind: &F, event: &audit::Event<'_>) -> Result<i64>
+where
+    F: for<'b> Fn(AnyQuery<'b>) -> AnyQuery<'b>,
+{
+    bind(sqlx::query(sql)).execute(&mut *tx).await?;
+    let seq = audit::append_event(&mut tx, event).await?;
+    tx.commit().await?;
+    Ok(seq)
 }
 
 /// A query as `write_with_event` binds it.

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::forms::{self, absorb, FormState};
 use super::move_in::{failure, signed_in};
-use super::{checked_form, error_page, render, Page};
+use super::{checked_form, error_page, render, signed_form, Page};
 use crate::audit::AuditEvent;
 use crate::domain::review::{Decision, DecisionForm, ReasonForm};
 use crate::http::AppState;
@@ -314,12 +314,8 @@ pub async fn decide(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let reviewer = match staff(&page) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let data = match checked_form(&page, &body) {
-        Ok(d) => d,
+    let (reviewer, data) = match signed_form(&page, &body, staff) {
+        Ok(v) => v,
         Err(r) => return r,
     };
     let mut form = FormState::from_form(&data);
@@ -522,12 +518,8 @@ pub async fn consultation_reply(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let operator = match staff(&page) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let data = match checked_form(&page, &body) {
-        Ok(d) => d,
+    let (operator, data) = match signed_form(&page, &body, staff) {
+        Ok(v) => v,
         Err(r) => return r,
     };
     let mut form = FormState::from_form(&data);
@@ -562,12 +554,8 @@ pub async fn provider_standing(
     Path(id): Path<String>,
     body: Bytes,
 ) -> Response {
-    let operator = match staff(&page) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let data = match checked_form(&page, &body) {
-        Ok(d) => d,
+    let (operator, data) = match signed_form(&page, &body, staff) {
+        Ok(v) => v,
         Err(r) => return r,
     };
     let item = match review::detail(&state.ctx, &id).await {
@@ -661,12 +649,8 @@ pub async fn catalog(State(state): State<AppState>, page: Page) -> Response {
 pub async fn catalog_change(State(state): State<AppState>, page: Page, body: Bytes) -> Response {
     use crate::store::catalog::CatalogList;
     use crate::workflows::catalog::{self as cat, CatalogForm};
-    let operator = match staff(&page) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let data = match checked_form(&page, &body) {
-        Ok(d) => d,
+    let (operator, data) = match signed_form(&page, &body, staff) {
+        Ok(v) => v,
         Err(r) => return r,
     };
     let mut form = FormState::from_form(&data);

@@ -239,6 +239,18 @@ pub fn checked_form(page: &Page, body: &[u8]) -> Result<forms::FormData, Respons
     Ok(data)
 }
 
+/// The account a form handler needs (`who`: signed in, staff…) and the form it sent, its CSRF
+/// token checked — in that order, so that an anonymous post goes to the log-in page.
+#[allow(clippy::result_large_err)] // an early-return page, not an error value
+pub fn signed_form(
+    page: &Page,
+    body: &[u8],
+    who: fn(&Page) -> Result<crate::workflows::accounts::AccountView, Response>,
+) -> Result<(crate::workflows::accounts::AccountView, forms::FormData), Response> {
+    let account = who(page)?;
+    Ok((account, checked_form(page, body)?))
+}
+
 /// Checks the `csrf_token` of a submitted form against the page's.
 pub fn csrf_ok(page: &Page, form: &HashMap<String, Vec<String>>) -> bool {
     let sent = form

@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 
 use super::forms::{self, absorb, FormData, FormState};
-use super::{checked_form, csrf_ok, error_page, login_redirect, render, Page};
+use super::{csrf_ok, error_page, login_redirect, render, signed_form, Page};
 use crate::domain::application::{ApplicationForm, ContactForm, AGREEMENT_VERSION, SERVICE_HOURS};
 use crate::domain::enterprise::{
     AuthorizedForm, CorporateAccountForm, EnterpriseForm, PersonForm, SubjectType,
@@ -295,12 +295,8 @@ pub async fn enterprise(State(state): State<AppState>, page: Page) -> Response {
 
 /// Saves the draft (`action=save`) or saves and submits (`action=submit`).
 pub async fn enterprise_save(State(state): State<AppState>, page: Page, body: Bytes) -> Response {
-    let account = match signed_in(&page) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let data = match checked_form(&page, &body) {
-        Ok(d) => d,
+    let (account, data) = match signed_form(&page, &body, signed_in) {
+        Ok(v) => v,
         Err(r) => return r,
     };
     let mut form = FormState::from_form(&data);
@@ -421,12 +417,8 @@ pub async fn enterprise_deposit(
     page: Page,
     body: Bytes,
 ) -> Response {
-    let account = match signed_in(&page) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let data = match checked_form(&page, &body) {
-        Ok(d) => d,
+    let (account, data) = match signed_form(&page, &body, signed_in) {
+        Ok(v) => v,
         Err(r) => return r,
     };
     let mut deposit_form = FormState::from_form(&data);
@@ -621,12 +613,8 @@ fn application_form(data: &FormData) -> ApplicationForm {
 }
 
 pub async fn application_save(State(state): State<AppState>, page: Page, body: Bytes) -> Response {
-    let account = match signed_in(&page) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let data = match checked_form(&page, &body) {
-        Ok(d) => d,
+    let (account, data) = match signed_form(&page, &body, signed_in) {
+        Ok(v) => v,
         Err(r) => return r,
     };
     let mut form = FormState::from_form(&data);
