@@ -401,9 +401,16 @@ async fn main() -> anyhow::Result<()> {
     sqlx::query("ANALYZE").execute(ctx.db.pool()).await.ok();
 
     let measured = args.providers / 2;
-    let login = accounts::login(&ctx, Some(&email(measured)), Some(&args.password), None)
-        .await
-        .map_err(|e| anyhow::anyhow!("login as {}: {e}", email(measured)))?;
+    let local = berth::domain::client::Client::new(std::net::Ipv4Addr::LOCALHOST.into());
+    let login = accounts::login(
+        &ctx,
+        Some(&email(measured)),
+        Some(&args.password),
+        None,
+        &local,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("login as {}: {e}", email(measured)))?;
     let status = move_in::status(&ctx, &login.account.id)
         .await
         .map_err(|e| anyhow::anyhow!("move-in status: {e}"))?;

@@ -15,7 +15,7 @@ use crate::crypto::{KeyError, MasterKey};
 use crate::http::{self, metrics::Metrics, AppState};
 use crate::mail::{self, MailError, Mailer};
 use crate::store::{self, Db, StoreError};
-use crate::time_util::{now_ms, DAY_MS, HOUR_MS};
+use crate::time_util::{now_ms, DAY_MS};
 use crate::workflows::{accounts, Ctx};
 
 #[derive(Debug, thiserror::Error)]
@@ -28,6 +28,8 @@ pub enum StartupError {
     Mail(#[from] MailError),
     #[error(transparent)]
     Blobs(#[from] BlobError),
+    #[error(transparent)]
+    Config(#[from] crate::config::ConfigError),
     #[error("listen: cannot bind {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -54,12 +56,7 @@ pub async fn open(config: &Config) -> Result<(Db, MasterKey), StartupError> {
 
 pub fn context(config: &Config, db: Db, key: MasterKey) -> Result<Ctx, StartupError> {
     let blobs = Blobs::local(&config.blob_dir())?;
-    Ok(Ctx::new(
-        db,
-        key,
-        blobs,
-        i64::from(config.session_ttl_hours) * HOUR_MS,
-    ))
+    Ok(Ctx::new(db, key, blobs, config))
 }
 
 /// A built server, bound to its address but not yet serving.
@@ -83,10 +80,13 @@ impl Application {
         let ctx = context(&config, db, key)?;
         let mut metrics = Metrics::new();
         metrics.register_storefront(&ctx.storefront);
+        metrics.register_password_hashing(&ctx.hasher);
+        let trusted_proxies = Arc::new(config.trusted_proxy_nets()?);
         let state = AppState {
             ctx,
             config: Arc::new(config),
             metrics: Arc::new(metrics),
+            trusted_proxies,
         };
         Ok(Application {
             listener,
@@ -135,7 +135,11 @@ impl Application {
             ctx.mail_wake.clone(),
             stop_rx.clone(),
         ));
-        let janitor = tokio::spawn(housekeeping(ctx.db.clone(), stop_rx));
+        let janitor = tokio::spawn(housekeeping(
+            ctx.db.clone(),
+            ctx.limits.known_client_days,
+            stop_rx,
+        ));
         let app = http::router(self.state.clone());
         let served = axum::serve(
             self.listener,
@@ -151,10 +155,18 @@ impl Application {
     }
 }
 
-/// Hourly: drop expired sessions and day-old idempotency answers.
-async fn housekeeping(db: Db, mut stop: watch::Receiver<bool>) {
+/// Hourly: drop expired sessions, day-old idempotency answers, limit buckets that have refilled
+/// and clients not seen for `known_client_days`.
+async fn housekeeping(db: Db, known_client_days: u32, mut stop: watch::Receiver<bool>) {
     loop {
         let now = now_ms();
+        if let Err(e) = store::limits::purge_passed(db.pool(), now).await {
+            tracing::warn!(error = %e, "housekeeping: rate limits");
+        }
+        let known_since = now - i64::from(known_client_days) * DAY_MS;
+        if let Err(e) = store::limits::purge_clients_before(db.pool(), known_since).await {
+            tracing::warn!(error = %e, "housekeeping: known clients");
+        }
         if let Err(e) = store::sessions::purge_expired(&db, now).await {
             tracing::warn!(error = %e, "housekeeping: sessions");
         }

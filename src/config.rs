@@ -6,7 +6,10 @@ use std::path::{Path, PathBuf};
 
 use figment::providers::{Env, Format, Serialized, Toml};
 use figment::Figment;
+use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
+
+use crate::domain::limits::Rate;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -33,6 +36,87 @@ pub struct Config {
     pub request_timeout_secs: u64,
     /// The largest JSON body accepted.
     pub max_body_bytes: usize,
+    /// A client must send its request headers within this time.
+    pub header_read_timeout_secs: u64,
+    /// A kept-alive connection with no request for this long is closed.
+    pub keep_alive_timeout_secs: u64,
+    /// Connections served at once; more wait in the listen queue.
+    pub max_connections: usize,
+    /// Proxies (addresses or CIDR blocks) whose `X-Forwarded-For` names the client. Without
+    /// them every request counts as coming from the address that connected.
+    pub trusted_proxies: Vec<String>,
+    /// A bearer token that opens `/metrics` from anywhere; without it `/metrics` answers only
+    /// loopback clients that came through no proxy.
+    pub metrics_token: Option<String>,
+    /// The security limits (see docs/SECURITY.md).
+    pub limits: Limits,
+}
+
+/// Every security limit. A rate "N/DURATION" is a bucket of N tokens refilled over DURATION
+/// (s, m, h, d): N at once, then one every DURATION/N.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Wrong passwords for one address from one client.
+    pub login_failures_per_pair: Rate,
+    /// Wrong passwords from one client, whatever the address (spraying).
+    pub login_failures_per_client: Rate,
+    /// Wrong passwords for one address from all clients; past it, only clients that signed in
+    /// to the account within `known_client_days` may try.
+    pub login_failures_per_address: Rate,
+    pub known_client_days: u32,
+    /// Wrong one-time codes (activation, reset, second factor) for one address from one client,
+    /// across every code mailed.
+    pub code_guesses_per_pair: Rate,
+    /// Wrong one-time codes for one address and purpose, from all clients.
+    pub code_guesses_per_address: Rate,
+    /// Wrong one-time codes from one client, whatever the address.
+    pub code_guesses_per_client: Rate,
+    /// Codes mailed to one address (activation and reset together).
+    pub code_mails_per_address: Rate,
+    /// Code requests from one client, whatever the address.
+    pub code_mails_per_client: Rate,
+    /// Registrations from one client.
+    pub registrations_per_client: Rate,
+    /// Contact-us messages from one client.
+    pub consultations_per_client: Rate,
+    /// Wrong amounts a micro-deposit allows in all; the last one freezes the check for
+    /// `deposit_freeze_minutes`, after which the deposit is void and the holder asks for a new one.
+    pub deposit_wrong_amounts: u32,
+    pub deposit_freeze_minutes: u32,
+    /// Micro-deposits an operator may pay for one verification.
+    pub deposits_per_verification: u32,
+    /// Password hashes computed at once (argon2id takes 19 MiB each); 0 = one per core.
+    pub hash_concurrency: usize,
+    /// Requests that may wait for a hashing permit; more are answered 503 `busy`.
+    pub hash_queue: usize,
+    /// How long a request waits for a hashing permit before it is answered 503 `busy`.
+    pub hash_wait_ms: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        let rate = |s: &str| s.parse().unwrap_or(Rate::new(1, 60_000));
+        Limits {
+            login_failures_per_pair: rate("5/15m"),
+            login_failures_per_client: rate("20/15m"),
+            login_failures_per_address: rate("10/1h"),
+            known_client_days: 30,
+            code_guesses_per_pair: rate("5/15m"),
+            code_guesses_per_address: rate("20/1d"),
+            code_guesses_per_client: rate("30/1h"),
+            code_mails_per_address: rate("5/1h"),
+            code_mails_per_client: rate("20/1h"),
+            registrations_per_client: rate("20/1h"),
+            consultations_per_client: rate("5/10m"),
+            deposit_wrong_amounts: 5,
+            deposit_freeze_minutes: 60,
+            deposits_per_verification: 3,
+            hash_concurrency: 0,
+            hash_queue: 8,
+            hash_wait_ms: 2_000,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -96,6 +180,12 @@ impl Default for Config {
             session_ttl_hours: 24 * 14,
             request_timeout_secs: 30,
             max_body_bytes: 1024 * 1024,
+            header_read_timeout_secs: 10,
+            keep_alive_timeout_secs: 60,
+            max_connections: 1024,
+            trusted_proxies: Vec::new(),
+            metrics_token: None,
+            limits: Limits::default(),
         }
     }
 }
@@ -113,6 +203,12 @@ const KEYS: &[&str] = &[
     "session_ttl_hours",
     "request_timeout_secs",
     "max_body_bytes",
+    "header_read_timeout_secs",
+    "keep_alive_timeout_secs",
+    "max_connections",
+    "trusted_proxies",
+    "metrics_token",
+    "limits",
 ];
 
 /// Values given on the command line; `None` leaves the layer below in force.
@@ -199,12 +295,65 @@ impl Config {
                 "max_body_bytes: must be at least 1024".into(),
             ));
         }
+        for (key, value) in [
+            ("header_read_timeout_secs", self.header_read_timeout_secs),
+            ("keep_alive_timeout_secs", self.keep_alive_timeout_secs),
+            ("max_connections", self.max_connections as u64),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::Invalid(format!("{key}: must be at least 1")));
+            }
+        }
+        self.trusted_proxy_nets()?;
+        if self.metrics_token.as_deref().is_some_and(|t| t.len() < 16) {
+            return Err(ConfigError::Invalid(
+                "metrics_token: must be at least 16 characters".into(),
+            ));
+        }
+        let l = &self.limits;
+        for (key, value) in [
+            ("limits.deposit_wrong_amounts", l.deposit_wrong_amounts),
+            (
+                "limits.deposits_per_verification",
+                l.deposits_per_verification,
+            ),
+            ("limits.known_client_days", l.known_client_days),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::Invalid(format!("{key}: must be at least 1")));
+            }
+        }
         if self.mail_from.parse::<lettre::message::Mailbox>().is_err() {
             return Err(ConfigError::Invalid(
                 "mail_from: not a mailbox such as \"Berth <no-reply@example.com>\"".into(),
             ));
         }
         Ok(())
+    }
+
+    /// The trusted proxies as networks (a bare address is a /32 or /128).
+    pub fn trusted_proxy_nets(&self) -> Result<Vec<IpNet>, ConfigError> {
+        self.trusted_proxies
+            .iter()
+            .map(|s| {
+                let s = s.trim();
+                s.parse::<IpNet>()
+                    .or_else(|_| s.parse::<std::net::IpAddr>().map(IpNet::from))
+                    .map_err(|_| {
+                        ConfigError::Invalid(format!(
+                            "trusted_proxies: {s:?} is not an address or a CIDR block"
+                        ))
+                    })
+            })
+            .collect()
+    }
+
+    /// How many password hashes run at once.
+    pub fn hash_concurrency(&self) -> usize {
+        match self.limits.hash_concurrency {
+            0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+            n => n,
+        }
     }
 
     pub fn database_url(&self) -> String {
@@ -269,6 +418,31 @@ mod tests {
         std::fs::write(&file, "listen = \"not an address\"\n").expect("write");
         let err = Config::load(Some(&file), Overrides::default()).expect_err("must fail");
         assert!(err.to_string().contains("listen"), "{err}");
+    }
+
+    #[test]
+    fn limits_read_as_rates_and_bad_ones_name_their_key() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("berth.toml");
+        std::fs::write(
+            &file,
+            "trusted_proxies = [\"10.0.0.0/8\", \"192.0.2.1\"]\n[limits]\nlogin_failures_per_pair = \"3/10m\"\n",
+        )
+        .expect("write");
+        let c = Config::load(Some(&file), Overrides::default()).expect("loads");
+        assert_eq!(c.limits.login_failures_per_pair, Rate::new(3, 600_000));
+        assert_eq!(c.limits.code_mails_per_address, Rate::new(5, 3_600_000));
+        assert_eq!(c.trusted_proxy_nets().expect("nets").len(), 2);
+
+        std::fs::write(&file, "[limits]\nlogin_failures_per_pair = \"often\"\n").expect("write");
+        let err = Config::load(Some(&file), Overrides::default()).expect_err("must fail");
+        assert!(
+            err.to_string().contains("limits.login_failures_per_pair"),
+            "{err}"
+        );
+        std::fs::write(&file, "trusted_proxies = [\"not-a-net\"]\n").expect("write");
+        let err = Config::load(Some(&file), Overrides::default()).expect_err("must fail");
+        assert!(err.to_string().contains("trusted_proxies"), "{err}");
     }
 
     #[test]

@@ -13,7 +13,6 @@ pub mod domain;
 pub mod http;
 pub mod i18n;
 pub mod mail;
-pub mod ratelimit;
 pub mod store;
 pub mod time_util;
 pub mod workflows;

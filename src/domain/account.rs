@@ -208,9 +208,9 @@ impl CodePurpose {
     }
 }
 
-/// Codes last 15 minutes and allow 5 wrong tries.
+/// Codes last 15 minutes; wrong tries are limited per address and client, across codes
+/// (`workflows::limits`).
 pub const CODE_TTL_MS: i64 = 15 * 60 * 1000;
-pub const CODE_ATTEMPTS: i64 = 5;
 
 /// A six-digit code as typed by a person (spaces tolerated).
 pub fn parse_code(input: &str) -> Result<String, &'static str> {

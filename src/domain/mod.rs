@@ -3,8 +3,10 @@
 
 pub mod account;
 pub mod application;
+pub mod client;
 pub mod enterprise;
 pub mod ids;
+pub mod limits;
 pub mod move_in;
 pub mod product;
 pub mod provider;

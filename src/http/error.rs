@@ -177,6 +177,10 @@ impl From<workflows::Error> for ApiError {
                 retry_after_secs: Some(retry_after_secs),
                 ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited")
             },
+            E::Busy { retry_after_secs } => ApiError {
+                retry_after_secs: Some(retry_after_secs),
+                ..ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy")
+            },
             E::ProviderAccessRequired { due } => ApiError {
                 due: Some(due),
                 ..ApiError::new(StatusCode::FORBIDDEN, "provider_access_required")

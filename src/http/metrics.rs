@@ -14,6 +14,7 @@ use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 
 use super::AppState;
+use crate::workflows::passwords::Hasher;
 use crate::workflows::storefront_index::StorefrontIndex;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -90,6 +91,20 @@ impl Metrics {
             "storefront_reloads",
             "Storefront snapshots loaded from the database since start",
             index.reloads.clone(),
+        );
+    }
+
+    /// Exports the password hasher's counters.
+    pub fn register_password_hashing(&mut self, hasher: &Hasher) {
+        self.registry.register(
+            "password_hashes",
+            "Password hashes computed (new passwords and log-in checks) since start",
+            hasher.computed.clone(),
+        );
+        self.registry.register(
+            "password_hash_busy",
+            "Requests answered 503 busy because every hashing permit was taken",
+            hasher.refused.clone(),
         );
     }
 

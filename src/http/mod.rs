@@ -4,6 +4,7 @@
 
 pub mod api;
 pub mod auth;
+pub mod client;
 pub mod error;
 pub mod idempotency;
 pub mod json;
@@ -40,6 +41,8 @@ pub struct AppState {
     pub ctx: Ctx,
     pub config: Arc<Config>,
     pub metrics: Arc<metrics::Metrics>,
+    /// `config.trusted_proxies`, parsed once.
+    pub trusted_proxies: Arc<Vec<ipnet::IpNet>>,
 }
 
 /// The language of a request: the language cookie (the switch on the pages), then

@@ -125,7 +125,6 @@ pub struct CodeRow {
     pub code_hash: String,
     pub created_at: i64,
     pub expires_at: i64,
-    pub attempts_left: i64,
 }
 
 /// Replaces the account's live code for `purpose`.
@@ -136,54 +135,44 @@ pub async fn put_code(
     code_hash: &str,
     now: i64,
     expires_at: i64,
-    attempts: i64,
 ) -> Result<()> {
     sqlx::query(
-        "INSERT INTO account_codes (account_id, purpose, code_hash, created_at, expires_at, attempts_left) \
-         VALUES ($1, $2, $3, $4, $5, $6) \
+        "INSERT INTO account_codes (account_id, purpose, code_hash, created_at, expires_at) \
+         VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (account_id, purpose) DO UPDATE SET code_hash = $3, created_at = $4, \
-         expires_at = $5, attempts_left = $6",
+         expires_at = $5",
     )
     .bind(account_id)
     .bind(purpose)
     .bind(code_hash)
     .bind(now)
     .bind(expires_at)
-    .bind(attempts)
     .execute(&mut **tx)
     .await?;
     Ok(())
 }
 
-pub async fn get_code(tx: &mut Tx, account_id: &str, purpose: &str) -> Result<Option<CodeRow>> {
+pub async fn get_code<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    account_id: &str,
+    purpose: &str,
+) -> Result<Option<CodeRow>> {
     let row = sqlx::query(
-        "SELECT code_hash, created_at, expires_at, attempts_left FROM account_codes \
+        "SELECT code_hash, created_at, expires_at FROM account_codes \
          WHERE account_id = $1 AND purpose = $2",
     )
     .bind(account_id)
     .bind(purpose)
-    .fetch_optional(&mut **tx)
+    .fetch_optional(ex)
     .await?;
     row.map(|r| {
         Ok(CodeRow {
             code_hash: r.try_get("code_hash")?,
             created_at: r.try_get("created_at")?,
             expires_at: r.try_get("expires_at")?,
-            attempts_left: r.try_get("attempts_left")?,
         })
     })
     .transpose()
-}
-
-pub async fn spend_code_attempt(tx: &mut Tx, account_id: &str, purpose: &str) -> Result<()> {
-    sqlx::query(
-        "UPDATE account_codes SET attempts_left = attempts_left - 1 WHERE account_id = $1 AND purpose = $2",
-    )
-    .bind(account_id)
-    .bind(purpose)
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
 }
 
 pub async fn delete_code(tx: &mut Tx, account_id: &str, purpose: &str) -> Result<()> {

@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod consultations;
 pub mod enterprise;
 pub mod idempotency;
+pub mod limits;
 pub mod move_in;
 pub mod outbox;
 pub mod products;
@@ -131,8 +132,8 @@ macro_rules! migrations {
 }
 
 // The two folders carry the same numbers with the same meaning.
-const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = migrations!("sqlite": 1 "0001_foundation", 2 "0002_move_in", 3 "0003_products", 4 "0004_audit_head_trigger", 5 "0005_product_terms", 6 "0006_storefront_generation");
-const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = migrations!("postgres": 1 "0001_foundation", 2 "0002_move_in", 3 "0003_products", 4 "0004_audit_head_trigger", 5 "0005_product_terms", 6 "0006_storefront_generation");
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = migrations!("sqlite": 1 "0001_foundation", 2 "0002_move_in", 3 "0003_products", 4 "0004_audit_head_trigger", 5 "0005_product_terms", 6 "0006_storefront_generation", 7 "0007_security_limits");
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = migrations!("postgres": 1 "0001_foundation", 2 "0002_move_in", 3 "0003_products", 4 "0004_audit_head_trigger", 5 "0005_product_terms", 6 "0006_storefront_generation", 7 "0007_security_limits");
 
 impl Db {
     /// Connects; for SQLite the file (and its folder) is created when missing.

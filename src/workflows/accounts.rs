@@ -1,27 +1,27 @@
 //! Account actions: register, activate, resend the code, log in and out, reset the password, and
 //! the CLI's `user add`.
 
-use std::sync::LazyLock;
-
-use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHash, SaltString};
-use argon2::{Argon2, PasswordHasher, PasswordVerifier};
 use serde_json::json;
 
-use super::{Ctx, Error, Result};
-use crate::audit::{self, NewEvent};
-use crate::crypto::{random_code, random_token, sha256_hex};
-use crate::domain::account::{
-    parse_code, AccountStatus, CodePurpose, Email, Password, Role, Roles, CODE_ATTEMPTS,
-    CODE_TTL_MS, PASSWORD_MAX, PASSWORD_MIN,
+use super::codes::{
+    code_guess_buckets, consume_code, ensure_guesses_left, live_code_matching, mail_bucket,
+    request_code, send_code, wrong_code,
 };
+use super::{limits, Ctx, Error, Result};
+use crate::audit::{self, NewEvent};
+use crate::crypto::{random_token, sha256_hex};
+use crate::domain::account::{
+    parse_code, AccountStatus, CodePurpose, Email, Password, Role, Roles, PASSWORD_MAX,
+    PASSWORD_MIN,
+};
+use crate::domain::client::Client;
 use crate::domain::ids::MobilePhone;
 use crate::domain::{FieldError, FieldErrors};
 use crate::i18n::Lang;
 use crate::mail;
 use crate::store::accounts::{self as account_store, AccountRow};
-use crate::store::{self, sessions, Tx};
-use crate::time_util::{now_ms, MINUTE_MS};
+use crate::store::{self, sessions};
+use crate::time_util::{now_ms, DAY_MS};
 
 /// What a client may see of an account.
 #[derive(Debug, Clone)]
@@ -51,15 +51,15 @@ pub struct Registration<'a> {
     pub mobile: Option<&'a str>,
 }
 
-/// A fresh code is mailed at most once a minute per account.
-const RESEND_INTERVAL_MS: i64 = MINUTE_MS;
-
-fn code_purpose_key(purpose: CodePurpose) -> &'static str {
-    purpose.as_str()
-}
-
-/// Registers a provider account, pending activation, and mails its activation code.
-pub async fn register(ctx: &Ctx, input: Registration<'_>, lang: Lang) -> Result<AccountView> {
+/// Registers a provider account, pending activation, and mails its activation code. The cheap
+/// checks (the fields, the client's registrations, whether the address is taken) come before the
+/// password is hashed.
+pub async fn register(
+    ctx: &Ctx,
+    input: Registration<'_>,
+    lang: Lang,
+    client: &Client,
+) -> Result<AccountView> {
     let mut errors = FieldErrors::default();
     let email = errors.require("email", input.email, Email::parse);
     let password = parse_password(&mut errors, "password", input.password);
@@ -77,8 +77,19 @@ pub async fn register(ctx: &Ctx, input: Registration<'_>, lang: Lang) -> Result<
     let (Some(email), Some(password)) = (email, password) else {
         return Err(Error::Internal("validated fields missing".into()));
     };
-
-    let password_hash = hash_password(password).await?;
+    let l = &ctx.limits;
+    limits::take(
+        ctx,
+        &[&ctx.client_bucket(l.registrations_per_client, "register/client", client)],
+    )
+    .await?;
+    if account_store::find_by_email(ctx.db.pool(), email.as_str())
+        .await?
+        .is_some()
+    {
+        return Err(Error::Conflict("email_taken"));
+    }
+    let password_hash = ctx.hasher.hash(password).await?;
     let now = now_ms();
     let row = AccountRow {
         id: uuid::Uuid::now_v7().to_string(),
@@ -100,119 +111,22 @@ pub async fn register(ctx: &Ctx, input: Registration<'_>, lang: Lang) -> Result<
             .detail(json!({"email": row.email, "roles": ["provider"]})),
     )
     .await?;
+    // The first code counts against the address's mail budget like every later one.
+    limits::spend(&mut tx, &[&mail_bucket(ctx, email.as_str())]).await?;
     send_code(ctx, &mut tx, &row, CodePurpose::Activation, lang).await?;
     tx.commit().await?;
     ctx.mail_committed();
     Ok(AccountView::from_row(&row))
 }
 
-/// Stores a fresh code (replacing any earlier one) and queues the mail that carries it.
-async fn send_code(
+/// Activates a pending account with the mailed code. A wrong code, an expired one, an active
+/// account and an unknown address all get the same answer.
+pub async fn activate(
     ctx: &Ctx,
-    tx: &mut Tx,
-    account: &AccountRow,
-    purpose: CodePurpose,
-    lang: Lang,
-) -> Result<()> {
-    let code = random_code(6);
-    let now = now_ms();
-    let hash = ctx.key.keyed_hash(
-        &code_hmac_purpose(purpose),
-        code_material(&account.id, &code).as_bytes(),
-    );
-    account_store::put_code(
-        tx,
-        &account.id,
-        code_purpose_key(purpose),
-        &hash,
-        now,
-        now + CODE_TTL_MS,
-        CODE_ATTEMPTS,
-    )
-    .await?;
-    let kind = match purpose {
-        CodePurpose::Activation => "activation_code",
-        CodePurpose::PasswordReset => "password_reset_code",
-    };
-    mail::enqueue(
-        tx,
-        &ctx.key,
-        kind,
-        &account.email,
-        lang,
-        &[("code", &code), ("minutes", "15")],
-    )
-    .await?;
-    audit::append(
-        tx,
-        NewEvent::new(&account.id, &format!("account.{kind}_sent"), &account.id),
-    )
-    .await?;
-    Ok(())
-}
-
-fn code_hmac_purpose(purpose: CodePurpose) -> String {
-    format!("code/{}", purpose.as_str())
-}
-
-fn code_material(account_id: &str, code: &str) -> String {
-    format!("{account_id}:{code}")
-}
-
-/// Checks a typed code against the live one, spending an attempt when it is wrong. `Ok(())` when
-/// it matches (the code is then consumed); the error names the field `code`.
-async fn check_code(
-    ctx: &Ctx,
-    tx: &mut Tx,
-    account_id: &str,
-    purpose: CodePurpose,
-    typed: &str,
-) -> Result<CodeCheck> {
-    let Some(stored) = account_store::get_code(tx, account_id, code_purpose_key(purpose)).await?
-    else {
-        return Ok(CodeCheck::Rejected(FieldError::new("code", "code_invalid")));
-    };
-    if stored.expires_at <= now_ms() {
-        return Ok(CodeCheck::Rejected(FieldError::new("code", "code_expired")));
-    }
-    if stored.attempts_left <= 0 {
-        return Ok(CodeCheck::Rejected(FieldError::new("code", "code_used_up")));
-    }
-    let matches = ctx.key.keyed_hash_matches(
-        &code_hmac_purpose(purpose),
-        code_material(account_id, typed).as_bytes(),
-        &stored.code_hash,
-    );
-    if matches {
-        account_store::delete_code(tx, account_id, code_purpose_key(purpose)).await?;
-        return Ok(CodeCheck::Matched);
-    }
-    account_store::spend_code_attempt(tx, account_id, code_purpose_key(purpose)).await?;
-    let left = stored.attempts_left - 1;
-    audit::append(
-        tx,
-        NewEvent::new(
-            account_id,
-            &format!("account.{}_code_rejected", purpose.as_str()),
-            account_id,
-        )
-        .detail(json!({"attempts_left": left})),
-    )
-    .await?;
-    Ok(CodeCheck::Rejected(if left > 0 {
-        FieldError::new("code", "code_wrong").with("attempts_left", left)
-    } else {
-        FieldError::new("code", "code_used_up")
-    }))
-}
-
-enum CodeCheck {
-    Matched,
-    Rejected(FieldError),
-}
-
-/// Activates a pending account with the mailed code.
-pub async fn activate(ctx: &Ctx, email: Option<&str>, code: Option<&str>) -> Result<AccountView> {
+    email: Option<&str>,
+    code: Option<&str>,
+    client: &Client,
+) -> Result<AccountView> {
     let mut errors = FieldErrors::default();
     let email = errors.require("email", email, Email::parse);
     let code = errors.require("code", code, parse_code);
@@ -220,63 +134,43 @@ pub async fn activate(ctx: &Ctx, email: Option<&str>, code: Option<&str>) -> Res
     let (Some(email), Some(code)) = (email, code) else {
         return Err(Error::Internal("validated fields missing".into()));
     };
-    let mut tx = ctx.db.begin_write().await?;
-    let Some(row) = account_store::find_by_email(&mut *tx, email.as_str()).await? else {
-        // No enumeration: an unknown address looks like a wrong code.
-        return Err(Error::field("code", "code_invalid"));
+    let purpose = CodePurpose::Activation;
+    let buckets = code_guess_buckets(ctx, purpose, email.as_str(), client);
+    ensure_guesses_left(ctx, &buckets).await?;
+    let row = account_store::find_by_email(ctx.db.pool(), email.as_str())
+        .await?
+        .filter(|r| r.status == AccountStatus::PendingActivation.as_str());
+    let Some(matched) =
+        live_code_matching(ctx, ctx.db.pool(), row.as_ref(), purpose, &code).await?
+    else {
+        let id = row.as_ref().map(|r| r.id.as_str());
+        return Err(wrong_code(ctx, &buckets, purpose, &email, id).await?);
     };
-    if row.status != AccountStatus::PendingActivation.as_str() {
-        return Err(Error::Conflict("already_activated"));
-    }
-    match check_code(ctx, &mut tx, &row.id, CodePurpose::Activation, &code).await? {
-        CodeCheck::Matched => {
-            let now = now_ms();
-            account_store::set_active(&mut tx, &row.id, now).await?;
-            audit::append(
-                &mut tx,
-                NewEvent::new(&row.id, "account.activated", &row.id),
-            )
-            .await?;
-            tx.commit().await?;
-            let mut view = AccountView::from_row(&row);
-            view.status = AccountStatus::Active;
-            Ok(view)
-        }
-        CodeCheck::Rejected(field) => {
-            // The spent attempt is kept even though the answer is an error.
-            tx.commit().await?;
-            Err(Error::Validation(vec![field]))
-        }
-    }
+    let Some(row) = row else {
+        return Err(Error::Internal("matched code without an account".into()));
+    };
+    let mut tx = ctx.db.begin_for_account(&row.id).await?;
+    consume_code(&mut tx, &row, purpose, &matched, &buckets).await?;
+    account_store::set_active(&mut tx, &row.id, now_ms()).await?;
+    audit::append(
+        &mut tx,
+        NewEvent::new(&row.id, "account.activated", &row.id),
+    )
+    .await?;
+    tx.commit().await?;
+    let mut view = AccountView::from_row(&row);
+    view.status = AccountStatus::Active;
+    Ok(view)
 }
 
-/// Mails a fresh activation code when the address belongs to a pending account. Answers the same
-/// whatever the address, so it cannot be used to learn who has an account.
-pub async fn resend_activation_code(ctx: &Ctx, email: Option<&str>) -> Result<()> {
-    let email = match email.map(Email::parse) {
-        Some(Ok(e)) => e,
-        Some(Err(code)) => return Err(Error::field("email", code)),
-        None => return Err(Error::field("email", "required")),
-    };
-    let mut tx = ctx.db.begin_write().await?;
-    let Some(row) = account_store::find_by_email(&mut *tx, email.as_str()).await? else {
-        return Ok(());
-    };
-    if row.status != AccountStatus::PendingActivation.as_str() {
-        return Ok(());
-    }
-    if let Some(code) =
-        account_store::get_code(&mut tx, &row.id, code_purpose_key(CodePurpose::Activation)).await?
-    {
-        if code.created_at + RESEND_INTERVAL_MS > now_ms() && code.attempts_left > 0 {
-            return Ok(());
-        }
-    }
-    let lang = Lang::from_tag(&row.lang).unwrap_or_default();
-    send_code(ctx, &mut tx, &row, CodePurpose::Activation, lang).await?;
-    tx.commit().await?;
-    ctx.mail_committed();
-    Ok(())
+/// Mails a fresh activation code when the address belongs to a pending account.
+pub async fn resend_activation_code(ctx: &Ctx, email: Option<&str>, client: &Client) -> Result<()> {
+    request_code(ctx, CodePurpose::Activation, email, client).await
+}
+
+/// Mails a password-reset code when the address belongs to an account that may sign in.
+pub async fn request_password_reset(ctx: &Ctx, email: Option<&str>, client: &Client) -> Result<()> {
+    request_code(ctx, CodePurpose::PasswordReset, email, client).await
 }
 
 /// A new session: the token is returned once and only its hash is stored.
@@ -285,12 +179,35 @@ pub struct NewSession {
     pub account: AccountView,
 }
 
+/// The buckets that count wrong passwords: the address with this client, the client with any
+/// address (spraying), and the address from every client.
+fn login_buckets(ctx: &Ctx, email: &str, client: &Client) -> [limits::Bucket; 3] {
+    let l = &ctx.limits;
+    [
+        ctx.pair_bucket(l.login_failures_per_pair, "login/pair", email, client),
+        ctx.client_bucket(l.login_failures_per_client, "login/client", client),
+        ctx.bucket(l.login_failures_per_address, "login/address", email),
+    ]
+}
+
+fn known_client_key(ctx: &Ctx, account_id: &str, client: &Client) -> String {
+    ctx.key.keyed_hash(
+        "known-client",
+        format!("{account_id}\n{}", client.bucket()).as_bytes(),
+    )
+}
+
 /// Logs in; `replaces` is the hash of a session the client already had, which is ended.
+///
+/// Before any hashing: a pair (address, client) or a client past its failures waits; an
+/// address past its failures from everywhere is open only to clients that signed in to it
+/// recently, so a stranger can slow an account down but not lock its owner out.
 pub async fn login(
     ctx: &Ctx,
     email: Option<&str>,
     password: Option<&str>,
     replaces: Option<&str>,
+    client: &Client,
 ) -> Result<NewSession> {
     let mut errors = FieldErrors::default();
     let email = errors.require("email", email, Email::parse);
@@ -301,22 +218,39 @@ pub async fn login(
     let (Some(email), Some(password)) = (email, password) else {
         return Err(Error::Internal("validated fields missing".into()));
     };
-    let limit_key = email.as_str().to_string();
-    if let Some(wait) = ctx.login_failures.blocked_for(&limit_key) {
-        return Err(Error::RateLimited {
-            retry_after_secs: wait,
-        });
+    let buckets = login_buckets(ctx, email.as_str(), client);
+    let [pair, by_client, by_address] = &buckets;
+    let st = limits::standing(&ctx.db, &[pair, by_client]).await?;
+    if st.is_blocked() {
+        return Err(st.refused());
     }
     let row = account_store::find_by_email(ctx.db.pool(), email.as_str()).await?;
-    // Unknown addresses cost the same hashing time as known ones.
-    let hash = row
-        .as_ref()
-        .map(|r| r.password_hash.clone())
-        .unwrap_or_else(|| DUMMY_HASH.clone());
-    let ok = verify_password(password.to_string(), hash).await?;
+    let everywhere = limits::standing(&ctx.db, &[by_address]).await?;
+    if everywhere.is_blocked() {
+        let since = now_ms() - i64::from(ctx.limits.known_client_days) * DAY_MS;
+        let known = match &row {
+            Some(r) => {
+                store::limits::is_known_client(
+                    ctx.db.pool(),
+                    &r.id,
+                    &known_client_key(ctx, &r.id, client),
+                    since,
+                )
+                .await?
+            }
+            None => false,
+        };
+        if !known {
+            return Err(everywhere.refused());
+        }
+    }
+    let ok = ctx
+        .hasher
+        .verify(password, row.as_ref().map(|r| r.password_hash.clone()))
+        .await?;
     let mut tx = ctx.db.begin_write().await?;
     let Some(row) = row.filter(|_| ok) else {
-        ctx.login_failures.record(&limit_key);
+        limits::spend(&mut tx, &buckets.each_ref()).await?;
         audit::append(
             &mut tx,
             NewEvent::new(
@@ -334,12 +268,19 @@ pub async fn login(
         Some(AccountStatus::PendingActivation) => return Err(Error::NotActivated),
         _ => return Err(Error::Forbidden),
     }
-    ctx.login_failures.clear(&limit_key);
+    let now = now_ms();
+    limits::forget(&mut tx, pair).await?;
+    store::limits::remember_client(
+        &mut tx,
+        &row.id,
+        &known_client_key(ctx, &row.id, client),
+        now,
+    )
+    .await?;
     if let Some(old) = replaces {
         sessions::delete(&mut tx, old).await?;
     }
     let token = random_token();
-    let now = now_ms();
     sessions::insert(
         &mut tx,
         &sha256_hex(token.as_bytes()),
@@ -391,45 +332,15 @@ pub async fn authenticate(ctx: &Ctx, token: &str) -> Result<Option<(String, Acco
     Ok(Some((s.token_hash, view)))
 }
 
-/// Mails a password-reset code when the address belongs to an account; always answers the same.
-pub async fn request_password_reset(ctx: &Ctx, email: Option<&str>) -> Result<()> {
-    let email = match email.map(Email::parse) {
-        Some(Ok(e)) => e,
-        Some(Err(code)) => return Err(Error::field("email", code)),
-        None => return Err(Error::field("email", "required")),
-    };
-    let mut tx = ctx.db.begin_write().await?;
-    let Some(row) = account_store::find_by_email(&mut *tx, email.as_str()).await? else {
-        return Ok(());
-    };
-    if row.status == AccountStatus::Disabled.as_str() {
-        return Ok(());
-    }
-    if let Some(code) = account_store::get_code(
-        &mut tx,
-        &row.id,
-        code_purpose_key(CodePurpose::PasswordReset),
-    )
-    .await?
-    {
-        if code.created_at + RESEND_INTERVAL_MS > now_ms() && code.attempts_left > 0 {
-            return Ok(());
-        }
-    }
-    let lang = Lang::from_tag(&row.lang).unwrap_or_default();
-    send_code(ctx, &mut tx, &row, CodePurpose::PasswordReset, lang).await?;
-    tx.commit().await?;
-    ctx.mail_committed();
-    Ok(())
-}
-
 /// Sets a new password with the mailed code; ends every session of the account. The code proves
-/// the address, so a pending account is activated too.
+/// the address, so a pending account is activated too. The code is checked before the new
+/// password is hashed: a guesser costs no hashing.
 pub async fn confirm_password_reset(
     ctx: &Ctx,
     email: Option<&str>,
     code: Option<&str>,
     new_password: Option<&str>,
+    client: &Client,
 ) -> Result<()> {
     let mut errors = FieldErrors::default();
     let email = errors.require("email", email, Email::parse);
@@ -439,40 +350,46 @@ pub async fn confirm_password_reset(
     let (Some(email), Some(code), Some(password)) = (email, code, password) else {
         return Err(Error::Internal("validated fields missing".into()));
     };
-    let new_hash = hash_password(password).await?;
-    let mut tx = ctx.db.begin_write().await?;
-    let Some(row) = account_store::find_by_email(&mut *tx, email.as_str()).await? else {
-        return Err(Error::field("code", "code_invalid"));
+    let purpose = CodePurpose::PasswordReset;
+    let buckets = code_guess_buckets(ctx, purpose, email.as_str(), client);
+    ensure_guesses_left(ctx, &buckets).await?;
+    let row = account_store::find_by_email(ctx.db.pool(), email.as_str())
+        .await?
+        .filter(|r| r.status != AccountStatus::Disabled.as_str());
+    let Some(matched) =
+        live_code_matching(ctx, ctx.db.pool(), row.as_ref(), purpose, &code).await?
+    else {
+        let id = row.as_ref().map(|r| r.id.as_str());
+        return Err(wrong_code(ctx, &buckets, purpose, &email, id).await?);
     };
-    match check_code(ctx, &mut tx, &row.id, CodePurpose::PasswordReset, &code).await? {
-        CodeCheck::Matched => {
-            account_store::set_password_hash(&mut tx, &row.id, &new_hash).await?;
-            if row.status == AccountStatus::PendingActivation.as_str() {
-                account_store::set_active(&mut tx, &row.id, now_ms()).await?;
-                audit::append(
-                    &mut tx,
-                    NewEvent::new(&row.id, "account.activated", &row.id),
-                )
-                .await?;
-            }
-            let ended = sessions::delete_for_account(&mut tx, &row.id).await?;
-            audit::append(
-                &mut tx,
-                NewEvent::new(&row.id, "account.password_changed", &row.id)
-                    .detail(json!({"sessions_ended": ended, "via": "reset_code"})),
-            )
-            .await?;
-            let lang = Lang::from_tag(&row.lang).unwrap_or_default();
-            mail::enqueue(&mut tx, &ctx.key, "password_changed", &row.email, lang, &[]).await?;
-            tx.commit().await?;
-            ctx.mail_committed();
-            Ok(())
-        }
-        CodeCheck::Rejected(field) => {
-            tx.commit().await?;
-            Err(Error::Validation(vec![field]))
-        }
+    let Some(row) = row else {
+        return Err(Error::Internal("matched code without an account".into()));
+    };
+    // Busy here leaves the code as it was: the person may simply try again.
+    let new_hash = ctx.hasher.hash(password).await?;
+    let mut tx = ctx.db.begin_for_account(&row.id).await?;
+    consume_code(&mut tx, &row, purpose, &matched, &buckets).await?;
+    account_store::set_password_hash(&mut tx, &row.id, &new_hash).await?;
+    if row.status == AccountStatus::PendingActivation.as_str() {
+        account_store::set_active(&mut tx, &row.id, now_ms()).await?;
+        audit::append(
+            &mut tx,
+            NewEvent::new(&row.id, "account.activated", &row.id),
+        )
+        .await?;
     }
+    let ended = sessions::delete_for_account(&mut tx, &row.id).await?;
+    audit::append(
+        &mut tx,
+        NewEvent::new(&row.id, "account.password_changed", &row.id)
+            .detail(json!({"sessions_ended": ended, "via": "reset_code"})),
+    )
+    .await?;
+    let lang = Lang::from_tag(&row.lang).unwrap_or_default();
+    mail::enqueue(&mut tx, &ctx.key, "password_changed", &row.email, lang, &[]).await?;
+    tx.commit().await?;
+    ctx.mail_committed();
+    Ok(())
 }
 
 /// What `berth user add` did.
@@ -514,7 +431,7 @@ pub async fn add_user(
     let Some(password) = password else {
         return Err(Error::Internal("validated fields missing".into()));
     };
-    let password_hash = hash_password(password).await?;
+    let password_hash = ctx.hasher.hash(password).await?;
     let now = now_ms();
     let row = AccountRow {
         id: uuid::Uuid::now_v7().to_string(),
@@ -580,38 +497,3 @@ fn parse_password(errors: &mut FieldErrors, field: &str, value: Option<&str>) ->
         }
     }
 }
-
-/// argon2id with the crate's defaults (m = 19 MiB, t = 2, p = 1), off the async threads.
-async fn hash_password(password: Password) -> Result<String> {
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::generate(&mut OsRng);
-        Argon2::default()
-            .hash_password(password.expose().as_bytes(), &salt)
-            .map(|h| h.to_string())
-            .map_err(|e| Error::Internal(format!("password hashing: {e}")))
-    })
-    .await
-    .map_err(|e| Error::Internal(format!("password hashing task: {e}")))?
-}
-
-async fn verify_password(password: String, hash: String) -> Result<bool> {
-    tokio::task::spawn_blocking(move || {
-        let password = zeroize::Zeroizing::new(password);
-        let Ok(parsed) = PasswordHash::new(&hash) else {
-            return false;
-        };
-        Argon2::default()
-            .verify_password(password.as_bytes(), &parsed)
-            .is_ok()
-    })
-    .await
-    .map_err(|e| Error::Internal(format!("password check task: {e}")))
-}
-
-static DUMMY_HASH: LazyLock<String> = LazyLock::new(|| {
-    let salt = SaltString::generate(&mut OsRng);
-    Argon2::default()
-        .hash_password(b"berth-dummy-password", &salt)
-        .map(|h| h.to_string())
-        .unwrap_or_default()
-});

@@ -7,9 +7,10 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::accounts::AccountView;
-use super::{Ctx, Error, Result};
+use super::{limits, Ctx, Error, Result};
 use crate::audit::{self, NewEvent};
 use crate::domain::account::Email;
+use crate::domain::client::Client;
 use crate::domain::enterprise::text;
 use crate::domain::ids::MobilePhone;
 use crate::domain::{FieldError, FieldErrors};
@@ -85,7 +86,14 @@ fn new_reference(now_ms: i64) -> String {
 }
 
 /// Records a consultation, mails its reference to the sender, and returns it.
-pub async fn create(ctx: &Ctx, form: &ConsultationForm, lang: Lang) -> Result<ConsultationView> {
+/// A visitor's consultation; counted per client (`limits.consultations_per_client`) once it
+/// validates, in the same transaction as the ticket.
+pub async fn create(
+    ctx: &Ctx,
+    form: &ConsultationForm,
+    lang: Lang,
+    client: &Client,
+) -> Result<ConsultationView> {
     let mut e = FieldErrors::default();
     let topic = form
         .topic
@@ -127,6 +135,12 @@ pub async fn create(ctx: &Ctx, form: &ConsultationForm, lang: Lang) -> Result<Co
     };
     let now = now_ms();
     let mut tx = ctx.db.begin_write().await?;
+    let per_client = ctx.client_bucket(
+        ctx.limits.consultations_per_client,
+        "consultation/client",
+        client,
+    );
+    limits::take_in(&mut tx, &[&per_client]).await?;
     let mut row = ConsultationRow {
         id: uuid::Uuid::now_v7().to_string(),
         reference: new_reference(now),

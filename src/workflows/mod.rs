@@ -6,9 +6,12 @@ pub mod accounts;
 pub mod application;
 pub mod audit_log;
 pub mod catalog;
+pub mod codes;
 pub mod consultations;
 pub mod documents;
+pub mod limits;
 pub mod move_in;
+pub mod passwords;
 pub mod products;
 pub mod provider_info;
 pub mod providers;
@@ -23,12 +26,14 @@ use std::time::Duration;
 use tokio::sync::Notify;
 
 use crate::blobs::Blobs;
+use crate::config::{Config, Limits};
 use crate::crypto::MasterKey;
 use crate::domain::FieldError;
-use crate::ratelimit::RateLimiter;
 use crate::store::{Db, StoreError};
+use crate::time_util::HOUR_MS;
 
-/// What every workflow needs: the database, the key, and a way to wake the mail worker.
+/// What every workflow needs: the database, the key, the limits, and a way to wake the mail
+/// worker.
 #[derive(Clone)]
 pub struct Ctx {
     pub db: Db,
@@ -36,25 +41,28 @@ pub struct Ctx {
     pub blobs: Blobs,
     pub mail_wake: Arc<Notify>,
     pub session_ttl_ms: i64,
-    pub login_failures: Arc<RateLimiter>,
-    /// Contact-us messages per client address.
-    pub consultations_per_client: Arc<RateLimiter>,
+    /// The security limits (`limits.rs` counts them in the database).
+    pub limits: Arc<Limits>,
+    /// Bounded password hashing.
+    pub hasher: Arc<passwords::Hasher>,
     /// The storefront's listings, in memory (see `storefront_index`).
     pub storefront: Arc<storefront_index::StorefrontIndex>,
 }
 
 impl Ctx {
-    pub fn new(db: Db, key: MasterKey, blobs: Blobs, session_ttl_ms: i64) -> Ctx {
+    pub fn new(db: Db, key: MasterKey, blobs: Blobs, config: &Config) -> Ctx {
         Ctx {
             db,
             key,
             blobs,
             mail_wake: Arc::new(Notify::new()),
-            session_ttl_ms,
-            // Ten wrong passwords per address in fifteen minutes, then wait.
-            login_failures: Arc::new(RateLimiter::new(10, Duration::from_secs(15 * 60))),
-            // Five consultations per address in ten minutes.
-            consultations_per_client: Arc::new(RateLimiter::new(5, Duration::from_secs(10 * 60))),
+            session_ttl_ms: i64::from(config.session_ttl_hours) * HOUR_MS,
+            limits: Arc::new(config.limits.clone()),
+            hasher: Arc::new(passwords::Hasher::new(
+                config.hash_concurrency(),
+                config.limits.hash_queue,
+                Duration::from_millis(config.limits.hash_wait_ms),
+            )),
             storefront: Arc::default(),
         }
     }
@@ -84,6 +92,8 @@ pub enum Error {
     NotFound,
     #[error("rate limited")]
     RateLimited { retry_after_secs: u64 },
+    #[error("busy")]
+    Busy { retry_after_secs: u64 },
     #[error("provider access required")]
     ProviderAccessRequired { due: Vec<String> },
     #[error("enterprise verification required")]

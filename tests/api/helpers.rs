@@ -646,3 +646,53 @@ impl TestApp {
         token
     }
 }
+
+impl TestApp {
+    /// A second server on this one's database and data directory (another instance behind the
+    /// load balancer), adjusted like `spawn_app_with`.
+    pub async fn twin(&self, adjust: impl FnOnce(&mut Config)) -> TestApp {
+        let dir = self.data_dir.path().to_path_buf();
+        let url = self.database_url.clone();
+        spawn_app_with(move |c| {
+            c.data_dir = dir;
+            c.database_url = Some(url);
+            adjust(c);
+        })
+        .await
+    }
+
+    /// A POST as the client at `ip` (the server must trust 127.0.0.1 as a proxy).
+    pub async fn post_from(&self, ip: &str, path: &str, body: Value) -> Answer {
+        self.raw(
+            self.client
+                .post(self.url(path))
+                .header("x-forwarded-for", ip)
+                .json(&body),
+        )
+        .await
+    }
+
+    /// A value of `/metrics` (read from loopback, as an operator's scraper would).
+    pub async fn metric(&self, name: &str) -> f64 {
+        let text = self
+            .client
+            .get(self.url("/metrics"))
+            .send()
+            .await
+            .expect("metrics")
+            .text()
+            .await
+            .unwrap_or_default();
+        text.lines()
+            .find_map(|l| {
+                let (k, v) = l.split_once(' ')?;
+                (k == name).then(|| v.trim().parse().ok()).flatten()
+            })
+            .unwrap_or(0.0)
+    }
+}
+
+/// The server trusts the test client as its proxy, so `post_from` can play many clients.
+pub fn behind_a_proxy(c: &mut Config) {
+    c.trusted_proxies = vec!["127.0.0.1".into()];
+}

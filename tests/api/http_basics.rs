@@ -259,6 +259,7 @@ async fn mail_committed_before_a_crash_is_delivered_after_the_restart() {
             mobile: None,
         },
         berth::i18n::Lang::En,
+        &berth::domain::client::Client::new(std::net::Ipv4Addr::LOCALHOST.into()),
     )
     .await
     .expect("registered");

@@ -10,6 +10,7 @@ mod bad_input;
 mod cli;
 mod http_basics;
 mod journey;
+mod limits;
 mod products;
 mod review;
 mod sessions;

@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::StatusBody;
+use crate::http::client::ClientAddr;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::json::ApiJson;
 use crate::http::{request_lang, AppState};
@@ -39,6 +40,7 @@ pub struct RegisteredBody {
         (status = 422, description = "`validation_failed`", body = ErrorBody)))]
 pub async fn register(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     headers: HeaderMap,
     ApiJson(req): ApiJson<RegisterRequest>,
 ) -> Result<(StatusCode, Json<RegisteredBody>), ApiError> {
@@ -50,6 +52,7 @@ pub async fn register(
             mobile: req.mobile.as_deref(),
         },
         request_lang(&headers),
+        &client,
     )
     .await?;
     Ok((
@@ -70,17 +73,26 @@ pub struct ActivateRequest {
     pub code: Option<String>,
 }
 
-/// Activates an account with the mailed code (15 minutes, 5 tries).
+/// Activates an account with the mailed code (valid 15 minutes). A wrong or expired code, an
+/// active account and an unknown address get the same answer; wrong tries are limited per
+/// address and client across codes.
 #[utoipa::path(post, path = "/api/v1/accounts/activate", tag = "accounts", request_body = ActivateRequest,
     responses(
         (status = 200, body = StatusBody),
-        (status = 409, description = "`already_activated`", body = ErrorBody),
-        (status = 422, description = "wrong, expired or used-up code (field `code`)", body = ErrorBody)))]
+        (status = 422, description = "`validation_failed`: field `code` is `code_wrong` with `attempts_left`", body = ErrorBody),
+        (status = 429, description = "`rate_limited`, with `Retry-After`", body = ErrorBody)))]
 pub async fn activate(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     ApiJson(req): ApiJson<ActivateRequest>,
 ) -> Result<Json<StatusBody>, ApiError> {
-    let account = accounts::activate(&state.ctx, req.email.as_deref(), req.code.as_deref()).await?;
+    let account = accounts::activate(
+        &state.ctx,
+        req.email.as_deref(),
+        req.code.as_deref(),
+        &client,
+    )
+    .await?;
     Ok(Json(StatusBody {
         status: account.status.as_str().to_string(),
     }))
@@ -97,9 +109,10 @@ pub struct EmailRequest {
     responses((status = 202, description = "accepted"), (status = 422, body = ErrorBody)))]
 pub async fn resend_activation_code(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     ApiJson(req): ApiJson<EmailRequest>,
 ) -> Result<StatusCode, ApiError> {
-    accounts::resend_activation_code(&state.ctx, req.email.as_deref()).await?;
+    accounts::resend_activation_code(&state.ctx, req.email.as_deref(), &client).await?;
     Ok(StatusCode::ACCEPTED)
 }
 
@@ -108,9 +121,10 @@ pub async fn resend_activation_code(
     responses((status = 202, description = "accepted"), (status = 422, body = ErrorBody)))]
 pub async fn request_password_reset(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     ApiJson(req): ApiJson<EmailRequest>,
 ) -> Result<StatusCode, ApiError> {
-    accounts::request_password_reset(&state.ctx, req.email.as_deref()).await?;
+    accounts::request_password_reset(&state.ctx, req.email.as_deref(), &client).await?;
     Ok(StatusCode::ACCEPTED)
 }
 
@@ -128,6 +142,7 @@ pub struct ConfirmResetRequest {
     responses((status = 200, body = StatusBody), (status = 422, body = ErrorBody)))]
 pub async fn confirm_password_reset(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     ApiJson(req): ApiJson<ConfirmResetRequest>,
 ) -> Result<Json<StatusBody>, ApiError> {
     accounts::confirm_password_reset(
@@ -135,6 +150,7 @@ pub async fn confirm_password_reset(
         req.email.as_deref(),
         req.code.as_deref(),
         req.new_password.as_deref(),
+        &client,
     )
     .await?;
     Ok(Json(StatusBody {

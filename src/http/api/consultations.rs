@@ -1,9 +1,7 @@
-//! Contact us: `POST /api/v1/consultations` (public, rate-limited per client address) and the
+//! Contact us: `POST /api/v1/consultations` (public, limited per client address) and the
 //! operators' consultation queue.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, Path, Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
 use serde::{Deserialize, Serialize};
@@ -11,6 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::page_limit;
 use crate::http::auth::Reviewer;
+use crate::http::client::ClientAddr;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::json::ApiJson;
 use crate::http::{request_lang, AppState};
@@ -28,11 +27,11 @@ pub struct Created {
     responses((status = 201, body = Created), (status = 422, body = ErrorBody), (status = 429, description = "`rate_limited`", body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ClientAddr(client): ClientAddr,
     headers: HeaderMap,
     ApiJson(form): ApiJson<ConsultationForm>,
 ) -> Result<(StatusCode, Json<Created>), ApiError> {
-    let view = create_limited(&state, peer, &headers, &form).await?;
+    let view = consultations::create(&state.ctx, &form, request_lang(&headers), &client).await?;
     Ok((
         StatusCode::CREATED,
         Json(Created {
@@ -40,24 +39,6 @@ pub async fn create(
             reference: view.reference,
         }),
     ))
-}
-
-/// The rate-limited creation, shared with the contact page.
-pub async fn create_limited(
-    state: &AppState,
-    peer: SocketAddr,
-    headers: &HeaderMap,
-    form: &ConsultationForm,
-) -> Result<ConsultationView, ApiError> {
-    let key = peer.ip().to_string();
-    if let Some(wait) = state.ctx.consultations_per_client.blocked_for(&key) {
-        return Err(ApiError::from(crate::workflows::Error::RateLimited {
-            retry_after_secs: wait,
-        }));
-    }
-    let view = consultations::create(&state.ctx, form, request_lang(headers)).await?;
-    state.ctx.consultations_per_client.record(&key);
-    Ok(view)
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

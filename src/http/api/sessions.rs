@@ -9,6 +9,7 @@ use utoipa::ToSchema;
 
 use super::AccountBody;
 use crate::http::auth::{self, Authenticated};
+use crate::http::client::ClientAddr;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::json::ApiJson;
 use crate::http::AppState;
@@ -39,6 +40,7 @@ pub struct SessionBody {
         (status = 429, description = "`rate_limited` after repeated wrong passwords", body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     headers: HeaderMap,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
@@ -48,6 +50,7 @@ pub async fn create(
         req.email.as_deref(),
         req.password.as_deref(),
         replaces.as_deref(),
+        &client,
     )
     .await?;
     let token_hash = crate::crypto::sha256_hex(session.token.as_bytes());

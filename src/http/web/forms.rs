@@ -160,9 +160,15 @@ pub fn absorb(
             "_form",
             i18n::t(lang, "error.account_not_activated").to_string(),
         ),
-        E::RateLimited { .. } => {
-            state.add_error("_form", i18n::t(lang, "error.rate_limited").to_string())
-        }
+        E::RateLimited { retry_after_secs } => state.add_error(
+            "_form",
+            i18n::tf(
+                lang,
+                "error.rate_limited_wait",
+                &[("minutes", &retry_after_secs.div_ceil(60).to_string())],
+            ),
+        ),
+        E::Busy { .. } => state.add_error("_form", i18n::t(lang, "error.busy").to_string()),
         E::Frozen { .. } => state.add_error(
             "amount_fen",
             i18n::t(lang, "error.verification_frozen").to_string(),

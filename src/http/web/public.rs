@@ -10,6 +10,7 @@ use serde::Deserialize;
 use super::forms::{self, absorb, FormState};
 use super::{checked_form, error_page, render, urlencode, Page};
 use crate::http::auth::{self as http_auth, SESSION_COOKIE};
+use crate::http::client::ClientAddr;
 use crate::http::error::ApiError;
 use crate::http::AppState;
 use crate::workflows::accounts::{self, Registration};
@@ -56,7 +57,12 @@ pub async fn register_form(page: Page) -> Response {
     )
 }
 
-pub async fn register(State(state): State<AppState>, page: Page, body: Bytes) -> Response {
+pub async fn register(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    page: Page,
+    body: Bytes,
+) -> Response {
     let data = match checked_form(&page, &body) {
         Ok(d) => d,
         Err(r) => return r,
@@ -76,7 +82,7 @@ pub async fn register(State(state): State<AppState>, page: Page, body: Bytes) ->
         password: Some(password),
         mobile: forms::first(&data, "mobile"),
     };
-    match accounts::register(&state.ctx, input, page.lang).await {
+    match accounts::register(&state.ctx, input, page.lang, &client).await {
         Ok(a) => Redirect::to(&format!(
             "/activate?email={}&notice=registered",
             urlencode(&a.email)
@@ -111,7 +117,12 @@ pub async fn activate_form(page: Page, Query(q): Query<EmailQuery>) -> Response 
     render(StatusCode::OK, &ActivatePage { page, form })
 }
 
-pub async fn activate(State(state): State<AppState>, page: Page, body: Bytes) -> Response {
+pub async fn activate(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    page: Page,
+    body: Bytes,
+) -> Response {
     let data = match checked_form(&page, &body) {
         Ok(d) => d,
         Err(r) => return r,
@@ -119,7 +130,7 @@ pub async fn activate(State(state): State<AppState>, page: Page, body: Bytes) ->
     let mut form = FormState::from_form(&data);
     let email = forms::first(&data, "email");
     if forms::first(&data, "action") == Some("resend") {
-        return match accounts::resend_activation_code(&state.ctx, email).await {
+        return match accounts::resend_activation_code(&state.ctx, email, &client).await {
             Ok(()) => Redirect::to(&format!(
                 "/activate?email={}&notice=code_resent",
                 urlencode(email.unwrap_or(""))
@@ -134,15 +145,10 @@ pub async fn activate(State(state): State<AppState>, page: Page, body: Bytes) ->
             },
         };
     }
-    match accounts::activate(&state.ctx, email, forms::first(&data, "code")).await {
+    match accounts::activate(&state.ctx, email, forms::first(&data, "code"), &client).await {
         Ok(a) => Redirect::to(&format!(
             "/login?email={}&notice=activated",
             urlencode(&a.email)
-        ))
-        .into_response(),
-        Err(crate::workflows::Error::Conflict("already_activated")) => Redirect::to(&format!(
-            "/login?email={}&notice=already_activated",
-            urlencode(email.unwrap_or(""))
         ))
         .into_response(),
         Err(e) => match absorb(page.lang, &mut form, e) {
@@ -190,6 +196,7 @@ fn home_for(page: &Page) -> String {
 
 pub async fn login(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     page: Page,
     headers: HeaderMap,
     body: Bytes,
@@ -207,6 +214,7 @@ pub async fn login(
         forms::first(&data, "email"),
         forms::first(&data, "password"),
         replaces.as_deref(),
+        &client,
     )
     .await
     {
@@ -296,7 +304,12 @@ pub async fn forgot_form(page: Page, Query(q): Query<EmailQuery>) -> Response {
     render(StatusCode::OK, &ForgotPage { page, form, sent })
 }
 
-pub async fn forgot(State(state): State<AppState>, page: Page, body: Bytes) -> Response {
+pub async fn forgot(
+    State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    page: Page,
+    body: Bytes,
+) -> Response {
     let data = match checked_form(&page, &body) {
         Ok(d) => d,
         Err(r) => return r,
@@ -320,6 +333,7 @@ pub async fn forgot(State(state): State<AppState>, page: Page, body: Bytes) -> R
             email,
             forms::first(&data, "code"),
             forms::first(&data, "new_password"),
+            &client,
         )
         .await
         {
@@ -341,7 +355,7 @@ pub async fn forgot(State(state): State<AppState>, page: Page, body: Bytes) -> R
             },
         };
     }
-    match accounts::request_password_reset(&state.ctx, email).await {
+    match accounts::request_password_reset(&state.ctx, email, &client).await {
         Ok(()) => Redirect::to(&format!(
             "/forgot?email={}&notice=reset_sent",
             urlencode(email.unwrap_or(""))

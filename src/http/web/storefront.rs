@@ -1,21 +1,20 @@
 //! The storefront pages: the catalogue with search and a category filter, the product page with
 //! the provider's customer-service panel on the left, and the contact-us form.
 
-use std::net::SocketAddr;
-
 use askama::Template;
 use axum::body::Bytes;
-use axum::extract::{ConnectInfo, Path, Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 
 use super::forms::{self, FormState};
 use super::move_in::failure;
 use super::{checked_form, error_page, render, urlencode, Page};
+use crate::http::client::ClientAddr;
 use crate::http::AppState;
 use crate::store::catalog::{CatalogEntry, CatalogList};
-use crate::workflows::consultations::{ConsultationForm, TOPICS};
+use crate::workflows::consultations::{self, ConsultationForm, TOPICS};
 use crate::workflows::storefront::{self, Listing, Search, StorefrontProduct};
 use crate::workflows::{catalog, Error};
 
@@ -178,8 +177,7 @@ pub async fn contact_form(page: Page, Query(p): Query<ContactParams>) -> Respons
 pub async fn contact(
     State(state): State<AppState>,
     page: Page,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    ClientAddr(client): ClientAddr,
     body: Bytes,
 ) -> Response {
     let data = match checked_form(&page, &body) {
@@ -195,7 +193,7 @@ pub async fn contact(
         mobile: forms::opt(&data, "mobile"),
         message: forms::opt(&data, "message"),
     };
-    match crate::http::api::consultations::create_limited(&state, peer, &headers, &input).await {
+    match consultations::create(&state.ctx, &input, page.lang, &client).await {
         Ok(view) => render(
             StatusCode::OK,
             &ContactPage {
@@ -204,17 +202,20 @@ pub async fn contact(
                 reference: Some(view.reference),
             },
         ),
-        Err(api) if api.status == StatusCode::UNPROCESSABLE_ENTITY => {
-            form.add_errors(page.lang, &api.fields);
-            render(
+        // A refused message (invalid, or too many) keeps what was typed.
+        Err(e) => match forms::absorb(page.lang, &mut form, e) {
+            Ok(()) => render(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 &ContactPage {
                     page,
                     form,
                     reference: None,
                 },
-            )
-        }
-        Err(api) => error_page(page, api.status, api.code),
+            ),
+            Err(e) => {
+                let api = crate::http::error::ApiError::from(e);
+                error_page(page, api.status, api.code)
+            }
+        },
     }
 }

@@ -1,0 +1,142 @@
+//! The security limits every flow uses, in one place. A limit is a `Bucket`: a rate from the
+//! configuration (`config::Limits`) and the key it is counted under, a keyed hash of what is
+//! counted (an address, a client, both), so the table never holds an address in clear. Buckets
+//! live in the database (`store::limits`): instances on one database share them, and a
+//! re-request, a new connection or a restart starts from the same count.
+//!
+//! Flows that count *failures* read the standing before the costly or secret-revealing step
+//! (`standing`) and spend after a failure (`spend`), in the failure's own transaction. Flows
+//! that count *requests* take one event up front (`take`), all buckets or none.
+
+use crate::domain::client::Client;
+use crate::domain::limits::{Admission, Rate};
+use crate::store::{self, Db, Tx};
+use crate::time_util::now_ms;
+
+use super::{Ctx, Error, Result};
+
+/// One counted thing.
+#[derive(Debug, Clone)]
+pub struct Bucket {
+    rate: Rate,
+    key: String,
+}
+
+/// How a set of buckets stands: the longest wait before all of them take one more event, and
+/// the fewest events any of them has left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Standing {
+    pub wait_ms: i64,
+    pub left: u32,
+}
+
+impl Standing {
+    pub fn is_blocked(&self) -> bool {
+        self.wait_ms > 0
+    }
+
+    pub fn refused(&self) -> Error {
+        Error::RateLimited {
+            retry_after_secs: retry_after_secs(self.wait_ms),
+        }
+    }
+}
+
+pub fn retry_after_secs(wait_ms: i64) -> u64 {
+    u64::try_from((wait_ms + 999) / 1000).unwrap_or(1).max(1)
+}
+
+impl Ctx {
+    /// The bucket of limit `name` (e.g. `login/pair`) for `subject`.
+    pub fn bucket(&self, rate: Rate, name: &str, subject: &str) -> Bucket {
+        Bucket {
+            rate,
+            key: self
+                .key
+                .keyed_hash("rate-limit", format!("{name}\n{subject}").as_bytes()),
+        }
+    }
+
+    /// A bucket per client address.
+    pub fn client_bucket(&self, rate: Rate, name: &str, client: &Client) -> Bucket {
+        self.bucket(rate, name, &client.bucket())
+    }
+
+    /// A bucket per pair of a subject (an address) and a client.
+    pub fn pair_bucket(&self, rate: Rate, name: &str, subject: &str, client: &Client) -> Bucket {
+        self.bucket(rate, name, &format!("{subject}\n{}", client.bucket()))
+    }
+}
+
+/// How the buckets stand now; reads only.
+pub async fn standing(db: &Db, buckets: &[&Bucket]) -> Result<Standing> {
+    let keys: Vec<&str> = buckets.iter().map(|b| b.key.as_str()).collect();
+    let tats = store::limits::states(db.pool(), &keys).await?;
+    let now = now_ms();
+    Ok(buckets.iter().zip(tats).fold(open(), |acc, (b, tat)| {
+        combine(acc, b.rate.wait(tat, now), b.rate.left(tat, now))
+    }))
+}
+
+/// Spends one event of each bucket that has room (a full one stays full), in `tx`; the standing
+/// afterwards. For failures: a wrong password, a wrong code.
+pub async fn spend(tx: &mut Tx, buckets: &[&Bucket]) -> Result<Standing> {
+    let now = now_ms();
+    let mut st = open();
+    for b in buckets {
+        st = match store::limits::admit(tx, &b.key, b.rate, now).await? {
+            Admission::Allowed { tat, left } => combine(st, b.rate.wait(Some(tat), now), left),
+            Admission::Refused { retry_after_ms } => combine(st, retry_after_ms, 0),
+        };
+    }
+    Ok(st)
+}
+
+/// Takes one event of every bucket, or of none: `RateLimited` when any is full. In a
+/// transaction of its own. For requests: a mailed code, a registration, a consultation.
+pub async fn take(ctx: &Ctx, buckets: &[&Bucket]) -> Result<()> {
+    let mut tx = ctx.db.begin_write_relaxed().await?;
+    take_in(&mut tx, buckets).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// `take` inside the caller's transaction; on `Err` the caller must not commit (nothing of the
+/// refused request may be kept), which dropping the transaction ensures.
+pub async fn take_in(tx: &mut Tx, buckets: &[&Bucket]) -> Result<()> {
+    let now = now_ms();
+    let mut refused = 0;
+    for b in buckets {
+        if let Admission::Refused { retry_after_ms } =
+            store::limits::admit(tx, &b.key, b.rate, now).await?
+        {
+            refused = refused.max(retry_after_ms);
+        }
+    }
+    if refused > 0 {
+        return Err(Error::RateLimited {
+            retry_after_secs: retry_after_secs(refused),
+        });
+    }
+    Ok(())
+}
+
+/// Forgets a bucket (a success ends the count of a pair's failures).
+pub async fn forget(tx: &mut Tx, bucket: &Bucket) -> Result<()> {
+    store::limits::forget(tx, &bucket.key).await?;
+    Ok(())
+}
+
+fn open() -> Standing {
+    Standing {
+        wait_ms: 0,
+        left: u32::MAX,
+    }
+}
+
+fn combine(acc: Standing, wait_ms: i64, left: u32) -> Standing {
+    Standing {
+        wait_ms: acc.wait_ms.max(wait_ms),
+        left: acc.left.min(left),
+    }
+}
