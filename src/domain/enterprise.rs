@@ -399,18 +399,26 @@ impl VerificationStatus {
     }
 }
 
-/// Micro-deposit rules: 1–99 fen, five wrong amounts freeze the check for an hour.
-pub const DEPOSIT_ATTEMPTS: i64 = 5;
-pub const DEPOSIT_FREEZE_MS: i64 = 60 * 60 * 1000;
+/// Micro-deposits are 1–99 fen. How many wrong amounts one allows, how long the last one
+/// freezes the check and how many deposits a verification may have are limits
+/// (`config::Limits`).
 pub const DEPOSIT_MIN_FEN: i64 = 1;
 pub const DEPOSIT_MAX_FEN: i64 = 99;
 
+/// Where a micro-deposit stands. Stored are `not_sent`, `sent`, `requested` and `confirmed`;
+/// `frozen` and `void` are read from a sent deposit's wrong amounts and its freeze.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum DepositStatus {
     NotSent,
+    /// Paid; the holder may type the amount.
     Sent,
-    Confirmed,
+    /// The last wrong amount was typed; the check waits until `frozen_until`.
     Frozen,
+    /// Every wrong amount it allowed was used: it no longer counts, the holder asks for another.
+    Void,
+    /// The holder asked for a new deposit; an operator pays it.
+    Requested,
+    Confirmed,
 }
 
 impl DepositStatus {
@@ -418,19 +426,34 @@ impl DepositStatus {
         match self {
             DepositStatus::NotSent => "not_sent",
             DepositStatus::Sent => "sent",
-            DepositStatus::Confirmed => "confirmed",
             DepositStatus::Frozen => "frozen",
+            DepositStatus::Void => "void",
+            DepositStatus::Requested => "requested",
+            DepositStatus::Confirmed => "confirmed",
         }
     }
 
-    /// The stored status, seen at `now` (a freeze that has passed reads as `sent`).
-    pub fn at(stored: &str, frozen_until: Option<i64>, now: i64) -> DepositStatus {
+    /// The stored status seen at `now`: a sent deposit with no wrong amounts left is frozen until
+    /// its freeze passes, then void.
+    pub fn at(
+        stored: &str,
+        frozen_until: Option<i64>,
+        attempts_left: i64,
+        now: i64,
+    ) -> DepositStatus {
         match stored {
             "confirmed" => DepositStatus::Confirmed,
+            "requested" => DepositStatus::Requested,
             "sent" if frozen_until.is_some_and(|t| t > now) => DepositStatus::Frozen,
+            "sent" if attempts_left <= 0 => DepositStatus::Void,
             "sent" => DepositStatus::Sent,
             _ => DepositStatus::NotSent,
         }
+    }
+
+    /// Whether the holder may type an amount now.
+    pub fn takes_amounts(self) -> bool {
+        self == DepositStatus::Sent
     }
 }
 
@@ -568,18 +591,16 @@ mod tests {
     }
 
     #[test]
-    fn a_freeze_passes() {
-        assert_eq!(
-            DepositStatus::at("sent", Some(100), 50),
-            DepositStatus::Frozen
-        );
-        assert_eq!(
-            DepositStatus::at("sent", Some(100), 150),
-            DepositStatus::Sent
-        );
-        assert_eq!(
-            DepositStatus::at("confirmed", None, 0),
-            DepositStatus::Confirmed
-        );
+    fn a_spent_deposit_is_frozen_then_void() {
+        let at = DepositStatus::at;
+        assert_eq!(at("sent", None, 3, 50), DepositStatus::Sent);
+        assert_eq!(at("sent", Some(100), 0, 50), DepositStatus::Frozen);
+        assert_eq!(at("sent", Some(100), 0, 150), DepositStatus::Void);
+        assert_eq!(at("sent", None, 0, 150), DepositStatus::Void);
+        assert_eq!(at("requested", None, 0, 0), DepositStatus::Requested);
+        assert_eq!(at("confirmed", None, 0, 0), DepositStatus::Confirmed);
+        assert_eq!(at("not_sent", None, 5, 0), DepositStatus::NotSent);
+        assert!(at("sent", None, 1, 0).takes_amounts());
+        assert!(!at("sent", Some(100), 0, 50).takes_amounts());
     }
 }

@@ -85,6 +85,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/api/v1/me/enterprise/submit", post(api::enterprise::submit))
         .route("/api/v1/me/enterprise/micro-deposit/confirm", post(api::enterprise::confirm_deposit))
+        .route("/api/v1/me/enterprise/micro-deposit/request", post(api::enterprise::request_deposit))
         .route("/api/v1/me/application", get(api::application::show).put(api::application::save))
         .route("/api/v1/me/application/submit", post(api::application::submit))
         .route("/api/v1/catalog/categories", get(api::catalog::categories))
@@ -141,6 +142,7 @@ pub fn router(state: AppState) -> Router {
             post(web::move_in::enterprise_upload).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
         )
         .route("/move-in/enterprise/deposit", post(web::move_in::enterprise_deposit))
+        .route("/move-in/enterprise/deposit/request", post(web::move_in::enterprise_deposit_request))
         .route("/move-in/application", get(web::move_in::application).post(web::move_in::application_save))
         .route("/provider", get(web::provider::index))
         .route(

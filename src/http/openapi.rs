@@ -27,6 +27,7 @@ use super::error;
         api::enterprise::upload_document,
         api::enterprise::submit,
         api::enterprise::confirm_deposit,
+        api::enterprise::request_deposit,
         api::application::show,
         api::application::save,
         api::application::submit,

@@ -11,6 +11,7 @@ pub struct FactsRow {
     pub enterprise_reasons: Option<String>,
     pub md_status: Option<String>,
     pub md_frozen_until: Option<i64>,
+    pub md_attempts_left: Option<i64>,
     pub application_status: Option<String>,
     pub application_reasons: Option<String>,
     pub has_customer_service: bool,
@@ -21,7 +22,7 @@ pub struct FactsRow {
 pub async fn facts(db: &Db, account_id: &str) -> Result<Option<FactsRow>> {
     let row = sqlx::query(
         "SELECT a.status AS account_status, e.status AS enterprise_status, e.reasons AS enterprise_reasons, \
-         e.md_status, e.md_frozen_until, p.status AS application_status, p.reasons AS application_reasons, \
+         e.md_status, e.md_frozen_until, e.md_attempts_left, p.status AS application_status, p.reasons AS application_reasons, \
          CAST(CASE WHEN cs.account_id IS NULL THEN 0 ELSE 1 END AS BIGINT) AS has_cs, \
          CAST(CASE WHEN s.account_id IS NULL THEN 0 ELSE 1 END AS BIGINT) AS has_settlement, \
          CAST(CASE WHEN sp.account_id IS NULL THEN 0 ELSE 1 END AS BIGINT) AS has_pending \
@@ -46,6 +47,7 @@ pub async fn facts(db: &Db, account_id: &str) -> Result<Option<FactsRow>> {
             enterprise_reasons: r.try_get("enterprise_reasons")?,
             md_status: r.try_get("md_status")?,
             md_frozen_until: r.try_get("md_frozen_until")?,
+            md_attempts_left: r.try_get("md_attempts_left")?,
             application_status: r.try_get("application_status")?,
             application_reasons: r.try_get("application_reasons")?,
             has_customer_service: has_cs == 1,

@@ -25,10 +25,14 @@ pub async fn status(ctx: &Ctx, account_id: &str) -> Result<MoveIn> {
             .as_deref()
             .and_then(VerificationStatus::parse),
         enterprise_reasons: reasons(row.enterprise_reasons.as_deref()),
-        deposit: row
-            .md_status
-            .as_deref()
-            .map(|s| DepositStatus::at(s, row.md_frozen_until, now_ms())),
+        deposit: row.md_status.as_deref().map(|s| {
+            DepositStatus::at(
+                s,
+                row.md_frozen_until,
+                row.md_attempts_left.unwrap_or(0),
+                now_ms(),
+            )
+        }),
         application: row
             .application_status
             .as_deref()

@@ -12,8 +12,7 @@ use super::verification::{deposit_material, DocumentView};
 use super::{Ctx, Error, Result};
 use crate::audit::{self, NewEvent};
 use crate::domain::enterprise::{
-    DepositStatus, EnterpriseData, VerificationStatus, DEPOSIT_ATTEMPTS, DEPOSIT_MAX_FEN,
-    DEPOSIT_MIN_FEN,
+    DepositStatus, EnterpriseData, VerificationStatus, DEPOSIT_MAX_FEN, DEPOSIT_MIN_FEN,
 };
 use crate::domain::ids::{IdError, Uscc};
 use crate::domain::move_in::Reason;
@@ -214,9 +213,14 @@ pub async fn detail(ctx: &Ctx, id: &str) -> Result<ItemDetail> {
         store::enterprise::get(ctx.db.pool(), &row.account_id)
             .await?
             .map(|e| {
-                DepositStatus::at(&e.md_status, e.md_frozen_until, now_ms())
-                    .as_str()
-                    .to_string()
+                DepositStatus::at(
+                    &e.md_status,
+                    e.md_frozen_until,
+                    e.md_attempts_left,
+                    now_ms(),
+                )
+                .as_str()
+                .to_string()
             })
     } else {
         None
@@ -411,7 +415,9 @@ fn format_reasons(reasons: &[Reason]) -> String {
 }
 
 /// Records that the micro-deposit was paid to the corporate account; the system picks the amount
-/// (1–99 fen) and tells the operator, who pays exactly that.
+/// (1–99 fen) and tells the operator, who pays exactly that. Only when no deposit is out: never
+/// a silent second amount beside one the operator may already have paid, and at most
+/// `limits.deposits_per_verification` in all.
 pub async fn record_deposit(ctx: &Ctx, reviewer: &AccountView, id: &str) -> Result<i64> {
     let owner_id = store::review::get(ctx.db.pool(), id)
         .await?
@@ -427,8 +433,24 @@ pub async fn record_deposit(ctx: &Ctx, reviewer: &AccountView, id: &str) -> Resu
     let mut ent = store::enterprise::get(&mut *tx, &item.account_id)
         .await?
         .ok_or(Error::NotFound)?;
-    if ent.md_status == DepositStatus::Confirmed.as_str() {
+    let status = DepositStatus::at(
+        &ent.md_status,
+        ent.md_frozen_until,
+        ent.md_attempts_left,
+        now_ms(),
+    );
+    if status == DepositStatus::Confirmed {
         return Err(Error::Conflict("already_confirmed"));
+    }
+    if ent.md_deposits_sent >= i64::from(ctx.limits.deposits_per_verification) {
+        return Err(Error::Conflict("deposit_limit_reached"));
+    }
+    match status {
+        DepositStatus::Sent | DepositStatus::Frozen => {
+            return Err(Error::Conflict("deposit_already_sent"))
+        }
+        DepositStatus::Void => return Err(Error::Conflict("deposit_void")),
+        _ => {}
     }
     if !matches!(
         VerificationStatus::parse(&ent.status),
@@ -442,15 +464,16 @@ pub async fn record_deposit(ctx: &Ctx, reviewer: &AccountView, id: &str) -> Resu
         deposit_material(&item.account_id, amount).as_bytes(),
     ));
     ent.md_status = DepositStatus::Sent.as_str().into();
-    ent.md_attempts_left = DEPOSIT_ATTEMPTS;
+    ent.md_attempts_left = i64::from(ctx.limits.deposit_wrong_amounts);
     ent.md_frozen_until = None;
+    ent.md_deposits_sent += 1;
     ent.updated_at = now_ms();
     store::enterprise::put(&mut tx, &ent).await?;
     store::review::touch(&mut tx, id).await?;
     audit::append(
         &mut tx,
         NewEvent::new(&reviewer.id, "review.micro_deposit_sent", &item.id)
-            .detail(json!({"account": item.account_id})),
+            .detail(json!({"account": item.account_id, "deposit": ent.md_deposits_sent})),
     )
     .await?;
     let owner = store::accounts::find_by_id(&mut *tx, &item.account_id)

@@ -7,12 +7,12 @@ use utoipa::ToSchema;
 
 use super::accounts::AccountView;
 use super::move_in::require_provider_role;
-use super::{Ctx, Error, Result};
+use super::{limits, Ctx, Error, Result};
 use crate::audit::{self, NewEvent};
 use crate::crypto::sha256_hex;
 use crate::domain::enterprise::{
     self, DepositStatus, DraftState, EnterpriseData, EnterpriseForm, SecretChange,
-    VerificationStatus, DEPOSIT_ATTEMPTS, DEPOSIT_FREEZE_MS,
+    VerificationStatus, DEPOSIT_MAX_FEN, DEPOSIT_MIN_FEN,
 };
 use crate::domain::ids::{AccountNumber, IdNumber};
 use crate::domain::move_in::Reason;
@@ -23,7 +23,7 @@ use crate::i18n::Lang;
 use crate::mail;
 use crate::store::enterprise::{self as ent_store, DocumentRow, EnterpriseRow};
 use crate::store::{self, review::ReviewItemRow};
-use crate::time_util::{now_ms, rfc3339};
+use crate::time_util::{now_ms, rfc3339, MINUTE_MS};
 
 /// A document as answers show it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -80,10 +80,40 @@ impl From<&ReviewItemRow> for SubmissionView {
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct DepositView {
-    /// `not_sent`, `sent`, `confirmed` or `frozen`.
+    /// `not_sent`, `sent`, `frozen` (too many wrong amounts: wait until `frozen_until`),
+    /// `void` (every wrong amount it allowed was used: ask for a new deposit), `requested` (a new
+    /// deposit was asked for and is being paid) or `confirmed`.
     pub status: String,
+    /// Wrong amounts the deposit still allows (0 while frozen or void).
     pub attempts_left: i64,
     pub frozen_until: Option<String>,
+}
+
+impl DepositView {
+    /// The deposit of a verification row (none yet: not sent).
+    pub fn of(ctx: &Ctx, row: Option<&EnterpriseRow>, now: i64) -> DepositView {
+        let full = i64::from(ctx.limits.deposit_wrong_amounts);
+        let Some(r) = row else {
+            return DepositView {
+                status: DepositStatus::NotSent.as_str().into(),
+                attempts_left: full,
+                frozen_until: None,
+            };
+        };
+        let st = DepositStatus::at(&r.md_status, r.md_frozen_until, r.md_attempts_left, now);
+        DepositView {
+            status: st.as_str().to_string(),
+            attempts_left: match st {
+                DepositStatus::Sent => r.md_attempts_left,
+                DepositStatus::NotSent | DepositStatus::Requested => full,
+                DepositStatus::Frozen | DepositStatus::Void | DepositStatus::Confirmed => 0,
+            },
+            frozen_until: r
+                .md_frozen_until
+                .filter(|_| st == DepositStatus::Frozen)
+                .map(rfc3339),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -122,18 +152,7 @@ pub async fn view(ctx: &Ctx, account: &AccountView) -> Result<EnterpriseView> {
         &account.id,
     )
     .await?;
-    let now = now_ms();
-    let deposit = row.as_ref().map(|r| {
-        let st = DepositStatus::at(&r.md_status, r.md_frozen_until, now);
-        DepositView {
-            status: st.as_str().to_string(),
-            attempts_left: r.md_attempts_left,
-            frozen_until: r
-                .md_frozen_until
-                .filter(|_| st == DepositStatus::Frozen)
-                .map(rfc3339),
-        }
-    });
+    let deposit = DepositView::of(ctx, row.as_ref(), now_ms());
     let status = status_of(row.as_ref());
     Ok(EnterpriseView {
         status: status
@@ -141,7 +160,7 @@ pub async fn view(ctx: &Ctx, account: &AccountView) -> Result<EnterpriseView> {
             .unwrap_or("not_started")
             .to_string(),
         verified: status == Some(VerificationStatus::Approved)
-            && deposit.as_ref().is_some_and(|d| d.status == "confirmed"),
+            && deposit.status == DepositStatus::Confirmed.as_str(),
         data: row.as_ref().map(parse_data).unwrap_or_default(),
         documents: docs.iter().map(DocumentView::from).collect(),
         reasons: row
@@ -150,11 +169,7 @@ pub async fn view(ctx: &Ctx, account: &AccountView) -> Result<EnterpriseView> {
             .and_then(|r| serde_json::from_str(r).ok())
             .unwrap_or_default(),
         submissions: history.iter().map(SubmissionView::from).collect(),
-        micro_deposit: deposit.unwrap_or(DepositView {
-            status: "not_sent".into(),
-            attempts_left: DEPOSIT_ATTEMPTS,
-            frozen_until: None,
-        }),
+        micro_deposit: deposit,
     })
 }
 
@@ -223,7 +238,7 @@ pub async fn save_draft(
         account_id: account.id.clone(),
         status: VerificationStatus::Draft.as_str().into(),
         md_status: DepositStatus::NotSent.as_str().into(),
-        md_attempts_left: DEPOSIT_ATTEMPTS,
+        md_attempts_left: i64::from(ctx.limits.deposit_wrong_amounts),
         ..Default::default()
     });
     let previous = existing.as_ref().map(parse_data).unwrap_or_default();
@@ -308,7 +323,7 @@ pub async fn upload_document(
                 status: VerificationStatus::Draft.as_str().into(),
                 data: serde_json::to_string(&EnterpriseData::default()).unwrap_or_default(),
                 md_status: DepositStatus::NotSent.as_str().into(),
-                md_attempts_left: DEPOSIT_ATTEMPTS,
+                md_attempts_left: i64::from(ctx.limits.deposit_wrong_amounts),
                 updated_at: now_ms(),
                 ..Default::default()
             },
@@ -405,22 +420,25 @@ pub async fn submit(ctx: &Ctx, account: &AccountView) -> Result<EnterpriseView> 
     view(ctx, account).await
 }
 
-/// The holder types the deposited amount. Five wrong amounts freeze the check for an hour.
+/// The holder types the deposited amount. A deposit allows `limits.deposit_wrong_amounts` wrong
+/// amounts in all (never more, however long one waits): the last freezes the check for
+/// `limits.deposit_freeze_minutes`, after which the deposit is void and the holder asks for a
+/// new one, which an operator pays.
 pub async fn confirm_deposit(
     ctx: &Ctx,
     account: &AccountView,
     amount_fen: Option<i64>,
-) -> Result<EnterpriseView> {
+) -> Result<DepositView> {
     require_provider_role(account)?;
     let amount = match amount_fen {
         None => return Err(Error::field("amount_fen", "required")),
-        Some(a) if !(1..=99).contains(&a) => {
+        Some(a) if !(DEPOSIT_MIN_FEN..=DEPOSIT_MAX_FEN).contains(&a) => {
             return Err(Error::Validation(vec![FieldError::new(
                 "amount_fen",
                 "out_of_range",
             )
-            .with("min", 1)
-            .with("max", 99)]))
+            .with("min", DEPOSIT_MIN_FEN)
+            .with("max", DEPOSIT_MAX_FEN)]))
         }
         Some(a) => a,
     };
@@ -429,13 +447,21 @@ pub async fn confirm_deposit(
         return Err(Error::Conflict("deposit_not_sent"));
     };
     let now = now_ms();
-    match DepositStatus::at(&row.md_status, row.md_frozen_until, now) {
-        DepositStatus::NotSent => return Err(Error::Conflict("deposit_not_sent")),
+    match DepositStatus::at(
+        &row.md_status,
+        row.md_frozen_until,
+        row.md_attempts_left,
+        now,
+    ) {
+        DepositStatus::NotSent | DepositStatus::Requested => {
+            return Err(Error::Conflict("deposit_not_sent"))
+        }
         DepositStatus::Confirmed => return Err(Error::Conflict("already_confirmed")),
+        DepositStatus::Void => return Err(Error::Conflict("deposit_void")),
         DepositStatus::Frozen => {
             let until = row.md_frozen_until.unwrap_or(now);
             return Err(Error::Frozen {
-                retry_after_secs: ((until - now) / 1000).max(1) as u64,
+                retry_after_secs: limits::retry_after_secs(until - now),
             });
         }
         DepositStatus::Sent => {}
@@ -473,15 +499,13 @@ pub async fn confirm_deposit(
         }
         tx.commit().await?;
         ctx.mail_committed();
-        return view(ctx, account).await;
+        return Ok(DepositView::of(ctx, Some(&row), now));
     }
-    let left = row.md_attempts_left - 1;
-    let frozen = left <= 0;
-    if frozen {
-        row.md_frozen_until = Some(now + DEPOSIT_FREEZE_MS);
-        row.md_attempts_left = DEPOSIT_ATTEMPTS;
-    } else {
-        row.md_attempts_left = left;
+    let left = (row.md_attempts_left - 1).max(0);
+    let freeze_ms = i64::from(ctx.limits.deposit_freeze_minutes) * MINUTE_MS;
+    row.md_attempts_left = left;
+    if left == 0 {
+        row.md_frozen_until = Some(now + freeze_ms);
     }
     row.updated_at = now;
     ent_store::put(&mut tx, &row).await?;
@@ -492,19 +516,62 @@ pub async fn confirm_deposit(
             "enterprise.micro_deposit_wrong_amount",
             &account.id,
         )
-        .detail(json!({"attempts_left": left.max(0), "frozen": frozen})),
+        .detail(json!({"attempts_left": left, "frozen": left == 0})),
     )
     .await?;
     tx.commit().await?;
-    if frozen {
+    if left == 0 {
         Err(Error::Frozen {
-            retry_after_secs: (DEPOSIT_FREEZE_MS / 1000) as u64,
+            retry_after_secs: limits::retry_after_secs(freeze_ms),
         })
     } else {
         Err(Error::WrongAmount {
             attempts_left: left,
         })
     }
+}
+
+/// The holder of a void deposit asks for a new one; an operator pays it (a new amount).
+pub async fn request_new_deposit(ctx: &Ctx, account: &AccountView) -> Result<DepositView> {
+    require_provider_role(account)?;
+    let mut tx = ctx.db.begin_for_account(&account.id).await?;
+    let Some(mut row) = ent_store::get(&mut *tx, &account.id).await? else {
+        return Err(Error::Conflict("deposit_not_void"));
+    };
+    let now = now_ms();
+    let st = DepositStatus::at(
+        &row.md_status,
+        row.md_frozen_until,
+        row.md_attempts_left,
+        now,
+    );
+    if st != DepositStatus::Void {
+        return Err(Error::Conflict(match st {
+            DepositStatus::Frozen => "verification_frozen",
+            DepositStatus::Requested => "deposit_requested",
+            _ => "deposit_not_void",
+        }));
+    }
+    if row.md_deposits_sent >= i64::from(ctx.limits.deposits_per_verification) {
+        return Err(Error::Conflict("deposit_limit_reached"));
+    }
+    row.md_status = DepositStatus::Requested.as_str().into();
+    row.md_amount_hash = None;
+    row.md_frozen_until = None;
+    row.updated_at = now;
+    ent_store::put(&mut tx, &row).await?;
+    audit::append(
+        &mut tx,
+        NewEvent::new(
+            &account.id,
+            "enterprise.micro_deposit_requested",
+            &account.id,
+        )
+        .detail(json!({"deposits_sent": row.md_deposits_sent})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(DepositView::of(ctx, Some(&row), now))
 }
 
 pub fn deposit_material(account_id: &str, amount_fen: i64) -> String {

@@ -153,7 +153,12 @@ async fn provider_moves_in_from_registration_to_live() {
         )
         .await;
     assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
-    assert_eq!(a.body["verified"], true);
+    assert_eq!(
+        a.body["status"], "confirmed",
+        "API.md: 200 {{status: confirmed}}"
+    );
+    let ent = app.get_as(&token, "/api/v1/me/enterprise").await;
+    assert_eq!(ent.body["verified"], true);
     let m = app.get_as(&token, "/api/v1/me/move-in").await;
     assert_eq!(m.body["steps"][1]["status"], "done");
 

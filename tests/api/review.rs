@@ -624,7 +624,7 @@ async fn a_rejection_needs_reasons_and_a_decided_or_unknown_item_cannot_be_decid
 }
 
 #[tokio::test]
-async fn the_micro_deposit_allows_five_wrong_amounts_then_freezes() {
+async fn the_micro_deposit_allows_five_wrong_amounts_in_all_then_a_new_one_is_asked_for() {
     let app = spawn_app().await;
     let op = app.operator().await;
     let token = app.provider("deposit@example.com").await;
@@ -734,7 +734,20 @@ async fn the_micro_deposit_allows_five_wrong_amounts_then_freezes() {
         .parse::<u64>()
         .is_ok_and(|s| s > 0));
 
-    // The hour passes.
+    // Frozen says nothing is left, and a second deposit cannot be drawn beside this one.
+    let ent = app.get_as(&token, "/api/v1/me/enterprise").await;
+    assert_eq!(ent.body["micro_deposit"]["attempts_left"], 0);
+    let again = app
+        .post_as(
+            &op,
+            &format!("/api/v1/review/items/{item_id}/micro-deposit"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::CONFLICT, "{:?}", again.body);
+    assert_eq!(again.code(), "deposit_already_sent");
+
+    // The hour passes: the deposit gives no new tries, it is void.
     let db = app.db().await;
     sqlx::query("UPDATE enterprise_verifications SET md_frozen_until = 0 WHERE account_id = $1")
         .bind(&id)
@@ -742,12 +755,53 @@ async fn the_micro_deposit_allows_five_wrong_amounts_then_freezes() {
         .await
         .expect("end the freeze");
     let ent = app.get_as(&token, "/api/v1/me/enterprise").await;
+    assert_eq!(ent.body["micro_deposit"]["status"], "void");
+    assert_eq!(ent.body["micro_deposit"]["attempts_left"], 0);
+    let a = app
+        .post_as(&token, confirm, json!({"amount_fen": right}))
+        .await;
+    assert_eq!(a.status, StatusCode::CONFLICT, "{:?}", a.body);
+    assert_eq!(a.code(), "deposit_void");
+
+    // The holder asks for a new deposit; the operator pays a new amount.
+    let a = app
+        .post_as(
+            &token,
+            "/api/v1/me/enterprise/micro-deposit/request",
+            json!({}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    assert_eq!(a.body["status"], "requested");
+    assert_eq!(
+        item_detail(&app, &op, &item_id).await["micro_deposit"],
+        "requested"
+    );
+    let a = app
+        .post_as(
+            &token,
+            "/api/v1/me/enterprise/micro-deposit/request",
+            json!({}),
+        )
+        .await;
+    assert_eq!(a.code(), "deposit_requested");
+    let sent = app
+        .post_as(
+            &op,
+            &format!("/api/v1/review/items/{item_id}/micro-deposit"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::OK, "{:?}", sent.body);
+    let right = sent.body["amount_fen"].as_i64().expect("amount_fen");
+    let ent = app.get_as(&token, "/api/v1/me/enterprise").await;
     assert_eq!(ent.body["micro_deposit"]["status"], "sent");
+    assert_eq!(ent.body["micro_deposit"]["attempts_left"], 5);
     let a = app
         .post_as(&token, confirm, json!({"amount_fen": right}))
         .await;
     assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
-    assert_eq!(a.body["micro_deposit"]["status"], "confirmed");
+    assert_eq!(a.body["status"], "confirmed");
     let a = app
         .post_as(&token, confirm, json!({"amount_fen": right}))
         .await;
@@ -1314,4 +1368,66 @@ async fn a_real_credit_code_that_fails_its_check_is_approved_only_with_a_recorde
         None,
         "{approval:?}"
     );
+}
+
+/// Issue 9, hole 4: five wrong amounts froze the check for an hour, then five more were
+/// allowed, so all 99 amounts fell within a day. Now a deposit allows five in all, and a
+/// verification at most three deposits.
+#[tokio::test]
+async fn waiting_out_the_freeze_gives_no_new_guesses_and_deposits_are_bounded() {
+    let app = spawn_app().await;
+    let op = app.operator().await;
+    let token = app.provider("patient@example.com").await;
+    let id = app.account_id(&token).await;
+    app.submit_verification(&token, "深圳耐心科技有限公司", &uscc(63))
+        .await;
+    let item = app.pending_item(&op, "enterprise_verification", &id).await;
+    let pay = format!("/api/v1/review/items/{}/micro-deposit", id_of(&item));
+    let confirm = "/api/v1/me/enterprise/micro-deposit/confirm";
+    let db = app.db().await;
+    for deposit in 1..=3 {
+        let sent = app.post_as(&op, &pay, json!({})).await;
+        assert_eq!(
+            sent.status,
+            StatusCode::OK,
+            "deposit {deposit}: {:?}",
+            sent.body
+        );
+        let right = sent.body["amount_fen"].as_i64().expect("amount_fen");
+        // A whole day of guessing, an hour's freeze waited out after every round.
+        for _hour in 0..24 {
+            for guess in (1..=99).filter(|g| *g != right).take(5) {
+                app.post_as(&token, confirm, json!({"amount_fen": guess}))
+                    .await;
+            }
+            sqlx::query("UPDATE enterprise_verifications SET md_frozen_until = 0")
+                .execute(&db)
+                .await
+                .expect("the hour passes");
+        }
+        let a = app
+            .post_as(
+                &token,
+                "/api/v1/me/enterprise/micro-deposit/request",
+                json!({}),
+            )
+            .await;
+        if deposit < 3 {
+            assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+        } else {
+            assert_eq!(a.code(), "deposit_limit_reached", "{:?}", a.body);
+        }
+    }
+    let wrong_events: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM audit_events WHERE action = 'enterprise.micro_deposit_wrong_amount'",
+    )
+    .fetch_one(&db)
+    .await
+    .expect("count");
+    assert_eq!(
+        wrong_events, 15,
+        "five wrong amounts per deposit, three deposits"
+    );
+    let a = app.post_as(&op, &pay, json!({})).await;
+    assert_eq!(a.code(), "deposit_limit_reached", "{:?}", a.body);
 }

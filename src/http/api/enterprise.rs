@@ -12,7 +12,7 @@ use crate::http::auth::Authenticated;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::json::ApiJson;
 use crate::http::AppState;
-use crate::workflows::verification::{self, DocumentView, EnterpriseView};
+use crate::workflows::verification::{self, DepositView, DocumentView, EnterpriseView};
 
 /// The verification: data (numbers masked), status, reasons, submissions, micro-deposit.
 #[utoipa::path(get, path = "/api/v1/me/enterprise", tag = "enterprise",
@@ -133,11 +133,14 @@ pub struct ConfirmDepositRequest {
     pub amount_fen: Option<i64>,
 }
 
-/// Confirms the micro-deposit amount. Five wrong amounts freeze the check for an hour.
+/// Confirms the micro-deposit amount. A deposit allows five wrong amounts in all; the fifth
+/// freezes the check for an hour, after which the deposit is void and the holder asks for a new
+/// one (`POST …/micro-deposit/request`).
 #[utoipa::path(post, path = "/api/v1/me/enterprise/micro-deposit/confirm", tag = "enterprise",
     request_body = ConfirmDepositRequest,
     responses(
-        (status = 200, body = EnterpriseView),
+        (status = 200, description = "`status` is `confirmed`", body = DepositView),
+        (status = 409, description = "`deposit_not_sent`, `deposit_void`, `already_confirmed`", body = ErrorBody),
         (status = 422, description = "`wrong_amount` with `attempts_left`", body = ErrorBody),
         (status = 429, description = "`verification_frozen`, with `Retry-After`", body = ErrorBody)),
     security(("bearer" = [])))]
@@ -145,8 +148,24 @@ pub async fn confirm_deposit(
     State(state): State<AppState>,
     auth: Authenticated,
     ApiJson(req): ApiJson<ConfirmDepositRequest>,
-) -> Result<Json<EnterpriseView>, ApiError> {
+) -> Result<Json<DepositView>, ApiError> {
     Ok(Json(
         verification::confirm_deposit(&state.ctx, &auth.account, req.amount_fen).await?,
+    ))
+}
+
+/// Asks for a new micro-deposit once the last one is void (every wrong amount it allowed was
+/// used); an operator pays a new amount.
+#[utoipa::path(post, path = "/api/v1/me/enterprise/micro-deposit/request", tag = "enterprise",
+    responses(
+        (status = 200, description = "`status` is `requested`", body = DepositView),
+        (status = 409, description = "`deposit_not_void`, `deposit_requested`, `verification_frozen`, `deposit_limit_reached`", body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn request_deposit(
+    State(state): State<AppState>,
+    auth: Authenticated,
+) -> Result<Json<DepositView>, ApiError> {
+    Ok(Json(
+        verification::request_new_deposit(&state.ctx, &auth.account).await?,
     ))
 }

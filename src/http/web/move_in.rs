@@ -451,6 +451,23 @@ pub async fn enterprise_deposit(
     }
 }
 
+/// `POST /move-in/enterprise/deposit/request`: the holder of a void deposit asks for a new one.
+pub async fn enterprise_deposit_request(
+    State(state): State<AppState>,
+    page: Page,
+    body: Bytes,
+) -> Response {
+    let (account, _) = match signed_form(&page, &body, signed_in) {
+        Ok(v) => v,
+        Err(r) => return r,
+    };
+    match verification::request_new_deposit(&state.ctx, &account).await {
+        Ok(_) => Redirect::to("/move-in/enterprise?notice=deposit_requested").into_response(),
+        Err(Error::Conflict(_)) => Redirect::to("/move-in/enterprise").into_response(),
+        Err(e) => failure(page, e),
+    }
+}
+
 /// "0.37", "0,37" or "37分" → 37 fen.
 pub fn parse_yuan(s: &str) -> Option<i64> {
     let s = s.trim().replace(',', ".").replace('元', "");
