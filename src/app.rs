@@ -44,13 +44,27 @@ pub enum StartupError {
 
 /// Opens what every command needs: the data directory, the database (migrated) and the key.
 pub async fn open(config: &Config) -> Result<(Db, MasterKey), StartupError> {
-    std::fs::create_dir_all(&config.data_dir).map_err(|source| StartupError::DataDir {
+    let data_dir_error = |source| StartupError::DataDir {
         path: config.data_dir.display().to_string(),
         source,
-    })?;
+    };
+    crate::private_files::create_dir(&config.data_dir).map_err(data_dir_error)?;
     let db = Db::connect(&config.database_url()).await?;
     db.migrate().await?;
     let key = MasterKey::load_or_create(config.master_key.as_deref(), &config.data_dir)?;
+    // Files of older versions (a 0644 berth.db) are tightened too.
+    crate::private_files::tighten(
+        &config.data_dir,
+        &[
+            "berth.db",
+            "berth.db-wal",
+            "berth.db-shm",
+            "master.key",
+            "mail",
+            "files",
+        ],
+    )
+    .map_err(data_dir_error)?;
     Ok((db, key))
 }
 
@@ -141,12 +155,8 @@ impl Application {
             stop_rx,
         ));
         let app = http::router(self.state.clone());
-        let served = axum::serve(
-            self.listener,
-            app.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(shutdown)
-        .await;
+        let limits = http::server::ServeLimits::from_config(&self.state.config);
+        let served = http::server::serve(self.listener, app, limits, shutdown).await;
         let _ = stop_tx.send(true);
         let _ = worker.await;
         let _ = janitor.await;

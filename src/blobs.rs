@@ -23,7 +23,8 @@ pub struct Blobs {
 
 impl Blobs {
     pub fn local(dir: &Path) -> Result<Blobs, BlobError> {
-        std::fs::create_dir_all(dir).map_err(|e| BlobError::Dir(dir.display().to_string(), e))?;
+        crate::private_files::create_dir(dir)
+            .map_err(|e| BlobError::Dir(dir.display().to_string(), e))?;
         Ok(Blobs {
             store: Arc::new(LocalFileSystem::new_with_prefix(dir)?),
         })

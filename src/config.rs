@@ -36,10 +36,10 @@ pub struct Config {
     pub request_timeout_secs: u64,
     /// The largest JSON body accepted.
     pub max_body_bytes: usize,
-    /// A client must send its request headers within this time.
+    /// A client must send its request headers within this time; it is also how long a
+    /// kept-alive connection may wait for its next request (behind a load balancer, keep the
+    /// balancer's idle timeout below it).
     pub header_read_timeout_secs: u64,
-    /// A kept-alive connection with no request for this long is closed.
-    pub keep_alive_timeout_secs: u64,
     /// Connections served at once; more wait in the listen queue.
     pub max_connections: usize,
     /// Proxies (addresses or CIDR blocks) whose `X-Forwarded-For` names the client. Without
@@ -181,7 +181,6 @@ impl Default for Config {
             request_timeout_secs: 30,
             max_body_bytes: 1024 * 1024,
             header_read_timeout_secs: 10,
-            keep_alive_timeout_secs: 60,
             max_connections: 1024,
             trusted_proxies: Vec::new(),
             metrics_token: None,
@@ -204,7 +203,6 @@ const KEYS: &[&str] = &[
     "request_timeout_secs",
     "max_body_bytes",
     "header_read_timeout_secs",
-    "keep_alive_timeout_secs",
     "max_connections",
     "trusted_proxies",
     "metrics_token",
@@ -297,7 +295,6 @@ impl Config {
         }
         for (key, value) in [
             ("header_read_timeout_secs", self.header_read_timeout_secs),
-            ("keep_alive_timeout_secs", self.keep_alive_timeout_secs),
             ("max_connections", self.max_connections as u64),
         ] {
             if value == 0 {

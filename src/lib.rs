@@ -13,6 +13,7 @@ pub mod domain;
 pub mod http;
 pub mod i18n;
 pub mod mail;
+pub mod private_files;
 pub mod store;
 pub mod time_util;
 pub mod workflows;

@@ -90,7 +90,7 @@ impl Mailer {
             Some(smtp) => Transport::Smtp(smtp_transport(smtp)?),
             None => {
                 let dir = config.mail_dir();
-                std::fs::create_dir_all(&dir)
+                crate::private_files::create_dir(&dir)
                     .map_err(|e| MailError::Dir(dir.display().to_string(), e))?;
                 Transport::Files(dir)
             }
@@ -137,7 +137,7 @@ impl Mailer {
                 let tmp = dir.join(format!(".{name}.tmp"));
                 let path = dir.join(&name);
                 // Write then rename, so a reader never sees half a message.
-                tokio::fs::write(&tmp, msg.formatted())
+                crate::private_files::write(&tmp, &msg.formatted())
                     .await
                     .map_err(|e| Delivery::Transient(e.to_string()))?;
                 tokio::fs::rename(&tmp, &path)

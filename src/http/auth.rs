@@ -11,9 +11,61 @@ use crate::crypto::{sha256_hex, MasterKey};
 use crate::domain::account::AccountStatus;
 use crate::workflows::accounts::{self, AccountView};
 
-pub const SESSION_COOKIE: &str = "berth_session";
 pub const LANG_COOKIE: &str = "berth_lang";
 pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// The names and attributes of the cookies that carry secrets (the session, the pre-session CSRF
+/// secret). Served over https they are `Secure` and carry the `__Host-` prefix: the browser then
+/// takes them only from this host, over https, for the whole site, so no sibling subdomain can
+/// plant one.
+#[derive(Debug, Clone, Copy)]
+pub struct Cookies {
+    secure: bool,
+}
+
+impl Cookies {
+    pub fn new(secure: bool) -> Cookies {
+        Cookies { secure }
+    }
+
+    pub fn session(&self) -> &'static str {
+        if self.secure {
+            "__Host-berth_session"
+        } else {
+            "berth_session"
+        }
+    }
+
+    pub fn pre_session(&self) -> &'static str {
+        if self.secure {
+            "__Host-berth_csrf"
+        } else {
+            "berth_csrf"
+        }
+    }
+
+    /// `; Secure` when served over https.
+    pub fn secure_attr(&self) -> &'static str {
+        if self.secure {
+            "; Secure"
+        } else {
+            ""
+        }
+    }
+
+    /// The `Set-Cookie` value that carries a new session.
+    pub fn session_cookie(&self, token: &str, max_age_secs: i64) -> String {
+        format!(
+            "{}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{}",
+            self.session(),
+            self.secure_attr()
+        )
+    }
+
+    pub fn clear_session_cookie(&self) -> String {
+        self.session_cookie("", 0)
+    }
+}
 
 /// The value of cookie `name`, if the request carries it.
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
@@ -25,18 +77,6 @@ pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(k, _)| *k == name)
         .map(|(_, v)| v)
-}
-
-/// The `Set-Cookie` value that carries a new session.
-pub fn session_cookie(token: &str, max_age_secs: i64, secure: bool) -> String {
-    format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age_secs}{}",
-        if secure { "; Secure" } else { "" }
-    )
-}
-
-pub fn clear_session_cookie(secure: bool) -> String {
-    session_cookie("", 0, secure)
 }
 
 /// The CSRF token of a session: a keyed hash of the session, so nothing more is stored.
@@ -55,7 +95,10 @@ pub enum Via {
 }
 
 /// The session token a request presents, and how.
-pub fn presented_token(headers: &HeaderMap) -> Result<Option<(String, Via)>, ApiError> {
+pub fn presented_token(
+    headers: &HeaderMap,
+    cookies: Cookies,
+) -> Result<Option<(String, Via)>, ApiError> {
     if let Some(value) = headers.get(header::AUTHORIZATION) {
         let value = value.to_str().map_err(|_| ApiError::unauthenticated())?;
         let token = value
@@ -66,7 +109,7 @@ pub fn presented_token(headers: &HeaderMap) -> Result<Option<(String, Via)>, Api
             .ok_or_else(ApiError::unauthenticated)?;
         return Ok(Some((token.to_string(), Via::Bearer)));
     }
-    Ok(cookie(headers, SESSION_COOKIE)
+    Ok(cookie(headers, cookies.session())
         .filter(|t| !t.is_empty())
         .map(|t| (t.to_string(), Via::Cookie)))
 }
@@ -99,8 +142,8 @@ impl FromRequestParts<AppState> for Authenticated {
         if let Some(found) = parts.extensions.get::<Authenticated>() {
             return Ok(found.clone());
         }
-        let (token, via) =
-            presented_token(&parts.headers)?.ok_or_else(ApiError::unauthenticated)?;
+        let (token, via) = presented_token(&parts.headers, state.cookies())?
+            .ok_or_else(ApiError::unauthenticated)?;
         let (token_hash, account) = accounts::authenticate(&state.ctx, &token)
             .await?
             .ok_or_else(ApiError::unauthenticated)?;
@@ -154,8 +197,8 @@ impl FromRequestParts<AppState> for Reviewer {
 }
 
 /// The hash of the session a request already carries, if any (a new log-in ends it).
-pub fn presented_token_hash(headers: &HeaderMap) -> Option<String> {
-    presented_token(headers)
+pub fn presented_token_hash(headers: &HeaderMap, cookies: Cookies) -> Option<String> {
+    presented_token(headers, cookies)
         .ok()
         .flatten()
         .map(|(t, _)| sha256_hex(t.as_bytes()))

@@ -279,8 +279,10 @@ pub async fn render_errors(State(_state): State<AppState>, req: Request, next: N
             notice: None,
         };
         let mut html = crate::http::web::error_page(page, err.status, err.code);
-        if let Some(v) = resp.headers().get(header::RETRY_AFTER).cloned() {
-            html.headers_mut().insert(header::RETRY_AFTER, v);
+        for name in [header::RETRY_AFTER, header::CONNECTION] {
+            if let Some(v) = resp.headers().get(&name).cloned() {
+                html.headers_mut().insert(name, v);
+            }
         }
         return html;
     }

@@ -1,19 +1,24 @@
 //! `Idempotency-Key` on state-changing POSTs: a repeat with the same key and body returns the
 //! first (successful) answer and changes nothing; the same key with another body is refused.
-//! Answers are stored encrypted (a log-in answer carries a token) and kept for a day.
+//!
+//! Who asks is settled first: a request with credentials that do not authenticate (a session
+//! that ended, a bad token, a cookie without its CSRF token) goes on to its handler untouched and
+//! is refused there, so a logged-out session never gets a replay, and nothing of an
+//! unauthenticated body is held beyond the JSON limit. Answers are scoped to the account (or,
+//! anonymously, to the client) and the path, and kept for a day.
 
 use axum::body::{to_bytes, Body};
-use axum::extract::{Request, State};
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::{header, HeaderValue, Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use super::auth::{cookie, SESSION_COOKIE};
+use super::auth::{presented_token, Authenticated};
+use super::client::client_of;
 use super::error::ApiError;
-use super::AppState;
+use super::{AppState, UPLOAD_BODY_LIMIT};
 use crate::crypto::sha256_hex;
-use crate::store::idempotency::{self, StoredAnswer};
-use crate::time_util::now_ms;
+use crate::workflows::idempotency::{self, Recall};
 
 const HEADER: &str = "idempotency-key";
 const MAX_STORED_RESPONSE: usize = 1024 * 1024;
@@ -29,30 +34,43 @@ pub async fn replay(State(state): State<AppState>, req: Request, next: Next) -> 
         Ok(k) if !k.is_empty() && k.len() <= 255 => k.to_string(),
         _ => return ApiError::field("Idempotency-Key", "length").into_response(),
     };
-    // The key is scoped to the caller's credentials and the path.
-    let principal = req
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string)
-        .or_else(|| cookie(req.headers(), SESSION_COOKIE).map(str::to_string))
-        .unwrap_or_default();
-    let scope = sha256_hex(format!("{principal}\n{}\n{key}", req.uri().path()).as_bytes());
-    let (parts, body) = req.into_parts();
-    let bytes = match to_bytes(body, state.config.max_body_bytes.max(11 * 1024 * 1024)).await {
+    let (mut parts, body) = req.into_parts();
+    let has_credentials = presented_token(&parts.headers, state.cookies())
+        .ok()
+        .flatten()
+        .is_some()
+        || parts.headers.contains_key(header::AUTHORIZATION);
+    let (principal, limit) = if has_credentials {
+        match Authenticated::from_request_parts(&mut parts, &state).await {
+            Ok(auth) => (
+                format!("account:{}", auth.account.id),
+                body_limit(&parts, &state),
+            ),
+            Err(_) => return next.run(Request::from_parts(parts, body)).await,
+        }
+    } else {
+        let client = client_of(&parts, &state);
+        (
+            format!("client:{}", client.bucket()),
+            state.config.max_body_bytes,
+        )
+    };
+    let scope = sha256_hex(format!("{principal}\n{}\n{key}", parts.uri.path()).as_bytes());
+    let bytes = match to_bytes(body, limit).await {
         Ok(b) => b,
-        Err(_) => return ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large").into_response(),
+        Err(_) => {
+            let mut resp =
+                ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large").into_response();
+            resp.headers_mut()
+                .insert(header::CONNECTION, HeaderValue::from_static("close"));
+            return resp;
+        }
     };
     let request_hash = sha256_hex(&bytes);
-    let context = format!("idempotency_keys.response:{scope}");
-    match idempotency::find(&state.ctx.db, &scope).await {
-        Ok(Some(stored)) if stored.request_hash == request_hash => {
-            let Ok(body) = state.ctx.key.decrypt(&context, &stored.response) else {
-                return ApiError::internal().into_response();
-            };
-            let status = StatusCode::from_u16(stored.status as u16).unwrap_or(StatusCode::OK);
-            let mut resp = Response::new(Body::from(body.to_vec()));
-            *resp.status_mut() = status;
+    match idempotency::recall(&state.ctx, &scope, &request_hash).await {
+        Ok(Recall::Replay { status, body }) => {
+            let mut resp = Response::new(Body::from(body));
+            *resp.status_mut() = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
             resp.headers_mut().insert(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("application/json"),
@@ -61,11 +79,11 @@ pub async fn replay(State(state): State<AppState>, req: Request, next: Next) -> 
                 .insert("idempotent-replayed", HeaderValue::from_static("true"));
             return resp;
         }
-        Ok(Some(_)) => {
+        Ok(Recall::Reused) => {
             return ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused")
                 .into_response();
         }
-        Ok(None) => {}
+        Ok(Recall::New) => {}
         Err(e) => return ApiError::from(e).into_response(),
     }
     let resp = next
@@ -78,13 +96,31 @@ pub async fn replay(State(state): State<AppState>, req: Request, next: Next) -> 
     let Ok(bytes) = to_bytes(body, MAX_STORED_RESPONSE).await else {
         return ApiError::internal().into_response();
     };
-    let answer = StoredAnswer {
-        request_hash,
-        status: i64::from(parts.status.as_u16()),
-        response: state.ctx.key.encrypt(&context, &bytes),
-    };
-    if let Err(e) = idempotency::insert(&state.ctx.db, &scope, &answer, now_ms()).await {
+    if let Err(e) = idempotency::remember(
+        &state.ctx,
+        &scope,
+        &request_hash,
+        parts.status.as_u16(),
+        &bytes,
+    )
+    .await
+    {
         tracing::warn!(error = %e, "idempotency: could not store the answer");
     }
     Response::from_parts(parts, Body::from(bytes))
+}
+
+/// Uploads (multipart) of a signed-in account may be as large as an upload; everything else is
+/// held to the JSON limit.
+fn body_limit(parts: &axum::http::request::Parts, state: &AppState) -> usize {
+    let multipart = parts
+        .headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.trim_start().starts_with("multipart/form-data"));
+    if multipart {
+        UPLOAD_BODY_LIMIT
+    } else {
+        state.config.max_body_bytes
+    }
 }

@@ -11,7 +11,9 @@ pub mod json;
 pub mod metrics;
 pub mod openapi;
 pub mod ops;
+pub mod server;
 pub mod web;
+pub mod wire;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -45,6 +47,13 @@ pub struct AppState {
     pub trusted_proxies: Arc<Vec<ipnet::IpNet>>,
 }
 
+impl AppState {
+    /// The cookies' names and attributes for this deployment.
+    pub fn cookies(&self) -> auth::Cookies {
+        auth::Cookies::new(self.config.secure_cookies())
+    }
+}
+
 /// The language of a request: the language cookie (the switch on the pages), then
 /// `Accept-Language`, then Simplified Chinese.
 pub fn request_lang(headers: &HeaderMap) -> Lang {
@@ -60,7 +69,7 @@ pub fn request_lang(headers: &HeaderMap) -> Lang {
 }
 
 /// Uploads: a 10 MiB file plus the multipart framing.
-const UPLOAD_BODY_LIMIT: usize = 10 * 1024 * 1024 + 64 * 1024;
+pub const UPLOAD_BODY_LIMIT: usize = 10 * 1024 * 1024 + 64 * 1024;
 
 static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
@@ -68,7 +77,8 @@ static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 pub fn router(state: AppState) -> Router {
     let timeout = Duration::from_secs(state.config.request_timeout_secs);
     let body_limit = state.config.max_body_bytes;
-    Router::new()
+    let https = state.config.secure_cookies();
+    let router = Router::new()
         .route("/api/v1/accounts", post(api::accounts::register))
         .route("/api/v1/accounts/activate", post(api::accounts::activate))
         .route("/api/v1/accounts/activation-codes", post(api::accounts::resend_activation_code))
@@ -185,6 +195,7 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(CatchPanicLayer::new())
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
+        .layer(from_fn_with_state(state.clone(), wire::hygiene))
         .layer(from_fn_with_state(state.clone(), error::render_errors))
         .layer(from_fn_with_state(state.clone(), web::ensure_csrf_cookie))
         .layer(SetResponseHeaderLayer::if_not_present(
@@ -205,7 +216,17 @@ pub fn router(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CACHE_CONTROL,
             HeaderValue::from_static("no-store"),
+        ));
+    // Served over https: browsers must never come back over plain http.
+    let router = if https {
+        router.layer(SetResponseHeaderLayer::overriding(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
         ))
+    } else {
+        router
+    };
+    router
         .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
         .layer(
             // The span names the method, the path (never the query) and the request id; no

@@ -1,11 +1,15 @@
-//! Operational endpoints: liveness, readiness (the database answers), Prometheus metrics.
+//! Operational endpoints: liveness, readiness (the database answers), Prometheus metrics (local
+//! or with a token only).
 
-use axum::extract::State;
-use axum::http::{header, StatusCode};
-use axum::response::IntoResponse;
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
+use super::error::ApiError;
 use super::AppState;
 use crate::store;
 
@@ -28,8 +32,16 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     }
 }
 
-/// Prometheus text exposition.
-pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+/// Prometheus text exposition, for loopback clients that came through no proxy, or anyone with
+/// `Authorization: Bearer <metrics_token>`.
+pub async fn metrics(State(state): State<AppState>, req: axum::extract::Request) -> Response {
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0);
+    if !metrics_allowed(&state, peer, req.headers()) {
+        return ApiError::forbidden().into_response();
+    }
     if let Ok(n) = store::outbox::pending_count(&state.ctx.db).await {
         state.metrics.outbox_pending.set(n);
     }
@@ -46,4 +58,23 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         )],
         state.metrics.encode(),
     )
+        .into_response()
+}
+
+fn metrics_allowed(state: &AppState, peer: Option<SocketAddr>, headers: &HeaderMap) -> bool {
+    if let Some(token) = state.config.metrics_token.as_deref() {
+        let sent = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+            .unwrap_or("");
+        if crate::crypto::constant_time_eq(sent.as_bytes(), token.as_bytes()) {
+            return true;
+        }
+    }
+    // A proxy on the same machine connects from loopback too: what it forwards is not local.
+    let forwarded = ["x-forwarded-for", "forwarded", "x-real-ip"]
+        .iter()
+        .any(|h| headers.contains_key(*h));
+    peer.is_some_and(|p| p.ip().to_canonical().is_loopback()) && !forwarded
 }

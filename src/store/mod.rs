@@ -412,7 +412,8 @@ impl Db {
     }
 }
 
-/// Adds `mode=rwc` and creates the folder, so a fresh data directory just works.
+/// Adds `mode=rwc` and creates the folder and the file (both private), so a fresh data directory
+/// just works.
 fn prepare_sqlite_url(url: &str) -> Result<String> {
     let rest = url
         .strip_prefix("sqlite://")
@@ -423,13 +424,17 @@ fn prepare_sqlite_url(url: &str) -> Result<String> {
         return Err(StoreError::BadUrl("sqlite URL has no file path".into()));
     }
     if path != ":memory:" {
-        if let Some(parent) = std::path::Path::new(path).parent() {
-            if !parent.as_os_str().is_empty() {
-                std::fs::create_dir_all(parent).map_err(|e| {
+        let file = std::path::Path::new(path);
+        if let Some(parent) = file.parent() {
+            if !parent.as_os_str().is_empty() && !parent.exists() {
+                crate::private_files::create_dir(parent).map_err(|e| {
                     StoreError::BadUrl(format!("cannot create {}: {e}", parent.display()))
                 })?;
             }
         }
+        // Made 0600 before SQLite opens it: its WAL and shared memory take the file's mode.
+        crate::private_files::create_file(file)
+            .map_err(|e| StoreError::BadUrl(format!("cannot create {}: {e}", file.display())))?;
     }
     Ok(if rest.contains("mode=") {
         url.to_string()

@@ -44,7 +44,7 @@ pub async fn create(
     headers: HeaderMap,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let replaces = auth::presented_token_hash(&headers);
+    let replaces = auth::presented_token_hash(&headers, state.cookies());
     let session = accounts::login(
         &state.ctx,
         req.email.as_deref(),
@@ -54,10 +54,9 @@ pub async fn create(
     )
     .await?;
     let token_hash = crate::crypto::sha256_hex(session.token.as_bytes());
-    let cookie = auth::session_cookie(
+    let cookie = state.cookies().session_cookie(
         &session.token,
         i64::from(state.config.session_ttl_hours) * 3600,
-        state.config.secure_cookies(),
     );
     Ok((
         StatusCode::CREATED,
@@ -81,9 +80,6 @@ pub async fn delete_current(
     accounts::logout(&state.ctx, &auth.token_hash, &auth.account.id).await?;
     Ok((
         StatusCode::NO_CONTENT,
-        AppendHeaders([(
-            header::SET_COOKIE,
-            auth::clear_session_cookie(state.config.secure_cookies()),
-        )]),
+        AppendHeaders([(header::SET_COOKIE, state.cookies().clear_session_cookie())]),
     ))
 }

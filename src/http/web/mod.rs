@@ -19,14 +19,11 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 
-use super::auth::{self, cookie, LANG_COOKIE, SESSION_COOKIE};
+use super::auth::{self, cookie, LANG_COOKIE};
 use super::{request_lang, AppState};
 use crate::crypto::{random_token, sha256_hex};
 use crate::i18n::{self, Lang};
 use crate::workflows::accounts::{self, AccountView};
-
-/// The cookie that carries the CSRF secret of visitors who are not signed in.
-pub const PRE_SESSION_COOKIE: &str = "berth_csrf";
 
 /// Translations for templates: `{{ page.t("nav.home") }}`.
 #[derive(Clone, Copy, Debug)]
@@ -137,16 +134,17 @@ impl FromRequestParts<AppState> for Page {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let lang = request_lang(&parts.headers);
-        let session = match cookie(&parts.headers, SESSION_COOKIE).filter(|t| !t.is_empty()) {
-            Some(token) => accounts::authenticate(&state.ctx, token)
-                .await
-                .ok()
-                .flatten(),
-            None => None,
-        };
+        let session =
+            match cookie(&parts.headers, state.cookies().session()).filter(|t| !t.is_empty()) {
+                Some(token) => accounts::authenticate(&state.ctx, token)
+                    .await
+                    .ok()
+                    .flatten(),
+                None => None,
+            };
         let csrf = match &session {
             Some((hash, _)) => auth::csrf_token(&state.ctx.key, hash),
-            None => pre_session_secret(parts)
+            None => pre_session_secret(parts, state.cookies().pre_session())
                 .map(|s| pre_session_csrf(&s))
                 .unwrap_or_default(),
         };
@@ -180,12 +178,12 @@ impl FromRequestParts<AppState> for Page {
 }
 
 /// The visitor's pre-session secret: from the cookie, or the one `ensure_csrf_cookie` just made.
-fn pre_session_secret(parts: &Parts) -> Option<String> {
+fn pre_session_secret(parts: &Parts, name: &str) -> Option<String> {
     parts
         .extensions
         .get::<PreSession>()
         .map(|p| p.0.clone())
-        .or_else(|| cookie(&parts.headers, PRE_SESSION_COOKIE).map(str::to_string))
+        .or_else(|| cookie(&parts.headers, name).map(str::to_string))
 }
 
 fn pre_session_csrf(secret: &str) -> String {
@@ -202,21 +200,23 @@ pub async fn ensure_csrf_cookie(
     mut req: Request,
     next: Next,
 ) -> Response {
-    let needs = cookie(req.headers(), PRE_SESSION_COOKIE).is_none()
-        && !req.uri().path().starts_with("/api/");
+    let cookies = state.cookies();
+    // Not for the API, and not for static files: a cacheable answer must not set a cookie.
+    let path = req.uri().path();
+    let needs = cookie(req.headers(), cookies.pre_session()).is_none()
+        && !path.starts_with("/api/")
+        && !path.starts_with("/static/")
+        && path != "/favicon.ico";
     let fresh = needs.then(random_token);
     if let Some(secret) = &fresh {
         req.extensions_mut().insert(PreSession(secret.clone()));
     }
     let mut resp = next.run(req).await;
     if let Some(secret) = fresh {
-        let secure = if state.config.secure_cookies() {
-            "; Secure"
-        } else {
-            ""
-        };
         if let Ok(v) = HeaderValue::from_str(&format!(
-            "{PRE_SESSION_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Lax{secure}"
+            "{}={secret}; Path=/; HttpOnly; SameSite=Lax{}",
+            cookies.pre_session(),
+            cookies.secure_attr()
         )) {
             resp.headers_mut().append(header::SET_COOKIE, v);
         }
@@ -258,11 +258,7 @@ pub fn csrf_ok(page: &Page, form: &HashMap<String, Vec<String>>) -> bool {
         .and_then(|v| v.first())
         .map(String::as_str)
         .unwrap_or("");
-    !page.csrf.is_empty() && constant_time_eq(sent.as_bytes(), page.csrf.as_bytes())
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    !page.csrf.is_empty() && crate::crypto::constant_time_eq(sent.as_bytes(), page.csrf.as_bytes())
 }
 
 /// Renders a template, or a plain 500 page if the template fails (it should not).
@@ -322,8 +318,9 @@ pub async fn switch_language(
     let _ = headers;
     let mut resp = Redirect::to(&back).into_response();
     if let Ok(v) = HeaderValue::from_str(&format!(
-        "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
-        lang.tag()
+        "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax{}",
+        lang.tag(),
+        state.cookies().secure_attr()
     )) {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }

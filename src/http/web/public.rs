@@ -9,7 +9,7 @@ use serde::Deserialize;
 
 use super::forms::{self, absorb, FormState};
 use super::{checked_form, error_page, render, urlencode, Page};
-use crate::http::auth::{self as http_auth, SESSION_COOKIE};
+use crate::http::auth as http_auth;
 use crate::http::client::ClientAddr;
 use crate::http::error::ApiError;
 use crate::http::AppState;
@@ -207,7 +207,7 @@ pub async fn login(
     };
     let mut form = FormState::from_form(&data);
     let next = safe_next(forms::first(&data, "next"));
-    let replaces = http_auth::cookie(&headers, SESSION_COOKIE)
+    let replaces = http_auth::cookie(&headers, state.cookies().session())
         .map(|t| crate::crypto::sha256_hex(t.as_bytes()));
     match accounts::login(
         &state.ctx,
@@ -232,10 +232,9 @@ pub async fn login(
                 "/move-in".to_string()
             };
             let mut resp = Redirect::to(&target).into_response();
-            let cookie = http_auth::session_cookie(
+            let cookie = state.cookies().session_cookie(
                 &session.token,
                 i64::from(state.config.session_ttl_hours) * 3600,
-                state.config.secure_cookies(),
             );
             if let Ok(v) = HeaderValue::from_str(&cookie) {
                 resp.headers_mut().append(header::SET_COOKIE, v);
@@ -269,9 +268,10 @@ pub async fn logout(
     if let Err(r) = checked_form(&page, &body) {
         return r;
     }
-    if let (Some(token), Some(account)) =
-        (http_auth::cookie(&headers, SESSION_COOKIE), &page.account)
-    {
+    if let (Some(token), Some(account)) = (
+        http_auth::cookie(&headers, state.cookies().session()),
+        &page.account,
+    ) {
         let _ = accounts::logout(
             &state.ctx,
             &crate::crypto::sha256_hex(token.as_bytes()),
@@ -280,9 +280,7 @@ pub async fn logout(
         .await;
     }
     let mut resp = Redirect::to("/?notice=logged_out").into_response();
-    if let Ok(v) = HeaderValue::from_str(&http_auth::clear_session_cookie(
-        state.config.secure_cookies(),
-    )) {
+    if let Ok(v) = HeaderValue::from_str(&state.cookies().clear_session_cookie()) {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
     resp

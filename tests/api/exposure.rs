@@ -1,0 +1,185 @@
+//! What a deployment shows beyond its answers: transport-security headers and cookie prefixes
+//! behind https, cacheable files without cookies, `/metrics` only for the operator, and files on
+//! disk that only the server's user can read.
+
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::{spawn_app, spawn_app_with, PASSWORD};
+
+/// Issue 9, hole 11: no HSTS when `public_url` was https, and no `__Host-` cookie prefix.
+#[tokio::test]
+async fn behind_https_answers_carry_hsts_and_cookies_the_host_prefix() {
+    let app = spawn_app_with(|c| c.public_url = Some("https://market.example.com".into())).await;
+    let page = app
+        .client
+        .get(app.url("/login"))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(
+        page.headers()["strict-transport-security"],
+        "max-age=31536000; includeSubDomains"
+    );
+    let pre = page.headers()["set-cookie"]
+        .to_str()
+        .expect("cookie")
+        .to_string();
+    assert!(pre.starts_with("__Host-berth_csrf="), "{pre}");
+    assert!(
+        pre.contains("; Secure") && pre.contains("Path=/") && !pre.contains("Domain"),
+        "{pre}"
+    );
+
+    app.provider("https@example.com").await;
+    let login = app
+        .client
+        .post(app.url("/api/v1/sessions"))
+        .json(&json!({"email": "https@example.com", "password": PASSWORD}))
+        .send()
+        .await
+        .expect("login");
+    let set = login.headers()["set-cookie"]
+        .to_str()
+        .expect("cookie")
+        .to_string();
+    assert!(set.starts_with("__Host-berth_session="), "{set}");
+    assert!(set.contains("; Secure"), "{set}");
+    let body: serde_json::Value = login.json().await.expect("json");
+    let token = body["token"].as_str().expect("token");
+    // The prefixed cookie signs in; the bare name, which a sibling subdomain could plant, does not.
+    let me = app
+        .raw(
+            app.client
+                .get(app.url("/api/v1/me"))
+                .header("cookie", format!("__Host-berth_session={token}")),
+        )
+        .await;
+    assert_eq!(me.status, StatusCode::OK);
+    let me = app
+        .raw(
+            app.client
+                .get(app.url("/api/v1/me"))
+                .header("cookie", format!("berth_session={token}")),
+        )
+        .await;
+    assert_eq!(me.status, StatusCode::UNAUTHORIZED);
+
+    // Plain http: no HSTS.
+    let plain = spawn_app().await;
+    let page = plain
+        .client
+        .get(plain.url("/login"))
+        .send()
+        .await
+        .expect("page");
+    assert!(page.headers().get("strict-transport-security").is_none());
+}
+
+#[tokio::test]
+async fn cacheable_static_files_set_no_cookie() {
+    let app = spawn_app().await;
+    for path in ["/static/app.css", "/static/app.js", "/favicon.ico"] {
+        let resp = app.client.get(app.url(path)).send().await.expect("static");
+        assert_eq!(resp.status(), StatusCode::OK, "{path}");
+        assert!(resp.headers().get("set-cookie").is_none(), "{path}");
+        assert_eq!(
+            resp.headers()["cache-control"],
+            "public, max-age=3600",
+            "{path}"
+        );
+    }
+}
+
+/// `/metrics` was public. Now: loopback clients that came through no proxy, or a bearer token.
+#[tokio::test]
+async fn metrics_are_for_the_operator_only() {
+    let app = spawn_app().await;
+    let local = app
+        .client
+        .get(app.url("/metrics"))
+        .send()
+        .await
+        .expect("metrics");
+    assert_eq!(local.status(), StatusCode::OK);
+    let proxied = app
+        .raw(
+            app.client
+                .get(app.url("/metrics"))
+                .header("x-forwarded-for", "203.0.113.9"),
+        )
+        .await;
+    assert_eq!(proxied.status, StatusCode::FORBIDDEN);
+    assert_eq!(proxied.code(), "forbidden");
+
+    let token = "a-long-metrics-token-for-tests";
+    let app = spawn_app_with(|c| c.metrics_token = Some(token.into())).await;
+    let with = app
+        .raw(
+            app.client
+                .get(app.url("/metrics"))
+                .header("x-forwarded-for", "203.0.113.9")
+                .bearer_auth(token),
+        )
+        .await;
+    assert_eq!(with.status, StatusCode::OK);
+    let wrong = app
+        .raw(
+            app.client
+                .get(app.url("/metrics"))
+                .header("x-forwarded-for", "203.0.113.9")
+                .bearer_auth("a-long-metrics-token-for-test"),
+        )
+        .await;
+    assert_eq!(wrong.status, StatusCode::FORBIDDEN);
+}
+
+#[cfg(unix)]
+fn mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+        .permissions()
+        .mode()
+        & 0o777
+}
+
+/// `berth.db` was created 0644.
+#[cfg(unix)]
+#[tokio::test]
+async fn the_data_directory_and_its_files_are_private() {
+    let app = spawn_app().await;
+    if app.is_postgres() {
+        return;
+    }
+    app.register("files@example.com").await;
+    app.wait_for_mail("files@example.com", 0).await;
+    let dir = app.data_dir.path();
+    assert_eq!(mode(dir), 0o700);
+    for f in ["berth.db", "berth.db-wal", "master.key"] {
+        assert_eq!(mode(&dir.join(f)), 0o600, "{f}");
+    }
+    for d in ["mail", "files"] {
+        assert_eq!(mode(&dir.join(d)), 0o700, "{d}");
+    }
+    for mail in std::fs::read_dir(dir.join("mail")).expect("mail dir") {
+        let path = mail.expect("entry").path();
+        assert_eq!(mode(&path), 0o600, "{}", path.display());
+    }
+
+    // A data directory from an older version is tightened at the next start.
+    use std::os::unix::fs::PermissionsExt;
+    let shared = dir.to_path_buf();
+    std::fs::set_permissions(dir.join("berth.db"), std::fs::Permissions::from_mode(0o644))
+        .expect("chmod");
+    std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let url = app.database_url.clone();
+    let again = spawn_app_with(move |c| {
+        c.data_dir = shared;
+        c.database_url = Some(url);
+    })
+    .await;
+    drop(again);
+    assert_eq!(mode(dir), 0o700);
+    assert_eq!(mode(&dir.join("berth.db")), 0o600);
+}
