@@ -124,18 +124,20 @@ pub struct ValidatedDraft {
 
 const MAX_TEXT: usize = 200;
 
-/// A trimmed optional text of at most `max` characters; empty becomes `None`.
+/// An optional text of at most `max` characters as sent, trimmed, without control characters;
+/// empty becomes `None`. The API documents it with `domain::schema::TEXT` / `OPTIONAL_TEXT`.
 pub fn text(
     errors: &mut FieldErrors,
     field: &str,
     value: Option<&String>,
     max: usize,
 ) -> Option<String> {
-    let v = value.map(|s| s.trim()).filter(|s| !s.is_empty())?;
-    if v.chars().count() > max {
+    // The length as sent, so that the API's `maxLength` means exactly this.
+    if value.is_some_and(|s| s.chars().count() > max) {
         errors.push(FieldError::new(field, "too_long").with("max", max));
         return None;
     }
+    let v = value.map(|s| s.trim()).filter(|s| !s.is_empty())?;
     if v.chars().any(|c| c.is_control()) {
         errors.push(FieldError::new(field, "charset"));
         return None;

@@ -8,6 +8,7 @@ pub mod enterprise;
 pub mod ids;
 pub mod limits;
 pub mod move_in;
+pub mod paging;
 pub mod product;
 pub mod provider;
 pub mod review;
@@ -37,13 +38,16 @@ impl FieldError {
     }
 }
 
-/// Collects every invalid field of a request so that one answer can name them all.
+/// Collects every invalid field of a request so that one answer can name them all, one error
+/// per field: the first found (a field is never both `too_long` and `required`).
 #[derive(Debug, Default)]
 pub struct FieldErrors(pub Vec<FieldError>);
 
 impl FieldErrors {
     pub fn push(&mut self, e: FieldError) {
-        self.0.push(e);
+        if !self.0.iter().any(|x| x.field == e.field) {
+            self.0.push(e);
+        }
     }
 
     /// Runs a parser on a required value and records its error under `field`.
@@ -79,4 +83,9 @@ impl FieldErrors {
             Err(self.0)
         }
     }
+}
+
+/// Compares two byte strings in time that depends only on their lengths.
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

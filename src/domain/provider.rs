@@ -13,11 +13,15 @@ use super::{FieldError, FieldErrors};
 #[serde(deny_unknown_fields)]
 pub struct CustomerServiceForm {
     /// Mobile, landline with area code, or a 400/800 number.
+    #[schema(value_type = String)]
     pub phone: Option<String>,
+    #[schema(value_type = String, format = Email, max_length = 254)]
     pub email: Option<String>,
-    /// The Dongdong consultant group ID (digits).
+    /// The Dongdong consultant group ID (5–20 digits).
+    #[schema(value_type = String, pattern = r"^[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[0-9]{5,20}[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$")]
     pub dongdong_group_id: Option<String>,
     /// E.g. "工作日 9:00–18:00".
+    #[schema(value_type = String, max_length = 100, pattern = r"^[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000](?:[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000])?[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$")]
     pub service_hours: Option<String>,
 }
 
@@ -73,11 +77,17 @@ pub fn validate_customer_service(
 #[serde(deny_unknown_fields)]
 pub struct SettlementForm {
     /// Must be the verified company name.
+    #[schema(value_type = String, max_length = 200, pattern = r"^[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000](?:[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000])?[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$")]
     pub account_name: Option<String>,
+    #[schema(value_type = String, max_length = 100, pattern = r"^[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000](?:[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000])?[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$")]
     pub bank_name: Option<String>,
+    #[schema(value_type = String, max_length = 100, pattern = r"^[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000](?:[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000])?[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$")]
     pub branch_name: Option<String>,
     /// CNAPS branch bank number, 12 digits.
+    #[schema(value_type = String)]
     pub branch_code: Option<String>,
+    /// Digits, 8–32 long.
+    #[schema(value_type = String)]
     pub account_number: Option<String>,
 }
 

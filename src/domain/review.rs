@@ -3,6 +3,7 @@
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use super::enterprise::text;
 use super::move_in::Reason;
 use super::{FieldError, FieldErrors};
 
@@ -72,21 +73,30 @@ pub enum Decision {
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DecisionForm {
+    #[schema(value_type = Decision)]
     pub decision: Option<Decision>,
     /// Required to reject: one reason per field concerned.
     pub reasons: Option<Vec<ReasonForm>>,
     /// The item's `version` as the reviewer saw it.
+    #[schema(value_type = i64)]
     pub version: Option<i64>,
     /// Required to approve an enterprise verification whose credit code fails its check
     /// character (`data.uscc_check_failed`): why the code is accepted, e.g. how it was checked
     /// against the licence and the registry. Recorded in the audit log.
+    #[schema(
+        max_length = 500,
+        pattern = r"^[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*(?:[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000](?:[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000])?)?[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$"
+    )]
     pub override_reason: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReasonForm {
+    /// The field the reason is about, as the submission names it (`uscc`, `legal_rep.name`).
+    #[schema(value_type = String, max_length = 100, pattern = r"^[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000](?:[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000])?[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$")]
     pub field: Option<String>,
+    #[schema(value_type = String, max_length = 500, pattern = r"^[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000](?:[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000])?[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$")]
     pub message: Option<String>,
 }
 
@@ -110,16 +120,24 @@ pub fn validate_decision(f: &DecisionForm) -> Result<ValidDecision, Vec<FieldErr
     }
     let mut reasons = Vec::new();
     for (i, r) in f.reasons.as_deref().unwrap_or_default().iter().enumerate() {
-        let field = r.field.as_deref().map(str::trim).unwrap_or("");
-        let message = r.message.as_deref().map(str::trim).unwrap_or("");
-        if field.is_empty() || field.len() > 100 {
-            e.push(FieldError::new(format!("reasons[{i}].field"), "required"));
+        let field = text(
+            &mut e,
+            &format!("reasons[{i}].field"),
+            r.field.as_ref(),
+            100,
+        );
+        let message = text(
+            &mut e,
+            &format!("reasons[{i}].message"),
+            r.message.as_ref(),
+            500,
+        );
+        for (name, value) in [("field", &field), ("message", &message)] {
+            if value.is_none() {
+                e.push(FieldError::new(format!("reasons[{i}].{name}"), "required"));
+            }
         }
-        if message.is_empty() {
-            e.push(FieldError::new(format!("reasons[{i}].message"), "required"));
-        } else if message.chars().count() > 500 {
-            e.push(FieldError::new(format!("reasons[{i}].message"), "too_long").with("max", 500));
-        }
+        let (field, message) = (field.unwrap_or_default(), message.unwrap_or_default());
         reasons.push(Reason {
             field: field.to_string(),
             message: message.to_string(),
@@ -128,14 +146,7 @@ pub fn validate_decision(f: &DecisionForm) -> Result<ValidDecision, Vec<FieldErr
     if f.decision == Some(Decision::Reject) && reasons.is_empty() {
         e.push(FieldError::new("reasons", "required"));
     }
-    let override_reason = f
-        .override_reason
-        .as_deref()
-        .map(str::trim)
-        .filter(|r| !r.is_empty());
-    if override_reason.is_some_and(|r| r.chars().count() > 500) {
-        e.push(FieldError::new("override_reason", "too_long").with("max", 500));
-    }
+    let override_reason = text(&mut e, "override_reason", f.override_reason.as_ref(), 500);
     e.into_result()?;
     match (f.decision, f.version) {
         (Some(decision), Some(version)) => Ok(ValidDecision {
@@ -146,7 +157,7 @@ pub fn validate_decision(f: &DecisionForm) -> Result<ValidDecision, Vec<FieldErr
                 reasons
             },
             version,
-            override_reason: override_reason.map(str::to_string),
+            override_reason,
         }),
         _ => Err(vec![FieldError::new("decision", "required")]),
     }

@@ -67,9 +67,16 @@ impl ApiError {
         ApiError::new(StatusCode::INTERNAL_SERVER_ERROR, "internal")
     }
 
+    /// A 422 naming each invalid field once (the first error found for it).
     pub fn validation(fields: Vec<FieldError>) -> ApiError {
+        let mut once: Vec<FieldError> = Vec::with_capacity(fields.len());
+        for f in fields {
+            if !once.iter().any(|x| x.field == f.field) {
+                once.push(f);
+            }
+        }
         ApiError {
-            fields,
+            fields: once,
             ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed")
         }
     }
@@ -232,6 +239,28 @@ impl From<crate::store::StoreError> for ApiError {
     }
 }
 
+/// The code of an error status that carries no `ApiError` (a rejection from the router, an
+/// extractor or a tower layer), so every error answer has the API's shape.
+fn code_for_status(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::BAD_REQUEST => "malformed_request",
+        StatusCode::UNAUTHORIZED => "unauthenticated",
+        StatusCode::FORBIDDEN => "forbidden",
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::REQUEST_TIMEOUT => "timeout",
+        StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+        StatusCode::URI_TOO_LONG => "uri_too_long",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::UNPROCESSABLE_ENTITY => "validation_failed",
+        StatusCode::TOO_MANY_REQUESTS => "rate_limited",
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => "headers_too_large",
+        StatusCode::SERVICE_UNAVAILABLE => "busy",
+        s if s.is_client_error() => "malformed_request",
+        _ => "internal",
+    }
+}
+
 /// Writes the body of every error response: handler errors (carried as an extension), and the
 /// bare statuses produced by the router and tower layers (404, 405, 408, 413, panics).
 pub async fn render_errors(State(_state): State<AppState>, req: Request, next: Next) -> Response {
@@ -249,14 +278,10 @@ pub async fn render_errors(State(_state): State<AppState>, req: Request, next: N
         Some(err) => err,
         None => {
             let status = resp.status();
-            let code = match status {
-                StatusCode::NOT_FOUND => "not_found",
-                StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
-                StatusCode::REQUEST_TIMEOUT => "timeout",
-                StatusCode::PAYLOAD_TOO_LARGE => "too_large",
-                StatusCode::INTERNAL_SERVER_ERROR => "internal",
-                _ => return resp,
-            };
+            if !(status.is_client_error() || status.is_server_error()) {
+                return resp;
+            }
+            let code = code_for_status(status);
             let empty = resp.headers().get(header::CONTENT_TYPE).is_none()
                 || resp
                     .headers()

@@ -1,5 +1,6 @@
 //! The JSON body extractor of the API: requires `application/json`, refuses unknown fields and
-//! reports where a body does not fit (400 for broken JSON, 422 naming the field otherwise).
+//! repeated keys, and reports where a body does not fit (400 for broken JSON, 422 naming the
+//! field otherwise). `misfit` names the field of any serde error, for query strings too.
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
@@ -49,30 +50,147 @@ where
 /// not fit `T` is 422 with the path of the offending field.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     // First: is it JSON at all?
-    let value: serde_json::Value =
+    let mut value: serde_json::Value =
         serde_json::from_slice(bytes).map_err(|_| ApiError::malformed())?;
+    integral_floats_as_integers(&mut value);
     if !value.is_object() {
         return Err(ApiError::field("body", "object_expected"));
     }
+    if let Some(path) = duplicate_key(bytes) {
+        return Err(ApiError::field(&path, "duplicate_key"));
+    }
     serde_path_to_error::deserialize::<_, T>(value).map_err(|e| {
-        let path = e.path().to_string();
-        let message = e.inner().to_string();
-        let (field, code) = if let Some(name) = between_backticks(&message, "unknown field") {
-            (join_path(&path, &name), "unknown_field")
-        } else if let Some(name) = between_backticks(&message, "missing field") {
-            (join_path(&path, &name), "required")
-        } else if message.starts_with("unknown variant") {
-            (path, "not_allowed")
-        } else {
-            (path, "invalid_type")
-        };
-        let field = if field == "." || field.is_empty() {
-            "body".to_string()
-        } else {
-            field
-        };
-        ApiError::validation(vec![FieldError::new(field, code)])
+        ApiError::validation(vec![misfit(
+            &e.path().to_string(),
+            &e.inner().to_string(),
+            "body",
+        )])
     })
+}
+
+/// `5.0` is the integer 5 in JSON Schema; serde would refuse it for an `i64`.
+fn integral_floats_as_integers(value: &mut serde_json::Value) {
+    use serde_json::Value;
+    match value {
+        Value::Number(n) if n.is_f64() => {
+            if let Some(f) = n.as_f64() {
+                if f.fract() == 0.0 && f.abs() < 9.0e15 {
+                    *value = Value::from(f as i64);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_floats_as_integers),
+        Value::Object(map) => map.values_mut().for_each(integral_floats_as_integers),
+        _ => {}
+    }
+}
+
+/// The field error of a value that does not fit its type: `path` is where serde stopped,
+/// `message` its error; `whole` names the request part when the path is empty.
+pub fn misfit(path: &str, message: &str, whole: &str) -> FieldError {
+    let (field, code) = if let Some(name) = between_backticks(message, "unknown field") {
+        (join_path(path, &name), "unknown_field")
+    } else if let Some(name) = between_backticks(message, "missing field") {
+        (join_path(path, &name), "required")
+    } else if message.starts_with("unknown variant") {
+        (path.to_string(), "not_allowed")
+    } else {
+        (path.to_string(), "invalid_type")
+    };
+    let field = if field == "." || field.is_empty() || field.ends_with('.') {
+        if field.len() > 1 && field.ends_with('.') {
+            field.trim_end_matches('.').to_string()
+        } else {
+            whole.to_string()
+        }
+    } else {
+        field
+    };
+    FieldError::new(field, code)
+}
+
+/// The path of the first object key that appears twice (serde would keep the last one silently,
+/// so `{"amount_fen": 1, "amount_fen": 99}` could mean either).
+fn duplicate_key(bytes: &[u8]) -> Option<String> {
+    use serde::de::{DeserializeSeed, MapAccess, SeqAccess, Visitor};
+
+    struct Walk<'a> {
+        path: String,
+        found: &'a mut Option<String>,
+    }
+
+    impl<'de> DeserializeSeed<'de> for Walk<'_> {
+        type Value = ();
+        fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+            d.deserialize_any(self)
+        }
+    }
+
+    impl<'de> Visitor<'de> for Walk<'_> {
+        type Value = ();
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("any JSON value")
+        }
+        fn visit_bool<E>(self, _: bool) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_str<E>(self, _: &str) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_unit<E>(self) -> Result<(), E> {
+            Ok(())
+        }
+        fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+            let mut i = 0;
+            loop {
+                let path = format!("{}[{i}]", self.path);
+                let seed = Walk {
+                    path,
+                    found: &mut *self.found,
+                };
+                if seq.next_element_seed(seed)?.is_none() {
+                    return Ok(());
+                }
+                i += 1;
+            }
+        }
+        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+            let mut seen = std::collections::HashSet::new();
+            while let Some(key) = map.next_key::<String>()? {
+                let path = if self.path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{}.{key}", self.path)
+                };
+                if !seen.insert(key) && self.found.is_none() {
+                    *self.found = Some(path.clone());
+                }
+                map.next_value_seed(Walk {
+                    path,
+                    found: &mut *self.found,
+                })?;
+            }
+            Ok(())
+        }
+    }
+
+    let mut found = None;
+    let mut de = serde_json::Deserializer::from_slice(bytes);
+    let walk = Walk {
+        path: String::new(),
+        found: &mut found,
+    };
+    walk.deserialize(&mut de).ok()?;
+    found
 }
 
 fn between_backticks(message: &str, prefix: &str) -> Option<String> {
@@ -122,10 +240,46 @@ mod tests {
         (e.status, f.0, f.1)
     }
 
+    #[derive(Debug, Deserialize)]
+    struct Amount {
+        n: i64,
+    }
+
+    #[test]
+    fn integral_floats_are_integers_and_others_are_not() {
+        assert_eq!(
+            parse_json::<Amount>(br#"{"n": 5.0}"#).map(|a| a.n).ok(),
+            Some(5)
+        );
+        assert!(parse_json::<Amount>(br#"{"n": 5.5}"#).is_err());
+        assert!(parse_json::<Amount>(br#"{"n": 1e300}"#).is_err());
+    }
+
     #[test]
     fn broken_json_is_400() {
         assert_eq!(fail("{").0, StatusCode::BAD_REQUEST);
         assert_eq!(fail("").0, StatusCode::BAD_REQUEST);
+    }
+
+    #[test]
+    fn repeated_keys_are_refused_where_they_are() {
+        assert_eq!(
+            fail(r#"{"email": "a@b.cn", "email": "c@d.cn"}"#),
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "email".into(),
+                "duplicate_key".into()
+            )
+        );
+        assert_eq!(
+            fail(r#"{"inner": {"name": "x", "name": "y"}}"#).1,
+            "inner.name"
+        );
+        assert!(duplicate_key(br#"{"a": [{"b": 1}, {"b": 2}], "c": {"b": 3}}"#).is_none());
+        assert_eq!(
+            duplicate_key(br#"{"a": [{"b": 1}, {"b": 2, "b": 3}]}"#).as_deref(),
+            Some("a[1].b")
+        );
     }
 
     #[test]

@@ -6,6 +6,7 @@ pub mod api;
 pub mod auth;
 pub mod client;
 pub mod error;
+pub mod extract;
 pub mod idempotency;
 pub mod json;
 pub mod metrics;
@@ -21,7 +22,7 @@ use std::time::Duration;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Request, StatusCode};
 use axum::middleware::from_fn_with_state;
-use axum::routing::{delete, get, post, put};
+use axum::routing::{get, post};
 use axum::Router;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{
@@ -78,65 +79,17 @@ pub fn router(state: AppState) -> Router {
     let timeout = Duration::from_secs(state.config.request_timeout_secs);
     let body_limit = state.config.max_body_bytes;
     let https = state.config.secure_cookies();
+    let (api, document) = api::routes().split_for_parts();
+    let document = Arc::new(openapi::finish(document));
     let router = Router::new()
-        .route("/api/v1/accounts", post(api::accounts::register))
-        .route("/api/v1/accounts/activate", post(api::accounts::activate))
-        .route("/api/v1/accounts/activation-codes", post(api::accounts::resend_activation_code))
-        .route("/api/v1/password-resets", post(api::accounts::request_password_reset))
-        .route("/api/v1/password-resets/confirm", post(api::accounts::confirm_password_reset))
-        .route("/api/v1/sessions", post(api::sessions::create))
-        .route("/api/v1/sessions/current", delete(api::sessions::delete_current))
-        .route("/api/v1/me", get(api::me::show))
-        .route("/api/v1/me/move-in", get(api::move_in::show))
-        .route("/api/v1/me/enterprise", get(api::enterprise::show).put(api::enterprise::save))
+        .merge(api)
         .route(
-            "/api/v1/me/enterprise/documents",
-            post(api::enterprise::upload_document).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+            "/api/v1/openapi.json",
+            get(move || {
+                let document = document.clone();
+                async move { axum::Json(document.as_ref().clone()) }
+            }),
         )
-        .route("/api/v1/me/enterprise/submit", post(api::enterprise::submit))
-        .route("/api/v1/me/enterprise/micro-deposit/confirm", post(api::enterprise::confirm_deposit))
-        .route("/api/v1/me/enterprise/micro-deposit/request", post(api::enterprise::request_deposit))
-        .route("/api/v1/me/application", get(api::application::show).put(api::application::save))
-        .route("/api/v1/me/application/submit", post(api::application::submit))
-        .route("/api/v1/catalog/categories", get(api::catalog::categories))
-        .route("/api/v1/catalog/service-types", get(api::catalog::service_types))
-        .route(
-            "/api/v1/provider/customer-service",
-            get(api::provider::customer_service).put(api::provider::save_customer_service),
-        )
-        .route(
-            "/api/v1/provider/settlement",
-            get(api::provider::settlement).put(api::provider::save_settlement),
-        )
-        .route("/api/v1/documents/{id}", get(api::documents::download))
-        .route("/api/v1/review/items", get(api::review::queue))
-        .route("/api/v1/review/summary", get(api::review::summary))
-        .route("/api/v1/review/items/{id}", get(api::review::show))
-        .route("/api/v1/review/items/{id}/decision", post(api::review::decide))
-        .route("/api/v1/review/items/{id}/micro-deposit", post(api::review::micro_deposit))
-        .route("/api/v1/audit", get(api::audit::list))
-        .route("/api/v1/provider/products", get(api::products::list).post(api::products::create))
-        .route("/api/v1/provider/products/{id}", get(api::products::show).put(api::products::update))
-        .route("/api/v1/provider/products/{id}/submit", post(api::products::submit))
-        .route("/api/v1/provider/products/{id}/unlist", post(api::products::unlist))
-        .route("/api/v1/provider/products/{id}/relist", post(api::products::relist))
-        .route(
-            "/api/v1/provider/products/{id}/icon",
-            get(api::products::icon).post(api::products::upload_icon).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
-        )
-        .route("/api/v1/storefront/products", get(api::storefront::search))
-        .route("/api/v1/storefront/products/{id}", get(api::storefront::show))
-        .route("/api/v1/storefront/products/{id}/icon", get(api::storefront::icon))
-        .route("/api/v1/consultations", post(api::consultations::create))
-        .route("/api/v1/review/consultations", get(api::consultations::list))
-        .route("/api/v1/review/consultations/{id}/reply", post(api::consultations::reply))
-        .route("/api/v1/review/providers/{account_id}/suspend", post(api::providers::suspend))
-        .route("/api/v1/review/providers/{account_id}/reinstate", post(api::providers::reinstate))
-        .route("/api/v1/review/catalog/{list}", post(api::providers::catalog_add))
-        .route("/api/v1/review/catalog/{list}/{slug}", put(api::providers::catalog_rename))
-        .route("/api/v1/review/catalog/{list}/{slug}/retire", post(api::providers::catalog_retire))
-        .route("/api/v1/review/catalog/{list}/{slug}/restore", post(api::providers::catalog_restore))
-        .route("/api/v1/openapi.json", get(openapi::document))
         .route("/", get(web::public::home))
         .route("/help", get(web::public::help))
         .route("/register", get(web::public::register_form).post(web::public::register))

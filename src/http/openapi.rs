@@ -1,70 +1,28 @@
-//! The OpenAPI document, generated from the handlers' annotations and served at
-//! `/api/v1/openapi.json`. A snapshot test keeps it (and API.md) honest.
+//! The OpenAPI document, generated from the handlers' annotations and the route list in
+//! `api::routes()` (one list serves and documents every route), served at
+//! `/api/v1/openapi.json`. `finish` adds what every operation shares: the error answers any of
+//! them can give (in the one error shape) and the bearer scheme. A snapshot test keeps the
+//! document and API.md honest.
 
-use axum::Json;
+use std::collections::BTreeMap;
+
+use utoipa::openapi::header::HeaderBuilder;
+use utoipa::openapi::path::{Operation, PathItem};
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
-use utoipa::{Modify, OpenApi};
+use utoipa::openapi::{ContentBuilder, ObjectBuilder, Ref, RefOr, Response, ResponseBuilder, Type};
+use utoipa::OpenApi;
 
-use super::api;
 use super::error;
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Berth API", description = "Service-provider move-in for a cloud marketplace."),
-    paths(
-        api::accounts::register,
-        api::accounts::activate,
-        api::accounts::resend_activation_code,
-        api::accounts::request_password_reset,
-        api::accounts::confirm_password_reset,
-        api::sessions::create,
-        api::sessions::delete_current,
-        api::me::show,
-        api::audit::list,
-        api::move_in::show,
-        api::enterprise::show,
-        api::enterprise::save,
-        api::enterprise::upload_document,
-        api::enterprise::submit,
-        api::enterprise::confirm_deposit,
-        api::enterprise::request_deposit,
-        api::application::show,
-        api::application::save,
-        api::application::submit,
-        api::catalog::categories,
-        api::catalog::service_types,
-        api::provider::customer_service,
-        api::provider::save_customer_service,
-        api::provider::settlement,
-        api::provider::save_settlement,
-        api::documents::download,
-        api::review::queue,
-        api::review::summary,
-        api::review::show,
-        api::review::decide,
-        api::review::micro_deposit,
-        api::products::list,
-        api::products::create,
-        api::products::show,
-        api::products::update,
-        api::products::submit,
-        api::products::unlist,
-        api::products::relist,
-        api::products::upload_icon,
-        api::storefront::search,
-        api::storefront::show,
-        api::consultations::create,
-        api::consultations::list,
-        api::consultations::reply,
-        api::providers::suspend,
-        api::providers::reinstate,
-        api::providers::catalog_add,
-        api::providers::catalog_rename,
-        api::providers::catalog_retire,
-        api::providers::catalog_restore,
+    info(
+        title = "Berth API",
+        description = "Service-provider move-in for a cloud marketplace. Errors always have the shape \
+            `{\"error\": {\"code\", \"message\", \"fields\"?}}`, in the request's language.",
+        license(name = "Apache-2.0", identifier = "Apache-2.0"),
     ),
     components(schemas(error::ErrorBody, error::ErrorDetail, error::FieldErrorBody)),
-    modifiers(&BearerAuth),
     tags(
         (name = "accounts", description = "Register, activate, reset the password"),
         (name = "sessions", description = "Log in and out; the signed-in account"),
@@ -81,25 +39,166 @@ use super::error;
 )]
 pub struct ApiDoc;
 
-struct BearerAuth;
+/// The error answers `finish` documents where they can occur.
+const SHARED_ERRORS: &[(&str, &str)] = &[
+    (
+        "400",
+        "`malformed_request`: the body is not valid JSON (or multipart).",
+    ),
+    ("401", "`unauthenticated`: no or bad credentials."),
+    (
+        "403",
+        "`forbidden` (or a more precise code): authenticated but not allowed.",
+    ),
+    (
+        "404",
+        "`not_found`: no such thing, or it belongs to someone else.",
+    ),
+    ("409", "The state does not allow it; `code` says why."),
+    ("413", "`too_large`: the body is over the limit."),
+    ("414", "`uri_too_long`: the address is over 8 KiB."),
+    (
+        "415",
+        "`unsupported_media_type`: the body is not of the type this operation takes.",
+    ),
+    (
+        "422",
+        "`validation_failed`: `fields` names every invalid field.",
+    ),
+    (
+        "429",
+        "`rate_limited`: too many attempts; wait `Retry-After` seconds.",
+    ),
+    ("431", "`headers_too_large`: too many or too large headers."),
+    (
+        "503",
+        "`busy`: the server cannot take this now; retry after `Retry-After` seconds.",
+    ),
+];
 
-impl Modify for BearerAuth {
-    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
-            "bearer",
-            SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+/// The finished document: a fixed version (the snapshot does not move with each release), the
+/// bearer scheme, and the shared error answers on every operation where they can occur.
+pub fn finish(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    doc.info.version = "1".to_string();
+    let components = doc.components.get_or_insert_with(Default::default);
+    components.add_security_scheme(
+        "bearer",
+        SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
+    );
+    for (status, description) in SHARED_ERRORS {
+        components
+            .responses
+            .insert(format!("Error{status}"), shared_error(status, description));
+    }
+    for (path, item) in doc.paths.paths.iter_mut() {
+        for op in operations(item) {
+            for status in applicable_errors(path, op) {
+                op.responses
+                    .responses
+                    .entry(status.to_string())
+                    .or_insert_with(|| {
+                        Ref::new(format!("#/components/responses/Error{status}")).into()
+                    });
+            }
+            // A handler lists an error status to say which codes it gives: keep its words, and
+            // give it the one error body (and `Retry-After` where it applies).
+            for (status, response) in op.responses.responses.iter_mut() {
+                if !SHARED_ERRORS.iter().any(|(s, _)| s == status) {
+                    continue;
+                }
+                if let RefOr::T(r) = response {
+                    let mut shared = Ref::new(format!("#/components/responses/Error{status}"));
+                    shared.description = r.description.clone();
+                    *response = shared.into();
+                }
+            }
+        }
+    }
+    doc
+}
+
+fn operations(item: &mut PathItem) -> impl Iterator<Item = &mut Operation> {
+    [
+        item.get.as_mut(),
+        item.put.as_mut(),
+        item.post.as_mut(),
+        item.delete.as_mut(),
+        item.patch.as_mut(),
+    ]
+    .into_iter()
+    .flatten()
+}
+
+/// Which shared errors an operation can give: body errors where it takes a body, credential
+/// errors where it needs them, 404 where its path names something, 422 where it reads input, and
+/// the head limits everywhere. 429 and 503 are listed by the operations that have them.
+fn applicable_errors(path: &str, op: &Operation) -> Vec<&'static str> {
+    let body = op.request_body.is_some();
+    let secured = op.security.as_ref().is_some_and(|s| !s.is_empty());
+    let input = body
+        || op.parameters.as_ref().is_some_and(|p| {
+            p.iter()
+                .any(|p| !matches!(p.parameter_in, utoipa::openapi::path::ParameterIn::Path))
+        });
+    let mut out = vec!["414", "431"];
+    if body {
+        out.extend(["400", "413", "415"]);
+    }
+    if secured {
+        out.extend(["401", "403"]);
+    }
+    if path.contains('{') {
+        out.push("404");
+    }
+    if input {
+        out.push("422");
+    }
+    out
+}
+
+fn shared_error(status: &str, description: &str) -> RefOr<Response> {
+    let mut response = ResponseBuilder::new().description(description).content(
+        "application/json",
+        ContentBuilder::new()
+            .schema(Some(Ref::from_schema_name("ErrorBody")))
+            .build(),
+    );
+    if status == "429" || status == "503" {
+        response = response.header(
+            "Retry-After",
+            HeaderBuilder::new()
+                .schema(
+                    ObjectBuilder::new()
+                        .schema_type(Type::Integer)
+                        .minimum(Some(1)),
+                )
+                .description(Some("Seconds to wait before trying again."))
+                .build(),
         );
     }
+    response.build().into()
 }
 
-/// The document, with a fixed version so the snapshot does not change with each release.
-pub fn document_value() -> serde_json::Value {
-    let mut doc = ApiDoc::openapi();
-    doc.info.version = "1".to_string();
-    serde_json::to_value(&doc).unwrap_or(serde_json::Value::Null)
+/// Operation ids must be unique (clients are generated from them); the test suite checks.
+pub fn duplicate_operation_ids(doc: &utoipa::openapi::OpenApi) -> Vec<String> {
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for item in doc.paths.paths.values() {
+        for op in [&item.get, &item.put, &item.post, &item.delete, &item.patch]
+            .into_iter()
+            .flatten()
+        {
+            if let Some(id) = &op.operation_id {
+                *seen.entry(id.clone()).or_default() += 1;
+            }
+        }
+    }
+    seen.into_iter()
+        .filter(|(_, n)| *n > 1)
+        .map(|(id, _)| id)
+        .collect()
 }
 
-pub async fn document() -> Json<serde_json::Value> {
-    Json(document_value())
+/// The document as served, for tests and tools.
+pub fn document() -> utoipa::openapi::OpenApi {
+    finish(super::api::routes().split_for_parts().1)
 }

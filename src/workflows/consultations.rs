@@ -13,6 +13,7 @@ use crate::domain::account::Email;
 use crate::domain::client::Client;
 use crate::domain::enterprise::text;
 use crate::domain::ids::MobilePhone;
+use crate::domain::paging::{self, parse_cursor};
 use crate::domain::{FieldError, FieldErrors};
 use crate::i18n::Lang;
 use crate::mail;
@@ -29,13 +30,33 @@ pub const TOPICS: &[&str] = &[
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConsultationForm {
-    /// `provider_cooperation`, `product_question`, `billing` or `other`.
+    /// `provider_cooperation` (the default), `product_question`, `billing` or `other`.
+    #[schema(value_type = Option<Topic>, inline)]
     pub topic: Option<String>,
+    #[schema(value_type = String, max_length = 50, pattern = r"^[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000](?:[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000])?[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$")]
     pub name: Option<String>,
+    #[schema(
+        max_length = 200,
+        pattern = r"^[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*(?:[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000](?:[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000])?)?[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$"
+    )]
     pub company: Option<String>,
+    #[schema(value_type = String, format = Email, max_length = 254)]
     pub email: Option<String>,
+    /// A mainland mobile number (optional).
     pub mobile: Option<String>,
+    #[schema(value_type = String, max_length = 5000, pattern = r"^[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000](?:[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000])?[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$")]
     pub message: Option<String>,
+}
+
+/// The topics of a consultation (for the document; the form carries the name).
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum Topic {
+    ProviderCooperation,
+    ProductQuestion,
+    Billing,
+    Other,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -195,17 +216,13 @@ pub async fn list(
     }
     let after = match cursor {
         None => None,
-        Some(c) => Some(
-            c.split_once('_')
-                .and_then(|(t, id)| t.parse::<i64>().ok().map(|t| (t, id.to_string())))
-                .ok_or_else(|| Error::field("cursor", "invalid_type"))?,
-        ),
+        Some(c) => Some(parse_cursor(c).ok_or_else(|| Error::field("cursor", "invalid_type"))?),
     };
     let mut rows = store::list(&ctx.db, status, after, limit + 1).await?;
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
     let next = if more {
-        rows.last().map(|r| format!("{}_{}", r.created_at, r.id))
+        rows.last().map(|r| paging::cursor(r.created_at, &r.id))
     } else {
         None
     };

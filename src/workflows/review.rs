@@ -16,6 +16,7 @@ use crate::domain::enterprise::{
 };
 use crate::domain::ids::{IdError, Uscc};
 use crate::domain::move_in::Reason;
+use crate::domain::paging::{cursor, parse_cursor};
 use crate::domain::review::{Decision, DecisionForm, ReviewKind, ReviewStatus};
 use crate::domain::{review, FieldError};
 use crate::i18n::Lang;
@@ -91,10 +92,7 @@ pub async fn queue(ctx: &Ctx, q: &QueueQuery<'_>) -> Result<(Vec<ItemSummary>, O
     }
     let after = match q.cursor {
         None => None,
-        Some(c) => match c
-            .split_once('_')
-            .and_then(|(t, id)| t.parse::<i64>().ok().map(|t| (t, id.to_string())))
-        {
+        Some(c) => match parse_cursor(c) {
             Some(a) => Some(a),
             None => {
                 errors.push(FieldError::new("cursor", "invalid_type"));
@@ -121,7 +119,7 @@ pub async fn queue(ctx: &Ctx, q: &QueueQuery<'_>) -> Result<(Vec<ItemSummary>, O
     let more = rows.len() as i64 > q.limit;
     rows.truncate(q.limit as usize);
     let next = if more {
-        rows.last().map(|r| format!("{}_{}", r.submitted_at, r.id))
+        rows.last().map(|r| cursor(r.submitted_at, &r.id))
     } else {
         None
     };
@@ -171,7 +169,7 @@ pub struct ItemDetail {
     /// Enterprise items: the micro-deposit check (`not_sent`, `sent`, `confirmed`, `frozen`).
     pub micro_deposit: Option<String>,
     /// Settlement changes: the account in force now (masked), to compare with the change.
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Object>)]
     pub in_force: Option<serde_json::Value>,
 }
 

@@ -6,6 +6,7 @@ use utoipa::ToSchema;
 
 use super::storefront_index::Query;
 use super::{Ctx, Error, Result};
+use crate::domain::paging::{cursor, parse_cursor};
 use crate::domain::product::{self, ProductData};
 use crate::domain::provider::CustomerService;
 use crate::domain::FieldError;
@@ -35,31 +36,27 @@ pub async fn search(ctx: &Ctx, s: &Search<'_>) -> Result<(Vec<Listing>, Option<S
     let q =
         s.q.map(|q| q.trim().to_lowercase())
             .filter(|q| !q.is_empty());
-    if q.as_ref().is_some_and(|q| q.chars().count() > 100) {
+    if s.q.is_some_and(|q| q.chars().count() > 100) {
         return Err(Error::Validation(vec![
             FieldError::new("q", "too_long").with("max", 100)
         ]));
     }
     let after = match s.cursor {
         None => None,
-        Some(c) => Some(
-            c.split_once('_')
-                .and_then(|(t, id)| t.parse::<i64>().ok().map(|t| (t, id)))
-                .ok_or_else(|| Error::field("cursor", "invalid_type"))?,
-        ),
+        Some(c) => Some(parse_cursor(c).ok_or_else(|| Error::field("cursor", "invalid_type"))?),
     };
     let limit = usize::try_from(s.limit).unwrap_or(0);
     let snapshot = ctx.storefront.snapshot(&ctx.db).await?;
     let mut rows = snapshot.query(&Query {
         text: q.as_deref(),
         category: s.category.map(str::trim).filter(|c| !c.is_empty()),
-        after,
+        after: after.as_ref().map(|(t, id)| (*t, id.as_str())),
         limit: limit + 1,
     });
     let more = rows.len() > limit;
     rows.truncate(limit);
     let next = if more {
-        rows.last().map(|r| format!("{}_{}", r.listed_at, r.id))
+        rows.last().map(|r| cursor(r.listed_at, &r.id))
     } else {
         None
     };

@@ -8,6 +8,7 @@ mod audit;
 mod authorization;
 mod bad_input;
 mod cli;
+mod contract;
 mod exposure;
 mod http_basics;
 mod journey;

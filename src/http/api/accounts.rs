@@ -17,10 +17,13 @@ use crate::workflows::accounts::{self, Registration};
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterRequest {
+    #[schema(value_type = String, format = Email, max_length = 254)]
     pub email: Option<String>,
     /// 10–128 characters.
+    #[schema(value_type = String, min_length = 10, max_length = 128)]
     pub password: Option<String>,
-    /// Mainland mobile number (optional).
+    /// Mainland mobile number (optional): 11 digits starting with 1, optionally after `+86`;
+    /// spaces and hyphens are ignored.
     pub mobile: Option<String>,
 }
 
@@ -33,11 +36,13 @@ pub struct RegisteredBody {
 }
 
 /// Registers an account and mails a 6-digit activation code.
-#[utoipa::path(post, path = "/api/v1/accounts", tag = "accounts", request_body = RegisterRequest,
+#[utoipa::path(post, operation_id = "accounts_register", path = "/api/v1/accounts", tag = "accounts", request_body = RegisterRequest,
     responses(
         (status = 201, body = RegisteredBody),
         (status = 409, description = "`email_taken`", body = ErrorBody),
-        (status = 422, description = "`validation_failed`", body = ErrorBody)))]
+        (status = 422, description = "`validation_failed`", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: too many registrations from this client", body = ErrorBody),
+        (status = 503, description = "`busy`: too many passwords being hashed", body = ErrorBody)))]
 pub async fn register(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
@@ -68,15 +73,17 @@ pub async fn register(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ActivateRequest {
+    #[schema(value_type = String, format = Email, max_length = 254)]
     pub email: Option<String>,
-    /// The 6-digit code from the mail.
+    /// The 6-digit code from the mail (spaces are ignored).
+    #[schema(value_type = String, pattern = r"^\s*([0-9]\s*){6}$")]
     pub code: Option<String>,
 }
 
 /// Activates an account with the mailed code (valid 15 minutes). A wrong or expired code, an
 /// active account and an unknown address get the same answer; wrong tries are limited per
 /// address and client across codes.
-#[utoipa::path(post, path = "/api/v1/accounts/activate", tag = "accounts", request_body = ActivateRequest,
+#[utoipa::path(post, operation_id = "accounts_activate", path = "/api/v1/accounts/activate", tag = "accounts", request_body = ActivateRequest,
     responses(
         (status = 200, body = StatusBody),
         (status = 422, description = "`validation_failed`: field `code` is `code_wrong` with `attempts_left`", body = ErrorBody),
@@ -101,12 +108,14 @@ pub async fn activate(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EmailRequest {
+    #[schema(value_type = String, format = Email, max_length = 254)]
     pub email: Option<String>,
 }
 
 /// Mails a fresh activation code. Answers 202 whether or not the address has an account.
-#[utoipa::path(post, path = "/api/v1/accounts/activation-codes", tag = "accounts", request_body = EmailRequest,
-    responses((status = 202, description = "accepted"), (status = 422, body = ErrorBody)))]
+#[utoipa::path(post, operation_id = "accounts_resend_activation_code", path = "/api/v1/accounts/activation-codes", tag = "accounts", request_body = EmailRequest,
+    responses((status = 202, description = "accepted"), (status = 422, body = ErrorBody),
+        (status = 429, description = "`rate_limited`: too many codes for this address or from this client", body = ErrorBody)))]
 pub async fn resend_activation_code(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
@@ -117,8 +126,9 @@ pub async fn resend_activation_code(
 }
 
 /// Mails a password-reset code. Answers 202 whether or not the address has an account.
-#[utoipa::path(post, path = "/api/v1/password-resets", tag = "accounts", request_body = EmailRequest,
-    responses((status = 202, description = "accepted"), (status = 422, body = ErrorBody)))]
+#[utoipa::path(post, operation_id = "accounts_request_password_reset", path = "/api/v1/password-resets", tag = "accounts", request_body = EmailRequest,
+    responses((status = 202, description = "accepted"), (status = 422, body = ErrorBody),
+        (status = 429, description = "`rate_limited`: too many codes for this address or from this client", body = ErrorBody)))]
 pub async fn request_password_reset(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
@@ -131,15 +141,22 @@ pub async fn request_password_reset(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConfirmResetRequest {
+    #[schema(value_type = String, format = Email, max_length = 254)]
     pub email: Option<String>,
+    /// The 6-digit code from the mail (spaces are ignored).
+    #[schema(value_type = String, pattern = r"^\s*([0-9]\s*){6}$")]
     pub code: Option<String>,
     /// 10–128 characters.
+    #[schema(value_type = String, min_length = 10, max_length = 128)]
     pub new_password: Option<String>,
 }
 
 /// Sets a new password with the mailed code; every session of the account ends.
-#[utoipa::path(post, path = "/api/v1/password-resets/confirm", tag = "accounts", request_body = ConfirmResetRequest,
-    responses((status = 200, body = StatusBody), (status = 422, body = ErrorBody)))]
+#[utoipa::path(post, operation_id = "accounts_confirm_password_reset", path = "/api/v1/password-resets/confirm", tag = "accounts", request_body = ConfirmResetRequest,
+    responses((status = 200, body = StatusBody),
+        (status = 422, description = "`validation_failed`: field `code` is `code_wrong` with `attempts_left`", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: too many wrong codes", body = ErrorBody),
+        (status = 503, description = "`busy`: too many passwords being hashed", body = ErrorBody)))]
 pub async fn confirm_password_reset(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,

@@ -11,7 +11,7 @@ use crate::http::AppState;
 use crate::workflows::application::{self, ApplicationView};
 
 /// The application: data, status, reasons, submissions.
-#[utoipa::path(get, path = "/api/v1/me/application", tag = "application",
+#[utoipa::path(get, operation_id = "application_show", path = "/api/v1/me/application", tag = "application",
     responses((status = 200, body = ApplicationView), (status = 401, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn show(
@@ -22,7 +22,7 @@ pub async fn show(
 }
 
 /// Saves the draft; `409 enterprise_verification_required` (with `due`) until verified.
-#[utoipa::path(put, path = "/api/v1/me/application", tag = "application", request_body = ApplicationForm,
+#[utoipa::path(put, operation_id = "application_save", path = "/api/v1/me/application", tag = "application", request_body = ApplicationForm,
     responses(
         (status = 200, body = ApplicationView),
         (status = 409, description = "`enterprise_verification_required`, `already_submitted`", body = ErrorBody),
@@ -39,7 +39,7 @@ pub async fn save(
 }
 
 /// Submits the application for review.
-#[utoipa::path(post, path = "/api/v1/me/application/submit", tag = "application",
+#[utoipa::path(post, operation_id = "application_submit", path = "/api/v1/me/application/submit", tag = "application",
     responses(
         (status = 200, body = ApplicationView),
         (status = 409, body = ErrorBody),

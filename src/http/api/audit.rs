@@ -1,6 +1,6 @@
 //! `/api/v1/audit`: the audit log, oldest first (operators and admins).
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -8,18 +8,22 @@ use utoipa::{IntoParams, ToSchema};
 use super::page_limit;
 use crate::http::auth::Reviewer;
 use crate::http::error::{ApiError, ErrorBody};
+use crate::http::extract::ApiQuery;
 use crate::http::AppState;
 use crate::time_util::rfc3339;
 use crate::workflows::audit_log;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct AuditQuery {
     /// Only events with a greater `seq`.
     pub after: Option<i64>,
     /// 1–200, default 50.
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     /// Same as `after` (the `next_cursor` of the previous page).
+    #[param(pattern = "^[0-9]{1,18}$")]
     pub cursor: Option<String>,
 }
 
@@ -42,20 +46,20 @@ pub struct AuditPage {
 }
 
 /// Audit events, oldest first.
-#[utoipa::path(get, path = "/api/v1/audit", tag = "operators", params(AuditQuery),
+#[utoipa::path(get, operation_id = "audit_list", path = "/api/v1/audit", tag = "operators", params(AuditQuery),
     responses((status = 200, body = AuditPage), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
     _reviewer: Reviewer,
-    query: Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> Result<Json<AuditPage>, ApiError> {
-    let Query(q) = query.map_err(|_| ApiError::field("query", "invalid_type"))?;
     let limit = page_limit(q.limit)?;
     let after = match (&q.cursor, q.after) {
-        (Some(c), _) => c
-            .parse::<i64>()
-            .map_err(|_| ApiError::field("cursor", "invalid_type"))?,
+        (Some(c), _) => Some(c)
+            .filter(|c| !c.is_empty() && c.len() <= 18 && c.bytes().all(|b| b.is_ascii_digit()))
+            .and_then(|c| c.parse::<i64>().ok())
+            .ok_or_else(|| ApiError::field("cursor", "invalid_type"))?,
         (None, Some(a)) => a,
         (None, None) => 0,
     };

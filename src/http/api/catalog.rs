@@ -37,13 +37,13 @@ async fn list(state: &AppState, which: CatalogList) -> Result<Json<CatalogPage>,
 }
 
 /// Product categories.
-#[utoipa::path(get, path = "/api/v1/catalog/categories", tag = "catalog", responses((status = 200, body = CatalogPage)))]
+#[utoipa::path(get, operation_id = "catalog_categories", path = "/api/v1/catalog/categories", tag = "catalog", responses((status = 200, body = CatalogPage)))]
 pub async fn categories(State(state): State<AppState>) -> Result<Json<CatalogPage>, ApiError> {
     list(&state, CatalogList::Categories).await
 }
 
 /// Service types (delivery).
-#[utoipa::path(get, path = "/api/v1/catalog/service-types", tag = "catalog", responses((status = 200, body = CatalogPage)))]
+#[utoipa::path(get, operation_id = "catalog_service_types", path = "/api/v1/catalog/service-types", tag = "catalog", responses((status = 200, body = CatalogPage)))]
 pub async fn service_types(State(state): State<AppState>) -> Result<Json<CatalogPage>, ApiError> {
     list(&state, CatalogList::ServiceTypes).await
 }

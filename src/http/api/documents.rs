@@ -1,23 +1,27 @@
 //! `GET /api/v1/documents/{id}`: an uploaded document, for its owner and operators.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Response};
 
 use crate::http::auth::Authenticated;
-use crate::http::error::{ApiError, ErrorBody};
+use crate::http::error::ApiError;
+use crate::http::extract::ApiPath;
 use crate::http::AppState;
 use crate::workflows::documents;
 
 /// Downloads a document (always as an attachment). Anyone but the owner and operators gets 404.
-#[utoipa::path(get, path = "/api/v1/documents/{id}", tag = "enterprise",
+#[utoipa::path(get, operation_id = "documents_download", path = "/api/v1/documents/{id}", tag = "enterprise",
     params(("id" = String, Path)),
-    responses((status = 200, description = "the file"), (status = 404, body = ErrorBody)),
+    responses((status = 200, description = "the file, as an attachment", content(
+        (super::Binary = "application/pdf"),
+        (super::Binary = "image/jpeg"),
+        (super::Binary = "image/png")))),
     security(("bearer" = [])))]
 pub async fn download(
     State(state): State<AppState>,
     auth: Authenticated,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Response, ApiError> {
     let (doc, bytes) = documents::download(&state.ctx, &auth.account, &id).await?;
     let ext = match doc.content_type.as_str() {

@@ -15,7 +15,7 @@ use crate::http::AppState;
 use crate::workflows::verification::{self, DepositView, DocumentView, EnterpriseView};
 
 /// The verification: data (numbers masked), status, reasons, submissions, micro-deposit.
-#[utoipa::path(get, path = "/api/v1/me/enterprise", tag = "enterprise",
+#[utoipa::path(get, operation_id = "enterprise_show", path = "/api/v1/me/enterprise", tag = "enterprise",
     responses((status = 200, body = EnterpriseView), (status = 401, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn show(
@@ -26,7 +26,7 @@ pub async fn show(
 }
 
 /// Saves the draft. Omitted ID and account numbers keep their saved values.
-#[utoipa::path(put, path = "/api/v1/me/enterprise", tag = "enterprise", request_body = EnterpriseForm,
+#[utoipa::path(put, operation_id = "enterprise_save", path = "/api/v1/me/enterprise", tag = "enterprise", request_body = EnterpriseForm,
     responses(
         (status = 200, body = EnterpriseView),
         (status = 409, description = "`already_submitted` while in review", body = ErrorBody),
@@ -44,16 +44,26 @@ pub async fn save(
 
 /// multipart/form-data: `kind` (`business_license` or `authorization_letter`) and `file`
 /// (PDF, JPEG or PNG by content, at most 10 MiB and 40 megapixels).
-#[derive(ToSchema)]
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct DocumentUpload {
-    kind: String,
+    #[schema(inline)]
+    kind: DocumentKind,
     #[schema(format = Binary, value_type = String)]
     file: Vec<u8>,
 }
 
+#[derive(Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum DocumentKind {
+    BusinessLicense,
+    AuthorizationLetter,
+}
+
 /// Uploads a business licence or a letter of authorisation.
-#[utoipa::path(post, path = "/api/v1/me/enterprise/documents", tag = "enterprise",
+#[utoipa::path(post, operation_id = "enterprise_upload_document", path = "/api/v1/me/enterprise/documents", tag = "enterprise",
     request_body(content = DocumentUpload, content_type = "multipart/form-data"),
     responses(
         (status = 201, body = DocumentView),
@@ -113,7 +123,7 @@ fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
 }
 
 /// Submits for review; 422 lists every missing field and document at once.
-#[utoipa::path(post, path = "/api/v1/me/enterprise/submit", tag = "enterprise",
+#[utoipa::path(post, operation_id = "enterprise_submit", path = "/api/v1/me/enterprise/submit", tag = "enterprise",
     responses(
         (status = 200, body = EnterpriseView),
         (status = 409, description = "`already_submitted`, `uscc_taken`", body = ErrorBody),
@@ -130,13 +140,14 @@ pub async fn submit(
 #[serde(deny_unknown_fields)]
 pub struct ConfirmDepositRequest {
     /// The deposited amount in fen (1–99).
+    #[schema(value_type = i64, minimum = 1, maximum = 99)]
     pub amount_fen: Option<i64>,
 }
 
 /// Confirms the micro-deposit amount. A deposit allows five wrong amounts in all; the fifth
 /// freezes the check for an hour, after which the deposit is void and the holder asks for a new
 /// one (`POST …/micro-deposit/request`).
-#[utoipa::path(post, path = "/api/v1/me/enterprise/micro-deposit/confirm", tag = "enterprise",
+#[utoipa::path(post, operation_id = "enterprise_confirm_deposit", path = "/api/v1/me/enterprise/micro-deposit/confirm", tag = "enterprise",
     request_body = ConfirmDepositRequest,
     responses(
         (status = 200, description = "`status` is `confirmed`", body = DepositView),
@@ -156,7 +167,7 @@ pub async fn confirm_deposit(
 
 /// Asks for a new micro-deposit once the last one is void (every wrong amount it allowed was
 /// used); an operator pays a new amount.
-#[utoipa::path(post, path = "/api/v1/me/enterprise/micro-deposit/request", tag = "enterprise",
+#[utoipa::path(post, operation_id = "enterprise_request_deposit", path = "/api/v1/me/enterprise/micro-deposit/request", tag = "enterprise",
     responses(
         (status = 200, description = "`status` is `requested`", body = DepositView),
         (status = 409, description = "`deposit_not_void`, `deposit_requested`, `verification_frozen`, `deposit_limit_reached`", body = ErrorBody)),

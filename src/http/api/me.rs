@@ -19,7 +19,7 @@ pub struct MeBody {
 }
 
 /// The signed-in account.
-#[utoipa::path(get, path = "/api/v1/me", tag = "sessions",
+#[utoipa::path(get, operation_id = "me_show", path = "/api/v1/me", tag = "sessions",
     responses((status = 200, body = MeBody), (status = 401, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn show(

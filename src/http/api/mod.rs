@@ -1,4 +1,6 @@
-//! JSON API handlers, one file per resource; each handler is named after its verb.
+//! JSON API handlers, one file per resource; each handler is named after its verb. `routes()`
+//! lists every route once, and the OpenAPI document is built from the same list, so no route
+//! can be served undocumented.
 
 pub mod accounts;
 pub mod application;
@@ -16,10 +18,70 @@ pub mod review;
 pub mod sessions;
 pub mod storefront;
 
+use axum::extract::DefaultBodyLimit;
 use serde::Serialize;
 use utoipa::ToSchema;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
+use utoipa_axum::routes;
 
+use super::openapi::ApiDoc;
+use super::{AppState, UPLOAD_BODY_LIMIT};
 use crate::workflows::accounts::AccountView;
+
+/// Every route of the API under `/api/v1`, one `routes!` per path.
+pub fn routes() -> OpenApiRouter<AppState> {
+    use utoipa::OpenApi;
+    let upload = || DefaultBodyLimit::max(UPLOAD_BODY_LIMIT);
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(accounts::register))
+        .routes(routes!(accounts::activate))
+        .routes(routes!(accounts::resend_activation_code))
+        .routes(routes!(accounts::request_password_reset))
+        .routes(routes!(accounts::confirm_password_reset))
+        .routes(routes!(sessions::create))
+        .routes(routes!(sessions::delete_current))
+        .routes(routes!(me::show))
+        .routes(routes!(move_in::show))
+        .routes(routes!(enterprise::show, enterprise::save))
+        .routes(routes!(enterprise::upload_document).layer(upload()))
+        .routes(routes!(enterprise::submit))
+        .routes(routes!(enterprise::confirm_deposit))
+        .routes(routes!(enterprise::request_deposit))
+        .routes(routes!(application::show, application::save))
+        .routes(routes!(application::submit))
+        .routes(routes!(catalog::categories))
+        .routes(routes!(catalog::service_types))
+        .routes(routes!(
+            provider::customer_service,
+            provider::save_customer_service
+        ))
+        .routes(routes!(provider::settlement, provider::save_settlement))
+        .routes(routes!(documents::download))
+        .routes(routes!(review::queue))
+        .routes(routes!(review::summary))
+        .routes(routes!(review::show))
+        .routes(routes!(review::decide))
+        .routes(routes!(review::micro_deposit))
+        .routes(routes!(audit::list))
+        .routes(routes!(products::list, products::create))
+        .routes(routes!(products::show, products::update))
+        .routes(routes!(products::submit))
+        .routes(routes!(products::unlist))
+        .routes(routes!(products::relist))
+        .routes(routes!(products::icon, products::upload_icon).layer(upload()))
+        .routes(routes!(storefront::search))
+        .routes(routes!(storefront::show))
+        .routes(routes!(storefront::icon))
+        .routes(routes!(consultations::create))
+        .routes(routes!(consultations::list))
+        .routes(routes!(consultations::reply))
+        .routes(routes!(providers::suspend))
+        .routes(routes!(providers::reinstate))
+        .routes(routes!(providers::catalog_add))
+        .routes(routes!(providers::catalog_rename))
+        .routes(routes!(providers::catalog_retire))
+        .routes(routes!(providers::catalog_restore))
+}
 
 /// An account as the API shows it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -45,6 +107,11 @@ impl From<&AccountView> for AccountBody {
         }
     }
 }
+
+/// Raw bytes (a download, an image).
+#[derive(ToSchema)]
+#[schema(value_type = String, format = Binary)]
+pub struct Binary(#[allow(dead_code)] Vec<u8>);
 
 /// `{"status": "..."}`
 #[derive(Debug, Serialize, ToSchema)]

@@ -11,7 +11,7 @@ use crate::workflows::move_in;
 
 /// The five steps with their statuses and reasons, what is due, and `state: moved_in` when all
 /// are done.
-#[utoipa::path(get, path = "/api/v1/me/move-in", tag = "move-in",
+#[utoipa::path(get, operation_id = "move_in_show", path = "/api/v1/me/move-in", tag = "move-in",
     responses((status = 200, body = MoveIn), (status = 401, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn show(

@@ -11,7 +11,7 @@ use crate::http::AppState;
 use crate::workflows::provider_info::{self, SettlementAnswer};
 
 /// The customer-service info (404 until saved).
-#[utoipa::path(get, path = "/api/v1/provider/customer-service", tag = "provider",
+#[utoipa::path(get, operation_id = "provider_customer_service", path = "/api/v1/provider/customer-service", tag = "provider",
     responses(
         (status = 200, body = CustomerService),
         (status = 403, description = "`provider_access_required` with `due`", body = ErrorBody),
@@ -28,7 +28,7 @@ pub async fn customer_service(
 }
 
 /// Saves the customer-service info shown on the left of every product page.
-#[utoipa::path(put, path = "/api/v1/provider/customer-service", tag = "provider", request_body = CustomerServiceForm,
+#[utoipa::path(put, operation_id = "provider_save_customer_service", path = "/api/v1/provider/customer-service", tag = "provider", request_body = CustomerServiceForm,
     responses(
         (status = 200, body = CustomerService),
         (status = 403, description = "`provider_access_required` with `due`", body = ErrorBody),
@@ -45,7 +45,7 @@ pub async fn save_customer_service(
 }
 
 /// The settlement account (masked) and any change waiting for review.
-#[utoipa::path(get, path = "/api/v1/provider/settlement", tag = "provider",
+#[utoipa::path(get, operation_id = "provider_settlement", path = "/api/v1/provider/settlement", tag = "provider",
     responses((status = 200, body = SettlementAnswer), (status = 403, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn settlement(
@@ -58,7 +58,7 @@ pub async fn settlement(
 }
 
 /// Saves the settlement account; for a live provider the change is reviewed first.
-#[utoipa::path(put, path = "/api/v1/provider/settlement", tag = "provider", request_body = SettlementForm,
+#[utoipa::path(put, operation_id = "provider_save_settlement", path = "/api/v1/provider/settlement", tag = "provider", request_body = SettlementForm,
     responses(
         (status = 200, body = SettlementAnswer),
         (status = 403, description = "`provider_access_required`", body = ErrorBody),

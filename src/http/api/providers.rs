@@ -1,34 +1,37 @@
 //! `/api/v1/review/providers/{account_id}/…`: suspending and reinstating providers, and
 //! `/api/v1/review/catalog/…`: managing categories and service types (operators).
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::http::auth::Reviewer;
 use crate::http::error::{ApiError, ErrorBody};
+use crate::http::extract::ApiPath;
 use crate::http::json::ApiJson;
 use crate::http::AppState;
 use crate::store::catalog::CatalogList;
-use crate::workflows::catalog::{self, CatalogForm};
+use crate::workflows::catalog::{self, CatalogForm, CatalogNames};
 use crate::workflows::providers;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ReasonRequest {
+    /// Why; mailed to the provider.
+    #[schema(value_type = String, max_length = 500, pattern = r"^[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000](?:[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000])?[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$")]
     pub reason: Option<String>,
 }
 
 /// Suspends a provider: its products leave the storefront. Audited and mailed.
-#[utoipa::path(post, path = "/api/v1/review/providers/{account_id}/suspend", tag = "operators",
+#[utoipa::path(post, operation_id = "providers_suspend", path = "/api/v1/review/providers/{account_id}/suspend", tag = "operators",
     params(("account_id" = String, Path)), request_body = ReasonRequest,
     responses((status = 204, description = "suspended"), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn suspend(
     State(state): State<AppState>,
     Reviewer(reviewer): Reviewer,
-    Path(account_id): Path<String>,
+    ApiPath(account_id): ApiPath<String>,
     ApiJson(req): ApiJson<ReasonRequest>,
 ) -> Result<StatusCode, ApiError> {
     providers::set_suspended(
@@ -43,14 +46,14 @@ pub async fn suspend(
 }
 
 /// Reinstates a provider: its listed products come back.
-#[utoipa::path(post, path = "/api/v1/review/providers/{account_id}/reinstate", tag = "operators",
+#[utoipa::path(post, operation_id = "providers_reinstate", path = "/api/v1/review/providers/{account_id}/reinstate", tag = "operators",
     params(("account_id" = String, Path)), request_body = ReasonRequest,
     responses((status = 204, description = "reinstated"), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn reinstate(
     State(state): State<AppState>,
     Reviewer(reviewer): Reviewer,
-    Path(account_id): Path<String>,
+    ApiPath(account_id): ApiPath<String>,
     ApiJson(req): ApiJson<ReasonRequest>,
 ) -> Result<StatusCode, ApiError> {
     providers::set_suspended(
@@ -73,14 +76,14 @@ fn list_of(which: &str) -> Result<CatalogList, ApiError> {
 }
 
 /// Adds a category (`/categories`) or service type (`/service-types`).
-#[utoipa::path(post, path = "/api/v1/review/catalog/{list}", tag = "operators",
+#[utoipa::path(post, operation_id = "providers_catalog_add", path = "/api/v1/review/catalog/{list}", tag = "operators",
     params(("list" = String, Path, description = "`categories` or `service-types`")), request_body = CatalogForm,
     responses((status = 201, description = "added"), (status = 409, description = "`slug_taken`", body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn catalog_add(
     State(state): State<AppState>,
     Reviewer(reviewer): Reviewer,
-    Path(list): Path<String>,
+    ApiPath(list): ApiPath<String>,
     ApiJson(form): ApiJson<CatalogForm>,
 ) -> Result<StatusCode, ApiError> {
     catalog::add(&state.ctx, &reviewer.account, list_of(&list)?, &form).await?;
@@ -88,41 +91,42 @@ pub async fn catalog_add(
 }
 
 /// Renames an entry.
-#[utoipa::path(put, path = "/api/v1/review/catalog/{list}/{slug}", tag = "operators",
-    params(("list" = String, Path), ("slug" = String, Path)), request_body = CatalogForm,
+#[utoipa::path(put, operation_id = "providers_catalog_rename", path = "/api/v1/review/catalog/{list}/{slug}", tag = "operators",
+    params(("list" = String, Path), ("slug" = String, Path)), request_body = CatalogNames,
     responses((status = 204, description = "renamed"), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn catalog_rename(
     State(state): State<AppState>,
     Reviewer(reviewer): Reviewer,
-    Path((list, slug)): Path<(String, String)>,
-    ApiJson(form): ApiJson<CatalogForm>,
+    ApiPath((list, slug)): ApiPath<(String, String)>,
+    ApiJson(names): ApiJson<CatalogNames>,
 ) -> Result<StatusCode, ApiError> {
+    let form = CatalogForm::from(names);
     catalog::rename(&state.ctx, &reviewer.account, list_of(&list)?, &slug, &form).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Retires an entry: it can no longer be chosen; existing products keep it.
-#[utoipa::path(post, path = "/api/v1/review/catalog/{list}/{slug}/retire", tag = "operators",
+#[utoipa::path(post, operation_id = "providers_catalog_retire", path = "/api/v1/review/catalog/{list}/{slug}/retire", tag = "operators",
     params(("list" = String, Path), ("slug" = String, Path)),
     responses((status = 204, description = "retired"), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn catalog_retire(
     State(state): State<AppState>,
     Reviewer(reviewer): Reviewer,
-    Path((list, slug)): Path<(String, String)>,
+    ApiPath((list, slug)): ApiPath<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     catalog::set_retired(&state.ctx, &reviewer.account, list_of(&list)?, &slug, true).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// Restores a retired entry.
-#[utoipa::path(post, path = "/api/v1/review/catalog/{list}/{slug}/restore", tag = "operators",
+#[utoipa::path(post, operation_id = "providers_catalog_restore", path = "/api/v1/review/catalog/{list}/{slug}/restore", tag = "operators",
     params(("list" = String, Path), ("slug" = String, Path)),
     responses((status = 204, description = "restored"), (status = 404, body = ErrorBody)), security(("bearer" = [])))]
 pub async fn catalog_restore(
     State(state): State<AppState>,
     Reviewer(reviewer): Reviewer,
-    Path((list, slug)): Path<(String, String)>,
+    ApiPath((list, slug)): ApiPath<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
     catalog::set_retired(&state.ctx, &reviewer.account, list_of(&list)?, &slug, false).await?;
     Ok(StatusCode::NO_CONTENT)

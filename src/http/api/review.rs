@@ -1,6 +1,6 @@
 //! `/api/v1/review/…`: the operators' back office.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::Json;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -9,21 +9,51 @@ use super::page_limit;
 use crate::domain::review::DecisionForm;
 use crate::http::auth::Reviewer;
 use crate::http::error::{ApiError, ErrorBody};
+use crate::http::extract::{ApiPath, ApiQuery};
 use crate::http::json::ApiJson;
 use crate::http::AppState;
 use crate::workflows::review::{self, ItemDetail, ItemSummary, QueueQuery};
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 #[serde(deny_unknown_fields)]
 pub struct QueueParams {
     /// `enterprise_verification`, `partner_application`, `settlement_change` or `product`.
+    #[param(value_type = Option<QueueKind>, inline)]
     pub kind: Option<String>,
     /// `pending` (the usual), `approved`, `rejected` or `superseded`.
+    #[param(value_type = Option<QueueStatus>, inline)]
     pub status: Option<String>,
     /// Only items waiting at least this many hours.
+    #[param(minimum = 0, maximum = 87600)]
     pub min_age_hours: Option<i64>,
+    #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    #[param(pattern = "^[0-9]{1,15}_[0-9A-Za-z-]{1,64}$")]
     pub cursor: Option<String>,
+}
+
+/// The kinds of review item.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum QueueKind {
+    EnterpriseVerification,
+    PartnerApplication,
+    SettlementChange,
+    Product,
+}
+
+/// The statuses the queue filters by.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum QueueStatus {
+    Pending,
+    Approved,
+    Rejected,
+    Superseded,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -33,23 +63,22 @@ pub struct QueuePage {
 }
 
 /// The review queue over every kind, oldest first.
-#[utoipa::path(get, path = "/api/v1/review/items", tag = "operators", params(QueueParams),
+#[utoipa::path(get, operation_id = "review_queue", path = "/api/v1/review/items", tag = "operators", params(QueueParams),
     responses((status = 200, body = QueuePage), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn queue(
     State(state): State<AppState>,
     _reviewer: Reviewer,
-    params: Result<Query<QueueParams>, axum::extract::rejection::QueryRejection>,
+    ApiQuery(p): ApiQuery<QueueParams>,
 ) -> Result<Json<QueuePage>, ApiError> {
-    let Query(p) = params.map_err(|_| ApiError::field("query", "invalid_type"))?;
     let limit = page_limit(p.limit)?;
     let (items, next_cursor) = review::queue(
         &state.ctx,
         &QueueQuery {
-            kind: p.kind.as_deref().filter(|s| !s.is_empty()),
-            status: p.status.as_deref().filter(|s| !s.is_empty()),
+            kind: p.kind.as_deref(),
+            status: p.status.as_deref(),
             min_age_hours: p.min_age_hours,
-            cursor: p.cursor.as_deref().filter(|s| !s.is_empty()),
+            cursor: p.cursor.as_deref(),
             limit,
         },
     )
@@ -69,7 +98,7 @@ pub struct QueueSummary {
 }
 
 /// Pending items per kind.
-#[utoipa::path(get, path = "/api/v1/review/summary", tag = "operators",
+#[utoipa::path(get, operation_id = "review_summary", path = "/api/v1/review/summary", tag = "operators",
     responses((status = 200, body = QueueSummary), (status = 403, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn summary(
@@ -89,20 +118,20 @@ pub async fn summary(
 }
 
 /// One item in full: the submission, its documents (as links) and the earlier submissions.
-#[utoipa::path(get, path = "/api/v1/review/items/{id}", tag = "operators",
+#[utoipa::path(get, operation_id = "review_show", path = "/api/v1/review/items/{id}", tag = "operators",
     params(("id" = String, Path)),
     responses((status = 200, body = ItemDetail), (status = 404, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn show(
     State(state): State<AppState>,
     _reviewer: Reviewer,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<ItemDetail>, ApiError> {
     Ok(Json(review::detail(&state.ctx, &id).await?))
 }
 
 /// Approves, or rejects with a reason per field. `409 stale_version` if decided or changed meanwhile.
-#[utoipa::path(post, path = "/api/v1/review/items/{id}/decision", tag = "operators",
+#[utoipa::path(post, operation_id = "review_decide", path = "/api/v1/review/items/{id}/decision", tag = "operators",
     params(("id" = String, Path)), request_body = DecisionForm,
     responses(
         (status = 200, body = ItemDetail),
@@ -113,7 +142,7 @@ pub async fn show(
 pub async fn decide(
     State(state): State<AppState>,
     Reviewer(reviewer): Reviewer,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
     ApiJson(form): ApiJson<DecisionForm>,
 ) -> Result<Json<ItemDetail>, ApiError> {
     Ok(Json(
@@ -129,14 +158,14 @@ pub struct DepositSent {
 }
 
 /// Enterprise items: records that the micro-deposit was paid; the amount is chosen here.
-#[utoipa::path(post, path = "/api/v1/review/items/{id}/micro-deposit", tag = "operators",
+#[utoipa::path(post, operation_id = "review_micro_deposit", path = "/api/v1/review/items/{id}/micro-deposit", tag = "operators",
     params(("id" = String, Path)),
     responses((status = 200, body = DepositSent), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn micro_deposit(
     State(state): State<AppState>,
     Reviewer(reviewer): Reviewer,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath<String>,
 ) -> Result<Json<DepositSent>, ApiError> {
     let amount_fen = review::record_deposit(&state.ctx, &reviewer.account, &id).await?;
     Ok(Json(DepositSent {

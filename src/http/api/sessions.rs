@@ -18,7 +18,9 @@ use crate::workflows::accounts;
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LoginRequest {
+    #[schema(value_type = String, format = Email, max_length = 254)]
     pub email: Option<String>,
+    #[schema(value_type = String, min_length = 1)]
     pub password: Option<String>,
 }
 
@@ -32,12 +34,13 @@ pub struct SessionBody {
 }
 
 /// Logs in. A new token on every log-in; the session cookie is set too.
-#[utoipa::path(post, path = "/api/v1/sessions", tag = "sessions", request_body = LoginRequest,
+#[utoipa::path(post, operation_id = "sessions_create", path = "/api/v1/sessions", tag = "sessions", request_body = LoginRequest,
     responses(
         (status = 201, body = SessionBody),
         (status = 401, description = "`invalid_credentials`", body = ErrorBody),
         (status = 403, description = "`account_not_activated`", body = ErrorBody),
-        (status = 429, description = "`rate_limited` after repeated wrong passwords", body = ErrorBody)))]
+        (status = 429, description = "`rate_limited` after repeated wrong passwords", body = ErrorBody),
+        (status = 503, description = "`busy`: too many passwords being hashed", body = ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
@@ -70,7 +73,7 @@ pub async fn create(
 }
 
 /// Logs out: the session is deleted and the cookie cleared.
-#[utoipa::path(delete, path = "/api/v1/sessions/current", tag = "sessions",
+#[utoipa::path(delete, operation_id = "sessions_delete_current", path = "/api/v1/sessions/current", tag = "sessions",
     responses((status = 204, description = "logged out"), (status = 401, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn delete_current(

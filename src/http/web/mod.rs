@@ -339,7 +339,15 @@ pub struct ErrorPage {
 /// An error page in the visitor's language.
 pub fn error_page(page: Page, status: StatusCode, code: &str) -> Response {
     let title = page.t(&format!("error.{code}"));
-    let message = page.t(&format!("page.error_hint.{}", status.as_u16()));
+    let key = format!("page.error_hint.{}", status.as_u16());
+    let mut message = page.t(&key);
+    if message == key {
+        message = page.t(if status.is_server_error() {
+            "page.error_hint.500"
+        } else {
+            "page.error_hint.400"
+        });
+    }
     render(
         status,
         &ErrorPage {
