@@ -411,6 +411,9 @@ async fn main() -> anyhow::Result<()> {
     )
     .await
     .map_err(|e| anyhow::anyhow!("login as {}: {e}", email(measured)))?;
+    let accounts::LoginOutcome::SignedIn(login) = login else {
+        bail!("the measured provider has a second factor; the benchmark signs in with a password only");
+    };
     let status = move_in::status(&ctx, &login.account.id)
         .await
         .map_err(|e| anyhow::anyhow!("move-in status: {e}"))?;

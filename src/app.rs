@@ -165,13 +165,16 @@ impl Application {
     }
 }
 
-/// Hourly: drop expired sessions, day-old idempotency answers, limit buckets that have refilled
-/// and clients not seen for `known_client_days`.
+/// Hourly: drop expired sessions and log-in challenges, day-old idempotency answers, limit
+/// buckets that have refilled and clients not seen for `known_client_days`.
 async fn housekeeping(db: Db, known_client_days: u32, mut stop: watch::Receiver<bool>) {
     loop {
         let now = now_ms();
         if let Err(e) = store::limits::purge_passed(db.pool(), now).await {
             tracing::warn!(error = %e, "housekeeping: rate limits");
+        }
+        if let Err(e) = store::second_factor::purge_challenges(db.pool(), now).await {
+            tracing::warn!(error = %e, "housekeeping: log-in challenges");
         }
         let known_since = now - i64::from(known_client_days) * DAY_MS;
         if let Err(e) = store::limits::purge_clients_before(db.pool(), known_since).await {

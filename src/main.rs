@@ -65,6 +65,13 @@ enum UserCommand {
         #[arg(long, value_enum)]
         role: StaffRole,
     },
+    /// Remove an account's second factor (a lost phone) and end its sessions; the next log-in
+    /// enrols a new one
+    #[command(name = "reset-2fa")]
+    Reset2fa {
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Clone, Copy, ValueEnum)]
@@ -187,6 +194,30 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
                     return Ok(ExitCode::from(2));
                 }
                 Err(e) => bail!("user add failed: {e}"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User {
+            command: UserCommand::Reset2fa { email },
+        } => {
+            let (db, key) = app::open(&config).await?;
+            let ctx = app::context(&config, db, key)?;
+            match berth::workflows::second_factor::reset(&ctx, &email).await {
+                Ok(true) => eprintln!(
+                    "The second factor of {email} was removed and its sessions ended; the next log-in sets up a new one."
+                ),
+                Ok(false) => eprintln!(
+                    "{email} had no second factor; its sessions were ended anyway."
+                ),
+                Err(berth::workflows::Error::NotFound) => {
+                    eprintln!("berth: no account has the address {email}");
+                    return Ok(ExitCode::from(2));
+                }
+                Err(berth::workflows::Error::Validation(_)) => {
+                    eprintln!("berth: {email} is not an e-mail address");
+                    return Ok(ExitCode::from(2));
+                }
+                Err(e) => bail!("reset-2fa failed: {e}"),
             }
             Ok(ExitCode::SUCCESS)
         }

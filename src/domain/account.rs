@@ -155,6 +155,11 @@ impl Roles {
         self.has(Role::Operator) || self.has(Role::Admin)
     }
 
+    /// Staff sign in with a second factor; providers may.
+    pub fn needs_second_factor(&self) -> bool {
+        self.can_review()
+    }
+
     /// Adds a role; false when it was already held.
     pub fn grant(&mut self, role: Role) -> bool {
         if self.has(role) {

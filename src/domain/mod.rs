@@ -12,6 +12,7 @@ pub mod paging;
 pub mod product;
 pub mod provider;
 pub mod review;
+pub mod second_factor;
 pub mod upload;
 
 /// One invalid field: the field's path as the client sent it, a stable code, and parameters for

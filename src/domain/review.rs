@@ -88,6 +88,10 @@ pub struct DecisionForm {
         pattern = r"^[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*(?:[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000](?:[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000])?)?[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$"
     )]
     pub override_reason: Option<String>,
+    /// Approving a settlement change needs a fresh second factor: a code from the authenticator
+    /// app (or a recovery code) here, unless the session passed one in the last five minutes.
+    #[schema(value_type = Option<String>)]
+    pub second_factor_code: Option<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -174,6 +178,7 @@ mod tests {
             reasons: Some(vec![]),
             version: Some(1),
             override_reason: None,
+            second_factor_code: None,
         };
         let errs = validate_decision(&f).expect_err("no reasons");
         assert_eq!(errs[0].field, "reasons");
@@ -185,6 +190,7 @@ mod tests {
             }]),
             version: Some(1),
             override_reason: None,
+            second_factor_code: None,
         };
         assert_eq!(validate_decision(&f).expect("ok").reasons.len(), 1);
     }
@@ -196,6 +202,7 @@ mod tests {
             reasons: None,
             version: Some(1),
             override_reason: Some(r.into()),
+            second_factor_code: None,
         };
         assert_eq!(
             validate_decision(&form("  on the licence  "))

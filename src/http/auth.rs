@@ -9,7 +9,7 @@ use super::error::ApiError;
 use super::AppState;
 use crate::crypto::{sha256_hex, MasterKey};
 use crate::domain::account::AccountStatus;
-use crate::workflows::accounts::{self, AccountView};
+use crate::workflows::accounts::{self, AccountView, SessionStanding, SessionView};
 
 pub const LANG_COOKIE: &str = "berth_lang";
 pub const CSRF_HEADER: &str = "x-csrf-token";
@@ -114,12 +114,15 @@ pub fn presented_token(
         .map(|t| (t.to_string(), Via::Cookie)))
 }
 
-/// A signed-in, active account.
+/// A signed-in, active account whose session may do everything its roles allow: for staff,
+/// one that passed the second factor.
 #[derive(Debug, Clone)]
 pub struct Authenticated {
     pub token_hash: String,
     pub account: AccountView,
     pub via: Via,
+    /// The session, as the workflows that judge it (step-up, enrolment) take it.
+    pub session: SessionView,
 }
 
 impl Authenticated {
@@ -128,23 +131,28 @@ impl Authenticated {
     }
 }
 
+/// Any live session of an active account, also a staff session that must first enrol its
+/// second factor: for the few endpoints such a session may use (who am I, enrol, log out).
+#[derive(Debug, Clone)]
+pub struct AnySession(pub Authenticated);
+
 fn changes_state(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
 
-impl FromRequestParts<AppState> for Authenticated {
+impl FromRequestParts<AppState> for AnySession {
     type Rejection = ApiError;
 
     async fn from_request_parts(
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        if let Some(found) = parts.extensions.get::<Authenticated>() {
+        if let Some(found) = parts.extensions.get::<AnySession>() {
             return Ok(found.clone());
         }
         let (token, via) = presented_token(&parts.headers, state.cookies())?
             .ok_or_else(ApiError::unauthenticated)?;
-        let (token_hash, account) = accounts::authenticate(&state.ctx, &token)
+        let session = accounts::authenticate(&state.ctx, &token)
             .await?
             .ok_or_else(ApiError::unauthenticated)?;
         if via == Via::Cookie && changes_state(&parts.method) {
@@ -153,11 +161,11 @@ impl FromRequestParts<AppState> for Authenticated {
                 .get(CSRF_HEADER)
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("");
-            if !csrf_matches(&state.ctx.key, &token_hash, presented) {
+            if !csrf_matches(&state.ctx.key, &session.token_hash, presented) {
                 return Err(ApiError::new(StatusCode::FORBIDDEN, "csrf_failed"));
             }
         }
-        match account.status {
+        match session.account.status {
             AccountStatus::Active => {}
             AccountStatus::PendingActivation => {
                 return Err(ApiError::new(
@@ -167,13 +175,36 @@ impl FromRequestParts<AppState> for Authenticated {
             }
             AccountStatus::Disabled => return Err(ApiError::forbidden()),
         }
-        let auth = Authenticated {
-            token_hash,
-            account,
+        let any = AnySession(Authenticated {
+            token_hash: session.token_hash.clone(),
+            account: session.account.clone(),
             via,
-        };
-        parts.extensions.insert(auth.clone());
-        Ok(auth)
+            session,
+        });
+        parts.extensions.insert(any.clone());
+        Ok(any)
+    }
+}
+
+impl FromRequestParts<AppState> for Authenticated {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let AnySession(auth) = AnySession::from_request_parts(parts, state).await?;
+        match auth.session.standing() {
+            SessionStanding::Full => Ok(auth),
+            SessionStanding::EnrolmentOnly => Err(ApiError::new(
+                StatusCode::FORBIDDEN,
+                "second_factor_enrolment_required",
+            )),
+            SessionStanding::SecondFactorMissing => Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "second_factor_required",
+            )),
+        }
     }
 }
 

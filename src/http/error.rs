@@ -188,6 +188,10 @@ impl From<workflows::Error> for ApiError {
                 retry_after_secs: Some(retry_after_secs),
                 ..ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy")
             },
+            E::StepUpRequired => ApiError::new(StatusCode::FORBIDDEN, "step_up_required"),
+            E::SecondFactorEnrolmentRequired => {
+                ApiError::new(StatusCode::FORBIDDEN, "second_factor_enrolment_required")
+            }
             E::ProviderAccessRequired { due } => ApiError {
                 due: Some(due),
                 ..ApiError::new(StatusCode::FORBIDDEN, "provider_access_required")
@@ -298,6 +302,7 @@ pub async fn render_errors(State(_state): State<AppState>, req: Request, next: N
         let page = crate::http::web::Page {
             lang,
             account: None,
+            session: None,
             csrf: String::new(),
             url: path.clone(),
             path,

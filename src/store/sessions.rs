@@ -13,20 +13,40 @@ pub struct SessionAccount {
     pub status: String,
     pub roles: String,
     pub lang: String,
+    /// When this session last passed a second factor.
+    pub second_factor_at: Option<i64>,
+    /// Whether the account has a confirmed second factor.
+    pub enrolled: bool,
 }
 
+/// A new session; `second_factor_at` when it passed a second factor to begin with.
 pub async fn insert(
     tx: &mut Tx,
     token_hash: &str,
     account_id: &str,
     now: i64,
     expires_at: i64,
+    second_factor_at: Option<i64>,
 ) -> Result<()> {
-    sqlx::query("INSERT INTO sessions (token_hash, account_id, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+    sqlx::query(
+        "INSERT INTO sessions (token_hash, account_id, created_at, expires_at, second_factor_at) \
+         VALUES ($1, $2, $3, $4, $5)",
+    )
+    .bind(token_hash)
+    .bind(account_id)
+    .bind(now)
+    .bind(expires_at)
+    .bind(second_factor_at)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// Records that the session passed a second factor at `at`.
+pub async fn mark_second_factor(tx: &mut Tx, token_hash: &str, at: i64) -> Result<()> {
+    sqlx::query("UPDATE sessions SET second_factor_at = $2 WHERE token_hash = $1")
         .bind(token_hash)
-        .bind(account_id)
-        .bind(now)
-        .bind(expires_at)
+        .bind(at)
         .execute(&mut **tx)
         .await?;
     Ok(())
@@ -34,8 +54,10 @@ pub async fn insert(
 
 pub async fn find(db: &Db, token_hash: &str, now: i64) -> Result<Option<SessionAccount>> {
     let row = sqlx::query(
-        "SELECT s.token_hash, a.id, a.email, a.status, a.roles, a.lang \
+        "SELECT s.token_hash, s.second_factor_at, a.id, a.email, a.status, a.roles, a.lang, \
+         CAST(CASE WHEN f.confirmed_at IS NULL THEN 0 ELSE 1 END AS BIGINT) AS enrolled \
          FROM sessions s JOIN accounts a ON a.id = s.account_id \
+         LEFT JOIN second_factors f ON f.account_id = a.id \
          WHERE s.token_hash = $1 AND s.expires_at > $2",
     )
     .bind(token_hash)
@@ -50,6 +72,8 @@ pub async fn find(db: &Db, token_hash: &str, now: i64) -> Result<Option<SessionA
             status: r.try_get("status")?,
             roles: r.try_get("roles")?,
             lang: r.try_get("lang")?,
+            second_factor_at: r.try_get("second_factor_at")?,
+            enrolled: r.try_get::<i64, _>("enrolled")? == 1,
         })
     })
     .transpose()

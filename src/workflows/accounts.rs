@@ -7,7 +7,7 @@ use super::codes::{
     code_guess_buckets, consume_code, ensure_guesses_left, live_code_matching, mail_bucket,
     request_code, send_code, wrong_code,
 };
-use super::{limits, Ctx, Error, Result};
+use super::{limits, second_factor, Ctx, Error, Result};
 use crate::audit::{self, NewEvent};
 use crate::crypto::{random_token, sha256_hex};
 use crate::domain::account::{
@@ -177,6 +177,52 @@ pub async fn request_password_reset(ctx: &Ctx, email: Option<&str>, client: &Cli
 pub struct NewSession {
     pub token: String,
     pub account: AccountView,
+    /// A staff account without a second factor: this session can only enrol one.
+    pub enrolment_required: bool,
+}
+
+/// What a right password leads to.
+pub enum LoginOutcome {
+    SignedIn(NewSession),
+    /// The account has a second factor: answer `challenge` with a code within five minutes.
+    SecondFactorRequired {
+        challenge: String,
+        expires_at: i64,
+    },
+}
+
+/// A live session, as a request presents it.
+#[derive(Debug, Clone)]
+pub struct SessionView {
+    pub token_hash: String,
+    pub account: AccountView,
+    /// When the session last passed a second factor.
+    pub second_factor_at: Option<i64>,
+    /// Whether the account has a confirmed second factor.
+    pub enrolled: bool,
+}
+
+/// What a session may do.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionStanding {
+    Full,
+    /// Staff without a second factor: enrolling is all it may do.
+    EnrolmentOnly,
+    /// An account whose factor this session never passed (a session older than its factor).
+    SecondFactorMissing,
+}
+
+impl SessionView {
+    pub fn standing(&self) -> SessionStanding {
+        match (self.second_factor_at, self.enrolled) {
+            (Some(_), _) => SessionStanding::Full,
+            (None, true) => SessionStanding::SecondFactorMissing,
+            (None, false) if self.account.roles.needs_second_factor() => {
+                SessionStanding::EnrolmentOnly
+            }
+            (None, false) => SessionStanding::Full,
+        }
+    }
 }
 
 /// The buckets that count wrong passwords: the address with this client, the client with any
@@ -197,7 +243,8 @@ fn known_client_key(ctx: &Ctx, account_id: &str, client: &Client) -> String {
     )
 }
 
-/// Logs in; `replaces` is the hash of a session the client already had, which is ended.
+/// Logs in; `replaces` is the hash of a session the client already had, which is ended (at once,
+/// or once the second factor is passed).
 ///
 /// Before any hashing: a pair (address, client) or a client past its failures waits; an
 /// address past its failures from everywhere is open only to clients that signed in to it
@@ -208,7 +255,7 @@ pub async fn login(
     password: Option<&str>,
     replaces: Option<&str>,
     client: &Client,
-) -> Result<NewSession> {
+) -> Result<LoginOutcome> {
     let mut errors = FieldErrors::default();
     let email = errors.require("email", email, Email::parse);
     if password.is_none_or(str::is_empty) {
@@ -268,36 +315,62 @@ pub async fn login(
         Some(AccountStatus::PendingActivation) => return Err(Error::NotActivated),
         _ => return Err(Error::Forbidden),
     }
-    let now = now_ms();
     limits::forget(&mut tx, pair).await?;
-    store::limits::remember_client(
-        &mut tx,
-        &row.id,
-        &known_client_key(ctx, &row.id, client),
-        now,
-    )
-    .await?;
+    if second_factor::is_enrolled(ctx, &row.id).await? {
+        let (challenge, expires_at) =
+            second_factor::open_challenge(ctx, &mut tx, &row.id, replaces).await?;
+        audit::append(
+            &mut tx,
+            NewEvent::new(&row.id, "session.password_accepted", &row.id)
+                .detail(json!({"second_factor": "required"})),
+        )
+        .await?;
+        tx.commit().await?;
+        return Ok(LoginOutcome::SecondFactorRequired {
+            challenge,
+            expires_at,
+        });
+    }
     if let Some(old) = replaces {
         sessions::delete(&mut tx, old).await?;
     }
-    let token = random_token();
-    sessions::insert(
-        &mut tx,
-        &sha256_hex(token.as_bytes()),
-        &row.id,
-        now,
-        now + ctx.session_ttl_ms,
-    )
-    .await?;
+    let session = start_session(ctx, &mut tx, &row, client, None).await?;
     audit::append(
         &mut tx,
         NewEvent::new(&row.id, "session.login_succeeded", &row.id),
     )
     .await?;
     tx.commit().await?;
+    Ok(LoginOutcome::SignedIn(session))
+}
+
+/// A new session for `row` (remembering the client as one the account signs in from);
+/// `second_factor_at` when the sign-in passed a second factor.
+pub(super) async fn start_session(
+    ctx: &Ctx,
+    tx: &mut store::Tx,
+    row: &AccountRow,
+    client: &Client,
+    second_factor_at: Option<i64>,
+) -> Result<NewSession> {
+    let now = now_ms();
+    store::limits::remember_client(tx, &row.id, &known_client_key(ctx, &row.id, client), now)
+        .await?;
+    let token = random_token();
+    sessions::insert(
+        tx,
+        &sha256_hex(token.as_bytes()),
+        &row.id,
+        now,
+        now + ctx.session_ttl_ms,
+        second_factor_at,
+    )
+    .await?;
+    let account = AccountView::from_row(row);
     Ok(NewSession {
         token,
-        account: AccountView::from_row(&row),
+        enrolment_required: second_factor_at.is_none() && account.roles.needs_second_factor(),
+        account,
     })
 }
 
@@ -315,21 +388,25 @@ pub async fn logout(ctx: &Ctx, token_hash: &str, account_id: &str) -> Result<()>
     Ok(())
 }
 
-/// The account behind a session token, with one indexed query; `None` when the token is unknown
-/// or expired.
-pub async fn authenticate(ctx: &Ctx, token: &str) -> Result<Option<(String, AccountView)>> {
+/// The session behind a token, with one indexed query; `None` when the token is unknown or
+/// expired.
+pub async fn authenticate(ctx: &Ctx, token: &str) -> Result<Option<SessionView>> {
     let hash = sha256_hex(token.as_bytes());
     let Some(s) = sessions::find(&ctx.db, &hash, now_ms()).await? else {
         return Ok(None);
     };
-    let view = AccountView {
-        id: s.account_id,
-        email: s.email,
-        roles: Roles::parse_stored(&s.roles),
-        status: AccountStatus::parse(&s.status).unwrap_or(AccountStatus::Disabled),
-        lang: Lang::from_tag(&s.lang).unwrap_or_default(),
-    };
-    Ok(Some((s.token_hash, view)))
+    Ok(Some(SessionView {
+        token_hash: s.token_hash,
+        account: AccountView {
+            id: s.account_id,
+            email: s.email,
+            roles: Roles::parse_stored(&s.roles),
+            status: AccountStatus::parse(&s.status).unwrap_or(AccountStatus::Disabled),
+            lang: Lang::from_tag(&s.lang).unwrap_or_default(),
+        },
+        second_factor_at: s.second_factor_at,
+        enrolled: s.enrolled,
+    }))
 }
 
 /// Sets a new password with the mailed code; ends every session of the account. The code proves

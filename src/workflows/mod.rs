@@ -17,6 +17,7 @@ pub mod products;
 pub mod provider_info;
 pub mod providers;
 pub mod review;
+pub mod second_factor;
 pub mod storefront;
 pub mod storefront_index;
 pub mod verification;
@@ -31,7 +32,7 @@ use crate::config::{Config, Limits};
 use crate::crypto::MasterKey;
 use crate::domain::FieldError;
 use crate::store::{Db, StoreError};
-use crate::time_util::HOUR_MS;
+use crate::time_util::{Clock, HOUR_MS};
 
 /// What every workflow needs: the database, the key, the limits, and a way to wake the mail
 /// worker.
@@ -48,6 +49,8 @@ pub struct Ctx {
     pub hasher: Arc<passwords::Hasher>,
     /// The storefront's listings, in memory (see `storefront_index`).
     pub storefront: Arc<storefront_index::StorefrontIndex>,
+    /// The time second factors are judged by.
+    pub clock: Clock,
 }
 
 impl Ctx {
@@ -65,6 +68,7 @@ impl Ctx {
                 Duration::from_millis(config.limits.hash_wait_ms),
             )),
             storefront: Arc::default(),
+            clock: Clock::default(),
         }
     }
 
@@ -95,6 +99,10 @@ pub enum Error {
     RateLimited { retry_after_secs: u64 },
     #[error("busy")]
     Busy { retry_after_secs: u64 },
+    #[error("a fresh second factor is required")]
+    StepUpRequired,
+    #[error("the second factor must be enrolled first")]
+    SecondFactorEnrolmentRequired,
     #[error("provider access required")]
     ProviderAccessRequired { due: Vec<String> },
     #[error("enterprise verification required")]

@@ -248,17 +248,27 @@ pub async fn detail(ctx: &Ctx, id: &str) -> Result<ItemDetail> {
 
 /// Approves or rejects an item. Two deciders racing on one version: exactly one wins, the other
 /// gets `stale_version`.
+/// Approving a settlement change (a bank account that money will go to) needs a fresh second
+/// factor: `fresh_second_factor` says whether the reviewer's session has one.
 pub async fn decide(
     ctx: &Ctx,
     reviewer: &AccountView,
     id: &str,
     form: &DecisionForm,
+    fresh_second_factor: bool,
 ) -> Result<ItemDetail> {
+    require_reviewer(reviewer)?;
     let d = review::validate_decision(form).map_err(Error::Validation)?;
     let mut tx = ctx.db.begin_write().await?;
     let item = store::review::get(&mut *tx, id)
         .await?
         .ok_or(Error::NotFound)?;
+    if item.kind == ReviewKind::SettlementChange.as_str()
+        && d.decision == Decision::Approve
+        && !fresh_second_factor
+    {
+        return Err(Error::StepUpRequired);
+    }
     let status = match d.decision {
         Decision::Approve => ReviewStatus::Approved,
         Decision::Reject => ReviewStatus::Rejected,

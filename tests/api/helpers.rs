@@ -297,6 +297,7 @@ impl TestApp {
         self.login(email, PASSWORD).await
     }
 
+    /// Logs in with the password alone (an account without a second factor).
     pub async fn login(&self, email: &str, password: &str) -> String {
         let a = self
             .post(
@@ -305,15 +306,87 @@ impl TestApp {
             )
             .await;
         assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
-        a.body["token"].as_str().expect("token").to_string()
+        a.body["token"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no token (a second factor?): {:?}", a.body))
+            .to_string()
     }
 
-    /// A staff account made the way an admin makes one (the CLI's workflow); returns a token.
+    /// A staff account made the way an admin makes one (the CLI's workflow), signed in and with
+    /// its second factor enrolled, as at a first log-in; returns a token.
     pub async fn staff(&self, email: &str, role: berth::domain::account::Role) -> String {
+        self.staff_with_secret(email, role).await.0
+    }
+
+    /// `staff`, with the secret of the authenticator app, for later codes.
+    pub async fn staff_with_secret(
+        &self,
+        email: &str,
+        role: berth::domain::account::Role,
+    ) -> (String, String) {
         berth::workflows::accounts::add_user(&self.state.ctx, email, Some(PASSWORD), role)
             .await
             .expect("staff account");
-        self.login(email, PASSWORD).await
+        let token = self.login(email, PASSWORD).await;
+        let secret = self.enrol_second_factor(&token).await;
+        (token, secret)
+    }
+
+    /// Enrols an authenticator app on the session's account; returns its secret (base32).
+    pub async fn enrol_second_factor(&self, token: &str) -> String {
+        let a = self
+            .post_as(token, "/api/v1/me/second-factor", json!({}))
+            .await;
+        assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+        let secret = a.body["secret"].as_str().expect("secret").to_string();
+        let code = self.totp(&secret);
+        let a = self
+            .post_as(
+                token,
+                "/api/v1/me/second-factor/confirm",
+                json!({"code": code}),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+        secret
+    }
+
+    /// The code an authenticator app with `secret` shows now (by the server's clock). A code is
+    /// good once: move the clock on (`next_code_step`) before asking for another.
+    pub fn totp(&self, secret: &str) -> String {
+        let bytes = totp_rs::Secret::Encoded(secret.to_string())
+            .to_bytes()
+            .expect("base32 secret");
+        let totp = berth::domain::second_factor::totp(bytes, "app@test").expect("totp");
+        let now = u64::try_from(self.state.ctx.clock.now_ms() / 1000).expect("time");
+        totp.generate(now)
+    }
+
+    /// Moves the server's clock to the next 30-second step, as if the person waited for a new
+    /// code.
+    pub fn next_code_step(&self) {
+        self.state.ctx.clock.advance(30_000);
+    }
+
+    /// Logs in with the password and then a fresh code from the app.
+    pub async fn login_with_second_factor(&self, email: &str, secret: &str) -> String {
+        let a = self
+            .post(
+                "/api/v1/sessions",
+                json!({"email": email, "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(a.body["status"], "second_factor_required", "{:?}", a.body);
+        let challenge = a.body["challenge"].as_str().expect("challenge").to_string();
+        self.next_code_step();
+        let a = self
+            .post(
+                "/api/v1/sessions/second-factor",
+                json!({"challenge": challenge, "code": self.totp(secret)}),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+        a.body["token"].as_str().expect("token").to_string()
     }
 
     pub async fn operator(&self) -> String {

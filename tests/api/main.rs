@@ -15,6 +15,7 @@ mod journey;
 mod limits;
 mod products;
 mod review;
+mod second_factor;
 mod sessions;
 mod store;
 mod wire;

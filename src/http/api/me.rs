@@ -6,9 +6,10 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::AccountBody;
-use crate::http::auth::Authenticated;
+use crate::http::auth::AnySession;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::AppState;
+use crate::workflows::accounts::SessionStanding;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MeBody {
@@ -16,6 +17,8 @@ pub struct MeBody {
     pub account: AccountBody,
     /// Send as `X-CSRF-Token` when authenticating with the cookie.
     pub csrf_token: String,
+    /// `enrolled`, `not_enrolled`, or `enrolment_required` (a staff session that can only enrol).
+    pub second_factor: &'static str,
 }
 
 /// The signed-in account.
@@ -24,10 +27,16 @@ pub struct MeBody {
     security(("bearer" = [])))]
 pub async fn show(
     State(state): State<AppState>,
-    auth: Authenticated,
+    AnySession(auth): AnySession,
 ) -> Result<Json<MeBody>, ApiError> {
+    let second_factor = match auth.session.standing() {
+        SessionStanding::EnrolmentOnly => "enrolment_required",
+        _ if auth.session.enrolled => "enrolled",
+        _ => "not_enrolled",
+    };
     Ok(Json(MeBody {
         account: AccountBody::from(&auth.account),
         csrf_token: auth.csrf_token(&state.ctx.key),
+        second_factor,
     }))
 }

@@ -15,6 +15,7 @@ pub mod products;
 pub mod provider;
 pub mod providers;
 pub mod review;
+pub mod second_factor;
 pub mod sessions;
 pub mod storefront;
 
@@ -39,7 +40,12 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(accounts::request_password_reset))
         .routes(routes!(accounts::confirm_password_reset))
         .routes(routes!(sessions::create))
+        .routes(routes!(sessions::second_factor))
+        .routes(routes!(sessions::step_up))
         .routes(routes!(sessions::delete_current))
+        .routes(routes!(second_factor::enrol))
+        .routes(routes!(second_factor::confirm))
+        .routes(routes!(second_factor::disable))
         .routes(routes!(me::show))
         .routes(routes!(move_in::show))
         .routes(routes!(enterprise::show, enterprise::save))

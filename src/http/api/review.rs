@@ -8,11 +8,13 @@ use utoipa::{IntoParams, ToSchema};
 use super::page_limit;
 use crate::domain::review::DecisionForm;
 use crate::http::auth::Reviewer;
+use crate::http::client::ClientAddr;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{ApiPath, ApiQuery};
 use crate::http::json::ApiJson;
 use crate::http::AppState;
 use crate::workflows::review::{self, ItemDetail, ItemSummary, QueueQuery};
+use crate::workflows::second_factor;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -136,17 +138,27 @@ pub async fn show(
     responses(
         (status = 200, body = ItemDetail),
         (status = 404, body = ErrorBody),
+        (status = 403, description = "`step_up_required`: approving a settlement change needs a fresh second factor (`second_factor_code`, or `POST /api/v1/sessions/current/step-up`)", body = ErrorBody),
         (status = 409, description = "`stale_version`, `uscc_taken`", body = ErrorBody),
-        (status = 422, body = ErrorBody)),
+        (status = 422, body = ErrorBody),
+        (status = 429, description = "`rate_limited`: too many wrong second-factor codes", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn decide(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     Reviewer(reviewer): Reviewer,
     ApiPath(id): ApiPath<String>,
     ApiJson(form): ApiJson<DecisionForm>,
 ) -> Result<Json<ItemDetail>, ApiError> {
+    let fresh = second_factor::fresh_or_step_up(
+        &state.ctx,
+        &reviewer.session,
+        form.second_factor_code.as_deref(),
+        &client,
+    )
+    .await?;
     Ok(Json(
-        review::decide(&state.ctx, &reviewer.account, &id, &form).await?,
+        review::decide(&state.ctx, &reviewer.account, &id, &form, fresh).await?,
     ))
 }
 

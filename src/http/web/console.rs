@@ -13,10 +13,12 @@ use super::move_in::{failure, signed_in};
 use super::{checked_form, error_page, render, signed_form, Page};
 use crate::audit::AuditEvent;
 use crate::domain::review::{Decision, DecisionForm, ReasonForm};
+use crate::http::client::ClientAddr;
 use crate::http::AppState;
 use crate::time_util::rfc3339;
 use crate::workflows::accounts::AccountView;
 use crate::workflows::review::{self, ItemDetail, ItemSummary, QueueQuery};
+use crate::workflows::second_factor;
 use crate::workflows::{audit_log, Error};
 
 #[allow(clippy::result_large_err)] // an early-return page, not an error value
@@ -134,6 +136,11 @@ impl ItemPage {
 
     pub fn is_enterprise(&self) -> bool {
         self.item.summary.kind == "enterprise_verification"
+    }
+
+    /// A settlement change: approving it needs a fresh second factor.
+    pub fn is_settlement(&self) -> bool {
+        self.item.summary.kind == "settlement_change"
     }
 
     /// The credit code fails its check character: approving needs an override reason.
@@ -310,6 +317,7 @@ pub async fn item(State(state): State<AppState>, page: Page, Path(id): Path<Stri
 /// The decision form: `decision`, `version`, and pairs `reason_field` / `reason_message`.
 pub async fn decide(
     State(state): State<AppState>,
+    ClientAddr(client): ClientAddr,
     page: Page,
     Path(id): Path<String>,
     body: Bytes,
@@ -340,8 +348,25 @@ pub async fn decide(
         reasons: Some(reasons),
         version: forms::first(&data, "version").and_then(|v| v.parse().ok()),
         override_reason: forms::opt(&data, "override_reason"),
+        second_factor_code: forms::opt(&data, "second_factor_code"),
     };
-    match review::decide(&state.ctx, &reviewer, &id, &input).await {
+    let fresh = match page.session.as_ref() {
+        Some(session) => {
+            second_factor::fresh_or_step_up(
+                &state.ctx,
+                session,
+                input.second_factor_code.as_deref(),
+                &client,
+            )
+            .await
+        }
+        None => Ok(false),
+    };
+    let decided = match fresh {
+        Ok(fresh) => review::decide(&state.ctx, &reviewer, &id, &input, fresh).await,
+        Err(e) => Err(e),
+    };
+    match decided {
         Ok(_) => Redirect::to(&format!("/console/items/{id}?notice=decided")).into_response(),
         Err(e) => match absorb(page.lang, &mut form, e) {
             Ok(()) => {

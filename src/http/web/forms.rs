@@ -169,6 +169,10 @@ pub fn absorb(
             ),
         ),
         E::Busy { .. } => state.add_error("_form", i18n::t(lang, "error.busy").to_string()),
+        E::StepUpRequired => state.add_error(
+            "second_factor_code",
+            i18n::t(lang, "error.step_up_required").to_string(),
+        ),
         E::Frozen { .. } => state.add_error(
             "amount_fen",
             i18n::t(lang, "error.verification_frozen").to_string(),

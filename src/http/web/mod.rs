@@ -8,6 +8,7 @@ pub mod move_in;
 pub mod products;
 pub mod provider;
 pub mod public;
+pub mod second_factor;
 pub mod storefront;
 
 use std::collections::HashMap;
@@ -23,7 +24,7 @@ use super::auth::{self, cookie, LANG_COOKIE};
 use super::{request_lang, AppState};
 use crate::crypto::{random_token, sha256_hex};
 use crate::i18n::{self, Lang};
-use crate::workflows::accounts::{self, AccountView};
+use crate::workflows::accounts::{self, AccountView, SessionStanding, SessionView};
 
 /// Translations for templates: `{{ page.t("nav.home") }}`.
 #[derive(Clone, Copy, Debug)]
@@ -39,7 +40,11 @@ impl Tr {
 #[derive(Clone, Debug)]
 pub struct Page {
     pub lang: Lang,
+    /// The signed-in account, when its session may use the site (for staff: it passed the
+    /// second factor).
     pub account: Option<AccountView>,
+    /// The session, also one that can only enrol a second factor.
+    pub session: Option<SessionView>,
     pub csrf: String,
     pub path: String,
     /// The path with its query, for "come back here" links (the language switch).
@@ -87,7 +92,14 @@ impl Page {
     }
 
     pub fn signed_in(&self) -> bool {
-        self.account.is_some()
+        self.session.is_some()
+    }
+
+    /// A staff session that must enrol its second factor before anything else.
+    pub fn enrolment_pending(&self) -> bool {
+        self.session
+            .as_ref()
+            .is_some_and(|s| s.standing() == SessionStanding::EnrolmentOnly)
     }
 
     pub fn is_staff(&self) -> bool {
@@ -101,9 +113,9 @@ impl Page {
     }
 
     pub fn email(&self) -> String {
-        self.account
+        self.session
             .as_ref()
-            .map(|a| a.email.clone())
+            .map(|s| s.account.email.clone())
             .unwrap_or_default()
     }
 
@@ -142,8 +154,10 @@ impl FromRequestParts<AppState> for Page {
                     .flatten(),
                 None => None,
             };
+        // A session older than the account's second factor does not sign in.
+        let session = session.filter(|s| s.standing() != SessionStanding::SecondFactorMissing);
         let csrf = match &session {
-            Some((hash, _)) => auth::csrf_token(&state.ctx.key, hash),
+            Some(s) => auth::csrf_token(&state.ctx.key, &s.token_hash),
             None => pre_session_secret(parts, state.cookies().pre_session())
                 .map(|s| pre_session_csrf(&s))
                 .unwrap_or_default(),
@@ -168,7 +182,11 @@ impl FromRequestParts<AppState> for Page {
         };
         Ok(Page {
             lang,
-            account: session.map(|(_, a)| a),
+            account: session
+                .as_ref()
+                .filter(|s| s.standing() == SessionStanding::Full)
+                .map(|s| s.account.clone()),
+            session,
             csrf,
             path: parts.uri.path().to_string(),
             url,

@@ -28,6 +28,10 @@ use crate::workflows::{catalog, move_in, Error};
 
 #[allow(clippy::result_large_err)] // an early-return page, not an error value
 pub(super) fn signed_in(page: &Page) -> Result<AccountView, Response> {
+    if page.enrolment_pending() {
+        // Staff enrol their second factor before anything else.
+        return Err(axum::response::Redirect::to("/account/security").into_response());
+    }
     page.account
         .clone()
         .ok_or_else(|| login_redirect(&page.path))

@@ -8,14 +8,15 @@ use axum::response::{IntoResponse, Redirect, Response};
 use serde::Deserialize;
 
 use super::forms::{self, absorb, FormState};
+use super::second_factor::{second_step, with_session_cookie};
 use super::{checked_form, error_page, render, urlencode, Page};
 use crate::http::auth as http_auth;
 use crate::http::client::ClientAddr;
 use crate::http::error::ApiError;
 use crate::http::AppState;
-use crate::workflows::accounts::{self, Registration};
+use crate::workflows::accounts::{self, AccountView, LoginOutcome, Registration};
 
-fn failure(page: Page, err: crate::workflows::Error) -> Response {
+pub(super) fn failure(page: Page, err: crate::workflows::Error) -> Response {
     let api = ApiError::from(err);
     error_page(page, api.status, api.code)
 }
@@ -170,7 +171,7 @@ pub struct LoginPage {
 }
 
 /// Only local paths are followed after log-in.
-fn safe_next(next: Option<&str>) -> String {
+pub(super) fn safe_next(next: Option<&str>) -> String {
     next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
         .unwrap_or("")
         .to_string()
@@ -184,6 +185,16 @@ pub async fn login_form(page: Page, Query(q): Query<EmailQuery>) -> Response {
     form.set("email", q.email.unwrap_or_default());
     let next = safe_next(q.next.as_deref());
     render(StatusCode::OK, &LoginPage { page, form, next })
+}
+
+/// Where a fresh session goes when nothing else was asked for: staff to the console, others to
+/// their move-in.
+pub(super) fn home_after_login(account: &AccountView) -> String {
+    if account.roles.can_review() && !account.roles.has(crate::domain::account::Role::Provider) {
+        "/console".into()
+    } else {
+        "/move-in".into()
+    }
 }
 
 fn home_for(page: &Page) -> String {
@@ -218,28 +229,18 @@ pub async fn login(
     )
     .await
     {
-        Ok(session) => {
-            let target = if !next.is_empty() {
+        Ok(LoginOutcome::SignedIn(session)) => {
+            let target = if session.enrolment_required {
+                "/account/security?notice=enrol_second_factor".to_string()
+            } else if !next.is_empty() {
                 next
-            } else if session.account.roles.can_review()
-                && !session
-                    .account
-                    .roles
-                    .has(crate::domain::account::Role::Provider)
-            {
-                "/console".to_string()
             } else {
-                "/move-in".to_string()
+                home_after_login(&session.account)
             };
-            let mut resp = Redirect::to(&target).into_response();
-            let cookie = state.cookies().session_cookie(
-                &session.token,
-                i64::from(state.config.session_ttl_hours) * 3600,
-            );
-            if let Ok(v) = HeaderValue::from_str(&cookie) {
-                resp.headers_mut().append(header::SET_COOKIE, v);
-            }
-            resp
+            with_session_cookie(&state, Redirect::to(&target).into_response(), &session)
+        }
+        Ok(LoginOutcome::SecondFactorRequired { challenge, .. }) => {
+            second_step(page, challenge, next)
         }
         Err(crate::workflows::Error::NotActivated) => {
             let email = forms::first(&data, "email").unwrap_or("");

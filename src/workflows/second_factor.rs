@@ -1,0 +1,503 @@
+//! The second factor: enrolling a TOTP app (with one-time recovery codes), the second step of a
+//! log-in, a fresh check before a sensitive action (step-up), turning it off (providers), and the
+//! admin's reset from the command line. Staff must have one: a staff session without it can only
+//! enrol. Wrong codes are limited like every code (`limits`), per account and client.
+
+use rand::RngCore;
+use serde_json::json;
+
+use super::accounts::{AccountView, NewSession, SessionView};
+use super::{limits, Ctx, Error, Result};
+use crate::audit::{self, NewEvent};
+use crate::crypto::{random_token, sha256_hex};
+use crate::domain::account::Email;
+use crate::domain::client::Client;
+use crate::domain::second_factor::{
+    self as sf, Code, CHALLENGE_TTL_MS, RECOVERY_ALPHABET, RECOVERY_CODES, RECOVERY_LEN,
+    SECRET_BYTES,
+};
+use crate::domain::FieldError;
+use crate::mail;
+use crate::store::accounts as account_store;
+use crate::store::second_factor::{self as store, FactorRow};
+use crate::store::{sessions, Tx};
+
+/// What an authenticator app needs, shown until the first code confirms it.
+#[derive(Debug, Clone)]
+pub struct Enrolment {
+    /// The shared secret in base32, for typing in by hand.
+    pub secret: String,
+    pub otpauth_uri: String,
+}
+
+impl Enrolment {
+    /// The `otpauth://` address as a QR code (SVG), for scanning.
+    pub fn qr_svg(&self) -> String {
+        qrcode::QrCode::new(self.otpauth_uri.as_bytes())
+            .map(|q| {
+                q.render::<qrcode::render::svg::Color>()
+                    .min_dimensions(200, 200)
+                    .quiet_zone(true)
+                    .build()
+            })
+            .unwrap_or_default()
+    }
+}
+
+fn secret_context(account_id: &str) -> String {
+    format!("second_factors.secret:{account_id}")
+}
+
+fn recovery_hash(ctx: &Ctx, account_id: &str, code: &str) -> String {
+    ctx.key
+        .keyed_hash("recovery-code", format!("{account_id}:{code}").as_bytes())
+}
+
+fn enrolment_of(ctx: &Ctx, factor: &FactorRow, email: &str) -> Result<Enrolment> {
+    let secret = ctx
+        .key
+        .decrypt(&secret_context(&factor.account_id), &factor.secret_enc)
+        .map_err(|e| Error::Internal(format!("second factor secret: {e}")))?;
+    let totp = sf::totp(secret.to_vec(), email).map_err(Error::Internal)?;
+    Ok(Enrolment {
+        secret: totp.get_secret_base32(),
+        otpauth_uri: totp.get_url(),
+    })
+}
+
+/// Whether the account has a confirmed second factor.
+pub async fn is_enrolled(ctx: &Ctx, account_id: &str) -> Result<bool> {
+    Ok(store::get(ctx.db.pool(), account_id)
+        .await?
+        .is_some_and(|f| f.confirmed_at.is_some()))
+}
+
+/// The enrolment waiting for its first code, if one was started.
+pub async fn pending_enrolment(ctx: &Ctx, account: &AccountView) -> Result<Option<Enrolment>> {
+    match store::get(ctx.db.pool(), &account.id).await? {
+        Some(f) if f.confirmed_at.is_none() => Ok(Some(enrolment_of(ctx, &f, &account.email)?)),
+        _ => Ok(None),
+    }
+}
+
+/// Starts (or starts over) an enrolment: a new secret, not yet in force.
+pub async fn begin_enrolment(ctx: &Ctx, account: &AccountView) -> Result<Enrolment> {
+    let mut tx = ctx.db.begin_for_account(&account.id).await?;
+    if store::get(&mut *tx, &account.id)
+        .await?
+        .is_some_and(|f| f.confirmed_at.is_some())
+    {
+        return Err(Error::Conflict("second_factor_enrolled"));
+    }
+    let mut secret = zeroize::Zeroizing::new(vec![0u8; SECRET_BYTES]);
+    rand::rngs::OsRng.fill_bytes(&mut secret);
+    let sealed = ctx.key.encrypt(&secret_context(&account.id), &secret);
+    store::put_pending(&mut tx, &account.id, &sealed, ctx.clock.now_ms()).await?;
+    audit::append(
+        &mut tx,
+        NewEvent::new(&account.id, "second_factor.enrolment_started", &account.id),
+    )
+    .await?;
+    tx.commit().await?;
+    let totp = sf::totp(secret.to_vec(), &account.email).map_err(Error::Internal)?;
+    Ok(Enrolment {
+        secret: totp.get_secret_base32(),
+        otpauth_uri: totp.get_url(),
+    })
+}
+
+/// Confirms the enrolment with a first code from the app; the session counts as having passed
+/// the second factor. Answers the recovery codes, shown this once.
+pub async fn confirm_enrolment(
+    ctx: &Ctx,
+    session: &SessionView,
+    code: Option<&str>,
+    client: &Client,
+) -> Result<Vec<String>> {
+    let account = &session.account;
+    let code = parse(code)?;
+    let buckets = guess_buckets(ctx, &account.id, client);
+    ensure_guesses_left(ctx, &buckets).await?;
+    let factor = store::get(ctx.db.pool(), &account.id).await?;
+    let factor = match factor {
+        Some(f) if f.confirmed_at.is_none() => f,
+        Some(_) => return Err(Error::Conflict("second_factor_enrolled")),
+        None => return Err(Error::Conflict("second_factor_not_started")),
+    };
+    let step = match &code {
+        Code::Totp(c) => totp_step(ctx, &factor, &account.email, c)?,
+        Code::Recovery(_) => None,
+    };
+    let Some(step) = step else {
+        return Err(wrong(
+            ctx,
+            &buckets,
+            &account.id,
+            "second_factor.enrolment_code_rejected",
+        )
+        .await?);
+    };
+    let now = ctx.clock.now_ms();
+    let codes: Vec<String> = (0..RECOVERY_CODES).map(|_| recovery_code()).collect();
+    let hashes: Vec<String> = codes
+        .iter()
+        .map(|c| recovery_hash(ctx, &account.id, c))
+        .collect();
+    let mut tx = ctx.db.begin_for_account(&account.id).await?;
+    store::confirm(&mut tx, &account.id, step as i64, now).await?;
+    store::replace_recovery_codes(&mut tx, &account.id, &hashes).await?;
+    sessions::mark_second_factor(&mut tx, &session.token_hash, now).await?;
+    limits::forget(&mut tx, &buckets[0]).await?;
+    audit::append(
+        &mut tx,
+        NewEvent::new(&account.id, "second_factor.enrolled", &account.id)
+            .detail(json!({"recovery_codes": RECOVERY_CODES})),
+    )
+    .await?;
+    mail::enqueue(
+        &mut tx,
+        &ctx.key,
+        "second_factor_enabled",
+        &account.email,
+        account.lang,
+        &[],
+    )
+    .await?;
+    tx.commit().await?;
+    ctx.mail_committed();
+    Ok(codes.iter().map(|c| sf::display_recovery(c)).collect())
+}
+
+/// A right password for an account with a second factor: the challenge the client answers with
+/// a code (`complete_login`).
+pub async fn open_challenge(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    account_id: &str,
+    replaces: Option<&str>,
+) -> Result<(String, i64)> {
+    let challenge = random_token();
+    let now = ctx.clock.now_ms();
+    let expires_at = now + CHALLENGE_TTL_MS;
+    store::put_challenge(
+        tx,
+        &sha256_hex(challenge.as_bytes()),
+        account_id,
+        replaces,
+        now,
+        expires_at,
+    )
+    .await?;
+    Ok((challenge, expires_at))
+}
+
+/// The second step of a log-in: the challenge and a code (from the app, or a recovery code).
+pub async fn complete_login(
+    ctx: &Ctx,
+    challenge: Option<&str>,
+    code: Option<&str>,
+    client: &Client,
+) -> Result<NewSession> {
+    let mut errors = Vec::new();
+    if challenge.is_none_or(|c| c.trim().is_empty()) {
+        errors.push(FieldError::new("challenge", "required"));
+    }
+    let code = match code.map(sf::parse_code) {
+        Some(Ok(c)) => Some(c),
+        Some(Err(e)) => {
+            errors.push(FieldError::new("code", e));
+            None
+        }
+        None => {
+            errors.push(FieldError::new("code", "required"));
+            None
+        }
+    };
+    let (Some(challenge), Some(code)) = (challenge, code) else {
+        return Err(Error::Validation(errors));
+    };
+    let hash = sha256_hex(challenge.trim().as_bytes());
+    let now = ctx.clock.now_ms();
+    let Some(open) = store::get_challenge(ctx.db.pool(), &hash)
+        .await?
+        .filter(|c| c.expires_at > now)
+    else {
+        return Err(Error::field("challenge", "challenge_expired"));
+    };
+    let buckets = guess_buckets(ctx, &open.account_id, client);
+    ensure_guesses_left(ctx, &buckets).await?;
+    let account = account_store::find_by_id(ctx.db.pool(), &open.account_id)
+        .await?
+        .ok_or(Error::Unauthenticated)?;
+    let factor = store::get(ctx.db.pool(), &account.id)
+        .await?
+        .filter(|f| f.confirmed_at.is_some())
+        .ok_or(Error::Unauthenticated)?;
+    let mut tx = ctx.db.begin_for_account(&account.id).await?;
+    let Some(how) = spend_code(ctx, &mut tx, &factor, &account.email, &code).await? else {
+        drop(tx);
+        return Err(wrong(ctx, &buckets, &account.id, "session.second_factor_rejected").await?);
+    };
+    if !store::take_challenge(&mut tx, &hash).await? {
+        return Err(Error::field("challenge", "challenge_expired"));
+    }
+    if let Some(old) = &open.replaces {
+        sessions::delete(&mut tx, old).await?;
+    }
+    limits::forget(&mut tx, &buckets[0]).await?;
+    let session = super::accounts::start_session(ctx, &mut tx, &account, client, Some(now)).await?;
+    audit::append(
+        &mut tx,
+        NewEvent::new(&account.id, "session.login_succeeded", &account.id)
+            .detail(json!({"second_factor": how})),
+    )
+    .await?;
+    if how == "recovery_code" {
+        recovery_used_mail(ctx, &mut tx, &account.email, &account.lang).await?;
+    }
+    tx.commit().await?;
+    ctx.mail_committed();
+    Ok(session)
+}
+
+/// A fresh second-factor check of a signed-in session, before a sensitive action.
+pub async fn step_up(
+    ctx: &Ctx,
+    session: &SessionView,
+    code: Option<&str>,
+    client: &Client,
+) -> Result<i64> {
+    let account = &session.account;
+    let code = parse(code)?;
+    let buckets = guess_buckets(ctx, &account.id, client);
+    ensure_guesses_left(ctx, &buckets).await?;
+    let factor = store::get(ctx.db.pool(), &account.id)
+        .await?
+        .filter(|f| f.confirmed_at.is_some())
+        .ok_or(Error::SecondFactorEnrolmentRequired)?;
+    let mut tx = ctx.db.begin_for_account(&account.id).await?;
+    let Some(how) = spend_code(ctx, &mut tx, &factor, &account.email, &code).await? else {
+        drop(tx);
+        return Err(wrong(ctx, &buckets, &account.id, "session.step_up_rejected").await?);
+    };
+    let now = ctx.clock.now_ms();
+    sessions::mark_second_factor(&mut tx, &session.token_hash, now).await?;
+    limits::forget(&mut tx, &buckets[0]).await?;
+    audit::append(
+        &mut tx,
+        NewEvent::new(&account.id, "session.step_up", &account.id)
+            .detail(json!({"second_factor": how})),
+    )
+    .await?;
+    if how == "recovery_code" {
+        let lang = account.lang.tag().to_string();
+        recovery_used_mail(ctx, &mut tx, &account.email, &lang).await?;
+    }
+    tx.commit().await?;
+    ctx.mail_committed();
+    Ok(now)
+}
+
+/// A sensitive action's check: with a code, a step-up now; without, whether the session passed
+/// its second factor recently enough.
+pub async fn fresh_or_step_up(
+    ctx: &Ctx,
+    session: &SessionView,
+    code: Option<&str>,
+    client: &Client,
+) -> Result<bool> {
+    match code.map(str::trim).filter(|c| !c.is_empty()) {
+        Some(code) => {
+            step_up(ctx, session, Some(code), client).await?;
+            Ok(true)
+        }
+        None => Ok(is_fresh(ctx, session)),
+    }
+}
+
+/// Whether the session passed its second factor recently enough for a sensitive action.
+pub fn is_fresh(ctx: &Ctx, session: &SessionView) -> bool {
+    session
+        .second_factor_at
+        .is_some_and(|at| ctx.clock.now_ms() - at <= sf::STEP_UP_MS)
+}
+
+/// A provider turns the second factor off (with a code); staff cannot.
+pub async fn disable(
+    ctx: &Ctx,
+    session: &SessionView,
+    code: Option<&str>,
+    client: &Client,
+) -> Result<()> {
+    if session.account.roles.needs_second_factor() {
+        return Err(Error::Forbidden);
+    }
+    step_up(ctx, session, code, client).await?;
+    let account = &session.account;
+    let mut tx = ctx.db.begin_for_account(&account.id).await?;
+    store::delete(&mut tx, &account.id).await?;
+    audit::append(
+        &mut tx,
+        NewEvent::new(&account.id, "second_factor.disabled", &account.id),
+    )
+    .await?;
+    mail::enqueue(
+        &mut tx,
+        &ctx.key,
+        "second_factor_disabled",
+        &account.email,
+        account.lang,
+        &[],
+    )
+    .await?;
+    tx.commit().await?;
+    ctx.mail_committed();
+    Ok(())
+}
+
+/// `berth user reset-2fa`: for the person who lost their phone. The factor, its recovery codes
+/// and every session end; the next log-in enrols again.
+pub async fn reset(ctx: &Ctx, email: &str) -> Result<bool> {
+    let email = Email::parse(email).map_err(|c| Error::field("email", c))?;
+    let Some(account) = account_store::find_by_email(ctx.db.pool(), email.as_str()).await? else {
+        return Err(Error::NotFound);
+    };
+    let mut tx = ctx.db.begin_for_account(&account.id).await?;
+    let had = store::delete(&mut tx, &account.id).await?;
+    let ended = sessions::delete_for_account(&mut tx, &account.id).await?;
+    audit::append(
+        &mut tx,
+        NewEvent::new(audit::SYSTEM, "second_factor.reset", &account.id)
+            .detail(json!({"had_second_factor": had, "sessions_ended": ended, "via": "cli"})),
+    )
+    .await?;
+    if had {
+        let lang = crate::i18n::Lang::from_tag(&account.lang).unwrap_or_default();
+        mail::enqueue(
+            &mut tx,
+            &ctx.key,
+            "second_factor_reset",
+            &account.email,
+            lang,
+            &[],
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    ctx.mail_committed();
+    Ok(had)
+}
+
+/// How many recovery codes are left unused.
+pub async fn recovery_codes_left(ctx: &Ctx, account_id: &str) -> Result<i64> {
+    Ok(store::unused_recovery_codes(ctx.db.pool(), account_id).await?)
+}
+
+fn parse(code: Option<&str>) -> Result<Code> {
+    match code.map(sf::parse_code) {
+        Some(Ok(c)) => Ok(c),
+        Some(Err(e)) => Err(Error::field("code", e)),
+        None => Err(Error::field("code", "required")),
+    }
+}
+
+/// The TOTP step `code` matches at the clock's time, newer than the last one used.
+fn totp_step(ctx: &Ctx, factor: &FactorRow, email: &str, code: &str) -> Result<Option<u64>> {
+    let secret = ctx
+        .key
+        .decrypt(&secret_context(&factor.account_id), &factor.secret_enc)
+        .map_err(|e| Error::Internal(format!("second factor secret: {e}")))?;
+    let totp = sf::totp(secret.to_vec(), email).map_err(Error::Internal)?;
+    let now_secs = u64::try_from(ctx.clock.now_ms() / 1000).unwrap_or(0);
+    let last = u64::try_from(factor.last_step).unwrap_or(0);
+    Ok(sf::matching_step(&totp, code, now_secs, last))
+}
+
+/// Uses a code in `tx`: a TOTP code moves the last step on, a recovery code is used up. `None`
+/// when the code is not good (wrong, used, or used by a concurrent request first).
+async fn spend_code(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    factor: &FactorRow,
+    email: &str,
+    code: &Code,
+) -> Result<Option<&'static str>> {
+    match code {
+        Code::Totp(c) => match totp_step(ctx, factor, email, c)? {
+            Some(step) if store::advance_step(tx, &factor.account_id, step as i64).await? => {
+                Ok(Some("totp"))
+            }
+            _ => Ok(None),
+        },
+        Code::Recovery(c) => {
+            let hash = recovery_hash(ctx, &factor.account_id, c);
+            let used =
+                store::use_recovery_code(tx, &factor.account_id, &hash, ctx.clock.now_ms()).await?;
+            Ok(used.then_some("recovery_code"))
+        }
+    }
+}
+
+fn recovery_code() -> String {
+    let mut bytes = [0u8; RECOVERY_LEN];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    bytes
+        .iter()
+        .map(|b| RECOVERY_ALPHABET[usize::from(*b) % RECOVERY_ALPHABET.len()] as char)
+        .collect()
+}
+
+async fn recovery_used_mail(ctx: &Ctx, tx: &mut Tx, email: &str, lang: &str) -> Result<()> {
+    let lang = crate::i18n::Lang::from_tag(lang).unwrap_or_default();
+    mail::enqueue(tx, &ctx.key, "recovery_code_used", email, lang, &[]).await?;
+    Ok(())
+}
+
+/// Wrong second-factor codes: per account and client, per account, per client.
+fn guess_buckets(ctx: &Ctx, account_id: &str, client: &Client) -> [limits::Bucket; 3] {
+    let l = &ctx.limits;
+    [
+        ctx.pair_bucket(
+            l.code_guesses_per_pair,
+            "code/second_factor/pair",
+            account_id,
+            client,
+        ),
+        ctx.bucket(
+            l.code_guesses_per_address,
+            "code/second_factor/account",
+            account_id,
+        ),
+        ctx.client_bucket(l.code_guesses_per_client, "code/client", client),
+    ]
+}
+
+async fn ensure_guesses_left(ctx: &Ctx, buckets: &[limits::Bucket; 3]) -> Result<()> {
+    let st = limits::standing(&ctx.db, &buckets.each_ref()).await?;
+    if st.is_blocked() {
+        return Err(st.refused());
+    }
+    Ok(())
+}
+
+async fn wrong(
+    ctx: &Ctx,
+    buckets: &[limits::Bucket; 3],
+    account_id: &str,
+    action: &str,
+) -> Result<Error> {
+    let mut tx = ctx.db.begin_write().await?;
+    let st = limits::spend(&mut tx, &buckets.each_ref()).await?;
+    audit::append(
+        &mut tx,
+        NewEvent::new(audit::ANONYMOUS, action, account_id)
+            .detail(json!({"attempts_left": st.left})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Error::Validation(vec![FieldError::new(
+        "code",
+        "code_wrong",
+    )
+    .with("attempts_left", st.left)]))
+}
