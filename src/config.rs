@@ -86,7 +86,8 @@ pub struct Limits {
     pub deposit_freeze_minutes: u32,
     /// Micro-deposits an operator may pay for one verification.
     pub deposits_per_verification: u32,
-    /// Password hashes computed at once (argon2id takes 19 MiB each); 0 = one per core.
+    /// Password hashes computed at once (argon2id takes 19 MiB each); 0 = one per core but one,
+    /// leaving a core to answer everything else during a flood of log-ins.
     pub hash_concurrency: usize,
     /// Requests that may wait for a hashing permit; more are answered 503 `busy`.
     pub hash_queue: usize,
@@ -348,7 +349,9 @@ impl Config {
     /// How many password hashes run at once.
     pub fn hash_concurrency(&self) -> usize {
         match self.limits.hash_concurrency {
-            0 => std::thread::available_parallelism().map_or(2, |n| n.get()),
+            0 => std::thread::available_parallelism()
+                .map_or(1, |n| n.get().saturating_sub(1))
+                .max(1),
             n => n,
         }
     }

@@ -87,6 +87,7 @@ enum AuditCommand {
 }
 
 fn main() -> ExitCode {
+    return_large_allocations_to_the_system();
     let cli = Cli::parse();
     let listen = match &cli.command {
         Command::Serve { listen } => *listen,
@@ -245,6 +246,32 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             eprintln!("Backup written to {}", file.display());
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+/// Every password hash takes 19 MiB. glibc's malloc would serve the second and later ones from
+/// the arena of whichever thread ran them and keep that memory after the hash (its mmap
+/// threshold grows to the size of the first freed block), so a flood of log-ins left hundreds of
+/// MiB resident for good. A fixed threshold of 1 MiB makes every allocation that large a mapping
+/// of its own, returned to the system when freed; and what a burst of connections leaves free
+/// inside the arenas is handed back every few seconds.
+fn return_large_allocations_to_the_system() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        // SAFETY: mallopt only sets a malloc parameter; called once, first thing in main,
+        // before any other thread exists.
+        unsafe {
+            libc::mallopt(libc::M_MMAP_THRESHOLD, 1 << 20);
+        }
+        let _ = std::thread::Builder::new()
+            .name("memory-trim".into())
+            .spawn(|| loop {
+                std::thread::sleep(std::time::Duration::from_secs(3));
+                // SAFETY: malloc_trim only returns free memory to the system; it is thread-safe.
+                unsafe {
+                    libc::malloc_trim(0);
+                }
+            });
     }
 }
 

@@ -77,6 +77,7 @@ pub async fn register(
     let (Some(email), Some(password)) = (email, password) else {
         return Err(Error::Internal("validated fields missing".into()));
     };
+    ctx.hasher.ensure_room()?;
     let l = &ctx.limits;
     limits::take(
         ctx,
@@ -265,14 +266,15 @@ pub async fn login(
     let (Some(email), Some(password)) = (email, password) else {
         return Err(Error::Internal("validated fields missing".into()));
     };
+    ctx.hasher.ensure_room()?;
     let buckets = login_buckets(ctx, email.as_str(), client);
     let [pair, by_client, by_address] = &buckets;
-    let st = limits::standing(&ctx.db, &[pair, by_client]).await?;
-    if st.is_blocked() {
-        return Err(st.refused());
+    let [here, everywhere] =
+        limits::standings(&ctx.db, [&[pair, by_client], &[by_address]]).await?;
+    if here.is_blocked() {
+        return Err(here.refused());
     }
     let row = account_store::find_by_email(ctx.db.pool(), email.as_str()).await?;
-    let everywhere = limits::standing(&ctx.db, &[by_address]).await?;
     if everywhere.is_blocked() {
         let since = now_ms() - i64::from(ctx.limits.known_client_days) * DAY_MS;
         let known = match &row {
@@ -295,7 +297,13 @@ pub async fn login(
         .hasher
         .verify(password, row.as_ref().map(|r| r.password_hash.clone()))
         .await?;
-    let mut tx = ctx.db.begin_write().await?;
+    // A failure's record (its limits and audit event) may skip the fsync: a crash can lose the
+    // last few; a success is written in full.
+    let mut tx = if ok {
+        ctx.db.begin_write().await?
+    } else {
+        ctx.db.begin_write_relaxed().await?
+    };
     let Some(row) = row.filter(|_| ok) else {
         limits::spend(&mut tx, &buckets.each_ref()).await?;
         audit::append(

@@ -78,6 +78,23 @@ pub async fn standing(db: &Db, buckets: &[&Bucket]) -> Result<Standing> {
     }))
 }
 
+/// How several groups of buckets stand, read in one query.
+pub async fn standings<const N: usize>(db: &Db, groups: [&[&Bucket]; N]) -> Result<[Standing; N]> {
+    let keys: Vec<&str> = groups
+        .iter()
+        .flat_map(|g| g.iter().map(|b| b.key.as_str()))
+        .collect();
+    let tats = store::limits::states(db.pool(), &keys).await?;
+    let now = now_ms();
+    let mut tats = tats.into_iter();
+    Ok(groups.map(|g| {
+        g.iter().fold(open(), |acc, b| {
+            let tat = tats.next().flatten();
+            combine(acc, b.rate.wait(tat, now), b.rate.left(tat, now))
+        })
+    }))
+}
+
 /// Spends one event of each bucket that has room (a full one stays full), in `tx`; the standing
 /// afterwards. For failures: a wrong password, a wrong code.
 pub async fn spend(tx: &mut Tx, buckets: &[&Bucket]) -> Result<Standing> {

@@ -44,6 +44,20 @@ impl Hasher {
         }
     }
 
+    /// `busy` at once when every permit is taken and the queue is full: a flood is answered
+    /// before it costs a database query.
+    pub fn ensure_room(&self) -> Result<()> {
+        if self.permits.available_permits() == 0
+            && self.waiting.load(Ordering::Acquire) >= self.queue
+        {
+            self.refused.inc();
+            return Err(Error::Busy {
+                retry_after_secs: BUSY_RETRY_AFTER_SECS,
+            });
+        }
+        Ok(())
+    }
+
     /// A permit to hash now, after a short wait in a short queue; else `busy`.
     async fn permit(&self) -> Result<OwnedSemaphorePermit> {
         if let Ok(p) = self.permits.clone().try_acquire_owned() {
