@@ -1,12 +1,15 @@
 // Shared helpers of the end-to-end tests: the browser, one context per session, a page wrapper
 // that fails the test on any console error, page error, failed request, unexpected HTTP error
-// or request to another origin, screenshots, and the mail directory.
+// or request to another origin, screenshots, the mail directory, staff accounts (`berth user
+// add`) and their second factor (TOTP computed here, as an authenticator app would), setup
+// through the JSON API, and the steps the tests share.
 //
-// Environment (set by run.sh): BERTH_URL, BERTH_DATA_DIR, BERTH_OPERATOR_EMAIL,
-// BERTH_OPERATOR_PASSWORD, E2E_SCREENSHOTS; CHROMIUM_PATH [default /usr/bin/chromium].
+// Environment (set by run.sh): BERTH_URL, BERTH_DATA_DIR, BERTH_BIN, E2E_SCREENSHOTS;
+// CHROMIUM_PATH [default /usr/bin/chromium].
 
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { execFileSync } from 'node:child_process';
+import { createHmac, randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
@@ -20,10 +23,8 @@ function need(name) {
 export const BASE = need('BERTH_URL').replace(/\/$/, '');
 export const ORIGIN = new URL(BASE).origin;
 export const DATA_DIR = need('BERTH_DATA_DIR');
-export const OPERATOR = {
-  email: need('BERTH_OPERATOR_EMAIL'),
-  password: need('BERTH_OPERATOR_PASSWORD'),
-};
+/** The berth binary the server runs (for `berth user add`). */
+export const BIN = need('BERTH_BIN');
 const SHOTS = process.env.E2E_SCREENSHOTS || new URL('./screenshots/', import.meta.url).pathname;
 mkdirSync(SHOTS, { recursive: true });
 
@@ -137,6 +138,248 @@ export async function readCode(email, { timeoutMs = 15000, newerThan = null } = 
   const code = m.body.match(/(?<!\d)(\d{6})(?!\d)/);
   assert.ok(code, `no 6-digit code in the newest mail to ${email} (${m.file}):\n${m.body}`);
   return { code: code[1], file: m.file };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Staff accounts and the second factor (TOTP, RFC 6238)
+
+/**
+ * Runs the berth binary on the suite's data directory (as run.sh does: from the data directory,
+ * so that no ./berth.toml is read, and without the suite's BERTH_* variables, which are not
+ * settings of berth). Returns its standard output.
+ */
+export function berth(args, { input } = {}) {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('BERTH_')));
+  try {
+    return execFileSync(BIN, ['--data-dir', DATA_DIR, ...args], { input, env, cwd: DATA_DIR, encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'] });
+  } catch (e) {
+    throw new Error(`berth ${args.join(' ')} failed (status ${e.status}):\n${e.stdout || ''}${e.stderr || ''}`);
+  }
+}
+
+/**
+ * A new staff account made the way an administrator makes one (`berth user add`, the password
+ * on stdin): no second factor yet, so its first log-in enrols one.
+ */
+export function addStaff({ role = 'operator', email = uniqueEmail(role === 'admin' ? 'admin' : 'ops'), password = `staff-${RUN}-${randomBytes(6).toString('hex')}` } = {}) {
+  berth(['user', 'add', '--email', email, '--role', role], { input: `${password}\n` });
+  return { email, password, role, secret: null, lastStep: 0, recoveryCodes: [] };
+}
+
+const BASE32 = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
+
+/** RFC 4648 base32 (the key people type into an authenticator app); spaces, hyphens and padding ignored. */
+export function base32Decode(text) {
+  const clean = text.toUpperCase().replace(/[\s=-]/g, '');
+  let bits = 0;
+  let value = 0;
+  const out = [];
+  for (const ch of clean) {
+    const v = BASE32.indexOf(ch);
+    if (v < 0) throw new Error(`not base32: ${JSON.stringify(ch)} in ${JSON.stringify(text)}`);
+    value = ((value << 5) | v) & 0xffff;
+    bits += 5;
+    if (bits >= 8) {
+      out.push((value >>> (bits - 8)) & 0xff);
+      bits -= 8;
+    }
+  }
+  return Buffer.from(out);
+}
+
+/** Seconds per TOTP step. */
+export const TOTP_STEP_SECS = 30;
+
+/** The TOTP step of a moment (milliseconds since the epoch). */
+export function totpStep(ms = Date.now()) {
+  return Math.floor(ms / 1000 / TOTP_STEP_SECS);
+}
+
+/** The six-digit TOTP code of a base32 secret for a step (HMAC-SHA1, dynamic truncation). */
+export function totp(secret, step = totpStep()) {
+  const counter = Buffer.alloc(8);
+  counter.writeBigUInt64BE(BigInt(step));
+  const h = createHmac('sha1', base32Decode(secret)).update(counter).digest();
+  const off = h[h.length - 1] & 0x0f;
+  const bin = ((h[off] & 0x7f) << 24) | (h[off + 1] << 16) | (h[off + 2] << 8) | h[off + 3];
+  return String(bin % 1_000_000).padStart(6, '0');
+}
+
+/**
+ * A code the server has not seen yet for `account` (it takes each step once): that of the
+ * current step, after waiting (at most 30 s) for a step later than the last one used, as a
+ * person waits for the app to show a new code. Records the step as used.
+ */
+export async function freshTotp(account) {
+  assert.ok(account.secret, `${account.email} has no second factor enrolled by the tests`);
+  while (totpStep() <= account.lastStep) {
+    const nextAt = (account.lastStep + 1) * TOTP_STEP_SECS * 1000;
+    await new Promise((r) => setTimeout(r, Math.max(50, nextAt - Date.now() + 50)));
+  }
+  const step = totpStep();
+  account.lastStep = step;
+  return totp(account.secret, step);
+}
+
+/** A recovery code as the page shows it: two groups of five from an alphabet without look-alikes. */
+export const RECOVERY_CODE = /^[abcdefghjkmnpqrstuvwxyz23456789]{5}-[abcdefghjkmnpqrstuvwxyz23456789]{5}$/;
+
+// ---------------------------------------------------------------------------------------------
+// Setup through the JSON API
+
+/**
+ * One JSON API call (setup only: what the tests are about goes through the pages). With
+ * `expect`, the status must be that one.
+ */
+export async function api(method, path, { token, json, form, expect } = {}) {
+  const headers = { 'Accept-Language': 'zh-CN' };
+  let body;
+  if (token) headers.Authorization = `Bearer ${token}`;
+  if (json !== undefined) {
+    headers['Content-Type'] = 'application/json';
+    body = JSON.stringify(json);
+  } else if (form) {
+    body = form;
+  }
+  const resp = await fetch(BASE + path, { method, headers, body });
+  const text = await resp.text();
+  let data = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = text;
+  }
+  if (expect !== undefined) {
+    assert.equal(resp.status, expect, `setup: ${method} ${path} answered ${resp.status}: ${text.slice(0, 500)}`);
+  }
+  return data;
+}
+
+/**
+ * The token of a new staff account signed in through the API, its second factor enrolled
+ * (`POST /api/v1/me/second-factor`, then `…/confirm` with a code computed from the secret).
+ */
+export async function staffApiToken({ role = 'operator' } = {}) {
+  const staff = addStaff({ role });
+  const signedIn = await api('POST', '/api/v1/sessions', { json: { email: staff.email, password: staff.password }, expect: 201 });
+  assert.equal(signedIn.second_factor, 'enrolment_required', `setup: a new staff session can only enrol (${JSON.stringify(signedIn)})`);
+  const token = signedIn.token;
+  const enrolment = await api('POST', '/api/v1/me/second-factor', { token, expect: 200 });
+  staff.secret = enrolment.secret;
+  const confirmed = await api('POST', '/api/v1/me/second-factor/confirm', { token, json: { code: await freshTotp(staff) }, expect: 200 });
+  staff.recoveryCodes = confirmed.recovery_codes;
+  return { ...staff, token };
+}
+
+let operatorToken = null;
+/** The token of one operator (made by `staffApiToken`) shared by the setup of a test file. */
+export async function operatorApi() {
+  operatorToken ??= (await staffApiToken()).token;
+  return operatorToken;
+}
+
+export async function pendingItem(kind, accountId) {
+  const op = await operatorApi();
+  const page = await api('GET', `/api/v1/review/items?kind=${kind}&status=pending&limit=200`, { token: op, expect: 200 });
+  const item = page.items.find((i) => i.subject.account_id === accountId);
+  assert.ok(item, `setup: no pending ${kind} item for ${accountId}`);
+  return item;
+}
+
+export async function approveItem(item) {
+  const op = await operatorApi();
+  await api('POST', `/api/v1/review/items/${item.id}/decision`, {
+    token: op,
+    json: { decision: 'approve', version: item.version },
+    expect: 200,
+  });
+}
+
+export const CS_HOURS = '工作日 9:00-18:00';
+
+/**
+ * A live provider made through the API, the way tests/api/helpers.rs `moved_in_provider()`
+ * makes one: registered, activated, verified (micro-deposit), application approved (categories
+ * iot and ops-services), customer service and settlement saved.
+ */
+export async function movedInProvider(tag) {
+  const email = uniqueEmail(tag);
+  const password = `pw-${RUN}-long-enough`;
+  const company = `深圳市泊位商城测试科技有限公司${tag}${RUN}`;
+  const cs = {
+    phone: '400-800-1234',
+    email: `service-${tag}-${RUN}@example.com`,
+    dongdong_group_id: String(20000000 + Math.floor(Math.random() * 9999999)),
+    service_hours: CS_HOURS,
+  };
+  await api('POST', '/api/v1/accounts', { json: { email, password }, expect: 201 });
+  const { code } = await readCode(email);
+  await api('POST', '/api/v1/accounts/activate', { json: { email, code }, expect: 200 });
+  const token = (await api('POST', '/api/v1/sessions', { json: { email, password }, expect: 201 })).token;
+  const me = await api('GET', '/api/v1/me', { token, expect: 200 });
+
+  await api('PUT', '/api/v1/me/enterprise', {
+    token,
+    expect: 200,
+    json: {
+      subject_type: 'enterprise',
+      company_name: company,
+      uscc: uniqueUscc(),
+      registered_address: '深圳市南山区科技园',
+      legal_rep: { name: '张三', id_type: 'prc_id', id_number: '11010519491231002X' },
+      authorized_person: { same_as_legal_rep: true },
+      corporate_account: {
+        bank_name: '招商银行',
+        province: '广东',
+        city: '深圳',
+        branch_name: '深圳南山支行',
+        account_number: '6222020200112233445',
+      },
+    },
+  });
+  const licence = new FormData();
+  licence.append('kind', 'business_license');
+  licence.append('file', new Blob([pdfBytes()], { type: 'application/pdf' }), 'licence.pdf');
+  await api('POST', '/api/v1/me/enterprise/documents', { token, form: licence, expect: 201 });
+  await api('POST', '/api/v1/me/enterprise/submit', { token, json: {}, expect: 200 });
+
+  const op = await operatorApi();
+  const ev = await pendingItem('enterprise_verification', me.id);
+  const sent = await api('POST', `/api/v1/review/items/${ev.id}/micro-deposit`, { token: op, json: {}, expect: 200 });
+  await approveItem(await api('GET', `/api/v1/review/items/${ev.id}`, { token: op, expect: 200 }));
+  await api('POST', '/api/v1/me/enterprise/micro-deposit/confirm', { token, json: { amount_fen: sent.amount_fen }, expect: 200 });
+
+  await api('PUT', '/api/v1/me/application', {
+    token,
+    expect: 200,
+    json: {
+      contact: { name: '李四', title: '商务经理', mobile: '13800138000', email: 'contact@example.com' },
+      business_brief: 'We build SaaS for IoT device fleets and offer O&M services on the cloud.',
+      categories: ['iot', 'ops-services'],
+      service_types: ['saas', 'offline-service'],
+      service_hours: '5x8',
+      years_in_industry: 6,
+      agreement_version: '2026-01',
+    },
+  });
+  await api('POST', '/api/v1/me/application/submit', { token, json: {}, expect: 200 });
+  await approveItem(await pendingItem('partner_application', me.id));
+
+  await api('PUT', '/api/v1/provider/customer-service', { token, json: cs, expect: 200 });
+  await api('PUT', '/api/v1/provider/settlement', {
+    token,
+    expect: 200,
+    json: {
+      account_name: company,
+      bank_name: '招商银行',
+      branch_name: '深圳南山支行',
+      branch_code: '308584000013',
+      account_number: '6222020200112233445',
+    },
+  });
+  const m = await api('GET', '/api/v1/me/move-in', { token, expect: 200 });
+  assert.equal(m.state, 'moved_in', `setup: the provider is moved in (${JSON.stringify(m)})`);
+  return { email, password, token, company, cs, accountId: me.id };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -351,16 +594,92 @@ export async function switchLanguage(s, lang) {
   assert.equal(await s.page.locator('html').getAttribute('lang'), lang);
 }
 
-/** Logs in on /login; the password field and the submit button are found by their labels. */
-export async function login(s, lang, email, password, { expectPath } = {}) {
+/** The password step of /login: e-mail and password found by their labels, then the button. */
+export async function enterPassword(s, lang, email, password, { label = 'password-entered', status = 200 } = {}) {
   await s.goto('/login');
   await s.page.getByLabel(tr(lang, 'label.email'), { exact: true }).fill(email);
   await s.page.getByLabel(tr(lang, 'label.password'), { exact: true }).fill(password);
   await s.submit(s.page.locator('main form[action="/login"]').getByRole('button', { name: tr(lang, 'login.submit') }), {
-    label: 'logged-in',
+    label,
+    status,
   });
+}
+
+/** Logs in on /login an account whose password alone signs in (a provider without a second factor). */
+export async function login(s, lang, email, password, { expectPath } = {}) {
+  await enterPassword(s, lang, email, password, { label: 'logged-in' });
   if (expectPath) assert.equal(s.path(), expectPath);
   assert.equal((await s.page.locator('.topbar .who').textContent()).trim(), email);
+}
+
+/** Whose session the top bar shows ('' when nobody is signed in). */
+export async function signedInAs(s) {
+  const who = s.page.locator('.topbar .who');
+  return (await who.count()) ? (await who.textContent()).trim() : '';
+}
+
+/** The form of the second step of a log-in (the page after a right password). */
+export function secondStepForm(s) {
+  return s.page.locator('main form[action="/login/second-factor"]');
+}
+
+/**
+ * On the second step of a log-in ("second_factor.login_title"): types `code` (from the app, or a
+ * recovery code) and sends it. The page shown next is the caller's to check.
+ */
+export async function enterSecondFactor(s, lang, code, { status = 200, label = 'second-factor-sent' } = {}) {
+  const form = secondStepForm(s);
+  await expectText(s.page.locator('main h1'), tr(lang, 'second_factor.login_title'));
+  await form.getByLabel(tr(lang, 'label.second_factor_code'), { exact: true }).fill(code);
+  await s.submit(form.getByRole('button', { name: tr(lang, 'second_factor.login_submit'), exact: true }), { status, label });
+}
+
+/**
+ * Enrols an authenticator app on /account/security (the page must be open, nothing started):
+ * "start", then the key read from the page and a code computed from it, "confirm"; checks that
+ * the ten recovery codes are shown. Records the secret, the step used and the codes in `account`.
+ */
+export async function enrolSecondFactor(s, lang, account) {
+  const p = s.page;
+  const L = (key, params) => tr(lang, key, params);
+  assert.equal(s.path(), '/account/security');
+  await expectText(p.locator('main h1'), L('second_factor.title'));
+  const start = p.locator('main form[action="/account/security"]').getByRole('button', { name: L('second_factor.start'), exact: true });
+  await s.submit(start, { label: 'enrolment-started' });
+  assert.equal(s.path(), '/account/security');
+  const qr = p.locator('main figure.qr');
+  assert.equal(await qr.locator('svg').count(), 1, 'the QR code is an inline SVG');
+  const secret = (await p.locator('main code#totp-secret').textContent()).trim();
+  assert.match(secret, /^[A-Z2-7]{32}$/, 'the key to type: 160 bits in base32');
+  account.secret = secret;
+  account.lastStep = 0;
+  const form = p.locator('main form[action="/account/security"]').filter({ has: p.locator('button[value="confirm"]') });
+  await form.getByLabel(L('label.second_factor_code'), { exact: true }).fill(await freshTotp(account));
+  await s.submit(form.getByRole('button', { name: L('second_factor.confirm'), exact: true }), { label: 'enrolled' });
+  assert.equal(s.path(), '/account/security');
+  await expectText(p.locator('main .notice.success'), L('second_factor.enrolled'));
+  const codes = (await p.locator('main ul#recovery-codes li code').allTextContents()).map((c) => c.trim());
+  assert.equal(codes.length, 10, `ten recovery codes are shown: ${JSON.stringify(codes)}`);
+  for (const c of codes) assert.match(c, RECOVERY_CODE);
+  assert.equal(new Set(codes).size, 10, 'the recovery codes differ');
+  account.recoveryCodes = codes;
+  return account;
+}
+
+/**
+ * A new staff account (`berth user add`) signs in for the first time in `s`: the password, the
+ * enrolment it is sent to, "I have saved them" — and lands on the console. Returns the account
+ * (e-mail, password, TOTP secret, last step used, recovery codes).
+ */
+export async function loginAsNewStaff(s, lang, { role = 'operator' } = {}) {
+  const staff = addStaff({ role });
+  await enterPassword(s, lang, staff.email, staff.password, { label: 'staff-first-login' });
+  assert.equal(s.path(), '/account/security', 'a staff account without a second factor is sent to enrol one');
+  await enrolSecondFactor(s, lang, staff);
+  await s.submit(s.page.getByRole('link', { name: tr(lang, 'second_factor.saved_codes'), exact: true }), { label: 'codes-saved' });
+  assert.equal(s.path(), '/console');
+  assert.equal(await signedInAs(s), staff.email);
+  return staff;
 }
 
 /** Registers and activates an account through the pages; returns its e-mail and password. */
@@ -408,6 +727,50 @@ export async function unlabelledFields(page) {
 export async function assertLabelled(s) {
   const missing = await unlabelledFields(s.page);
   assert.deepEqual(missing, [], `form fields without a label on ${s.path()}`);
+}
+
+/** The first parts of the text keys of the catalogs ("second_factor", "label", "field", …). */
+function keyPrefixes() {
+  const out = new Set();
+  for (const lang of ['zh-CN', 'en']) for (const key of Object.keys(loadCatalog(lang))) out.add(key.split('.')[0]);
+  return [...out];
+}
+
+/**
+ * What a page shows people (the text of <title> and <main>, and the labels, hints and
+ * placeholders of its elements) that looks like a machine value rather than words: `true`,
+ * `false`, `null`, `undefined`, `None`, `Some(…)`, JSON (braces, `"key":`), text keys
+ * (`second_factor.start`), codes in snake_case (`code_wrong`), unfilled {placeholders}, epoch
+ * numbers, ISO 8601 timestamps, `otpauth://` addresses. Returns the findings (empty when the page speaks in words).
+ */
+export async function machineValues(s) {
+  const shown = await s.page.evaluate(() => {
+    // The key to type and the recovery codes are values people copy: not judged.
+    let text = document.querySelector('main')?.innerText || '';
+    for (const el of document.querySelectorAll('main #totp-secret, main #recovery-codes code')) text = text.split(el.textContent.trim()).join(' ');
+    const parts = [document.title, text];
+    for (const el of document.querySelectorAll('main [aria-label], main [title], main [placeholder], main [alt], main figcaption')) {
+      for (const a of ['aria-label', 'title', 'placeholder', 'alt']) if (el.getAttribute(a)) parts.push(el.getAttribute(a));
+    }
+    return parts.join('\n');
+  });
+  const checks = [
+    [/\b(true|false|null|undefined|NaN|None|Some\s*\()/g, 'a raw value'],
+    [/[{}[\]]|"\w+"\s*:/g, 'JSON or an unfilled placeholder'],
+    [new RegExp(`\\b(${keyPrefixes().join('|')})\\.[a-z0-9_]+(\\.[a-z0-9_]+)*\\b`, 'g'), 'a text key'],
+    [/\b[a-z0-9]+_[a-z0-9_]+\b/g, 'a code in snake_case'],
+    [/\b\d{10,}\b/g, 'an epoch number'],
+    [/\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/g, 'an ISO 8601 timestamp'],
+    [/otpauth:\/\//g, 'an otpauth:// address'],
+  ];
+  const found = [];
+  for (const [re, what] of checks) {
+    for (const m of shown.matchAll(re)) {
+      const at = Math.max(0, m.index - 30);
+      found.push(`${s.path()}: ${what} ${JSON.stringify(m[0])} in …${JSON.stringify(shown.slice(at, m.index + m[0].length + 30))}…`);
+    }
+  }
+  return found;
 }
 
 /** Asserts that a locator's text contains `text` (waits for it to appear). */

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # End-to-end browser tests: starts the built server on a fresh data directory and a free port,
-# creates an operator, runs `npm test` (node --test + playwright-core + Debian's Chromium) and
-# stops the server. Builds nothing: BERTH_BIN names the binary [default: ../target/debug/berth,
-# relative to this directory]. Exits with the tests' status.
+# runs `npm test` (node --test + playwright-core + Debian's Chromium) and stops the server. The
+# tests make their own staff accounts with `$BERTH_BIN user add`, so that each one enrols its
+# second factor through the pages. Builds nothing: BERTH_BIN names the binary
+# [default: ../target/debug/berth, relative to this directory]. Exits with the tests' status.
 #
 #   BERTH_BIN=target/debug/berth bash e2e/run.sh          # from the repository root
 #   E2E_KEEP=1 ...                                          # keep the data directory afterwards
@@ -72,19 +73,13 @@ if [ -z "$ready" ]; then
     exit 1
 fi
 
-operator_email="ops@example.com"
-operator_password="e2e-operator-$(node -e 'console.log(require("crypto").randomBytes(9).toString("hex"))')"
-printf '%s\n' "$operator_password" \
-    | "$bin" --data-dir "$data_dir" user add --email "$operator_email" --role operator >/dev/null
-
 mkdir -p "$here/screenshots"
 status=0
 (
     cd "$here"
     BERTH_URL="$url" \
         BERTH_DATA_DIR="$data_dir" \
-        BERTH_OPERATOR_EMAIL="$operator_email" \
-        BERTH_OPERATOR_PASSWORD="$operator_password" \
+        BERTH_BIN="$bin" \
         E2E_SCREENSHOTS="$here/screenshots" \
         npm test --silent
 ) || status=$?

@@ -6,11 +6,11 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import {
-  OPERATOR,
   RUN,
   closeBrowser,
   expectText,
   login,
+  loginAsNewStaff,
   pdfBytes,
   registerAndActivate,
   session,
@@ -105,7 +105,7 @@ test('a credit code that fails its check: ticked by the provider, approved only 
 
   // ---- the operator: warned, refused without a reason, approves with one ---------------------------
   const op = await session(t, 'operator', { locale: 'zh-CN' });
-  await login(op, lang, OPERATOR.email, OPERATOR.password, { expectPath: '/console' });
+  await loginAsNewStaff(op, lang);
   await openFromQueue(op, lang, company, 'enterprise_verification');
   const itemPath = op.path();
   const itemId = itemPath.split('/').at(-1);

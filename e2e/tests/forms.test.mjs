@@ -2,23 +2,32 @@
 // values kept, labels on every field, a narrow screen, the keyboard.
 
 import assert from 'node:assert/strict';
-import { after, test } from 'node:test';
+import { after, before, test } from 'node:test';
 import {
   BASE,
-  OPERATOR,
   badUscc,
+  freshTotp,
   launch,
   closeBrowser,
   expectText,
   login,
+  loginAsNewStaff,
   registerAndActivate,
   session,
+  signedInAs,
+  staffApiToken,
   switchLanguage,
   tr,
   unlabelledFields,
 } from '../lib.mjs';
 
 after(closeBrowser);
+
+/** A staff account with its second factor, enrolled through the API (for the keyboard test). */
+let staff;
+before(async () => {
+  staff = await staffApiToken();
+});
 
 for (const lang of ['zh-CN', 'en']) {
   const L = (key, params) => tr(lang, key, params);
@@ -150,8 +159,8 @@ test('every form field has a label', async (t) => {
   await holder.done();
 
   const op = await session(t, 'operator', { locale: 'zh-CN' });
-  await login(op, 'zh-CN', OPERATOR.email, OPERATOR.password);
-  for (const path of ['/console', '/console?kind=enterprise_verification&status=', '/console/audit']) {
+  await loginAsNewStaff(op, 'zh-CN');
+  for (const path of ['/console', '/console?kind=enterprise_verification&status=', '/console/audit', '/account/security']) {
     await op.goto(path);
     assert.deepEqual(await unlabelledFields(op.page), [], `form fields without a label on ${path}`);
   }
@@ -187,7 +196,7 @@ test('the register page fits a 375 px wide phone', async (t) => {
   await s.done();
 });
 
-test('the login form works with the keyboard alone', async (t) => {
+test('the login form works with the keyboard alone, its second step too', async (t) => {
   const s = await session(t, 'keyboard');
   const p = s.page;
   await s.goto('/login');
@@ -203,15 +212,25 @@ test('the login form works with the keyboard alone', async (t) => {
       return `${el.tagName.toLowerCase()}${el.id ? `#${el.id}` : ''}${el.name ? `[name=${el.name}]` : ''}`;
     });
     visited.push(info);
-    if (await focused(form.locator('#f-email'))) await p.keyboard.type(OPERATOR.email);
-    if (await focused(form.locator('#f-password'))) await p.keyboard.type(OPERATOR.password);
+    if (await focused(form.locator('#f-email'))) await p.keyboard.type(staff.email);
+    if (await focused(form.locator('#f-password'))) await p.keyboard.type(staff.password);
     reached = await focused(submit);
   }
   assert.ok(reached, `Tab never reached the submit button; focus went: ${visited.join(' → ')}`);
-  assert.equal(await form.locator('#f-email').inputValue(), OPERATOR.email, 'Tab passed through the e-mail field');
-  await s.press(submit, 'Enter', { label: 'keyboard-logged-in' });
+  assert.equal(await form.locator('#f-email').inputValue(), staff.email, 'Tab passed through the e-mail field');
+  await s.press(submit, 'Enter', { label: 'keyboard-password' });
+
+  // The second step: the code field has the focus, Tab leads on to the button, Enter signs in.
+  const second = p.locator('main form[action="/login/second-factor"]');
+  const code = second.locator('#f-code');
+  assert.ok(await focused(code), 'the code field has the focus on the second step');
+  await p.keyboard.type(await freshTotp(staff));
+  const signIn = second.locator('button[type="submit"]');
+  await p.keyboard.press('Tab');
+  assert.ok(await focused(signIn), 'Tab goes from the code to the sign-in button');
+  await s.press(signIn, 'Enter', { label: 'keyboard-logged-in' });
   assert.equal(s.path(), '/console');
-  assert.equal((await p.locator('.topbar .who').textContent()).trim(), OPERATOR.email);
+  assert.equal(await signedInAs(s), staff.email);
   await s.done();
 });
 

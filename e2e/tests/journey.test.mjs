@@ -6,12 +6,12 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import {
-  OPERATOR,
   RUN,
   assertLabelled,
   closeBrowser,
   expectText,
   login,
+  loginAsNewStaff,
   pdfBytes,
   registerAndActivate,
   session,
@@ -124,7 +124,7 @@ async function journey(t, lang) {
   const op = await session(t, 'operator', { locale: 'zh-CN' });
   await op.goto('/', { label: 'home' });
   if (!zh) await switchLanguage(op, 'en');
-  await login(op, lang, OPERATOR.email, OPERATOR.password, { expectPath: '/console' });
+  await loginAsNewStaff(op, lang);
   await openFromQueue(op, lang, firstName, 'enterprise_verification');
   await expectText(op.page.locator('table.compare'), firstName);
   await assertLabelled(op);
@@ -281,7 +281,7 @@ for (const lang of ['zh-CN', 'en']) {
     const op = await session(t, `operator-${lang}`, { locale: 'zh-CN' });
     await op.goto('/', { label: 'home' });
     if (lang === 'en') await switchLanguage(op, 'en');
-    await login(op, lang, OPERATOR.email, OPERATOR.password, { expectPath: '/console' });
+    await loginAsNewStaff(op, lang);
     await op.goto(reviewed[lang], { label: 'reviewed-item' });
     const value = async (field) => {
       const row = op.page.locator('table.compare tbody tr').filter({

@@ -4,12 +4,15 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import {
   BASE,
-  OPERATOR,
   closeBrowser,
+  enterSecondFactor,
   expectText,
   login,
+  loginAsNewStaff,
   registerAndActivate,
+  secondStepForm,
   session,
+  signedInAs,
   switchLanguage,
   tr,
 } from '../lib.mjs';
@@ -34,6 +37,8 @@ test('a logged-in POST without the CSRF token is refused with 403', async (t) =>
     ['/move-in/application', { action: 'save', business_brief: 'A brief typed by somebody else entirely.' }],
     ['/lang', { lang: 'en', back: '/move-in' }],
     ['/logout', {}],
+    ['/account/security', { action: 'start' }],
+    ['/login/second-factor', { challenge: 'not-a-challenge', code: '123456' }],
     ['/move-in/enterprise', { action: 'save', company_name: company, csrf_token: 'not-the-token' }],
   ];
   for (const [path, form] of posts) {
@@ -53,6 +58,9 @@ test('a logged-in POST without the CSRF token is refused with 403', async (t) =>
   assert.equal((await s.page.locator('.topbar .who').textContent()).trim(), holder.email, 'the logout without the token did nothing');
   assert.equal(await s.page.locator('#f-company_name').inputValue(), '', 'the draft was not saved');
   assert.equal(await s.page.locator('html').getAttribute('lang'), 'zh-CN');
+  await s.goto('/account/security');
+  assert.equal(await s.page.locator('main button[value="start"]').count(), 1, 'no enrolment was started');
+  assert.equal(await s.page.locator('main #totp-secret').count(), 0);
   await s.done();
 });
 
@@ -112,12 +120,44 @@ for (const lang of ['zh-CN', 'en']) {
 
 test('an operator is sent to the console, and anonymous visitors to the log-in page', async (t) => {
   const s = await session(t, 'roles');
+  const p = s.page;
   await s.goto('/console', { label: 'console-anonymous' });
   assert.equal(s.path(), '/login');
-  assert.equal(new URL(s.page.url()).searchParams.get('next'), '/console');
+  assert.equal(new URL(p.url()).searchParams.get('next'), '/console');
   await s.goto('/move-in', { label: 'move-in-anonymous' });
   assert.equal(s.path(), '/login');
-  await login(s, 'zh-CN', OPERATOR.email, OPERATOR.password, { expectPath: '/console' });
+  // The first log-in of a staff account enrols its second factor, then the console.
+  const staff = await loginAsNewStaff(s, 'zh-CN');
+  await s.submit(p.locator('.topbar form[action="/logout"] button'), { label: 'logged-out' });
+
+  // A later log-in returns to the page asked for through the second step, and never to another site.
+  const form = p.locator('main form[action="/login"]');
+  const logIn = async (recoveryCode, label) => {
+    await form.locator('#f-email').fill(staff.email);
+    await form.locator('#f-password').fill(staff.password);
+    await s.submit(form.locator('button[type="submit"]'), { label: `${label}-password` });
+    assert.equal(await signedInAs(s), '', 'the password alone does not sign staff in');
+    await enterSecondFactor(s, 'zh-CN', recoveryCode, { label });
+    assert.equal(await signedInAs(s), staff.email);
+  };
+  await s.goto('/console/audit', { label: 'asked-for-audit' });
+  assert.equal(s.path(), '/login');
+  assert.equal(new URL(p.url()).searchParams.get('next'), '/console/audit');
+  await form.locator('#f-email').fill(staff.email);
+  await form.locator('#f-password').fill(staff.password);
+  await s.submit(form.locator('button[type="submit"]'), { label: 'audit-password' });
+  assert.equal(await secondStepForm(s).locator('input[name="next"]').inputValue(), '/console/audit', 'the second step carries where to go');
+  await enterSecondFactor(s, 'zh-CN', staff.recoveryCodes[0], { label: 'back-to-audit' });
+  assert.equal(s.path(), '/console/audit');
+  await s.submit(p.locator('.topbar form[action="/logout"] button'), { label: 'logged-out' });
+  const evil = ['//evil.example.com/', 'https://evil.example.com/', '/\\evil.example.com'];
+  for (const [i, next] of evil.entries()) {
+    await s.goto(`/login?next=${encodeURIComponent(next)}`, { label: 'login-evil-next' });
+    await logIn(staff.recoveryCodes[i + 1], 'after-evil-next');
+    assert.equal(new URL(p.url()).origin, new URL(BASE).origin, `next=${next} stays on this site`);
+    assert.equal(s.path(), '/console');
+    await s.submit(p.locator('.topbar form[action="/logout"] button'), { label: 'logged-out' });
+  }
   await s.done();
 });
 

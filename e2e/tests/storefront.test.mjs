@@ -4,169 +4,35 @@
 // unlists and relists it. Then the contact-us form and the operator's reply, and the storefront
 // on a 375 px phone.
 //
-// Getting a provider to "moved in" is SETUP and goes through the JSON API (as in
-// tests/api/helpers.rs `moved_in_provider()`); everything the tests are about goes through the pages.
+// Getting a provider to "moved in" is SETUP and goes through the JSON API (lib.mjs
+// `movedInProvider()`, as tests/api/helpers.rs `moved_in_provider()`); everything the tests are
+// about goes through the pages. Each operator is a new staff account that signs in through the
+// pages with its second factor (lib.mjs `loginAsNewStaff()`).
 
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { deflateSync } from 'node:zlib';
 import {
-  BASE,
-  OPERATOR,
   RUN,
+  api,
+  approveItem,
   assertLabelled,
   closeBrowser,
   expectText,
   login,
+  loginAsNewStaff,
   mailsTo,
-  pdfBytes,
-  readCode,
+  movedInProvider,
+  operatorApi,
+  pendingItem,
   session,
   switchLanguage,
   tr,
   uniqueEmail,
-  uniqueUscc,
   waitForMail,
 } from '../lib.mjs';
 
 after(closeBrowser);
-
-// ---------------------------------------------------------------------------------------------
-// Setup through the JSON API
-
-async function api(method, path, { token, json, form, expect } = {}) {
-  const headers = { 'Accept-Language': 'zh-CN' };
-  let body;
-  if (token) headers.Authorization = `Bearer ${token}`;
-  if (json !== undefined) {
-    headers['Content-Type'] = 'application/json';
-    body = JSON.stringify(json);
-  } else if (form) {
-    body = form;
-  }
-  const resp = await fetch(BASE + path, { method, headers, body });
-  const text = await resp.text();
-  let data = null;
-  try {
-    data = text ? JSON.parse(text) : null;
-  } catch {
-    data = text;
-  }
-  if (expect !== undefined) {
-    assert.equal(resp.status, expect, `setup: ${method} ${path} answered ${resp.status}: ${text.slice(0, 500)}`);
-  }
-  return data;
-}
-
-let operatorToken = null;
-async function operatorApi() {
-  operatorToken ??= (await api('POST', '/api/v1/sessions', { json: OPERATOR, expect: 201 })).token;
-  return operatorToken;
-}
-
-async function pendingItem(kind, accountId) {
-  const op = await operatorApi();
-  const page = await api('GET', `/api/v1/review/items?kind=${kind}&status=pending&limit=200`, { token: op, expect: 200 });
-  const item = page.items.find((i) => i.subject.account_id === accountId);
-  assert.ok(item, `setup: no pending ${kind} item for ${accountId}`);
-  return item;
-}
-
-async function approveItem(item) {
-  const op = await operatorApi();
-  await api('POST', `/api/v1/review/items/${item.id}/decision`, {
-    token: op,
-    json: { decision: 'approve', version: item.version },
-    expect: 200,
-  });
-}
-
-const CS_HOURS = '工作日 9:00-18:00';
-
-/**
- * A live provider made through the API, the way tests/api/helpers.rs `moved_in_provider()`
- * makes one: registered, activated, verified (micro-deposit), application approved (categories
- * iot and ops-services), customer service and settlement saved.
- */
-async function movedInProvider(tag) {
-  const email = uniqueEmail(tag);
-  const password = `pw-${RUN}-long-enough`;
-  const company = `深圳市泊位商城测试科技有限公司${tag}${RUN}`;
-  const cs = {
-    phone: '400-800-1234',
-    email: `service-${tag}-${RUN}@example.com`,
-    dongdong_group_id: String(20000000 + Math.floor(Math.random() * 9999999)),
-    service_hours: CS_HOURS,
-  };
-  await api('POST', '/api/v1/accounts', { json: { email, password }, expect: 201 });
-  const { code } = await readCode(email);
-  await api('POST', '/api/v1/accounts/activate', { json: { email, code }, expect: 200 });
-  const token = (await api('POST', '/api/v1/sessions', { json: { email, password }, expect: 201 })).token;
-  const me = await api('GET', '/api/v1/me', { token, expect: 200 });
-
-  await api('PUT', '/api/v1/me/enterprise', {
-    token,
-    expect: 200,
-    json: {
-      subject_type: 'enterprise',
-      company_name: company,
-      uscc: uniqueUscc(),
-      registered_address: '深圳市南山区科技园',
-      legal_rep: { name: '张三', id_type: 'prc_id', id_number: '11010519491231002X' },
-      authorized_person: { same_as_legal_rep: true },
-      corporate_account: {
-        bank_name: '招商银行',
-        province: '广东',
-        city: '深圳',
-        branch_name: '深圳南山支行',
-        account_number: '6222020200112233445',
-      },
-    },
-  });
-  const licence = new FormData();
-  licence.append('kind', 'business_license');
-  licence.append('file', new Blob([pdfBytes()], { type: 'application/pdf' }), 'licence.pdf');
-  await api('POST', '/api/v1/me/enterprise/documents', { token, form: licence, expect: 201 });
-  await api('POST', '/api/v1/me/enterprise/submit', { token, json: {}, expect: 200 });
-
-  const op = await operatorApi();
-  const ev = await pendingItem('enterprise_verification', me.id);
-  const sent = await api('POST', `/api/v1/review/items/${ev.id}/micro-deposit`, { token: op, json: {}, expect: 200 });
-  await approveItem(await api('GET', `/api/v1/review/items/${ev.id}`, { token: op, expect: 200 }));
-  await api('POST', '/api/v1/me/enterprise/micro-deposit/confirm', { token, json: { amount_fen: sent.amount_fen }, expect: 200 });
-
-  await api('PUT', '/api/v1/me/application', {
-    token,
-    expect: 200,
-    json: {
-      contact: { name: '李四', title: '商务经理', mobile: '13800138000', email: 'contact@example.com' },
-      business_brief: 'We build SaaS for IoT device fleets and offer O&M services on the cloud.',
-      categories: ['iot', 'ops-services'],
-      service_types: ['saas', 'offline-service'],
-      service_hours: '5x8',
-      years_in_industry: 6,
-      agreement_version: '2026-01',
-    },
-  });
-  await api('POST', '/api/v1/me/application/submit', { token, json: {}, expect: 200 });
-  await approveItem(await pendingItem('partner_application', me.id));
-
-  await api('PUT', '/api/v1/provider/customer-service', { token, json: cs, expect: 200 });
-  await api('PUT', '/api/v1/provider/settlement', {
-    token,
-    expect: 200,
-    json: {
-      account_name: company,
-      bank_name: '招商银行',
-      branch_name: '深圳南山支行',
-      branch_code: '308584000013',
-      account_number: '6222020200112233445',
-    },
-  });
-  const m = await api('GET', '/api/v1/me/move-in', { token, expect: 200 });
-  assert.equal(m.state, 'moved_in', `setup: the provider is moved in (${JSON.stringify(m)})`);
-  return { email, password, token, company, cs, accountId: me.id };
-}
 
 /** A product form for the API (prices in fen). */
 function apiProduct(name, description) {
@@ -365,7 +231,7 @@ async function releaseJourney(t, lang) {
   const op = await session(t, 'operator', { locale: 'zh-CN' });
   await op.goto('/', { label: 'home' });
   if (!zh) await switchLanguage(op, 'en');
-  await login(op, lang, OPERATOR.email, OPERATOR.password, { expectPath: '/console' });
+  await loginAsNewStaff(op, lang);
   const openProductItem = async (label) => {
     await op.goto('/console', { label: `queue-${label}` });
     const filters = op.page.locator('form.filters');
@@ -606,7 +472,7 @@ test('contact us: a field error keeps the text, a reference by page and mail, th
 
   // ---- the operator answers ------------------------------------------------------------------
   const op = await session(t, 'operator', { locale: 'zh-CN' });
-  await login(op, lang, OPERATOR.email, OPERATOR.password, { expectPath: '/console' });
+  await loginAsNewStaff(op, lang);
   await op.submit(op.page.getByRole('link', { name: L('console.consultations'), exact: true }), { label: 'consultations' });
   assert.equal(op.path(), '/console/consultations');
   const row = op.page.locator('table.queue tbody tr').filter({ hasText: reference });
@@ -737,7 +603,7 @@ test('a returned product names fields and documents in words, not codes, for pro
 
   // The operator's review screen: every field and document named in words; prices not as JSON.
   const op = await session(t, 'operator', { locale: 'zh-CN' });
-  await login(op, lang, OPERATOR.email, OPERATOR.password, { expectPath: '/console' });
+  await loginAsNewStaff(op, lang);
   await op.goto(`/console/items/${item.id}`, { label: 'item' });
   const headers = (await op.page.locator('table.compare tbody th').allTextContents()).map((s) => s.trim());
   const docs = (await op.page.locator('ul.docs li a').allTextContents()).map((s) => s.trim());
