@@ -506,7 +506,17 @@ export async function session(t, name, { locale = 'zh-CN', viewport = { width: 1
     async shot(label) {
       shotNo += 1;
       const file = join(SHOTS, `${prefix}-${String(shotNo).padStart(2, '0')}-${slug(label || new URL(page.url()).pathname) || 'home'}.png`);
-      await page.screenshot({ path: file, fullPage: true });
+      // Chromium now and then fails a capture on a busy machine ("Unable to capture screenshot"):
+      // the screenshot is a record, not the test, so it is tried again before giving up.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await page.screenshot({ path: file, fullPage: true });
+          break;
+        } catch (e) {
+          if (attempt >= 3 || !/Unable to capture screenshot/.test(e.message)) throw e;
+          await new Promise((r) => setTimeout(r, 300 * attempt));
+        }
+      }
       s.check();
       return file;
     },
