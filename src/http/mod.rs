@@ -95,7 +95,11 @@ pub fn router(state: AppState) -> Router {
         .route("/register", get(web::public::register_form).post(web::public::register))
         .route("/activate", get(web::public::activate_form).post(web::public::activate))
         .route("/login", get(web::public::login_form).post(web::public::login))
-        .route("/login/second-factor", post(web::second_factor::login_second_factor))
+        .route(
+            "/login/second-factor",
+            get(|| async { axum::response::Redirect::to("/login") })
+                .post(web::second_factor::login_second_factor),
+        )
         .route("/account/security", get(web::second_factor::security).post(web::second_factor::security_action))
         .route("/logout", post(web::public::logout))
         .route("/forgot", get(web::public::forgot_form).post(web::public::forgot))

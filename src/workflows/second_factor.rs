@@ -307,10 +307,22 @@ pub async fn fresh_or_step_up(
     client: &Client,
 ) -> Result<bool> {
     match code.map(str::trim).filter(|c| !c.is_empty()) {
-        Some(code) => {
-            step_up(ctx, session, Some(code), client).await?;
-            Ok(true)
-        }
+        Some(code) => match step_up(ctx, session, Some(code), client).await {
+            Ok(_) => Ok(true),
+            // The action's form names the code `second_factor_code`.
+            Err(Error::Validation(fields)) => Err(Error::Validation(
+                fields
+                    .into_iter()
+                    .map(|mut f| {
+                        if f.field == "code" {
+                            f.field = "second_factor_code".into();
+                        }
+                        f
+                    })
+                    .collect(),
+            )),
+            Err(e) => Err(e),
+        },
         None => Ok(is_fresh(ctx, session)),
     }
 }
@@ -497,7 +509,7 @@ async fn wrong(
     tx.commit().await?;
     Ok(Error::Validation(vec![FieldError::new(
         "code",
-        "code_wrong",
+        "second_factor_wrong",
     )
     .with("attempts_left", st.left)]))
 }

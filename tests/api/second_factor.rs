@@ -78,7 +78,7 @@ async fn a_staff_account_enrols_at_its_first_log_in_and_can_do_nothing_else_befo
         assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(
             a.fields(),
-            vec![("code".to_string(), "code_wrong".to_string())]
+            vec![("code".to_string(), "second_factor_wrong".to_string())]
         );
     }
     let a = app
@@ -137,7 +137,7 @@ async fn every_staff_log_in_needs_a_code_and_a_code_works_once() {
     assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", a.body);
     assert_eq!(
         a.fields(),
-        vec![("code".to_string(), "code_wrong".to_string())]
+        vec![("code".to_string(), "second_factor_wrong".to_string())]
     );
     assert!(a.body["error"]["fields"][0]["message"]
         .as_str()
@@ -163,7 +163,7 @@ async fn every_staff_log_in_needs_a_code_and_a_code_works_once() {
     let a = answer(&app, &again, &code).await;
     assert_eq!(
         a.fields(),
-        vec![("code".to_string(), "code_wrong".to_string())]
+        vec![("code".to_string(), "second_factor_wrong".to_string())]
     );
 }
 
@@ -226,7 +226,7 @@ async fn a_recovery_code_works_once_and_says_so_by_mail() {
     let a = answer(&app, &c, &code).await;
     assert_eq!(
         a.fields(),
-        vec![("code".to_string(), "code_wrong".to_string())]
+        vec![("code".to_string(), "second_factor_wrong".to_string())]
     );
 }
 

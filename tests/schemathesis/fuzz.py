@@ -113,7 +113,8 @@ def main():
             if token:
                 cmd += ["-H", f"Authorization: Bearer {token}"]
             print(f"\n=== schemathesis as {name} ({a.seconds} s)", flush=True)
-            if subprocess.run(cmd).returncode != 0:
+            # From the reports folder: schemathesis keeps its cache where it runs.
+            if subprocess.run(cmd, cwd=reports).returncode != 0:
                 failed.append(name)
             if server.poll() is not None:
                 raise SystemExit("the server stopped during the run")
