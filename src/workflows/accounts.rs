@@ -269,8 +269,10 @@ pub async fn login(
     ctx.hasher.ensure_room()?;
     let buckets = login_buckets(ctx, email.as_str(), client);
     let [pair, by_client, by_address] = &buckets;
-    let [here, everywhere] =
-        limits::standings(&ctx.db, [&[pair, by_client], &[by_address]]).await?;
+    if let Some(st) = limits::remembered_refusal(ctx, &[pair, by_client]) {
+        return Err(st.refused());
+    }
+    let [here, everywhere] = limits::standings(ctx, [&[pair, by_client], &[by_address]]).await?;
     if here.is_blocked() {
         return Err(here.refused());
     }

@@ -108,9 +108,13 @@ pub(super) fn code_guess_buckets(
     ]
 }
 
-/// Refuses at once when the buckets are spent (before anything is looked up).
+/// Refuses at once when the buckets are spent (before anything is looked up); a refusal seen
+/// moments ago is repeated without a query.
 pub(super) async fn ensure_guesses_left(ctx: &Ctx, buckets: &[limits::Bucket; 3]) -> Result<()> {
-    let st = limits::standing(&ctx.db, &buckets.each_ref()).await?;
+    if let Some(st) = limits::remembered_refusal(ctx, &buckets.each_ref()) {
+        return Err(st.refused());
+    }
+    let st = limits::standing(ctx, &buckets.each_ref()).await?;
     if st.is_blocked() {
         return Err(st.refused());
     }

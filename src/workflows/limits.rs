@@ -10,7 +10,10 @@
 
 use crate::domain::client::Client;
 use crate::domain::limits::{Admission, Rate};
-use crate::store::{self, Db, Tx};
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use crate::store::{self, Tx};
 use crate::time_util::now_ms;
 
 use super::{Ctx, Error, Result};
@@ -68,29 +71,74 @@ impl Ctx {
     }
 }
 
-/// How the buckets stand now; reads only.
-pub async fn standing(db: &Db, buckets: &[&Bucket]) -> Result<Standing> {
-    let keys: Vec<&str> = buckets.iter().map(|b| b.key.as_str()).collect();
-    let tats = store::limits::states(db.pool(), &keys).await?;
-    let now = now_ms();
-    Ok(buckets.iter().zip(tats).fold(open(), |acc, (b, tat)| {
-        combine(acc, b.rate.wait(tat, now), b.rate.left(tat, now))
-    }))
+/// The buckets this process found full, and until when they stay full. A client refused a
+/// moment ago that asks again is refused from memory, without a query: under a flood from one
+/// client that is most of the flood. It only ever repeats a refusal the database gave (so it
+/// never lets more through, whatever other instances do), and it is bounded.
+#[derive(Debug, Default)]
+pub struct Refusals {
+    until: Mutex<HashMap<String, i64>>,
 }
 
-/// How several groups of buckets stand, read in one query.
-pub async fn standings<const N: usize>(db: &Db, groups: [&[&Bucket]; N]) -> Result<[Standing; N]> {
+/// Keys remembered at most; past it the memory starts over (the database still decides).
+const REFUSALS_KEPT: usize = 10_000;
+
+impl Refusals {
+    fn note(&self, key: &str, until: i64) {
+        let mut map = self.until.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() >= REFUSALS_KEPT {
+            map.clear();
+        }
+        map.insert(key.to_string(), until);
+    }
+
+    /// Forgets every refusal (the database still holds the counts).
+    pub fn clear(&self) {
+        self.until.lock().unwrap_or_else(|p| p.into_inner()).clear();
+    }
+
+    fn wait(&self, key: &str, now: i64) -> Option<i64> {
+        let map = self.until.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(key).map(|until| until - now).filter(|w| *w > 0)
+    }
+}
+
+/// A refusal of one of `buckets` seen moments ago, still in force: answer it at once.
+pub fn remembered_refusal(ctx: &Ctx, buckets: &[&Bucket]) -> Option<Standing> {
+    let now = now_ms();
+    buckets
+        .iter()
+        .filter_map(|b| ctx.refusals.wait(&b.key, now))
+        .max()
+        .map(|wait_ms| Standing { wait_ms, left: 0 })
+}
+
+/// How the buckets stand now; reads only.
+pub async fn standing(ctx: &Ctx, buckets: &[&Bucket]) -> Result<Standing> {
+    let [st] = standings(ctx, [buckets]).await?;
+    Ok(st)
+}
+
+/// How several groups of buckets stand, read in one query; full buckets are remembered.
+pub async fn standings<const N: usize>(
+    ctx: &Ctx,
+    groups: [&[&Bucket]; N],
+) -> Result<[Standing; N]> {
     let keys: Vec<&str> = groups
         .iter()
         .flat_map(|g| g.iter().map(|b| b.key.as_str()))
         .collect();
-    let tats = store::limits::states(db.pool(), &keys).await?;
+    let tats = store::limits::states(ctx.db.pool(), &keys).await?;
     let now = now_ms();
     let mut tats = tats.into_iter();
     Ok(groups.map(|g| {
         g.iter().fold(open(), |acc, b| {
             let tat = tats.next().flatten();
-            combine(acc, b.rate.wait(tat, now), b.rate.left(tat, now))
+            let wait = b.rate.wait(tat, now);
+            if wait > 0 {
+                ctx.refusals.note(&b.key, now + wait);
+            }
+            combine(acc, wait, b.rate.left(tat, now))
         })
     }))
 }

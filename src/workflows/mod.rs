@@ -47,6 +47,8 @@ pub struct Ctx {
     pub limits: Arc<Limits>,
     /// Bounded password hashing.
     pub hasher: Arc<passwords::Hasher>,
+    /// Refusals of the limits seen moments ago, answered from memory.
+    pub refusals: Arc<limits::Refusals>,
     /// The storefront's listings, in memory (see `storefront_index`).
     pub storefront: Arc<storefront_index::StorefrontIndex>,
     /// The time second factors are judged by.
@@ -68,6 +70,7 @@ impl Ctx {
                 Duration::from_millis(config.limits.hash_wait_ms),
             )),
             storefront: Arc::default(),
+            refusals: Arc::default(),
             clock: Clock::default(),
         }
     }

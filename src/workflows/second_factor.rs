@@ -7,6 +7,7 @@ use rand::RngCore;
 use serde_json::json;
 
 use super::accounts::{AccountView, NewSession, SessionView};
+use super::codes::ensure_guesses_left;
 use super::{limits, Ctx, Error, Result};
 use crate::audit::{self, NewEvent};
 use crate::crypto::{random_token, sha256_hex};
@@ -482,14 +483,6 @@ fn guess_buckets(ctx: &Ctx, account_id: &str, client: &Client) -> [limits::Bucke
         ),
         ctx.client_bucket(l.code_guesses_per_client, "code/client", client),
     ]
-}
-
-async fn ensure_guesses_left(ctx: &Ctx, buckets: &[limits::Bucket; 3]) -> Result<()> {
-    let st = limits::standing(&ctx.db, &buckets.each_ref()).await?;
-    if st.is_blocked() {
-        return Err(st.refused());
-    }
-    Ok(())
 }
 
 async fn wrong(

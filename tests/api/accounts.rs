@@ -224,10 +224,7 @@ async fn five_wrong_codes_spend_the_tries_and_a_new_code_brings_no_new_ones() {
     assert_eq!(a.status, StatusCode::TOO_MANY_REQUESTS);
 
     // Once the pair's bucket refills (three minutes per try), the fresh code works.
-    sqlx::query("UPDATE rate_limits SET tat = tat - 180000")
-        .execute(&db)
-        .await
-        .expect("let time pass");
+    app.limits_time_passes(180_000).await;
     let a = app
         .post(
             "/api/v1/accounts/activate",

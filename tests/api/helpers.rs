@@ -721,6 +721,17 @@ impl TestApp {
 }
 
 impl TestApp {
+    /// `ms` pass for the security limits: the database's buckets refill, and the server forgets
+    /// the refusals it remembers (as it would once they ran out).
+    pub async fn limits_time_passes(&self, ms: i64) {
+        sqlx::query("UPDATE rate_limits SET tat = tat - $1")
+            .bind(ms)
+            .execute(&self.db().await)
+            .await
+            .expect("let time pass");
+        self.state.ctx.refusals.clear();
+    }
+
     /// A second server on this one's database and data directory (another instance behind the
     /// load balancer), adjusted like `spawn_app_with`.
     pub async fn twin(&self, adjust: impl FnOnce(&mut Config)) -> TestApp {

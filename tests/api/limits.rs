@@ -454,3 +454,49 @@ async fn two_servers_on_one_database_share_every_limit() {
         "five consultations per client in ten minutes, across both servers"
     );
 }
+
+/// A refused client asking again is refused from memory; the refusal ends when the database's
+/// bucket has room again (the memory never refuses longer than it should, nor less).
+#[tokio::test]
+async fn a_refusal_is_repeated_from_memory_only_while_it_holds() {
+    let app = spawn_app().await;
+    let email = "remembered@example.com";
+    app.provider(email).await;
+    for _ in 0..5 {
+        assert_eq!(
+            wrong_login(&app, email).await.status,
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    let first = wrong_login(&app, email).await;
+    assert!(is_limited(&first), "{:?}", first.body);
+    let again = wrong_login(&app, email).await;
+    assert!(is_limited(&again));
+    let waits: Vec<u64> = [&first, &again]
+        .iter()
+        .map(|a| {
+            a.headers["retry-after"]
+                .to_str()
+                .ok()
+                .and_then(|s| s.parse().ok())
+                .unwrap_or(0)
+        })
+        .collect();
+    assert!(waits[1] <= waits[0] && waits[1] >= 1, "{waits:?}");
+    // The right password from the same pair waits too, until the bucket has room.
+    let a = app
+        .post(
+            "/api/v1/sessions",
+            json!({"email": email, "password": PASSWORD}),
+        )
+        .await;
+    assert!(is_limited(&a));
+    app.limits_time_passes(180_000).await;
+    let a = app
+        .post(
+            "/api/v1/sessions",
+            json!({"email": email, "password": PASSWORD}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+}
