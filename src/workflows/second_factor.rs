@@ -225,27 +225,24 @@ pub async fn complete_login(
     else {
         return Err(Error::field("challenge", "challenge_expired"));
     };
-    let buckets = guess_buckets(ctx, &open.account_id, client);
-    ensure_guesses_left(ctx, &buckets).await?;
     let account = account_store::find_by_id(ctx.db.pool(), &open.account_id)
         .await?
         .ok_or(Error::Unauthenticated)?;
-    let factor = store::get(ctx.db.pool(), &account.id)
-        .await?
-        .filter(|f| f.confirmed_at.is_some())
-        .ok_or(Error::Unauthenticated)?;
-    let mut tx = ctx.db.begin_for_account(&account.id).await?;
-    let Some(how) = spend_code(ctx, &mut tx, &factor, &account.email, &code).await? else {
-        drop(tx);
-        return Err(wrong(ctx, &buckets, &account.id, "session.second_factor_rejected").await?);
-    };
+    let lang = crate::i18n::Lang::from_tag(&account.lang).unwrap_or_default();
+    let (mut tx, how) = spend_checked(
+        ctx,
+        (&account.id, &account.email, lang),
+        &code,
+        client,
+        "session.second_factor_rejected",
+    )
+    .await?;
     if !store::take_challenge(&mut tx, &hash).await? {
         return Err(Error::field("challenge", "challenge_expired"));
     }
     if let Some(old) = &open.replaces {
         sessions::delete(&mut tx, old).await?;
     }
-    limits::forget(&mut tx, &buckets[0]).await?;
     let session = super::accounts::start_session(ctx, &mut tx, &account, client, Some(now)).await?;
     audit::append(
         &mut tx,
@@ -253,9 +250,6 @@ pub async fn complete_login(
             .detail(json!({"second_factor": how})),
     )
     .await?;
-    if how == "recovery_code" {
-        recovery_used_mail(ctx, &mut tx, &account.email, &account.lang).await?;
-    }
     tx.commit().await?;
     ctx.mail_committed();
     Ok(session)
@@ -270,33 +264,56 @@ pub async fn step_up(
 ) -> Result<i64> {
     let account = &session.account;
     let code = parse(code)?;
-    let buckets = guess_buckets(ctx, &account.id, client);
-    ensure_guesses_left(ctx, &buckets).await?;
-    let factor = store::get(ctx.db.pool(), &account.id)
-        .await?
-        .filter(|f| f.confirmed_at.is_some())
-        .ok_or(Error::SecondFactorEnrolmentRequired)?;
-    let mut tx = ctx.db.begin_for_account(&account.id).await?;
-    let Some(how) = spend_code(ctx, &mut tx, &factor, &account.email, &code).await? else {
-        drop(tx);
-        return Err(wrong(ctx, &buckets, &account.id, "session.step_up_rejected").await?);
-    };
+    if !session.enrolled {
+        return Err(Error::SecondFactorEnrolmentRequired);
+    }
+    let (mut tx, how) = spend_checked(
+        ctx,
+        (&account.id, &account.email, account.lang),
+        &code,
+        client,
+        "session.step_up_rejected",
+    )
+    .await?;
     let now = ctx.clock.now_ms();
     sessions::mark_second_factor(&mut tx, &session.token_hash, now).await?;
-    limits::forget(&mut tx, &buckets[0]).await?;
     audit::append(
         &mut tx,
         NewEvent::new(&account.id, "session.step_up", &account.id)
             .detail(json!({"second_factor": how})),
     )
     .await?;
-    if how == "recovery_code" {
-        let lang = account.lang.tag().to_string();
-        recovery_used_mail(ctx, &mut tx, &account.email, &lang).await?;
-    }
     tx.commit().await?;
     ctx.mail_committed();
     Ok(now)
+}
+
+/// Checks a code against the account's factor, within its limits: a transaction (holding the
+/// account's lock) in which the code is spent, and how it was passed (`totp`, `recovery_code`;
+/// a recovery code's use is mailed in it). A wrong code is counted and refused.
+async fn spend_checked(
+    ctx: &Ctx,
+    (account_id, email, lang): (&str, &str, crate::i18n::Lang),
+    code: &Code,
+    client: &Client,
+    rejected: &str,
+) -> Result<(Tx, &'static str)> {
+    let buckets = guess_buckets(ctx, account_id, client);
+    ensure_guesses_left(ctx, &buckets).await?;
+    let factor = store::get(ctx.db.pool(), account_id)
+        .await?
+        .filter(|f| f.confirmed_at.is_some())
+        .ok_or(Error::SecondFactorEnrolmentRequired)?;
+    let mut tx = ctx.db.begin_for_account(account_id).await?;
+    let Some(how) = spend_code(ctx, &mut tx, &factor, email, code).await? else {
+        drop(tx);
+        return Err(wrong(ctx, &buckets, account_id, rejected).await?);
+    };
+    limits::forget(&mut tx, &buckets[0]).await?;
+    if how == "recovery_code" {
+        mail::enqueue(&mut tx, &ctx.key, "recovery_code_used", email, lang, &[]).await?;
+    }
+    Ok((tx, how))
 }
 
 /// A sensitive action's check: with a code, a step-up now; without, whether the session passed
@@ -458,12 +475,6 @@ fn recovery_code() -> String {
         .iter()
         .map(|b| RECOVERY_ALPHABET[usize::from(*b) % RECOVERY_ALPHABET.len()] as char)
         .collect()
-}
-
-async fn recovery_used_mail(ctx: &Ctx, tx: &mut Tx, email: &str, lang: &str) -> Result<()> {
-    let lang = crate::i18n::Lang::from_tag(lang).unwrap_or_default();
-    mail::enqueue(tx, &ctx.key, "recovery_code_used", email, lang, &[]).await?;
-    Ok(())
 }
 
 /// Wrong second-factor codes: per account and client, per account, per client.
