@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Fuzzes a running Berth with schemathesis (every check) as three clients: anonymous, an
-activated account holder, and an admin. It starts the server itself on a fresh data directory.
+account holder who has moved in (so the provider backend is reached too), and an admin. It
+starts the server itself on a fresh data directory.
 
 Usage: fuzz.py BERTH_BIN [--seconds N] [--st PATH]
 Exit status: 0 when every run passed, 1 otherwise. Reports land in target/schemathesis/.
@@ -103,7 +104,10 @@ def main():
         code = newest_code(os.path.join(data, "mail"), holder, 0)
         status, body = call(base, "POST", "/api/v1/accounts/activate", {"email": holder, "code": code})
         assert status == 200, (status, body)
-        clients = [("anonymous", None), ("holder", login(base, holder)), ("admin", staff_session(base, admin))]
+        admin_token = staff_session(base, admin)
+        holder_token = login(base, holder)
+        move_in(base, admin_token, holder_token)
+        clients = [("anonymous", None), ("holder", holder_token), ("admin", admin_token)]
         failed = []
         for name, token in clients:
             cmd = [a.st, "--config-file", os.path.join(HERE, "schemathesis.toml"), "run",
@@ -134,6 +138,79 @@ def totp(secret_b32, at=None):
     offset = mac[-1] & 0x0F
     number = struct.unpack(">I", mac[offset:offset + 4])[0] & 0x7FFFFFFF
     return f"{number % 1_000_000:06d}"
+
+
+def upload(base, token, path, fields, file_name, data, mime):
+    """A multipart POST: text `fields` and one `file` part."""
+    boundary = "fuzzboundary7f3a"
+    parts = []
+    for k, v in fields.items():
+        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode())
+    parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{file_name}"\r\n'
+                 f"Content-Type: {mime}\r\n\r\n".encode() + data + b"\r\n")
+    parts.append(f"--{boundary}--\r\n".encode())
+    req = urllib.request.Request(base + path, data=b"".join(parts), method="POST")
+    req.add_header("content-type", f"multipart/form-data; boundary={boundary}")
+    req.add_header("authorization", f"Bearer {token}")
+    with urllib.request.urlopen(req, timeout=30) as r:
+        return r.status
+
+
+def must(result, *ok):
+    status, body = result
+    if status not in ok:
+        raise SystemExit(f"setup step failed: {status} {body}")
+    return body
+
+
+def pending_item(base, admin, kind):
+    body = must(call(base, "GET", f"/api/v1/review/items?kind={kind}&status=pending", token=admin), 200)
+    return body["items"][0]
+
+
+def move_in(base, admin, holder):
+    """Takes the account holder through the journey, so that the fuzzer reaches the provider
+    backend and product release too: verification (with the deposit), application, customer
+    service and settlement."""
+    company = "深圳模糊测试科技有限公司"
+    must(call(base, "PUT", "/api/v1/me/enterprise", {
+        "subject_type": "enterprise", "company_name": company, "uscc": "914403001922038216",
+        "registered_address": "深圳市南山区科技园",
+        "legal_rep": {"name": "张三", "id_type": "prc_id", "id_number": "11010519491231002X"},
+        "authorized_person": {"same_as_legal_rep": True},
+        "corporate_account": {"bank_name": "招商银行", "province": "广东", "city": "深圳",
+                              "branch_name": "深圳南山支行", "account_number": "6222020200112233445"},
+    }, holder), 200)
+    pdf = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+    assert upload(base, holder, "/api/v1/me/enterprise/documents", {"kind": "business_license"},
+                  "licence.pdf", pdf, "application/pdf") == 201
+    must(call(base, "POST", "/api/v1/me/enterprise/submit", None, holder), 200)
+    item = pending_item(base, admin, "enterprise_verification")
+    sent = must(call(base, "POST", f"/api/v1/review/items/{item['id']}/micro-deposit", None, admin), 200)
+    item = must(call(base, "GET", f"/api/v1/review/items/{item['id']}", token=admin), 200)
+    must(call(base, "POST", f"/api/v1/review/items/{item['id']}/decision",
+              {"decision": "approve", "version": item["version"]}, admin), 200)
+    must(call(base, "POST", "/api/v1/me/enterprise/micro-deposit/confirm",
+              {"amount_fen": sent["amount_fen"]}, holder), 200)
+    must(call(base, "PUT", "/api/v1/me/application", {
+        "contact": {"name": "李四", "title": "商务经理", "mobile": "13800138000", "email": "contact@example.com"},
+        "business_brief": "We build SaaS for IoT device fleets and offer O&M services on the cloud.",
+        "categories": ["iot", "ops-services"], "service_types": ["saas", "offline-service"],
+        "service_hours": "5x8", "years_in_industry": 6, "agreement_version": "2026-01",
+    }, holder), 200)
+    must(call(base, "POST", "/api/v1/me/application/submit", None, holder), 200)
+    item = pending_item(base, admin, "partner_application")
+    must(call(base, "POST", f"/api/v1/review/items/{item['id']}/decision",
+              {"decision": "approve", "version": item["version"]}, admin), 200)
+    must(call(base, "PUT", "/api/v1/provider/customer-service", {
+        "phone": "400-123-4567", "email": "service@example.com", "dongdong_group_id": "12345678",
+        "service_hours": "工作日 9:00-18:00"}, holder), 200)
+    must(call(base, "PUT", "/api/v1/provider/settlement", {
+        "account_name": company, "bank_name": "招商银行", "branch_name": "深圳南山支行",
+        "branch_code": "308584000013", "account_number": "6222020200112233445"}, holder), 200)
+    state = must(call(base, "GET", "/api/v1/me/move-in", token=holder), 200)
+    if state["state"] != "moved_in":
+        raise SystemExit(f"the holder did not move in: {state}")
 
 
 def staff_session(base, email):

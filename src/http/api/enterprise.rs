@@ -69,6 +69,7 @@ pub enum DocumentKind {
         (status = 201, body = DocumentView),
         (status = 400, description = "`malformed_request`", body = ErrorBody),
         (status = 413, description = "`too_large`", body = ErrorBody),
+        (status = 409, description = "`already_submitted`: the verification is in review or approved", body = ErrorBody),
         (status = 415, description = "`unsupported_media_type`", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn upload_document(
