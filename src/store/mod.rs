@@ -263,10 +263,23 @@ impl Db {
     ) -> Result<Tx> {
         // `synchronous` is a connection setting that cannot change inside a transaction: each
         // write sets its own just before BEGIN, in the same round trip.
-        let tx = match self.dialect {
-            Dialect::Sqlite => self.pool.begin_with(durability.sqlite_begin()).await?,
-            Dialect::Postgres => self.pool.begin().await?,
-        };
+        //
+        // In a task of its own: a request cancelled (its client hung up) after the database began
+        // the transaction but before the `Transaction` existed would return the connection to the
+        // pool with the transaction open — on SQLite holding the write lock, so that every later
+        // write failed. The task always finishes; if nobody awaits it any more, its
+        // `Transaction` is dropped, which rolls it back.
+        let pool = self.pool.clone();
+        let dialect = self.dialect;
+        let begun = tokio::spawn(async move {
+            match dialect {
+                Dialect::Sqlite => pool.begin_with(durability.sqlite_begin()).await,
+                Dialect::Postgres => pool.begin().await,
+            }
+        });
+        let tx = begun
+            .await
+            .map_err(|e| StoreError::Corrupt(format!("begin task: {e}")))??;
         // Taken, not copied: if this transaction does not commit, the next one reads the head.
         let audit_head = slot.as_mut().and_then(|s| s.audit_head.take());
         Ok(WriteTx {

@@ -69,12 +69,21 @@ impl Hasher {
                 retry_after_secs: BUSY_RETRY_AFTER_SECS,
             }
         };
+        // A place in the queue, given back however the wait ends: with a permit, timed out,
+        // or dropped because the client hung up.
+        struct Place<'a>(&'a AtomicUsize);
+        impl Drop for Place<'_> {
+            fn drop(&mut self) {
+                self.0.fetch_sub(1, Ordering::AcqRel);
+            }
+        }
+        let place = Place(&self.waiting);
         if self.waiting.fetch_add(1, Ordering::AcqRel) >= self.queue {
-            self.waiting.fetch_sub(1, Ordering::AcqRel);
+            drop(place);
             return Err(busy());
         }
         let got = tokio::time::timeout(self.wait, self.permits.clone().acquire_owned()).await;
-        self.waiting.fetch_sub(1, Ordering::AcqRel);
+        drop(place);
         match got {
             Ok(Ok(p)) => Ok(p),
             _ => Err(busy()),
@@ -147,6 +156,26 @@ mod tests {
         assert!(matches!(refused, Err(Error::Busy { .. })), "{refused:?}");
         drop(held);
         assert!(waiter.await.expect("joined").is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_waiter_that_goes_away_gives_its_place_back() {
+        let h = Arc::new(Hasher::new(1, 2, Duration::from_secs(5)));
+        let held = h.permit().await.expect("first permit");
+        for _ in 0..5 {
+            let h2 = h.clone();
+            let waiter = tokio::spawn(async move { h2.permit().await.map(|_| ()) });
+            tokio::time::sleep(Duration::from_millis(10)).await;
+            waiter.abort();
+            let _ = waiter.await;
+        }
+        assert_eq!(
+            h.waiting.load(Ordering::Acquire),
+            0,
+            "aborted waiters left their places"
+        );
+        drop(held);
+        assert!(h.permit().await.is_ok());
     }
 
     #[tokio::test]

@@ -276,3 +276,51 @@ async fn an_idempotency_key_holds_no_more_than_the_json_limit_before_authenticat
         .await;
     assert_eq!(a.status, StatusCode::CREATED);
 }
+
+/// Found by the attacker's probe: requests whose clients hang up half-way (a reset right after
+/// the request) could leave a transaction open on a pooled connection — cancelled after SQLite
+/// began it, before the transaction was handed over — and then every write failed with
+/// "database is locked" until a restart.
+#[tokio::test]
+async fn clients_that_hang_up_mid_request_leave_no_transaction_open() {
+    let app = spawn_app().await;
+    let addr = app.base.trim_start_matches("http://").to_string();
+    let mut tasks = Vec::new();
+    for t in 0..20u64 {
+        let addr = addr.clone();
+        tasks.push(tokio::spawn(async move {
+            for i in 0..8u64 {
+                let Ok(mut s) = TcpStream::connect(&addr).await else { continue };
+                let body = format!(r#"{{"email":"hangup{t}-{i}@example.com"}}"#);
+                let req = format!(
+                    "POST /api/v1/password-resets HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                    body.len()
+                );
+                let _ = s.write_all(req.as_bytes()).await;
+                tokio::time::sleep(Duration::from_micros((t * 7 + i * 13) % 4000)).await;
+                // A linger of zero resets the connection at once (it never blocks; a positive
+                // linger is what tokio deprecates).
+                #[allow(deprecated)]
+                let _ = s.set_linger(Some(Duration::ZERO));
+                drop(s);
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.expect("task");
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let started = Instant::now();
+    let a = app
+        .post(
+            "/api/v1/consultations",
+            json!({"name": "访客", "email": "after@example.com", "message": "还能写吗"}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+}
