@@ -31,7 +31,7 @@ impl Rate {
     }
 
     /// The spacing of events once the burst is spent.
-    fn interval(&self) -> i64 {
+    pub fn interval(&self) -> i64 {
         (self.window_ms / i64::from(self.max.max(1))).max(1)
     }
 

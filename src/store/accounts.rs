@@ -125,6 +125,8 @@ pub struct CodeRow {
     pub code_hash: String,
     pub created_at: i64,
     pub expires_at: i64,
+    /// A keyed hash of the account and the client that asked for the code.
+    pub requester_key: Option<String>,
 }
 
 /// Replaces the account's live code for `purpose`.
@@ -135,18 +137,20 @@ pub async fn put_code(
     code_hash: &str,
     now: i64,
     expires_at: i64,
+    requester_key: &str,
 ) -> Result<()> {
     sqlx::query(
-        "INSERT INTO account_codes (account_id, purpose, code_hash, created_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5) \
+        "INSERT INTO account_codes (account_id, purpose, code_hash, created_at, expires_at, requester_key) \
+         VALUES ($1, $2, $3, $4, $5, $6) \
          ON CONFLICT (account_id, purpose) DO UPDATE SET code_hash = $3, created_at = $4, \
-         expires_at = $5",
+         expires_at = $5, requester_key = $6",
     )
     .bind(account_id)
     .bind(purpose)
     .bind(code_hash)
     .bind(now)
     .bind(expires_at)
+    .bind(requester_key)
     .execute(&mut **tx)
     .await?;
     Ok(())
@@ -158,7 +162,7 @@ pub async fn get_code<'e, E: Executor<'e, Database = Any>>(
     purpose: &str,
 ) -> Result<Option<CodeRow>> {
     let row = sqlx::query(
-        "SELECT code_hash, created_at, expires_at FROM account_codes \
+        "SELECT code_hash, created_at, expires_at, requester_key FROM account_codes \
          WHERE account_id = $1 AND purpose = $2",
     )
     .bind(account_id)
@@ -170,6 +174,7 @@ pub async fn get_code<'e, E: Executor<'e, Database = Any>>(
             code_hash: r.try_get("code_hash")?,
             created_at: r.try_get("created_at")?,
             expires_at: r.try_get("expires_at")?,
+            requester_key: r.try_get("requester_key")?,
         })
     })
     .transpose()

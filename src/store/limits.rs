@@ -10,8 +10,7 @@ use crate::domain::limits::{Admission, Rate};
 /// Takes one event for `key` when it fits (the step of `Rate::admit`, done in place): the new
 /// state, or `Refused` with the wait. A key that is full stays as it is.
 pub async fn admit(conn: &mut AnyConnection, key: &str, rate: Rate, now: i64) -> Result<Admission> {
-    let interval = rate.window_ms / i64::from(rate.max.max(1));
-    let interval = interval.max(1);
+    let interval = rate.interval();
     // max(tat, now) + interval, allowed while it is no further ahead of now than the window.
     let row = sqlx::query(
         "INSERT INTO rate_limits (key, tat) VALUES ($1, $2 + $3) \
@@ -77,6 +76,16 @@ pub async fn states<'e, E: Executor<'e, Database = Any>>(
         found.insert(k, tat);
     }
     Ok(keys.iter().map(|k| found.get(*k).copied()).collect())
+}
+
+/// Gives back one event of `key` (a guess that was right does not count).
+pub async fn give_back(conn: &mut AnyConnection, key: &str, rate: Rate) -> Result<()> {
+    sqlx::query("UPDATE rate_limits SET tat = tat - $2 WHERE key = $1")
+        .bind(key)
+        .bind(rate.interval())
+        .execute(conn)
+        .await?;
+    Ok(())
 }
 
 /// Forgets `key` (a success ends the count of failures).

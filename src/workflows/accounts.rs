@@ -3,10 +3,7 @@
 
 use serde_json::json;
 
-use super::codes::{
-    code_guess_buckets, consume_code, ensure_guesses_left, live_code_matching, mail_bucket,
-    request_code, send_code, wrong_code,
-};
+use super::codes::{judge_code, mail_bucket, request_code, send_code};
 use super::{limits, second_factor, Ctx, Error, Result};
 use crate::audit::{self, NewEvent};
 use crate::crypto::{random_token, sha256_hex};
@@ -21,7 +18,7 @@ use crate::i18n::Lang;
 use crate::mail;
 use crate::store::accounts::{self as account_store, AccountRow};
 use crate::store::{self, sessions};
-use crate::time_util::{now_ms, DAY_MS};
+use crate::time_util::now_ms;
 
 /// What a client may see of an account.
 #[derive(Debug, Clone)]
@@ -114,7 +111,7 @@ pub async fn register(
     .await?;
     // The first code counts against the address's mail budget like every later one.
     limits::spend(&mut tx, &[&mail_bucket(ctx, email.as_str())]).await?;
-    send_code(ctx, &mut tx, &row, CodePurpose::Activation, lang).await?;
+    send_code(ctx, &mut tx, &row, CodePurpose::Activation, lang, client).await?;
     tx.commit().await?;
     ctx.mail_committed();
     Ok(AccountView::from_row(&row))
@@ -135,23 +132,10 @@ pub async fn activate(
     let (Some(email), Some(code)) = (email, code) else {
         return Err(Error::Internal("validated fields missing".into()));
     };
-    let purpose = CodePurpose::Activation;
-    let buckets = code_guess_buckets(ctx, purpose, email.as_str(), client);
-    ensure_guesses_left(ctx, &buckets).await?;
-    let row = account_store::find_by_email(ctx.db.pool(), email.as_str())
-        .await?
-        .filter(|r| r.status == AccountStatus::PendingActivation.as_str());
-    let Some(matched) =
-        live_code_matching(ctx, ctx.db.pool(), row.as_ref(), purpose, &code).await?
-    else {
-        let id = row.as_ref().map(|r| r.id.as_str());
-        return Err(wrong_code(ctx, &buckets, purpose, &email, id).await?);
-    };
-    let Some(row) = row else {
-        return Err(Error::Internal("matched code without an account".into()));
-    };
+    let right = judge_code(ctx, CodePurpose::Activation, &email, &code, client).await?;
+    let row = &right.account;
     let mut tx = ctx.db.begin_for_account(&row.id).await?;
-    consume_code(&mut tx, &row, purpose, &matched, &buckets).await?;
+    right.use_up(&mut tx).await?;
     account_store::set_active(&mut tx, &row.id, now_ms()).await?;
     audit::append(
         &mut tx,
@@ -159,7 +143,7 @@ pub async fn activate(
     )
     .await?;
     tx.commit().await?;
-    let mut view = AccountView::from_row(&row);
+    let mut view = AccountView::from_row(row);
     view.status = AccountStatus::Active;
     Ok(view)
 }
@@ -226,22 +210,15 @@ impl SessionView {
     }
 }
 
-/// The buckets that count wrong passwords: the address with this client, the client with any
+/// The budgets a password counts against: the address with this client, the client with any
 /// address (spraying), and the address from every client.
-fn login_buckets(ctx: &Ctx, email: &str, client: &Client) -> [limits::Bucket; 3] {
+fn login_budgets(ctx: &Ctx, email: &str, client: &Client) -> limits::GuessBudgets {
     let l = &ctx.limits;
-    [
-        ctx.pair_bucket(l.login_failures_per_pair, "login/pair", email, client),
-        ctx.client_bucket(l.login_failures_per_client, "login/client", client),
-        ctx.bucket(l.login_failures_per_address, "login/address", email),
-    ]
-}
-
-fn known_client_key(ctx: &Ctx, account_id: &str, client: &Client) -> String {
-    ctx.key.keyed_hash(
-        "known-client",
-        format!("{account_id}\n{}", client.bucket()).as_bytes(),
-    )
+    limits::GuessBudgets {
+        pair: ctx.pair_bucket(l.login_failures_per_pair, "login/pair", email, client),
+        client: ctx.client_bucket(l.login_failures_per_client, "login/client", client),
+        subject: ctx.bucket(l.login_failures_per_address, "login/address", email),
+    }
 }
 
 /// Logs in; `replaces` is the hash of a session the client already had, which is ended (at once,
@@ -267,47 +244,23 @@ pub async fn login(
         return Err(Error::Internal("validated fields missing".into()));
     };
     ctx.hasher.ensure_room()?;
-    let buckets = login_buckets(ctx, email.as_str(), client);
-    let [pair, by_client, by_address] = &buckets;
-    if let Some(st) = limits::remembered_refusal(ctx, &[pair, by_client]) {
-        return Err(st.refused());
-    }
-    let [here, everywhere] = limits::standings(ctx, [&[pair, by_client], &[by_address]]).await?;
-    if here.is_blocked() {
-        return Err(here.refused());
-    }
+    let budgets = login_budgets(ctx, email.as_str(), client);
     let row = account_store::find_by_email(ctx.db.pool(), email.as_str()).await?;
-    if everywhere.is_blocked() {
-        let since = now_ms() - i64::from(ctx.limits.known_client_days) * DAY_MS;
-        let known = match &row {
-            Some(r) => {
-                store::limits::is_known_client(
-                    ctx.db.pool(),
-                    &r.id,
-                    &known_client_key(ctx, &r.id, client),
-                    since,
-                )
-                .await?
-            }
-            None => false,
-        };
-        if !known {
-            return Err(everywhere.refused());
-        }
-    }
+    // Counted before the hash: parallel guesses cannot outrun the budgets. Past the address's
+    // budget only clients the owner signed in from may try: strangers cannot lock them out.
+    let guess = budgets
+        .admit(ctx, async |tx| match &row {
+            Some(r) => limits::is_known_client(ctx, tx, &r.id, client).await,
+            None => Ok(false),
+        })
+        .await?;
     let ok = ctx
         .hasher
         .verify(password, row.as_ref().map(|r| r.password_hash.clone()))
         .await?;
-    // A failure's record (its limits and audit event) may skip the fsync: a crash can lose the
-    // last few; a success is written in full.
-    let mut tx = if ok {
-        ctx.db.begin_write().await?
-    } else {
-        ctx.db.begin_write_relaxed().await?
-    };
     let Some(row) = row.filter(|_| ok) else {
-        limits::spend(&mut tx, &buckets.each_ref()).await?;
+        // The failure was counted already; its audit event may skip the fsync.
+        let mut tx = ctx.db.begin_write_relaxed().await?;
         audit::append(
             &mut tx,
             NewEvent::new(
@@ -320,12 +273,20 @@ pub async fn login(
         tx.commit().await?;
         return Err(Error::InvalidCredentials);
     };
+    let mut tx = ctx.db.begin_write().await?;
+    // The right password: it does not count against the budgets.
+    guess.was_right(&mut tx, &budgets).await?;
     match AccountStatus::parse(&row.status) {
         Some(AccountStatus::Active) => {}
-        Some(AccountStatus::PendingActivation) => return Err(Error::NotActivated),
-        _ => return Err(Error::Forbidden),
+        other => {
+            tx.commit().await?;
+            return Err(if other == Some(AccountStatus::PendingActivation) {
+                Error::NotActivated
+            } else {
+                Error::Forbidden
+            });
+        }
     }
-    limits::forget(&mut tx, pair).await?;
     if second_factor::is_enrolled(ctx, &row.id).await? {
         let (challenge, expires_at) =
             second_factor::open_challenge(ctx, &mut tx, &row.id, replaces).await?;
@@ -364,7 +325,7 @@ pub(super) async fn start_session(
     second_factor_at: Option<i64>,
 ) -> Result<NewSession> {
     let now = now_ms();
-    store::limits::remember_client(tx, &row.id, &known_client_key(ctx, &row.id, client), now)
+    store::limits::remember_client(tx, &row.id, &limits::client_key(ctx, &row.id, client), now)
         .await?;
     let token = random_token();
     sessions::insert(
@@ -437,25 +398,12 @@ pub async fn confirm_password_reset(
     let (Some(email), Some(code), Some(password)) = (email, code, password) else {
         return Err(Error::Internal("validated fields missing".into()));
     };
-    let purpose = CodePurpose::PasswordReset;
-    let buckets = code_guess_buckets(ctx, purpose, email.as_str(), client);
-    ensure_guesses_left(ctx, &buckets).await?;
-    let row = account_store::find_by_email(ctx.db.pool(), email.as_str())
-        .await?
-        .filter(|r| r.status != AccountStatus::Disabled.as_str());
-    let Some(matched) =
-        live_code_matching(ctx, ctx.db.pool(), row.as_ref(), purpose, &code).await?
-    else {
-        let id = row.as_ref().map(|r| r.id.as_str());
-        return Err(wrong_code(ctx, &buckets, purpose, &email, id).await?);
-    };
-    let Some(row) = row else {
-        return Err(Error::Internal("matched code without an account".into()));
-    };
+    let right = judge_code(ctx, CodePurpose::PasswordReset, &email, &code, client).await?;
+    let row = &right.account;
     // Busy here leaves the code as it was: the person may simply try again.
     let new_hash = ctx.hasher.hash(password).await?;
     let mut tx = ctx.db.begin_for_account(&row.id).await?;
-    consume_code(&mut tx, &row, purpose, &matched, &buckets).await?;
+    right.use_up(&mut tx).await?;
     account_store::set_password_hash(&mut tx, &row.id, &new_hash).await?;
     if row.status == AccountStatus::PendingActivation.as_str() {
         account_store::set_active(&mut tx, &row.id, now_ms()).await?;

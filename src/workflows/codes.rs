@@ -5,7 +5,8 @@
 
 use serde_json::json;
 
-use super::{limits, Ctx, Error, Result};
+use super::limits::{self, Guess, GuessBudgets};
+use super::{Ctx, Error, Result};
 use crate::audit::{self, NewEvent};
 use crate::crypto::random_code;
 use crate::domain::account::{AccountStatus, CodePurpose, Email, CODE_TTL_MS};
@@ -36,6 +37,7 @@ pub(super) async fn send_code(
     account: &AccountRow,
     purpose: CodePurpose,
     lang: Lang,
+    requester: &Client,
 ) -> Result<()> {
     let code = random_code(6);
     let now = now_ms();
@@ -50,6 +52,7 @@ pub(super) async fn send_code(
         &hash,
         now,
         now + CODE_TTL_MS,
+        &limits::client_key(ctx, &account.id, requester),
     )
     .await?;
     let kind = match purpose {
@@ -81,123 +84,142 @@ fn code_material(account_id: &str, code: &str) -> String {
     format!("{account_id}:{code}")
 }
 
-/// The buckets that count wrong codes of `purpose` typed for `email` by `client`: the pair, the
-/// address (from every client), and the client (for every address and purpose). They outlive
-/// any one code, so asking for a new code gives no new guesses.
-pub(super) fn code_guess_buckets(
-    ctx: &Ctx,
-    purpose: CodePurpose,
-    email: &str,
-    client: &Client,
-) -> [limits::Bucket; 3] {
+/// The budgets a typed code of `purpose` for `email` from `client` counts against: the pair, the
+/// client (any address and purpose), and the address (every client). They outlive any one code,
+/// so asking for a new code gives no new guesses.
+fn code_budgets(ctx: &Ctx, purpose: CodePurpose, email: &str, client: &Client) -> GuessBudgets {
     let l = &ctx.limits;
     let p = purpose.as_str();
-    [
-        ctx.pair_bucket(
+    GuessBudgets {
+        pair: ctx.pair_bucket(
             l.code_guesses_per_pair,
             &format!("code/{p}/pair"),
             email,
             client,
         ),
-        ctx.bucket(
+        client: ctx.client_bucket(l.code_guesses_per_client, "code/client", client),
+        subject: ctx.bucket(
             l.code_guesses_per_address,
             &format!("code/{p}/address"),
             email,
         ),
-        ctx.client_bucket(l.code_guesses_per_client, "code/client", client),
-    ]
+    }
 }
 
-/// Refuses at once when the buckets are spent (before anything is looked up); a refusal seen
-/// moments ago is repeated without a query.
-pub(super) async fn ensure_guesses_left(ctx: &Ctx, buckets: &[limits::Bucket; 3]) -> Result<()> {
-    if let Some(st) = limits::remembered_refusal(ctx, &buckets.each_ref()) {
-        return Err(st.refused());
-    }
-    let st = limits::standing(ctx, &buckets.each_ref()).await?;
-    if st.is_blocked() {
-        return Err(st.refused());
-    }
-    Ok(())
-}
-
-/// Whether `typed` is the live code of `purpose` for `account` (the hash of the code it matched,
-/// so a later transaction can check that it is still the same code).
-pub(super) async fn live_code_matching<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
-    ctx: &Ctx,
-    ex: E,
-    account: Option<&AccountRow>,
+/// A code that was right, not yet used up.
+pub(super) struct RightCode {
+    pub account: AccountRow,
     purpose: CodePurpose,
-    typed: &str,
-) -> Result<Option<String>> {
-    let Some(account) = account else {
-        return Ok(None);
-    };
-    let Some(stored) = account_store::get_code(ex, &account.id, purpose.as_str()).await? else {
-        return Ok(None);
-    };
-    let matches = stored.expires_at > now_ms()
-        && ctx.key.keyed_hash_matches(
-            &code_hmac_purpose(purpose),
-            code_material(&account.id, typed).as_bytes(),
-            &stored.code_hash,
-        );
-    Ok(matches.then_some(stored.code_hash))
+    matched_hash: String,
+    guess: Guess,
+    budgets: GuessBudgets,
 }
 
-/// Uses up the code matched earlier, which must still be the live one (a concurrent request may
-/// have used it meanwhile), and ends the pair's count of wrong guesses.
-pub(super) async fn consume_code(
-    tx: &mut Tx,
-    account: &AccountRow,
-    purpose: CodePurpose,
-    matched_hash: &str,
-    buckets: &[limits::Bucket; 3],
-) -> Result<()> {
-    let still = account_store::get_code(&mut **tx, &account.id, purpose.as_str())
-        .await?
-        .is_some_and(|c| c.code_hash == matched_hash && c.expires_at > now_ms());
-    if !still {
-        return Err(Error::Validation(vec![FieldError::new(
-            "code",
-            "code_wrong",
-        )
-        .with("attempts_left", 0)]));
-    }
-    account_store::delete_code(tx, &account.id, purpose.as_str()).await?;
-    limits::forget(tx, &buckets[0]).await?;
-    Ok(())
-}
-
-/// A wrong (or expired, or nobody's) code: the guess is spent from every bucket and audited in
-/// one transaction, and the answer says how many tries are left — the same answer whether or
-/// not the address has an account.
-pub(super) async fn wrong_code(
+/// Judges a code typed for `email`, within its limits: counted before it is judged, so that
+/// parallel guesses cannot outrun the budgets. While strangers have spent the address's budget,
+/// the client that asked for the code, or one its owner signed in from, may still type it. A
+/// wrong, expired or nobody's code is audited and refused with the tries left — the same answer,
+/// after the same work, whether or not the address has an account that may use `purpose`.
+pub(super) async fn judge_code(
     ctx: &Ctx,
-    buckets: &[limits::Bucket; 3],
     purpose: CodePurpose,
     email: &Email,
-    account_id: Option<&str>,
-) -> Result<Error> {
-    let mut tx = ctx.db.begin_write().await?;
-    let st = limits::spend(&mut tx, &buckets.each_ref()).await?;
-    let subject = account_id.map_or_else(|| format!("email:{}", email.as_str()), str::to_string);
-    audit::append(
-        &mut tx,
-        NewEvent::new(
-            audit::ANONYMOUS,
-            &format!("account.{}_code_rejected", purpose.as_str()),
-            &subject,
-        )
-        .detail(json!({"attempts_left": st.left})),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(Error::Validation(vec![FieldError::new(
-        "code",
-        "code_wrong",
-    )
-    .with("attempts_left", st.left)]))
+    typed: &str,
+    client: &Client,
+) -> Result<RightCode> {
+    let budgets = code_budgets(ctx, purpose, email.as_str(), client);
+    let account = account_store::find_by_email(ctx.db.pool(), email.as_str())
+        .await?
+        .filter(|r| may_use(r, purpose));
+    let stored = match &account {
+        Some(a) => account_store::get_code(ctx.db.pool(), &a.id, purpose.as_str()).await?,
+        None => None,
+    };
+    let guess = budgets
+        .admit(ctx, async |tx| {
+            let Some(a) = &account else {
+                return Ok(false);
+            };
+            let here = limits::client_key(ctx, &a.id, client);
+            if stored
+                .as_ref()
+                .is_some_and(|c| c.requester_key.as_deref() == Some(here.as_str()))
+            {
+                return Ok(true);
+            }
+            limits::is_known_client(ctx, tx, &a.id, client).await
+        })
+        .await?;
+    let matched = match (&account, &stored) {
+        (Some(a), Some(c)) => {
+            c.expires_at > now_ms()
+                && ctx.key.keyed_hash_matches(
+                    &code_hmac_purpose(purpose),
+                    code_material(&a.id, typed).as_bytes(),
+                    &c.code_hash,
+                )
+        }
+        _ => false,
+    };
+    match (account, stored) {
+        (Some(account), Some(stored)) if matched => Ok(RightCode {
+            account,
+            purpose,
+            matched_hash: stored.code_hash,
+            guess,
+            budgets,
+        }),
+        (account, _) => {
+            let subject = account
+                .as_ref()
+                .map_or_else(|| format!("email:{}", email.as_str()), |a| a.id.clone());
+            let mut tx = ctx.db.begin_write_relaxed().await?;
+            audit::append(
+                &mut tx,
+                NewEvent::new(
+                    audit::ANONYMOUS,
+                    &format!("account.{}_code_rejected", purpose.as_str()),
+                    &subject,
+                )
+                .detail(json!({"attempts_left": guess.left})),
+            )
+            .await?;
+            tx.commit().await?;
+            Err(Error::Validation(vec![FieldError::new(
+                "code",
+                "code_wrong",
+            )
+            .with("attempts_left", guess.left)]))
+        }
+    }
+}
+
+/// Which accounts a code of `purpose` is for.
+fn may_use(account: &AccountRow, purpose: CodePurpose) -> bool {
+    match purpose {
+        CodePurpose::Activation => account.status == AccountStatus::PendingActivation.as_str(),
+        CodePurpose::PasswordReset => account.status != AccountStatus::Disabled.as_str(),
+    }
+}
+
+impl RightCode {
+    /// Uses the code up in `tx` — it must still be the live one: a concurrent request may have
+    /// used it meanwhile — and gives the guess back.
+    pub(super) async fn use_up(&self, tx: &mut Tx) -> Result<()> {
+        let id = &self.account.id;
+        let still = account_store::get_code(&mut **tx, id, self.purpose.as_str())
+            .await?
+            .is_some_and(|c| c.code_hash == self.matched_hash && c.expires_at > now_ms());
+        if !still {
+            return Err(Error::Validation(vec![FieldError::new(
+                "code",
+                "code_wrong",
+            )
+            .with("attempts_left", self.guess.left)]));
+        }
+        account_store::delete_code(tx, id, self.purpose.as_str()).await?;
+        self.guess.was_right(tx, &self.budgets).await
+    }
 }
 
 /// Asks for a code by mail. The answer is the same, after the same work, whatever the address:
@@ -217,24 +239,26 @@ pub(super) async fn request_code(
     let by_client = ctx.client_bucket(ctx.limits.code_mails_per_client, "code/mail/client", client);
     limits::take(ctx, &[&mail_bucket(ctx, email.as_str()), &by_client]).await?;
     let ctx = ctx.clone();
+    let client = *client;
     tokio::spawn(async move {
-        if let Err(e) = mail_code_if_due(&ctx, purpose, &email).await {
+        if let Err(e) = mail_code_if_due(&ctx, purpose, &email, &client).await {
             tracing::warn!(error = %e, purpose = purpose.as_str(), "a requested code was not mailed");
         }
     });
     Ok(())
 }
 
-async fn mail_code_if_due(ctx: &Ctx, purpose: CodePurpose, email: &Email) -> Result<()> {
+async fn mail_code_if_due(
+    ctx: &Ctx,
+    purpose: CodePurpose,
+    email: &Email,
+    client: &Client,
+) -> Result<()> {
     let mut tx = ctx.db.begin_write().await?;
     let Some(row) = account_store::find_by_email(&mut *tx, email.as_str()).await? else {
         return Ok(());
     };
-    let eligible = match purpose {
-        CodePurpose::Activation => row.status == AccountStatus::PendingActivation.as_str(),
-        CodePurpose::PasswordReset => row.status != AccountStatus::Disabled.as_str(),
-    };
-    if !eligible {
+    if !may_use(&row, purpose) {
         return Ok(());
     }
     if let Some(code) = account_store::get_code(&mut *tx, &row.id, purpose.as_str()).await? {
@@ -243,7 +267,7 @@ async fn mail_code_if_due(ctx: &Ctx, purpose: CodePurpose, email: &Email) -> Res
         }
     }
     let lang = Lang::from_tag(&row.lang).unwrap_or_default();
-    send_code(ctx, &mut tx, &row, purpose, lang).await?;
+    send_code(ctx, &mut tx, &row, purpose, lang, client).await?;
     tx.commit().await?;
     ctx.mail_committed();
     Ok(())

@@ -4,9 +4,10 @@
 //! live in the database (`store::limits`): instances on one database share them, and a
 //! re-request, a new connection or a restart starts from the same count.
 //!
-//! Flows that count *failures* read the standing before the costly or secret-revealing step
-//! (`standing`) and spend after a failure (`spend`), in the failure's own transaction. Flows
-//! that count *requests* take one event up front (`take`), all buckets or none.
+//! Guesses (a password, a code) are counted *before* they are judged (`Guess::admit`), in one
+//! transaction, so that parallel guesses cannot outrun a budget; a right guess is then given
+//! back (`Guess::was_right`), so that only wrong ones count. Flows that count *requests* take
+//! one event up front (`take`), all buckets or none.
 
 use crate::domain::client::Client;
 use crate::domain::limits::{Admission, Rate};
@@ -14,7 +15,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 use crate::store::{self, Tx};
-use crate::time_util::now_ms;
+use crate::time_util::{now_ms, DAY_MS};
 
 use super::{Ctx, Error, Result};
 
@@ -103,6 +104,32 @@ impl Refusals {
     }
 }
 
+/// A keyed hash of an account and a client: how the known clients (the ones an account signed in
+/// from) and a code's requester are stored.
+pub fn client_key(ctx: &Ctx, account_id: &str, client: &Client) -> String {
+    ctx.key.keyed_hash(
+        "known-client",
+        format!("{account_id}\n{}", client.bucket()).as_bytes(),
+    )
+}
+
+/// Whether the account signed in from this client within `known_client_days`; read in `tx`.
+pub async fn is_known_client(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    account_id: &str,
+    client: &Client,
+) -> Result<bool> {
+    let since = now_ms() - i64::from(ctx.limits.known_client_days) * DAY_MS;
+    Ok(store::limits::is_known_client(
+        &mut **tx,
+        account_id,
+        &client_key(ctx, account_id, client),
+        since,
+    )
+    .await?)
+}
+
 /// A refusal of one of `buckets` seen moments ago, still in force: answer it at once.
 pub fn remembered_refusal(ctx: &Ctx, buckets: &[&Bucket]) -> Option<Standing> {
     let now = now_ms();
@@ -141,6 +168,87 @@ pub async fn standings<const N: usize>(
             combine(acc, wait, b.rate.left(tat, now))
         })
     }))
+}
+
+/// The budgets one guess counts against: the pair of its subject (an address, an account) and
+/// its client, the client whatever the subject (spraying), and the subject from every client.
+pub struct GuessBudgets {
+    pub pair: Bucket,
+    pub client: Bucket,
+    pub subject: Bucket,
+}
+
+/// A guess counted before it was judged.
+#[derive(Debug, Clone, Copy)]
+pub struct Guess {
+    /// The subject's full budget was not counted: the client is one its owner uses.
+    subject_counted: bool,
+    /// Guesses left after this one.
+    pub left: u32,
+}
+
+impl GuessBudgets {
+    /// Counts one guess before it is judged: the pair and the client must have room, else
+    /// `rate_limited`; a full subject budget refuses too — unless `trusted` says the client is
+    /// one the subject's owner uses (it signed in from there, or asked for the code there), so
+    /// that strangers spending the subject's budget cannot lock its owner out. All counted in
+    /// one transaction, or none.
+    pub async fn admit(
+        &self,
+        ctx: &Ctx,
+        trusted: impl AsyncFnOnce(&mut Tx) -> Result<bool>,
+    ) -> Result<Guess> {
+        if let Some(st) = remembered_refusal(ctx, &[&self.pair, &self.client]) {
+            return Err(st.refused());
+        }
+        let now = now_ms();
+        let mut tx = ctx.db.begin_write_relaxed().await?;
+        let mut left = u32::MAX;
+        for b in [&self.pair, &self.client] {
+            match store::limits::admit(&mut tx, &b.key, b.rate, now).await? {
+                Admission::Allowed { left: l, .. } => left = left.min(l),
+                Admission::Refused { retry_after_ms } => {
+                    ctx.refusals.note(&b.key, now + retry_after_ms);
+                    return Err(Error::RateLimited {
+                        retry_after_secs: retry_after_secs(retry_after_ms),
+                    });
+                }
+            }
+        }
+        let subject_counted =
+            match store::limits::admit(&mut tx, &self.subject.key, self.subject.rate, now).await? {
+                Admission::Allowed { left: l, .. } => {
+                    left = left.min(l);
+                    true
+                }
+                Admission::Refused { retry_after_ms } => {
+                    if !trusted(&mut tx).await? {
+                        return Err(Error::RateLimited {
+                            retry_after_secs: retry_after_secs(retry_after_ms),
+                        });
+                    }
+                    false
+                }
+            };
+        tx.commit().await?;
+        Ok(Guess {
+            subject_counted,
+            left,
+        })
+    }
+}
+
+impl Guess {
+    /// The guess was right: it leaves the client's and the subject's budgets as they were, and
+    /// the pair starts over.
+    pub async fn was_right(&self, tx: &mut Tx, budgets: &GuessBudgets) -> Result<()> {
+        store::limits::give_back(tx, &budgets.client.key, budgets.client.rate).await?;
+        if self.subject_counted {
+            store::limits::give_back(tx, &budgets.subject.key, budgets.subject.rate).await?;
+        }
+        store::limits::forget(tx, &budgets.pair.key).await?;
+        Ok(())
+    }
 }
 
 /// Spends one event of each bucket that has room (a full one stays full), in `tx`; the standing

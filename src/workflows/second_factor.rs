@@ -7,7 +7,7 @@ use rand::RngCore;
 use serde_json::json;
 
 use super::accounts::{AccountView, NewSession, SessionView};
-use super::codes::ensure_guesses_left;
+use super::limits::{Guess, GuessBudgets};
 use super::{limits, Ctx, Error, Result};
 use crate::audit::{self, NewEvent};
 use crate::crypto::{random_token, sha256_hex};
@@ -117,14 +117,14 @@ pub async fn confirm_enrolment(
 ) -> Result<Vec<String>> {
     let account = &session.account;
     let code = parse(code)?;
-    let buckets = guess_buckets(ctx, &account.id, client);
-    ensure_guesses_left(ctx, &buckets).await?;
     let factor = store::get(ctx.db.pool(), &account.id).await?;
     let factor = match factor {
         Some(f) if f.confirmed_at.is_none() => f,
         Some(_) => return Err(Error::Conflict("second_factor_enrolled")),
         None => return Err(Error::Conflict("second_factor_not_started")),
     };
+    let budgets = guess_budgets(ctx, &account.id, client);
+    let guess = admit(ctx, &budgets, &account.id, client).await?;
     let step = match &code {
         Code::Totp(c) => totp_step(ctx, &factor, &account.email, c)?,
         Code::Recovery(_) => None,
@@ -132,7 +132,7 @@ pub async fn confirm_enrolment(
     let Some(step) = step else {
         return Err(wrong(
             ctx,
-            &buckets,
+            guess,
             &account.id,
             "second_factor.enrolment_code_rejected",
         )
@@ -148,7 +148,7 @@ pub async fn confirm_enrolment(
     store::confirm(&mut tx, &account.id, step as i64, now).await?;
     store::replace_recovery_codes(&mut tx, &account.id, &hashes).await?;
     sessions::mark_second_factor(&mut tx, &session.token_hash, now).await?;
-    limits::forget(&mut tx, &buckets[0]).await?;
+    guess.was_right(&mut tx, &budgets).await?;
     audit::append(
         &mut tx,
         NewEvent::new(&account.id, "second_factor.enrolled", &account.id)
@@ -298,18 +298,18 @@ async fn spend_checked(
     client: &Client,
     rejected: &str,
 ) -> Result<(Tx, &'static str)> {
-    let buckets = guess_buckets(ctx, account_id, client);
-    ensure_guesses_left(ctx, &buckets).await?;
     let factor = store::get(ctx.db.pool(), account_id)
         .await?
         .filter(|f| f.confirmed_at.is_some())
         .ok_or(Error::SecondFactorEnrolmentRequired)?;
+    let budgets = guess_budgets(ctx, account_id, client);
+    let guess = admit(ctx, &budgets, account_id, client).await?;
     let mut tx = ctx.db.begin_for_account(account_id).await?;
     let Some(how) = spend_code(ctx, &mut tx, &factor, email, code).await? else {
         drop(tx);
-        return Err(wrong(ctx, &buckets, account_id, rejected).await?);
+        return Err(wrong(ctx, guess, account_id, rejected).await?);
     };
-    limits::forget(&mut tx, &buckets[0]).await?;
+    guess.was_right(&mut tx, &budgets).await?;
     if how == "recovery_code" {
         mail::enqueue(&mut tx, &ctx.key, "recovery_code_used", email, lang, &[]).await?;
     }
@@ -477,37 +477,48 @@ fn recovery_code() -> String {
         .collect()
 }
 
-/// Wrong second-factor codes: per account and client, per account, per client.
-fn guess_buckets(ctx: &Ctx, account_id: &str, client: &Client) -> [limits::Bucket; 3] {
+/// The budgets a second-factor code counts against: per account and client, per client (any
+/// account, with the mailed codes), per account from every client.
+fn guess_budgets(ctx: &Ctx, account_id: &str, client: &Client) -> GuessBudgets {
     let l = &ctx.limits;
-    [
-        ctx.pair_bucket(
+    GuessBudgets {
+        pair: ctx.pair_bucket(
             l.code_guesses_per_pair,
             "code/second_factor/pair",
             account_id,
             client,
         ),
-        ctx.bucket(
+        client: ctx.client_bucket(l.code_guesses_per_client, "code/client", client),
+        subject: ctx.bucket(
             l.code_guesses_per_address,
             "code/second_factor/account",
             account_id,
         ),
-        ctx.client_bucket(l.code_guesses_per_client, "code/client", client),
-    ]
+    }
 }
 
-async fn wrong(
+/// Counts a code before it is judged; once strangers have spent the account's budget, a client
+/// the account signed in from may still try.
+async fn admit(
     ctx: &Ctx,
-    buckets: &[limits::Bucket; 3],
+    budgets: &GuessBudgets,
     account_id: &str,
-    action: &str,
-) -> Result<Error> {
-    let mut tx = ctx.db.begin_write().await?;
-    let st = limits::spend(&mut tx, &buckets.each_ref()).await?;
+    client: &Client,
+) -> Result<Guess> {
+    budgets
+        .admit(ctx, async |tx| {
+            limits::is_known_client(ctx, tx, account_id, client).await
+        })
+        .await
+}
+
+/// A wrong code, already counted: audited, and refused with the tries left.
+async fn wrong(ctx: &Ctx, guess: Guess, account_id: &str, action: &str) -> Result<Error> {
+    let mut tx = ctx.db.begin_write_relaxed().await?;
     audit::append(
         &mut tx,
         NewEvent::new(audit::ANONYMOUS, action, account_id)
-            .detail(json!({"attempts_left": st.left})),
+            .detail(json!({"attempts_left": guess.left})),
     )
     .await?;
     tx.commit().await?;
@@ -515,5 +526,5 @@ async fn wrong(
         "code",
         "second_factor_wrong",
     )
-    .with("attempts_left", st.left)]))
+    .with("attempts_left", guess.left)]))
 }

@@ -500,3 +500,168 @@ async fn a_refusal_is_repeated_from_memory_only_while_it_holds() {
         .await;
     assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
 }
+
+/// Sends every `(client address, path, body)` at once; the answers, in any order.
+async fn at_once(app: &TestApp, requests: Vec<(String, &str, serde_json::Value)>) -> Vec<Answer> {
+    let mut set = tokio::task::JoinSet::new();
+    for (ip, path, body) in requests {
+        let req = app
+            .client
+            .post(app.url(path))
+            .header("x-forwarded-for", ip)
+            .json(&body);
+        set.spawn(async move {
+            let resp = req.send().await.expect("request sent");
+            let status = resp.status();
+            let headers = resp.headers().clone();
+            let body = resp.json().await.unwrap_or_default();
+            Answer {
+                status,
+                headers,
+                body,
+            }
+        });
+    }
+    set.join_all().await
+}
+
+/// Issue 9, probe 4: guesses were judged first and counted after, so guesses sent in parallel
+/// all got judged. Now each is counted before it is judged: sixty wrong reset codes at once, from
+/// sixty clients, meet the address's budget of twenty — and the owner, at the client that asked
+/// for the code, still resets the password.
+#[tokio::test]
+async fn parallel_guesses_cannot_outrun_the_address_budget_and_the_requester_still_gets_in() {
+    let app = spawn_app_with(behind_a_proxy).await;
+    let email = "parallel@example.com";
+    app.provider(email).await;
+    let seen = app.mail_to(email).len();
+    let a = app
+        .post_from(
+            "192.0.2.10",
+            "/api/v1/password-resets",
+            json!({"email": email}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::ACCEPTED, "{:?}", a.body);
+    let code = app.code_from_mail(email, seen).await;
+    let wrong = other_than(&code);
+    let answers = at_once(
+        &app,
+        (1..=60)
+            .map(|i| {
+                (
+                    format!("198.51.{}.{}", 100 + i / 200, i % 200 + 1),
+                    "/api/v1/password-resets/confirm",
+                    json!({"email": email, "code": wrong, "new_password": "attacker's password"}),
+                )
+            })
+            .collect(),
+    )
+    .await;
+    let judged = answers
+        .iter()
+        .filter(|a| a.status == StatusCode::UNPROCESSABLE_ENTITY)
+        .count();
+    let limited = answers.iter().filter(|a| is_limited(a)).count();
+    assert_eq!(judged, 20, "twenty guesses judged for the address in a day");
+    assert_eq!(judged + limited, 60, "the rest wait");
+
+    let a = app
+        .post_from(
+            "203.0.113.200",
+            "/api/v1/password-resets/confirm",
+            json!({"email": email, "code": code, "new_password": "a stranger's password"}),
+        )
+        .await;
+    assert!(is_limited(&a), "a stranger waits, right code or not");
+    let a = app
+        .post_from(
+            "192.0.2.10",
+            "/api/v1/password-resets/confirm",
+            json!({"email": email, "code": code, "new_password": "the owner's new password"}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "the owner resets: {:?}", a.body);
+}
+
+/// Parallel wrong passwords from one client meet the pair's budget of five, not more.
+#[tokio::test]
+async fn parallel_wrong_passwords_meet_the_pair_budget() {
+    let app = spawn_app_with(behind_a_proxy).await;
+    let email = "hammered@example.com";
+    app.provider(email).await;
+    let answers = at_once(
+        &app,
+        (0..12)
+            .map(|_| {
+                (
+                    "203.0.113.44".to_string(),
+                    "/api/v1/sessions",
+                    json!({"email": email, "password": "not the password"}),
+                )
+            })
+            .collect(),
+    )
+    .await;
+    let judged = answers
+        .iter()
+        .filter(|a| a.status == StatusCode::UNAUTHORIZED)
+        .count();
+    assert!(
+        judged <= 5,
+        "{judged} wrong passwords judged: {:?}",
+        answers.iter().map(|a| a.status).collect::<Vec<_>>()
+    );
+    assert!(
+        answers.iter().all(|a| a.status == StatusCode::UNAUTHORIZED
+            || is_limited(a)
+            || a.status == StatusCode::SERVICE_UNAVAILABLE),
+        "{:?}",
+        answers.iter().map(|a| a.status).collect::<Vec<_>>()
+    );
+}
+
+/// Strangers who spent an account's second-factor budget do not lock its owner out: from a
+/// client the account signed in from, the right code still gets in.
+#[tokio::test]
+async fn strangers_guessing_second_factor_codes_do_not_lock_the_owner_out() {
+    let app = spawn_app_with(behind_a_proxy).await;
+    let email = "careful@example.com";
+    let token = app.provider(email).await;
+    let secret = app.enrol_second_factor(&token).await;
+    // Strangers get the password somehow, then guess codes from many clients.
+    let mut challenges = Vec::new();
+    for i in 1..=6 {
+        let a = app
+            .post_from(
+                &format!("203.0.113.{i}"),
+                "/api/v1/sessions",
+                json!({"email": email, "password": PASSWORD}),
+            )
+            .await;
+        assert_eq!(a.body["status"], "second_factor_required", "{:?}", a.body);
+        challenges.push((
+            i,
+            a.body["challenge"].as_str().unwrap_or_default().to_string(),
+        ));
+    }
+    let mut judged = 0;
+    for (i, challenge) in &challenges {
+        for _ in 0..5 {
+            let a = app
+                .post_from(
+                    &format!("203.0.113.{i}"),
+                    "/api/v1/sessions/second-factor",
+                    json!({"challenge": challenge, "code": "000000"}),
+                )
+                .await;
+            if a.status == StatusCode::UNPROCESSABLE_ENTITY {
+                judged += 1;
+            }
+        }
+    }
+    assert!(judged <= 20, "{judged} codes judged for one account");
+    app.next_code_step();
+    let owner = app.login_with_second_factor(email, &secret).await;
+    assert!(!owner.is_empty());
+}
