@@ -28,14 +28,14 @@ impl Client {
         }
         let mut client = peer;
         for hop in forwarded_for.unwrap_or("").rsplit(',') {
-            match hop.trim().parse::<IpAddr>() {
-                Ok(ip) => {
+            match parse_hop(hop) {
+                Some(ip) => {
                     client = ip.to_canonical();
                     if !is_trusted(&client) {
                         break;
                     }
                 }
-                Err(_) => break,
+                None => break,
             }
         }
         Client::new(client)
@@ -60,6 +60,22 @@ impl Client {
             }
         }
     }
+}
+
+/// One `X-Forwarded-For` hop: an address, or one with a port as some proxies write it
+/// (`192.0.2.1:4711`, `[2001:db8::1]:4711`, `[2001:db8::1]`).
+fn parse_hop(hop: &str) -> Option<IpAddr> {
+    let hop = hop.trim();
+    if let Ok(ip) = hop.parse::<IpAddr>() {
+        return Some(ip);
+    }
+    if let Ok(sock) = hop.parse::<std::net::SocketAddr>() {
+        return Some(sock.ip());
+    }
+    hop.strip_prefix('[')
+        .and_then(|h| h.strip_suffix(']'))
+        .and_then(|h| h.parse::<Ipv6Addr>().ok())
+        .map(IpAddr::V6)
 }
 
 #[cfg(test)]
@@ -90,6 +106,37 @@ mod tests {
             "10.0.0.2"
         );
         assert_eq!(Client::resolve(peer, None, &trusted).bucket(), "10.0.0.2");
+    }
+
+    #[test]
+    fn forwarded_addresses_with_ports_are_read() {
+        let peer: IpAddr = "10.0.0.2".parse().expect("ip");
+        let trusted = nets(&["10.0.0.0/8"]);
+        for (xff, want) in [
+            ("203.0.113.9:4711", "203.0.113.9"),
+            ("[2001:db8:1:2::7]:4711", "2001:db8:1:2::/64"),
+            ("[2001:db8:1:2::7]", "2001:db8:1:2::/64"),
+            (" 198.51.100.1:80 , 10.0.0.9:1234", "198.51.100.1"),
+        ] {
+            assert_eq!(
+                Client::resolve(peer, Some(xff), &trusted).bucket(),
+                want,
+                "{xff}"
+            );
+        }
+        // Still garbage: the walk ends at the last good address.
+        for bad in [
+            "203.0.113.9:port",
+            "[203.0.113.9]",
+            "203.0.113.9:99999",
+            "unknown",
+        ] {
+            assert_eq!(
+                Client::resolve(peer, Some(bad), &trusted).bucket(),
+                "10.0.0.2",
+                "{bad}"
+            );
+        }
     }
 
     #[test]
