@@ -189,6 +189,7 @@ impl From<workflows::Error> for ApiError {
                 ..ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy")
             },
             E::StepUpRequired => ApiError::new(StatusCode::FORBIDDEN, "step_up_required"),
+            E::OwnItem => ApiError::new(StatusCode::FORBIDDEN, "own_item"),
             E::SecondFactorEnrolmentRequired => {
                 ApiError::new(StatusCode::FORBIDDEN, "second_factor_enrolment_required")
             }

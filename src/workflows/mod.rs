@@ -104,6 +104,9 @@ pub enum Error {
     Busy { retry_after_secs: u64 },
     #[error("a fresh second factor is required")]
     StepUpRequired,
+    /// Staff acting on their own account's submission or standing: another must.
+    #[error("staff may not decide about their own account")]
+    OwnItem,
     #[error("the second factor must be enrolled first")]
     SecondFactorEnrolmentRequired,
     #[error("provider access required")]

@@ -30,6 +30,7 @@ pub async fn set_suspended(
     suspend: bool,
     why: Option<&str>,
 ) -> Result<()> {
+    super::review::not_own(operator, account_id)?;
     let why = reason(why)?;
     let now = now_ms();
     let mut tx = ctx.db.begin_write().await?;

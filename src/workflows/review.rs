@@ -263,6 +263,7 @@ pub async fn decide(
     let item = store::review::get(&mut *tx, id)
         .await?
         .ok_or(Error::NotFound)?;
+    not_own(reviewer, &item.account_id)?;
     if item.kind == ReviewKind::SettlementChange.as_str()
         && d.decision == Decision::Approve
         && !fresh_second_factor
@@ -422,6 +423,15 @@ fn format_reasons(reasons: &[Reason]) -> String {
         .join("\n")
 }
 
+/// Staff who also hold a provider account (`berth user add` grants a role to an existing
+/// account) never decide about it: its reviews, its deposit, its standing.
+pub fn not_own(staff: &AccountView, account_id: &str) -> Result<()> {
+    if staff.id == account_id {
+        return Err(Error::OwnItem);
+    }
+    Ok(())
+}
+
 /// Records that the micro-deposit was paid to the corporate account; the system picks the amount
 /// (1–99 fen) and tells the operator, who pays exactly that. Only when no deposit is out: never
 /// a silent second amount beside one the operator may already have paid, and at most
@@ -435,6 +445,8 @@ pub async fn record_deposit(ctx: &Ctx, reviewer: &AccountView, id: &str) -> Resu
     let item = store::review::get(&mut *tx, id)
         .await?
         .ok_or(Error::NotFound)?;
+    // Whoever pays the deposit knows its amount: never the account's own staff.
+    not_own(reviewer, &item.account_id)?;
     if item.kind != ReviewKind::EnterpriseVerification.as_str() {
         return Err(Error::Conflict("not_an_enterprise_item"));
     }

@@ -1431,3 +1431,58 @@ async fn waiting_out_the_freeze_gives_no_new_guesses_and_deposits_are_bounded() 
     let a = app.post_as(&op, &pay, json!({})).await;
     assert_eq!(a.code(), "deposit_limit_reached", "{:?}", a.body);
 }
+
+/// Issue 9, probe 7: `berth user add` grants a role to an existing account, so a provider made
+/// an operator could approve their own verification, pay (and so know) their own deposit, and
+/// reinstate themselves. Staff never decide about their own account; another operator does.
+#[tokio::test]
+async fn staff_never_decide_about_their_own_account() {
+    let app = spawn_app().await;
+    let other = app.operator().await;
+    let email = "both@example.com";
+    let provider = app.provider(email).await;
+    let own_id = app.account_id(&provider).await;
+    app.submit_verification(&provider, "自审科技有限公司", &uscc(31))
+        .await;
+    let item = app
+        .pending_item(&other, "enterprise_verification", &own_id)
+        .await;
+    let item_id = item["id"].as_str().expect("id").to_string();
+    let (me, _) = app
+        .staff_with_secret(email, berth::domain::account::Role::Operator)
+        .await;
+
+    let a = app
+        .post_as(
+            &me,
+            &format!("/api/v1/review/items/{item_id}/decision"),
+            json!({"decision": "approve", "version": item["version"]}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN, "{:?}", a.body);
+    assert_eq!(a.code(), "own_item");
+    let a = app
+        .post_as(
+            &me,
+            &format!("/api/v1/review/items/{item_id}/micro-deposit"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(a.code(), "own_item", "{:?}", a.body);
+    let a = app
+        .post_as(
+            &me,
+            &format!("/api/v1/review/providers/{own_id}/suspend"),
+            json!({"reason": "testing"}),
+        )
+        .await;
+    assert_eq!(a.code(), "own_item", "{:?}", a.body);
+
+    // The item is untouched, and another operator decides it.
+    let still = app
+        .get_as(&other, &format!("/api/v1/review/items/{item_id}"))
+        .await;
+    assert_eq!(still.body["status"], "pending");
+    assert_eq!(still.body["micro_deposit"], "not_sent");
+    app.approve(&other, &still.body).await;
+}

@@ -138,7 +138,7 @@ pub async fn show(
     responses(
         (status = 200, body = ItemDetail),
         (status = 404, body = ErrorBody),
-        (status = 403, description = "`step_up_required`: approving a settlement change needs a fresh second factor (`second_factor_code`, or `POST /api/v1/sessions/current/step-up`)", body = ErrorBody),
+        (status = 403, description = "`step_up_required`: approving a settlement change needs a fresh second factor (`second_factor_code`, or `POST /api/v1/sessions/current/step-up`); `own_item`: the item is about the reviewer's own account", body = ErrorBody),
         (status = 409, description = "`stale_version`, `uscc_taken`", body = ErrorBody),
         (status = 422, body = ErrorBody),
         (status = 429, description = "`rate_limited`: too many wrong second-factor codes", body = ErrorBody)),
@@ -172,7 +172,7 @@ pub struct DepositSent {
 /// Enterprise items: records that the micro-deposit was paid; the amount is chosen here.
 #[utoipa::path(post, operation_id = "review_micro_deposit", path = "/api/v1/review/items/{id}/micro-deposit", tag = "operators",
     params(("id" = String, Path)),
-    responses((status = 200, body = DepositSent), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
+    responses((status = 200, body = DepositSent), (status = 403, description = "`own_item`: the reviewer's own account", body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn micro_deposit(
     State(state): State<AppState>,

@@ -134,6 +134,14 @@ impl ItemPage {
         self.item.summary.status == "pending"
     }
 
+    /// The signed-in staff member's own account's item: another operator decides it.
+    pub fn own(&self) -> bool {
+        self.page
+            .session
+            .as_ref()
+            .is_some_and(|s| s.account.id == self.item.summary.subject.account_id)
+    }
+
     pub fn is_enterprise(&self) -> bool {
         self.item.summary.kind == "enterprise_verification"
     }

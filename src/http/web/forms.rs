@@ -169,6 +169,7 @@ pub fn absorb(
             ),
         ),
         E::Busy { .. } => state.add_error("_form", i18n::t(lang, "error.busy").to_string()),
+        E::OwnItem => state.add_error("_form", i18n::t(lang, "error.own_item").to_string()),
         E::StepUpRequired => state.add_error(
             "second_factor_code",
             i18n::t(lang, "error.step_up_required").to_string(),
