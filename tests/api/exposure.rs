@@ -183,3 +183,71 @@ async fn the_data_directory_and_its_files_are_private() {
     assert_eq!(mode(dir), 0o700);
     assert_eq!(mode(&dir.join("berth.db")), 0o600);
 }
+
+/// Issue 9, probe 9: `POST /lang` followed `back=/\evil.example` (browsers read `/\` as `//`,
+/// another host) and answered 500 to a `back` with a newline; the log-in's `next` had its own,
+/// different check. One rule now decides every redirect: a path of this site, or home.
+#[tokio::test]
+async fn redirects_never_leave_the_site_nor_fail() {
+    let app = spawn_app().await;
+    let hostile = [
+        "//evil.example/",
+        "/\\evil.example",
+        "/\t/evil.example",
+        "/%5Cevil.example",
+        "/%09/evil.example",
+        "/ok\r\nSet-Cookie: x=1",
+        "https://evil.example/",
+        "/天",
+        "",
+    ];
+    for back in hostile {
+        let a = app
+            .raw(
+                app.client
+                    .post(app.url("/lang"))
+                    .form(&[("lang", "en"), ("back", back)]),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::SEE_OTHER, "{back:?}: {:?}", a.body);
+        assert_eq!(a.headers["location"], "/", "{back:?}");
+        assert!(a
+            .headers
+            .get("set-cookie")
+            .is_none_or(|c| !c.to_str().unwrap_or_default().contains("x=1")));
+    }
+    let a = app
+        .raw(
+            app.client
+                .post(app.url("/lang"))
+                .form(&[("lang", "en"), ("back", "/help?q=a%20b")]),
+        )
+        .await;
+    assert_eq!(
+        a.headers["location"], "/help?q=a%20b",
+        "a local path is kept"
+    );
+
+    // The log-in page carries only a local `next` on to its form.
+    for next in hostile {
+        let page = app
+            .raw(app.client.get(app.url("/login")).query(&[("next", next)]))
+            .await;
+        assert_eq!(page.status, StatusCode::OK, "{next:?}");
+        let html = page.body.as_str().unwrap_or_default().to_string();
+        let carried = html
+            .split_once(r#"name="next" value=""#)
+            .and_then(|(_, rest)| rest.split_once('"'))
+            .map(|(v, _)| v.to_string());
+        assert_eq!(carried.as_deref(), Some(""), "{next:?} reached the form");
+    }
+    let page = app
+        .raw(
+            app.client
+                .get(app.url("/login"))
+                .query(&[("next", "/provider/info")]),
+        )
+        .await;
+    let html = page.body.as_str().unwrap_or_default();
+    assert!(html.contains(r#"name="next" value="/provider/info""#));
+}

@@ -1,11 +1,12 @@
 //! The operator console: the review queue, the review screen (with the earlier submission side by
 //! side and changed fields highlighted), decisions, the micro-deposit, and the audit log.
 
+use super::see_other;
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::forms::{self, absorb, FormState};
@@ -375,7 +376,7 @@ pub async fn decide(
         Err(e) => Err(e),
     };
     match decided {
-        Ok(_) => Redirect::to(&format!("/console/items/{id}?notice=decided")).into_response(),
+        Ok(_) => see_other(&format!("/console/items/{id}?notice=decided")).into_response(),
         Err(e) => match absorb(page.lang, &mut form, e) {
             Ok(()) => {
                 item_page(
@@ -564,9 +565,7 @@ pub async fn consultation_reply(
     )
     .await
     {
-        Ok(_) => {
-            Redirect::to(&format!("/console/consultations/{id}?notice=replied")).into_response()
-        }
+        Ok(_) => see_other(&format!("/console/consultations/{id}?notice=replied")).into_response(),
         Err(e) => match absorb(page.lang, &mut form, e) {
             Ok(()) => match crate::workflows::consultations::get(&state.ctx, &id).await {
                 Ok(item) => render(
@@ -606,7 +605,7 @@ pub async fn provider_standing(
     )
     .await
     {
-        Ok(()) => Redirect::to(&format!(
+        Ok(()) => see_other(&format!(
             "/console/items/{id}?notice={}",
             if suspend { "suspended" } else { "reinstated" }
         ))
@@ -716,7 +715,7 @@ pub async fn catalog_change(State(state): State<AppState>, page: Page, body: Byt
         _ => Err(Error::field("action", "not_allowed")),
     };
     match result {
-        Ok(()) => Redirect::to("/console/catalog?notice=saved").into_response(),
+        Ok(()) => see_other("/console/catalog?notice=saved").into_response(),
         Err(e) => match absorb(page.lang, &mut form, e) {
             Ok(()) => catalog_page(&state, page, form, StatusCode::UNPROCESSABLE_ENTITY).await,
             Err(e) => failure(page, e),

@@ -18,7 +18,7 @@ use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 
 use super::auth::{self, cookie, LANG_COOKIE};
 use super::{request_lang, AppState};
@@ -294,9 +294,35 @@ pub fn render<T: Template>(status: StatusCode, t: &T) -> Response {
     }
 }
 
+/// `303 See Other` to a path of this site. Anything that is not one (`local_path`) goes to the
+/// home page instead: no redirect leaves the site, and none fails on what a visitor typed.
+pub fn see_other(path: &str) -> Response {
+    let target = local_path(path).unwrap_or("/");
+    let mut resp = StatusCode::SEE_OTHER.into_response();
+    if let Ok(v) = HeaderValue::from_str(target) {
+        resp.headers_mut().insert(header::LOCATION, v);
+    }
+    resp
+}
+
+/// `s` when it is a path of this site that every browser reads the same way: it starts with one
+/// `/` (not `//` or `/\`, which browsers take for another host), and holds only visible ASCII —
+/// no backslash, space or control character (browsers drop tabs and newlines, so `/\t/evil`
+/// would be `//evil`), not even percent-encoded.
+pub fn local_path(s: &str) -> Option<&str> {
+    let b = s.as_bytes();
+    let starts_local = b.first() == Some(&b'/') && !matches!(b.get(1), Some(b'/' | b'\\'));
+    let visible = b.iter().all(|c| (0x21..=0x7e).contains(c) && *c != b'\\');
+    let lower = s.to_ascii_lowercase();
+    let hidden = ["%5c", "%00", "%09", "%0a", "%0d"]
+        .iter()
+        .any(|e| lower.contains(e));
+    (starts_local && visible && !hidden).then_some(s)
+}
+
 /// Sends a visitor who is not signed in to the log-in page, and back afterwards.
 pub fn login_redirect(path: &str) -> Response {
-    Redirect::to(&format!("/login?next={}", urlencode(path))).into_response()
+    see_other(&format!("/login?next={}", urlencode(path))).into_response()
 }
 
 pub fn urlencode(s: &str) -> String {
@@ -322,11 +348,11 @@ pub async fn switch_language(
         .and_then(Lang::from_tag)
         .unwrap_or_default();
     let back = forms::first(&form, "back")
-        .filter(|b| b.starts_with('/') && !b.starts_with("//"))
+        .and_then(local_path)
         .unwrap_or("/")
         .to_string();
     if !csrf_ok(&page, &form) {
-        return Redirect::to(&back).into_response();
+        return see_other(&back).into_response();
     }
     if let Some(a) = &page.account {
         if a.lang != lang {
@@ -334,7 +360,7 @@ pub async fn switch_language(
         }
     }
     let _ = headers;
-    let mut resp = Redirect::to(&back).into_response();
+    let mut resp = see_other(&back).into_response();
     if let Ok(v) = HeaderValue::from_str(&format!(
         "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax{}",
         lang.tag(),

@@ -3,11 +3,12 @@
 
 use std::collections::HashMap;
 
+use super::see_other;
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 
 use super::forms::{self, absorb, FormData, FormState};
 use super::{csrf_ok, error_page, login_redirect, render, signed_form, Page};
@@ -30,7 +31,7 @@ use crate::workflows::{catalog, move_in, Error};
 pub(super) fn signed_in(page: &Page) -> Result<AccountView, Response> {
     if page.enrolment_pending() {
         // Staff enrol their second factor before anything else.
-        return Err(axum::response::Redirect::to("/account/security").into_response());
+        return Err(see_other("/account/security").into_response());
     }
     page.account
         .clone()
@@ -102,7 +103,7 @@ pub async fn overview(State(state): State<AppState>, page: Page) -> Response {
         Err(r) => return r,
     };
     if !page.is_provider() {
-        return Redirect::to("/console").into_response();
+        return see_other("/console").into_response();
     }
     match move_in::status(&state.ctx, &account.id).await {
         Ok(m) => {
@@ -314,7 +315,7 @@ pub async fn enterprise_save(State(state): State<AppState>, page: Page, body: By
         Err(e) => Err(e),
     };
     match result {
-        Ok(notice) => Redirect::to(&format!("/move-in/enterprise?notice={notice}")).into_response(),
+        Ok(notice) => see_other(&format!("/move-in/enterprise?notice={notice}")).into_response(),
         Err(e) => {
             if let Err(e) = absorb(page.lang, &mut form, e) {
                 return failure(page, e);
@@ -399,7 +400,7 @@ pub async fn enterprise_upload(
         }
     };
     match result {
-        Ok(()) => Redirect::to("/move-in/enterprise?notice=uploaded#documents").into_response(),
+        Ok(()) => see_other("/move-in/enterprise?notice=uploaded#documents").into_response(),
         Err(e) => {
             if let Err(e) = absorb(page.lang, &mut upload_form, e) {
                 return failure(page, e);
@@ -438,7 +439,7 @@ pub async fn enterprise_deposit(
         None => Err(Error::Validation(Vec::new())),
     };
     match result {
-        Ok(()) => Redirect::to("/move-in/enterprise?notice=deposit_confirmed").into_response(),
+        Ok(()) => see_other("/move-in/enterprise?notice=deposit_confirmed").into_response(),
         Err(e) => {
             if let Err(e) = absorb(page.lang, &mut deposit_form, e) {
                 return failure(page, e);
@@ -466,8 +467,8 @@ pub async fn enterprise_deposit_request(
         Err(r) => return r,
     };
     match verification::request_new_deposit(&state.ctx, &account).await {
-        Ok(_) => Redirect::to("/move-in/enterprise?notice=deposit_requested").into_response(),
-        Err(Error::Conflict(_)) => Redirect::to("/move-in/enterprise").into_response(),
+        Ok(_) => see_other("/move-in/enterprise?notice=deposit_requested").into_response(),
+        Err(Error::Conflict(_)) => see_other("/move-in/enterprise").into_response(),
         Err(e) => failure(page, e),
     }
 }
@@ -649,11 +650,9 @@ pub async fn application_save(State(state): State<AppState>, page: Page, body: B
         Err(e) => Err(e),
     };
     match result {
-        Ok(notice) => {
-            Redirect::to(&format!("/move-in/application?notice={notice}")).into_response()
-        }
+        Ok(notice) => see_other(&format!("/move-in/application?notice={notice}")).into_response(),
         Err(Error::VerificationRequired { .. }) => {
-            Redirect::to("/move-in/application").into_response()
+            see_other("/move-in/application").into_response()
         }
         Err(e) => match absorb(page.lang, &mut form, e) {
             Ok(()) => {

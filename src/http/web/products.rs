@@ -3,11 +3,12 @@
 
 use std::collections::HashMap;
 
+use super::see_other;
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 
 use super::forms::{self, absorb, FormData, FormState};
 use super::move_in::{failure, signed_in};
@@ -107,7 +108,7 @@ async fn gate(state: &AppState, page: &Page) -> Result<AccountView, Response> {
     match products::require_moved_in(&state.ctx, &account).await {
         Ok(()) => Ok(account),
         Err(Error::ProviderAccessRequired { .. }) | Err(Error::Forbidden) => {
-            Err(Redirect::to("/move-in").into_response())
+            Err(see_other("/move-in").into_response())
         }
         Err(e) => Err(failure(page.clone(), e)),
     }
@@ -281,7 +282,7 @@ async fn save(state: AppState, page: Page, id: Option<String>, body: Bytes) -> R
     };
     match result {
         Ok((p, notice)) => {
-            Redirect::to(&format!("/provider/products/{}?notice={notice}", p.id)).into_response()
+            see_other(&format!("/provider/products/{}?notice={notice}", p.id)).into_response()
         }
         Err(e) => {
             if let Err(e) = absorb(page.lang, &mut form, e) {
@@ -348,7 +349,7 @@ pub async fn act(
     };
     match result {
         Ok(notice) => {
-            Redirect::to(&format!("/provider/products/{id}?notice={notice}")).into_response()
+            see_other(&format!("/provider/products/{id}?notice={notice}")).into_response()
         }
         Err(e) => failure(page, e),
     }
@@ -397,7 +398,7 @@ pub async fn icon(
         (false, Some(bytes)) => products::upload_icon(&state.ctx, &account, &id, bytes).await,
     };
     match result {
-        Ok(_) => Redirect::to(&format!("/provider/products/{id}?notice=uploaded")).into_response(),
+        Ok(_) => see_other(&format!("/provider/products/{id}?notice=uploaded")).into_response(),
         Err(e) => {
             let mut form = FormState::default();
             if let Err(e) = absorb(page.lang, &mut form, e) {

@@ -1,11 +1,12 @@
 //! The provider backend: Information Management → Basic Information, with the Customer Service
 //! and Settlement tabs. Before approval it shows what is still due.
 
+use super::see_other;
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 
 use super::forms::{self, absorb, FormState};
 use super::move_in::{failure, signed_in, step_rows, StepRow};
@@ -68,7 +69,7 @@ async fn gate(
 }
 
 pub async fn index() -> Response {
-    Redirect::to("/provider/info/customer-service").into_response()
+    see_other("/provider/info/customer-service").into_response()
 }
 
 async fn company_of(state: &AppState, account_id: &str) -> String {
@@ -130,7 +131,7 @@ pub async fn customer_service_save(
         service_hours: forms::opt(&data, "service_hours"),
     };
     match provider_info::save_customer_service(&state.ctx, &account, &input).await {
-        Ok(_) => Redirect::to("/provider/info/customer-service?notice=saved").into_response(),
+        Ok(_) => see_other("/provider/info/customer-service?notice=saved").into_response(),
         Err(e) => match absorb(page.lang, &mut form, e) {
             Ok(()) => {
                 let company = company_of(&state, &account.id).await;
@@ -206,7 +207,7 @@ pub async fn settlement_save(State(state): State<AppState>, page: Page, body: By
             } else {
                 "saved"
             };
-            Redirect::to(&format!("/provider/info/settlement?notice={notice}")).into_response()
+            see_other(&format!("/provider/info/settlement?notice={notice}")).into_response()
         }
         Err(e) => match absorb(page.lang, &mut form, e) {
             Ok(()) => {

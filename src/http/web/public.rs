@@ -1,10 +1,11 @@
 //! Public pages: home, register, activate, log in and out, forgotten password, help center.
 
+use super::see_other;
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::forms::{self, absorb, FormState};
@@ -84,7 +85,7 @@ pub async fn register(
         mobile: forms::first(&data, "mobile"),
     };
     match accounts::register(&state.ctx, input, page.lang, &client).await {
-        Ok(a) => Redirect::to(&format!(
+        Ok(a) => see_other(&format!(
             "/activate?email={}&notice=registered",
             urlencode(&a.email)
         ))
@@ -132,7 +133,7 @@ pub async fn activate(
     let email = forms::first(&data, "email");
     if forms::first(&data, "action") == Some("resend") {
         return match accounts::resend_activation_code(&state.ctx, email, &client).await {
-            Ok(()) => Redirect::to(&format!(
+            Ok(()) => see_other(&format!(
                 "/activate?email={}&notice=code_resent",
                 urlencode(email.unwrap_or(""))
             ))
@@ -147,7 +148,7 @@ pub async fn activate(
         };
     }
     match accounts::activate(&state.ctx, email, forms::first(&data, "code"), &client).await {
-        Ok(a) => Redirect::to(&format!(
+        Ok(a) => see_other(&format!(
             "/login?email={}&notice=activated",
             urlencode(&a.email)
         ))
@@ -172,14 +173,12 @@ pub struct LoginPage {
 
 /// Only local paths are followed after log-in.
 pub(super) fn safe_next(next: Option<&str>) -> String {
-    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.contains('\\'))
-        .unwrap_or("")
-        .to_string()
+    next.and_then(super::local_path).unwrap_or("").to_string()
 }
 
 pub async fn login_form(page: Page, Query(q): Query<EmailQuery>) -> Response {
     if page.signed_in() {
-        return Redirect::to(&home_for(&page)).into_response();
+        return see_other(&home_for(&page)).into_response();
     }
     let mut form = FormState::default();
     form.set("email", q.email.unwrap_or_default());
@@ -237,14 +236,14 @@ pub async fn login(
             } else {
                 home_after_login(&session.account)
             };
-            with_session_cookie(&state, Redirect::to(&target).into_response(), &session)
+            with_session_cookie(&state, see_other(&target).into_response(), &session)
         }
         Ok(LoginOutcome::SecondFactorRequired { challenge, .. }) => {
             second_step(page, challenge, next)
         }
         Err(crate::workflows::Error::NotActivated) => {
             let email = forms::first(&data, "email").unwrap_or("");
-            Redirect::to(&format!(
+            see_other(&format!(
                 "/activate?email={}&notice=activate_first",
                 urlencode(email)
             ))
@@ -280,7 +279,7 @@ pub async fn logout(
         )
         .await;
     }
-    let mut resp = Redirect::to("/?notice=logged_out").into_response();
+    let mut resp = see_other("/?notice=logged_out").into_response();
     if let Ok(v) = HeaderValue::from_str(&state.cookies().clear_session_cookie()) {
         resp.headers_mut().append(header::SET_COOKIE, v);
     }
@@ -336,7 +335,7 @@ pub async fn forgot(
         )
         .await
         {
-            Ok(()) => Redirect::to(&format!(
+            Ok(()) => see_other(&format!(
                 "/login?email={}&notice=password_changed",
                 urlencode(email.unwrap_or(""))
             ))
@@ -355,7 +354,7 @@ pub async fn forgot(
         };
     }
     match accounts::request_password_reset(&state.ctx, email, &client).await {
-        Ok(()) => Redirect::to(&format!(
+        Ok(()) => see_other(&format!(
             "/forgot?email={}&notice=reset_sent",
             urlencode(email.unwrap_or(""))
         ))

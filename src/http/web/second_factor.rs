@@ -3,11 +3,12 @@
 //! and the secret to type in, then a first code), see their recovery codes once, and where
 //! providers can turn it off.
 
+use super::see_other;
 use askama::Template;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 
 use super::forms::{self, absorb, FormState};
 use super::public::{failure, home_after_login, safe_next};
@@ -66,13 +67,13 @@ pub async fn login_second_factor(
             } else {
                 next
             };
-            with_session_cookie(&state, Redirect::to(&target).into_response(), &session)
+            with_session_cookie(&state, see_other(&target).into_response(), &session)
         }
         Err(crate::workflows::Error::Validation(fields))
             if fields.iter().any(|f| f.field == "challenge") =>
         {
             // Five minutes passed, or the challenge was used: start again from the password.
-            Redirect::to("/login?notice=second_factor_expired").into_response()
+            see_other("/login?notice=second_factor_expired").into_response()
         }
         Err(e) => {
             let mut form = FormState::default();
@@ -218,7 +219,7 @@ pub async fn security_action(
                 stage: Stage::Confirmed { codes },
             },
         ),
-        Ok(None) => Redirect::to("/account/security").into_response(),
+        Ok(None) => see_other("/account/security").into_response(),
         Err(e) => match absorb(page.lang, &mut form, e) {
             Ok(()) => security_page(&state, page, form, StatusCode::UNPROCESSABLE_ENTITY).await,
             Err(e) => failure(page, e),
