@@ -80,6 +80,9 @@ pub struct Limits {
     pub registrations_per_client: Rate,
     /// Contact-us messages from one client.
     pub consultations_per_client: Rate,
+    /// Acknowledgements of contact-us messages mailed to one address; past it the message is
+    /// still received (and its reference shown), only not mailed: nobody is mail-bombed.
+    pub consultation_mails_per_address: Rate,
     /// Wrong amounts a micro-deposit allows in all; the last one freezes the check for
     /// `deposit_freeze_minutes`, after which the deposit is void and the holder asks for a new one.
     pub deposit_wrong_amounts: u32,
@@ -110,6 +113,7 @@ impl Default for Limits {
             code_mails_per_client: rate("20/1h"),
             registrations_per_client: rate("20/1h"),
             consultations_per_client: rate("5/10m"),
+            consultation_mails_per_address: rate("3/1h"),
             deposit_wrong_amounts: 5,
             deposit_freeze_minutes: 60,
             deposits_per_verification: 3,

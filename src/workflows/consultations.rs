@@ -106,9 +106,10 @@ fn new_reference(now_ms: i64) -> String {
     format!("C{date}-{tail}")
 }
 
-/// Records a consultation, mails its reference to the sender, and returns it.
-/// A visitor's consultation; counted per client (`limits.consultations_per_client`) once it
-/// validates, in the same transaction as the ticket.
+/// Records a visitor's consultation, mails its reference to the sender, and returns it. Counted
+/// per client (`limits.consultations_per_client`) once it validates, in the same transaction as
+/// the ticket; the acknowledgement is mailed within `limits.consultation_mails_per_address`, so
+/// that nobody can mail-bomb an address through the form (the message is received either way).
 pub async fn create(
     ctx: &Ctx,
     form: &ConsultationForm,
@@ -191,15 +192,22 @@ pub async fn create(
             .detail(json!({"reference": row.reference, "topic": row.topic})),
     )
     .await?;
-    mail::enqueue(
-        &mut tx,
-        &ctx.key,
-        "consultation_received",
+    let mail_budget = ctx.bucket(
+        ctx.limits.consultation_mails_per_address,
+        "consultation/mail/address",
         &row.email,
-        lang,
-        &[("reference", &row.reference)],
-    )
-    .await?;
+    );
+    if limits::try_take(&mut tx, &mail_budget).await? {
+        mail::enqueue(
+            &mut tx,
+            &ctx.key,
+            "consultation_received",
+            &row.email,
+            lang,
+            &[("reference", &row.reference)],
+        )
+        .await?;
+    }
     tx.commit().await?;
     ctx.mail_committed();
     Ok(ConsultationView::from(&row))

@@ -294,6 +294,15 @@ pub async fn take_in(tx: &mut Tx, buckets: &[&Bucket]) -> Result<()> {
     Ok(())
 }
 
+/// Takes one event of `bucket` if it has room, in `tx`: whether it had. For things that are
+/// skipped rather than refused past a limit (an acknowledgement mail).
+pub async fn try_take(tx: &mut Tx, bucket: &Bucket) -> Result<bool> {
+    Ok(matches!(
+        store::limits::admit(tx, &bucket.key, bucket.rate, now_ms()).await?,
+        Admission::Allowed { .. }
+    ))
+}
+
 /// Forgets a bucket (a success ends the count of a pair's failures).
 pub async fn forget(tx: &mut Tx, bucket: &Bucket) -> Result<()> {
     store::limits::forget(tx, &bucket.key).await?;

@@ -665,3 +665,47 @@ async fn strangers_guessing_second_factor_codes_do_not_lock_the_owner_out() {
     let owner = app.login_with_second_factor(email, &secret).await;
     assert!(!owner.is_empty());
 }
+
+/// Issue 9, probe 6: the contact-us form mailed an acknowledgement to whatever address was typed,
+/// so many clients could mail-bomb anyone through it. The messages are still received; only
+/// three acknowledgements an hour reach one address.
+#[tokio::test]
+async fn the_contact_form_cannot_mail_bomb_an_address() {
+    let app = spawn_app_with(behind_a_proxy).await;
+    let victim = "bombed@example.com";
+    let mut references = Vec::new();
+    for i in 1..=8 {
+        let a = app
+            .post_from(
+                &format!("198.51.100.{i}"),
+                "/api/v1/consultations",
+                json!({"name": "A. Nonymous", "email": victim, "message": format!("message {i}")}),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+        references.push(a.body["reference"].as_str().unwrap_or_default().to_string());
+    }
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert_eq!(
+        app.mail_to(victim).len(),
+        3,
+        "three acknowledgements an hour"
+    );
+    let operator = app.operator().await;
+    let open = app
+        .get_as(
+            &operator,
+            "/api/v1/review/consultations?status=open&limit=50",
+        )
+        .await;
+    let received = open.body["items"].as_array().map_or(0, Vec::len);
+    assert_eq!(received, 8, "every message is received");
+    app.limits_time_passes(60 * 60 * 1000).await;
+    app.post_from(
+        "198.51.100.99",
+        "/api/v1/consultations",
+        json!({"name": "Real Person", "email": victim, "message": "a real question"}),
+    )
+    .await;
+    app.wait_for_mail(victim, 3).await;
+}
