@@ -96,6 +96,8 @@ pub struct Limits {
     pub hash_queue: usize,
     /// How long a request waits for a hashing permit before it is answered 503 `busy`.
     pub hash_wait_ms: u64,
+    /// Hashing places (running or waiting) one client may hold at once; more are `busy`.
+    pub hash_per_client: usize,
 }
 
 impl Default for Limits {
@@ -120,6 +122,7 @@ impl Default for Limits {
             hash_concurrency: 0,
             hash_queue: 8,
             hash_wait_ms: 2_000,
+            hash_per_client: 2,
         }
     }
 }

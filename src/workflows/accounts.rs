@@ -87,7 +87,7 @@ pub async fn register(
     {
         return Err(Error::Conflict("email_taken"));
     }
-    let password_hash = ctx.hasher.hash(password).await?;
+    let password_hash = ctx.hasher.hash(password, Some(client)).await?;
     let now = now_ms();
     let row = AccountRow {
         id: uuid::Uuid::now_v7().to_string(),
@@ -254,10 +254,22 @@ pub async fn login(
             None => Ok(false),
         })
         .await?;
-    let ok = ctx
+    let ok = match ctx
         .hasher
-        .verify(password, row.as_ref().map(|r| r.password_hash.clone()))
-        .await?;
+        .verify(
+            password,
+            row.as_ref().map(|r| r.password_hash.clone()),
+            client,
+        )
+        .await
+    {
+        Ok(ok) => ok,
+        Err(e) => {
+            // Not judged (busy): it does not count.
+            guess.not_judged(ctx, &budgets).await?;
+            return Err(e);
+        }
+    };
     let Some(row) = row.filter(|_| ok) else {
         // The failure was counted already; its audit event may skip the fsync.
         let mut tx = ctx.db.begin_write_relaxed().await?;
@@ -400,8 +412,14 @@ pub async fn confirm_password_reset(
     };
     let right = judge_code(ctx, CodePurpose::PasswordReset, &email, &code, client).await?;
     let row = &right.account;
-    // Busy here leaves the code as it was: the person may simply try again.
-    let new_hash = ctx.hasher.hash(password).await?;
+    // Busy here leaves the code and the budgets as they were: the person may simply try again.
+    let new_hash = match ctx.hasher.hash(password, Some(client)).await {
+        Ok(h) => h,
+        Err(e) => {
+            right.not_used(ctx).await?;
+            return Err(e);
+        }
+    };
     let mut tx = ctx.db.begin_for_account(&row.id).await?;
     right.use_up(&mut tx).await?;
     account_store::set_password_hash(&mut tx, &row.id, &new_hash).await?;
@@ -466,7 +484,7 @@ pub async fn add_user(
     let Some(password) = password else {
         return Err(Error::Internal("validated fields missing".into()));
     };
-    let password_hash = ctx.hasher.hash(password).await?;
+    let password_hash = ctx.hasher.hash(password, None).await?;
     let now = now_ms();
     let row = AccountRow {
         id: uuid::Uuid::now_v7().to_string(),

@@ -203,6 +203,12 @@ fn may_use(account: &AccountRow, purpose: CodePurpose) -> bool {
 }
 
 impl RightCode {
+    /// The code could not be used now (the server was busy): the guess is given back and the
+    /// code stays, so the person may simply try again.
+    pub(super) async fn not_used(&self, ctx: &Ctx) -> Result<()> {
+        self.guess.not_judged(ctx, &self.budgets).await
+    }
+
     /// Uses the code up in `tx` — it must still be the live one: a concurrent request may have
     /// used it meanwhile — and gives the guess back.
     pub(super) async fn use_up(&self, tx: &mut Tx) -> Result<()> {

@@ -239,6 +239,19 @@ impl GuessBudgets {
 }
 
 impl Guess {
+    /// The guess was never judged (the server was too busy to hash it): every budget is as it
+    /// was before it, in a transaction of its own.
+    pub async fn not_judged(&self, ctx: &Ctx, budgets: &GuessBudgets) -> Result<()> {
+        let mut tx = ctx.db.begin_write_relaxed().await?;
+        store::limits::give_back(&mut tx, &budgets.pair.key, budgets.pair.rate).await?;
+        store::limits::give_back(&mut tx, &budgets.client.key, budgets.client.rate).await?;
+        if self.subject_counted {
+            store::limits::give_back(&mut tx, &budgets.subject.key, budgets.subject.rate).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
     /// The guess was right: it leaves the client's and the subject's budgets as they were, and
     /// the pair starts over.
     pub async fn was_right(&self, tx: &mut Tx, budgets: &GuessBudgets) -> Result<()> {

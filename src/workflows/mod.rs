@@ -64,11 +64,14 @@ impl Ctx {
             mail_wake: Arc::new(Notify::new()),
             session_ttl_ms: i64::from(config.session_ttl_hours) * HOUR_MS,
             limits: Arc::new(config.limits.clone()),
-            hasher: Arc::new(passwords::Hasher::new(
-                config.hash_concurrency(),
-                config.limits.hash_queue,
-                Duration::from_millis(config.limits.hash_wait_ms),
-            )),
+            hasher: Arc::new(
+                passwords::Hasher::new(
+                    config.hash_concurrency(),
+                    config.limits.hash_queue,
+                    Duration::from_millis(config.limits.hash_wait_ms),
+                )
+                .with_per_client(config.limits.hash_per_client),
+            ),
             storefront: Arc::default(),
             refusals: Arc::default(),
             clock: Clock::default(),

@@ -709,3 +709,62 @@ async fn the_contact_form_cannot_mail_bomb_an_address() {
     .await;
     app.wait_for_mail(victim, 3).await;
 }
+
+/// Issue 9, probe 3: a client with right passwords (its own accounts), logging in again and
+/// again in parallel, held every hashing place (a right password gives its budget back), so
+/// everyone else was told busy. Now one client holds at most two places, and others get in.
+#[tokio::test]
+async fn one_client_with_right_passwords_cannot_hold_every_hashing_place() {
+    let app = spawn_app_with(|c| {
+        behind_a_proxy(c);
+        c.limits.hash_concurrency = 1;
+        c.limits.hash_queue = 8;
+        c.limits.hash_wait_ms = 20_000;
+    })
+    .await;
+    for i in 0..5 {
+        app.provider(&format!("greedy{i}@example.com")).await;
+    }
+    app.provider("patient@example.com").await;
+    let greedy = at_once(
+        &app,
+        (0..12)
+            .map(|i| {
+                (
+                    "203.0.113.50".to_string(),
+                    "/api/v1/sessions",
+                    json!({"email": format!("greedy{}@example.com", i % 5), "password": PASSWORD}),
+                )
+            })
+            .collect(),
+    );
+    let patient = async {
+        tokio::time::sleep(std::time::Duration::from_millis(30)).await;
+        app.post_from(
+            "198.51.100.50",
+            "/api/v1/sessions",
+            json!({"email": "patient@example.com", "password": PASSWORD}),
+        )
+        .await
+    };
+    let (greedy, patient) = tokio::join!(greedy, patient);
+    assert_eq!(patient.status, StatusCode::CREATED, "{:?}", patient.body);
+    let answers: Vec<_> = greedy
+        .iter()
+        .map(|a| (a.status, a.code().to_string()))
+        .collect();
+    let busy = answers
+        .iter()
+        .filter(|(s, _)| *s == StatusCode::SERVICE_UNAVAILABLE)
+        .count();
+    assert!(
+        busy >= 10,
+        "the greedy client holds two places: {answers:?}"
+    );
+    assert!(
+        answers
+            .iter()
+            .all(|(s, c)| *s == StatusCode::CREATED || c == "busy"),
+        "{answers:?}"
+    );
+}
