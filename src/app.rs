@@ -30,6 +30,8 @@ pub enum StartupError {
     Blobs(#[from] BlobError),
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
+    #[error("migrating stored files: {0}")]
+    Migrate(String),
     #[error("listen: cannot bind {addr}: {source}")]
     Bind {
         addr: SocketAddr,
@@ -69,8 +71,20 @@ pub async fn open(config: &Config) -> Result<(Db, MasterKey), StartupError> {
 }
 
 pub fn context(config: &Config, db: Db, key: MasterKey) -> Result<Ctx, StartupError> {
-    let blobs = Blobs::local(&config.blob_dir())?;
+    let blobs = Blobs::local(&config.blob_dir(), key.clone())?;
     Ok(Ctx::new(db, key, blobs, config))
+}
+
+/// The data migrations that follow the schema's: files older versions stored in plaintext are
+/// encrypted. `berth migrate` runs them, and so does every start (quick once done).
+pub async fn migrate_data(ctx: &Ctx) -> Result<(), StartupError> {
+    let sealed = crate::workflows::documents::seal_older_files(ctx)
+        .await
+        .map_err(|e| StartupError::Migrate(e.to_string()))?;
+    if sealed > 0 {
+        tracing::info!(files = sealed, "stored files of an older version encrypted");
+    }
+    Ok(())
 }
 
 /// A built server, bound to its address but not yet serving.
@@ -92,6 +106,7 @@ impl Application {
                     source,
                 })?;
         let ctx = context(&config, db, key)?;
+        migrate_data(&ctx).await?;
         let mut metrics = Metrics::new();
         metrics.register_storefront(&ctx.storefront);
         metrics.register_password_hashing(&ctx.hasher);

@@ -1,12 +1,18 @@
 //! Stored files behind `object_store`: the local filesystem under `<data-dir>/files` by
-//! default. Keys are chosen by the server; names given by clients are never used.
+//! default. Keys are chosen by the server; names given by clients are never used. Every file is
+//! encrypted under the master key before it is stored (a business licence or an authorisation
+//! letter carries ID numbers), with its key bound, and on the local filesystem it is 0600 in
+//! 0700 folders. Files of older versions, stored in plaintext, are sealed in place by
+//! `berth migrate` (and at start) through `seal_older`; until then they do not open.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as BlobPath;
 use object_store::{ObjectStore, PutPayload};
+
+use crate::crypto::{MasterKey, SEALED_FILE_MAGIC};
 
 #[derive(Debug, thiserror::Error)]
 pub enum BlobError {
@@ -14,30 +20,62 @@ pub enum BlobError {
     Store(#[from] object_store::Error),
     #[error("file storage folder {0}: {1}")]
     Dir(String, std::io::Error),
+    #[error("stored file {0} could not be decrypted (wrong master key or altered file)")]
+    Sealed(String),
 }
 
 #[derive(Clone, Debug)]
 pub struct Blobs {
     store: Arc<dyn ObjectStore>,
+    key: MasterKey,
+    /// The folder of a local store, whose files and folders are kept private.
+    local: Option<(PathBuf, Arc<LocalFileSystem>)>,
 }
 
 impl Blobs {
-    pub fn local(dir: &Path) -> Result<Blobs, BlobError> {
+    pub fn local(dir: &Path, key: MasterKey) -> Result<Blobs, BlobError> {
         crate::private_files::create_dir(dir)
             .map_err(|e| BlobError::Dir(dir.display().to_string(), e))?;
+        let fs = Arc::new(LocalFileSystem::new_with_prefix(dir)?);
         Ok(Blobs {
-            store: Arc::new(LocalFileSystem::new_with_prefix(dir)?),
+            store: fs.clone(),
+            key,
+            local: Some((dir.to_path_buf(), fs)),
         })
     }
 
+    fn context(key: &str) -> String {
+        format!("blob:{key}")
+    }
+
+    /// Stores `bytes` under `key`, encrypted.
     pub async fn put(&self, key: &str, bytes: Vec<u8>) -> Result<(), BlobError> {
-        self.store
-            .put(&BlobPath::from(key), PutPayload::from(bytes))
-            .await?;
+        let sealed = self.key.seal_file(&Self::context(key), &bytes);
+        drop(bytes);
+        self.put_raw(key, sealed).await
+    }
+
+    async fn put_raw(&self, key: &str, sealed: Vec<u8>) -> Result<(), BlobError> {
+        let path = BlobPath::from(key);
+        self.store.put(&path, PutPayload::from(sealed)).await?;
+        if let Some((root, fs)) = &self.local {
+            let file = fs.path_to_filesystem(&path)?;
+            crate::private_files::keep_private(root, &file)
+                .map_err(|e| BlobError::Dir(file.display().to_string(), e))?;
+        }
         Ok(())
     }
 
+    /// The plaintext stored under `key`. Only sealed files open: a file that was not written
+    /// through `put` (or was altered, or moved from another key) is refused.
     pub async fn get(&self, key: &str) -> Result<Vec<u8>, BlobError> {
+        let stored = self.get_raw(key).await?;
+        self.key
+            .open_file(&Self::context(key), &stored)
+            .map_err(|_| BlobError::Sealed(key.to_string()))
+    }
+
+    async fn get_raw(&self, key: &str) -> Result<Vec<u8>, BlobError> {
         Ok(self
             .store
             .get(&BlobPath::from(key))
@@ -45,5 +83,91 @@ impl Blobs {
             .bytes()
             .await?
             .to_vec())
+    }
+
+    /// Seals the file under `key` if an older version stored it in plaintext; whether it did.
+    /// A file already sealed, or missing, is left as it is.
+    pub async fn seal_older(&self, key: &str) -> Result<bool, BlobError> {
+        match self.get_raw(key).await {
+            Ok(bytes) if !bytes.starts_with(SEALED_FILE_MAGIC) => {
+                self.put(key, bytes).await?;
+                Ok(true)
+            }
+            Ok(_) | Err(BlobError::Store(object_store::Error::NotFound { .. })) => Ok(false),
+            Err(e) => Err(e),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> MasterKey {
+        use base64::Engine;
+        let encoded = base64::engine::general_purpose::STANDARD.encode([7u8; 32]);
+        MasterKey::from_base64(&encoded).expect("key")
+    }
+
+    #[tokio::test]
+    async fn files_are_stored_sealed_and_private() {
+        let dir = tempfile::tempdir().expect("dir");
+        let blobs = Blobs::local(dir.path(), key()).expect("blobs");
+        let secret = b"%PDF-1.4 ID 110101199003074514".to_vec();
+        blobs
+            .put("documents/a/b.pdf", secret.clone())
+            .await
+            .expect("put");
+        let on_disk = std::fs::read(dir.path().join("documents/a/b.pdf")).expect("file");
+        assert!(on_disk.starts_with(SEALED_FILE_MAGIC));
+        assert!(
+            !on_disk.windows(8).any(|w| w == b"11010119"),
+            "plaintext on disk"
+        );
+        assert_eq!(blobs.get("documents/a/b.pdf").await.expect("get"), secret);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = |p: &Path| std::fs::metadata(p).expect("meta").permissions().mode() & 0o777;
+            assert_eq!(mode(&dir.path().join("documents/a/b.pdf")), 0o600);
+            assert_eq!(mode(&dir.path().join("documents/a")), 0o700);
+            assert_eq!(mode(&dir.path().join("documents")), 0o700);
+        }
+        // Moved to another key, a file does not open.
+        std::fs::create_dir_all(dir.path().join("documents/x")).expect("mkdir");
+        std::fs::copy(
+            dir.path().join("documents/a/b.pdf"),
+            dir.path().join("documents/x/b.pdf"),
+        )
+        .expect("copy");
+        assert!(matches!(
+            blobs.get("documents/x/b.pdf").await,
+            Err(BlobError::Sealed(_))
+        ));
+    }
+
+    #[tokio::test]
+    async fn plaintext_files_of_older_versions_are_sealed() {
+        let dir = tempfile::tempdir().expect("dir");
+        let blobs = Blobs::local(dir.path(), key()).expect("blobs");
+        std::fs::create_dir_all(dir.path().join("documents/old")).expect("mkdir");
+        std::fs::write(dir.path().join("documents/old/1.pdf"), b"%PDF old").expect("write");
+        // Until sealed, a plaintext file does not open: nobody can plant one.
+        assert!(matches!(
+            blobs.get("documents/old/1.pdf").await,
+            Err(BlobError::Sealed(_))
+        ));
+        assert!(blobs.seal_older("documents/old/1.pdf").await.expect("seal"));
+        assert!(!blobs
+            .seal_older("documents/old/1.pdf")
+            .await
+            .expect("again"));
+        assert!(!blobs.seal_older("documents/gone.pdf").await.expect("gone"));
+        let on_disk = std::fs::read(dir.path().join("documents/old/1.pdf")).expect("file");
+        assert!(on_disk.starts_with(SEALED_FILE_MAGIC));
+        assert_eq!(
+            blobs.get("documents/old/1.pdf").await.expect("get"),
+            b"%PDF old"
+        );
     }
 }

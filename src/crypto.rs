@@ -16,6 +16,8 @@ use zeroize::Zeroizing;
 
 const KEY_FILE: &str = "master.key";
 const CIPHERTEXT_PREFIX: &str = "v1:";
+/// How an encrypted stored file begins (files of older versions are plaintext).
+pub const SEALED_FILE_MAGIC: &[u8] = b"BERTH-SEALED-FILE-1\n";
 
 #[derive(Debug, thiserror::Error)]
 pub enum KeyError {
@@ -103,10 +105,10 @@ impl MasterKey {
         mac.finalize().into_bytes().into()
     }
 
-    /// Encrypts `plaintext`; `context` (table.column:row-id) is bound as associated data so a
-    /// ciphertext moved to another row does not decrypt.
-    pub fn encrypt(&self, context: &str, plaintext: &[u8]) -> String {
-        let cipher = XChaCha20Poly1305::new(&self.derive("field-encryption").into());
+    /// `nonce || ciphertext` of `plaintext` under the sub-key for `purpose`, with `context`
+    /// bound as associated data.
+    fn seal(&self, purpose: &str, context: &str, plaintext: &[u8]) -> Vec<u8> {
+        let cipher = XChaCha20Poly1305::new(&self.derive(purpose).into());
         let mut nonce = [0u8; 24];
         rand::rngs::OsRng.fill_bytes(&mut nonce);
         let sealed = cipher
@@ -121,17 +123,20 @@ impl MasterKey {
         let mut out = Vec::with_capacity(24 + sealed.len());
         out.extend_from_slice(&nonce);
         out.extend_from_slice(&sealed);
-        format!("{CIPHERTEXT_PREFIX}{}", URL_SAFE_NO_PAD.encode(out))
+        out
     }
 
-    pub fn decrypt(&self, context: &str, stored: &str) -> Result<Zeroizing<Vec<u8>>, DecryptError> {
-        let body = stored.strip_prefix(CIPHERTEXT_PREFIX).ok_or(DecryptError)?;
-        let raw = URL_SAFE_NO_PAD.decode(body).map_err(|_| DecryptError)?;
+    fn open(
+        &self,
+        purpose: &str,
+        context: &str,
+        raw: &[u8],
+    ) -> Result<Zeroizing<Vec<u8>>, DecryptError> {
         if raw.len() < 24 {
             return Err(DecryptError);
         }
         let (nonce, sealed) = raw.split_at(24);
-        let cipher = XChaCha20Poly1305::new(&self.derive("field-encryption").into());
+        let cipher = XChaCha20Poly1305::new(&self.derive(purpose).into());
         cipher
             .decrypt(
                 XNonce::from_slice(nonce),
@@ -142,6 +147,36 @@ impl MasterKey {
             )
             .map(Zeroizing::new)
             .map_err(|_| DecryptError)
+    }
+
+    /// Encrypts `plaintext`; `context` (table.column:row-id) is bound as associated data so a
+    /// ciphertext moved to another row does not decrypt.
+    pub fn encrypt(&self, context: &str, plaintext: &[u8]) -> String {
+        let raw = self.seal("field-encryption", context, plaintext);
+        format!("{CIPHERTEXT_PREFIX}{}", URL_SAFE_NO_PAD.encode(raw))
+    }
+
+    pub fn decrypt(&self, context: &str, stored: &str) -> Result<Zeroizing<Vec<u8>>, DecryptError> {
+        let body = stored.strip_prefix(CIPHERTEXT_PREFIX).ok_or(DecryptError)?;
+        let raw = URL_SAFE_NO_PAD.decode(body).map_err(|_| DecryptError)?;
+        self.open("field-encryption", context, &raw)
+    }
+
+    /// A stored file's bytes, encrypted: `SEALED_FILE_MAGIC`, then the nonce and ciphertext;
+    /// `context` (the file's key) is bound, so a file moved to another key does not open.
+    pub fn seal_file(&self, context: &str, plaintext: &[u8]) -> Vec<u8> {
+        let raw = self.seal("file-encryption", context, plaintext);
+        let mut out = Vec::with_capacity(SEALED_FILE_MAGIC.len() + raw.len());
+        out.extend_from_slice(SEALED_FILE_MAGIC);
+        out.extend_from_slice(&raw);
+        out
+    }
+
+    /// The plaintext of a `seal_file` result.
+    pub fn open_file(&self, context: &str, stored: &[u8]) -> Result<Vec<u8>, DecryptError> {
+        let raw = stored.strip_prefix(SEALED_FILE_MAGIC).ok_or(DecryptError)?;
+        self.open("file-encryption", context, raw)
+            .map(|z| z.to_vec())
     }
 
     pub fn decrypt_string(&self, context: &str, stored: &str) -> Result<String, DecryptError> {

@@ -37,7 +37,7 @@ enum Command {
         #[arg(long, value_name = "ADDR")]
         listen: Option<std::net::SocketAddr>,
     },
-    /// Apply database migrations and exit
+    /// Apply database migrations, encrypt files older versions stored in plaintext, and exit
     Migrate,
     /// Manage accounts
     User {
@@ -143,7 +143,9 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate => {
-            app::open(&config).await.context("migration failed")?;
+            let (db, key) = app::open(&config).await.context("migration failed")?;
+            let ctx = app::context(&config, db, key)?;
+            app::migrate_data(&ctx).await.context("migration failed")?;
             eprintln!(
                 "Migrations applied to {}",
                 redact_url(&config.database_url())

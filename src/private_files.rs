@@ -40,16 +40,49 @@ pub async fn write(file: &Path, bytes: &[u8]) -> io::Result<()> {
     f.sync_all().await
 }
 
-/// Tightens `dir` to 0700 and, of the entries named, files to 0600 and folders to 0700 — only
-/// Berth's own, never whatever else a chosen data directory holds.
+/// Tightens `dir` to 0700 and, of the entries named, files to 0600 and folders (with all they
+/// hold: mail, stored files) to 0700 — only Berth's own, never whatever else a chosen data
+/// directory holds.
 pub fn tighten(dir: &Path, entries: &[&str]) -> io::Result<()> {
     restrict(dir, true)?;
     for name in entries {
-        let path = dir.join(name);
-        match std::fs::metadata(&path) {
-            Ok(m) => restrict(&path, m.is_dir())?,
+        match restrict_tree(&dir.join(name)) {
+            Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
             Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// Makes `file` 0600 and every folder from it up to `root` 0700: for files a library created
+/// with the default mode (`object_store`'s local store).
+pub fn keep_private(root: &Path, file: &Path) -> io::Result<()> {
+    restrict(file, false)?;
+    let mut dir = file.parent();
+    while let Some(d) = dir {
+        if !d.starts_with(root) {
+            break;
+        }
+        restrict(d, true)?;
+        if d == root {
+            break;
+        }
+        dir = d.parent();
+    }
+    Ok(())
+}
+
+/// `restrict` on `path` and, for a folder, on everything in it.
+fn restrict_tree(path: &Path) -> io::Result<()> {
+    let meta = std::fs::symlink_metadata(path)?;
+    if meta.file_type().is_symlink() {
+        return Ok(());
+    }
+    restrict(path, meta.is_dir())?;
+    if meta.is_dir() {
+        for entry in std::fs::read_dir(path)? {
+            restrict_tree(&entry?.path())?;
         }
     }
     Ok(())

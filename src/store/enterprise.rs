@@ -160,8 +160,8 @@ fn doc_from_row(r: &AnyRow) -> Result<DocumentRow> {
 
 pub async fn insert_document(tx: &mut Tx, d: &DocumentRow) -> Result<()> {
     sqlx::query(
-        "INSERT INTO documents (id, account_id, kind, content_type, size, sha256, blob_key, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        "INSERT INTO documents (id, account_id, kind, content_type, size, sha256, blob_key, created_at, sealed) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1)",
     )
     .bind(&d.id)
     .bind(&d.account_id)
@@ -187,6 +187,24 @@ pub async fn get_document<'e, E: Executor<'e, Database = Any>>(
     .fetch_optional(ex)
     .await?;
     row.as_ref().map(doc_from_row).transpose()
+}
+
+/// The storage keys of documents (and icons) whose files an older version stored in plaintext.
+pub async fn unsealed_blob_keys<'e, E: Executor<'e, Database = Any>>(ex: E) -> Result<Vec<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT blob_key FROM documents WHERE sealed = 0 ORDER BY created_at")
+            .fetch_all(ex)
+            .await?,
+    )
+}
+
+/// Records that the file under `blob_key` is now encrypted.
+pub async fn mark_sealed<'e, E: Executor<'e, Database = Any>>(ex: E, blob_key: &str) -> Result<()> {
+    sqlx::query("UPDATE documents SET sealed = 1 WHERE blob_key = $1")
+        .bind(blob_key)
+        .execute(ex)
+        .await?;
+    Ok(())
 }
 
 pub async fn documents_by_ids<'e, E: Executor<'e, Database = Any>>(

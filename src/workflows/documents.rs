@@ -14,3 +14,16 @@ pub async fn download(ctx: &Ctx, viewer: &AccountView, id: &str) -> Result<(Docu
     let bytes = ctx.blobs.get(&doc.blob_key).await?;
     Ok((doc, bytes))
 }
+
+/// Encrypts the files an older version stored in plaintext (run by `berth migrate` and at
+/// start; a no-op once done); how many it sealed.
+pub async fn seal_older_files(ctx: &Ctx) -> Result<usize> {
+    let mut sealed = 0;
+    for key in ent_store::unsealed_blob_keys(ctx.db.pool()).await? {
+        if ctx.blobs.seal_older(&key).await? {
+            sealed += 1;
+        }
+        ent_store::mark_sealed(ctx.db.pool(), &key).await?;
+    }
+    Ok(sealed)
+}

@@ -184,6 +184,106 @@ async fn the_data_directory_and_its_files_are_private() {
     assert_eq!(mode(&dir.join("berth.db")), 0o600);
 }
 
+/// Every file and folder under `dir`.
+#[cfg(unix)]
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).expect("read dir") {
+        let path = entry.expect("entry").path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        }
+        out.push(path);
+    }
+    out
+}
+
+/// Uploaded documents (a licence, an authorisation letter with ID numbers) lay on disk in
+/// plaintext, 0644 in 0755 folders; mail files of older versions kept their mode. Now every
+/// stored file is encrypted, 0600 in 0700 folders, and `berth migrate` (which every start runs
+/// too) seals and tightens older ones.
+#[cfg(unix)]
+#[tokio::test]
+async fn uploaded_documents_are_encrypted_and_private_on_disk() {
+    let app = spawn_app().await;
+    let token = app.provider("docs@example.com").await;
+    let mut licence = crate::helpers::pdf();
+    licence.extend_from_slice(b"% legal representative 110101199003074514\n");
+    let up = app
+        .upload(
+            &token,
+            "business_license",
+            licence.clone(),
+            "licence.pdf",
+            "application/pdf",
+        )
+        .await;
+    assert_eq!(up.status, StatusCode::CREATED, "{:?}", up.body);
+    let url = up.body["url"].as_str().expect("url").to_string();
+    let files = app.data_dir.path().join("files");
+    let stored: Vec<_> = walk(&files).into_iter().filter(|p| p.is_file()).collect();
+    assert_eq!(stored.len(), 1);
+    for path in walk(&files) {
+        let want = if path.is_dir() { 0o700 } else { 0o600 };
+        assert_eq!(mode(&path), want, "{}", path.display());
+    }
+    let on_disk = std::fs::read(&stored[0]).expect("read");
+    assert!(
+        !on_disk.windows(4).any(|w| w == b"%PDF"),
+        "plaintext PDF on disk"
+    );
+    assert!(
+        !on_disk.windows(10).any(|w| w == b"1101011990"),
+        "an ID number on disk"
+    );
+    let down = app
+        .raw(app.client.get(app.url(&url)).bearer_auth(&token))
+        .await;
+    assert_eq!(down.status, StatusCode::OK);
+
+    // As an older version left them: the file in plaintext, loose modes, a loose mail file.
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(&stored[0], &licence).expect("plaintext");
+    std::fs::set_permissions(&stored[0], std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    let folder = stored[0].parent().expect("folder").to_path_buf();
+    std::fs::set_permissions(&folder, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    let mail = walk(&app.data_dir.path().join("mail"))
+        .into_iter()
+        .find(|p| p.is_file())
+        .expect("a mail file");
+    std::fs::set_permissions(&mail, std::fs::Permissions::from_mode(0o644)).expect("chmod");
+    sqlx::query("UPDATE documents SET sealed = 0")
+        .execute(&app.db().await)
+        .await
+        .expect("as before encryption");
+    let out = crate::helpers::berth_bin()
+        .arg("--data-dir")
+        .arg(app.data_dir.path())
+        .arg("--database-url")
+        .arg(&app.database_url)
+        .arg("migrate")
+        .output()
+        .expect("berth migrate");
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(mode(&stored[0]), 0o600);
+    assert_eq!(mode(&folder), 0o700);
+    assert_eq!(mode(&mail), 0o600);
+    let on_disk = std::fs::read(&stored[0]).expect("read");
+    assert!(
+        !on_disk.windows(4).any(|w| w == b"%PDF"),
+        "berth migrate encrypts the older file"
+    );
+    let resp = app
+        .client
+        .get(app.url(&url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .expect("download");
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert_eq!(resp.bytes().await.expect("body").to_vec(), licence);
+}
+
 /// Issue 9, probe 9: `POST /lang` followed `back=/\evil.example` (browsers read `/\` as `//`,
 /// another host) and answered 500 to a `back` with a newline; the log-in's `next` had its own,
 /// different check. One rule now decides every redirect: a path of this site, or home.
