@@ -14,8 +14,7 @@ use crate::config::Config;
 use crate::crypto::{KeyError, MasterKey};
 use crate::http::{self, metrics::Metrics, AppState};
 use crate::mail::{self, MailError, Mailer};
-use crate::store::{self, Db, StoreError};
-use crate::time_util::{now_ms, DAY_MS};
+use crate::store::{Db, StoreError};
 use crate::workflows::{accounts, Ctx};
 
 #[derive(Debug, thiserror::Error)]
@@ -164,11 +163,7 @@ impl Application {
             ctx.mail_wake.clone(),
             stop_rx.clone(),
         ));
-        let janitor = tokio::spawn(housekeeping(
-            ctx.db.clone(),
-            ctx.limits.known_client_days,
-            stop_rx,
-        ));
+        let janitor = tokio::spawn(housekeeping(ctx.clone(), stop_rx));
         let app = http::router(self.state.clone());
         let limits = http::server::ServeLimits::from_config(&self.state.config);
         let served = http::server::serve(self.listener, app, limits, shutdown).await;
@@ -180,27 +175,10 @@ impl Application {
     }
 }
 
-/// Hourly: drop expired sessions and log-in challenges, day-old idempotency answers, limit
-/// buckets that have refilled and clients not seen for `known_client_days`.
-async fn housekeeping(db: Db, known_client_days: u32, mut stop: watch::Receiver<bool>) {
+/// Hourly: `housekeeping::sweep` (expired sessions, challenges, limits, idempotency answers).
+async fn housekeeping(ctx: Ctx, mut stop: watch::Receiver<bool>) {
     loop {
-        let now = now_ms();
-        if let Err(e) = store::limits::purge_passed(db.pool(), now).await {
-            tracing::warn!(error = %e, "housekeeping: rate limits");
-        }
-        if let Err(e) = store::second_factor::purge_challenges(db.pool(), now).await {
-            tracing::warn!(error = %e, "housekeeping: log-in challenges");
-        }
-        let known_since = now - i64::from(known_client_days) * DAY_MS;
-        if let Err(e) = store::limits::purge_clients_before(db.pool(), known_since).await {
-            tracing::warn!(error = %e, "housekeeping: known clients");
-        }
-        if let Err(e) = store::sessions::purge_expired(&db, now).await {
-            tracing::warn!(error = %e, "housekeeping: sessions");
-        }
-        if let Err(e) = store::idempotency::purge_older_than(&db, now - DAY_MS).await {
-            tracing::warn!(error = %e, "housekeeping: idempotency keys");
-        }
+        crate::workflows::housekeeping::sweep(&ctx).await;
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
             _ = stop.changed() => {}

@@ -162,8 +162,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
                 StaffRole::Admin => Role::Admin,
             };
             let email = email.trim().to_lowercase();
-            let existing = berth::store::accounts::find_by_email(ctx.db.pool(), &email).await?;
-            let password = if existing.is_none() {
+            let password = if !accounts::has_account(&ctx, &email).await? {
                 Some(read_password()?)
             } else {
                 None

@@ -238,12 +238,6 @@ impl From<workflows::Error> for ApiError {
     }
 }
 
-impl From<crate::store::StoreError> for ApiError {
-    fn from(e: crate::store::StoreError) -> ApiError {
-        ApiError::from(workflows::Error::Store(e))
-    }
-}
-
 /// The code of an error status that carries no `ApiError` (a rejection from the router, an
 /// extractor or a tower layer), so every error answer has the API's shape.
 fn code_for_status(status: StatusCode) -> &'static str {

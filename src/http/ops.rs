@@ -11,7 +11,7 @@ use serde_json::json;
 
 use super::error::ApiError;
 use super::AppState;
-use crate::store;
+use crate::workflows::housekeeping;
 
 /// The process is up.
 pub async fn healthz() -> impl IntoResponse {
@@ -20,7 +20,7 @@ pub async fn healthz() -> impl IntoResponse {
 
 /// The process can serve: the database answers.
 pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
-    match state.ctx.db.ping().await {
+    match housekeeping::ready(&state.ctx).await {
         Ok(()) => (StatusCode::OK, Json(json!({"status": "ready"}))),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check: database does not answer");
@@ -42,7 +42,7 @@ pub async fn metrics(State(state): State<AppState>, req: axum::extract::Request)
     if !metrics_allowed(&state, peer, req.headers()) {
         return ApiError::forbidden().into_response();
     }
-    if let Ok(n) = store::outbox::pending_count(&state.ctx.db).await {
+    if let Ok(n) = housekeeping::mail_pending(&state.ctx).await {
         state.metrics.outbox_pending.set(n);
     }
     let shown = state.ctx.storefront.current();

@@ -4,26 +4,12 @@ use sqlx::Row;
 
 use super::{Db, Result};
 
-#[derive(Debug, Clone)]
-pub struct CatalogEntry {
-    pub slug: String,
-    pub name_zh: String,
-    pub name_en: String,
-    pub retired: bool,
-}
+use crate::domain::catalog::{CatalogEntry, CatalogList};
 
-#[derive(Debug, Clone, Copy)]
-pub enum CatalogList {
-    Categories,
-    ServiceTypes,
-}
-
-impl CatalogList {
-    fn table(self) -> &'static str {
-        match self {
-            CatalogList::Categories => "catalog_categories",
-            CatalogList::ServiceTypes => "catalog_service_types",
-        }
+fn table(which: CatalogList) -> &'static str {
+    match which {
+        CatalogList::Categories => "catalog_categories",
+        CatalogList::ServiceTypes => "catalog_service_types",
     }
 }
 
@@ -36,7 +22,7 @@ pub async fn list(db: &Db, which: CatalogList, include_retired: bool) -> Result<
     };
     let rows = sqlx::query(&format!(
         "SELECT slug, name_zh, name_en, retired_at FROM {}{filter} ORDER BY position, slug",
-        which.table()
+        table(which)
     ))
     .fetch_all(db.pool())
     .await?;
@@ -74,7 +60,7 @@ pub async fn add(
         "INSERT INTO {t} (slug, name_zh, name_en, position) \
          SELECT $1, $2, $3, CAST(COALESCE(MAX(position), 0) + 1 AS BIGINT) FROM {t} WHERE true \
          ON CONFLICT (slug) DO NOTHING",
-        t = which.table()
+        t = table(which)
     ))
     .bind(slug)
     .bind(name_zh)
@@ -93,7 +79,7 @@ pub async fn rename(
 ) -> Result<bool> {
     let res = sqlx::query(&format!(
         "UPDATE {} SET name_zh = $2, name_en = $3 WHERE slug = $1",
-        which.table()
+        table(which)
     ))
     .bind(slug)
     .bind(name_zh)
@@ -112,7 +98,7 @@ pub async fn set_retired(
 ) -> Result<bool> {
     let res = sqlx::query(&format!(
         "UPDATE {} SET retired_at = $2 WHERE slug = $1",
-        which.table()
+        table(which)
     ))
     .bind(slug)
     .bind(at)

@@ -518,6 +518,14 @@ pub async fn add_user(
 }
 
 /// Whether an active admin exists (the start-up banner explains how to make one when not).
+/// Whether an account has the address `email` (for the operator's CLI, which asks for a
+/// password only for a new account).
+pub async fn has_account(ctx: &Ctx, email: &str) -> Result<bool> {
+    Ok(store::accounts::find_by_email(ctx.db.pool(), email)
+        .await?
+        .is_some())
+}
+
 pub async fn admin_exists(ctx: &Ctx) -> store::Result<bool> {
     Ok(account_store::count_admins(ctx.db.pool()).await? > 0)
 }

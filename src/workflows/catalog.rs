@@ -8,9 +8,10 @@ use utoipa::ToSchema;
 use super::accounts::AccountView;
 use super::{Ctx, Error, Result};
 use crate::audit::{self, NewEvent};
+use crate::domain::catalog::{CatalogEntry, CatalogList};
 use crate::domain::enterprise::text;
 use crate::domain::{FieldError, FieldErrors};
-use crate::store::catalog::{self, CatalogEntry, CatalogList};
+use crate::store::catalog;
 use crate::time_util::now_ms;
 
 pub async fn list(ctx: &Ctx, which: CatalogList) -> Result<Vec<CatalogEntry>> {

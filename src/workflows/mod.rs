@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod codes;
 pub mod consultations;
 pub mod documents;
+pub mod housekeeping;
 pub mod idempotency;
 pub mod limits;
 pub mod move_in;

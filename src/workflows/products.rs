@@ -11,11 +11,12 @@ use super::{Ctx, Error, Result};
 use crate::audit::{self, NewEvent};
 use crate::crypto::sha256_hex;
 use crate::domain::application::ApplicationData;
+use crate::domain::catalog::{CatalogEntry, CatalogList};
 use crate::domain::move_in::Reason;
 use crate::domain::product::{self, ProductData, ProductForm, MAX_ICON_BYTES};
 use crate::domain::review::{ReviewKind, ReviewStatus};
 use crate::domain::upload::{self, FileType};
-use crate::store::catalog::{self, CatalogList};
+use crate::store::catalog;
 use crate::store::enterprise::DocumentRow;
 use crate::store::products::{self as product_store, ProductRow, RevisionRow};
 use crate::store::review::ReviewItemRow;
@@ -111,6 +112,22 @@ async fn declared_categories(ctx: &Ctx, account_id: &str) -> Result<Vec<String>>
         .map(|a| serde_json::from_str(&a.data).unwrap_or_default())
         .unwrap_or_default();
     Ok(data.categories)
+}
+
+/// What the product form offers: the categories declared in the application, and the service
+/// types.
+pub async fn release_choices(
+    ctx: &Ctx,
+    account: &AccountView,
+) -> Result<(Vec<CatalogEntry>, Vec<CatalogEntry>)> {
+    let declared = declared_categories(ctx, &account.id).await?;
+    let categories = super::catalog::list(ctx, CatalogList::Categories)
+        .await?
+        .into_iter()
+        .filter(|c| declared.contains(&c.slug))
+        .collect();
+    let service_types = super::catalog::list(ctx, CatalogList::ServiceTypes).await?;
+    Ok((categories, service_types))
 }
 
 async fn validate(ctx: &Ctx, account: &AccountView, form: &ProductForm) -> Result<ProductData> {

@@ -21,6 +21,14 @@ use crate::store::review::ReviewItemRow;
 use crate::store::{self};
 use crate::time_util::{now_ms, rfc3339};
 
+/// The verified company's name, as the provider backend heads its pages.
+pub async fn company_name(ctx: &Ctx, account: &AccountView) -> Result<String> {
+    Ok(store::enterprise::get(ctx.db.pool(), &account.id)
+        .await?
+        .and_then(|e| e.company_name)
+        .unwrap_or_default())
+}
+
 pub async fn customer_service(ctx: &Ctx, account: &AccountView) -> Result<Option<CustomerService>> {
     require_provider_access(ctx, account).await?;
     Ok(provider_store::customer_service(ctx.db.pool(), &account.id).await?)

@@ -5,9 +5,9 @@ use axum::Json;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::domain::catalog::CatalogList;
 use crate::http::error::ApiError;
 use crate::http::AppState;
-use crate::store::catalog::CatalogList;
 use crate::workflows::catalog;
 
 #[derive(Debug, Serialize, ToSchema)]

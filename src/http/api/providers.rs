@@ -6,12 +6,12 @@ use axum::http::StatusCode;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
+use crate::domain::catalog::CatalogList;
 use crate::http::auth::Reviewer;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::ApiPath;
 use crate::http::json::ApiJson;
 use crate::http::AppState;
-use crate::store::catalog::CatalogList;
 use crate::workflows::catalog::{self, CatalogForm, CatalogNames};
 use crate::workflows::providers;
 

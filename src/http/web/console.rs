@@ -631,13 +631,13 @@ pub async fn provider_standing(
 #[template(path = "pages/console_catalog.html")]
 pub struct CatalogPage {
     pub page: Page,
-    pub categories: Vec<crate::store::catalog::CatalogEntry>,
-    pub service_types: Vec<crate::store::catalog::CatalogEntry>,
+    pub categories: Vec<crate::domain::catalog::CatalogEntry>,
+    pub service_types: Vec<crate::domain::catalog::CatalogEntry>,
     pub form: FormState,
 }
 
 impl CatalogPage {
-    pub fn lists(&self) -> [(&'static str, &Vec<crate::store::catalog::CatalogEntry>); 2] {
+    pub fn lists(&self) -> [(&'static str, &Vec<crate::domain::catalog::CatalogEntry>); 2] {
         [
             ("categories", &self.categories),
             ("service-types", &self.service_types),
@@ -651,7 +651,7 @@ async fn catalog_page(
     form: FormState,
     status: StatusCode,
 ) -> Response {
-    use crate::store::catalog::CatalogList;
+    use crate::domain::catalog::CatalogList;
     let categories = crate::workflows::catalog::list_all(&state.ctx, CatalogList::Categories).await;
     let service_types =
         crate::workflows::catalog::list_all(&state.ctx, CatalogList::ServiceTypes).await;
@@ -679,7 +679,7 @@ pub async fn catalog(State(state): State<AppState>, page: Page) -> Response {
 /// One form for every catalog change: `list` (`categories` / `service-types`), `action` (`add`,
 /// `rename`, `retire`, `restore`), `slug`, `name_zh`, `name_en`.
 pub async fn catalog_change(State(state): State<AppState>, page: Page, body: Bytes) -> Response {
-    use crate::store::catalog::CatalogList;
+    use crate::domain::catalog::CatalogList;
     use crate::workflows::catalog::{self as cat, CatalogForm};
     let (operator, data) = match signed_form(&page, &body, staff) {
         Ok(v) => v,

@@ -13,6 +13,7 @@ use axum::response::{IntoResponse, Response};
 use super::forms::{self, absorb, FormData, FormState};
 use super::{csrf_ok, error_page, login_redirect, render, signed_form, Page};
 use crate::domain::application::{ApplicationForm, ContactForm, AGREEMENT_VERSION, SERVICE_HOURS};
+use crate::domain::catalog::{CatalogEntry, CatalogList};
 use crate::domain::enterprise::{
     AuthorizedForm, CorporateAccountForm, EnterpriseForm, PersonForm, SubjectType,
 };
@@ -21,7 +22,6 @@ use crate::domain::move_in::{MoveIn, Reason, StepStatus};
 use crate::domain::upload::MAX_DOCUMENT_BYTES;
 use crate::http::error::ApiError;
 use crate::http::AppState;
-use crate::store::catalog::{CatalogEntry, CatalogList};
 use crate::workflows::accounts::AccountView;
 use crate::workflows::application::{self, ApplicationView};
 use crate::workflows::verification::{self, EnterpriseView};

@@ -13,15 +13,14 @@ use axum::response::{IntoResponse, Response};
 use super::forms::{self, absorb, FormData, FormState};
 use super::move_in::{failure, signed_in};
 use super::{checked_form, csrf_ok, error_page, render, Page};
-use crate::domain::application::ApplicationData;
+use crate::domain::catalog::CatalogEntry;
 use crate::domain::product::{
     PlanForm, ProductData, ProductForm, TermsForm, BILLINGS, DELIVERIES, MAX_ICON_BYTES,
 };
 use crate::http::AppState;
-use crate::store::catalog::{CatalogEntry, CatalogList};
 use crate::workflows::accounts::AccountView;
 use crate::workflows::products::{self, ProductView};
-use crate::workflows::{catalog, Error};
+use crate::workflows::Error;
 
 #[derive(Template)]
 #[template(path = "pages/provider_products.html")]
@@ -129,26 +128,9 @@ async fn choices(
     state: &AppState,
     account: &AccountView,
 ) -> (Vec<CatalogEntry>, Vec<CatalogEntry>) {
-    let declared: Vec<String> = crate::store::application::get(state.ctx.db.pool(), &account.id)
-        .await
-        .ok()
-        .flatten()
-        .map(|a| {
-            serde_json::from_str::<ApplicationData>(&a.data)
-                .unwrap_or_default()
-                .categories
-        })
-        .unwrap_or_default();
-    let categories = catalog::list(&state.ctx, CatalogList::Categories)
+    products::release_choices(&state.ctx, account)
         .await
         .unwrap_or_default()
-        .into_iter()
-        .filter(|c| declared.contains(&c.slug))
-        .collect();
-    let service_types = catalog::list(&state.ctx, CatalogList::ServiceTypes)
-        .await
-        .unwrap_or_default();
-    (categories, service_types)
 }
 
 fn state_of(d: &ProductData) -> FormState {

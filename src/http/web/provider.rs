@@ -72,13 +72,16 @@ pub async fn index() -> Response {
     see_other("/provider/info/customer-service").into_response()
 }
 
-async fn company_of(state: &AppState, account_id: &str) -> String {
-    crate::store::enterprise::get(state.ctx.db.pool(), account_id)
+/// The company's name for the page's heading; a failure to read it is the page's failure.
+#[allow(clippy::result_large_err)] // an early-return page, not an error value
+async fn company_of(
+    state: &AppState,
+    page: &Page,
+    account: &crate::workflows::accounts::AccountView,
+) -> Result<String, Response> {
+    provider_info::company_name(&state.ctx, account)
         .await
-        .ok()
-        .flatten()
-        .and_then(|e| e.company_name)
-        .unwrap_or_default()
+        .map_err(|e| failure(page.clone(), e))
 }
 
 pub async fn customer_service(State(state): State<AppState>, page: Page) -> Response {
@@ -97,7 +100,10 @@ pub async fn customer_service(State(state): State<AppState>, page: Page) -> Resp
         Ok(None) => {}
         Err(e) => return failure(page, e),
     }
-    let company = company_of(&state, &account.id).await;
+    let company = match company_of(&state, &page, &account).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
     render(
         StatusCode::OK,
         &InfoPage {
@@ -134,7 +140,10 @@ pub async fn customer_service_save(
         Ok(_) => see_other("/provider/info/customer-service?notice=saved").into_response(),
         Err(e) => match absorb(page.lang, &mut form, e) {
             Ok(()) => {
-                let company = company_of(&state, &account.id).await;
+                let company = match company_of(&state, &page, &account).await {
+                    Ok(c) => c,
+                    Err(r) => return r,
+                };
                 render(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     &InfoPage {
@@ -160,7 +169,10 @@ pub async fn settlement(State(state): State<AppState>, page: Page) -> Response {
         Ok(a) => a,
         Err(e) => return failure(page, e),
     };
-    let company = company_of(&state, &account.id).await;
+    let company = match company_of(&state, &page, &account).await {
+        Ok(c) => c,
+        Err(r) => return r,
+    };
     let mut form = FormState::default();
     match &answer.current {
         Some(c) => {
@@ -212,7 +224,10 @@ pub async fn settlement_save(State(state): State<AppState>, page: Page, body: By
         Err(e) => match absorb(page.lang, &mut form, e) {
             Ok(()) => {
                 let answer = provider_info::settlement(&state.ctx, &account).await.ok();
-                let company = company_of(&state, &account.id).await;
+                let company = match company_of(&state, &page, &account).await {
+                    Ok(c) => c,
+                    Err(r) => return r,
+                };
                 render(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     &InfoPage {

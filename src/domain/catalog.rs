@@ -1,0 +1,17 @@
+//! The catalog's vocabulary: the two lists operators keep (categories, service types) and an
+//! entry of either.
+
+/// A category or a service type.
+#[derive(Debug, Clone)]
+pub struct CatalogEntry {
+    pub slug: String,
+    pub name_zh: String,
+    pub name_en: String,
+    pub retired: bool,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub enum CatalogList {
+    Categories,
+    ServiceTypes,
+}
