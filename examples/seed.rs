@@ -29,8 +29,8 @@ use anyhow::bail;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHasher, SaltString};
 use argon2::Argon2;
-use berth::audit::{self, NewEvent};
 use berth::config::{Config, Overrides};
+use berth::domain::audit::{self, NewEvent};
 use berth::domain::enterprise::{
     AuthorizedData, CorporateAccountData, EnterpriseData, PersonData, SubjectType,
 };
@@ -385,7 +385,7 @@ async fn main() -> anyhow::Result<()> {
             }
 
             // Keeps the hash chain intact (`berth audit verify`).
-            audit::append(
+            berth::store::audit::append(
                 &mut tx,
                 NewEvent::new(audit::SYSTEM, "account.created", &id)
                     .detail(json!({"email": email, "via": "bench-seed"})),

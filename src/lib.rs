@@ -5,7 +5,6 @@
 //! `domain` is pure and imports none of the others.
 
 pub mod app;
-pub mod audit;
 pub mod blobs;
 pub mod config;
 pub mod crypto;

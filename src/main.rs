@@ -6,10 +6,11 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context};
 use berth::app::{self, Application};
-use berth::audit::{self, Verification};
 use berth::config::{Config, LogFormat, Overrides};
 use berth::domain::account::Role;
+use berth::domain::audit::Verification;
 use berth::workflows::accounts::{self, UserAdded};
+use berth::workflows::audit_log;
 use clap::{Parser, Subcommand, ValueEnum};
 
 /// Berth: service-provider move-in for a cloud marketplace.
@@ -227,7 +228,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             command: AuditCommand::Verify,
         } => {
             let (db, _) = app::open(&config).await?;
-            match audit::verify(&db).await? {
+            match audit_log::verify(&db).await? {
                 Verification::Intact { events } => {
                     println!("audit log intact: {events} events");
                     Ok(ExitCode::SUCCESS)

@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod application;
+pub mod audit;
 pub mod catalog;
 pub mod client;
 pub mod enterprise;

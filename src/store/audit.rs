@@ -1,56 +1,17 @@
-//! Audit events: append under the head row's lock, read in order.
+//! Audit events: append under the head row's lock, read in order. The vocabulary (the event,
+//! its hash, the chain's check) is `domain::audit`.
 
 use sqlx::Row;
 
 use super::{AnyQuery, Db, Dialect, Result, Tx};
-use crate::audit::{event_hash, AuditEvent};
+use crate::domain::audit::{AuditEvent, NewEvent};
 use crate::time_util::now_ms;
 
-/// An event as the store writes it (`crate::audit::NewEvent` with its detail serialised).
-#[derive(Debug, Clone, Copy)]
-pub struct Event<'a> {
-    pub actor: &'a str,
-    pub action: &'a str,
-    pub subject: &'a str,
-    pub detail: &'a str,
-}
-
-/// An `Event` that owns its text, for a write that runs in a task of its own.
-#[derive(Debug, Clone)]
-pub(super) struct OwnedEvent {
-    actor: String,
-    action: String,
-    subject: String,
-    detail: String,
-}
-
-impl From<&Event<'_>> for OwnedEvent {
-    fn from(e: &Event<'_>) -> Self {
-        OwnedEvent {
-            actor: e.actor.into(),
-            action: e.action.into(),
-            subject: e.subject.into(),
-            detail: e.detail.into(),
-        }
-    }
-}
-
-impl OwnedEvent {
-    pub(super) fn as_event(&self) -> Event<'_> {
-        Event {
-            actor: &self.actor,
-            action: &self.action,
-            subject: &self.subject,
-            detail: &self.detail,
-        }
-    }
-}
-
 /// The seq, time and hash of the event that follows the head `(seq, hash)`.
-pub(super) fn next(head_seq: i64, head_hash: &str, e: &Event<'_>) -> (i64, i64, String) {
+pub(super) fn next(head_seq: i64, head_hash: &str, e: &NewEvent) -> (i64, i64, String) {
     let seq = head_seq + 1;
     let at = now_ms();
-    let hash = event_hash(head_hash, seq, at, e.actor, e.action, e.subject, e.detail);
+    let hash = e.hash_after(head_hash, seq, at);
     (seq, at, hash)
 }
 
@@ -68,16 +29,16 @@ pub(super) fn bind_insert<'q>(
     q: AnyQuery<'q>,
     seq: i64,
     at: i64,
-    e: &Event<'_>,
+    e: &NewEvent,
     prev_hash: &str,
     hash: &str,
 ) -> AnyQuery<'q> {
     q.bind(seq)
         .bind(at)
-        .bind(e.actor.to_string())
-        .bind(e.action.to_string())
-        .bind(e.subject.to_string())
-        .bind(e.detail.to_string())
+        .bind(e.actor.clone())
+        .bind(e.action.clone())
+        .bind(e.subject.clone())
+        .bind(e.detail.clone())
         .bind(prev_hash.to_string())
         .bind(hash.to_string())
 }
@@ -99,26 +60,11 @@ pub(super) fn is_seq_collision(err: &sqlx::Error) -> bool {
 /// On SQLite the head known from this process's last write may be stale (another process
 /// appended): the insert then collides on `seq`, which fails that statement only, and the head
 /// is read after all.
-pub async fn append(
-    tx: &mut Tx,
-    actor: &str,
-    action: &str,
-    subject: &str,
-    detail: &str,
-) -> Result<i64> {
-    append_event(
-        tx,
-        &Event {
-            actor,
-            action,
-            subject,
-            detail,
-        },
-    )
-    .await
+pub async fn append(tx: &mut Tx, event: NewEvent) -> Result<i64> {
+    append_event(tx, &event).await
 }
 
-pub(super) async fn append_event(tx: &mut Tx, event: &Event<'_>) -> Result<i64> {
+pub(super) async fn append_event(tx: &mut Tx, event: &NewEvent) -> Result<i64> {
     let known = tx.audit_head.take();
     let trusted = known.is_some();
     let (head_seq, head_hash) = match known {

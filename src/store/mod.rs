@@ -26,6 +26,8 @@ use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
 use sqlx::migrate::{Migration, MigrationType, Migrator};
 use sqlx::{AnyPool, Arguments, Execute, Executor};
 
+use crate::domain::audit::NewEvent;
+
 /// A write transaction. On SQLite it also holds the process's writer slot (see `Db::begin_write`).
 pub type Tx = WriteTx;
 
@@ -306,7 +308,7 @@ impl Db {
         account_id: &str,
         sql: &str,
         bind: F,
-        event: &audit::Event<'_>,
+        event: &NewEvent,
     ) -> Result<i64>
     where
         F: for<'b> Fn(AnyQuery<'b>) -> AnyQuery<'b> + Send + 'static,
@@ -340,7 +342,7 @@ impl Db {
                 durability.sqlite_begin(),
                 audit::insert_sql(bound)
             );
-            let owned = audit::OwnedEvent::from(event);
+            let owned = event.clone();
             let pool = self.pool.clone();
             // In a task of its own: a request that goes away mid-batch must not stop the batch
             // half-way (sqlx's worker stops when nobody listens) and leave a transaction open on
@@ -350,7 +352,7 @@ impl Db {
                     bind(sqlx::query(&batch)),
                     seq,
                     at,
-                    &owned.as_event(),
+                    &owned,
                     &head_hash,
                     &hash,
                 );
@@ -460,7 +462,7 @@ fn prepare_sqlite_url(url: &str) -> Result<String> {
 }
 
 /// The ordinary way of `Db::write_with_event`: statement by statement in `tx`.
-async fn write_in<F>(mut tx: Tx, sql: &str, bind: &F, event: &audit::Event<'_>) -> Result<i64>
+async fn write_in<F>(mut tx: Tx, sql: &str, bind: &F, event: &NewEvent) -> Result<i64>
 where
     F: for<'b> Fn(AnyQuery<'b>) -> AnyQuery<'b>,
 {

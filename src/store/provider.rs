@@ -3,8 +3,8 @@
 use sqlx::any::AnyRow;
 use sqlx::{Any, Executor, Row};
 
-use super::audit::Event;
 use super::{Db, Durability, Result, Tx};
+use crate::domain::audit::NewEvent;
 use crate::domain::provider::CustomerService;
 
 pub async fn customer_service<'e, E: Executor<'e, Database = Any>>(
@@ -35,7 +35,7 @@ pub async fn save_customer_service(
     account_id: &str,
     cs: &CustomerService,
     now: i64,
-    event: &Event<'_>,
+    event: &NewEvent,
 ) -> Result<i64> {
     let (id, cs) = (account_id.to_string(), cs.clone());
     db.write_with_event(

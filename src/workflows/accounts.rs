@@ -5,12 +5,12 @@ use serde_json::json;
 
 use super::codes::{judge_code, mail_bucket, request_code, send_code};
 use super::{limits, second_factor, Ctx, Error, Result};
-use crate::audit::{self, NewEvent};
 use crate::crypto::{random_token, sha256_hex};
 use crate::domain::account::{
     parse_code, AccountStatus, CodePurpose, Email, Password, Role, Roles, PASSWORD_MAX,
     PASSWORD_MIN,
 };
+use crate::domain::audit::{self, NewEvent};
 use crate::domain::client::Client;
 use crate::domain::ids::MobilePhone;
 use crate::domain::{FieldError, FieldErrors};
@@ -103,7 +103,7 @@ pub async fn register(
     if !account_store::insert(&mut tx, &row).await? {
         return Err(Error::Conflict("email_taken"));
     }
-    audit::append(
+    store::audit::append(
         &mut tx,
         NewEvent::new(&row.id, "account.created", &row.id)
             .detail(json!({"email": row.email, "roles": ["provider"]})),
@@ -137,7 +137,7 @@ pub async fn activate(
     let mut tx = ctx.db.begin_for_account(&row.id).await?;
     right.use_up(&mut tx).await?;
     account_store::set_active(&mut tx, &row.id, now_ms()).await?;
-    audit::append(
+    store::audit::append(
         &mut tx,
         NewEvent::new(&row.id, "account.activated", &row.id),
     )
@@ -273,7 +273,7 @@ pub async fn login(
     let Some(row) = row.filter(|_| ok) else {
         // The failure was counted already; its audit event may skip the fsync.
         let mut tx = ctx.db.begin_write_relaxed().await?;
-        audit::append(
+        store::audit::append(
             &mut tx,
             NewEvent::new(
                 audit::ANONYMOUS,
@@ -302,7 +302,7 @@ pub async fn login(
     if second_factor::is_enrolled(ctx, &row.id).await? {
         let (challenge, expires_at) =
             second_factor::open_challenge(ctx, &mut tx, &row.id, replaces).await?;
-        audit::append(
+        store::audit::append(
             &mut tx,
             NewEvent::new(&row.id, "session.password_accepted", &row.id)
                 .detail(json!({"second_factor": "required"})),
@@ -318,7 +318,7 @@ pub async fn login(
         sessions::delete(&mut tx, old).await?;
     }
     let session = start_session(ctx, &mut tx, &row, client, None).await?;
-    audit::append(
+    store::audit::append(
         &mut tx,
         NewEvent::new(&row.id, "session.login_succeeded", &row.id),
     )
@@ -361,7 +361,7 @@ pub(super) async fn start_session(
 pub async fn logout(ctx: &Ctx, token_hash: &str, account_id: &str) -> Result<()> {
     let mut tx = ctx.db.begin_write().await?;
     if sessions::delete(&mut tx, token_hash).await? {
-        audit::append(
+        store::audit::append(
             &mut tx,
             NewEvent::new(account_id, "session.logged_out", account_id),
         )
@@ -425,14 +425,14 @@ pub async fn confirm_password_reset(
     account_store::set_password_hash(&mut tx, &row.id, &new_hash).await?;
     if row.status == AccountStatus::PendingActivation.as_str() {
         account_store::set_active(&mut tx, &row.id, now_ms()).await?;
-        audit::append(
+        store::audit::append(
             &mut tx,
             NewEvent::new(&row.id, "account.activated", &row.id),
         )
         .await?;
     }
     let ended = sessions::delete_for_account(&mut tx, &row.id).await?;
-    audit::append(
+    store::audit::append(
         &mut tx,
         NewEvent::new(&row.id, "account.password_changed", &row.id)
             .detail(json!({"sessions_ended": ended, "via": "reset_code"})),
@@ -468,7 +468,7 @@ pub async fn add_user(
             return Ok(UserAdded::AlreadyHeld { id: row.id });
         }
         account_store::set_roles(&mut tx, &row.id, &roles.to_stored()).await?;
-        audit::append(
+        store::audit::append(
             &mut tx,
             NewEvent::new(audit::SYSTEM, "account.role_granted", &row.id)
                 .detail(json!({"role": role.as_str()})),
@@ -501,13 +501,13 @@ pub async fn add_user(
         return Err(Error::Conflict("email_taken"));
     }
     account_store::set_active(&mut tx, &row.id, now).await?;
-    audit::append(
+    store::audit::append(
         &mut tx,
         NewEvent::new(audit::SYSTEM, "account.created", &row.id)
             .detail(json!({"email": row.email, "via": "cli"})),
     )
     .await?;
-    audit::append(
+    store::audit::append(
         &mut tx,
         NewEvent::new(audit::SYSTEM, "account.role_granted", &row.id)
             .detail(json!({"role": role.as_str()})),
@@ -534,7 +534,7 @@ pub async fn admin_exists(ctx: &Ctx) -> store::Result<bool> {
 pub async fn set_language(ctx: &Ctx, account_id: &str, lang: Lang) -> Result<()> {
     let mut tx = ctx.db.begin_write().await?;
     account_store::set_lang(&mut tx, account_id, lang.tag()).await?;
-    audit::append(
+    store::audit::append(
         &mut tx,
         NewEvent::new(account_id, "account.language_changed", account_id)
             .detail(json!({"lang": lang.tag()})),

@@ -8,8 +8,8 @@ use super::accounts::AccountView;
 use super::move_in::{require_provider_role, require_verified};
 use super::verification::SubmissionView;
 use super::{Ctx, Error, Result};
-use crate::audit::{self, NewEvent};
 use crate::domain::application::{self, ApplicationData, ApplicationForm, AGREEMENT_VERSION};
+use crate::domain::audit::NewEvent;
 use crate::domain::catalog::CatalogList;
 use crate::domain::enterprise::VerificationStatus;
 use crate::domain::move_in::Reason;
@@ -107,7 +107,7 @@ pub async fn save_draft(
     if data.agreement_accepted_at.as_deref() == Some(rfc3339(now).as_str()) {
         event = event.detail(json!({"agreement_version": data.agreement_version}));
     }
-    audit::append(&mut tx, event).await?;
+    store::audit::append(&mut tx, event).await?;
     tx.commit().await?;
     view(ctx, account).await
 }
@@ -170,7 +170,7 @@ pub async fn submit(ctx: &Ctx, account: &AccountView) -> Result<ApplicationView>
     row.status = VerificationStatus::InReview.as_str().into();
     row.updated_at = now;
     app_store::put(&mut tx, &row).await?;
-    audit::append(
+    store::audit::append(
         &mut tx,
         NewEvent::new(&account.id, "application.submitted", &account.id)
             .detail(json!({"review_item": item.id})),

@@ -7,10 +7,11 @@ use utoipa::ToSchema;
 
 use super::accounts::AccountView;
 use super::{Ctx, Error, Result};
-use crate::audit::{self, NewEvent};
+use crate::domain::audit::NewEvent;
 use crate::domain::catalog::{CatalogEntry, CatalogList};
 use crate::domain::enterprise::text;
 use crate::domain::{FieldError, FieldErrors};
+use crate::store;
 use crate::store::catalog;
 use crate::time_util::now_ms;
 
@@ -99,7 +100,7 @@ pub async fn add(
     if !catalog::add(&mut tx, which, slug, &zh, &en).await? {
         return Err(Error::Conflict("slug_taken"));
     }
-    audit::append(
+    store::audit::append(
         &mut tx,
         NewEvent::new(
             &operator.id,
@@ -130,7 +131,7 @@ pub async fn rename(
     if !catalog::rename(&mut tx, which, slug, &zh, &en).await? {
         return Err(Error::NotFound);
     }
-    audit::append(
+    store::audit::append(
         &mut tx,
         NewEvent::new(
             &operator.id,
@@ -156,7 +157,7 @@ pub async fn set_retired(
         return Err(Error::NotFound);
     }
     let verb = if retired { "retired" } else { "restored" };
-    audit::append(
+    store::audit::append(
         &mut tx,
         NewEvent::new(
             &operator.id,

@@ -7,13 +7,14 @@ use serde_json::json;
 
 use super::limits::{self, Guess, GuessBudgets};
 use super::{Ctx, Error, Result};
-use crate::audit::{self, NewEvent};
 use crate::crypto::random_code;
 use crate::domain::account::{AccountStatus, CodePurpose, Email, CODE_TTL_MS};
+use crate::domain::audit::{self, NewEvent};
 use crate::domain::client::Client;
 use crate::domain::FieldError;
 use crate::i18n::Lang;
 use crate::mail;
+use crate::store;
 use crate::store::accounts::{self as account_store, AccountRow};
 use crate::store::Tx;
 use crate::time_util::{now_ms, MINUTE_MS};
@@ -68,7 +69,7 @@ pub(super) async fn send_code(
         &[("code", &code), ("minutes", "15")],
     )
     .await?;
-    audit::append(
+    store::audit::append(
         tx,
         NewEvent::new(&account.id, &format!("account.{kind}_sent"), &account.id),
     )
@@ -174,7 +175,7 @@ pub(super) async fn judge_code(
                 .as_ref()
                 .map_or_else(|| format!("email:{}", email.as_str()), |a| a.id.clone());
             let mut tx = ctx.db.begin_write_relaxed().await?;
-            audit::append(
+            store::audit::append(
                 &mut tx,
                 NewEvent::new(
                     audit::ANONYMOUS,

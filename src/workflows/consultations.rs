@@ -8,8 +8,8 @@ use utoipa::ToSchema;
 
 use super::accounts::AccountView;
 use super::{limits, Ctx, Error, Result};
-use crate::audit::{self, NewEvent};
 use crate::domain::account::Email;
+use crate::domain::audit::{self, NewEvent};
 use crate::domain::client::Client;
 use crate::domain::enterprise::text;
 use crate::domain::ids::MobilePhone;
@@ -17,6 +17,7 @@ use crate::domain::paging::{self, parse_cursor};
 use crate::domain::{FieldError, FieldErrors};
 use crate::i18n::Lang;
 use crate::mail;
+use crate::store::audit::append as append_event;
 use crate::store::consultations::{self as store, ConsultationRow};
 use crate::time_util::{now_ms, rfc3339};
 
@@ -186,7 +187,7 @@ pub async fn create(
             return Err(Error::Internal("could not allocate a reference".into()));
         }
     }
-    audit::append(
+    append_event(
         &mut tx,
         NewEvent::new(audit::ANONYMOUS, "consultation.received", &row.id)
             .detail(json!({"reference": row.reference, "topic": row.topic})),
@@ -267,7 +268,7 @@ pub async fn reply(
     let mut tx = ctx.db.begin_write().await?;
     let row = store::get(&mut *tx, id).await?.ok_or(Error::NotFound)?;
     store::reply(&mut tx, id, &message, &operator.id, now).await?;
-    audit::append(
+    append_event(
         &mut tx,
         NewEvent::new(&operator.id, "consultation.replied", id)
             .detail(json!({"reference": row.reference})),

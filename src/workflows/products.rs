@@ -8,9 +8,9 @@ use utoipa::ToSchema;
 use super::accounts::AccountView;
 use super::move_in::{require_provider_role, status as move_in_status};
 use super::{Ctx, Error, Result};
-use crate::audit::{self, NewEvent};
 use crate::crypto::sha256_hex;
 use crate::domain::application::ApplicationData;
+use crate::domain::audit::NewEvent;
 use crate::domain::catalog::{CatalogEntry, CatalogList};
 use crate::domain::move_in::Reason;
 use crate::domain::product::{self, ProductData, ProductForm, MAX_ICON_BYTES};
@@ -189,7 +189,7 @@ pub async fn create(ctx: &Ctx, account: &AccountView, form: &ProductForm) -> Res
     product_store::insert(&mut tx, &product).await?;
     product_store::put_revision(&mut tx, &revision).await?;
     product_store::set_working(&mut tx, &product.id, Some(&revision.id), now).await?;
-    audit::append(
+    store::audit::append(
         &mut tx,
         NewEvent::new(&account.id, "product.created", &product.id)
             .detail(json!({"name": data.name})),
@@ -248,7 +248,7 @@ pub async fn update(
     revision.updated_at = now;
     product_store::put_revision(&mut tx, &revision).await?;
     product_store::set_working(&mut tx, id, Some(&revision.id), now).await?;
-    audit::append(
+    store::audit::append(
         &mut tx,
         NewEvent::new(&account.id, "product.edited", id)
             .detail(json!({"revision": revision.number})),
@@ -298,7 +298,7 @@ pub async fn upload_icon(
     revision.updated_at = now;
     product_store::put_revision(&mut tx, &revision).await?;
     product_store::set_working(&mut tx, id, Some(&revision.id), now).await?;
-    audit::append(
+    store::audit::append(
         &mut tx,
         NewEvent::new(&account.id, "product.icon_uploaded", id)
             .detail(json!({"sha256": doc.sha256})),
@@ -367,7 +367,7 @@ pub async fn submit(ctx: &Ctx, account: &AccountView, id: &str) -> Result<Produc
         decided_by: None,
     };
     store::review::insert(&mut tx, &item).await?;
-    audit::append(
+    store::audit::append(
         &mut tx,
         NewEvent::new(&account.id, "product.submitted", id)
             .detail(json!({"review_item": item.id, "revision": revision.number})),
@@ -395,7 +395,7 @@ pub async fn set_listed(
     } else {
         "product.unlisted"
     };
-    audit::append(&mut tx, NewEvent::new(&account.id, action, id)).await?;
+    store::audit::append(&mut tx, NewEvent::new(&account.id, action, id)).await?;
     tx.commit().await?;
     get(ctx, account, id).await
 }

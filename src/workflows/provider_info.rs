@@ -9,7 +9,7 @@ use utoipa::ToSchema;
 use super::accounts::AccountView;
 use super::move_in::require_provider_access;
 use super::{Ctx, Error, Result};
-use crate::audit::{self, NewEvent};
+use crate::domain::audit::NewEvent;
 use crate::domain::ids::AccountNumber;
 use crate::domain::provider::{
     self, CustomerService, CustomerServiceForm, SettlementError, SettlementForm,
@@ -41,20 +41,14 @@ pub async fn save_customer_service(
 ) -> Result<CustomerService> {
     require_provider_access(ctx, account).await?;
     let cs = provider::validate_customer_service(form).map_err(Error::Validation)?;
-    let detail =
-        json!({"phone": cs.phone, "email": cs.email, "dongdong_group_id": cs.dongdong_group_id})
-            .to_string();
     provider_store::save_customer_service(
         &ctx.db,
         &account.id,
         &cs,
         now_ms(),
-        &store::audit::Event {
-            actor: &account.id,
-            action: "provider.customer_service_saved",
-            subject: &account.id,
-            detail: &detail,
-        },
+        &NewEvent::new(&account.id, "provider.customer_service_saved", &account.id).detail(
+            json!({"phone": cs.phone, "email": cs.email, "dongdong_group_id": cs.dongdong_group_id}),
+        ),
     )
     .await?;
     Ok(cs)
@@ -205,7 +199,7 @@ pub async fn save_settlement(
             },
         )
         .await?;
-        audit::append(
+        store::audit::append(
             &mut tx,
             NewEvent::new(
                 &account.id,
@@ -244,7 +238,7 @@ pub async fn save_settlement(
             at: now,
         };
         provider_store::put_settlement(&mut tx, &account.id, &row).await?;
-        audit::append(
+        store::audit::append(
             &mut tx,
             NewEvent::new(&account.id, "provider.settlement_saved", &account.id)
                 .detail(json!({"account_last4": row.account_last4})),

@@ -5,7 +5,7 @@ use serde_json::json;
 
 use super::accounts::AccountView;
 use super::{Ctx, Error, Result};
-use crate::audit::{self, NewEvent};
+use crate::domain::audit::NewEvent;
 use crate::domain::enterprise::text;
 use crate::domain::{FieldError, FieldErrors};
 use crate::i18n::Lang;
@@ -54,7 +54,7 @@ pub async fn set_suspended(
     } else {
         "provider.reinstated"
     };
-    audit::append(
+    store::audit::append(
         &mut tx,
         NewEvent::new(&operator.id, action, account_id).detail(json!({"reason": why})),
     )

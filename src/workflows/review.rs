@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use super::accounts::AccountView;
 use super::verification::{deposit_material, DocumentView};
 use super::{Ctx, Error, Result};
-use crate::audit::{self, NewEvent};
+use crate::domain::audit::NewEvent;
 use crate::domain::enterprise::{
     DepositStatus, EnterpriseData, VerificationStatus, DEPOSIT_MAX_FEN, DEPOSIT_MIN_FEN,
 };
@@ -384,7 +384,7 @@ pub async fn decide(
                 .await?;
         }
     }
-    audit::append(
+    store::audit::append(
         &mut tx,
         NewEvent::new(&reviewer.id, &format!("review.{verdict}"), &item.id).detail(
             match &d.override_reason {
@@ -490,7 +490,7 @@ pub async fn record_deposit(ctx: &Ctx, reviewer: &AccountView, id: &str) -> Resu
     ent.updated_at = now_ms();
     store::enterprise::put(&mut tx, &ent).await?;
     store::review::touch(&mut tx, id).await?;
-    audit::append(
+    store::audit::append(
         &mut tx,
         NewEvent::new(&reviewer.id, "review.micro_deposit_sent", &item.id)
             .detail(json!({"account": item.account_id, "deposit": ent.md_deposits_sent})),

@@ -9,9 +9,9 @@ use serde_json::json;
 use super::accounts::{AccountView, NewSession, SessionView};
 use super::limits::{Guess, GuessBudgets};
 use super::{limits, Ctx, Error, Result};
-use crate::audit::{self, NewEvent};
 use crate::crypto::{random_token, sha256_hex};
 use crate::domain::account::Email;
+use crate::domain::audit::{self, NewEvent};
 use crate::domain::client::Client;
 use crate::domain::second_factor::{
     self as sf, Code, CHALLENGE_TTL_MS, RECOVERY_ALPHABET, RECOVERY_CODES, RECOVERY_LEN,
@@ -20,6 +20,7 @@ use crate::domain::second_factor::{
 use crate::domain::FieldError;
 use crate::mail;
 use crate::store::accounts as account_store;
+use crate::store::audit::append as append_event;
 use crate::store::second_factor::{self as store, FactorRow};
 use crate::store::{sessions, Tx};
 
@@ -94,7 +95,7 @@ pub async fn begin_enrolment(ctx: &Ctx, account: &AccountView) -> Result<Enrolme
     rand::rngs::OsRng.fill_bytes(&mut secret);
     let sealed = ctx.key.encrypt(&secret_context(&account.id), &secret);
     store::put_pending(&mut tx, &account.id, &sealed, ctx.clock.now_ms()).await?;
-    audit::append(
+    append_event(
         &mut tx,
         NewEvent::new(&account.id, "second_factor.enrolment_started", &account.id),
     )
@@ -149,7 +150,7 @@ pub async fn confirm_enrolment(
     store::replace_recovery_codes(&mut tx, &account.id, &hashes).await?;
     sessions::mark_second_factor(&mut tx, &session.token_hash, now).await?;
     guess.was_right(&mut tx, &budgets).await?;
-    audit::append(
+    append_event(
         &mut tx,
         NewEvent::new(&account.id, "second_factor.enrolled", &account.id)
             .detail(json!({"recovery_codes": RECOVERY_CODES})),
@@ -244,7 +245,7 @@ pub async fn complete_login(
         sessions::delete(&mut tx, old).await?;
     }
     let session = super::accounts::start_session(ctx, &mut tx, &account, client, Some(now)).await?;
-    audit::append(
+    append_event(
         &mut tx,
         NewEvent::new(&account.id, "session.login_succeeded", &account.id)
             .detail(json!({"second_factor": how})),
@@ -277,7 +278,7 @@ pub async fn step_up(
     .await?;
     let now = ctx.clock.now_ms();
     sessions::mark_second_factor(&mut tx, &session.token_hash, now).await?;
-    audit::append(
+    append_event(
         &mut tx,
         NewEvent::new(&account.id, "session.step_up", &account.id)
             .detail(json!({"second_factor": how})),
@@ -366,7 +367,7 @@ pub async fn disable(
     let account = &session.account;
     let mut tx = ctx.db.begin_for_account(&account.id).await?;
     store::delete(&mut tx, &account.id).await?;
-    audit::append(
+    append_event(
         &mut tx,
         NewEvent::new(&account.id, "second_factor.disabled", &account.id),
     )
@@ -395,7 +396,7 @@ pub async fn reset(ctx: &Ctx, email: &str) -> Result<bool> {
     let mut tx = ctx.db.begin_for_account(&account.id).await?;
     let had = store::delete(&mut tx, &account.id).await?;
     let ended = sessions::delete_for_account(&mut tx, &account.id).await?;
-    audit::append(
+    append_event(
         &mut tx,
         NewEvent::new(audit::SYSTEM, "second_factor.reset", &account.id)
             .detail(json!({"had_second_factor": had, "sessions_ended": ended, "via": "cli"})),
@@ -515,7 +516,7 @@ async fn admit(
 /// A wrong code, already counted: audited, and refused with the tries left.
 async fn wrong(ctx: &Ctx, guess: Guess, account_id: &str, action: &str) -> Result<Error> {
     let mut tx = ctx.db.begin_write_relaxed().await?;
-    audit::append(
+    append_event(
         &mut tx,
         NewEvent::new(audit::ANONYMOUS, action, account_id)
             .detail(json!({"attempts_left": guess.left})),

@@ -8,8 +8,8 @@ use utoipa::ToSchema;
 use super::accounts::AccountView;
 use super::move_in::require_provider_role;
 use super::{limits, Ctx, Error, Result};
-use crate::audit::{self, NewEvent};
 use crate::crypto::sha256_hex;
+use crate::domain::audit::NewEvent;
 use crate::domain::enterprise::{
     self, DepositStatus, DraftState, EnterpriseData, EnterpriseForm, SecretChange,
     VerificationStatus, DEPOSIT_MAX_FEN, DEPOSIT_MIN_FEN,
@@ -272,7 +272,7 @@ pub async fn save_draft(
     row.data = serde_json::to_string(&data).map_err(|e| Error::Internal(e.to_string()))?;
     row.updated_at = now_ms();
     ent_store::put(&mut tx, &row).await?;
-    audit::append(
+    store::audit::append(
         &mut tx,
         NewEvent::new(&account.id, "enterprise.draft_saved", &account.id),
     )
@@ -332,7 +332,7 @@ pub async fn upload_document(
     }
     ent_store::insert_document(&mut tx, &doc).await?;
     ent_store::attach_document(&mut tx, &account.id, kind, &doc.id).await?;
-    audit::append(
+    store::audit::append(
         &mut tx,
         NewEvent::new(&account.id, "enterprise.document_uploaded", &account.id).detail(
             json!({"document": doc.id, "kind": kind, "sha256": doc.sha256, "size": doc.size}),
@@ -400,7 +400,7 @@ pub async fn submit(ctx: &Ctx, account: &AccountView) -> Result<EnterpriseView> 
     row.status = VerificationStatus::InReview.as_str().into();
     row.updated_at = now;
     ent_store::put(&mut tx, &row).await?;
-    audit::append(
+    store::audit::append(
         &mut tx,
         NewEvent::new(&account.id, "enterprise.submitted", &account.id)
             .detail(json!({"review_item": item.id, "uscc": uscc})),
@@ -477,7 +477,7 @@ pub async fn confirm_deposit(
         row.md_amount_hash = None;
         row.updated_at = now;
         ent_store::put(&mut tx, &row).await?;
-        audit::append(
+        store::audit::append(
             &mut tx,
             NewEvent::new(
                 &account.id,
@@ -509,7 +509,7 @@ pub async fn confirm_deposit(
     }
     row.updated_at = now;
     ent_store::put(&mut tx, &row).await?;
-    audit::append(
+    store::audit::append(
         &mut tx,
         NewEvent::new(
             &account.id,
@@ -560,7 +560,7 @@ pub async fn request_new_deposit(ctx: &Ctx, account: &AccountView) -> Result<Dep
     row.md_frozen_until = None;
     row.updated_at = now;
     ent_store::put(&mut tx, &row).await?;
-    audit::append(
+    store::audit::append(
         &mut tx,
         NewEvent::new(
             &account.id,

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use berth::store::audit::Event;
+use berth::domain::audit::NewEvent;
 use berth::store::{Db, Durability};
 
 async fn sqlite() -> (tempfile::TempDir, Db) {
@@ -91,12 +91,7 @@ async fn note(db: &Db, text: &str) -> Result<i64, berth::store::StoreError> {
         "acc",
         "INSERT INTO notes (text) VALUES ($1)",
         move |q| q.bind(text.clone()),
-        &Event {
-            actor: "system",
-            action: "note.added",
-            subject: "notes",
-            detail: "{}",
-        },
+        &NewEvent::new("system", "note.added", "notes"),
     )
     .await
 }
@@ -126,7 +121,7 @@ async fn two_processes_appending_to_one_chain_keep_it_intact() {
     // The ordinary transaction, with a stale head, too.
     let mut tx = other.begin_write().await.expect("begin");
     seqs.push(
-        berth::store::audit::append(&mut tx, "system", "note.checked", "notes", "{}")
+        berth::store::audit::append(&mut tx, NewEvent::new("system", "note.checked", "notes"))
             .await
             .expect("append after the head moved"),
     );
@@ -148,7 +143,9 @@ async fn two_processes_appending_to_one_chain_keep_it_intact() {
     assert_eq!(count(&one, "SELECT COUNT(*) FROM notes").await, 25);
     assert_eq!(count(&one, "SELECT COUNT(*) FROM audit_events").await, 26);
     assert_eq!(
-        berth::audit::verify(&one).await.expect("verify"),
-        berth::audit::Verification::Intact { events: 26 }
+        berth::workflows::audit_log::verify(&one)
+            .await
+            .expect("verify"),
+        berth::domain::audit::Verification::Intact { events: 26 }
     );
 }

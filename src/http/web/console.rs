@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::forms::{self, absorb, FormState};
 use super::move_in::{failure, signed_in};
 use super::{checked_form, error_page, render, signed_form, Page};
-use crate::audit::AuditEvent;
+use crate::domain::audit::AuditEvent;
 use crate::domain::review::{Decision, DecisionForm, ReasonForm};
 use crate::http::client::ClientAddr;
 use crate::http::AppState;

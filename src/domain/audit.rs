@@ -1,0 +1,225 @@
+//! The audit log's vocabulary: an event about to be appended, an event as recorded, the hash that
+//! chains them, and the walk that checks the chain. Each event's hash is SHA-256 over the
+//! previous event's hash and the event's own fields, so altering, removing or reordering any row
+//! breaks the chain from that row on. Appending and reading live in `store::audit`.
+
+use sha2::{Digest, Sha256};
+
+/// The all-zero hash the chain starts from.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Who did it: an account id, or one of the fixed names below.
+pub const SYSTEM: &str = "system";
+pub const ANONYMOUS: &str = "anonymous";
+
+/// An event about to be appended. `detail` is JSON text and must never carry a secret.
+#[derive(Debug, Clone)]
+pub struct NewEvent {
+    pub actor: String,
+    pub action: String,
+    pub subject: String,
+    pub detail: String,
+}
+
+impl NewEvent {
+    pub fn new(actor: &str, action: &str, subject: &str) -> NewEvent {
+        NewEvent {
+            actor: actor.to_string(),
+            action: action.to_string(),
+            subject: subject.to_string(),
+            detail: "{}".to_string(),
+        }
+    }
+
+    pub fn detail(mut self, detail: serde_json::Value) -> NewEvent {
+        self.detail = detail.to_string();
+        self
+    }
+
+    /// The hash this event gets when it follows `prev_hash` as event `seq`, recorded at `at`.
+    pub fn hash_after(&self, prev_hash: &str, seq: i64, at: i64) -> String {
+        event_hash(
+            prev_hash,
+            seq,
+            at,
+            &self.actor,
+            &self.action,
+            &self.subject,
+            &self.detail,
+        )
+    }
+}
+
+/// An event as recorded.
+#[derive(Debug, Clone)]
+pub struct AuditEvent {
+    pub seq: i64,
+    pub at: i64,
+    pub actor: String,
+    pub action: String,
+    pub subject: String,
+    pub detail: String,
+    pub prev_hash: String,
+    pub hash: String,
+}
+
+/// The hash of one event: every field length-prefixed, so no two events share an encoding.
+pub fn event_hash(
+    prev_hash: &str,
+    seq: i64,
+    at: i64,
+    actor: &str,
+    action: &str,
+    subject: &str,
+    detail: &str,
+) -> String {
+    let mut h = Sha256::new();
+    for field in [
+        prev_hash,
+        &seq.to_string(),
+        &at.to_string(),
+        actor,
+        action,
+        subject,
+        detail,
+    ] {
+        h.update((field.len() as u64).to_be_bytes());
+        h.update(field.as_bytes());
+    }
+    hex::encode(h.finalize())
+}
+
+/// The outcome of walking the chain.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Verification {
+    Intact { events: i64 },
+    Broken { seq: i64, reason: &'static str },
+}
+
+/// Walks the chain event by event, oldest first: `next` for each, then `finish` with the head.
+#[derive(Debug)]
+pub struct ChainCheck {
+    prev_hash: String,
+    expected_seq: i64,
+}
+
+impl Default for ChainCheck {
+    fn default() -> Self {
+        ChainCheck {
+            prev_hash: GENESIS.to_string(),
+            expected_seq: 1,
+        }
+    }
+}
+
+impl ChainCheck {
+    /// Checks the next event; the first that does not fit ends the walk.
+    pub fn next(&mut self, e: &AuditEvent) -> Result<(), Verification> {
+        let broken = |seq, reason| Err(Verification::Broken { seq, reason });
+        if e.seq != self.expected_seq {
+            return broken(self.expected_seq, "missing event");
+        }
+        if e.prev_hash != self.prev_hash {
+            return broken(e.seq, "does not follow the previous event");
+        }
+        let h = event_hash(
+            &e.prev_hash,
+            e.seq,
+            e.at,
+            &e.actor,
+            &e.action,
+            &e.subject,
+            &e.detail,
+        );
+        if h != e.hash {
+            return broken(e.seq, "content does not match its hash");
+        }
+        self.prev_hash = e.hash.clone();
+        self.expected_seq += 1;
+        Ok(())
+    }
+
+    /// The verdict, given the head the database records `(seq, hash)`: events removed from the
+    /// end leave a head that the last event does not reach.
+    pub fn finish(self, head_seq: i64, head_hash: &str) -> Verification {
+        if head_seq != self.expected_seq - 1 || head_hash != self.prev_hash {
+            return Verification::Broken {
+                seq: self.expected_seq,
+                reason: "events after this one were removed",
+            };
+        }
+        Verification::Intact {
+            events: self.expected_seq - 1,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hashes_depend_on_every_field() {
+        let base = event_hash(GENESIS, 1, 10, "a", "b", "c", "{}");
+        assert_ne!(base, event_hash(GENESIS, 2, 10, "a", "b", "c", "{}"));
+        assert_ne!(base, event_hash(GENESIS, 1, 11, "a", "b", "c", "{}"));
+        assert_ne!(base, event_hash(GENESIS, 1, 10, "ab", "", "c", "{}"));
+        assert_ne!(base, event_hash(GENESIS, 1, 10, "a", "b", "c", "{ }"));
+        assert_eq!(base.len(), 64);
+    }
+
+    fn chain(n: i64) -> Vec<AuditEvent> {
+        let mut prev = GENESIS.to_string();
+        (1..=n)
+            .map(|seq| {
+                let e = NewEvent::new("a", "act", "s");
+                let hash = e.hash_after(&prev, seq, seq * 10);
+                let recorded = AuditEvent {
+                    seq,
+                    at: seq * 10,
+                    actor: e.actor,
+                    action: e.action,
+                    subject: e.subject,
+                    detail: e.detail,
+                    prev_hash: prev.clone(),
+                    hash: hash.clone(),
+                };
+                prev = hash;
+                recorded
+            })
+            .collect()
+    }
+
+    fn walk(events: &[AuditEvent], head: (i64, &str)) -> Verification {
+        let mut check = ChainCheck::default();
+        for e in events {
+            if let Err(v) = check.next(e) {
+                return v;
+            }
+        }
+        check.finish(head.0, head.1)
+    }
+
+    #[test]
+    fn the_walk_names_the_first_event_that_does_not_fit() {
+        let events = chain(4);
+        let head = (4, events[3].hash.as_str());
+        assert_eq!(walk(&events, head), Verification::Intact { events: 4 });
+        let mut altered = events.clone();
+        altered[2].detail = "{\"x\":1}".into();
+        assert!(matches!(
+            walk(&altered, head),
+            Verification::Broken { seq: 3, .. }
+        ));
+        let mut gap = events.clone();
+        gap.remove(1);
+        assert!(matches!(
+            walk(&gap, head),
+            Verification::Broken { seq: 2, .. }
+        ));
+        assert!(matches!(
+            walk(&events[..3], head),
+            Verification::Broken { seq: 4, .. }
+        ));
+    }
+}
