@@ -38,7 +38,7 @@ use berth::domain::ids::{IdType, Uscc};
 use berth::domain::product::{self, PlanForm, ProductData, ProductForm, TermsForm};
 use berth::domain::provider::{validate_customer_service, CustomerServiceForm};
 use berth::time_util::now_ms;
-use berth::workflows::{accounts, move_in};
+use berth::workflows::{login, move_in};
 use clap::Parser;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -402,7 +402,7 @@ async fn main() -> anyhow::Result<()> {
 
     let measured = args.providers / 2;
     let local = berth::domain::client::Client::new(std::net::Ipv4Addr::LOCALHOST.into());
-    let login = accounts::login(
+    let login = login::login(
         &ctx,
         Some(&email(measured)),
         Some(&args.password),
@@ -411,7 +411,7 @@ async fn main() -> anyhow::Result<()> {
     )
     .await
     .map_err(|e| anyhow::anyhow!("login as {}: {e}", email(measured)))?;
-    let accounts::LoginOutcome::SignedIn(login) = login else {
+    let login::LoginOutcome::SignedIn(login) = login else {
         bail!("the measured provider has a second factor; the benchmark signs in with a password only");
     };
     let status = move_in::status(&ctx, &login.account.id)

@@ -9,7 +9,8 @@ use super::error::ApiError;
 use super::AppState;
 use crate::crypto::{sha256_hex, MasterKey};
 use crate::domain::account::AccountStatus;
-use crate::workflows::accounts::{self, AccountView, SessionStanding, SessionView};
+use crate::workflows::accounts::AccountView;
+use crate::workflows::sessions::{self, SessionStanding, SessionView};
 
 pub const LANG_COOKIE: &str = "berth_lang";
 pub const CSRF_HEADER: &str = "x-csrf-token";
@@ -152,7 +153,7 @@ impl FromRequestParts<AppState> for AnySession {
         }
         let (token, via) = presented_token(&parts.headers, state.cookies())?
             .ok_or_else(ApiError::unauthenticated)?;
-        let session = accounts::authenticate(&state.ctx, &token)
+        let session = sessions::authenticate(&state.ctx, &token)
             .await?
             .ok_or_else(ApiError::unauthenticated)?;
         if via == Via::Cookie && changes_state(&parts.method) {

@@ -6,8 +6,9 @@
 use rand::RngCore;
 use serde_json::json;
 
-use super::accounts::{AccountView, NewSession, SessionView};
+use super::accounts::AccountView;
 use super::limits::{Guess, GuessBudgets};
+use super::sessions::{NewSession, SessionView};
 use super::{limits, Ctx, Error, Result};
 use crate::crypto::{random_token, sha256_hex};
 use crate::domain::account::Email;
@@ -244,7 +245,7 @@ pub async fn complete_login(
     if let Some(old) = &open.replaces {
         sessions::delete(&mut tx, old).await?;
     }
-    let session = super::accounts::start_session(ctx, &mut tx, &account, client, Some(now)).await?;
+    let session = super::sessions::start_session(ctx, &mut tx, &account, client, Some(now)).await?;
     append_event(
         &mut tx,
         NewEvent::new(&account.id, "session.login_succeeded", &account.id)

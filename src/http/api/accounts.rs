@@ -13,6 +13,7 @@ use crate::http::error::{ApiError, ErrorBody};
 use crate::http::json::ApiJson;
 use crate::http::{request_lang, AppState};
 use crate::workflows::accounts::{self, Registration};
+use crate::workflows::password_reset;
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -134,7 +135,7 @@ pub async fn request_password_reset(
     ClientAddr(client): ClientAddr,
     ApiJson(req): ApiJson<EmailRequest>,
 ) -> Result<StatusCode, ApiError> {
-    accounts::request_password_reset(&state.ctx, req.email.as_deref(), &client).await?;
+    password_reset::request_password_reset(&state.ctx, req.email.as_deref(), &client).await?;
     Ok(StatusCode::ACCEPTED)
 }
 
@@ -162,7 +163,7 @@ pub async fn confirm_password_reset(
     ClientAddr(client): ClientAddr,
     ApiJson(req): ApiJson<ConfirmResetRequest>,
 ) -> Result<Json<StatusBody>, ApiError> {
-    accounts::confirm_password_reset(
+    password_reset::confirm_password_reset(
         &state.ctx,
         req.email.as_deref(),
         req.code.as_deref(),

@@ -9,7 +9,7 @@ use super::AccountBody;
 use crate::http::auth::AnySession;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::AppState;
-use crate::workflows::accounts::SessionStanding;
+use crate::workflows::sessions::SessionStanding;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MeBody {

@@ -15,8 +15,9 @@ use crate::http::error::{ApiError, ErrorBody};
 use crate::http::json::ApiJson;
 use crate::http::AppState;
 use crate::time_util::rfc3339;
-use crate::workflows::accounts::{self, LoginOutcome, NewSession};
+use crate::workflows::login::{self, LoginOutcome};
 use crate::workflows::second_factor;
+use crate::workflows::sessions::{self, NewSession};
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -105,7 +106,7 @@ pub async fn create(
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> Result<Response, ApiError> {
     let replaces = auth::presented_token_hash(&headers, state.cookies());
-    let outcome = accounts::login(
+    let outcome = login::login(
         &state.ctx,
         req.email.as_deref(),
         req.password.as_deref(),
@@ -216,7 +217,7 @@ pub async fn delete_current(
     State(state): State<AppState>,
     AnySession(auth): AnySession,
 ) -> Result<impl IntoResponse, ApiError> {
-    accounts::logout(&state.ctx, &auth.token_hash, &auth.account.id).await?;
+    sessions::logout(&state.ctx, &auth.token_hash, &auth.account.id).await?;
     Ok((
         StatusCode::NO_CONTENT,
         AppendHeaders([(header::SET_COOKIE, state.cookies().clear_session_cookie())]),

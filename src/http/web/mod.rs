@@ -24,7 +24,8 @@ use super::auth::{self, cookie, LANG_COOKIE};
 use super::{request_lang, AppState};
 use crate::crypto::{random_token, sha256_hex};
 use crate::i18n::{self, Lang};
-use crate::workflows::accounts::{self, AccountView, SessionStanding, SessionView};
+use crate::workflows::accounts::{self, AccountView};
+use crate::workflows::sessions::{self, SessionStanding, SessionView};
 
 /// Translations for templates: `{{ page.t("nav.home") }}`.
 #[derive(Clone, Copy, Debug)]
@@ -148,7 +149,7 @@ impl FromRequestParts<AppState> for Page {
         let lang = request_lang(&parts.headers);
         let session =
             match cookie(&parts.headers, state.cookies().session()).filter(|t| !t.is_empty()) {
-                Some(token) => accounts::authenticate(&state.ctx, token)
+                Some(token) => sessions::authenticate(&state.ctx, token)
                     .await
                     .ok()
                     .flatten(),

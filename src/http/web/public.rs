@@ -15,7 +15,9 @@ use crate::http::auth as http_auth;
 use crate::http::client::ClientAddr;
 use crate::http::error::ApiError;
 use crate::http::AppState;
-use crate::workflows::accounts::{self, AccountView, LoginOutcome, Registration};
+use crate::workflows::accounts::{self, AccountView, Registration};
+use crate::workflows::login::{self, LoginOutcome};
+use crate::workflows::{password_reset, sessions};
 
 pub(super) fn failure(page: Page, err: crate::workflows::Error) -> Response {
     let api = ApiError::from(err);
@@ -219,7 +221,7 @@ pub async fn login(
     let next = safe_next(forms::first(&data, "next"));
     let replaces = http_auth::cookie(&headers, state.cookies().session())
         .map(|t| crate::crypto::sha256_hex(t.as_bytes()));
-    match accounts::login(
+    match login::login(
         &state.ctx,
         forms::first(&data, "email"),
         forms::first(&data, "password"),
@@ -272,7 +274,7 @@ pub async fn logout(
         http_auth::cookie(&headers, state.cookies().session()),
         &page.account,
     ) {
-        let _ = accounts::logout(
+        let _ = sessions::logout(
             &state.ctx,
             &crate::crypto::sha256_hex(token.as_bytes()),
             &account.id,
@@ -326,7 +328,7 @@ pub async fn forgot(
                 },
             );
         }
-        return match accounts::confirm_password_reset(
+        return match password_reset::confirm_password_reset(
             &state.ctx,
             email,
             forms::first(&data, "code"),
@@ -353,7 +355,7 @@ pub async fn forgot(
             },
         };
     }
-    match accounts::request_password_reset(&state.ctx, email, &client).await {
+    match password_reset::request_password_reset(&state.ctx, email, &client).await {
         Ok(()) => see_other(&format!(
             "/forgot?email={}&notice=reset_sent",
             urlencode(email.unwrap_or(""))

@@ -15,8 +15,8 @@ use super::public::{failure, home_after_login, safe_next};
 use super::{checked_form, error_page, login_redirect, render, Page};
 use crate::http::client::ClientAddr;
 use crate::http::AppState;
-use crate::workflows::accounts::{NewSession, SessionView};
 use crate::workflows::second_factor;
+use crate::workflows::sessions::{NewSession, SessionView};
 
 #[derive(Template)]
 #[template(path = "pages/login_second_factor.html")]
