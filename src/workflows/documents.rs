@@ -2,10 +2,10 @@
 
 use super::accounts::AccountView;
 use super::{Ctx, Error, Result};
-use crate::store::enterprise::{self as ent_store, DocumentRow};
+use crate::store::documents::{self as doc_store, DocumentRow};
 
 pub async fn download(ctx: &Ctx, viewer: &AccountView, id: &str) -> Result<(DocumentRow, Vec<u8>)> {
-    let doc = ent_store::get_document(ctx.db.pool(), id)
+    let doc = doc_store::get_document(ctx.db.pool(), id)
         .await?
         .ok_or(Error::NotFound)?;
     if doc.account_id != viewer.id && !viewer.roles.can_review() {
@@ -19,11 +19,11 @@ pub async fn download(ctx: &Ctx, viewer: &AccountView, id: &str) -> Result<(Docu
 /// start; a no-op once done); how many it sealed.
 pub async fn seal_older_files(ctx: &Ctx) -> Result<usize> {
     let mut sealed = 0;
-    for key in ent_store::unsealed_blob_keys(ctx.db.pool()).await? {
+    for key in doc_store::unsealed_blob_keys(ctx.db.pool()).await? {
         if ctx.blobs.seal_older(&key).await? {
             sealed += 1;
         }
-        ent_store::mark_sealed(ctx.db.pool(), &key).await?;
+        doc_store::mark_sealed(ctx.db.pool(), &key).await?;
     }
     Ok(sealed)
 }

@@ -17,7 +17,7 @@ use crate::domain::product::{self, ProductData, ProductForm, MAX_ICON_BYTES};
 use crate::domain::review::{ReviewKind, ReviewStatus};
 use crate::domain::upload::{self, FileType};
 use crate::store::catalog;
-use crate::store::enterprise::DocumentRow;
+use crate::store::documents::DocumentRow;
 use crate::store::products::{self as product_store, ProductRow, RevisionRow};
 use crate::store::review::ReviewItemRow;
 use crate::store::{self, Tx};
@@ -290,7 +290,7 @@ pub async fn upload_icon(
     let mut tx = ctx.db.begin_for_account(&account.id).await?;
     let product = owned(&mut tx, account, id).await?;
     let mut revision = editable_revision(&mut tx, &product, now).await?;
-    store::enterprise::insert_document(&mut tx, &doc).await?;
+    store::documents::insert_document(&mut tx, &doc).await?;
     revision.icon_document_id = Some(doc.id.clone());
     if revision.status != "draft" {
         revision.status = "draft".into();
@@ -464,7 +464,7 @@ pub async fn icon(
         .await?
         .filter(|p| p.account_id == account.id)
         .ok_or(Error::NotFound)?;
-    let doc = store::enterprise::get_document(ctx.db.pool(), document)
+    let doc = store::documents::get_document(ctx.db.pool(), document)
         .await?
         .filter(|d| d.account_id == p.account_id && d.kind == "product_icon")
         .ok_or(Error::NotFound)?;

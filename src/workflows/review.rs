@@ -182,7 +182,7 @@ fn reasons_of(row: &ReviewItemRow) -> Vec<Reason> {
 
 async fn documents_of(ctx: &Ctx, row: &ReviewItemRow) -> Result<Vec<DocumentView>> {
     let ids: Vec<String> = serde_json::from_str(&row.documents).unwrap_or_default();
-    Ok(store::enterprise::documents_by_ids(ctx.db.pool(), &ids)
+    Ok(store::documents::documents_by_ids(ctx.db.pool(), &ids)
         .await?
         .iter()
         .map(DocumentView::from)

@@ -137,7 +137,7 @@ pub async fn icon(ctx: &Ctx, id: &str) -> Result<(String, Vec<u8>)> {
         .await?
         .ok_or(Error::NotFound)?;
     let doc_id = rev.icon_document_id.ok_or(Error::NotFound)?;
-    let doc = store::enterprise::get_document(ctx.db.pool(), &doc_id)
+    let doc = store::documents::get_document(ctx.db.pool(), &doc_id)
         .await?
         .ok_or(Error::NotFound)?;
     Ok((

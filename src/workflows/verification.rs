@@ -21,7 +21,8 @@ use crate::domain::upload::{self, FileType, MAX_DOCUMENT_BYTES};
 use crate::domain::FieldError;
 use crate::i18n::Lang;
 use crate::mail;
-use crate::store::enterprise::{self as ent_store, DocumentRow, EnterpriseRow};
+use crate::store::documents::{self as doc_store, DocumentRow};
+use crate::store::enterprise::{self as ent_store, EnterpriseRow};
 use crate::store::{self, review::ReviewItemRow};
 use crate::time_util::{now_ms, rfc3339, MINUTE_MS};
 
@@ -330,7 +331,7 @@ pub async fn upload_document(
         )
         .await?;
     }
-    ent_store::insert_document(&mut tx, &doc).await?;
+    doc_store::insert_document(&mut tx, &doc).await?;
     ent_store::attach_document(&mut tx, &account.id, kind, &doc.id).await?;
     store::audit::append(
         &mut tx,

@@ -1,0 +1,154 @@
+//! A blind write (one statement, no read first) and its audit event, committed together: on
+//! SQLite in one round trip to the connection's thread while the writer slot is held.
+
+use sqlx::{Arguments, Execute, Executor};
+
+use super::{audit, Db, Durability, Result, StoreError, Tx};
+use crate::domain::audit::NewEvent;
+
+impl Db {
+    /// A write that reads nothing first: one statement (binding `$1`…`$n` through `bind`) and
+    /// its audit event, committed together, on behalf of `account_id` (whose row it locks on
+    /// PostgreSQL, as `begin_for_account` does).
+    ///
+    /// On SQLite, when this process knows the audit chain's head from its last write, the whole
+    /// transaction — `BEGIN IMMEDIATE`, the statement, the event, `COMMIT` — goes to the
+    /// connection's thread as one batch: one round trip while the writer slot is held instead of
+    /// five, which is what bounds the rate of all writes. If the batch fails it is rolled back;
+    /// when the head had moved (another process appended: the event collides on `seq`), the
+    /// write is done again the ordinary way.
+    pub async fn write_with_event<F>(
+        &self,
+        durability: Durability,
+        account_id: &str,
+        sql: &str,
+        bind: F,
+        event: &NewEvent,
+    ) -> Result<i64>
+    where
+        F: for<'b> Fn(AnyQuery<'b>) -> AnyQuery<'b> + Send + 'static,
+    {
+        let Some(writer) = &self.writer else {
+            let tx = self
+                .lock_account(self.begin(durability).await?, account_id)
+                .await?;
+            return write_in(tx, sql, &bind, event).await;
+        };
+        // The event's placeholders follow the statement's: `bind` must fill `$1`…`$n` exactly.
+        let bound = bind(sqlx::query(""))
+            .take_arguments()
+            .map_err(|e| StoreError::Corrupt(format!("binding: {e}")))?
+            .map_or(0, |a| a.len());
+        let batchable = bound == placeholders_in(sql);
+        if !batchable {
+            tracing::warn!(
+                bound,
+                placeholders = placeholders_in(sql),
+                "a blind write binds another number of values than it has placeholders; \
+                 written the ordinary way"
+            );
+        }
+        let mut slot = writer.clone().lock_owned().await;
+        let mut bind = bind;
+        if let Some((head_seq, head_hash)) = slot.audit_head.take_if(|_| batchable) {
+            let (seq, at, hash) = audit::next(head_seq, &head_hash, event);
+            let batch = format!(
+                "{}; {sql}; {}; COMMIT",
+                durability.sqlite_begin(),
+                audit::insert_sql(bound)
+            );
+            let owned = event.clone();
+            let pool = self.pool.clone();
+            // In a task of its own: a request that goes away mid-batch must not stop the batch
+            // half-way (sqlx's worker stops when nobody listens) and leave a transaction open on
+            // a pooled connection.
+            let task = tokio::spawn(async move {
+                let query = audit::bind_insert(
+                    bind(sqlx::query(&batch)),
+                    seq,
+                    at,
+                    &owned,
+                    &head_hash,
+                    &hash,
+                );
+                let outcome = async {
+                    let mut conn = pool.acquire().await?;
+                    let done = query.execute(&mut *conn).await;
+                    if done.is_err() {
+                        // Whatever ran of the batch is undone before the connection goes back.
+                        if let Err(e) = conn.execute("ROLLBACK").await {
+                            // Not knowing whether a transaction is still open on it, the
+                            // connection is closed rather than handed to the next writer.
+                            tracing::debug!(error = %e, "rollback after a failed batch");
+                            conn.close_on_drop();
+                        }
+                    }
+                    done
+                }
+                .await;
+                if outcome.is_ok() {
+                    slot.audit_head = Some((seq, hash));
+                }
+                (outcome, slot, bind)
+            });
+            let (outcome, back, unused) = task
+                .await
+                .map_err(|e| StoreError::Corrupt(format!("write task: {e}")))?;
+            match outcome {
+                Ok(_) => return Ok(seq),
+                Err(e) if audit::is_seq_collision(&e) => {
+                    tracing::debug!("the audit head moved in another process; writing again");
+                }
+                Err(e) => return Err(e.into()),
+            }
+            (slot, bind) = (back, unused);
+        }
+        let tx = self.begin_in(Some(slot), durability).await?;
+        write_in(tx, sql, &bind, event).await
+    }
+}
+
+/// The ordinary way of `Db::write_with_event`: statement by statement in `tx`.
+async fn write_in<F>(mut tx: Tx, sql: &str, bind: &F, event: &NewEvent) -> Result<i64>
+where
+    F: for<'b> Fn(AnyQuery<'b>) -> AnyQuery<'b>,
+{
+    bind(sqlx::query(sql)).execute(&mut *tx).await?;
+    let seq = audit::append_event(&mut tx, event).await?;
+    tx.commit().await?;
+    Ok(seq)
+}
+
+/// A query as `write_with_event` binds it.
+pub type AnyQuery<'q> = sqlx::query::Query<'q, sqlx::Any, sqlx::any::AnyArguments<'q>>;
+
+/// The highest `$n` placeholder in a statement (our SQL has no `$` in literals).
+fn placeholders_in(sql: &str) -> usize {
+    let bytes = sql.as_bytes();
+    let mut highest = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'$' {
+            let digits = bytes[i + 1..]
+                .iter()
+                .take_while(|b| b.is_ascii_digit())
+                .count();
+            if let Ok(n) = sql[i + 1..i + 1 + digits].parse::<usize>() {
+                highest = highest.max(n);
+            }
+            i += digits;
+        }
+        i += 1;
+    }
+    highest
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn placeholders_are_counted_by_their_highest_number() {
+        assert_eq!(super::placeholders_in("SELECT 1"), 0);
+        assert_eq!(super::placeholders_in("a = $1, b = $12, c = $3, d = $"), 12);
+        assert_eq!(super::placeholders_in("$2 $1"), 2);
+    }
+}

@@ -1,0 +1,149 @@
+//! Connecting: one pool over SQLite (the file and its folder created, private) or PostgreSQL;
+//! liveness; a consistent copy of a live SQLite database.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
+use sqlx::{AnyPool, Executor};
+
+use super::tx::WriterState;
+use super::{Dialect, Result, StoreError};
+
+/// The pool and what kind of database is behind it.
+#[derive(Clone, Debug)]
+pub struct Db {
+    pub(super) pool: AnyPool,
+    pub(super) dialect: Dialect,
+    /// SQLite has one writer at a time. Writers of this process queue here, in order, instead
+    /// of in SQLite's busy handler, which sleeps (1 … 100 ms) and leaves the lock idle meanwhile.
+    pub(super) writer: Option<std::sync::Arc<tokio::sync::Mutex<WriterState>>>,
+}
+
+impl Db {
+    /// Connects; for SQLite the file (and its folder) is created when missing.
+    pub async fn connect(url: &str) -> Result<Db> {
+        sqlx::any::install_default_drivers();
+        let dialect = if url.starts_with("sqlite:") {
+            Dialect::Sqlite
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            Dialect::Postgres
+        } else {
+            return Err(StoreError::BadUrl(
+                "must start with sqlite:// or postgres://".into(),
+            ));
+        };
+        let url = match dialect {
+            Dialect::Sqlite => prepare_sqlite_url(url)?,
+            Dialect::Postgres => url.to_string(),
+        };
+        let options =
+            AnyConnectOptions::from_str(&url).map_err(|e| StoreError::BadUrl(e.to_string()))?;
+        let pool = match dialect {
+            Dialect::Sqlite => {
+                AnyPoolOptions::new()
+                    .max_connections(8)
+                    // A SQLite connection is a file handle in this process: nothing can hang up
+                    // on it, so the liveness ping sqlx sends on every checkout (a round trip to
+                    // the connection's worker thread) is skipped.
+                    .test_before_acquire(false)
+                    .after_connect(|conn, _| {
+                        Box::pin(async move {
+                            // WAL lets readers run beside the one writer; FULL makes every
+                            // acknowledged decision durable; busy_timeout waits out other
+                            // processes (the CLI) instead of failing; an 8 MiB page cache per
+                            // connection keeps the storefront's tables in memory (the 2 MiB
+                            // default missed on every search and fought over SQLite's mutex).
+                            conn.execute(
+                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                                 PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
+                                 PRAGMA cache_size = -8192;",
+                            )
+                            .await?;
+                            Ok(())
+                        })
+                    })
+                    .connect_with(options)
+                    .await?
+            }
+            Dialect::Postgres => {
+                AnyPoolOptions::new()
+                    .max_connections(16)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(options)
+                    .await?
+            }
+        };
+        let writer = (dialect == Dialect::Sqlite)
+            .then(|| std::sync::Arc::new(tokio::sync::Mutex::default()));
+        Ok(Db {
+            pool,
+            dialect,
+            writer,
+        })
+    }
+
+    pub fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
+    }
+
+    pub async fn close(&self) {
+        self.pool.close().await;
+    }
+
+    /// A consistent copy of a live SQLite database (`VACUUM INTO`), safe while serving.
+    pub async fn backup_sqlite(&self, target: &std::path::Path) -> Result<()> {
+        if self.dialect != Dialect::Sqlite {
+            return Err(StoreError::BadUrl(
+                "backup copies the SQLite database; for PostgreSQL use pg_dump".into(),
+            ));
+        }
+        let path = target.to_string_lossy().replace('\'', "''");
+        sqlx::query(&format!("VACUUM INTO '{path}'"))
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
+
+/// Adds `mode=rwc` and creates the folder and the file (both private), so a fresh data directory
+/// just works.
+fn prepare_sqlite_url(url: &str) -> Result<String> {
+    let rest = url
+        .strip_prefix("sqlite://")
+        .or_else(|| url.strip_prefix("sqlite:"))
+        .unwrap_or(url);
+    let path = rest.split('?').next().unwrap_or(rest);
+    if path.is_empty() {
+        return Err(StoreError::BadUrl("sqlite URL has no file path".into()));
+    }
+    if path != ":memory:" {
+        let file = std::path::Path::new(path);
+        if let Some(parent) = file.parent() {
+            if !parent.as_os_str().is_empty() && !parent.exists() {
+                crate::private_files::create_dir(parent).map_err(|e| {
+                    StoreError::BadUrl(format!("cannot create {}: {e}", parent.display()))
+                })?;
+            }
+        }
+        // Made 0600 before SQLite opens it: its WAL and shared memory take the file's mode.
+        crate::private_files::create_file(file)
+            .map_err(|e| StoreError::BadUrl(format!("cannot create {}: {e}", file.display())))?;
+    }
+    Ok(if rest.contains("mode=") {
+        url.to_string()
+    } else if rest.contains('?') {
+        format!("{url}&mode=rwc")
+    } else {
+        format!("{url}?mode=rwc")
+    })
+}

@@ -1,0 +1,47 @@
+//! The embedded migrations of both dialects, applied in order.
+
+use std::borrow::Cow;
+
+use sqlx::migrate::{Migration, MigrationType, Migrator};
+
+use super::{Db, Dialect, Result};
+
+macro_rules! migrations {
+    ($dir:literal: $( $version:literal $file:literal ),* $(,)?) => {
+        &[ $( ($version, $file, include_str!(concat!("../../migrations/", $dir, "/", $file, ".sql"))) ),* ]
+    };
+}
+
+// The two folders carry the same numbers with the same meaning.
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = migrations!("sqlite": 1 "0001_foundation", 2 "0002_move_in", 3 "0003_products", 4 "0004_audit_head_trigger", 5 "0005_product_terms", 6 "0006_storefront_generation", 7 "0007_security_limits", 8 "0008_second_factor", 9 "0009_code_requester", 10 "0010_sealed_files");
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = migrations!("postgres": 1 "0001_foundation", 2 "0002_move_in", 3 "0003_products", 4 "0004_audit_head_trigger", 5 "0005_product_terms", 6 "0006_storefront_generation", 7 "0007_security_limits", 8 "0008_second_factor", 9 "0009_code_requester", 10 "0010_sealed_files");
+
+impl Db {
+    /// Applies the migrations that are not applied yet.
+    pub async fn migrate(&self) -> Result<()> {
+        let list = match self.dialect {
+            Dialect::Sqlite => SQLITE_MIGRATIONS,
+            Dialect::Postgres => POSTGRES_MIGRATIONS,
+        };
+        let migrations: Vec<Migration> = list
+            .iter()
+            .map(|(version, name, sql)| {
+                Migration::new(
+                    *version,
+                    Cow::Borrowed(*name),
+                    MigrationType::Simple,
+                    Cow::Borrowed(*sql),
+                    false,
+                )
+            })
+            .collect();
+        let migrator = Migrator {
+            migrations: Cow::Owned(migrations),
+            ignore_missing: false,
+            locking: true,
+            no_tx: false,
+        };
+        migrator.run(&self.pool).await?;
+        Ok(())
+    }
+}
