@@ -31,15 +31,104 @@ struct Rendered {
     body: String,
 }
 
+/// Every message Berth sends. Its name keys the texts (`email.<name>.subject` and `.body` in
+/// the i18n catalog) and the outbox's `kind` column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MailKind {
+    ActivationCode,
+    PasswordResetCode,
+    PasswordChanged,
+    SecondFactorEnabled,
+    SecondFactorDisabled,
+    SecondFactorReset,
+    RecoveryCodeUsed,
+    EnterpriseSubmitted,
+    EnterpriseVerificationApproved,
+    EnterpriseVerificationRejected,
+    MicroDepositSent,
+    EnterpriseVerified,
+    ApplicationSubmitted,
+    PartnerApplicationApproved,
+    PartnerApplicationRejected,
+    SettlementChangeRequested,
+    SettlementChangeApproved,
+    SettlementChangeRejected,
+    ProductApproved,
+    ProductRejected,
+    ConsultationReceived,
+    ConsultationReply,
+    ProviderSuspended,
+    ProviderReinstated,
+}
+
+impl MailKind {
+    pub const ALL: [MailKind; 24] = [
+        MailKind::ActivationCode,
+        MailKind::PasswordResetCode,
+        MailKind::PasswordChanged,
+        MailKind::SecondFactorEnabled,
+        MailKind::SecondFactorDisabled,
+        MailKind::SecondFactorReset,
+        MailKind::RecoveryCodeUsed,
+        MailKind::EnterpriseSubmitted,
+        MailKind::EnterpriseVerificationApproved,
+        MailKind::EnterpriseVerificationRejected,
+        MailKind::MicroDepositSent,
+        MailKind::EnterpriseVerified,
+        MailKind::ApplicationSubmitted,
+        MailKind::PartnerApplicationApproved,
+        MailKind::PartnerApplicationRejected,
+        MailKind::SettlementChangeRequested,
+        MailKind::SettlementChangeApproved,
+        MailKind::SettlementChangeRejected,
+        MailKind::ProductApproved,
+        MailKind::ProductRejected,
+        MailKind::ConsultationReceived,
+        MailKind::ConsultationReply,
+        MailKind::ProviderSuspended,
+        MailKind::ProviderReinstated,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            MailKind::ActivationCode => "activation_code",
+            MailKind::PasswordResetCode => "password_reset_code",
+            MailKind::PasswordChanged => "password_changed",
+            MailKind::SecondFactorEnabled => "second_factor_enabled",
+            MailKind::SecondFactorDisabled => "second_factor_disabled",
+            MailKind::SecondFactorReset => "second_factor_reset",
+            MailKind::RecoveryCodeUsed => "recovery_code_used",
+            MailKind::EnterpriseSubmitted => "enterprise_submitted",
+            MailKind::EnterpriseVerificationApproved => "enterprise_verification_approved",
+            MailKind::EnterpriseVerificationRejected => "enterprise_verification_rejected",
+            MailKind::MicroDepositSent => "micro_deposit_sent",
+            MailKind::EnterpriseVerified => "enterprise_verified",
+            MailKind::ApplicationSubmitted => "application_submitted",
+            MailKind::PartnerApplicationApproved => "partner_application_approved",
+            MailKind::PartnerApplicationRejected => "partner_application_rejected",
+            MailKind::SettlementChangeRequested => "settlement_change_requested",
+            MailKind::SettlementChangeApproved => "settlement_change_approved",
+            MailKind::SettlementChangeRejected => "settlement_change_rejected",
+            MailKind::ProductApproved => "product_approved",
+            MailKind::ProductRejected => "product_rejected",
+            MailKind::ConsultationReceived => "consultation_received",
+            MailKind::ConsultationReply => "consultation_reply",
+            MailKind::ProviderSuspended => "provider_suspended",
+            MailKind::ProviderReinstated => "provider_reinstated",
+        }
+    }
+}
+
 /// Renders the `email.<kind>.*` texts in `lang` and queues the message in `tx`.
 pub async fn enqueue(
     tx: &mut Tx,
     key: &MasterKey,
-    kind: &str,
+    kind: MailKind,
     to: &str,
     lang: Lang,
     params: &[(&str, &str)],
 ) -> store::Result<()> {
+    let kind = kind.name();
     let rendered = Rendered {
         subject: i18n::tf(lang, &format!("email.{kind}.subject"), params),
         body: format!(
@@ -252,6 +341,18 @@ pub async fn drain_once(db: &Db, key: &MasterKey, mailer: &Mailer) -> store::Res
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_kind_of_mail_has_its_texts_in_both_languages() {
+        for kind in MailKind::ALL {
+            for lang in [Lang::ZhCn, Lang::En] {
+                for part in ["subject", "body"] {
+                    let key = format!("email.{}.{part}", kind.name());
+                    assert_ne!(i18n::t(lang, &key), key, "{key} in {lang:?}");
+                }
+            }
+        }
+    }
 
     #[test]
     fn backoff_doubles_and_is_capped() {

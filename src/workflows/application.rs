@@ -5,6 +5,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::accounts::AccountView;
+use super::decision::{DecisionEffects, Verdict};
 use super::move_in::{require_provider_role, require_verified};
 use super::verification::SubmissionView;
 use super::{Ctx, Error, Result};
@@ -179,7 +180,7 @@ pub async fn submit(ctx: &Ctx, account: &AccountView) -> Result<ApplicationView>
     mail::enqueue(
         &mut tx,
         &ctx.key,
-        "application_submitted",
+        mail::MailKind::ApplicationSubmitted,
         &account.email,
         account.lang,
         &[],
@@ -188,4 +189,27 @@ pub async fn submit(ctx: &Ctx, account: &AccountView) -> Result<ApplicationView>
     tx.commit().await?;
     ctx.mail_committed();
     view(ctx, account).await
+}
+
+/// An operator's decision: approval makes the company a service provider; a rejection returns
+/// the application with the reasons.
+pub(super) async fn apply_decision(
+    tx: &mut store::Tx,
+    item: &ReviewItemRow,
+    verdict: &Verdict<'_>,
+) -> Result<DecisionEffects> {
+    let mut app = app_store::get(&mut **tx, &item.account_id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    app.status = if verdict.approved {
+        VerificationStatus::Approved
+    } else {
+        VerificationStatus::Rejected
+    }
+    .as_str()
+    .into();
+    app.reasons = verdict.reasons_json.clone();
+    app.updated_at = verdict.now;
+    app_store::put(tx, &app).await?;
+    Ok(DecisionEffects::default())
 }

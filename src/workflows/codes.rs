@@ -57,8 +57,8 @@ pub(super) async fn send_code(
     )
     .await?;
     let kind = match purpose {
-        CodePurpose::Activation => "activation_code",
-        CodePurpose::PasswordReset => "password_reset_code",
+        CodePurpose::Activation => mail::MailKind::ActivationCode,
+        CodePurpose::PasswordReset => mail::MailKind::PasswordResetCode,
     };
     mail::enqueue(
         tx,
@@ -71,7 +71,11 @@ pub(super) async fn send_code(
     .await?;
     store::audit::append(
         tx,
-        NewEvent::new(&account.id, &format!("account.{kind}_sent"), &account.id),
+        NewEvent::new(
+            &account.id,
+            &format!("account.{}_sent", kind.name()),
+            &account.id,
+        ),
     )
     .await?;
     Ok(())

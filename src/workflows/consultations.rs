@@ -202,7 +202,7 @@ pub async fn create(
         mail::enqueue(
             &mut tx,
             &ctx.key,
-            "consultation_received",
+            mail::MailKind::ConsultationReceived,
             &row.email,
             lang,
             &[("reference", &row.reference)],
@@ -278,7 +278,7 @@ pub async fn reply(
     mail::enqueue(
         &mut tx,
         &ctx.key,
-        "consultation_reply",
+        mail::MailKind::ConsultationReply,
         &row.email,
         lang,
         &[

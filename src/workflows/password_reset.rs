@@ -67,7 +67,15 @@ pub async fn confirm_password_reset(
     )
     .await?;
     let lang = Lang::from_tag(&row.lang).unwrap_or_default();
-    mail::enqueue(&mut tx, &ctx.key, "password_changed", &row.email, lang, &[]).await?;
+    mail::enqueue(
+        &mut tx,
+        &ctx.key,
+        mail::MailKind::PasswordChanged,
+        &row.email,
+        lang,
+        &[],
+    )
+    .await?;
     tx.commit().await?;
     ctx.mail_committed();
     Ok(())

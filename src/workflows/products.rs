@@ -6,6 +6,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::accounts::AccountView;
+use super::decision::{DecisionEffects, Verdict};
 use super::move_in::{require_provider_role, status as move_in_status};
 use super::{Ctx, Error, Result};
 use crate::crypto::sha256_hex;
@@ -14,7 +15,7 @@ use crate::domain::audit::NewEvent;
 use crate::domain::catalog::{CatalogEntry, CatalogList};
 use crate::domain::move_in::Reason;
 use crate::domain::product::{self, ProductData, ProductForm, MAX_ICON_BYTES};
-use crate::domain::review::{ReviewKind, ReviewStatus};
+use crate::domain::review::ReviewKind;
 use crate::domain::upload::{self, FileType};
 use crate::store::catalog;
 use crate::store::documents::DocumentRow;
@@ -402,13 +403,12 @@ pub async fn set_listed(
 
 /// Applies an operator's decision on a product item: approval puts the revision live (the
 /// previous live revision is superseded); a rejection returns it with the reasons.
-pub(crate) async fn apply_decision(
+pub(super) async fn apply_decision(
     tx: &mut Tx,
     item: &ReviewItemRow,
-    status: ReviewStatus,
-    reasons: Option<&str>,
-    now: i64,
-) -> Result<()> {
+    verdict: &Verdict<'_>,
+) -> Result<DecisionEffects> {
+    let now = verdict.now;
     let product = product_store::get(&mut **tx, &item.subject_ref)
         .await?
         .ok_or(Error::NotFound)?;
@@ -422,7 +422,7 @@ pub(crate) async fn apply_decision(
         return Err(Error::Conflict("stale_version"));
     }
     revision.updated_at = now;
-    if status == ReviewStatus::Approved {
+    if verdict.approved {
         if let Some(old) = &product.live_revision_id {
             if let Some(mut old) = product_store::revision(&mut **tx, old).await? {
                 old.status = "superseded".into();
@@ -447,10 +447,10 @@ pub(crate) async fn apply_decision(
         .await?;
     } else {
         revision.status = "rejected".into();
-        revision.reasons = reasons.map(str::to_string);
+        revision.reasons = verdict.reasons_json.clone();
         product_store::put_revision(tx, &revision).await?;
     }
-    Ok(())
+    Ok(DecisionEffects::default())
 }
 
 /// An icon of the owner's product (any revision), for the provider backend.

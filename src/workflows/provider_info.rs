@@ -7,6 +7,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::accounts::AccountView;
+use super::decision::{DecisionEffects, Verdict};
 use super::move_in::require_provider_access;
 use super::{Ctx, Error, Result};
 use crate::domain::audit::NewEvent;
@@ -16,6 +17,7 @@ use crate::domain::provider::{
 };
 use crate::domain::review::ReviewKind;
 use crate::mail;
+use crate::store::accounts::AccountRow;
 use crate::store::provider::{self as provider_store, SettlementRow};
 use crate::store::review::ReviewItemRow;
 use crate::store::{self};
@@ -210,11 +212,11 @@ pub async fn save_settlement(
         )
         .await?;
         let last4 = row.account_last4.clone();
-        for to in notice_recipients(&mut tx, account).await? {
+        for to in notice_recipients(&mut tx, &account.id, &account.email).await? {
             mail::enqueue(
                 &mut tx,
                 &ctx.key,
-                "settlement_change_requested",
+                mail::MailKind::SettlementChangeRequested,
                 &to,
                 account.lang,
                 &[("last4", &last4)],
@@ -258,9 +260,13 @@ async fn current_version(tx: &mut store::Tx, item_id: &str) -> Result<i64> {
 }
 
 /// The account's own address and the application's contact person (when different).
-pub async fn notice_recipients(tx: &mut store::Tx, account: &AccountView) -> Result<Vec<String>> {
-    let mut to = vec![account.email.clone()];
-    if let Some(app) = store::application::get(&mut **tx, &account.id).await? {
+pub async fn notice_recipients(
+    tx: &mut store::Tx,
+    account_id: &str,
+    email: &str,
+) -> Result<Vec<String>> {
+    let mut to = vec![email.to_string()];
+    if let Some(app) = store::application::get(&mut **tx, account_id).await? {
         let data: crate::domain::application::ApplicationData =
             serde_json::from_str(&app.data).unwrap_or_default();
         if let Some(contact) = data.contact.email {
@@ -270,4 +276,41 @@ pub async fn notice_recipients(tx: &mut store::Tx, account: &AccountView) -> Res
         }
     }
     Ok(to)
+}
+
+/// An operator's decision on a settlement change: approval puts the pending account in force
+/// (re-encrypted under the live table's context); either way the pending change is gone, and
+/// both the account and the contact person are told (bank-detail fraud is the classic attack).
+pub(super) async fn apply_decision(
+    ctx: &Ctx,
+    tx: &mut store::Tx,
+    item: &ReviewItemRow,
+    owner: &AccountRow,
+    verdict: &Verdict<'_>,
+) -> Result<DecisionEffects> {
+    let account_id = &item.account_id;
+    let pending = provider_store::pending_settlement(&mut **tx, account_id).await?;
+    if let Some(p) = pending.filter(|p| p.review_item_id.as_deref() == Some(item.id.as_str())) {
+        if verdict.approved {
+            let number = ctx
+                .key
+                .decrypt(
+                    &format!("settlement_pending.account_number:{account_id}"),
+                    &p.account_number_enc,
+                )
+                .map_err(|e| Error::Internal(e.to_string()))?;
+            let mut live = p.clone();
+            live.account_number_enc = ctx.key.encrypt(
+                &format!("provider_settlement.account_number:{account_id}"),
+                &number,
+            );
+            live.at = verdict.now;
+            provider_store::put_settlement(tx, account_id, &live).await?;
+        }
+        provider_store::delete_pending_settlement(tx, account_id).await?;
+    }
+    Ok(DecisionEffects {
+        recipients: Some(notice_recipients(tx, &owner.id, &owner.email).await?),
+        audit_detail: None,
+    })
 }

@@ -30,7 +30,7 @@ pub async fn set_suspended(
     suspend: bool,
     why: Option<&str>,
 ) -> Result<()> {
-    super::review::not_own(operator, account_id)?;
+    super::decision::not_own(operator, account_id)?;
     let why = reason(why)?;
     let now = now_ms();
     let mut tx = ctx.db.begin_write().await?;
@@ -60,9 +60,9 @@ pub async fn set_suspended(
     )
     .await?;
     let kind = if suspend {
-        "provider_suspended"
+        mail::MailKind::ProviderSuspended
     } else {
-        "provider_reinstated"
+        mail::MailKind::ProviderReinstated
     };
     let lang = Lang::from_tag(&owner.lang).unwrap_or_default();
     mail::enqueue(

@@ -2,25 +2,22 @@
 //! earlier submissions, decisions (optimistic concurrency on `version`), and the micro-deposit.
 //! Every decision is audited and mailed to the account.
 
-use rand::Rng;
 use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
 use super::accounts::AccountView;
-use super::verification::{deposit_material, DocumentView};
+use super::decision::{not_own, require_reviewer, Verdict};
+use super::verification::DocumentView;
 use super::{Ctx, Error, Result};
 use crate::domain::audit::NewEvent;
-use crate::domain::enterprise::{
-    DepositStatus, EnterpriseData, VerificationStatus, DEPOSIT_MAX_FEN, DEPOSIT_MIN_FEN,
-};
-use crate::domain::ids::{IdError, Uscc};
+use crate::domain::enterprise::DepositStatus;
 use crate::domain::move_in::Reason;
 use crate::domain::paging::{cursor, parse_cursor};
 use crate::domain::review::{Decision, DecisionForm, ReviewKind, ReviewStatus};
 use crate::domain::{review, FieldError};
 use crate::i18n::Lang;
-use crate::mail;
+use crate::mail::{self, MailKind};
 use crate::store;
 use crate::store::review::{QueueFilter, ReviewItemRow};
 use crate::time_util::{now_ms, rfc3339, HOUR_MS};
@@ -246,8 +243,24 @@ pub async fn detail(ctx: &Ctx, id: &str) -> Result<ItemDetail> {
     })
 }
 
-/// Approves or rejects an item. Two deciders racing on one version: exactly one wins, the other
-/// gets `stale_version`.
+/// The message that tells the applicant about a decision.
+fn decision_mail(kind: ReviewKind, approved: bool) -> MailKind {
+    match (kind, approved) {
+        (ReviewKind::EnterpriseVerification, true) => MailKind::EnterpriseVerificationApproved,
+        (ReviewKind::EnterpriseVerification, false) => MailKind::EnterpriseVerificationRejected,
+        (ReviewKind::PartnerApplication, true) => MailKind::PartnerApplicationApproved,
+        (ReviewKind::PartnerApplication, false) => MailKind::PartnerApplicationRejected,
+        (ReviewKind::SettlementChange, true) => MailKind::SettlementChangeApproved,
+        (ReviewKind::SettlementChange, false) => MailKind::SettlementChangeRejected,
+        (ReviewKind::Product, true) => MailKind::ProductApproved,
+        (ReviewKind::Product, false) => MailKind::ProductRejected,
+    }
+}
+
+/// Approves or rejects an item: the common part (the reviewer's right to decide, the version,
+/// the audit event, the mail) is here; what a decision does to its subject belongs to the
+/// aggregate (`verification`, `application`, `provider_info`, `products`::`apply_decision`).
+/// Two deciders racing on one version: exactly one wins, the other gets `stale_version`.
 /// Approving a settlement change (a bank account that money will go to) needs a fresh second
 /// factor: `fresh_second_factor` says whether the reviewer's session has one.
 pub async fn decide(
@@ -264,27 +277,32 @@ pub async fn decide(
         .await?
         .ok_or(Error::NotFound)?;
     not_own(reviewer, &item.account_id)?;
-    if item.kind == ReviewKind::SettlementChange.as_str()
-        && d.decision == Decision::Approve
-        && !fresh_second_factor
-    {
+    let kind = ReviewKind::parse(&item.kind)
+        .ok_or_else(|| Error::Internal(format!("unknown kind {}", item.kind)))?;
+    let approved = d.decision == Decision::Approve;
+    if kind == ReviewKind::SettlementChange && approved && !fresh_second_factor {
         return Err(Error::StepUpRequired);
     }
-    let status = match d.decision {
-        Decision::Approve => ReviewStatus::Approved,
-        Decision::Reject => ReviewStatus::Rejected,
+    let status = if approved {
+        ReviewStatus::Approved
+    } else {
+        ReviewStatus::Rejected
     };
-    let reasons_json =
-        (!d.reasons.is_empty()).then(|| serde_json::to_string(&d.reasons).unwrap_or_default());
-    let now = now_ms();
+    let verdict = Verdict {
+        approved,
+        reasons_json: (!d.reasons.is_empty())
+            .then(|| serde_json::to_string(&d.reasons).unwrap_or_default()),
+        override_reason: d.override_reason.as_deref(),
+        now: now_ms(),
+    };
     if !store::review::decide(
         &mut tx,
         id,
         d.version,
         status.as_str(),
-        reasons_json.as_deref(),
+        verdict.reasons_json.as_deref(),
         &reviewer.id,
-        now,
+        verdict.now,
     )
     .await?
     {
@@ -293,117 +311,42 @@ pub async fn decide(
     let owner = store::accounts::find_by_id(&mut *tx, &item.account_id)
         .await?
         .ok_or(Error::NotFound)?;
-    let lang = Lang::from_tag(&owner.lang).unwrap_or_default();
-    let kind = ReviewKind::parse(&item.kind)
-        .ok_or_else(|| Error::Internal(format!("unknown kind {}", item.kind)))?;
-    let reasons_text = format_reasons(&d.reasons);
-    let verdict = if status == ReviewStatus::Approved {
-        "approved"
-    } else {
-        "rejected"
-    };
-    let mut recipients = vec![owner.email.clone()];
-    // An enterprise approved with a credit code that fails its check (needs `override_reason`).
-    let mut overridden = false;
-    match kind {
+    let effects = match kind {
         ReviewKind::EnterpriseVerification => {
-            let mut ent = store::enterprise::get(&mut *tx, &item.account_id)
-                .await?
-                .ok_or(Error::NotFound)?;
-            if status == ReviewStatus::Approved {
-                // Decided from the code itself as well as the draft's flag, so that nothing
-                // (an unreadable draft, say) lets a failing code through without a reason.
-                let data: EnterpriseData = serde_json::from_str(&ent.data).unwrap_or_default();
-                let failing = ent.uscc.as_deref().map(Uscc::parse);
-                overridden =
-                    data.uscc_check_failed || matches!(failing, Some(Err(IdError::Checksum)));
-                if overridden && d.override_reason.is_none() {
-                    return Err(Error::field("override_reason", "required"));
-                }
-                let uscc = ent.uscc.clone().unwrap_or_default();
-                if !store::enterprise::claim_credit_code(&mut tx, &uscc, &item.account_id, now)
-                    .await?
-                {
-                    return Err(Error::Conflict("uscc_taken"));
-                }
-                ent.status = VerificationStatus::Approved.as_str().into();
-                ent.reasons = None;
-            } else {
-                ent.status = VerificationStatus::Rejected.as_str().into();
-                ent.reasons = reasons_json.clone();
-            }
-            ent.updated_at = now;
-            store::enterprise::put(&mut tx, &ent).await?;
+            super::verification::apply_decision(&mut tx, &item, &verdict).await?
         }
         ReviewKind::PartnerApplication => {
-            let mut app = store::application::get(&mut *tx, &item.account_id)
-                .await?
-                .ok_or(Error::NotFound)?;
-            app.status = if status == ReviewStatus::Approved {
-                VerificationStatus::Approved.as_str().into()
-            } else {
-                VerificationStatus::Rejected.as_str().into()
-            };
-            app.reasons = reasons_json.clone();
-            app.updated_at = now;
-            store::application::put(&mut tx, &app).await?;
+            super::application::apply_decision(&mut tx, &item, &verdict).await?
         }
         ReviewKind::SettlementChange => {
-            let pending = store::provider::pending_settlement(&mut *tx, &item.account_id).await?;
-            if let Some(p) = pending.filter(|p| p.review_item_id.as_deref() == Some(id)) {
-                if status == ReviewStatus::Approved {
-                    // Re-encrypt under the live table's context.
-                    let number = ctx
-                        .key
-                        .decrypt(
-                            &format!("settlement_pending.account_number:{}", item.account_id),
-                            &p.account_number_enc,
-                        )
-                        .map_err(|e| Error::Internal(e.to_string()))?;
-                    let mut live = p.clone();
-                    live.account_number_enc = ctx.key.encrypt(
-                        &format!("provider_settlement.account_number:{}", item.account_id),
-                        &number,
-                    );
-                    live.at = now;
-                    store::provider::put_settlement(&mut tx, &item.account_id, &live).await?;
-                }
-                store::provider::delete_pending_settlement(&mut tx, &item.account_id).await?;
-            }
-            let view = super::accounts::AccountView {
-                id: owner.id.clone(),
-                email: owner.email.clone(),
-                roles: crate::domain::account::Roles::parse_stored(&owner.roles),
-                status: crate::domain::account::AccountStatus::Active,
-                lang,
-            };
-            recipients = super::provider_info::notice_recipients(&mut tx, &view).await?;
+            super::provider_info::apply_decision(ctx, &mut tx, &item, &owner, &verdict).await?
         }
-        ReviewKind::Product => {
-            super::products::apply_decision(&mut tx, &item, status, reasons_json.as_deref(), now)
-                .await?;
-        }
+        ReviewKind::Product => super::products::apply_decision(&mut tx, &item, &verdict).await?,
+    };
+    let mut facts = json!({"kind": item.kind, "account": item.account_id, "reasons": d.reasons});
+    if let Some((name, value)) = effects.audit_detail {
+        facts[name] = value;
     }
+    let action = if approved {
+        "review.approved"
+    } else {
+        "review.rejected"
+    };
     store::audit::append(
         &mut tx,
-        NewEvent::new(&reviewer.id, &format!("review.{verdict}"), &item.id).detail(
-            match &d.override_reason {
-                // An accepted credit code that fails its check: the reviewer's reason, on record.
-                Some(why) if overridden => {
-                    json!({"kind": item.kind, "account": item.account_id, "reasons": d.reasons,
-                        "uscc_check_override": why})
-                }
-                _ => json!({"kind": item.kind, "account": item.account_id, "reasons": d.reasons}),
-            },
-        ),
+        NewEvent::new(&reviewer.id, action, &item.id).detail(facts),
     )
     .await?;
-    let template = format!("{}_{verdict}", item.kind);
+    let lang = Lang::from_tag(&owner.lang).unwrap_or_default();
+    let reasons_text = format_reasons(&d.reasons);
+    let recipients = effects
+        .recipients
+        .unwrap_or_else(|| vec![owner.email.clone()]);
     for to in recipients {
         mail::enqueue(
             &mut tx,
             &ctx.key,
-            &template,
+            decision_mail(kind, approved),
             &to,
             lang,
             &[("reasons", &reasons_text), ("company", &item.company_name)],
@@ -421,109 +364,4 @@ fn format_reasons(reasons: &[Reason]) -> String {
         .map(|r| format!("- {}: {}", r.field, r.message))
         .collect::<Vec<_>>()
         .join("\n")
-}
-
-/// Staff who also hold a provider account (`berth user add` grants a role to an existing
-/// account) never decide about it: its reviews, its deposit, its standing.
-pub fn not_own(staff: &AccountView, account_id: &str) -> Result<()> {
-    if staff.id == account_id {
-        return Err(Error::OwnItem);
-    }
-    Ok(())
-}
-
-/// Records that the micro-deposit was paid to the corporate account; the system picks the amount
-/// (1–99 fen) and tells the operator, who pays exactly that. Only when no deposit is out: never
-/// a silent second amount beside one the operator may already have paid, and at most
-/// `limits.deposits_per_verification` in all.
-pub async fn record_deposit(ctx: &Ctx, reviewer: &AccountView, id: &str) -> Result<i64> {
-    let owner_id = store::review::get(ctx.db.pool(), id)
-        .await?
-        .ok_or(Error::NotFound)?
-        .account_id;
-    let mut tx = ctx.db.begin_for_account(&owner_id).await?;
-    let item = store::review::get(&mut *tx, id)
-        .await?
-        .ok_or(Error::NotFound)?;
-    // Whoever pays the deposit knows its amount: never the account's own staff.
-    not_own(reviewer, &item.account_id)?;
-    if item.kind != ReviewKind::EnterpriseVerification.as_str() {
-        return Err(Error::Conflict("not_an_enterprise_item"));
-    }
-    let mut ent = store::enterprise::get(&mut *tx, &item.account_id)
-        .await?
-        .ok_or(Error::NotFound)?;
-    let status = DepositStatus::at(
-        &ent.md_status,
-        ent.md_frozen_until,
-        ent.md_attempts_left,
-        now_ms(),
-    );
-    if status == DepositStatus::Confirmed {
-        return Err(Error::Conflict("already_confirmed"));
-    }
-    if ent.md_deposits_sent >= i64::from(ctx.limits.deposits_per_verification) {
-        return Err(Error::Conflict("deposit_limit_reached"));
-    }
-    match status {
-        DepositStatus::Sent | DepositStatus::Frozen => {
-            return Err(Error::Conflict("deposit_already_sent"))
-        }
-        DepositStatus::Void => return Err(Error::Conflict("deposit_void")),
-        _ => {}
-    }
-    if !matches!(
-        VerificationStatus::parse(&ent.status),
-        Some(VerificationStatus::InReview | VerificationStatus::Approved)
-    ) {
-        return Err(Error::Conflict("not_in_review"));
-    }
-    let amount = rand::rngs::OsRng.gen_range(DEPOSIT_MIN_FEN..=DEPOSIT_MAX_FEN);
-    ent.md_amount_hash = Some(ctx.key.keyed_hash(
-        "micro-deposit",
-        deposit_material(&item.account_id, amount).as_bytes(),
-    ));
-    ent.md_status = DepositStatus::Sent.as_str().into();
-    ent.md_attempts_left = i64::from(ctx.limits.deposit_wrong_amounts);
-    ent.md_frozen_until = None;
-    ent.md_deposits_sent += 1;
-    ent.updated_at = now_ms();
-    store::enterprise::put(&mut tx, &ent).await?;
-    store::review::touch(&mut tx, id).await?;
-    store::audit::append(
-        &mut tx,
-        NewEvent::new(&reviewer.id, "review.micro_deposit_sent", &item.id)
-            .detail(json!({"account": item.account_id, "deposit": ent.md_deposits_sent})),
-    )
-    .await?;
-    let owner = store::accounts::find_by_id(&mut *tx, &item.account_id)
-        .await?
-        .ok_or(Error::NotFound)?;
-    let data: crate::domain::enterprise::EnterpriseData =
-        serde_json::from_str(&ent.data).unwrap_or_default();
-    let masked = data
-        .corporate_account
-        .account_number_masked
-        .unwrap_or_default();
-    mail::enqueue(
-        &mut tx,
-        &ctx.key,
-        "micro_deposit_sent",
-        &owner.email,
-        Lang::from_tag(&owner.lang).unwrap_or_default(),
-        &[("account", &masked)],
-    )
-    .await?;
-    tx.commit().await?;
-    ctx.mail_committed();
-    Ok(amount)
-}
-
-/// Staff only.
-pub fn require_reviewer(account: &AccountView) -> Result<()> {
-    if account.roles.can_review() {
-        Ok(())
-    } else {
-        Err(Error::Forbidden)
-    }
 }

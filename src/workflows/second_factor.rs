@@ -160,7 +160,7 @@ pub async fn confirm_enrolment(
     mail::enqueue(
         &mut tx,
         &ctx.key,
-        "second_factor_enabled",
+        mail::MailKind::SecondFactorEnabled,
         &account.email,
         account.lang,
         &[],
@@ -313,7 +313,15 @@ async fn spend_checked(
     };
     guess.was_right(&mut tx, &budgets).await?;
     if how == "recovery_code" {
-        mail::enqueue(&mut tx, &ctx.key, "recovery_code_used", email, lang, &[]).await?;
+        mail::enqueue(
+            &mut tx,
+            &ctx.key,
+            mail::MailKind::RecoveryCodeUsed,
+            email,
+            lang,
+            &[],
+        )
+        .await?;
     }
     Ok((tx, how))
 }
@@ -376,7 +384,7 @@ pub async fn disable(
     mail::enqueue(
         &mut tx,
         &ctx.key,
-        "second_factor_disabled",
+        mail::MailKind::SecondFactorDisabled,
         &account.email,
         account.lang,
         &[],
@@ -408,7 +416,7 @@ pub async fn reset(ctx: &Ctx, email: &str) -> Result<bool> {
         mail::enqueue(
             &mut tx,
             &ctx.key,
-            "second_factor_reset",
+            mail::MailKind::SecondFactorReset,
             &account.email,
             lang,
             &[],

@@ -6,15 +6,16 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::accounts::AccountView;
+use super::decision::{DecisionEffects, Verdict};
 use super::move_in::require_provider_role;
-use super::{limits, Ctx, Error, Result};
+use super::{Ctx, Error, Result};
 use crate::crypto::sha256_hex;
 use crate::domain::audit::NewEvent;
 use crate::domain::enterprise::{
     self, DepositStatus, DraftState, EnterpriseData, EnterpriseForm, SecretChange,
-    VerificationStatus, DEPOSIT_MAX_FEN, DEPOSIT_MIN_FEN,
+    VerificationStatus,
 };
-use crate::domain::ids::{AccountNumber, IdNumber};
+use crate::domain::ids::{AccountNumber, IdError, IdNumber, Uscc};
 use crate::domain::move_in::Reason;
 use crate::domain::review::ReviewKind;
 use crate::domain::upload::{self, FileType, MAX_DOCUMENT_BYTES};
@@ -24,7 +25,7 @@ use crate::mail;
 use crate::store::documents::{self as doc_store, DocumentRow};
 use crate::store::enterprise::{self as ent_store, EnterpriseRow};
 use crate::store::{self, review::ReviewItemRow};
-use crate::time_util::{now_ms, rfc3339, MINUTE_MS};
+use crate::time_util::{now_ms, rfc3339};
 
 /// A document as answers show it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -410,7 +411,7 @@ pub async fn submit(ctx: &Ctx, account: &AccountView) -> Result<EnterpriseView> 
     mail::enqueue(
         &mut tx,
         &ctx.key,
-        "enterprise_submitted",
+        mail::MailKind::EnterpriseSubmitted,
         &account.email,
         account.lang,
         &[],
@@ -421,162 +422,43 @@ pub async fn submit(ctx: &Ctx, account: &AccountView) -> Result<EnterpriseView> 
     view(ctx, account).await
 }
 
-/// The holder types the deposited amount. A deposit allows `limits.deposit_wrong_amounts` wrong
-/// amounts in all (never more, however long one waits): the last freezes the check for
-/// `limits.deposit_freeze_minutes`, after which the deposit is void and the holder asks for a
-/// new one, which an operator pays.
-pub async fn confirm_deposit(
-    ctx: &Ctx,
-    account: &AccountView,
-    amount_fen: Option<i64>,
-) -> Result<DepositView> {
-    require_provider_role(account)?;
-    let amount = match amount_fen {
-        None => return Err(Error::field("amount_fen", "required")),
-        Some(a) if !(DEPOSIT_MIN_FEN..=DEPOSIT_MAX_FEN).contains(&a) => {
-            return Err(Error::Validation(vec![FieldError::new(
-                "amount_fen",
-                "out_of_range",
-            )
-            .with("min", DEPOSIT_MIN_FEN)
-            .with("max", DEPOSIT_MAX_FEN)]))
+/// An operator's decision on the documents: approval claims the credit code for this account
+/// (a code that fails its check needs the reviewer's `override_reason`, on record); a rejection
+/// returns the draft with the reasons. The micro-deposit is `micro_deposit.rs`.
+pub(super) async fn apply_decision(
+    tx: &mut store::Tx,
+    item: &ReviewItemRow,
+    verdict: &Verdict<'_>,
+) -> Result<DecisionEffects> {
+    let mut ent = ent_store::get(&mut **tx, &item.account_id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let mut effects = DecisionEffects::default();
+    if verdict.approved {
+        // Decided from the code itself as well as the draft's flag, so that nothing (an
+        // unreadable draft, say) lets a failing code through without a reason.
+        let failing = ent.uscc.as_deref().map(Uscc::parse);
+        let overridden =
+            parse_data(&ent).uscc_check_failed || matches!(failing, Some(Err(IdError::Checksum)));
+        if overridden {
+            let why = verdict
+                .override_reason
+                .ok_or_else(|| Error::field("override_reason", "required"))?;
+            effects.audit_detail = Some(("uscc_check_override", json!(why)));
         }
-        Some(a) => a,
-    };
-    let mut tx = ctx.db.begin_for_account(&account.id).await?;
-    let Some(mut row) = ent_store::get(&mut *tx, &account.id).await? else {
-        return Err(Error::Conflict("deposit_not_sent"));
-    };
-    let now = now_ms();
-    match DepositStatus::at(
-        &row.md_status,
-        row.md_frozen_until,
-        row.md_attempts_left,
-        now,
-    ) {
-        DepositStatus::NotSent | DepositStatus::Requested => {
-            return Err(Error::Conflict("deposit_not_sent"))
+        let uscc = ent.uscc.clone().unwrap_or_default();
+        if !ent_store::claim_credit_code(tx, &uscc, &item.account_id, verdict.now).await? {
+            return Err(Error::Conflict("uscc_taken"));
         }
-        DepositStatus::Confirmed => return Err(Error::Conflict("already_confirmed")),
-        DepositStatus::Void => return Err(Error::Conflict("deposit_void")),
-        DepositStatus::Frozen => {
-            let until = row.md_frozen_until.unwrap_or(now);
-            return Err(Error::Frozen {
-                retry_after_secs: limits::retry_after_secs(until - now),
-            });
-        }
-        DepositStatus::Sent => {}
-    }
-    let hash = row.md_amount_hash.clone().unwrap_or_default();
-    let material = deposit_material(&account.id, amount);
-    if ctx
-        .key
-        .keyed_hash_matches("micro-deposit", material.as_bytes(), &hash)
-    {
-        row.md_status = DepositStatus::Confirmed.as_str().into();
-        row.md_frozen_until = None;
-        row.md_amount_hash = None;
-        row.updated_at = now;
-        ent_store::put(&mut tx, &row).await?;
-        store::audit::append(
-            &mut tx,
-            NewEvent::new(
-                &account.id,
-                "enterprise.micro_deposit_confirmed",
-                &account.id,
-            ),
-        )
-        .await?;
-        if row.status == VerificationStatus::Approved.as_str() {
-            mail::enqueue(
-                &mut tx,
-                &ctx.key,
-                "enterprise_verified",
-                &account.email,
-                account.lang,
-                &[],
-            )
-            .await?;
-        }
-        tx.commit().await?;
-        ctx.mail_committed();
-        return Ok(DepositView::of(ctx, Some(&row), now));
-    }
-    let left = (row.md_attempts_left - 1).max(0);
-    let freeze_ms = i64::from(ctx.limits.deposit_freeze_minutes) * MINUTE_MS;
-    row.md_attempts_left = left;
-    if left == 0 {
-        row.md_frozen_until = Some(now + freeze_ms);
-    }
-    row.updated_at = now;
-    ent_store::put(&mut tx, &row).await?;
-    store::audit::append(
-        &mut tx,
-        NewEvent::new(
-            &account.id,
-            "enterprise.micro_deposit_wrong_amount",
-            &account.id,
-        )
-        .detail(json!({"attempts_left": left, "frozen": left == 0})),
-    )
-    .await?;
-    tx.commit().await?;
-    if left == 0 {
-        Err(Error::Frozen {
-            retry_after_secs: limits::retry_after_secs(freeze_ms),
-        })
+        ent.status = VerificationStatus::Approved.as_str().into();
+        ent.reasons = None;
     } else {
-        Err(Error::WrongAmount {
-            attempts_left: left,
-        })
+        ent.status = VerificationStatus::Rejected.as_str().into();
+        ent.reasons = verdict.reasons_json.clone();
     }
-}
-
-/// The holder of a void deposit asks for a new one; an operator pays it (a new amount).
-pub async fn request_new_deposit(ctx: &Ctx, account: &AccountView) -> Result<DepositView> {
-    require_provider_role(account)?;
-    let mut tx = ctx.db.begin_for_account(&account.id).await?;
-    let Some(mut row) = ent_store::get(&mut *tx, &account.id).await? else {
-        return Err(Error::Conflict("deposit_not_void"));
-    };
-    let now = now_ms();
-    let st = DepositStatus::at(
-        &row.md_status,
-        row.md_frozen_until,
-        row.md_attempts_left,
-        now,
-    );
-    if st != DepositStatus::Void {
-        return Err(Error::Conflict(match st {
-            DepositStatus::Frozen => "verification_frozen",
-            DepositStatus::Requested => "deposit_requested",
-            _ => "deposit_not_void",
-        }));
-    }
-    if row.md_deposits_sent >= i64::from(ctx.limits.deposits_per_verification) {
-        return Err(Error::Conflict("deposit_limit_reached"));
-    }
-    row.md_status = DepositStatus::Requested.as_str().into();
-    row.md_amount_hash = None;
-    row.md_frozen_until = None;
-    row.updated_at = now;
-    ent_store::put(&mut tx, &row).await?;
-    store::audit::append(
-        &mut tx,
-        NewEvent::new(
-            &account.id,
-            "enterprise.micro_deposit_requested",
-            &account.id,
-        )
-        .detail(json!({"deposits_sent": row.md_deposits_sent})),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(DepositView::of(ctx, Some(&row), now))
-}
-
-pub fn deposit_material(account_id: &str, amount_fen: i64) -> String {
-    format!("{account_id}:{amount_fen}")
+    ent.updated_at = verdict.now;
+    ent_store::put(tx, &ent).await?;
+    Ok(effects)
 }
 
 /// The language stored for an account's mail.

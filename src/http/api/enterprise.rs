@@ -12,6 +12,7 @@ use crate::http::auth::Authenticated;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::json::ApiJson;
 use crate::http::AppState;
+use crate::workflows::micro_deposit;
 use crate::workflows::verification::{self, DepositView, DocumentView, EnterpriseView};
 
 /// The verification: data (numbers masked), status, reasons, submissions, micro-deposit.
@@ -162,7 +163,7 @@ pub async fn confirm_deposit(
     ApiJson(req): ApiJson<ConfirmDepositRequest>,
 ) -> Result<Json<DepositView>, ApiError> {
     Ok(Json(
-        verification::confirm_deposit(&state.ctx, &auth.account, req.amount_fen).await?,
+        micro_deposit::confirm_deposit(&state.ctx, &auth.account, req.amount_fen).await?,
     ))
 }
 
@@ -178,6 +179,6 @@ pub async fn request_deposit(
     auth: Authenticated,
 ) -> Result<Json<DepositView>, ApiError> {
     Ok(Json(
-        verification::request_new_deposit(&state.ctx, &auth.account).await?,
+        micro_deposit::request_new_deposit(&state.ctx, &auth.account).await?,
     ))
 }

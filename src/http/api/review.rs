@@ -13,6 +13,7 @@ use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{ApiPath, ApiQuery};
 use crate::http::json::ApiJson;
 use crate::http::AppState;
+use crate::workflows::micro_deposit;
 use crate::workflows::review::{self, ItemDetail, ItemSummary, QueueQuery};
 use crate::workflows::second_factor;
 
@@ -179,7 +180,7 @@ pub async fn micro_deposit(
     Reviewer(reviewer): Reviewer,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<DepositSent>, ApiError> {
-    let amount_fen = review::record_deposit(&state.ctx, &reviewer.account, &id).await?;
+    let amount_fen = micro_deposit::record_deposit(&state.ctx, &reviewer.account, &id).await?;
     Ok(Json(DepositSent {
         amount_fen,
         status: "sent",

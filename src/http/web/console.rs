@@ -18,6 +18,7 @@ use crate::http::client::ClientAddr;
 use crate::http::AppState;
 use crate::time_util::rfc3339;
 use crate::workflows::accounts::AccountView;
+use crate::workflows::micro_deposit;
 use crate::workflows::review::{self, ItemDetail, ItemSummary, QueueQuery};
 use crate::workflows::second_factor;
 use crate::workflows::{audit_log, Error};
@@ -408,7 +409,7 @@ pub async fn micro_deposit(
         return r;
     }
     let mut form = FormState::default();
-    match review::record_deposit(&state.ctx, &reviewer, &id).await {
+    match micro_deposit::record_deposit(&state.ctx, &reviewer, &id).await {
         Ok(fen) => {
             let amount = format!("{}.{:02}", fen / 100, fen % 100);
             item_page(&state, page, &id, form, Some(amount), StatusCode::OK).await

@@ -24,6 +24,7 @@ use crate::http::error::ApiError;
 use crate::http::AppState;
 use crate::workflows::accounts::AccountView;
 use crate::workflows::application::{self, ApplicationView};
+use crate::workflows::micro_deposit;
 use crate::workflows::verification::{self, EnterpriseView};
 use crate::workflows::{catalog, move_in, Error};
 
@@ -433,7 +434,7 @@ pub async fn enterprise_deposit(
         deposit_form.add_error("amount_fen", page.t("field.amount_yuan"));
     }
     let result = match amount {
-        Some(fen) => verification::confirm_deposit(&state.ctx, &account, Some(fen))
+        Some(fen) => micro_deposit::confirm_deposit(&state.ctx, &account, Some(fen))
             .await
             .map(|_| ()),
         None => Err(Error::Validation(Vec::new())),
@@ -466,7 +467,7 @@ pub async fn enterprise_deposit_request(
         Ok(v) => v,
         Err(r) => return r,
     };
-    match verification::request_new_deposit(&state.ctx, &account).await {
+    match micro_deposit::request_new_deposit(&state.ctx, &account).await {
         Ok(_) => see_other("/move-in/enterprise?notice=deposit_requested").into_response(),
         Err(Error::Conflict(_)) => see_other("/move-in/enterprise").into_response(),
         Err(e) => failure(page, e),

@@ -1,0 +1,269 @@
+//! The corporate-account micro-deposit: an operator pays a random small amount and records it
+//! (`record_deposit`), the holder types the amount in (`confirm_deposit`), and a deposit spent
+//! on wrong amounts is void until the holder asks for a new one (`request_new_deposit`).
+
+use rand::Rng;
+use serde_json::json;
+
+use super::accounts::AccountView;
+use super::decision::{not_own, require_reviewer};
+use super::move_in::require_provider_role;
+use super::verification::DepositView;
+use super::{limits, Ctx, Error, Result};
+use crate::domain::audit::NewEvent;
+use crate::domain::enterprise::{
+    DepositStatus, VerificationStatus, DEPOSIT_MAX_FEN, DEPOSIT_MIN_FEN,
+};
+use crate::domain::review::ReviewKind;
+use crate::domain::FieldError;
+use crate::i18n::Lang;
+use crate::mail;
+use crate::store;
+use crate::store::enterprise as ent_store;
+use crate::time_util::{now_ms, MINUTE_MS};
+
+/// Records that the micro-deposit was paid to the corporate account; the system picks the amount
+/// (1–99 fen) and tells the operator, who pays exactly that. Only when no deposit is out: never
+/// a silent second amount beside one the operator may already have paid, and at most
+/// `limits.deposits_per_verification` in all.
+pub async fn record_deposit(ctx: &Ctx, reviewer: &AccountView, id: &str) -> Result<i64> {
+    require_reviewer(reviewer)?;
+    let owner_id = store::review::get(ctx.db.pool(), id)
+        .await?
+        .ok_or(Error::NotFound)?
+        .account_id;
+    let mut tx = ctx.db.begin_for_account(&owner_id).await?;
+    let item = store::review::get(&mut *tx, id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    // Whoever pays the deposit knows its amount: never the account's own staff.
+    not_own(reviewer, &item.account_id)?;
+    if item.kind != ReviewKind::EnterpriseVerification.as_str() {
+        return Err(Error::Conflict("not_an_enterprise_item"));
+    }
+    let mut ent = store::enterprise::get(&mut *tx, &item.account_id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let status = DepositStatus::at(
+        &ent.md_status,
+        ent.md_frozen_until,
+        ent.md_attempts_left,
+        now_ms(),
+    );
+    if status == DepositStatus::Confirmed {
+        return Err(Error::Conflict("already_confirmed"));
+    }
+    if ent.md_deposits_sent >= i64::from(ctx.limits.deposits_per_verification) {
+        return Err(Error::Conflict("deposit_limit_reached"));
+    }
+    match status {
+        DepositStatus::Sent | DepositStatus::Frozen => {
+            return Err(Error::Conflict("deposit_already_sent"))
+        }
+        DepositStatus::Void => return Err(Error::Conflict("deposit_void")),
+        _ => {}
+    }
+    if !matches!(
+        VerificationStatus::parse(&ent.status),
+        Some(VerificationStatus::InReview | VerificationStatus::Approved)
+    ) {
+        return Err(Error::Conflict("not_in_review"));
+    }
+    let amount = rand::rngs::OsRng.gen_range(DEPOSIT_MIN_FEN..=DEPOSIT_MAX_FEN);
+    ent.md_amount_hash = Some(ctx.key.keyed_hash(
+        "micro-deposit",
+        deposit_material(&item.account_id, amount).as_bytes(),
+    ));
+    ent.md_status = DepositStatus::Sent.as_str().into();
+    ent.md_attempts_left = i64::from(ctx.limits.deposit_wrong_amounts);
+    ent.md_frozen_until = None;
+    ent.md_deposits_sent += 1;
+    ent.updated_at = now_ms();
+    store::enterprise::put(&mut tx, &ent).await?;
+    store::review::touch(&mut tx, id).await?;
+    store::audit::append(
+        &mut tx,
+        NewEvent::new(&reviewer.id, "review.micro_deposit_sent", &item.id)
+            .detail(json!({"account": item.account_id, "deposit": ent.md_deposits_sent})),
+    )
+    .await?;
+    let owner = store::accounts::find_by_id(&mut *tx, &item.account_id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let data: crate::domain::enterprise::EnterpriseData =
+        serde_json::from_str(&ent.data).unwrap_or_default();
+    let masked = data
+        .corporate_account
+        .account_number_masked
+        .unwrap_or_default();
+    mail::enqueue(
+        &mut tx,
+        &ctx.key,
+        mail::MailKind::MicroDepositSent,
+        &owner.email,
+        Lang::from_tag(&owner.lang).unwrap_or_default(),
+        &[("account", &masked)],
+    )
+    .await?;
+    tx.commit().await?;
+    ctx.mail_committed();
+    Ok(amount)
+}
+
+/// The holder types the deposited amount. A deposit allows `limits.deposit_wrong_amounts` wrong
+/// amounts in all (never more, however long one waits): the last freezes the check for
+/// `limits.deposit_freeze_minutes`, after which the deposit is void and the holder asks for a
+/// new one, which an operator pays.
+pub async fn confirm_deposit(
+    ctx: &Ctx,
+    account: &AccountView,
+    amount_fen: Option<i64>,
+) -> Result<DepositView> {
+    require_provider_role(account)?;
+    let amount = match amount_fen {
+        None => return Err(Error::field("amount_fen", "required")),
+        Some(a) if !(DEPOSIT_MIN_FEN..=DEPOSIT_MAX_FEN).contains(&a) => {
+            return Err(Error::Validation(vec![FieldError::new(
+                "amount_fen",
+                "out_of_range",
+            )
+            .with("min", DEPOSIT_MIN_FEN)
+            .with("max", DEPOSIT_MAX_FEN)]))
+        }
+        Some(a) => a,
+    };
+    let mut tx = ctx.db.begin_for_account(&account.id).await?;
+    let Some(mut row) = ent_store::get(&mut *tx, &account.id).await? else {
+        return Err(Error::Conflict("deposit_not_sent"));
+    };
+    let now = now_ms();
+    match DepositStatus::at(
+        &row.md_status,
+        row.md_frozen_until,
+        row.md_attempts_left,
+        now,
+    ) {
+        DepositStatus::NotSent | DepositStatus::Requested => {
+            return Err(Error::Conflict("deposit_not_sent"))
+        }
+        DepositStatus::Confirmed => return Err(Error::Conflict("already_confirmed")),
+        DepositStatus::Void => return Err(Error::Conflict("deposit_void")),
+        DepositStatus::Frozen => {
+            let until = row.md_frozen_until.unwrap_or(now);
+            return Err(Error::Frozen {
+                retry_after_secs: limits::retry_after_secs(until - now),
+            });
+        }
+        DepositStatus::Sent => {}
+    }
+    let hash = row.md_amount_hash.clone().unwrap_or_default();
+    let material = deposit_material(&account.id, amount);
+    if ctx
+        .key
+        .keyed_hash_matches("micro-deposit", material.as_bytes(), &hash)
+    {
+        row.md_status = DepositStatus::Confirmed.as_str().into();
+        row.md_frozen_until = None;
+        row.md_amount_hash = None;
+        row.updated_at = now;
+        ent_store::put(&mut tx, &row).await?;
+        store::audit::append(
+            &mut tx,
+            NewEvent::new(
+                &account.id,
+                "enterprise.micro_deposit_confirmed",
+                &account.id,
+            ),
+        )
+        .await?;
+        if row.status == VerificationStatus::Approved.as_str() {
+            mail::enqueue(
+                &mut tx,
+                &ctx.key,
+                mail::MailKind::EnterpriseVerified,
+                &account.email,
+                account.lang,
+                &[],
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        ctx.mail_committed();
+        return Ok(DepositView::of(ctx, Some(&row), now));
+    }
+    let left = (row.md_attempts_left - 1).max(0);
+    let freeze_ms = i64::from(ctx.limits.deposit_freeze_minutes) * MINUTE_MS;
+    row.md_attempts_left = left;
+    if left == 0 {
+        row.md_frozen_until = Some(now + freeze_ms);
+    }
+    row.updated_at = now;
+    ent_store::put(&mut tx, &row).await?;
+    store::audit::append(
+        &mut tx,
+        NewEvent::new(
+            &account.id,
+            "enterprise.micro_deposit_wrong_amount",
+            &account.id,
+        )
+        .detail(json!({"attempts_left": left, "frozen": left == 0})),
+    )
+    .await?;
+    tx.commit().await?;
+    if left == 0 {
+        Err(Error::Frozen {
+            retry_after_secs: limits::retry_after_secs(freeze_ms),
+        })
+    } else {
+        Err(Error::WrongAmount {
+            attempts_left: left,
+        })
+    }
+}
+
+/// The holder of a void deposit asks for a new one; an operator pays it (a new amount).
+pub async fn request_new_deposit(ctx: &Ctx, account: &AccountView) -> Result<DepositView> {
+    require_provider_role(account)?;
+    let mut tx = ctx.db.begin_for_account(&account.id).await?;
+    let Some(mut row) = ent_store::get(&mut *tx, &account.id).await? else {
+        return Err(Error::Conflict("deposit_not_void"));
+    };
+    let now = now_ms();
+    let st = DepositStatus::at(
+        &row.md_status,
+        row.md_frozen_until,
+        row.md_attempts_left,
+        now,
+    );
+    if st != DepositStatus::Void {
+        return Err(Error::Conflict(match st {
+            DepositStatus::Frozen => "verification_frozen",
+            DepositStatus::Requested => "deposit_requested",
+            _ => "deposit_not_void",
+        }));
+    }
+    if row.md_deposits_sent >= i64::from(ctx.limits.deposits_per_verification) {
+        return Err(Error::Conflict("deposit_limit_reached"));
+    }
+    row.md_status = DepositStatus::Requested.as_str().into();
+    row.md_amount_hash = None;
+    row.md_frozen_until = None;
+    row.updated_at = now;
+    ent_store::put(&mut tx, &row).await?;
+    store::audit::append(
+        &mut tx,
+        NewEvent::new(
+            &account.id,
+            "enterprise.micro_deposit_requested",
+            &account.id,
+        )
+        .detail(json!({"deposits_sent": row.md_deposits_sent})),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(DepositView::of(ctx, Some(&row), now))
+}
+
+pub fn deposit_material(account_id: &str, amount_fen: i64) -> String {
+    format!("{account_id}:{amount_fen}")
+}
