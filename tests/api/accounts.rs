@@ -11,7 +11,7 @@ async fn a_newcomer_registers_reads_the_code_and_activates() {
     let a = app
         .post("/api/v1/accounts", json!({"email": "Li.Lei@Example.com", "password": PASSWORD, "mobile": "+86 138-0013-8000"}))
         .await;
-    assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+    a.assert_status(StatusCode::CREATED);
     assert_eq!(a.body["status"], "pending_activation");
     assert_eq!(a.body["email"], "li.lei@example.com");
     assert!(a.body["id"].as_str().is_some_and(|s| !s.is_empty()));
@@ -23,7 +23,7 @@ async fn a_newcomer_registers_reads_the_code_and_activates() {
             json!({"email": "li.lei@example.com", "password": PASSWORD}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    a.assert_status(StatusCode::FORBIDDEN);
     assert_eq!(a.code(), "account_not_activated");
 
     let code = app.code_from_mail("li.lei@example.com", 0).await;
@@ -33,7 +33,7 @@ async fn a_newcomer_registers_reads_the_code_and_activates() {
             json!({"email": "li.lei@example.com", "code": code}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     assert_eq!(a.body, json!({"status": "active"}));
 
     // Again: the code is used up, and an active account answers like any other address (it
@@ -44,7 +44,7 @@ async fn a_newcomer_registers_reads_the_code_and_activates() {
             json!({"email": "li.lei@example.com", "code": code}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         a.fields(),
         vec![("code".to_string(), "code_wrong".to_string())]
@@ -52,7 +52,7 @@ async fn a_newcomer_registers_reads_the_code_and_activates() {
 
     let token = app.login("li.lei@example.com", PASSWORD).await;
     let me = app.get_as(&token, "/api/v1/me").await;
-    assert_eq!(me.status, StatusCode::OK);
+    me.assert_status(StatusCode::OK);
     assert_eq!(me.body["email"], "li.lei@example.com");
     assert_eq!(me.body["roles"], json!(["provider"]));
     assert_eq!(me.body["status"], "active");
@@ -61,12 +61,11 @@ async fn a_newcomer_registers_reads_the_code_and_activates() {
 #[tokio::test]
 async fn registering_twice_is_a_conflict() {
     let app = spawn_app().await;
-    assert_eq!(
-        app.register("dup@example.com").await.status,
-        StatusCode::CREATED
-    );
+    app.register("dup@example.com")
+        .await
+        .assert_status(StatusCode::CREATED);
     let a = app.register("DUP@example.com").await;
-    assert_eq!(a.status, StatusCode::CONFLICT);
+    a.assert_status(StatusCode::CONFLICT);
     assert_eq!(a.code(), "email_taken");
 }
 
@@ -79,7 +78,7 @@ async fn every_bad_field_is_named_at_once_and_nothing_is_written() {
             json!({"email": "not-an-address", "password": "short", "mobile": "12345"}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(a.code(), "validation_failed");
     let fields = a.fields();
     assert!(
@@ -173,7 +172,7 @@ async fn five_wrong_codes_spend_the_tries_and_a_new_code_brings_no_new_ones() {
                 json!({"email": email, "code": wrong}),
             )
             .await;
-        assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+        a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(
             a.fields(),
             vec![("code".to_string(), "code_wrong".to_string())]
@@ -194,7 +193,7 @@ async fn five_wrong_codes_spend_the_tries_and_a_new_code_brings_no_new_ones() {
             json!({"email": email, "code": code}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::TOO_MANY_REQUESTS, "{:?}", a.body);
+    a.assert_status(StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(a.code(), "rate_limited");
     let wait: u64 = a.headers["retry-after"]
         .to_str()
@@ -213,7 +212,7 @@ async fn five_wrong_codes_spend_the_tries_and_a_new_code_brings_no_new_ones() {
     let a = app
         .post("/api/v1/accounts/activation-codes", json!({"email": email}))
         .await;
-    assert_eq!(a.status, StatusCode::ACCEPTED);
+    a.assert_status(StatusCode::ACCEPTED);
     let fresh = app.code_from_mail(email, 1).await;
     let a = app
         .post(
@@ -221,7 +220,7 @@ async fn five_wrong_codes_spend_the_tries_and_a_new_code_brings_no_new_ones() {
             json!({"email": email, "code": fresh}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::TOO_MANY_REQUESTS);
+    a.assert_status(StatusCode::TOO_MANY_REQUESTS);
 
     // Once the pair's bucket refills (three minutes per try), the fresh code works.
     app.limits_time_passes(180_000).await;
@@ -231,7 +230,7 @@ async fn five_wrong_codes_spend_the_tries_and_a_new_code_brings_no_new_ones() {
             json!({"email": email, "code": fresh}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
 }
 
 #[tokio::test]
@@ -253,7 +252,7 @@ async fn an_expired_code_is_refused() {
         )
         .await;
     // Expired reads like wrong: "expired" would tell a stranger that the address has a code.
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         a.fields(),
         vec![("code".to_string(), "code_wrong".to_string())]
@@ -269,19 +268,19 @@ async fn resending_answers_the_same_for_unknown_addresses() {
             json!({"email": "nobody@example.com"}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::ACCEPTED);
+    a.assert_status(StatusCode::ACCEPTED);
     let a = app
         .post(
             "/api/v1/accounts/activate",
             json!({"email": "nobody@example.com", "code": "123456"}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(a.field_names(), vec!["code"]);
     let a = app
         .post("/api/v1/accounts/activation-codes", json!({"email": "bad"}))
         .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(a.field_names(), vec!["email"]);
 }
 
@@ -294,14 +293,14 @@ async fn a_forgotten_password_is_reset_with_a_mailed_code_and_old_sessions_end()
     let a = app
         .post("/api/v1/password-resets", json!({"email": email}))
         .await;
-    assert_eq!(a.status, StatusCode::ACCEPTED);
+    a.assert_status(StatusCode::ACCEPTED);
     let a = app
         .post(
             "/api/v1/password-resets",
             json!({"email": "ghost@example.com"}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::ACCEPTED);
+    a.assert_status(StatusCode::ACCEPTED);
     let code = app.code_from_mail(email, 1).await;
 
     let a = app
@@ -310,7 +309,7 @@ async fn a_forgotten_password_is_reset_with_a_mailed_code_and_old_sessions_end()
             json!({"email": email, "code": code, "new_password": "short"}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(a.field_names(), vec!["new_password"]);
 
     let a = app
@@ -319,19 +318,18 @@ async fn a_forgotten_password_is_reset_with_a_mailed_code_and_old_sessions_end()
             json!({"email": email, "code": code, "new_password": "a brand new secret"}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
 
-    assert_eq!(
-        app.get_as(&old_token, "/api/v1/me").await.status,
-        StatusCode::UNAUTHORIZED
-    );
+    app.get_as(&old_token, "/api/v1/me")
+        .await
+        .assert_status(StatusCode::UNAUTHORIZED);
     let a = app
         .post(
             "/api/v1/sessions",
             json!({"email": email, "password": PASSWORD}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    a.assert_status(StatusCode::UNAUTHORIZED);
     app.login(email, "a brand new secret").await;
     let notice = app.wait_for_mail(email, 2).await;
     assert!(notice.contains("密码"), "{notice}");

@@ -16,14 +16,14 @@ async fn state_changes_are_audited_and_only_staff_may_read_the_log() {
     .await;
 
     let a = app.get("/api/v1/audit").await;
-    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    a.assert_status(StatusCode::UNAUTHORIZED);
     let a = app.get_as(&provider, "/api/v1/audit").await;
-    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    a.assert_status(StatusCode::FORBIDDEN);
     assert_eq!(a.code(), "forbidden");
 
     let operator = app.operator().await;
     let a = app.get_as(&operator, "/api/v1/audit?limit=200").await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     let items = a.body["items"].as_array().expect("items").clone();
     let actions: Vec<&str> = items.iter().filter_map(|e| e["action"].as_str()).collect();
     for expected in [
@@ -56,7 +56,7 @@ async fn state_changes_are_audited_and_only_staff_may_read_the_log() {
         .await;
     assert_eq!(next.body["items"][0]["seq"], items[2]["seq"]);
     let bad = app.get_as(&operator, "/api/v1/audit?limit=0").await;
-    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    bad.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(bad.field_names(), vec!["limit"]);
 }
 

@@ -128,7 +128,7 @@ async fn an_anonymous_client_is_turned_away_from_every_private_route() {
                 .multipart(multipart_upload()),
         )
         .await;
-    assert_eq!(a.status, StatusCode::UNAUTHORIZED, "{:?}", a.body);
+    a.assert_status(StatusCode::UNAUTHORIZED);
     assert_eq!(a.code(), "unauthenticated");
 
     // Nothing was written on the way.
@@ -153,7 +153,7 @@ async fn an_anonymous_client_is_turned_away_from_every_private_route() {
 async fn the_catalog_is_public() {
     let app = spawn_app().await;
     let a = app.get("/api/v1/catalog/categories").await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     assert_eq!(
         a.body,
         json!({"items": [
@@ -170,7 +170,7 @@ async fn the_catalog_is_public() {
         ]})
     );
     let a = app.get("/api/v1/catalog/service-types").await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     assert_eq!(
         a.body,
         json!({"items": [
@@ -183,7 +183,7 @@ async fn the_catalog_is_public() {
     // Signed in it is the same list.
     let token = app.provider("reader@example.com").await;
     let signed_in = app.get_as(&token, "/api/v1/catalog/categories").await;
-    assert_eq!(signed_in.status, StatusCode::OK);
+    signed_in.assert_status(StatusCode::OK);
     assert_eq!(signed_in.body["items"].as_array().map(Vec::len), Some(10));
 }
 
@@ -256,7 +256,7 @@ async fn a_provider_cannot_download_another_providers_document() {
             "application/pdf",
         )
         .await;
-    assert_eq!(up.status, StatusCode::CREATED, "{:?}", up.body);
+    up.assert_status(StatusCode::CREATED);
     let url = up.body["url"].as_str().expect("url").to_string();
     let doc_id = up.body["id"].as_str().expect("id").to_string();
     assert_eq!(url, format!("/api/v1/documents/{doc_id}"));
@@ -273,12 +273,12 @@ async fn a_provider_cannot_download_another_providers_document() {
 
     // Bob: as if it did not exist.
     let a = app.get_as(&bob, &url).await;
-    assert_eq!(a.status, StatusCode::NOT_FOUND, "{:?}", a.body);
+    a.assert_status(StatusCode::NOT_FOUND);
     assert_eq!(a.code(), "not_found");
     let none = app
         .get_as(&bob, &format!("/api/v1/documents/{SOME_ID}"))
         .await;
-    assert_eq!(none.status, StatusCode::NOT_FOUND);
+    none.assert_status(StatusCode::NOT_FOUND);
     assert_eq!(none.body, {
         let mut b = a.body.clone();
         b["error"]["request_id"] = none.body["error"]["request_id"].clone();
@@ -377,7 +377,7 @@ async fn an_operator_cannot_fill_in_or_change_provider_data() {
                 .multipart(multipart_upload()),
         )
         .await;
-    assert_eq!(a.status, StatusCode::FORBIDDEN, "{:?}", a.body);
+    a.assert_status(StatusCode::FORBIDDEN);
 
     let after = (
         read("/api/v1/me/enterprise").await.body,
@@ -467,13 +467,13 @@ async fn the_provider_backend_stays_closed_until_verification_and_approval() {
     let a = app
         .put_as(&token, "/api/v1/me/application", application_form())
         .await;
-    assert_eq!(a.status, StatusCode::CONFLICT, "{:?}", a.body);
+    a.assert_status(StatusCode::CONFLICT);
     assert_eq!(a.code(), "enterprise_verification_required");
     assert_eq!(a.body["error"]["due"], json!(everything));
     let a = app
         .post_as(&token, "/api/v1/me/application/submit", json!({}))
         .await;
-    assert_eq!(a.status, StatusCode::CONFLICT, "{:?}", a.body);
+    a.assert_status(StatusCode::CONFLICT);
     assert_eq!(a.code(), "enterprise_verification_required");
 
     // Documents approved, but the micro-deposit not yet confirmed: still not verified.
@@ -487,7 +487,7 @@ async fn the_provider_backend_stays_closed_until_verification_and_approval() {
             json!({}),
         )
         .await;
-    assert_eq!(sent.status, StatusCode::OK, "{:?}", sent.body);
+    sent.assert_status(StatusCode::OK);
     let item = app
         .get_as(&op, &format!("/api/v1/review/items/{item_id}"))
         .await
@@ -496,7 +496,7 @@ async fn the_provider_backend_stays_closed_until_verification_and_approval() {
     let a = app
         .put_as(&token, "/api/v1/me/application", application_form())
         .await;
-    assert_eq!(a.status, StatusCode::CONFLICT, "{:?}", a.body);
+    a.assert_status(StatusCode::CONFLICT);
     assert_eq!(a.code(), "enterprise_verification_required");
     assert_eq!(a.body["error"]["due"][0], "enterprise_verification");
     for (method, path, body, t) in backend(token.clone()) {
@@ -518,7 +518,7 @@ async fn the_provider_backend_stays_closed_until_verification_and_approval() {
             json!({"amount_fen": sent.body["amount_fen"]}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     for (method, path, body, t) in backend(token.clone()) {
         let a = app.send(method.clone(), path, Some(&t), body).await;
         closed(&a, &format!("verified: {method} {path}"), &everything[1..]);
@@ -526,11 +526,11 @@ async fn the_provider_backend_stays_closed_until_verification_and_approval() {
     let a = app
         .put_as(&token, "/api/v1/me/application", application_form())
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     let a = app
         .post_as(&token, "/api/v1/me/application/submit", json!({}))
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     // In review is not approved.
     for (method, path, body, t) in backend(token.clone()) {
         let a = app.send(method.clone(), path, Some(&t), body).await;
@@ -550,7 +550,7 @@ async fn the_provider_backend_stays_closed_until_verification_and_approval() {
         a.body
     );
     let a = app.get_as(&token, "/api/v1/provider/settlement").await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     assert_eq!(a.body["status"], "not_set");
     let a = app
         .put_as(
@@ -559,7 +559,7 @@ async fn the_provider_backend_stays_closed_until_verification_and_approval() {
             customer_service_form(),
         )
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     let db = app.db().await;
     let n: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM provider_customer_service WHERE account_id = $1")

@@ -25,7 +25,7 @@ type ApplicationCase = (&'static str, Value, Vec<(&'static str, &'static str)>);
 
 async fn enterprise(app: &TestApp, token: &str) -> Value {
     let a = app.get_as(token, "/api/v1/me/enterprise").await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     a.body
 }
 
@@ -76,7 +76,7 @@ async fn bad_credit_codes_and_id_numbers_are_named_and_the_saved_draft_stays() {
     let a = app
         .put_as(&token, "/api/v1/me/enterprise", form_with(&[]))
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     let saved = enterprise(&app, &token).await;
     assert_eq!(saved["status"], "draft");
     assert_eq!(saved["uscc"], uscc(1).as_str());
@@ -216,7 +216,7 @@ async fn bad_credit_codes_and_id_numbers_are_named_and_the_saved_draft_stays() {
         ),
     ]);
     let a = app.put_as(&token, "/api/v1/me/enterprise", form).await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", a.body);
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     let fields = a.fields();
     for expected in [
         ("uscc", "checksum"),
@@ -246,7 +246,7 @@ async fn bad_credit_codes_and_id_numbers_are_named_and_the_saved_draft_stays() {
                 .body("{\"uscc\": "),
         )
         .await;
-    assert_eq!(a.status, StatusCode::BAD_REQUEST, "{:?}", a.body);
+    a.assert_status(StatusCode::BAD_REQUEST);
     assert_eq!(a.code(), "malformed_request");
     assert_eq!(enterprise(&app, &token).await, saved);
 
@@ -261,7 +261,7 @@ async fn bad_credit_codes_and_id_numbers_are_named_and_the_saved_draft_stays() {
             ]),
         )
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     assert_eq!(a.body["uscc"], "91110108551385082Q");
     assert_eq!(
         a.body["legal_rep"]["id_number_masked"],
@@ -293,19 +293,19 @@ async fn submitting_an_empty_draft_lists_everything_missing() {
     let a = app
         .post_as(&token, "/api/v1/me/enterprise/submit", json!({}))
         .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", a.body);
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(a.code(), "validation_failed");
     assert_eq!(a.field_names(), everything);
     assert!(a.fields().iter().all(|(_, code)| code == "required"));
     // An empty draft saved.
     let a = app.put_as(&token, "/api/v1/me/enterprise", json!({})).await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     let saved = enterprise(&app, &token).await;
     assert_eq!(saved["status"], "draft");
     let a = app
         .post_as(&token, "/api/v1/me/enterprise/submit", json!({}))
         .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", a.body);
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(a.field_names(), everything);
 
     // Half filled: only the rest is listed.
@@ -317,12 +317,12 @@ async fn submitting_an_empty_draft_lists_everything_missing() {
                    "legal_rep": {"name": "张三", "id_type": "prc_id", "id_number": ID_NUMBER}}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     let saved = enterprise(&app, &token).await;
     let a = app
         .post_as(&token, "/api/v1/me/enterprise/submit", json!({}))
         .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", a.body);
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         a.field_names(),
         vec![
@@ -352,7 +352,7 @@ async fn an_authorised_person_other_than_the_legal_rep_needs_a_letter() {
                "id_number": "E12345678"}),
     )]);
     let a = app.put_as(&token, "/api/v1/me/enterprise", form).await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     let up = app
         .upload(
             &token,
@@ -362,12 +362,12 @@ async fn an_authorised_person_other_than_the_legal_rep_needs_a_letter() {
             "application/pdf",
         )
         .await;
-    assert_eq!(up.status, StatusCode::CREATED, "{:?}", up.body);
+    up.assert_status(StatusCode::CREATED);
     let saved = enterprise(&app, &token).await;
     let a = app
         .post_as(&token, "/api/v1/me/enterprise/submit", json!({}))
         .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", a.body);
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         a.fields(),
         vec![(
@@ -388,11 +388,11 @@ async fn an_authorised_person_other_than_the_legal_rep_needs_a_letter() {
             )]),
         )
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     let a = app
         .post_as(&token, "/api/v1/me/enterprise/submit", json!({}))
         .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", a.body);
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         a.field_names(),
         vec![
@@ -415,7 +415,7 @@ async fn an_authorised_person_other_than_the_legal_rep_needs_a_letter() {
             ]),
         )
         .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", a.body);
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         a.fields(),
         vec![(
@@ -436,7 +436,7 @@ async fn an_authorised_person_other_than_the_legal_rep_needs_a_letter() {
             )]),
         )
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     let up = app
         .upload(
             &token,
@@ -446,12 +446,12 @@ async fn an_authorised_person_other_than_the_legal_rep_needs_a_letter() {
             "application/pdf",
         )
         .await;
-    assert_eq!(up.status, StatusCode::CREATED, "{:?}", up.body);
+    up.assert_status(StatusCode::CREATED);
     assert_eq!(up.body["kind"], "authorization_letter");
     let a = app
         .post_as(&token, "/api/v1/me/enterprise/submit", json!({}))
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     assert_eq!(a.body["status"], "in_review");
 }
 
@@ -468,7 +468,7 @@ async fn uploads_are_judged_by_content_and_size_and_nothing_is_kept_when_refused
             "application/pdf",
         )
         .await;
-    assert_eq!(up.status, StatusCode::CREATED, "{:?}", up.body);
+    up.assert_status(StatusCode::CREATED);
     let saved = enterprise(&app, &token).await;
     assert_eq!(saved["documents"].as_array().map(Vec::len), Some(1));
     let files = stored_files(&app);
@@ -585,7 +585,7 @@ async fn uploads_are_judged_by_content_and_size_and_nothing_is_kept_when_refused
                 .multipart(reqwest::multipart::Form::new().text("kind", "business_license")),
         )
         .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", a.body);
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(a.field_names(), vec!["file"]);
     assert_eq!(enterprise(&app, &token).await, saved);
 
@@ -593,7 +593,7 @@ async fn uploads_are_judged_by_content_and_size_and_nothing_is_kept_when_refused
     let a = app
         .upload(&token, "business_license", pdf(), "notes.txt", "text/plain")
         .await;
-    assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+    a.assert_status(StatusCode::CREATED);
     assert_eq!(a.body["content_type"], "application/pdf");
     let a = app
         .upload(
@@ -604,7 +604,7 @@ async fn uploads_are_judged_by_content_and_size_and_nothing_is_kept_when_refused
             "application/pdf",
         )
         .await;
-    assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+    a.assert_status(StatusCode::CREATED);
     assert_eq!(a.body["size"], 10 * 1024 * 1024);
 }
 
@@ -623,7 +623,7 @@ async fn a_verification_in_review_cannot_be_changed() {
             form_with(&[("company_name", json!("改了名的公司"))]),
         )
         .await;
-    assert_eq!(a.status, StatusCode::CONFLICT, "{:?}", a.body);
+    a.assert_status(StatusCode::CONFLICT);
     assert_eq!(a.code(), "already_submitted");
     let a = app
         .upload(
@@ -634,12 +634,12 @@ async fn a_verification_in_review_cannot_be_changed() {
             "application/pdf",
         )
         .await;
-    assert_eq!(a.status, StatusCode::CONFLICT, "{:?}", a.body);
+    a.assert_status(StatusCode::CONFLICT);
     assert_eq!(a.code(), "already_submitted");
     let a = app
         .post_as(&token, "/api/v1/me/enterprise/submit", json!({}))
         .await;
-    assert_eq!(a.status, StatusCode::CONFLICT, "{:?}", a.body);
+    a.assert_status(StatusCode::CONFLICT);
     assert_eq!(a.code(), "already_submitted");
     assert_eq!(enterprise(&app, &token).await, saved);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM review_items").await, 1);
@@ -662,7 +662,7 @@ async fn bad_application_input_is_refused_and_the_draft_stays() {
                    "business_brief": "We build SaaS for IoT device fleets."}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     let saved = app.get_as(&token, path).await.body;
     assert_eq!(saved["status"], "draft");
     assert_eq!(saved["current_agreement_version"], "2026-01");
@@ -765,7 +765,7 @@ async fn bad_application_input_is_refused_and_the_draft_stays() {
     let a = app
         .post_as(&token, "/api/v1/me/application/submit", json!({}))
         .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", a.body);
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         a.field_names(),
         vec![
@@ -801,7 +801,7 @@ async fn bad_customer_service_and_settlement_input_is_refused_and_nothing_change
     // Customer service.
     let cs = "/api/v1/provider/customer-service";
     let a = app.put_as(&token, cs, customer_service_form()).await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     assert_eq!(a.body["phone"], "400-123-4567");
     let saved_cs = app.get_as(&token, cs).await.body;
     let with = |key: &str, value: &str| {
@@ -865,7 +865,7 @@ async fn bad_customer_service_and_settlement_input_is_refused_and_nothing_change
             settlement_form("深圳某某科技有限公司（深圳）", ACCOUNT_NUMBER),
         )
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     assert_eq!(a.body["status"], "active");
     assert_eq!(a.body["current"]["account_number_masked"], "**** **** 3445");
     assert!(!a.body.to_string().contains(ACCOUNT_NUMBER));
@@ -881,7 +881,7 @@ async fn bad_customer_service_and_settlement_input_is_refused_and_nothing_change
     let a = app
         .put_as(&token, st, with("account_name", "深圳别家科技有限公司"))
         .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", a.body);
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(a.code(), "account_name_mismatch");
     assert_eq!(
         a.fields(),
@@ -1016,7 +1016,7 @@ async fn a_double_clicked_submit_queues_one_item() {
     let a = app
         .put_as(&token, "/api/v1/me/enterprise", form_with(&[]))
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     let up = app
         .upload(
             &token,
@@ -1026,7 +1026,7 @@ async fn a_double_clicked_submit_queues_one_item() {
             "application/pdf",
         )
         .await;
-    assert_eq!(up.status, StatusCode::CREATED, "{:?}", up.body);
+    up.assert_status(StatusCode::CREATED);
 
     let answers = post_all_at_once(&app, &token, "/api/v1/me/enterprise/submit", 8).await;
     one_accepted_the_rest_already_submitted(&answers);
@@ -1045,7 +1045,7 @@ async fn a_double_clicked_application_submit_queues_one_item() {
     let a = app
         .put_as(&token, "/api/v1/me/application", application_form())
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     let answers = post_all_at_once(&app, &token, "/api/v1/me/application/submit", 8).await;
     one_accepted_the_rest_already_submitted(&answers);
     assert_eq!(

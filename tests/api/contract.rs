@@ -104,10 +104,10 @@ async fn every_refusal_has_the_error_shape_and_names_the_field() {
             "/api/v1/provider/products/0190b2a4-0000-7000-8000-000000000000/icon",
         )
         .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", a.body);
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(a.field_names(), vec!["document"]);
     let a = app.get("/api/v1/storefront/products?limit=abc").await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(a.field_names(), vec!["limit"]);
     let a = app.get("/api/v1/storefront/products?limit=5&limit=6").await;
     assert_eq!(
@@ -119,7 +119,7 @@ async fn every_refusal_has_the_error_shape_and_names_the_field() {
 
     // A path segment that is not UTF-8 finds nothing.
     let a = app.get("/api/v1/storefront/products/%ff%fe").await;
-    assert_eq!(a.status, StatusCode::NOT_FOUND);
+    a.assert_status(StatusCode::NOT_FOUND);
     assert!(shaped(&a), "{:?}", a.body);
     assert_eq!(a.code(), "not_found");
 
@@ -147,7 +147,7 @@ async fn every_refusal_has_the_error_shape_and_names_the_field() {
                 )),
         )
         .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", a.body);
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         a.fields(),
         vec![("password".to_string(), "duplicate_key".to_string())]
@@ -160,7 +160,7 @@ async fn every_refusal_has_the_error_shape_and_names_the_field() {
             json!({"name": " ".repeat(60), "email": "v@example.com", "message": "hello"}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         a.fields(),
         vec![("name".to_string(), "too_long".to_string())]
@@ -180,7 +180,7 @@ async fn every_refusal_has_the_error_shape_and_names_the_field() {
     let a = app
         .send(reqwest::Method::PATCH, "/api/v1/me", Some(&token), None)
         .await;
-    assert_eq!(a.status, StatusCode::METHOD_NOT_ALLOWED);
+    a.assert_status(StatusCode::METHOD_NOT_ALLOWED);
     assert!(shaped(&a));
     assert!(a.headers.get("allow").is_some());
 }

@@ -55,7 +55,7 @@ async fn behind_https_answers_carry_hsts_and_cookies_the_host_prefix() {
                 .header("cookie", format!("__Host-berth_session={token}")),
         )
         .await;
-    assert_eq!(me.status, StatusCode::OK);
+    me.assert_status(StatusCode::OK);
     let me = app
         .raw(
             app.client
@@ -63,7 +63,7 @@ async fn behind_https_answers_carry_hsts_and_cookies_the_host_prefix() {
                 .header("cookie", format!("berth_session={token}")),
         )
         .await;
-    assert_eq!(me.status, StatusCode::UNAUTHORIZED);
+    me.assert_status(StatusCode::UNAUTHORIZED);
 
     // Plain http: no HSTS.
     let plain = spawn_app().await;
@@ -109,7 +109,7 @@ async fn metrics_are_for_the_operator_only() {
                 .header("x-forwarded-for", "203.0.113.9"),
         )
         .await;
-    assert_eq!(proxied.status, StatusCode::FORBIDDEN);
+    proxied.assert_status(StatusCode::FORBIDDEN);
     assert_eq!(proxied.code(), "forbidden");
 
     let token = "a-long-metrics-token-for-tests";
@@ -122,7 +122,7 @@ async fn metrics_are_for_the_operator_only() {
                 .bearer_auth(token),
         )
         .await;
-    assert_eq!(with.status, StatusCode::OK);
+    with.assert_status(StatusCode::OK);
     let wrong = app
         .raw(
             app.client
@@ -131,7 +131,7 @@ async fn metrics_are_for_the_operator_only() {
                 .bearer_auth("a-long-metrics-token-for-test"),
         )
         .await;
-    assert_eq!(wrong.status, StatusCode::FORBIDDEN);
+    wrong.assert_status(StatusCode::FORBIDDEN);
 }
 
 #[cfg(unix)]
@@ -218,7 +218,7 @@ async fn uploaded_documents_are_encrypted_and_private_on_disk() {
             "application/pdf",
         )
         .await;
-    assert_eq!(up.status, StatusCode::CREATED, "{:?}", up.body);
+    up.assert_status(StatusCode::CREATED);
     let url = up.body["url"].as_str().expect("url").to_string();
     let files = app.data_dir.path().join("files");
     let stored: Vec<_> = walk(&files).into_iter().filter(|p| p.is_file()).collect();
@@ -239,7 +239,7 @@ async fn uploaded_documents_are_encrypted_and_private_on_disk() {
     let down = app
         .raw(app.client.get(app.url(&url)).bearer_auth(&token))
         .await;
-    assert_eq!(down.status, StatusCode::OK);
+    down.assert_status(StatusCode::OK);
 
     // As an older version left them: the file in plaintext, loose modes, a loose mail file.
     use std::os::unix::fs::PermissionsExt;

@@ -186,6 +186,23 @@ impl Answer {
     pub fn field_names(&self) -> Vec<String> {
         self.fields().into_iter().map(|(f, _)| f).collect()
     }
+
+    /// Checks the status. A failure names the line of the test that called it (not this one),
+    /// the status that came, the one expected, and the body, which usually says why.
+    #[track_caller]
+    pub fn assert_status(&self, expected: StatusCode) -> &Self {
+        if self.status != expected {
+            let body = match &self.body {
+                Value::String(text) => text.clone(),
+                json => json.to_string(),
+            };
+            panic!(
+                "status {} where {expected} was expected; body: {body}",
+                self.status
+            );
+        }
+        self
+    }
 }
 
 impl TestApp {
@@ -285,7 +302,7 @@ impl TestApp {
     /// Registers, activates with the mailed code and logs in; returns the bearer token.
     pub async fn provider(&self, email: &str) -> String {
         let a = self.register(email).await;
-        assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+        a.assert_status(StatusCode::CREATED);
         let code = self.code_from_mail(email, 0).await;
         let a = self
             .post(
@@ -293,7 +310,7 @@ impl TestApp {
                 json!({"email": email, "code": code}),
             )
             .await;
-        assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+        a.assert_status(StatusCode::OK);
         self.login(email, PASSWORD).await
     }
 
@@ -305,7 +322,7 @@ impl TestApp {
                 json!({"email": email, "password": password}),
             )
             .await;
-        assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+        a.assert_status(StatusCode::CREATED);
         a.body["token"]
             .as_str()
             .unwrap_or_else(|| panic!("no token (a second factor?): {:?}", a.body))
@@ -337,7 +354,7 @@ impl TestApp {
         let a = self
             .post_as(token, "/api/v1/me/second-factor", json!({}))
             .await;
-        assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+        a.assert_status(StatusCode::OK);
         let secret = a.body["secret"].as_str().expect("secret").to_string();
         let code = self.totp(&secret);
         let a = self
@@ -347,7 +364,7 @@ impl TestApp {
                 json!({"code": code}),
             )
             .await;
-        assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+        a.assert_status(StatusCode::OK);
         secret
     }
 
@@ -385,7 +402,7 @@ impl TestApp {
                 json!({"challenge": challenge, "code": self.totp(secret)}),
             )
             .await;
-        assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+        a.assert_status(StatusCode::CREATED);
         a.body["token"].as_str().expect("token").to_string()
     }
 
@@ -550,7 +567,7 @@ impl TestApp {
                 &format!("/api/v1/review/items?kind={kind}&status=pending&limit=200"),
             )
             .await;
-        assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+        a.assert_status(StatusCode::OK);
         a.body["items"]
             .as_array()
             .and_then(|items| {
@@ -580,7 +597,7 @@ impl TestApp {
                 json!({"decision": "approve", "version": item["version"]}),
             )
             .await;
-        assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+        a.assert_status(StatusCode::OK);
     }
 
     pub async fn account_id(&self, token: &str) -> String {
@@ -599,7 +616,7 @@ impl TestApp {
                 enterprise_form(company, credit_code),
             )
             .await;
-        assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+        a.assert_status(StatusCode::OK);
         self.submit_with_licence(token).await;
     }
 
@@ -614,11 +631,11 @@ impl TestApp {
                 "application/pdf",
             )
             .await;
-        assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+        a.assert_status(StatusCode::CREATED);
         let a = self
             .post_as(token, "/api/v1/me/enterprise/submit", json!({}))
             .await;
-        assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+        a.assert_status(StatusCode::OK);
     }
 
     /// A provider whose enterprise is verified (documents approved, deposit confirmed).
@@ -643,7 +660,7 @@ impl TestApp {
                 json!({}),
             )
             .await;
-        assert_eq!(sent.status, StatusCode::OK, "{:?}", sent.body);
+        sent.assert_status(StatusCode::OK);
         let item = self
             .get_as(operator, &format!("/api/v1/review/items/{item_id}"))
             .await
@@ -656,7 +673,7 @@ impl TestApp {
                 json!({"amount_fen": sent.body["amount_fen"]}),
             )
             .await;
-        assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+        a.assert_status(StatusCode::OK);
         token
     }
 
@@ -675,11 +692,11 @@ impl TestApp {
         let a = self
             .put_as(&token, "/api/v1/me/application", application_form())
             .await;
-        assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+        a.assert_status(StatusCode::OK);
         let a = self
             .post_as(&token, "/api/v1/me/application/submit", json!({}))
             .await;
-        assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+        a.assert_status(StatusCode::OK);
         let item = self
             .pending_item(operator, "partner_application", &id)
             .await;
@@ -705,7 +722,7 @@ impl TestApp {
                 customer_service_form(),
             )
             .await;
-        assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+        a.assert_status(StatusCode::OK);
         let a = self
             .put_as(
                 &token,
@@ -713,7 +730,7 @@ impl TestApp {
                 settlement_form(company, ACCOUNT_NUMBER),
             )
             .await;
-        assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+        a.assert_status(StatusCode::OK);
         let m = self.get_as(&token, "/api/v1/me/move-in").await;
         assert_eq!(m.body["state"], "moved_in", "{:?}", m.body);
         token

@@ -18,7 +18,7 @@ async fn broken_bodies_get_the_documented_errors() {
                 .body("{\"email\": "),
         )
         .await;
-    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+    a.assert_status(StatusCode::BAD_REQUEST);
     assert_eq!(a.code(), "malformed_request");
 
     let a = app
@@ -29,7 +29,7 @@ async fn broken_bodies_get_the_documented_errors() {
                 .body("hello"),
         )
         .await;
-    assert_eq!(a.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    a.assert_status(StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert_eq!(a.code(), "unsupported_media_type");
 
     let a = app
@@ -38,7 +38,7 @@ async fn broken_bodies_get_the_documented_errors() {
             json!({"email": "x@example.com", "password": PASSWORD, "admin": true}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         a.fields(),
         vec![("admin".to_string(), "unknown_field".to_string())]
@@ -64,7 +64,7 @@ async fn broken_bodies_get_the_documented_errors() {
                 .body(big),
         )
         .await;
-    assert_eq!(a.status, StatusCode::PAYLOAD_TOO_LARGE);
+    a.assert_status(StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(a.code(), "too_large");
 }
 
@@ -72,7 +72,7 @@ async fn broken_bodies_get_the_documented_errors() {
 async fn unknown_routes_and_methods_answer_in_the_error_shape_with_a_request_id() {
     let app = spawn_app().await;
     let a = app.get("/api/v1/nothing-here").await;
-    assert_eq!(a.status, StatusCode::NOT_FOUND);
+    a.assert_status(StatusCode::NOT_FOUND);
     assert_eq!(a.code(), "not_found");
     let id = a
         .headers
@@ -83,7 +83,7 @@ async fn unknown_routes_and_methods_answer_in_the_error_shape_with_a_request_id(
     assert_eq!(a.body["error"]["request_id"], id.as_str());
 
     let a = app.raw(app.client.put(app.url("/api/v1/accounts"))).await;
-    assert_eq!(a.status, StatusCode::METHOD_NOT_ALLOWED);
+    a.assert_status(StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(a.code(), "method_not_allowed");
 
     // A request id sent by a proxy is kept.
@@ -103,9 +103,9 @@ async fn unknown_routes_and_methods_answer_in_the_error_shape_with_a_request_id(
 #[tokio::test]
 async fn health_readiness_and_metrics() {
     let app = spawn_app().await;
-    assert_eq!(app.get("/healthz").await.status, StatusCode::OK);
+    app.get("/healthz").await.assert_status(StatusCode::OK);
     let r = app.get("/readyz").await;
-    assert_eq!(r.status, StatusCode::OK);
+    r.assert_status(StatusCode::OK);
     assert_eq!(r.body["status"], "ready");
     app.register("m@example.com").await;
     let text = app
@@ -125,14 +125,12 @@ async fn health_readiness_and_metrics() {
     );
     // The storefront's snapshot is loaded by the first storefront request, not at start.
     assert!(text.contains("berth_storefront_reloads_total 0"), "{text}");
-    assert_eq!(
-        app.get("/api/v1/storefront/products").await.status,
-        StatusCode::OK
-    );
-    assert_eq!(
-        app.get("/api/v1/storefront/products").await.status,
-        StatusCode::OK
-    );
+    app.get("/api/v1/storefront/products")
+        .await
+        .assert_status(StatusCode::OK);
+    app.get("/api/v1/storefront/products")
+        .await
+        .assert_status(StatusCode::OK);
     let text = app
         .client
         .get(app.url("/metrics"))
@@ -159,9 +157,9 @@ async fn an_idempotency_key_replays_the_first_answer() {
         )
     };
     let first = send(json!({"email": "idem@example.com", "password": PASSWORD})).await;
-    assert_eq!(first.status, StatusCode::CREATED);
+    first.assert_status(StatusCode::CREATED);
     let again = send(json!({"email": "idem@example.com", "password": PASSWORD})).await;
-    assert_eq!(again.status, StatusCode::CREATED);
+    again.assert_status(StatusCode::CREATED);
     assert_eq!(again.body, first.body);
     assert_eq!(
         again
@@ -171,7 +169,7 @@ async fn an_idempotency_key_replays_the_first_answer() {
         Some("true")
     );
     let other = send(json!({"email": "other@example.com", "password": PASSWORD})).await;
-    assert_eq!(other.status, StatusCode::UNPROCESSABLE_ENTITY);
+    other.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(other.code(), "idempotency_key_reused");
 
     let db = app.db().await;
@@ -189,7 +187,7 @@ async fn an_idempotency_key_replays_the_first_answer() {
 async fn the_openapi_document_matches_its_snapshot() {
     let app = spawn_app().await;
     let a = app.get("/api/v1/openapi.json").await;
-    assert_eq!(a.status, StatusCode::OK);
+    a.assert_status(StatusCode::OK);
     let served = serde_json::to_string_pretty(&a.body).expect("json") + "\n";
     let path =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/api/snapshots/openapi.json");

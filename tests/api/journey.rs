@@ -17,7 +17,7 @@ async fn provider_moves_in_from_registration_to_live() {
     let token = app.provider(email).await;
     let id = app.account_id(&token).await;
     let m = app.get_as(&token, "/api/v1/me/move-in").await;
-    assert_eq!(m.status, StatusCode::OK);
+    m.assert_status(StatusCode::OK);
     assert_eq!(m.body["state"], "in_progress");
     assert_eq!(
         m.body["steps"][0],
@@ -37,7 +37,7 @@ async fn provider_moves_in_from_registration_to_live() {
     let a = app
         .put_as(&token, "/api/v1/me/application", application_form())
         .await;
-    assert_eq!(a.status, StatusCode::CONFLICT);
+    a.assert_status(StatusCode::CONFLICT);
     assert_eq!(a.code(), "enterprise_verification_required");
     assert_eq!(a.body["error"]["due"][0], "enterprise_verification");
 
@@ -57,7 +57,7 @@ async fn provider_moves_in_from_registration_to_live() {
                    "reasons": [{"field": "company_name", "message": "与营业执照不一致"}]}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     app.wait_for_mail_containing(email, "与营业执照不一致")
         .await;
     let m = app.get_as(&token, "/api/v1/me/move-in").await;
@@ -77,7 +77,7 @@ async fn provider_moves_in_from_registration_to_live() {
             "corporate_account": {"bank_name": "招商银行", "province": "广东", "city": "深圳", "branch_name": "深圳南山支行"}
         }))
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     assert_eq!(
         a.body["legal_rep"]["id_number_masked"],
         "1101**********002X"
@@ -89,7 +89,7 @@ async fn provider_moves_in_from_registration_to_live() {
     let a = app
         .post_as(&token, "/api/v1/me/enterprise/submit", json!({}))
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     assert_eq!(a.body["status"], "in_review");
     assert_eq!(a.body["submissions"].as_array().map(Vec::len), Some(2));
 
@@ -114,7 +114,7 @@ async fn provider_moves_in_from_registration_to_live() {
             json!({}),
         )
         .await;
-    assert_eq!(sent.status, StatusCode::OK, "{:?}", sent.body);
+    sent.assert_status(StatusCode::OK);
     assert_eq!(sent.body["status"], "sent");
     let amount = sent.body["amount_fen"].as_i64().expect("amount");
     assert!((1..=99).contains(&amount));
@@ -142,7 +142,7 @@ async fn provider_moves_in_from_registration_to_live() {
             json!({"amount_fen": wrong}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(a.code(), "wrong_amount");
     assert_eq!(a.body["error"]["attempts_left"], 4);
     let a = app
@@ -152,7 +152,7 @@ async fn provider_moves_in_from_registration_to_live() {
             json!({"amount_fen": amount}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     assert_eq!(
         a.body["status"], "confirmed",
         "API.md: 200 {{status: confirmed}}"
@@ -164,7 +164,7 @@ async fn provider_moves_in_from_registration_to_live() {
 
     // Not yet a provider.
     let a = app.get_as(&token, "/api/v1/provider/settlement").await;
-    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    a.assert_status(StatusCode::FORBIDDEN);
     assert_eq!(a.code(), "provider_access_required");
     assert_eq!(a.body["error"]["due"][0], "partner_application");
 
@@ -172,14 +172,14 @@ async fn provider_moves_in_from_registration_to_live() {
     let a = app
         .put_as(&token, "/api/v1/me/application", application_form())
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     assert!(a.body["agreement_accepted_at"]
         .as_str()
         .is_some_and(|t| t.ends_with('Z')));
     let a = app
         .post_as(&token, "/api/v1/me/application/submit", json!({}))
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     let item = app
         .pending_item(&operator, "partner_application", &id)
         .await;
@@ -194,7 +194,7 @@ async fn provider_moves_in_from_registration_to_live() {
             customer_service_form(),
         )
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     assert_eq!(a.body["phone"], "400-123-4567");
     let a = app
         .put_as(
@@ -203,7 +203,7 @@ async fn provider_moves_in_from_registration_to_live() {
             settlement_form("深圳云帆科技有限公司（深圳）", ACCOUNT_NUMBER),
         )
         .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(a.code(), "account_name_mismatch");
     let a = app
         .put_as(
@@ -212,7 +212,7 @@ async fn provider_moves_in_from_registration_to_live() {
             settlement_form(company, ACCOUNT_NUMBER),
         )
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     assert_eq!(a.body["account_number_masked"], "**** **** 3445");
     assert_eq!(a.body["status"], "active");
     assert!(!a.body.to_string().contains(ACCOUNT_NUMBER));

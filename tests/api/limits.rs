@@ -291,7 +291,7 @@ async fn strangers_cannot_lock_the_owner_out() {
             json!({"email": email, "password": PASSWORD}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+    a.assert_status(StatusCode::CREATED);
 }
 
 #[tokio::test]
@@ -309,7 +309,7 @@ async fn one_client_spraying_many_addresses_is_slowed_down() {
         if is_limited(&a) {
             refused += 1;
         } else {
-            assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+            a.assert_status(StatusCode::UNAUTHORIZED);
         }
     }
     assert_eq!(refused, 10, "twenty failures per client in fifteen minutes");
@@ -321,7 +321,7 @@ async fn one_client_spraying_many_addresses_is_slowed_down() {
             json!({"email": "user0@example.com", "password": "Winter2026!!"}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    a.assert_status(StatusCode::UNAUTHORIZED);
 }
 
 /// Issue 9, hole 2: every log-in ran argon2id (19 MiB) at once, unbounded. Now a permit per core,
@@ -386,7 +386,7 @@ async fn a_wrong_reset_code_costs_no_hashing() {
                 json!({"email": "cheap@example.com", "code": "123456", "new_password": "a new long password"}),
             )
             .await;
-        assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+        a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     }
     assert_eq!(app.metric("berth_password_hashes_total").await, before);
 }
@@ -463,10 +463,9 @@ async fn a_refusal_is_repeated_from_memory_only_while_it_holds() {
     let email = "remembered@example.com";
     app.provider(email).await;
     for _ in 0..5 {
-        assert_eq!(
-            wrong_login(&app, email).await.status,
-            StatusCode::UNAUTHORIZED
-        );
+        wrong_login(&app, email)
+            .await
+            .assert_status(StatusCode::UNAUTHORIZED);
     }
     let first = wrong_login(&app, email).await;
     assert!(is_limited(&first), "{:?}", first.body);
@@ -498,7 +497,7 @@ async fn a_refusal_is_repeated_from_memory_only_while_it_holds() {
             json!({"email": email, "password": PASSWORD}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+    a.assert_status(StatusCode::CREATED);
 }
 
 /// Sends every `(client address, path, body)` at once; the answers, in any order.
@@ -542,7 +541,7 @@ async fn parallel_guesses_cannot_outrun_the_address_budget_and_the_requester_sti
             json!({"email": email}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::ACCEPTED, "{:?}", a.body);
+    a.assert_status(StatusCode::ACCEPTED);
     let code = app.code_from_mail(email, seen).await;
     let wrong = other_than(&code);
     let answers = at_once(
@@ -682,7 +681,7 @@ async fn the_contact_form_cannot_mail_bomb_an_address() {
                 json!({"name": "A. Nonymous", "email": victim, "message": format!("message {i}")}),
             )
             .await;
-        assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+        a.assert_status(StatusCode::CREATED);
         references.push(a.body["reference"].as_str().unwrap_or_default().to_string());
     }
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
@@ -748,7 +747,7 @@ async fn one_client_with_right_passwords_cannot_hold_every_hashing_place() {
         .await
     };
     let (greedy, patient) = tokio::join!(greedy, patient);
-    assert_eq!(patient.status, StatusCode::CREATED, "{:?}", patient.body);
+    patient.assert_status(StatusCode::CREATED);
     let answers: Vec<_> = greedy
         .iter()
         .map(|a| (a.status, a.code().to_string()))

@@ -69,19 +69,16 @@ async fn a_product_goes_from_draft_through_rejection_to_the_storefront_and_back_
             product_form("星图 IoT 平台", "iot"),
         )
         .await;
-    assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+    a.assert_status(StatusCode::CREATED);
     assert_eq!(a.body["status"], "draft");
     let id = a.body["id"].as_str().expect("id").to_string();
     let a = upload_icon(&app, &token, &id, png(), "image/png").await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
 
     // Not on the storefront before approval.
-    assert_eq!(
-        app.get(&format!("/api/v1/storefront/products/{id}"))
-            .await
-            .status,
-        StatusCode::NOT_FOUND
-    );
+    app.get(&format!("/api/v1/storefront/products/{id}"))
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
 
     let a = app
         .post_as(
@@ -90,7 +87,7 @@ async fn a_product_goes_from_draft_through_rejection_to_the_storefront_and_back_
             json!({}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     assert_eq!(a.body["status"], "in_review");
     let seller = app.account_id(&token).await;
     let item = app.pending_item(&operator, "product", &seller).await;
@@ -102,7 +99,7 @@ async fn a_product_goes_from_draft_through_rejection_to_the_storefront_and_back_
             "reasons": [{"field": "summary", "message": "Say what the product does"}]}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     let p = app
         .get_as(&token, &format!("/api/v1/provider/products/{id}"))
         .await;
@@ -119,7 +116,7 @@ async fn a_product_goes_from_draft_through_rejection_to_the_storefront_and_back_
             Some(fixed),
         )
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     app.post_as(
         &token,
         &format!("/api/v1/provider/products/{id}/submit"),
@@ -132,7 +129,7 @@ async fn a_product_goes_from_draft_through_rejection_to_the_storefront_and_back_
 
     // Listed, with the provider's customer-service info.
     let s = app.get("/api/v1/storefront/products?q=ota").await;
-    assert_eq!(s.status, StatusCode::OK);
+    s.assert_status(StatusCode::OK);
     assert_eq!(s.body["items"][0]["id"], id.as_str(), "{:?}", s.body);
     assert_eq!(s.body["items"][0]["provider_name"], company);
     assert_eq!(s.body["items"][0]["price_from_fen"], 9900);
@@ -149,7 +146,7 @@ async fn a_product_goes_from_draft_through_rejection_to_the_storefront_and_back_
         let s = app
             .get(&format!("/api/v1/storefront/products?q={}", urlencode(q)))
             .await;
-        assert_eq!(s.status, StatusCode::OK);
+        s.assert_status(StatusCode::OK);
         assert_eq!(
             s.body["items"].as_array().map(|i| !i.is_empty()),
             Some(found),
@@ -162,7 +159,7 @@ async fn a_product_goes_from_draft_through_rejection_to_the_storefront_and_back_
         .await;
     assert_eq!(s.body["items"], json!([]));
     let p = app.get(&format!("/api/v1/storefront/products/{id}")).await;
-    assert_eq!(p.status, StatusCode::OK, "{:?}", p.body);
+    p.assert_status(StatusCode::OK);
     assert_eq!(p.body["provider"]["name"], company);
     assert_eq!(
         p.body["provider"]["customer_service"],
@@ -210,7 +207,7 @@ async fn a_product_goes_from_draft_through_rejection_to_the_storefront_and_back_
             Some(v2),
         )
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     assert_eq!(a.body["live"]["name"], "星图 IoT 平台");
     assert_eq!(
         a.body["working"]["number"], 2,
@@ -245,14 +242,11 @@ async fn a_product_goes_from_draft_through_rejection_to_the_storefront_and_back_
             json!({}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::OK);
+    a.assert_status(StatusCode::OK);
     assert_eq!(a.body["status"], "unlisted");
-    assert_eq!(
-        app.get(&format!("/api/v1/storefront/products/{id}"))
-            .await
-            .status,
-        StatusCode::NOT_FOUND
-    );
+    app.get(&format!("/api/v1/storefront/products/{id}"))
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
     assert_eq!(
         app.get("/api/v1/storefront/products").await.body["items"],
         json!([])
@@ -274,7 +268,7 @@ async fn a_product_goes_from_draft_through_rejection_to_the_storefront_and_back_
             json!({}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(a.field_names(), vec!["reason"]);
     let a = app
         .post_as(
@@ -283,13 +277,10 @@ async fn a_product_goes_from_draft_through_rejection_to_the_storefront_and_back_
             json!({"reason": "Complaints"}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::NO_CONTENT, "{:?}", a.body);
-    assert_eq!(
-        app.get(&format!("/api/v1/storefront/products/{id}"))
-            .await
-            .status,
-        StatusCode::NOT_FOUND
-    );
+    a.assert_status(StatusCode::NO_CONTENT);
+    app.get(&format!("/api/v1/storefront/products/{id}"))
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
     // The provider is told why.
     app.wait_for_mail_containing("seller@example.com", "Complaints")
         .await;
@@ -300,13 +291,10 @@ async fn a_product_goes_from_draft_through_rejection_to_the_storefront_and_back_
             json!({"reason": "Resolved"}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::NO_CONTENT);
-    assert_eq!(
-        app.get(&format!("/api/v1/storefront/products/{id}"))
-            .await
-            .status,
-        StatusCode::OK
-    );
+    a.assert_status(StatusCode::NO_CONTENT);
+    app.get(&format!("/api/v1/storefront/products/{id}"))
+        .await
+        .assert_status(StatusCode::OK);
 }
 
 #[tokio::test]
@@ -323,7 +311,7 @@ async fn bad_product_input_is_refused() {
             product_form("x", "iot"),
         )
         .await;
-    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    a.assert_status(StatusCode::FORBIDDEN);
     assert_eq!(a.code(), "provider_access_required");
 
     let token = app
@@ -341,7 +329,7 @@ async fn bad_product_input_is_refused() {
             product_form("x", "blockchain"),
         )
         .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         a.fields(),
         vec![("category".to_string(), "not_declared".to_string())]
@@ -385,11 +373,11 @@ async fn bad_product_input_is_refused() {
         "image/png",
     )
     .await;
-    assert_eq!(a.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    a.assert_status(StatusCode::UNSUPPORTED_MEDIA_TYPE);
     let mut big = png();
     big.resize(1024 * 1024 + 10, 0);
     let a = upload_icon(&app, &token, &id, big, "image/png").await;
-    assert_eq!(a.status, StatusCode::PAYLOAD_TOO_LARGE);
+    a.assert_status(StatusCode::PAYLOAD_TOO_LARGE);
     let p = app
         .get_as(&token, &format!("/api/v1/provider/products/{id}"))
         .await;
@@ -404,12 +392,9 @@ async fn bad_product_input_is_refused() {
             &uscc(23),
         )
         .await;
-    assert_eq!(
-        app.get_as(&other, &format!("/api/v1/provider/products/{id}"))
-            .await
-            .status,
-        StatusCode::NOT_FOUND
-    );
+    app.get_as(&other, &format!("/api/v1/provider/products/{id}"))
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
     let a = app
         .post_as(
             &other,
@@ -417,7 +402,7 @@ async fn bad_product_input_is_refused() {
             json!({}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::NOT_FOUND);
+    a.assert_status(StatusCode::NOT_FOUND);
     // Unlisting something never approved is a conflict.
     let a = app
         .post_as(
@@ -426,7 +411,7 @@ async fn bad_product_input_is_refused() {
             json!({}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::CONFLICT);
+    a.assert_status(StatusCode::CONFLICT);
 }
 
 #[tokio::test]
@@ -441,7 +426,7 @@ async fn operators_manage_the_catalog_without_breaking_existing_choices() {
             json!({"slug": "x"}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    a.assert_status(StatusCode::FORBIDDEN);
 
     let a = app
         .post_as(
@@ -450,7 +435,7 @@ async fn operators_manage_the_catalog_without_breaking_existing_choices() {
             json!({"slug": "edu-tech", "name_zh": "教育科技", "name_en": "EdTech"}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+    a.assert_status(StatusCode::CREATED);
     let a = app
         .post_as(
             &operator,
@@ -466,7 +451,7 @@ async fn operators_manage_the_catalog_without_breaking_existing_choices() {
             json!({"slug": "Bad Slug!"}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(a.field_names().contains(&"slug".to_string()));
     let a = app
         .send(
@@ -476,7 +461,7 @@ async fn operators_manage_the_catalog_without_breaking_existing_choices() {
             Some(json!({"name_zh": "教育科技服务", "name_en": "Education technology"})),
         )
         .await;
-    assert_eq!(a.status, StatusCode::NO_CONTENT, "{:?}", a.body);
+    a.assert_status(StatusCode::NO_CONTENT);
     let list = app.get("/api/v1/catalog/categories").await;
     assert!(list.body["items"]
         .as_array()
@@ -490,7 +475,7 @@ async fn operators_manage_the_catalog_without_breaking_existing_choices() {
             json!({}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::NO_CONTENT);
+    a.assert_status(StatusCode::NO_CONTENT);
     let list = app.get("/api/v1/catalog/categories").await;
     assert!(!list.body["items"]
         .as_array()
@@ -504,7 +489,7 @@ async fn operators_manage_the_catalog_without_breaking_existing_choices() {
             json!({}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::NOT_FOUND);
+    a.assert_status(StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
@@ -517,7 +502,7 @@ async fn a_visitor_asks_a_question_and_gets_a_reference_and_an_answer() {
               "email": "wang@example.com", "message": "我们想入驻，请问需要多久审核？"}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+    a.assert_status(StatusCode::CREATED);
     let reference = a.body["reference"].as_str().expect("reference").to_string();
     assert!(reference.starts_with('C'));
     let mail = app.wait_for_mail("wang@example.com", 0).await;
@@ -529,7 +514,7 @@ async fn a_visitor_asks_a_question_and_gets_a_reference_and_an_answer() {
             json!({"topic": "spam", "name": "", "email": "x", "message": ""}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     let mut names = a.field_names();
     names.sort();
     assert_eq!(names, vec!["email", "message", "name", "topic"]);
@@ -538,7 +523,7 @@ async fn a_visitor_asks_a_question_and_gets_a_reference_and_an_answer() {
     let q = app
         .get_as(&operator, "/api/v1/review/consultations?status=open")
         .await;
-    assert_eq!(q.status, StatusCode::OK);
+    q.assert_status(StatusCode::OK);
     let id = q.body["items"][0]["id"].as_str().expect("id").to_string();
     let a = app
         .post_as(
@@ -547,7 +532,7 @@ async fn a_visitor_asks_a_question_and_gets_a_reference_and_an_answer() {
             json!({"message": ""}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     let a = app
         .post_as(
             &operator,
@@ -555,7 +540,7 @@ async fn a_visitor_asks_a_question_and_gets_a_reference_and_an_answer() {
             json!({"message": "通常 1–3 个工作日。"}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     assert_eq!(a.body["status"], "replied");
     let reply = app.wait_for_mail("wang@example.com", 1).await;
     assert!(reply.contains("1–3 个工作日"), "{reply}");
@@ -576,17 +561,14 @@ async fn a_visitor_asks_a_question_and_gets_a_reference_and_an_answer() {
             json!({"name": "n", "email": "r9@example.com", "message": "hello"}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::TOO_MANY_REQUESTS);
+    a.assert_status(StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(a.code(), "rate_limited");
     assert!(a.headers.get("retry-after").is_some());
     // Only operators see the queue.
     let provider = app.provider("nosy@example.com").await;
-    assert_eq!(
-        app.get_as(&provider, "/api/v1/review/consultations")
-            .await
-            .status,
-        StatusCode::FORBIDDEN
-    );
+    app.get_as(&provider, "/api/v1/review/consultations")
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
 }
 
 /// Creates a product, submits it and has the operator approve it; returns its id.
@@ -598,7 +580,7 @@ async fn listed_product(app: &TestApp, operator: &str, token: &str, name: &str) 
             product_form(name, "iot"),
         )
         .await;
-    assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+    a.assert_status(StatusCode::CREATED);
     let id = a.body["id"].as_str().expect("id").to_string();
     let a = app
         .post_as(
@@ -607,7 +589,7 @@ async fn listed_product(app: &TestApp, operator: &str, token: &str, name: &str) 
             json!({}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     let seller = app.account_id(token).await;
     let item = app.pending_item(operator, "product", &seller).await;
     app.approve(operator, &item).await;
@@ -683,7 +665,7 @@ async fn a_second_server_on_the_same_database_sees_storefront_changes_at_once() 
             Some(product_form("双子 监控 一号 新版", "iot")),
         )
         .await;
-    assert_eq!(a2.status, StatusCode::OK, "{:?}", a2.body);
+    a2.assert_status(StatusCode::OK);
     assert_eq!(
         listed_ids(&b.get("/api/v1/storefront/products").await),
         both
@@ -712,7 +694,7 @@ async fn a_second_server_on_the_same_database_sees_storefront_changes_at_once() 
             json!({"reason": "Complaints"}),
         )
         .await;
-    assert_eq!(s.status, StatusCode::NO_CONTENT, "{:?}", s.body);
+    s.assert_status(StatusCode::NO_CONTENT);
     for path in [
         "/api/v1/storefront/products",
         "/api/v1/storefront/products?category=iot",
@@ -726,7 +708,7 @@ async fn a_second_server_on_the_same_database_sees_storefront_changes_at_once() 
             json!({"reason": "Resolved"}),
         )
         .await;
-    assert_eq!(s.status, StatusCode::NO_CONTENT, "{:?}", s.body);
+    s.assert_status(StatusCode::NO_CONTENT);
     assert_eq!(
         listed_ids(&b.get("/api/v1/storefront/products?category=iot").await),
         both
@@ -740,7 +722,7 @@ async fn a_second_server_on_the_same_database_sees_storefront_changes_at_once() 
             json!({}),
         )
         .await;
-    assert_eq!(u.status, StatusCode::OK, "{:?}", u.body);
+    u.assert_status(StatusCode::OK);
     assert_eq!(
         listed_ids(&b.get("/api/v1/storefront/products").await),
         vec![first.clone()]
@@ -752,7 +734,7 @@ async fn a_second_server_on_the_same_database_sees_storefront_changes_at_once() 
             json!({}),
         )
         .await;
-    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
+    r.assert_status(StatusCode::OK);
     assert_eq!(
         listed_ids(&b.get("/api/v1/storefront/products").await),
         both

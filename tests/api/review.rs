@@ -15,7 +15,7 @@ async fn audit_events(app: &TestApp, operator: &str) -> Vec<Value> {
     let mut path = "/api/v1/audit?limit=200".to_string();
     loop {
         let page = app.get_as(operator, &path).await;
-        assert_eq!(page.status, StatusCode::OK, "{:?}", page.body);
+        page.assert_status(StatusCode::OK);
         events.extend(page.body["items"].as_array().cloned().unwrap_or_default());
         match page.body["next_cursor"].as_str() {
             Some(c) => path = format!("/api/v1/audit?limit=200&cursor={c}"),
@@ -28,7 +28,7 @@ async fn item_detail(app: &TestApp, operator: &str, item_id: &str) -> Value {
     let a = app
         .get_as(operator, &format!("/api/v1/review/items/{item_id}"))
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     a.body
 }
 
@@ -170,7 +170,7 @@ async fn six_reviewers_race_on_one_item_and_exactly_one_decision_counts() {
         .await;
     assert!(!ids(&pending.body).contains(&item_id), "{:?}", pending.body);
     let late = app.post_as(&op2, &path, approve).await;
-    assert_eq!(late.status, StatusCode::CONFLICT);
+    late.assert_status(StatusCode::CONFLICT);
     assert_eq!(late.code(), "stale_version");
 }
 
@@ -190,11 +190,11 @@ async fn the_queue_filters_by_kind_and_status_pages_oldest_first_and_counts_what
     let put = app
         .put_as(&a, "/api/v1/me/application", application_form())
         .await;
-    assert_eq!(put.status, StatusCode::OK, "{:?}", put.body);
+    put.assert_status(StatusCode::OK);
     let sub = app
         .post_as(&a, "/api/v1/me/application/submit", json!({}))
         .await;
-    assert_eq!(sub.status, StatusCode::OK, "{:?}", sub.body);
+    sub.assert_status(StatusCode::OK);
     let c = app.provider("c@example.com").await;
     let c_id = app.account_id(&c).await;
     app.submit_verification(&c, "丙科技有限公司", &uscc(23))
@@ -217,7 +217,7 @@ async fn the_queue_filters_by_kind_and_status_pages_oldest_first_and_counts_what
 
     // Everything, oldest first.
     let all = app.get_as(&op, "/api/v1/review/items").await;
-    assert_eq!(all.status, StatusCode::OK, "{:?}", all.body);
+    all.assert_status(StatusCode::OK);
     assert_eq!(
         ids(&all.body),
         vec![
@@ -277,7 +277,7 @@ async fn the_queue_filters_by_kind_and_status_pages_oldest_first_and_counts_what
     let page = app
         .get_as(&op, "/api/v1/review/items?kind=settlement_change")
         .await;
-    assert_eq!(page.status, StatusCode::OK);
+    page.assert_status(StatusCode::OK);
     assert_eq!(page.body, json!({"items": [], "next_cursor": null}));
 
     // Paging: two at a time.
@@ -295,7 +295,7 @@ async fn the_queue_filters_by_kind_and_status_pages_oldest_first_and_counts_what
             &format!("/api/v1/review/items?status=pending&limit=2&cursor={cursor}"),
         )
         .await;
-    assert_eq!(page.status, StatusCode::OK, "{:?}", page.body);
+    page.assert_status(StatusCode::OK);
     assert_eq!(ids(&page.body), vec![c_ent.as_str()]);
     assert_eq!(page.body["next_cursor"], Value::Null);
 
@@ -303,7 +303,7 @@ async fn the_queue_filters_by_kind_and_status_pages_oldest_first_and_counts_what
     let page = app
         .get_as(&op, "/api/v1/review/items?status=pending&min_age_hours=1")
         .await;
-    assert_eq!(page.status, StatusCode::OK, "{:?}", page.body);
+    page.assert_status(StatusCode::OK);
     assert_eq!(ids(&page.body), Vec::<String>::new());
     let db = app.db().await;
     sqlx::query("UPDATE review_items SET submitted_at = submitted_at - 10800000 WHERE id = $1")
@@ -349,14 +349,14 @@ async fn the_queue_filters_by_kind_and_status_pages_oldest_first_and_counts_what
     let a = app
         .get_as(&op, "/api/v1/review/items?kind=bogus&status=bogus")
         .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(a.field_names(), vec!["kind", "status"]);
     let a = app.get_as(&op, "/api/v1/review/items?limit=abc").await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", a.body);
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
 
     // What waits, per kind (every kind listed).
     let s = app.get_as(&op, "/api/v1/review/summary").await;
-    assert_eq!(s.status, StatusCode::OK, "{:?}", s.body);
+    s.assert_status(StatusCode::OK);
     assert_eq!(
         s.body,
         json!({"items": [
@@ -394,7 +394,7 @@ async fn a_resubmission_shows_the_earlier_rejected_one_and_operators_download_it
             enterprise_form("深圳初版", &uscc(41)),
         )
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     let up = app
         .upload(
             &token,
@@ -404,14 +404,14 @@ async fn a_resubmission_shows_the_earlier_rejected_one_and_operators_download_it
             "application/pdf",
         )
         .await;
-    assert_eq!(up.status, StatusCode::CREATED, "{:?}", up.body);
+    up.assert_status(StatusCode::CREATED);
     assert_eq!(up.body["size"], first_pdf.len());
     assert_eq!(up.body["content_type"], "application/pdf");
     let first_doc = up.body["id"].as_str().expect("doc id").to_string();
     let a = app
         .post_as(&token, "/api/v1/me/enterprise/submit", json!({}))
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     assert_eq!(a.body["status"], "in_review");
     let item = app.pending_item(&op, "enterprise_verification", &id).await;
     let first_item = id_of(&item);
@@ -426,7 +426,7 @@ async fn a_resubmission_shows_the_earlier_rejected_one_and_operators_download_it
             json!({"decision": "reject", "version": item["version"], "reasons": reasons}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     let ent = app.get_as(&token, "/api/v1/me/enterprise").await;
     assert_eq!(ent.body["status"], "rejected");
     assert_eq!(ent.body["reasons"], reasons);
@@ -440,7 +440,7 @@ async fn a_resubmission_shows_the_earlier_rejected_one_and_operators_download_it
             enterprise_form("深圳正式科技有限公司", &uscc(41)),
         )
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     let up = app
         .upload(
             &token,
@@ -450,12 +450,12 @@ async fn a_resubmission_shows_the_earlier_rejected_one_and_operators_download_it
             "application/pdf",
         )
         .await;
-    assert_eq!(up.status, StatusCode::CREATED, "{:?}", up.body);
+    up.assert_status(StatusCode::CREATED);
     let second_doc = up.body["id"].as_str().expect("doc id").to_string();
     let a = app
         .post_as(&token, "/api/v1/me/enterprise/submit", json!({}))
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
 
     let item = app.pending_item(&op, "enterprise_verification", &id).await;
     assert_ne!(id_of(&item), first_item);
@@ -561,7 +561,7 @@ async fn a_rejection_needs_reasons_and_a_decided_or_unknown_item_cannot_be_decid
     let a = app
         .decide(&op, &item, json!({"decision": "maybe", "version": version}))
         .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", a.body);
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(a.field_names(), vec!["decision"]);
     // A version the item never had.
     let a = app
@@ -571,7 +571,7 @@ async fn a_rejection_needs_reasons_and_a_decided_or_unknown_item_cannot_be_decid
             json!({"decision": "approve", "version": version + 5}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::CONFLICT, "{:?}", a.body);
+    a.assert_status(StatusCode::CONFLICT);
     assert_eq!(a.code(), "stale_version");
     assert_eq!(item_detail(&app, &op, &item_id).await, before);
     assert_eq!(
@@ -602,7 +602,7 @@ async fn a_rejection_needs_reasons_and_a_decided_or_unknown_item_cannot_be_decid
     let a = app
         .decide(&op, &unknown, json!({"decision": "approve", "version": 1}))
         .await;
-    assert_eq!(a.status, StatusCode::NOT_FOUND, "{:?}", a.body);
+    a.assert_status(StatusCode::NOT_FOUND);
     assert_eq!(a.code(), "not_found");
     let a = app
         .get_as(
@@ -610,7 +610,7 @@ async fn a_rejection_needs_reasons_and_a_decided_or_unknown_item_cannot_be_decid
             "/api/v1/review/items/0190b2a4-0000-7000-8000-000000000000",
         )
         .await;
-    assert_eq!(a.status, StatusCode::NOT_FOUND);
+    a.assert_status(StatusCode::NOT_FOUND);
     assert_eq!(a.code(), "not_found");
     let a = app
         .post_as(
@@ -619,7 +619,7 @@ async fn a_rejection_needs_reasons_and_a_decided_or_unknown_item_cannot_be_decid
             json!({}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::NOT_FOUND);
+    a.assert_status(StatusCode::NOT_FOUND);
     assert_eq!(a.code(), "not_found");
 }
 
@@ -635,14 +635,14 @@ async fn the_micro_deposit_allows_five_wrong_amounts_in_all_then_a_new_one_is_as
     let a = app
         .post_as(&token, confirm, json!({"amount_fen": 12}))
         .await;
-    assert_eq!(a.status, StatusCode::CONFLICT, "{:?}", a.body);
+    a.assert_status(StatusCode::CONFLICT);
     assert_eq!(a.code(), "deposit_not_sent");
     app.submit_verification(&token, "深圳打款科技有限公司", &uscc(61))
         .await;
     let a = app
         .post_as(&token, confirm, json!({"amount_fen": 12}))
         .await;
-    assert_eq!(a.status, StatusCode::CONFLICT, "{:?}", a.body);
+    a.assert_status(StatusCode::CONFLICT);
     assert_eq!(a.code(), "deposit_not_sent");
     let ent = app.get_as(&token, "/api/v1/me/enterprise").await;
     assert_eq!(
@@ -660,7 +660,7 @@ async fn the_micro_deposit_allows_five_wrong_amounts_in_all_then_a_new_one_is_as
             json!({}),
         )
         .await;
-    assert_eq!(sent.status, StatusCode::OK, "{:?}", sent.body);
+    sent.assert_status(StatusCode::OK);
     assert_eq!(sent.body["status"], "sent");
     let right = sent.body["amount_fen"].as_i64().expect("amount_fen");
     assert!((1..=99).contains(&right), "{right}");
@@ -691,7 +691,7 @@ async fn the_micro_deposit_allows_five_wrong_amounts_in_all_then_a_new_one_is_as
     let a = app
         .post_as(&token, confirm, json!({"amount_fen": "12"}))
         .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", a.body);
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     let ent = app.get_as(&token, "/api/v1/me/enterprise").await;
     assert_eq!(ent.body["micro_deposit"]["attempts_left"], 5);
 
@@ -700,7 +700,7 @@ async fn the_micro_deposit_allows_five_wrong_amounts_in_all_then_a_new_one_is_as
         let a = app
             .post_as(&token, confirm, json!({"amount_fen": wrong}))
             .await;
-        assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", a.body);
+        a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(a.code(), "wrong_amount");
         assert_eq!(a.body["error"]["attempts_left"], left, "{:?}", a.body);
         let ent = app.get_as(&token, "/api/v1/me/enterprise").await;
@@ -711,7 +711,7 @@ async fn the_micro_deposit_allows_five_wrong_amounts_in_all_then_a_new_one_is_as
     let a = app
         .post_as(&token, confirm, json!({"amount_fen": wrong}))
         .await;
-    assert_eq!(a.status, StatusCode::TOO_MANY_REQUESTS, "{:?}", a.body);
+    a.assert_status(StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(a.code(), "verification_frozen");
     let retry: u64 = header(&a.headers, "retry-after")
         .parse()
@@ -728,7 +728,7 @@ async fn the_micro_deposit_allows_five_wrong_amounts_in_all_then_a_new_one_is_as
     let a = app
         .post_as(&token, confirm, json!({"amount_fen": right}))
         .await;
-    assert_eq!(a.status, StatusCode::TOO_MANY_REQUESTS, "{:?}", a.body);
+    a.assert_status(StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(a.code(), "verification_frozen");
     assert!(header(&a.headers, "retry-after")
         .parse::<u64>()
@@ -744,7 +744,7 @@ async fn the_micro_deposit_allows_five_wrong_amounts_in_all_then_a_new_one_is_as
             json!({}),
         )
         .await;
-    assert_eq!(again.status, StatusCode::CONFLICT, "{:?}", again.body);
+    again.assert_status(StatusCode::CONFLICT);
     assert_eq!(again.code(), "deposit_already_sent");
 
     // The hour passes: the deposit gives no new tries, it is void.
@@ -760,7 +760,7 @@ async fn the_micro_deposit_allows_five_wrong_amounts_in_all_then_a_new_one_is_as
     let a = app
         .post_as(&token, confirm, json!({"amount_fen": right}))
         .await;
-    assert_eq!(a.status, StatusCode::CONFLICT, "{:?}", a.body);
+    a.assert_status(StatusCode::CONFLICT);
     assert_eq!(a.code(), "deposit_void");
 
     // The holder asks for a new deposit; the operator pays a new amount.
@@ -771,7 +771,7 @@ async fn the_micro_deposit_allows_five_wrong_amounts_in_all_then_a_new_one_is_as
             json!({}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     assert_eq!(a.body["status"], "requested");
     assert_eq!(
         item_detail(&app, &op, &item_id).await["micro_deposit"],
@@ -792,7 +792,7 @@ async fn the_micro_deposit_allows_five_wrong_amounts_in_all_then_a_new_one_is_as
             json!({}),
         )
         .await;
-    assert_eq!(sent.status, StatusCode::OK, "{:?}", sent.body);
+    sent.assert_status(StatusCode::OK);
     let right = sent.body["amount_fen"].as_i64().expect("amount_fen");
     let ent = app.get_as(&token, "/api/v1/me/enterprise").await;
     assert_eq!(ent.body["micro_deposit"]["status"], "sent");
@@ -800,12 +800,12 @@ async fn the_micro_deposit_allows_five_wrong_amounts_in_all_then_a_new_one_is_as
     let a = app
         .post_as(&token, confirm, json!({"amount_fen": right}))
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     assert_eq!(a.body["status"], "confirmed");
     let a = app
         .post_as(&token, confirm, json!({"amount_fen": right}))
         .await;
-    assert_eq!(a.status, StatusCode::CONFLICT);
+    a.assert_status(StatusCode::CONFLICT);
     assert_eq!(a.code(), "already_confirmed");
 
     // Documents approved + deposit confirmed = verified.
@@ -836,7 +836,7 @@ async fn a_credit_code_belongs_to_one_verified_account() {
             enterprise_form("深圳唯一科技有限公司", &code),
         )
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     let up = app
         .upload(
             &second,
@@ -846,11 +846,11 @@ async fn a_credit_code_belongs_to_one_verified_account() {
             "application/pdf",
         )
         .await;
-    assert_eq!(up.status, StatusCode::CREATED, "{:?}", up.body);
+    up.assert_status(StatusCode::CREATED);
     let a = app
         .post_as(&second, "/api/v1/me/enterprise/submit", json!({}))
         .await;
-    assert_eq!(a.status, StatusCode::CONFLICT, "{:?}", a.body);
+    a.assert_status(StatusCode::CONFLICT);
     assert_eq!(a.code(), "uscc_taken");
 
     // The same code written in full-width characters is the same code.
@@ -871,12 +871,12 @@ async fn a_credit_code_belongs_to_one_verified_account() {
             enterprise_form("深圳唯一科技有限公司", &full_width),
         )
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     assert_eq!(a.body["uscc"], code.as_str());
     let a = app
         .post_as(&second, "/api/v1/me/enterprise/submit", json!({}))
         .await;
-    assert_eq!(a.status, StatusCode::CONFLICT, "{:?}", a.body);
+    a.assert_status(StatusCode::CONFLICT);
     assert_eq!(a.code(), "uscc_taken");
     let ent = app.get_as(&second, "/api/v1/me/enterprise").await;
     assert_eq!(ent.body["status"], "draft");
@@ -913,7 +913,7 @@ async fn a_credit_code_belongs_to_one_verified_account() {
             json!({"decision": "approve", "version": d_item["version"]}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::CONFLICT, "{:?}", a.body);
+    a.assert_status(StatusCode::CONFLICT);
     assert_eq!(a.code(), "uscc_taken");
     let still = item_detail(&app, &op, &id_of(&d_item)).await;
     assert_eq!(still["status"], "pending");
@@ -953,7 +953,7 @@ async fn a_live_providers_settlement_change_waits_for_review_and_both_addresses_
             settlement_form(company, new_number),
         )
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     assert_eq!(a.body["status"], "change_pending");
     assert_eq!(
         a.body["current"]["account_number_masked"],
@@ -1016,7 +1016,7 @@ async fn a_live_providers_settlement_change_waits_for_review_and_both_addresses_
             settlement_form(company, "6214830100550000"),
         )
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     assert_eq!(a.body["status"], "change_pending");
     let item = app.pending_item(&op, "settlement_change", &id).await;
     let a = app
@@ -1027,7 +1027,7 @@ async fn a_live_providers_settlement_change_waits_for_review_and_both_addresses_
                    "reasons": [{"field": "account_number", "message": "开户证明与账号不符"}]}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     let s = app.get_as(&token, "/api/v1/provider/settlement").await;
     assert_eq!(s.body["status"], "active", "{:?}", s.body);
     assert_eq!(s.body["current"]["account_number_masked"], "**** **** 7661");
@@ -1053,7 +1053,7 @@ async fn a_newer_settlement_change_supersedes_the_one_still_waiting() {
             settlement_form(company, "6214830100551111"),
         )
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     let first = app.pending_item(&op, "settlement_change", &id).await;
     let a = app
         .put_as(
@@ -1062,7 +1062,7 @@ async fn a_newer_settlement_change_supersedes_the_one_still_waiting() {
             settlement_form(company, "6214830100552222"),
         )
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     assert_eq!(
         a.body["pending_change"]["account_number_masked"],
         "**** **** 2222"
@@ -1082,7 +1082,7 @@ async fn a_newer_settlement_change_supersedes_the_one_still_waiting() {
     let superseded = app
         .get_as(&op, "/api/v1/review/items?status=superseded")
         .await;
-    assert_eq!(superseded.status, StatusCode::OK, "{:?}", superseded.body);
+    superseded.assert_status(StatusCode::OK);
     assert_eq!(ids(&superseded.body), vec![id_of(&first)]);
 
     // Approving the stale request does nothing.
@@ -1093,7 +1093,7 @@ async fn a_newer_settlement_change_supersedes_the_one_still_waiting() {
             json!({"decision": "approve", "version": first["version"]}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::CONFLICT, "{:?}", a.body);
+    a.assert_status(StatusCode::CONFLICT);
     assert_eq!(a.code(), "stale_version");
     let s = app.get_as(&token, "/api/v1/provider/settlement").await;
     let old_last4 = &ACCOUNT_NUMBER[ACCOUNT_NUMBER.len() - 4..];
@@ -1161,7 +1161,7 @@ async fn wrong_amounts_sent_all_at_once_still_freeze_after_five() {
             json!({}),
         )
         .await;
-    assert_eq!(sent.status, StatusCode::OK, "{:?}", sent.body);
+    sent.assert_status(StatusCode::OK);
     let right = sent.body["amount_fen"].as_i64().expect("amount_fen");
 
     // Twenty wrong guesses fired together: only five may be judged.
@@ -1229,7 +1229,7 @@ async fn concurrent_settlement_changes_leave_one_change_waiting() {
     )
     .await;
     for a in &answers {
-        assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+        a.assert_status(StatusCode::OK);
     }
     let pending = app
         .get_as(
@@ -1266,7 +1266,7 @@ async fn a_real_credit_code_that_fails_its_check_is_approved_only_with_a_recorde
     let a = app
         .put_as(&token, "/api/v1/me/enterprise", form.clone())
         .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", a.body);
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         a.fields()
             .contains(&("uscc".to_string(), "checksum".to_string())),
@@ -1277,14 +1277,14 @@ async fn a_real_credit_code_that_fails_its_check_is_approved_only_with_a_recorde
     let a = app
         .put_as(&token, "/api/v1/me/enterprise", form.clone())
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     assert_eq!(a.body["uscc"], bad.as_str());
     assert_eq!(a.body["uscc_check_failed"], true);
     // The flag means nothing for a code that passes.
     let mut fine = enterprise_form("杭州奇码科技有限公司", &good);
     fine["uscc_check_override"] = json!(true);
     let a = app.put_as(&token, "/api/v1/me/enterprise", fine).await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     assert_eq!(a.body["uscc_check_failed"], false);
     let a = app.put_as(&token, "/api/v1/me/enterprise", form).await;
     assert_eq!(a.body["uscc_check_failed"], true);
@@ -1305,7 +1305,7 @@ async fn a_real_credit_code_that_fails_its_check_is_approved_only_with_a_recorde
             body["override_reason"] = json!(r);
         }
         let a = app.decide(&operator, &item, body).await;
-        assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", a.body);
+        a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(a.field_names(), vec!["override_reason"]);
     }
     let a = app
@@ -1315,7 +1315,7 @@ async fn a_real_credit_code_that_fails_its_check_is_approved_only_with_a_recorde
             json!({"decision": "approve", "version": item["version"], "override_reason": "x".repeat(501)}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", a.body);
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     // Nothing was decided by the refused attempts.
     let detail = item_detail(&app, &operator, &item_id).await;
     assert_eq!(detail["status"], "pending");
@@ -1329,7 +1329,7 @@ async fn a_real_credit_code_that_fails_its_check_is_approved_only_with_a_recorde
             json!({"decision": "approve", "version": item["version"], "override_reason": why}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     let me = app.get_as(&token, "/api/v1/me/enterprise").await;
     assert_eq!(me.body["status"], "approved");
     let events = audit_events(&app, &operator).await;
@@ -1356,7 +1356,7 @@ async fn a_real_credit_code_that_fails_its_check_is_approved_only_with_a_recorde
             json!({"decision": "approve", "version": item["version"], "override_reason": why}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     let events = audit_events(&app, &operator).await;
     let approval = events
         .iter()
@@ -1413,7 +1413,7 @@ async fn waiting_out_the_freeze_gives_no_new_guesses_and_deposits_are_bounded() 
             )
             .await;
         if deposit < 3 {
-            assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+            a.assert_status(StatusCode::OK);
         } else {
             assert_eq!(a.code(), "deposit_limit_reached", "{:?}", a.body);
         }
@@ -1459,7 +1459,7 @@ async fn staff_never_decide_about_their_own_account() {
             json!({"decision": "approve", "version": item["version"]}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::FORBIDDEN, "{:?}", a.body);
+    a.assert_status(StatusCode::FORBIDDEN);
     assert_eq!(a.code(), "own_item");
     let a = app
         .post_as(

@@ -16,7 +16,7 @@ async fn challenge(app: &TestApp, email: &str) -> String {
             json!({"email": email, "password": PASSWORD}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+    a.assert_status(StatusCode::CREATED);
     assert_eq!(a.body["status"], "second_factor_required", "{:?}", a.body);
     assert!(a.body.get("token").is_none(), "no usable token yet");
     a.body["challenge"].as_str().expect("challenge").to_string()
@@ -43,11 +43,11 @@ async fn a_staff_account_enrols_at_its_first_log_in_and_can_do_nothing_else_befo
             json!({"email": email, "password": PASSWORD}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::CREATED);
+    a.assert_status(StatusCode::CREATED);
     assert_eq!(a.body["second_factor"], "enrolment_required");
     let token = a.body["token"].as_str().expect("token").to_string();
     let me = app.get_as(&token, "/api/v1/me").await;
-    assert_eq!(me.status, StatusCode::OK);
+    me.assert_status(StatusCode::OK);
     assert_eq!(me.body["second_factor"], "enrolment_required");
     for path in [
         "/api/v1/review/items",
@@ -61,7 +61,7 @@ async fn a_staff_account_enrols_at_its_first_log_in_and_can_do_nothing_else_befo
     let a = app
         .post_as(&token, "/api/v1/me/second-factor", json!({}))
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     let secret = a.body["secret"].as_str().expect("secret").to_string();
     assert!(a.body["otpauth_uri"]
         .as_str()
@@ -75,7 +75,7 @@ async fn a_staff_account_enrols_at_its_first_log_in_and_can_do_nothing_else_befo
         )
         .await;
     if app.totp(&secret) != "000000" {
-        assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+        a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(
             a.fields(),
             vec![("code".to_string(), "second_factor_wrong".to_string())]
@@ -88,7 +88,7 @@ async fn a_staff_account_enrols_at_its_first_log_in_and_can_do_nothing_else_befo
             json!({"code": app.totp(&secret)}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     let codes: Vec<String> = a.body["recovery_codes"]
         .as_array()
         .expect("codes")
@@ -100,10 +100,9 @@ async fn a_staff_account_enrols_at_its_first_log_in_and_can_do_nothing_else_befo
         .iter()
         .all(|c| c.len() == 11 && c.as_bytes()[5] == b'-'));
     // The same session now works, and the secret is not on disk in clear.
-    assert_eq!(
-        app.get_as(&token, "/api/v1/review/items").await.status,
-        StatusCode::OK
-    );
+    app.get_as(&token, "/api/v1/review/items")
+        .await
+        .assert_status(StatusCode::OK);
     let db = app.db().await;
     let stored: String = sqlx::query_scalar("SELECT secret_enc FROM second_factors")
         .fetch_one(&db)
@@ -134,7 +133,7 @@ async fn every_staff_log_in_needs_a_code_and_a_code_works_once() {
     let used = app.totp(&secret);
     let c = challenge(&app, email).await;
     let a = answer(&app, &c, &used).await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", a.body);
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         a.fields(),
         vec![("code".to_string(), "second_factor_wrong".to_string())]
@@ -146,17 +145,15 @@ async fn every_staff_log_in_needs_a_code_and_a_code_works_once() {
     app.next_code_step();
     let code = app.totp(&secret);
     let a = answer(&app, &c, &code).await;
-    assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+    a.assert_status(StatusCode::CREATED);
     assert_eq!(a.body["second_factor"], "enrolled");
     let second = a.body["token"].as_str().expect("token").to_string();
-    assert_eq!(
-        app.get_as(&second, "/api/v1/review/items").await.status,
-        StatusCode::OK
-    );
-    assert_eq!(
-        app.get_as(&first, "/api/v1/review/items").await.status,
-        StatusCode::OK
-    );
+    app.get_as(&second, "/api/v1/review/items")
+        .await
+        .assert_status(StatusCode::OK);
+    app.get_as(&first, "/api/v1/review/items")
+        .await
+        .assert_status(StatusCode::OK);
     // The challenge was used up, and the code too.
     assert_eq!(answer(&app, &c, &code).await.fields()[0].0, "challenge");
     let again = challenge(&app, email).await;
@@ -175,7 +172,7 @@ async fn a_challenge_lasts_five_minutes_and_guesses_are_limited_across_challenge
     let c = challenge(&app, email).await;
     app.state.ctx.clock.advance(6 * 60_000);
     let a = answer(&app, &c, &app.totp(&secret)).await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         a.fields(),
         vec![("challenge".to_string(), "challenge_expired".to_string())]
@@ -184,12 +181,12 @@ async fn a_challenge_lasts_five_minutes_and_guesses_are_limited_across_challenge
     for _ in 0..5 {
         let c = challenge(&app, email).await;
         let a = answer(&app, &c, "999999").await;
-        assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", a.body);
+        a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     }
     let c = challenge(&app, email).await;
     app.next_code_step();
     let a = answer(&app, &c, &app.totp(&secret)).await;
-    assert_eq!(a.status, StatusCode::TOO_MANY_REQUESTS, "{:?}", a.body);
+    a.assert_status(StatusCode::TOO_MANY_REQUESTS);
     assert!(a.headers.get("retry-after").is_some());
 }
 
@@ -220,7 +217,7 @@ async fn a_recovery_code_works_once_and_says_so_by_mail() {
         .to_uppercase();
     let c = challenge(&app, email).await;
     let a = answer(&app, &c, &code).await;
-    assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+    a.assert_status(StatusCode::CREATED);
     app.wait_for_mail_containing(email, "恢复码").await;
     let c = challenge(&app, email).await;
     let a = answer(&app, &c, &code).await;
@@ -256,7 +253,7 @@ async fn approving_a_bank_account_change_needs_a_fresh_second_factor() {
     app.state.ctx.clock.advance(10 * 60_000);
     let approve = json!({"decision": "approve", "version": item["version"]});
     let a = app.decide(&op, &item, approve.clone()).await;
-    assert_eq!(a.status, StatusCode::FORBIDDEN, "{:?}", a.body);
+    a.assert_status(StatusCode::FORBIDDEN);
     assert_eq!(a.code(), "step_up_required");
     assert_eq!(
         app.pending_item(&op, "settlement_change", &id).await["version"],
@@ -267,11 +264,11 @@ async fn approving_a_bank_account_change_needs_a_fresh_second_factor() {
     let mut wrong = approve.clone();
     wrong["second_factor_code"] = json!("000001");
     let a = app.decide(&op, &item, wrong).await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", a.body);
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     let mut right = approve.clone();
     right["second_factor_code"] = json!(app.totp(&secret));
     let a = app.decide(&op, &item, right).await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     // Rejections and other kinds need no step-up; the step-up is audited.
     let audit = app.get_as(&op, "/api/v1/audit?limit=200").await;
     let actions: Vec<&str> = audit.body["items"]
@@ -291,7 +288,7 @@ async fn approving_a_bank_account_change_needs_a_fresh_second_factor() {
             json!({"code": app.totp(&secret)}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     assert!(a.body["second_factor_at"].is_string());
 }
 
@@ -304,10 +301,9 @@ async fn providers_may_turn_the_second_factor_on_and_off() {
     assert_eq!(me.body["second_factor"], "not_enrolled");
     let secret = app.enrol_second_factor(&token).await;
     let signed_in = app.login_with_second_factor(email, &secret).await;
-    assert_eq!(
-        app.get_as(&signed_in, "/api/v1/me/move-in").await.status,
-        StatusCode::OK
-    );
+    app.get_as(&signed_in, "/api/v1/me/move-in")
+        .await
+        .assert_status(StatusCode::OK);
     app.next_code_step();
     let a = app
         .post_as(
@@ -316,7 +312,7 @@ async fn providers_may_turn_the_second_factor_on_and_off() {
             json!({"code": app.totp(&secret)}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::NO_CONTENT, "{:?}", a.body);
+    a.assert_status(StatusCode::NO_CONTENT);
     app.login(email, PASSWORD).await;
     // Staff cannot turn theirs off.
     let (op, op_secret) = app.staff_with_secret("keeps@berth.test", Role::Admin).await;
@@ -328,7 +324,7 @@ async fn providers_may_turn_the_second_factor_on_and_off() {
             json!({"code": app.totp(&op_secret)}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    a.assert_status(StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]
@@ -352,10 +348,9 @@ async fn the_admin_resets_a_lost_phone_from_the_command_line() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(stderr.contains("removed"), "{stderr}");
-    assert_eq!(
-        app.get_as(&token, "/api/v1/me").await.status,
-        StatusCode::UNAUTHORIZED
-    );
+    app.get_as(&token, "/api/v1/me")
+        .await
+        .assert_status(StatusCode::UNAUTHORIZED);
     let a = app
         .post(
             "/api/v1/sessions",

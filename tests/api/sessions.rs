@@ -22,15 +22,13 @@ async fn each_login_gets_a_new_token_and_logout_ends_only_that_session() {
             None,
         )
         .await;
-    assert_eq!(a.status, StatusCode::NO_CONTENT);
-    assert_eq!(
-        app.get_as(&first, "/api/v1/me").await.status,
-        StatusCode::UNAUTHORIZED
-    );
-    assert_eq!(
-        app.get_as(&second, "/api/v1/me").await.status,
-        StatusCode::OK
-    );
+    a.assert_status(StatusCode::NO_CONTENT);
+    app.get_as(&first, "/api/v1/me")
+        .await
+        .assert_status(StatusCode::UNAUTHORIZED);
+    app.get_as(&second, "/api/v1/me")
+        .await
+        .assert_status(StatusCode::OK);
 
     // Only the token's hash is stored.
     let db = app.db().await;
@@ -52,7 +50,7 @@ async fn wrong_credentials_are_401_and_anonymous_requests_are_refused() {
             json!({"email": "p@example.com", "password": "wrong password"}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    a.assert_status(StatusCode::UNAUTHORIZED);
     assert_eq!(a.code(), "invalid_credentials");
     let a = app
         .post(
@@ -62,12 +60,11 @@ async fn wrong_credentials_are_401_and_anonymous_requests_are_refused() {
         .await;
     assert_eq!(a.code(), "invalid_credentials");
     let a = app.get("/api/v1/me").await;
-    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    a.assert_status(StatusCode::UNAUTHORIZED);
     assert_eq!(a.code(), "unauthenticated");
-    assert_eq!(
-        app.get_as("not-a-token", "/api/v1/me").await.status,
-        StatusCode::UNAUTHORIZED
-    );
+    app.get_as("not-a-token", "/api/v1/me")
+        .await
+        .assert_status(StatusCode::UNAUTHORIZED);
     let a = app
         .raw(
             app.client
@@ -75,7 +72,7 @@ async fn wrong_credentials_are_401_and_anonymous_requests_are_refused() {
                 .header("authorization", "Basic abc"),
         )
         .await;
-    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    a.assert_status(StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
@@ -89,7 +86,7 @@ async fn repeated_wrong_passwords_are_slowed_down() {
                 json!({"email": "brute@example.com", "password": "guess guess"}),
             )
             .await;
-        assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+        a.assert_status(StatusCode::UNAUTHORIZED);
     }
     let a = app
         .post(
@@ -97,7 +94,7 @@ async fn repeated_wrong_passwords_are_slowed_down() {
             json!({"email": "brute@example.com", "password": PASSWORD}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::TOO_MANY_REQUESTS);
+    a.assert_status(StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(a.code(), "rate_limited");
     assert!(a.headers.get("retry-after").is_some());
 }
@@ -135,7 +132,7 @@ async fn the_cookie_session_works_and_state_changes_need_the_csrf_token() {
                 .header("cookie", &cookie),
         )
         .await;
-    assert_eq!(me.status, StatusCode::OK);
+    me.assert_status(StatusCode::OK);
     assert_eq!(me.body["csrf_token"], csrf);
 
     let a = app
@@ -145,7 +142,7 @@ async fn the_cookie_session_works_and_state_changes_need_the_csrf_token() {
                 .header("cookie", &cookie),
         )
         .await;
-    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    a.assert_status(StatusCode::FORBIDDEN);
     assert_eq!(a.code(), "csrf_failed");
     let a = app
         .raw(
@@ -164,7 +161,7 @@ async fn the_cookie_session_works_and_state_changes_need_the_csrf_token() {
                 .header("x-csrf-token", csrf),
         )
         .await;
-    assert_eq!(a.status, StatusCode::NO_CONTENT);
+    a.assert_status(StatusCode::NO_CONTENT);
     assert!(a
         .headers
         .get("set-cookie")

@@ -112,7 +112,7 @@ async fn past_the_connection_limit_clients_wait_for_a_free_slot() {
     );
     drop(hogs);
     let a = app.get("/healthz").await;
-    assert_eq!(a.status, StatusCode::OK);
+    a.assert_status(StatusCode::OK);
 }
 
 /// Issue 9, hole 9: a POST refused before its body arrived was answered, then the connection
@@ -168,7 +168,7 @@ async fn heads_that_are_too_long_get_the_error_shape() {
             "a".repeat(10_000)
         ))
         .await;
-    assert_eq!(a.status, StatusCode::URI_TOO_LONG);
+    a.assert_status(StatusCode::URI_TOO_LONG);
     assert_eq!(a.code(), "uri_too_long");
     assert!(a.body["error"]["message"]
         .as_str()
@@ -179,7 +179,7 @@ async fn heads_that_are_too_long_get_the_error_shape() {
         req = req.header(format!("x-filler-{i}"), "y");
     }
     let a = app.raw(req).await;
-    assert_eq!(a.status, StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
+    a.assert_status(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
     assert_eq!(a.code(), "headers_too_large");
 
     let a = app
@@ -189,7 +189,7 @@ async fn heads_that_are_too_long_get_the_error_shape() {
                 .header("x-big", "z".repeat(40 * 1024)),
         )
         .await;
-    assert_eq!(a.status, StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
+    a.assert_status(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
     assert!(
         a.body.as_str().is_some_and(|html| html.contains("<html")),
         "a page gets a page"
@@ -218,9 +218,9 @@ async fn an_idempotent_replay_needs_a_live_session() {
             .body(body.clone())
     };
     let first = app.raw(upload()).await;
-    assert_eq!(first.status, StatusCode::CREATED, "{:?}", first.body);
+    first.assert_status(StatusCode::CREATED);
     let again = app.raw(upload()).await;
-    assert_eq!(again.status, StatusCode::CREATED);
+    again.assert_status(StatusCode::CREATED);
     assert_eq!(again.headers["idempotent-replayed"], "true");
     assert_eq!(again.body["id"], first.body["id"]);
 
@@ -232,9 +232,9 @@ async fn an_idempotent_replay_needs_a_live_session() {
             None,
         )
         .await;
-    assert_eq!(out.status, StatusCode::NO_CONTENT);
+    out.assert_status(StatusCode::NO_CONTENT);
     let after = app.raw(upload()).await;
-    assert_eq!(after.status, StatusCode::UNAUTHORIZED, "{:?}", after.body);
+    after.assert_status(StatusCode::UNAUTHORIZED);
     assert!(after.headers.get("idempotent-replayed").is_none());
 }
 
@@ -253,7 +253,7 @@ async fn an_idempotency_key_holds_no_more_than_the_json_limit_before_authenticat
                 .body(big.clone()),
         )
         .await;
-    assert_eq!(a.status, StatusCode::PAYLOAD_TOO_LARGE, "{:?}", a.body);
+    a.assert_status(StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(a.code(), "too_large");
     // With credentials that do not authenticate, the request is refused as it would be
     // without the key.
@@ -267,14 +267,14 @@ async fn an_idempotency_key_holds_no_more_than_the_json_limit_before_authenticat
                 .body(big),
         )
         .await;
-    assert_eq!(a.status, StatusCode::UNAUTHORIZED, "{:?}", a.body);
+    a.assert_status(StatusCode::UNAUTHORIZED);
     let a = app
         .post(
             "/api/v1/consultations",
             json!({"name": "访客", "email": "v@example.com", "message": "你好"}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::CREATED);
+    a.assert_status(StatusCode::CREATED);
 }
 
 /// Found by the attacker's probe: requests whose clients hang up half-way (a reset right after
@@ -317,7 +317,7 @@ async fn clients_that_hang_up_mid_request_leave_no_transaction_open() {
             json!({"name": "访客", "email": "after@example.com", "message": "还能写吗"}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+    a.assert_status(StatusCode::CREATED);
     assert!(
         started.elapsed() < Duration::from_secs(5),
         "{:?}",
