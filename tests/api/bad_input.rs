@@ -24,7 +24,7 @@ type UploadCase = (
 type ApplicationCase = (&'static str, Value, Vec<(&'static str, &'static str)>);
 
 async fn enterprise(app: &TestApp, token: &str) -> Value {
-    let a = app.get_as(token, "/api/v1/me/enterprise").await;
+    let a = app.enterprise(token).await;
     a.assert_status(StatusCode::OK);
     a.body
 }
@@ -73,9 +73,7 @@ fn stored_files(app: &TestApp) -> usize {
 async fn bad_credit_codes_and_id_numbers_are_named_and_the_saved_draft_stays() {
     let app = spawn_app().await;
     let token = app.provider("checks@example.com").await;
-    let a = app
-        .put_as(&token, "/api/v1/me/enterprise", form_with(&[]))
-        .await;
+    let a = app.save_enterprise(&token, form_with(&[])).await;
     a.assert_status(StatusCode::OK);
     let saved = enterprise(&app, &token).await;
     assert_eq!(saved["status"], "draft");
@@ -187,7 +185,7 @@ async fn bad_credit_codes_and_id_numbers_are_named_and_the_saved_draft_stays() {
         ),
     ];
     for (what, form, field, code) in cases {
-        let a = app.put_as(&token, "/api/v1/me/enterprise", form).await;
+        let a = app.save_enterprise(&token, form).await;
         assert_eq!(
             a.status,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -215,7 +213,7 @@ async fn bad_credit_codes_and_id_numbers_are_named_and_the_saved_draft_stays() {
                                      "id_type": "prc_id", "id_number": "110105190002290025"}),
         ),
     ]);
-    let a = app.put_as(&token, "/api/v1/me/enterprise", form).await;
+    let a = app.save_enterprise(&token, form).await;
     a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     let fields = a.fields();
     for expected in [
@@ -240,7 +238,7 @@ async fn bad_credit_codes_and_id_numbers_are_named_and_the_saved_draft_stays() {
     let a = app
         .raw(
             app.client
-                .put(app.url("/api/v1/me/enterprise"))
+                .put(app.url(path::ENTERPRISE))
                 .bearer_auth(&token)
                 .header("content-type", "application/json")
                 .body("{\"uscc\": "),
@@ -252,9 +250,8 @@ async fn bad_credit_codes_and_id_numbers_are_named_and_the_saved_draft_stays() {
 
     // The valid vectors pass, and a full-width code is folded.
     let a = app
-        .put_as(
+        .save_enterprise(
             &token,
-            "/api/v1/me/enterprise",
             form_with(&[
                 ("uscc", json!("９１１１０１０８５５１３８５０８２ｑ")),
                 ("legal_rep.id_number", json!("440524188001010014")),
@@ -290,38 +287,31 @@ async fn submitting_an_empty_draft_lists_everything_missing() {
         "documents.business_license",
     ];
     // Nothing saved at all.
-    let a = app
-        .post_as(&token, "/api/v1/me/enterprise/submit", json!({}))
-        .await;
+    let a = app.submit_enterprise(&token).await;
     a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(a.code(), "validation_failed");
     assert_eq!(a.field_names(), everything);
     assert!(a.fields().iter().all(|(_, code)| code == "required"));
     // An empty draft saved.
-    let a = app.put_as(&token, "/api/v1/me/enterprise", json!({})).await;
+    let a = app.save_enterprise(&token, json!({})).await;
     a.assert_status(StatusCode::OK);
     let saved = enterprise(&app, &token).await;
     assert_eq!(saved["status"], "draft");
-    let a = app
-        .post_as(&token, "/api/v1/me/enterprise/submit", json!({}))
-        .await;
+    let a = app.submit_enterprise(&token).await;
     a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(a.field_names(), everything);
 
     // Half filled: only the rest is listed.
     let a = app
-        .put_as(
+        .save_enterprise(
             &token,
-            "/api/v1/me/enterprise",
             json!({"subject_type": "enterprise", "company_name": COMPANY, "uscc": uscc(1),
                    "legal_rep": {"name": "张三", "id_type": "prc_id", "id_number": ID_NUMBER}}),
         )
         .await;
     a.assert_status(StatusCode::OK);
     let saved = enterprise(&app, &token).await;
-    let a = app
-        .post_as(&token, "/api/v1/me/enterprise/submit", json!({}))
-        .await;
+    let a = app.submit_enterprise(&token).await;
     a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         a.field_names(),
@@ -338,7 +328,7 @@ async fn submitting_an_empty_draft_lists_everything_missing() {
     );
     assert_eq!(enterprise(&app, &token).await, saved);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM review_items").await, 0);
-    let m = app.get_as(&token, "/api/v1/me/move-in").await;
+    let m = app.move_in(&token).await;
     assert_eq!(m.body["steps"][1]["status"], "draft");
 }
 
@@ -351,22 +341,12 @@ async fn an_authorised_person_other_than_the_legal_rep_needs_a_letter() {
         json!({"same_as_legal_rep": false, "name": "王五", "id_type": "passport",
                "id_number": "E12345678"}),
     )]);
-    let a = app.put_as(&token, "/api/v1/me/enterprise", form).await;
+    let a = app.save_enterprise(&token, form).await;
     a.assert_status(StatusCode::OK);
-    let up = app
-        .upload(
-            &token,
-            "business_license",
-            pdf(),
-            "l.pdf",
-            "application/pdf",
-        )
-        .await;
+    let up = app.upload_licence(&token).await;
     up.assert_status(StatusCode::CREATED);
     let saved = enterprise(&app, &token).await;
-    let a = app
-        .post_as(&token, "/api/v1/me/enterprise/submit", json!({}))
-        .await;
+    let a = app.submit_enterprise(&token).await;
     a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         a.fields(),
@@ -379,9 +359,8 @@ async fn an_authorised_person_other_than_the_legal_rep_needs_a_letter() {
 
     // Without the person's details too: all listed together.
     let a = app
-        .put_as(
+        .save_enterprise(
             &token,
-            "/api/v1/me/enterprise",
             form_with(&[(
                 "authorized_person",
                 json!({"same_as_legal_rep": false, "id_number": ""}),
@@ -389,9 +368,7 @@ async fn an_authorised_person_other_than_the_legal_rep_needs_a_letter() {
         )
         .await;
     a.assert_status(StatusCode::OK);
-    let a = app
-        .post_as(&token, "/api/v1/me/enterprise/submit", json!({}))
-        .await;
+    let a = app.submit_enterprise(&token).await;
     a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         a.field_names(),
@@ -405,9 +382,8 @@ async fn an_authorised_person_other_than_the_legal_rep_needs_a_letter() {
 
     // A sole proprietor is their own authorised person.
     let a = app
-        .put_as(
+        .save_enterprise(
             &token,
-            "/api/v1/me/enterprise",
             form_with(&[
                 ("subject_type", json!("sole_proprietor")),
                 ("uscc", json!("92440300MA5F000004")),
@@ -426,9 +402,8 @@ async fn an_authorised_person_other_than_the_legal_rep_needs_a_letter() {
 
     // With the letter it goes through.
     let a = app
-        .put_as(
+        .save_enterprise(
             &token,
-            "/api/v1/me/enterprise",
             form_with(&[(
                 "authorized_person",
                 json!({"same_as_legal_rep": false, "name": "王五", "id_type": "passport",
@@ -448,9 +423,7 @@ async fn an_authorised_person_other_than_the_legal_rep_needs_a_letter() {
         .await;
     up.assert_status(StatusCode::CREATED);
     assert_eq!(up.body["kind"], "authorization_letter");
-    let a = app
-        .post_as(&token, "/api/v1/me/enterprise/submit", json!({}))
-        .await;
+    let a = app.submit_enterprise(&token).await;
     a.assert_status(StatusCode::OK);
     assert_eq!(a.body["status"], "in_review");
 }
@@ -459,15 +432,7 @@ async fn an_authorised_person_other_than_the_legal_rep_needs_a_letter() {
 async fn uploads_are_judged_by_content_and_size_and_nothing_is_kept_when_refused() {
     let app = spawn_app().await;
     let token = app.provider("uploads@example.com").await;
-    let up = app
-        .upload(
-            &token,
-            "business_license",
-            pdf(),
-            "l.pdf",
-            "application/pdf",
-        )
-        .await;
+    let up = app.upload_licence(&token).await;
     up.assert_status(StatusCode::CREATED);
     let saved = enterprise(&app, &token).await;
     assert_eq!(saved["documents"].as_array().map(Vec::len), Some(1));
@@ -580,7 +545,7 @@ async fn uploads_are_judged_by_content_and_size_and_nothing_is_kept_when_refused
     let a = app
         .raw(
             app.client
-                .post(app.url("/api/v1/me/enterprise/documents"))
+                .post(app.url(path::DOCUMENTS))
                 .bearer_auth(&token)
                 .multipart(reqwest::multipart::Form::new().text("kind", "business_license")),
         )
@@ -617,28 +582,17 @@ async fn a_verification_in_review_cannot_be_changed() {
     assert_eq!(saved["status"], "in_review");
 
     let a = app
-        .put_as(
+        .save_enterprise(
             &token,
-            "/api/v1/me/enterprise",
             form_with(&[("company_name", json!("改了名的公司"))]),
         )
         .await;
     a.assert_status(StatusCode::CONFLICT);
     assert_eq!(a.code(), "already_submitted");
-    let a = app
-        .upload(
-            &token,
-            "business_license",
-            pdf(),
-            "l.pdf",
-            "application/pdf",
-        )
-        .await;
+    let a = app.upload_licence(&token).await;
     a.assert_status(StatusCode::CONFLICT);
     assert_eq!(a.code(), "already_submitted");
-    let a = app
-        .post_as(&token, "/api/v1/me/enterprise/submit", json!({}))
-        .await;
+    let a = app.submit_enterprise(&token).await;
     a.assert_status(StatusCode::CONFLICT);
     assert_eq!(a.code(), "already_submitted");
     assert_eq!(enterprise(&app, &token).await, saved);
@@ -653,7 +607,7 @@ async fn bad_application_input_is_refused_and_the_draft_stays() {
     let token = app
         .verified_provider(&op, "applicant@example.com", COMPANY, &uscc(1))
         .await;
-    let path = "/api/v1/me/application";
+    let path = path::APPLICATION;
     let a = app
         .put_as(
             &token,
@@ -762,9 +716,7 @@ async fn bad_application_input_is_refused_and_the_draft_stays() {
     }
 
     // Submitting the half-filled draft lists what is missing, and nothing is queued.
-    let a = app
-        .post_as(&token, "/api/v1/me/application/submit", json!({}))
-        .await;
+    let a = app.submit_application(&token).await;
     a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         a.field_names(),
@@ -799,7 +751,7 @@ async fn bad_customer_service_and_settlement_input_is_refused_and_nothing_change
         .await;
 
     // Customer service.
-    let cs = "/api/v1/provider/customer-service";
+    let cs = path::CUSTOMER_SERVICE;
     let a = app.put_as(&token, cs, customer_service_form()).await;
     a.assert_status(StatusCode::OK);
     assert_eq!(a.body["phone"], "400-123-4567");
@@ -857,7 +809,7 @@ async fn bad_customer_service_and_settlement_input_is_refused_and_nothing_change
     );
 
     // Settlement: the full-width brackets of the company name are the same name.
-    let st = "/api/v1/provider/settlement";
+    let st = path::SETTLEMENT;
     let a = app
         .put_as(
             &token,
@@ -870,7 +822,7 @@ async fn bad_customer_service_and_settlement_input_is_refused_and_nothing_change
     assert_eq!(a.body["current"]["account_number_masked"], "**** **** 3445");
     assert!(!a.body.to_string().contains(ACCOUNT_NUMBER));
     let saved_st = app.get_as(&token, st).await.body;
-    let m = app.get_as(&token, "/api/v1/me/move-in").await;
+    let m = app.move_in(&token).await;
     assert_eq!(m.body["state"], "moved_in");
 
     let with = |key: &str, value: &str| {
@@ -1013,22 +965,12 @@ fn one_accepted_the_rest_already_submitted(answers: &[(StatusCode, String)]) {
 async fn a_double_clicked_submit_queues_one_item() {
     let app = spawn_app().await;
     let token = app.provider("double@example.com").await;
-    let a = app
-        .put_as(&token, "/api/v1/me/enterprise", form_with(&[]))
-        .await;
+    let a = app.save_enterprise(&token, form_with(&[])).await;
     a.assert_status(StatusCode::OK);
-    let up = app
-        .upload(
-            &token,
-            "business_license",
-            pdf(),
-            "l.pdf",
-            "application/pdf",
-        )
-        .await;
+    let up = app.upload_licence(&token).await;
     up.assert_status(StatusCode::CREATED);
 
-    let answers = post_all_at_once(&app, &token, "/api/v1/me/enterprise/submit", 8).await;
+    let answers = post_all_at_once(&app, &token, path::ENTERPRISE_SUBMIT, 8).await;
     one_accepted_the_rest_already_submitted(&answers);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM review_items").await, 1);
     let ent = enterprise(&app, &token).await;
@@ -1042,11 +984,9 @@ async fn a_double_clicked_application_submit_queues_one_item() {
     let token = app
         .verified_provider(&op, "double-app@example.com", COMPANY, &uscc(1))
         .await;
-    let a = app
-        .put_as(&token, "/api/v1/me/application", application_form())
-        .await;
+    let a = app.save_application(&token, application_form()).await;
     a.assert_status(StatusCode::OK);
-    let answers = post_all_at_once(&app, &token, "/api/v1/me/application/submit", 8).await;
+    let answers = post_all_at_once(&app, &token, path::APPLICATION_SUBMIT, 8).await;
     one_accepted_the_rest_already_submitted(&answers);
     assert_eq!(
         count(

@@ -5,7 +5,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{spawn_app, spawn_app_with, PASSWORD};
+use crate::helpers::{path, spawn_app, spawn_app_with, PASSWORD};
 
 /// Issue 9, hole 11: no HSTS when `public_url` was https, and no `__Host-` cookie prefix.
 #[tokio::test]
@@ -34,7 +34,7 @@ async fn behind_https_answers_carry_hsts_and_cookies_the_host_prefix() {
     app.provider("https@example.com").await;
     let login = app
         .client
-        .post(app.url("/api/v1/sessions"))
+        .post(app.url(path::SESSIONS))
         .json(&json!({"email": "https@example.com", "password": PASSWORD}))
         .send()
         .await
@@ -51,7 +51,7 @@ async fn behind_https_answers_carry_hsts_and_cookies_the_host_prefix() {
     let me = app
         .raw(
             app.client
-                .get(app.url("/api/v1/me"))
+                .get(app.url(path::ME))
                 .header("cookie", format!("__Host-berth_session={token}")),
         )
         .await;
@@ -59,7 +59,7 @@ async fn behind_https_answers_carry_hsts_and_cookies_the_host_prefix() {
     let me = app
         .raw(
             app.client
-                .get(app.url("/api/v1/me"))
+                .get(app.url(path::ME))
                 .header("cookie", format!("berth_session={token}")),
         )
         .await;

@@ -4,12 +4,12 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{captured_log, spawn_app, PASSWORD};
+use crate::helpers::{captured_log, path, spawn_app, PASSWORD};
 
 #[tokio::test]
 async fn broken_bodies_get_the_documented_errors() {
     let app = spawn_app().await;
-    let url = app.url("/api/v1/accounts");
+    let url = app.url(path::ACCOUNTS);
     let a = app
         .raw(
             app.client
@@ -34,7 +34,7 @@ async fn broken_bodies_get_the_documented_errors() {
 
     let a = app
         .post(
-            "/api/v1/accounts",
+            path::ACCOUNTS,
             json!({"email": "x@example.com", "password": PASSWORD, "admin": true}),
         )
         .await;
@@ -45,10 +45,7 @@ async fn broken_bodies_get_the_documented_errors() {
     );
 
     let a = app
-        .post(
-            "/api/v1/accounts",
-            json!({"email": 42, "password": PASSWORD}),
-        )
+        .post(path::ACCOUNTS, json!({"email": 42, "password": PASSWORD}))
         .await;
     assert_eq!(
         a.fields(),
@@ -82,7 +79,7 @@ async fn unknown_routes_and_methods_answer_in_the_error_shape_with_a_request_id(
         .to_string();
     assert_eq!(a.body["error"]["request_id"], id.as_str());
 
-    let a = app.raw(app.client.put(app.url("/api/v1/accounts"))).await;
+    let a = app.raw(app.client.put(app.url(path::ACCOUNTS))).await;
     a.assert_status(StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(a.code(), "method_not_allowed");
 
@@ -125,12 +122,8 @@ async fn health_readiness_and_metrics() {
     );
     // The storefront's snapshot is loaded by the first storefront request, not at start.
     assert!(text.contains("berth_storefront_reloads_total 0"), "{text}");
-    app.get("/api/v1/storefront/products")
-        .await
-        .assert_status(StatusCode::OK);
-    app.get("/api/v1/storefront/products")
-        .await
-        .assert_status(StatusCode::OK);
+    app.storefront("").await.assert_status(StatusCode::OK);
+    app.storefront("").await.assert_status(StatusCode::OK);
     let text = app
         .client
         .get(app.url("/metrics"))
@@ -151,7 +144,7 @@ async fn an_idempotency_key_replays_the_first_answer() {
     let send = |body: serde_json::Value| {
         app.raw(
             app.client
-                .post(app.url("/api/v1/accounts"))
+                .post(app.url(path::ACCOUNTS))
                 .header("idempotency-key", "k-1")
                 .json(&body),
         )
@@ -201,15 +194,15 @@ async fn the_openapi_document_matches_its_snapshot() {
         "the OpenAPI document changed; review it and run BERTH_UPDATE_SNAPSHOTS=1 cargo test openapi"
     );
     for path in [
-        "/api/v1/accounts",
-        "/api/v1/accounts/activate",
-        "/api/v1/accounts/activation-codes",
-        "/api/v1/sessions",
-        "/api/v1/sessions/current",
-        "/api/v1/me",
-        "/api/v1/password-resets",
-        "/api/v1/password-resets/confirm",
-        "/api/v1/audit",
+        path::ACCOUNTS,
+        path::ACTIVATE,
+        path::ACTIVATION_CODES,
+        path::SESSIONS,
+        path::CURRENT_SESSION,
+        path::ME,
+        path::PASSWORD_RESETS,
+        path::PASSWORD_RESET_CONFIRM,
+        path::AUDIT,
     ] {
         assert!(a.body["paths"][path].is_object(), "{path} missing");
     }
@@ -221,14 +214,10 @@ async fn no_password_token_or_code_reaches_the_log() {
     let email = "secret@example.com";
     let token = app.provider(email).await;
     let code = crate::helpers::six_digit_code(&app.mail_to(email)[0]).expect("code");
-    app.get_as(&token, "/api/v1/me").await;
-    app.post(
-        "/api/v1/sessions",
-        json!({"email": email, "password": "a wrong password 1"}),
-    )
-    .await;
+    app.me(&token).await;
+    app.try_login(email, "a wrong password 1").await;
     let log = captured_log();
-    assert!(log.contains("/api/v1/me"), "the log is captured");
+    assert!(log.contains(path::ME), "the log is captured");
     assert!(!log.contains(PASSWORD));
     assert!(!log.contains("a wrong password 1"));
     assert!(!log.contains(&token));

@@ -6,16 +6,11 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{berth_bin, settlement_form, spawn_app, uscc, TestApp, PASSWORD};
+use crate::helpers::{berth_bin, path, settlement_form, spawn_app, uscc, TestApp, PASSWORD};
 use berth::domain::account::Role;
 
 async fn challenge(app: &TestApp, email: &str) -> String {
-    let a = app
-        .post(
-            "/api/v1/sessions",
-            json!({"email": email, "password": PASSWORD}),
-        )
-        .await;
+    let a = app.try_login(email, PASSWORD).await;
     a.assert_status(StatusCode::CREATED);
     assert_eq!(a.body["status"], "second_factor_required", "{:?}", a.body);
     assert!(a.body.get("token").is_none(), "no usable token yet");
@@ -24,7 +19,7 @@ async fn challenge(app: &TestApp, email: &str) -> String {
 
 async fn answer(app: &TestApp, challenge: &str, code: &str) -> crate::helpers::Answer {
     app.post(
-        "/api/v1/sessions/second-factor",
+        path::SESSION_SECOND_FACTOR,
         json!({"challenge": challenge, "code": code}),
     )
     .await
@@ -37,43 +32,26 @@ async fn a_staff_account_enrols_at_its_first_log_in_and_can_do_nothing_else_befo
     berth::workflows::accounts::add_user(&app.state.ctx, email, Some(PASSWORD), Role::Admin)
         .await
         .expect("admin");
-    let a = app
-        .post(
-            "/api/v1/sessions",
-            json!({"email": email, "password": PASSWORD}),
-        )
-        .await;
+    let a = app.try_login(email, PASSWORD).await;
     a.assert_status(StatusCode::CREATED);
     assert_eq!(a.body["second_factor"], "enrolment_required");
     let token = a.body["token"].as_str().expect("token").to_string();
-    let me = app.get_as(&token, "/api/v1/me").await;
+    let me = app.me(&token).await;
     me.assert_status(StatusCode::OK);
     assert_eq!(me.body["second_factor"], "enrolment_required");
-    for path in [
-        "/api/v1/review/items",
-        "/api/v1/audit",
-        "/api/v1/review/summary",
-    ] {
+    for path in [path::REVIEW_ITEMS, path::AUDIT, path::REVIEW_SUMMARY] {
         let a = app.get_as(&token, path).await;
         assert_eq!(a.status, StatusCode::FORBIDDEN, "{path}");
         assert_eq!(a.code(), "second_factor_enrolment_required", "{path}");
     }
-    let a = app
-        .post_as(&token, "/api/v1/me/second-factor", json!({}))
-        .await;
+    let a = app.start_enrolment(&token).await;
     a.assert_status(StatusCode::OK);
     let secret = a.body["secret"].as_str().expect("secret").to_string();
     assert!(a.body["otpauth_uri"]
         .as_str()
         .is_some_and(|u| u.starts_with("otpauth://totp/Berth:") && u.contains("secret=")));
     // A wrong first code is refused and counted.
-    let a = app
-        .post_as(
-            &token,
-            "/api/v1/me/second-factor/confirm",
-            json!({"code": "000000"}),
-        )
-        .await;
+    let a = app.confirm_enrolment(&token, "000000").await;
     if app.totp(&secret) != "000000" {
         a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(
@@ -81,13 +59,7 @@ async fn a_staff_account_enrols_at_its_first_log_in_and_can_do_nothing_else_befo
             vec![("code".to_string(), "second_factor_wrong".to_string())]
         );
     }
-    let a = app
-        .post_as(
-            &token,
-            "/api/v1/me/second-factor/confirm",
-            json!({"code": app.totp(&secret)}),
-        )
-        .await;
+    let a = app.confirm_enrolment(&token, &app.totp(&secret)).await;
     a.assert_status(StatusCode::OK);
     let codes: Vec<String> = a.body["recovery_codes"]
         .as_array()
@@ -100,7 +72,7 @@ async fn a_staff_account_enrols_at_its_first_log_in_and_can_do_nothing_else_befo
         .iter()
         .all(|c| c.len() == 11 && c.as_bytes()[5] == b'-'));
     // The same session now works, and the secret is not on disk in clear.
-    app.get_as(&token, "/api/v1/review/items")
+    app.review_queue(&token, "")
         .await
         .assert_status(StatusCode::OK);
     let db = app.db().await;
@@ -118,9 +90,7 @@ async fn a_staff_account_enrols_at_its_first_log_in_and_can_do_nothing_else_befo
         .all(|h| !codes.iter().any(|c| h.contains(&c.replace('-', "")))));
     app.wait_for_mail_containing(email, "开启了两步登录").await;
     // Enrolling again is refused while it is on.
-    let a = app
-        .post_as(&token, "/api/v1/me/second-factor", json!({}))
-        .await;
+    let a = app.start_enrolment(&token).await;
     assert_eq!(a.code(), "second_factor_enrolled");
 }
 
@@ -148,10 +118,10 @@ async fn every_staff_log_in_needs_a_code_and_a_code_works_once() {
     a.assert_status(StatusCode::CREATED);
     assert_eq!(a.body["second_factor"], "enrolled");
     let second = a.body["token"].as_str().expect("token").to_string();
-    app.get_as(&second, "/api/v1/review/items")
+    app.review_queue(&second, "")
         .await
         .assert_status(StatusCode::OK);
-    app.get_as(&first, "/api/v1/review/items")
+    app.review_queue(&first, "")
         .await
         .assert_status(StatusCode::OK);
     // The challenge was used up, and the code too.
@@ -199,18 +169,10 @@ async fn a_recovery_code_works_once_and_says_so_by_mail() {
         .expect("op");
     let token = app.login(email, PASSWORD).await;
     let secret = {
-        let a = app
-            .post_as(&token, "/api/v1/me/second-factor", json!({}))
-            .await;
+        let a = app.start_enrolment(&token).await;
         a.body["secret"].as_str().expect("secret").to_string()
     };
-    let a = app
-        .post_as(
-            &token,
-            "/api/v1/me/second-factor/confirm",
-            json!({"code": app.totp(&secret)}),
-        )
-        .await;
+    let a = app.confirm_enrolment(&token, &app.totp(&secret)).await;
     let code = a.body["recovery_codes"][0]
         .as_str()
         .expect("code")
@@ -241,11 +203,7 @@ async fn approving_a_bank_account_change_needs_a_fresh_second_factor() {
         .await;
     let id = app.account_id(&token).await;
     let a = app
-        .put_as(
-            &token,
-            "/api/v1/provider/settlement",
-            settlement_form(company, "6214830100557661"),
-        )
+        .save_settlement(&token, settlement_form(company, "6214830100557661"))
         .await;
     assert_eq!(a.body["status"], "change_pending", "{:?}", a.body);
     let item = app.pending_item(&op, "settlement_change", &id).await;
@@ -270,7 +228,7 @@ async fn approving_a_bank_account_change_needs_a_fresh_second_factor() {
     let a = app.decide(&op, &item, right).await;
     a.assert_status(StatusCode::OK);
     // Rejections and other kinds need no step-up; the step-up is audited.
-    let audit = app.get_as(&op, "/api/v1/audit?limit=200").await;
+    let audit = app.audit_log(&op, "limit=200").await;
     let actions: Vec<&str> = audit.body["items"]
         .as_array()
         .expect("items")
@@ -297,33 +255,21 @@ async fn providers_may_turn_the_second_factor_on_and_off() {
     let app = spawn_app().await;
     let email = "careful@example.com";
     let token = app.provider(email).await;
-    let me = app.get_as(&token, "/api/v1/me").await;
+    let me = app.me(&token).await;
     assert_eq!(me.body["second_factor"], "not_enrolled");
     let secret = app.enrol_second_factor(&token).await;
     let signed_in = app.login_with_second_factor(email, &secret).await;
-    app.get_as(&signed_in, "/api/v1/me/move-in")
-        .await
-        .assert_status(StatusCode::OK);
+    app.move_in(&signed_in).await.assert_status(StatusCode::OK);
     app.next_code_step();
     let a = app
-        .post_as(
-            &signed_in,
-            "/api/v1/me/second-factor/disable",
-            json!({"code": app.totp(&secret)}),
-        )
+        .disable_second_factor(&signed_in, &app.totp(&secret))
         .await;
     a.assert_status(StatusCode::NO_CONTENT);
     app.login(email, PASSWORD).await;
     // Staff cannot turn theirs off.
     let (op, op_secret) = app.staff_with_secret("keeps@berth.test", Role::Admin).await;
     app.next_code_step();
-    let a = app
-        .post_as(
-            &op,
-            "/api/v1/me/second-factor/disable",
-            json!({"code": app.totp(&op_secret)}),
-        )
-        .await;
+    let a = app.disable_second_factor(&op, &app.totp(&op_secret)).await;
     a.assert_status(StatusCode::FORBIDDEN);
 }
 
@@ -348,15 +294,8 @@ async fn the_admin_resets_a_lost_phone_from_the_command_line() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(stderr.contains("removed"), "{stderr}");
-    app.get_as(&token, "/api/v1/me")
-        .await
-        .assert_status(StatusCode::UNAUTHORIZED);
-    let a = app
-        .post(
-            "/api/v1/sessions",
-            json!({"email": email, "password": PASSWORD}),
-        )
-        .await;
+    app.me(&token).await.assert_status(StatusCode::UNAUTHORIZED);
+    let a = app.try_login(email, PASSWORD).await;
     assert_eq!(
         a.body["second_factor"], "enrolment_required",
         "{:?}",
