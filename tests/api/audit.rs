@@ -16,7 +16,7 @@ async fn state_changes_are_audited_and_only_staff_may_read_the_log() {
     a.assert_status(StatusCode::FORBIDDEN);
     assert_eq!(a.code(), "forbidden");
 
-    let operator = app.operator().await;
+    let operator = app.with_operator().await;
     let a = app.audit_log(&operator, "limit=200").await;
     a.assert_status(StatusCode::OK);
     let items = a.body["items"].as_array().expect("items").clone();

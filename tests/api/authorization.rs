@@ -177,12 +177,10 @@ async fn the_catalog_is_public() {
 #[tokio::test]
 async fn a_provider_cannot_use_the_review_back_office() {
     let app = spawn_app().await;
-    let op = app.operator().await;
-    let token = app.provider("curious@example.com").await;
-    let id = app.account_id(&token).await;
-    app.submit_verification(&token, "深圳好奇科技有限公司", &uscc(2))
+    let op = app.with_operator().await;
+    let (Provider { token, .. }, item) = app
+        .with_submitted_provider("curious@example.com", "深圳好奇科技有限公司", &uscc(2))
         .await;
-    let item = app.pending_item(&op, "enterprise_verification", &id).await;
     let item_id = item["id"].as_str().expect("id").to_string();
     let before = app.review_item(&op, &item_id).await.body;
 
@@ -219,20 +217,11 @@ async fn a_provider_cannot_use_the_review_back_office() {
 #[tokio::test]
 async fn a_provider_cannot_download_another_providers_document() {
     let app = spawn_app().await;
-    let op = app.operator().await;
+    let op = app.with_operator().await;
     let alice = app.provider("alice@example.com").await;
     let bob = app.provider("bob@example.com").await;
-    let mut licence = pdf();
-    licence.extend_from_slice(b"% alice's licence\n");
-    let up = app
-        .upload(
-            &alice,
-            "business_license",
-            licence.clone(),
-            "licence.pdf",
-            "application/pdf",
-        )
-        .await;
+    let licence = pdf_with("alice's licence");
+    let up = app.upload_licence_with(&alice, licence.clone()).await;
     up.assert_status(StatusCode::CREATED);
     let url = up.body["url"].as_str().expect("url").to_string();
     let doc_id = up.body["id"].as_str().expect("id").to_string();
@@ -285,11 +274,12 @@ async fn a_provider_cannot_download_another_providers_document() {
 #[tokio::test]
 async fn an_operator_cannot_fill_in_or_change_provider_data() {
     let app = spawn_app().await;
-    let op = app.operator().await;
+    let op = app.with_operator().await;
     let company = "深圳守门科技有限公司";
     let provider = app
-        .moved_in_provider(&op, "kept@example.com", company, &uscc(3))
-        .await;
+        .with_moved_in_provider("kept@example.com", company, &uscc(3))
+        .await
+        .token;
     let read = |path: &'static str| app.get_as(&provider, path);
     let before = (
         read(path::ENTERPRISE).await.body,
@@ -373,10 +363,9 @@ async fn an_operator_cannot_fill_in_or_change_provider_data() {
 #[tokio::test]
 async fn the_provider_backend_stays_closed_until_verification_and_approval() {
     let app = spawn_app().await;
-    let op = app.operator().await;
+    let op = app.with_operator().await;
     let company = "深圳等待科技有限公司";
-    let token = app.provider("waiting@example.com").await;
-    let id = app.account_id(&token).await;
+    let Provider { token, id, .. } = app.with_provider("waiting@example.com").await;
 
     let backend = |token: String| {
         vec![

@@ -603,10 +603,10 @@ async fn a_verification_in_review_cannot_be_changed() {
 #[tokio::test]
 async fn bad_application_input_is_refused_and_the_draft_stays() {
     let app = spawn_app().await;
-    let op = app.operator().await;
     let token = app
-        .verified_provider(&op, "applicant@example.com", COMPANY, &uscc(1))
-        .await;
+        .with_verified_provider("applicant@example.com", COMPANY, &uscc(1))
+        .await
+        .token;
     let path = path::APPLICATION;
     let a = app
         .put_as(
@@ -744,11 +744,11 @@ async fn bad_application_input_is_refused_and_the_draft_stays() {
 #[tokio::test]
 async fn bad_customer_service_and_settlement_input_is_refused_and_nothing_changes() {
     let app = spawn_app().await;
-    let op = app.operator().await;
     let company = "深圳某某科技有限公司(深圳)";
     let token = app
-        .approved_provider(&op, "backend@example.com", company, &uscc(1))
-        .await;
+        .with_approved_provider("backend@example.com", company, &uscc(1))
+        .await
+        .token;
 
     // Customer service.
     let cs = path::CUSTOMER_SERVICE;
@@ -980,10 +980,10 @@ async fn a_double_clicked_submit_queues_one_item() {
 #[tokio::test]
 async fn a_double_clicked_application_submit_queues_one_item() {
     let app = spawn_app().await;
-    let op = app.operator().await;
     let token = app
-        .verified_provider(&op, "double-app@example.com", COMPANY, &uscc(1))
-        .await;
+        .with_verified_provider("double-app@example.com", COMPANY, &uscc(1))
+        .await
+        .token;
     let a = app.save_application(&token, application_form()).await;
     a.assert_status(StatusCode::OK);
     let answers = post_all_at_once(&app, &token, path::APPLICATION_SUBMIT, 8).await;

@@ -207,17 +207,8 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 async fn uploaded_documents_are_encrypted_and_private_on_disk() {
     let app = spawn_app().await;
     let token = app.provider("docs@example.com").await;
-    let mut licence = crate::helpers::pdf();
-    licence.extend_from_slice(b"% legal representative 110101199003074514\n");
-    let up = app
-        .upload(
-            &token,
-            "business_license",
-            licence.clone(),
-            "licence.pdf",
-            "application/pdf",
-        )
-        .await;
+    let licence = crate::helpers::pdf_with("legal representative 110101199003074514");
+    let up = app.upload_licence_with(&token, licence.clone()).await;
     up.assert_status(StatusCode::CREATED);
     let url = up.body["url"].as_str().expect("url").to_string();
     let files = app.data_dir.path().join("files");

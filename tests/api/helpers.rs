@@ -65,6 +65,8 @@ pub struct TestApp {
     pub state: berth::http::AppState,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    /// The operator of `with_operator`, once made.
+    the_operator: tokio::sync::OnceCell<String>,
 }
 
 /// A fresh PostgreSQL database per test when `BERTH_TEST_DATABASE_URL` names a server.
@@ -126,6 +128,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         state,
         shutdown: Some(tx),
         server: Some(server),
+        the_operator: tokio::sync::OnceCell::new(),
     }
 }
 
@@ -502,6 +505,13 @@ pub fn pdf() -> Vec<u8> {
     b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n".to_vec()
 }
 
+/// A PDF whose bytes carry `marker`, so that two uploads can be told apart.
+pub fn pdf_with(marker: &str) -> Vec<u8> {
+    let mut bytes = pdf();
+    bytes.extend_from_slice(format!("% {marker}\n").as_bytes());
+    bytes
+}
+
 impl TestApp {
     pub async fn put_as(&self, token: &str, path: &str, body: Value) -> Answer {
         self.send(Method::PUT, path, Some(token), Some(body)).await
@@ -569,6 +579,15 @@ impl TestApp {
         a.assert_status(StatusCode::OK);
     }
 
+    /// Sends the item back (rejects it) with `reasons`, a list of `{field, message}`.
+    pub async fn reject(&self, operator: &str, item: &Value, reasons: Value) {
+        let decision =
+            json!({"decision": "reject", "version": item["version"], "reasons": reasons});
+        self.decide(operator, item, decision)
+            .await
+            .assert_status(StatusCode::OK);
+    }
+
     pub async fn account_id(&self, token: &str) -> String {
         self.me(token).await.body["id"]
             .as_str()
@@ -629,10 +648,7 @@ impl TestApp {
             .verified_provider(operator, email, company, credit_code)
             .await;
         let id = self.account_id(&token).await;
-        let a = self.save_application(&token, application_form()).await;
-        a.assert_status(StatusCode::OK);
-        let a = self.submit_application(&token).await;
-        a.assert_status(StatusCode::OK);
+        self.apply(&token).await;
         let item = self
             .pending_item(operator, "partner_application", &id)
             .await;
@@ -663,6 +679,106 @@ impl TestApp {
         assert_eq!(m.body["state"], "moved_in", "{:?}", m.body);
         token
     }
+
+    /// Fills in and submits the move-in application (the enterprise must be verified).
+    pub async fn apply(&self, token: &str) {
+        self.save_application(token, application_form())
+            .await
+            .assert_status(StatusCode::OK);
+        self.submit_application(token)
+            .await
+            .assert_status(StatusCode::OK);
+    }
+}
+
+/// A provider a builder set up: how to act as it, who it is, and its company.
+#[derive(Clone, Debug)]
+pub struct Provider {
+    pub token: String,
+    /// The account id (what review items and audit events name).
+    pub id: String,
+    /// The company it submitted for verification; empty before that.
+    pub company: String,
+}
+
+/// Builders: the state a test starts from, in one line, crates.io style. Each goes through the
+/// API like the tests do (the helpers above), with the app's one operator deciding.
+impl TestApp {
+    /// The app's operator (signed in, second factor enrolled): made at the first call, the same
+    /// one after, so that a test and the builders it uses decide as one reviewer.
+    pub async fn with_operator(&self) -> String {
+        self.the_operator
+            .get_or_init(|| self.operator())
+            .await
+            .clone()
+    }
+
+    /// A provider account, registered, activated and signed in.
+    pub async fn with_provider(&self, email: &str) -> Provider {
+        let token = self.provider(email).await;
+        let id = self.account_id(&token).await;
+        Provider {
+            token,
+            id,
+            company: String::new(),
+        }
+    }
+
+    /// A provider whose enterprise verification waits for review, and its review item.
+    pub async fn with_submitted_provider(
+        &self,
+        email: &str,
+        company: &str,
+        credit_code: &str,
+    ) -> (Provider, Value) {
+        let operator = self.with_operator().await;
+        let mut provider = self.with_provider(email).await;
+        self.submit_verification(&provider.token, company, credit_code)
+            .await;
+        provider.company = company.to_string();
+        let item = self
+            .pending_item(&operator, "enterprise_verification", &provider.id)
+            .await;
+        (provider, item)
+    }
+
+    /// A provider whose enterprise is verified (documents approved, deposit confirmed).
+    pub async fn with_verified_provider(&self, email: &str, company: &str, code: &str) -> Provider {
+        self.provider_at(Stage::Verified, email, company, code)
+            .await
+    }
+
+    /// A provider whose application is approved too: the provider backend is open.
+    pub async fn with_approved_provider(&self, email: &str, company: &str, code: &str) -> Provider {
+        self.provider_at(Stage::Approved, email, company, code)
+            .await
+    }
+
+    /// A provider that has moved in: customer-service and settlement information saved too.
+    pub async fn with_moved_in_provider(&self, email: &str, company: &str, code: &str) -> Provider {
+        self.provider_at(Stage::MovedIn, email, company, code).await
+    }
+
+    async fn provider_at(&self, stage: Stage, email: &str, company: &str, code: &str) -> Provider {
+        let op = self.with_operator().await;
+        let token = match stage {
+            Stage::Verified => self.verified_provider(&op, email, company, code).await,
+            Stage::Approved => self.approved_provider(&op, email, company, code).await,
+            Stage::MovedIn => self.moved_in_provider(&op, email, company, code).await,
+        };
+        Provider {
+            id: self.account_id(&token).await,
+            token,
+            company: company.to_string(),
+        }
+    }
+}
+
+/// How far `provider_at` takes a provider.
+enum Stage {
+    Verified,
+    Approved,
+    MovedIn,
 }
 
 impl TestApp {
@@ -881,10 +997,15 @@ impl TestApp {
 
     /// Uploads a business licence (a small PDF) to the draft.
     pub async fn upload_licence(&self, token: &str) -> Answer {
+        self.upload_licence_with(token, pdf()).await
+    }
+
+    /// Uploads `bytes` (a PDF) as the business licence.
+    pub async fn upload_licence_with(&self, token: &str, bytes: Vec<u8>) -> Answer {
         self.upload(
             token,
             "business_license",
-            pdf(),
+            bytes,
             "licence.pdf",
             "application/pdf",
         )

@@ -8,14 +8,13 @@ use crate::helpers::*;
 #[tokio::test]
 async fn provider_moves_in_from_registration_to_live() {
     let app = spawn_app().await;
-    let operator = app.operator().await;
+    let operator = app.with_operator().await;
     let email = "founder@example.com";
     let company = "深圳云帆科技有限公司";
     let code = uscc(1);
 
     // Registration and activation.
-    let token = app.provider(email).await;
-    let id = app.account_id(&token).await;
+    let Provider { token, id, .. } = app.with_provider(email).await;
     let m = app.move_in(&token).await;
     m.assert_status(StatusCode::OK);
     assert_eq!(m.body["state"], "in_progress");
@@ -47,15 +46,12 @@ async fn provider_moves_in_from_registration_to_live() {
         .pending_item(&operator, "enterprise_verification", &id)
         .await;
     assert_eq!(item["subject"]["company_name"], "深圳云帆科技");
-    let a = app
-        .decide(
-            &operator,
-            &item,
-            json!({"decision": "reject", "version": item["version"],
-                   "reasons": [{"field": "company_name", "message": "与营业执照不一致"}]}),
-        )
-        .await;
-    a.assert_status(StatusCode::OK);
+    app.reject(
+        &operator,
+        &item,
+        json!([{"field": "company_name", "message": "与营业执照不一致"}]),
+    )
+    .await;
     app.wait_for_mail_containing(email, "与营业执照不一致")
         .await;
     let m = app.move_in(&token).await;

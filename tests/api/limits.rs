@@ -640,7 +640,7 @@ async fn the_contact_form_cannot_mail_bomb_an_address() {
         3,
         "three acknowledgements an hour"
     );
-    let operator = app.operator().await;
+    let operator = app.with_operator().await;
     let open = app
         .get_as(
             &operator,

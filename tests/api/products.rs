@@ -56,10 +56,12 @@ async fn upload_icon(app: &TestApp, token: &str, id: &str, bytes: Vec<u8>, mime:
 #[tokio::test]
 async fn a_product_goes_from_draft_through_rejection_to_the_storefront_and_back_off() {
     let app = spawn_app().await;
-    let operator = app.operator().await;
+    let operator = app.with_operator().await;
     let company = "杭州星图软件有限公司";
-    let token = app
-        .moved_in_provider(&operator, "seller@example.com", company, &uscc(21))
+    let Provider {
+        token, id: seller, ..
+    } = app
+        .with_moved_in_provider("seller@example.com", company, &uscc(21))
         .await;
 
     let a = app
@@ -79,17 +81,13 @@ async fn a_product_goes_from_draft_through_rejection_to_the_storefront_and_back_
     let a = app.submit_product(&token, &id).await;
     a.assert_status(StatusCode::OK);
     assert_eq!(a.body["status"], "in_review");
-    let seller = app.account_id(&token).await;
     let item = app.pending_item(&operator, "product", &seller).await;
-    let a = app
-        .decide(
-            &operator,
-            &item,
-            json!({"decision": "reject", "version": item["version"],
-            "reasons": [{"field": "summary", "message": "Say what the product does"}]}),
-        )
-        .await;
-    a.assert_status(StatusCode::OK);
+    app.reject(
+        &operator,
+        &item,
+        json!([{"field": "summary", "message": "Say what the product does"}]),
+    )
+    .await;
     let p = app.product(&token, &id).await;
     assert_eq!(p.body["status"], "rejected");
     assert_eq!(p.body["working"]["reasons"][0]["field"], "summary");
@@ -227,7 +225,6 @@ async fn a_product_goes_from_draft_through_rejection_to_the_storefront_and_back_
 #[tokio::test]
 async fn bad_product_input_is_refused() {
     let app = spawn_app().await;
-    let operator = app.operator().await;
 
     // Only moved-in providers release products.
     let early = app.provider("early@example.com").await;
@@ -236,13 +233,9 @@ async fn bad_product_input_is_refused() {
     assert_eq!(a.code(), "provider_access_required");
 
     let token = app
-        .moved_in_provider(
-            &operator,
-            "strict@example.com",
-            "严格科技有限公司",
-            &uscc(22),
-        )
-        .await;
+        .with_moved_in_provider("strict@example.com", "严格科技有限公司", &uscc(22))
+        .await
+        .token;
     let a = app
         .create_product(&token, product_form("x", "blockchain"))
         .await;
@@ -292,13 +285,9 @@ async fn bad_product_input_is_refused() {
 
     // Another provider cannot see or touch it.
     let other = app
-        .moved_in_provider(
-            &operator,
-            "other@example.com",
-            "他人科技有限公司",
-            &uscc(23),
-        )
-        .await;
+        .with_moved_in_provider("other@example.com", "他人科技有限公司", &uscc(23))
+        .await
+        .token;
     app.product(&other, &id)
         .await
         .assert_status(StatusCode::NOT_FOUND);
@@ -312,7 +301,7 @@ async fn bad_product_input_is_refused() {
 #[tokio::test]
 async fn operators_manage_the_catalog_without_breaking_existing_choices() {
     let app = spawn_app().await;
-    let operator = app.operator().await;
+    let operator = app.with_operator().await;
     let provider = app.provider("cat@example.com").await;
     let a = app
         .post_as(&provider, path::REVIEW_CATEGORIES, json!({"slug": "x"}))
@@ -406,7 +395,7 @@ async fn a_visitor_asks_a_question_and_gets_a_reference_and_an_answer() {
     names.sort();
     assert_eq!(names, vec!["email", "message", "name", "topic"]);
 
-    let operator = app.operator().await;
+    let operator = app.with_operator().await;
     let q = app
         .get_as(
             &operator,
@@ -490,16 +479,12 @@ async fn a_second_server_on_the_same_database_sees_storefront_changes_at_once() 
         c.database_url = Some(shared_url);
     })
     .await;
-    let operator = a.operator().await;
-    let token = a
-        .moved_in_provider(
-            &operator,
-            "twin@example.com",
-            "杭州双子科技有限公司",
-            &uscc(31),
-        )
+    let operator = a.with_operator().await;
+    let Provider {
+        token, id: seller, ..
+    } = a
+        .with_moved_in_provider("twin@example.com", "杭州双子科技有限公司", &uscc(31))
         .await;
-    let seller = a.account_id(&token).await;
 
     assert_eq!(b.storefront("").await.body["items"], json!([]));
     let first = listed_product(&a, &operator, &token, "双子 监控 一号").await;

@@ -72,17 +72,10 @@ fn header<'a>(headers: &'a reqwest::header::HeaderMap, name: &str) -> &'a str {
         .unwrap_or("")
 }
 
-/// A PDF whose bytes carry `marker`, so two uploads can be told apart.
-fn pdf_with(marker: &str) -> Vec<u8> {
-    let mut bytes = pdf();
-    bytes.extend_from_slice(format!("% {marker}\n").as_bytes());
-    bytes
-}
-
 #[tokio::test]
 async fn six_reviewers_race_on_one_item_and_exactly_one_decision_counts() {
     let app = spawn_app().await;
-    let op1 = app.operator().await;
+    let op1 = app.with_operator().await;
     let op2 = app.staff("second@berth.test", Role::Operator).await;
     let op3 = app.staff("admin@berth.test", Role::Admin).await;
     let reviewers = [
@@ -91,11 +84,9 @@ async fn six_reviewers_race_on_one_item_and_exactly_one_decision_counts() {
         app.account_id(&op3).await,
     ];
     let email = "racer@example.com";
-    let token = app.provider(email).await;
-    let id = app.account_id(&token).await;
-    app.submit_verification(&token, "深圳竞速科技有限公司", &uscc(11))
+    let (Provider { token, .. }, item) = app
+        .with_submitted_provider(email, "深圳竞速科技有限公司", &uscc(11))
         .await;
-    let item = app.pending_item(&op1, "enterprise_verification", &id).await;
     let item_id = id_of(&item);
     let version = item["version"].as_i64().expect("version");
     let mails_before = app.wait_for_mail(email, 1).await;
@@ -173,35 +164,23 @@ async fn six_reviewers_race_on_one_item_and_exactly_one_decision_counts() {
 #[tokio::test]
 async fn the_queue_filters_by_kind_and_status_pages_oldest_first_and_counts_what_waits() {
     let app = spawn_app().await;
-    let op = app.operator().await;
+    let op = app.with_operator().await;
     // A is verified (its enterprise item approved), then B submits, A applies, C submits.
     let a = app
-        .verified_provider(&op, "a@example.com", "甲科技有限公司", &uscc(21))
+        .with_verified_provider("a@example.com", "甲科技有限公司", &uscc(21))
         .await;
-    let a_id = app.account_id(&a).await;
-    let b = app.provider("b@example.com").await;
-    let b_id = app.account_id(&b).await;
-    app.submit_verification(&b, "乙科技有限公司", &uscc(22))
+    let (b, b_item) = app
+        .with_submitted_provider("b@example.com", "乙科技有限公司", &uscc(22))
         .await;
-    let put = app.save_application(&a, application_form()).await;
-    put.assert_status(StatusCode::OK);
-    let sub = app.submit_application(&a).await;
-    sub.assert_status(StatusCode::OK);
-    let c = app.provider("c@example.com").await;
-    let c_id = app.account_id(&c).await;
-    app.submit_verification(&c, "丙科技有限公司", &uscc(23))
+    app.apply(&a.token).await;
+    let (_, c_item) = app
+        .with_submitted_provider("c@example.com", "丙科技有限公司", &uscc(23))
         .await;
 
     let a_ent = id_of(&app.review_queue(&op, "status=approved").await.body["items"][0]);
-    let b_ent = id_of(
-        &app.pending_item(&op, "enterprise_verification", &b_id)
-            .await,
-    );
-    let a_app = id_of(&app.pending_item(&op, "partner_application", &a_id).await);
-    let c_ent = id_of(
-        &app.pending_item(&op, "enterprise_verification", &c_id)
-            .await,
-    );
+    let b_ent = id_of(&b_item);
+    let a_app = id_of(&app.pending_item(&op, "partner_application", &a.id).await);
+    let c_ent = id_of(&c_item);
 
     // Everything, oldest first.
     let all = app.review_queue(&op, "").await;
@@ -221,7 +200,7 @@ async fn the_queue_filters_by_kind_and_status_pages_oldest_first_and_counts_what
     assert_eq!(first["status"], "pending");
     assert_eq!(
         first["subject"],
-        json!({"account_id": b_id, "company_name": "乙科技有限公司"})
+        json!({"account_id": b.id, "company_name": b.company})
     );
     assert_eq!(first["version"], 1);
     assert!(first["submitted_at"]
@@ -338,7 +317,7 @@ async fn the_queue_filters_by_kind_and_status_pages_oldest_first_and_counts_what
     );
     // A decision takes one off.
     let item = app
-        .pending_item(&op, "enterprise_verification", &b_id)
+        .pending_item(&op, "enterprise_verification", &b.id)
         .await;
     app.approve(&op, &item).await;
     let s = app.review_summary(&op).await;
@@ -351,9 +330,8 @@ async fn the_queue_filters_by_kind_and_status_pages_oldest_first_and_counts_what
 #[tokio::test]
 async fn a_resubmission_shows_the_earlier_rejected_one_and_operators_download_its_documents() {
     let app = spawn_app().await;
-    let op = app.operator().await;
-    let token = app.provider("again@example.com").await;
-    let id = app.account_id(&token).await;
+    let op = app.with_operator().await;
+    let Provider { token, id, .. } = app.with_provider("again@example.com").await;
 
     // First try: the wrong name and a blurred licence.
     let first_pdf = pdf_with("first licence");
@@ -361,15 +339,7 @@ async fn a_resubmission_shows_the_earlier_rejected_one_and_operators_download_it
         .save_enterprise(&token, enterprise_form("深圳初版", &uscc(41)))
         .await;
     a.assert_status(StatusCode::OK);
-    let up = app
-        .upload(
-            &token,
-            "business_license",
-            first_pdf.clone(),
-            "licence.pdf",
-            "application/pdf",
-        )
-        .await;
+    let up = app.upload_licence_with(&token, first_pdf.clone()).await;
     up.assert_status(StatusCode::CREATED);
     assert_eq!(up.body["size"], first_pdf.len());
     assert_eq!(up.body["content_type"], "application/pdf");
@@ -383,14 +353,7 @@ async fn a_resubmission_shows_the_earlier_rejected_one_and_operators_download_it
         {"field": "company_name", "message": "与营业执照不一致"},
         {"field": "documents.business_license", "message": "扫描件模糊"}
     ]);
-    let a = app
-        .decide(
-            &op,
-            &item,
-            json!({"decision": "reject", "version": item["version"], "reasons": reasons}),
-        )
-        .await;
-    a.assert_status(StatusCode::OK);
+    app.reject(&op, &item, reasons.clone()).await;
     let ent = app.enterprise(&token).await;
     assert_eq!(ent.body["status"], "rejected");
     assert_eq!(ent.body["reasons"], reasons);
@@ -401,15 +364,7 @@ async fn a_resubmission_shows_the_earlier_rejected_one_and_operators_download_it
         .save_enterprise(&token, enterprise_form("深圳正式科技有限公司", &uscc(41)))
         .await;
     a.assert_status(StatusCode::OK);
-    let up = app
-        .upload(
-            &token,
-            "business_license",
-            second_pdf.clone(),
-            "licence-2.pdf",
-            "application/pdf",
-        )
-        .await;
+    let up = app.upload_licence_with(&token, second_pdf.clone()).await;
     up.assert_status(StatusCode::CREATED);
     let second_doc = up.body["id"].as_str().expect("doc id").to_string();
     let a = app.submit_enterprise(&token).await;
@@ -480,12 +435,10 @@ async fn a_resubmission_shows_the_earlier_rejected_one_and_operators_download_it
 #[tokio::test]
 async fn a_rejection_needs_reasons_and_a_decided_or_unknown_item_cannot_be_decided() {
     let app = spawn_app().await;
-    let op = app.operator().await;
-    let token = app.provider("decided@example.com").await;
-    let id = app.account_id(&token).await;
-    app.submit_verification(&token, "深圳决定科技有限公司", &uscc(51))
+    let op = app.with_operator().await;
+    let (Provider { token, .. }, item) = app
+        .with_submitted_provider("decided@example.com", "深圳决定科技有限公司", &uscc(51))
         .await;
-    let item = app.pending_item(&op, "enterprise_verification", &id).await;
     let item_id = id_of(&item);
     let version = item["version"].as_i64().expect("version");
     let before = item_detail(&app, &op, &item_id).await;
@@ -568,9 +521,8 @@ async fn a_rejection_needs_reasons_and_a_decided_or_unknown_item_cannot_be_decid
 #[tokio::test]
 async fn the_micro_deposit_allows_five_wrong_amounts_in_all_then_a_new_one_is_asked_for() {
     let app = spawn_app().await;
-    let op = app.operator().await;
-    let token = app.provider("deposit@example.com").await;
-    let id = app.account_id(&token).await;
+    let op = app.with_operator().await;
+    let Provider { token, id, .. } = app.with_provider("deposit@example.com").await;
 
     // Nothing was paid yet: not before a draft exists, nor after submission.
     let a = app.confirm_deposit(&token, 12).await;
@@ -716,21 +668,23 @@ async fn the_micro_deposit_allows_five_wrong_amounts_in_all_then_a_new_one_is_as
 #[tokio::test]
 async fn a_credit_code_belongs_to_one_verified_account() {
     let app = spawn_app().await;
-    let op = app.operator().await;
+    let op = app.with_operator().await;
     let code = uscc(71);
-    app.verified_provider(&op, "first@example.com", "深圳唯一科技有限公司", &code)
+    app.with_verified_provider("first@example.com", "深圳唯一科技有限公司", &code)
         .await;
 
     // A second account may draft with the code but not submit it.
-    let second = app.provider("second@example.com").await;
-    let second_id = app.account_id(&second).await;
+    let second = app.with_provider("second@example.com").await;
     let a = app
-        .save_enterprise(&second, enterprise_form("深圳唯一科技有限公司", &code))
+        .save_enterprise(
+            &second.token,
+            enterprise_form("深圳唯一科技有限公司", &code),
+        )
         .await;
     a.assert_status(StatusCode::OK);
-    let up = app.upload_licence(&second).await;
+    let up = app.upload_licence(&second.token).await;
     up.assert_status(StatusCode::CREATED);
-    let a = app.submit_enterprise(&second).await;
+    let a = app.submit_enterprise(&second.token).await;
     a.assert_status(StatusCode::CONFLICT);
     assert_eq!(a.code(), "uscc_taken");
 
@@ -747,21 +701,21 @@ async fn a_credit_code_belongs_to_one_verified_account() {
         .collect();
     let a = app
         .save_enterprise(
-            &second,
+            &second.token,
             enterprise_form("深圳唯一科技有限公司", &full_width),
         )
         .await;
     a.assert_status(StatusCode::OK);
     assert_eq!(a.body["uscc"], code.as_str());
-    let a = app.submit_enterprise(&second).await;
+    let a = app.submit_enterprise(&second.token).await;
     a.assert_status(StatusCode::CONFLICT);
     assert_eq!(a.code(), "uscc_taken");
-    let ent = app.enterprise(&second).await;
+    let ent = app.enterprise(&second.token).await;
     assert_eq!(ent.body["status"], "draft");
     assert_eq!(ent.body["submissions"], json!([]));
     let db = app.db().await;
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM review_items WHERE account_id = $1")
-        .bind(&second_id)
+        .bind(&second.id)
         .fetch_one(&db)
         .await
         .expect("count");
@@ -769,19 +723,11 @@ async fn a_credit_code_belongs_to_one_verified_account() {
 
     // Two accounts waiting with one code: the first approval takes it, the second cannot.
     let shared = uscc(72);
-    let c = app.provider("c@example.com").await;
-    let c_id = app.account_id(&c).await;
-    let d = app.provider("d@example.com").await;
-    let d_id = app.account_id(&d).await;
-    app.submit_verification(&c, "深圳共享科技有限公司", &shared)
+    let (c, c_item) = app
+        .with_submitted_provider("c@example.com", "深圳共享科技有限公司", &shared)
         .await;
-    app.submit_verification(&d, "深圳共享科技有限公司", &shared)
-        .await;
-    let c_item = app
-        .pending_item(&op, "enterprise_verification", &c_id)
-        .await;
-    let d_item = app
-        .pending_item(&op, "enterprise_verification", &d_id)
+    let (_, d_item) = app
+        .with_submitted_provider("d@example.com", "深圳共享科技有限公司", &shared)
         .await;
     app.approve(&op, &c_item).await;
     let a = app
@@ -802,18 +748,17 @@ async fn a_credit_code_belongs_to_one_verified_account() {
             .fetch_one(&db)
             .await
             .expect("owner");
-    assert_eq!(owner, c_id);
+    assert_eq!(owner, c.id);
 }
 
 #[tokio::test]
 async fn a_live_providers_settlement_change_waits_for_review_and_both_addresses_hear_of_it() {
     let app = spawn_app().await;
-    let op = app.operator().await;
+    let op = app.with_operator().await;
     let email = "live@example.com";
     let contact = "contact@example.com";
     let company = "深圳结算科技有限公司";
-    let token = app.moved_in_provider(&op, email, company, &uscc(81)).await;
-    let id = app.account_id(&token).await;
+    let Provider { token, id, .. } = app.with_moved_in_provider(email, company, &uscc(81)).await;
     let old_last4 = &ACCOUNT_NUMBER[ACCOUNT_NUMBER.len() - 4..];
     let s = app.settlement(&token).await;
     assert_eq!(s.body["status"], "active");
@@ -889,15 +834,12 @@ async fn a_live_providers_settlement_change_waits_for_review_and_both_addresses_
     a.assert_status(StatusCode::OK);
     assert_eq!(a.body["status"], "change_pending");
     let item = app.pending_item(&op, "settlement_change", &id).await;
-    let a = app
-        .decide(
-            &op,
-            &item,
-            json!({"decision": "reject", "version": item["version"],
-                   "reasons": [{"field": "account_number", "message": "开户证明与账号不符"}]}),
-        )
-        .await;
-    a.assert_status(StatusCode::OK);
+    app.reject(
+        &op,
+        &item,
+        json!([{"field": "account_number", "message": "开户证明与账号不符"}]),
+    )
+    .await;
     let s = app.settlement(&token).await;
     assert_eq!(s.body["status"], "active", "{:?}", s.body);
     assert_eq!(s.body["current"]["account_number_masked"], "**** **** 7661");
@@ -910,12 +852,11 @@ async fn a_live_providers_settlement_change_waits_for_review_and_both_addresses_
 #[tokio::test]
 async fn a_newer_settlement_change_supersedes_the_one_still_waiting() {
     let app = spawn_app().await;
-    let op = app.operator().await;
+    let op = app.with_operator().await;
     let company = "深圳更替科技有限公司";
-    let token = app
-        .moved_in_provider(&op, "twice@example.com", company, &uscc(91))
+    let Provider { token, id, .. } = app
+        .with_moved_in_provider("twice@example.com", company, &uscc(91))
         .await;
-    let id = app.account_id(&token).await;
     let a = app
         .save_settlement(&token, settlement_form(company, "6214830100551111"))
         .await;
@@ -1005,12 +946,10 @@ async fn all_at_once(
 #[tokio::test]
 async fn wrong_amounts_sent_all_at_once_still_freeze_after_five() {
     let app = spawn_app().await;
-    let op = app.operator().await;
-    let token = app.provider("guesser@example.com").await;
-    let id = app.account_id(&token).await;
-    app.submit_verification(&token, "深圳猜数科技有限公司", &uscc(62))
+    let op = app.with_operator().await;
+    let (Provider { token, .. }, item) = app
+        .with_submitted_provider("guesser@example.com", "深圳猜数科技有限公司", &uscc(62))
         .await;
-    let item = app.pending_item(&op, "enterprise_verification", &id).await;
     let sent = app.record_deposit(&op, &id_of(&item)).await;
     sent.assert_status(StatusCode::OK);
     let right = sent.body["amount_fen"].as_i64().expect("amount_fen");
@@ -1062,12 +1001,11 @@ async fn wrong_amounts_sent_all_at_once_still_freeze_after_five() {
 #[tokio::test]
 async fn concurrent_settlement_changes_leave_one_change_waiting() {
     let app = spawn_app().await;
-    let op = app.operator().await;
+    let op = app.with_operator().await;
     let company = "深圳并发科技有限公司";
-    let token = app
-        .moved_in_provider(&op, "hasty@example.com", company, &uscc(92))
+    let Provider { token, id, .. } = app
+        .with_moved_in_provider("hasty@example.com", company, &uscc(92))
         .await;
-    let id = app.account_id(&token).await;
     let bodies: Vec<Value> = (0..4)
         .map(|i| settlement_form(company, &format!("621483010055000{i}")))
         .collect();
@@ -1096,9 +1034,8 @@ async fn concurrent_settlement_changes_leave_one_change_waiting() {
 #[tokio::test]
 async fn a_real_credit_code_that_fails_its_check_is_approved_only_with_a_recorded_reason() {
     let app = spawn_app().await;
-    let operator = app.operator().await;
-    let token = app.provider("oddcode@example.com").await;
-    let id = app.account_id(&token).await;
+    let operator = app.with_operator().await;
+    let Provider { token, id, .. } = app.with_provider("oddcode@example.com").await;
     let good = uscc(41);
     let wrong_check = if good.ends_with('0') { '1' } else { '0' };
     let bad = format!("{}{wrong_check}", &good[..17]);
@@ -1179,12 +1116,8 @@ async fn a_real_credit_code_that_fails_its_check_is_approved_only_with_a_recorde
     assert_eq!(approval["actor"], app.account_id(&operator).await.as_str());
 
     // A reason sent with a code that passes records no override.
-    let other = app.provider("evencode@example.com").await;
-    let other_id = app.account_id(&other).await;
-    app.submit_verification(&other, "杭州偶码科技有限公司", &uscc(42))
-        .await;
-    let item = app
-        .pending_item(&operator, "enterprise_verification", &other_id)
+    let (_, item) = app
+        .with_submitted_provider("evencode@example.com", "杭州偶码科技有限公司", &uscc(42))
         .await;
     let a = app
         .decide(
@@ -1213,12 +1146,10 @@ async fn a_real_credit_code_that_fails_its_check_is_approved_only_with_a_recorde
 #[tokio::test]
 async fn waiting_out_the_freeze_gives_no_new_guesses_and_deposits_are_bounded() {
     let app = spawn_app().await;
-    let op = app.operator().await;
-    let token = app.provider("patient@example.com").await;
-    let id = app.account_id(&token).await;
-    app.submit_verification(&token, "深圳耐心科技有限公司", &uscc(63))
+    let op = app.with_operator().await;
+    let (Provider { token, .. }, item) = app
+        .with_submitted_provider("patient@example.com", "深圳耐心科技有限公司", &uscc(63))
         .await;
-    let item = app.pending_item(&op, "enterprise_verification", &id).await;
     let item_id = id_of(&item);
     let db = app.db().await;
     for deposit in 1..=3 {
@@ -1267,14 +1198,10 @@ async fn waiting_out_the_freeze_gives_no_new_guesses_and_deposits_are_bounded() 
 #[tokio::test]
 async fn staff_never_decide_about_their_own_account() {
     let app = spawn_app().await;
-    let other = app.operator().await;
+    let other = app.with_operator().await;
     let email = "both@example.com";
-    let provider = app.provider(email).await;
-    let own_id = app.account_id(&provider).await;
-    app.submit_verification(&provider, "自审科技有限公司", &uscc(31))
-        .await;
-    let item = app
-        .pending_item(&other, "enterprise_verification", &own_id)
+    let (provider, item) = app
+        .with_submitted_provider(email, "自审科技有限公司", &uscc(31))
         .await;
     let item_id = item["id"].as_str().expect("id").to_string();
     let (me, _) = app
@@ -1293,7 +1220,7 @@ async fn staff_never_decide_about_their_own_account() {
     let a = app.record_deposit(&me, &item_id).await;
     assert_eq!(a.code(), "own_item", "{:?}", a.body);
     let a = app
-        .suspend(&me, &own_id, json!({"reason": "testing"}))
+        .suspend(&me, &provider.id, json!({"reason": "testing"}))
         .await;
     assert_eq!(a.code(), "own_item", "{:?}", a.body);
 
