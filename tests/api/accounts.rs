@@ -3,56 +3,41 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{spawn_app, spawn_app_with, PASSWORD};
+use crate::helpers::{path, spawn_app, spawn_app_with, PASSWORD};
 
 #[tokio::test]
 async fn a_newcomer_registers_reads_the_code_and_activates() {
     let app = spawn_app().await;
     let a = app
-        .post("/api/v1/accounts", json!({"email": "Li.Lei@Example.com", "password": PASSWORD, "mobile": "+86 138-0013-8000"}))
+        .post(path::ACCOUNTS, json!({"email": "Li.Lei@Example.com", "password": PASSWORD, "mobile": "+86 138-0013-8000"}))
         .await;
-    assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+    a.assert_status(StatusCode::CREATED);
     assert_eq!(a.body["status"], "pending_activation");
     assert_eq!(a.body["email"], "li.lei@example.com");
     assert!(a.body["id"].as_str().is_some_and(|s| !s.is_empty()));
 
     // Not yet: the right password still does not open a pending account.
-    let a = app
-        .post(
-            "/api/v1/sessions",
-            json!({"email": "li.lei@example.com", "password": PASSWORD}),
-        )
-        .await;
-    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    let a = app.try_login("li.lei@example.com", PASSWORD).await;
+    a.assert_status(StatusCode::FORBIDDEN);
     assert_eq!(a.code(), "account_not_activated");
 
     let code = app.code_from_mail("li.lei@example.com", 0).await;
-    let a = app
-        .post(
-            "/api/v1/accounts/activate",
-            json!({"email": "li.lei@example.com", "code": code}),
-        )
-        .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    let a = app.activate("li.lei@example.com", &code).await;
+    a.assert_status(StatusCode::OK);
     assert_eq!(a.body, json!({"status": "active"}));
 
     // Again: the code is used up, and an active account answers like any other address (it
     // says nothing about whether the account exists or is active).
-    let a = app
-        .post(
-            "/api/v1/accounts/activate",
-            json!({"email": "li.lei@example.com", "code": code}),
-        )
-        .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let a = app.activate("li.lei@example.com", &code).await;
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         a.fields(),
         vec![("code".to_string(), "code_wrong".to_string())]
     );
 
     let token = app.login("li.lei@example.com", PASSWORD).await;
-    let me = app.get_as(&token, "/api/v1/me").await;
-    assert_eq!(me.status, StatusCode::OK);
+    let me = app.me(&token).await;
+    me.assert_status(StatusCode::OK);
     assert_eq!(me.body["email"], "li.lei@example.com");
     assert_eq!(me.body["roles"], json!(["provider"]));
     assert_eq!(me.body["status"], "active");
@@ -61,12 +46,11 @@ async fn a_newcomer_registers_reads_the_code_and_activates() {
 #[tokio::test]
 async fn registering_twice_is_a_conflict() {
     let app = spawn_app().await;
-    assert_eq!(
-        app.register("dup@example.com").await.status,
-        StatusCode::CREATED
-    );
+    app.register("dup@example.com")
+        .await
+        .assert_status(StatusCode::CREATED);
     let a = app.register("DUP@example.com").await;
-    assert_eq!(a.status, StatusCode::CONFLICT);
+    a.assert_status(StatusCode::CONFLICT);
     assert_eq!(a.code(), "email_taken");
 }
 
@@ -75,11 +59,11 @@ async fn every_bad_field_is_named_at_once_and_nothing_is_written() {
     let app = spawn_app().await;
     let a = app
         .post(
-            "/api/v1/accounts",
+            path::ACCOUNTS,
             json!({"email": "not-an-address", "password": "short", "mobile": "12345"}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(a.code(), "validation_failed");
     let fields = a.fields();
     assert!(
@@ -95,12 +79,12 @@ async fn every_bad_field_is_named_at_once_and_nothing_is_written() {
         .as_str()
         .is_some_and(|m| !m.is_empty()));
 
-    let a = app.post("/api/v1/accounts", json!({})).await;
+    let a = app.post(path::ACCOUNTS, json!({})).await;
     assert_eq!(a.field_names(), vec!["email", "password"]);
 
     let a = app
         .post(
-            "/api/v1/accounts",
+            path::ACCOUNTS,
             json!({"email": "a@b.cn", "password": "x".repeat(129)}),
         )
         .await;
@@ -124,7 +108,7 @@ async fn messages_follow_the_requested_language() {
     let zh = app
         .raw(
             app.client
-                .post(app.url("/api/v1/accounts"))
+                .post(app.url(path::ACCOUNTS))
                 .header("accept-language", "zh-CN")
                 .json(&json!({})),
         )
@@ -132,7 +116,7 @@ async fn messages_follow_the_requested_language() {
     let en = app
         .raw(
             app.client
-                .post(app.url("/api/v1/accounts"))
+                .post(app.url(path::ACCOUNTS))
                 .header("accept-language", "en-US,en;q=0.9")
                 .json(&json!({})),
         )
@@ -147,7 +131,7 @@ async fn messages_follow_the_requested_language() {
     // The account's mail is in the language it registered in.
     app.raw(
         app.client
-            .post(app.url("/api/v1/accounts"))
+            .post(app.url(path::ACCOUNTS))
             .header("accept-language", "en")
             .json(&json!({"email": "en@example.com", "password": PASSWORD})),
     )
@@ -167,13 +151,8 @@ async fn five_wrong_codes_spend_the_tries_and_a_new_code_brings_no_new_ones() {
     let code = app.code_from_mail(email, 0).await;
     let wrong = if code == "000000" { "111111" } else { "000000" };
     for left in (0..5).rev() {
-        let a = app
-            .post(
-                "/api/v1/accounts/activate",
-                json!({"email": email, "code": wrong}),
-            )
-            .await;
-        assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+        let a = app.activate(email, wrong).await;
+        a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(
             a.fields(),
             vec![("code".to_string(), "code_wrong".to_string())]
@@ -188,13 +167,8 @@ async fn five_wrong_codes_spend_the_tries_and_a_new_code_brings_no_new_ones() {
         );
     }
     // Now even the right code waits: the tries belong to the address and this client.
-    let a = app
-        .post(
-            "/api/v1/accounts/activate",
-            json!({"email": email, "code": code}),
-        )
-        .await;
-    assert_eq!(a.status, StatusCode::TOO_MANY_REQUESTS, "{:?}", a.body);
+    let a = app.activate(email, &code).await;
+    a.assert_status(StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(a.code(), "rate_limited");
     let wait: u64 = a.headers["retry-after"]
         .to_str()
@@ -210,28 +184,16 @@ async fn five_wrong_codes_spend_the_tries_and_a_new_code_brings_no_new_ones() {
         .execute(&db)
         .await
         .expect("a minute passes");
-    let a = app
-        .post("/api/v1/accounts/activation-codes", json!({"email": email}))
-        .await;
-    assert_eq!(a.status, StatusCode::ACCEPTED);
+    let a = app.request_activation_code(email).await;
+    a.assert_status(StatusCode::ACCEPTED);
     let fresh = app.code_from_mail(email, 1).await;
-    let a = app
-        .post(
-            "/api/v1/accounts/activate",
-            json!({"email": email, "code": fresh}),
-        )
-        .await;
-    assert_eq!(a.status, StatusCode::TOO_MANY_REQUESTS);
+    let a = app.activate(email, &fresh).await;
+    a.assert_status(StatusCode::TOO_MANY_REQUESTS);
 
     // Once the pair's bucket refills (three minutes per try), the fresh code works.
     app.limits_time_passes(180_000).await;
-    let a = app
-        .post(
-            "/api/v1/accounts/activate",
-            json!({"email": email, "code": fresh}),
-        )
-        .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    let a = app.activate(email, &fresh).await;
+    a.assert_status(StatusCode::OK);
 }
 
 #[tokio::test]
@@ -246,14 +208,9 @@ async fn an_expired_code_is_refused() {
         .execute(&db)
         .await
         .expect("age the code");
-    let a = app
-        .post(
-            "/api/v1/accounts/activate",
-            json!({"email": email, "code": code}),
-        )
-        .await;
+    let a = app.activate(email, &code).await;
     // Expired reads like wrong: "expired" would tell a stranger that the address has a code.
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         a.fields(),
         vec![("code".to_string(), "code_wrong".to_string())]
@@ -263,25 +220,13 @@ async fn an_expired_code_is_refused() {
 #[tokio::test]
 async fn resending_answers_the_same_for_unknown_addresses() {
     let app = spawn_app().await;
-    let a = app
-        .post(
-            "/api/v1/accounts/activation-codes",
-            json!({"email": "nobody@example.com"}),
-        )
-        .await;
-    assert_eq!(a.status, StatusCode::ACCEPTED);
-    let a = app
-        .post(
-            "/api/v1/accounts/activate",
-            json!({"email": "nobody@example.com", "code": "123456"}),
-        )
-        .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let a = app.request_activation_code("nobody@example.com").await;
+    a.assert_status(StatusCode::ACCEPTED);
+    let a = app.activate("nobody@example.com", "123456").await;
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(a.field_names(), vec!["code"]);
-    let a = app
-        .post("/api/v1/accounts/activation-codes", json!({"email": "bad"}))
-        .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let a = app.request_activation_code("bad").await;
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(a.field_names(), vec!["email"]);
 }
 
@@ -291,47 +236,24 @@ async fn a_forgotten_password_is_reset_with_a_mailed_code_and_old_sessions_end()
     let email = "forgot@example.com";
     let old_token = app.provider(email).await;
 
-    let a = app
-        .post("/api/v1/password-resets", json!({"email": email}))
-        .await;
-    assert_eq!(a.status, StatusCode::ACCEPTED);
-    let a = app
-        .post(
-            "/api/v1/password-resets",
-            json!({"email": "ghost@example.com"}),
-        )
-        .await;
-    assert_eq!(a.status, StatusCode::ACCEPTED);
+    let a = app.request_password_reset(email).await;
+    a.assert_status(StatusCode::ACCEPTED);
+    let a = app.request_password_reset("ghost@example.com").await;
+    a.assert_status(StatusCode::ACCEPTED);
     let code = app.code_from_mail(email, 1).await;
 
-    let a = app
-        .post(
-            "/api/v1/password-resets/confirm",
-            json!({"email": email, "code": code, "new_password": "short"}),
-        )
-        .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let a = app.reset_password(email, &code, "short").await;
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(a.field_names(), vec!["new_password"]);
 
-    let a = app
-        .post(
-            "/api/v1/password-resets/confirm",
-            json!({"email": email, "code": code, "new_password": "a brand new secret"}),
-        )
-        .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    let a = app.reset_password(email, &code, "a brand new secret").await;
+    a.assert_status(StatusCode::OK);
 
-    assert_eq!(
-        app.get_as(&old_token, "/api/v1/me").await.status,
-        StatusCode::UNAUTHORIZED
-    );
-    let a = app
-        .post(
-            "/api/v1/sessions",
-            json!({"email": email, "password": PASSWORD}),
-        )
-        .await;
-    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    app.me(&old_token)
+        .await
+        .assert_status(StatusCode::UNAUTHORIZED);
+    let a = app.try_login(email, PASSWORD).await;
+    a.assert_status(StatusCode::UNAUTHORIZED);
     app.login(email, "a brand new secret").await;
     let notice = app.wait_for_mail(email, 2).await;
     assert!(notice.contains("密码"), "{notice}");
@@ -368,7 +290,7 @@ async fn concurrent_registrations_all_succeed() {
     let mut tasks = Vec::new();
     for i in 0..24 {
         let client = app.client.clone();
-        let url = app.url("/api/v1/accounts");
+        let url = app.url(path::ACCOUNTS);
         tasks.push(tokio::spawn(async move {
             client
                 .post(url)

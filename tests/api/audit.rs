@@ -1,29 +1,24 @@
 //! The audit log: every state change is recorded, only staff read it, and tampering is found.
 
 use reqwest::StatusCode;
-use serde_json::json;
 
-use crate::helpers::{berth_bin, spawn_app, PASSWORD};
+use crate::helpers::{berth_bin, path, spawn_app, PASSWORD};
 
 #[tokio::test]
 async fn state_changes_are_audited_and_only_staff_may_read_the_log() {
     let app = spawn_app().await;
     let provider = app.provider("audited@example.com").await;
-    app.post(
-        "/api/v1/sessions",
-        json!({"email": "audited@example.com", "password": "wrong password"}),
-    )
-    .await;
+    app.try_login("audited@example.com", "wrong password").await;
 
-    let a = app.get("/api/v1/audit").await;
-    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
-    let a = app.get_as(&provider, "/api/v1/audit").await;
-    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    let a = app.get(path::AUDIT).await;
+    a.assert_status(StatusCode::UNAUTHORIZED);
+    let a = app.get_as(&provider, path::AUDIT).await;
+    a.assert_status(StatusCode::FORBIDDEN);
     assert_eq!(a.code(), "forbidden");
 
-    let operator = app.operator().await;
-    let a = app.get_as(&operator, "/api/v1/audit?limit=200").await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    let operator = app.with_operator().await;
+    let a = app.audit_log(&operator, "limit=200").await;
+    a.assert_status(StatusCode::OK);
     let items = a.body["items"].as_array().expect("items").clone();
     let actions: Vec<&str> = items.iter().filter_map(|e| e["action"].as_str()).collect();
     for expected in [
@@ -45,18 +40,18 @@ async fn state_changes_are_audited_and_only_staff_may_read_the_log() {
     assert_eq!(items[0]["hash"].as_str().map(str::len), Some(64));
 
     // Paging: two at a time.
-    let page = app.get_as(&operator, "/api/v1/audit?limit=2").await;
+    let page = app.audit_log(&operator, "limit=2").await;
     assert_eq!(page.body["items"].as_array().map(Vec::len), Some(2));
     let cursor = page.body["next_cursor"]
         .as_str()
         .expect("cursor")
         .to_string();
     let next = app
-        .get_as(&operator, &format!("/api/v1/audit?limit=2&cursor={cursor}"))
+        .audit_log(&operator, &format!("limit=2&cursor={cursor}"))
         .await;
     assert_eq!(next.body["items"][0]["seq"], items[2]["seq"]);
-    let bad = app.get_as(&operator, "/api/v1/audit?limit=0").await;
-    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let bad = app.audit_log(&operator, "limit=0").await;
+    bad.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(bad.field_names(), vec!["limit"]);
 }
 

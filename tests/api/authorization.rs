@@ -11,52 +11,40 @@ const SOME_ID: &str = "0190b2a4-0000-7000-8000-000000000000";
 fn private_routes() -> Vec<(Method, String, Option<Value>)> {
     let body = Some(json!({}));
     vec![
-        (Method::GET, "/api/v1/me".into(), None),
-        (Method::GET, "/api/v1/me/move-in".into(), None),
-        (Method::GET, "/api/v1/me/enterprise".into(), None),
+        (Method::GET, path::ME.into(), None),
+        (Method::GET, path::MOVE_IN.into(), None),
+        (Method::GET, path::ENTERPRISE.into(), None),
         (
             Method::PUT,
-            "/api/v1/me/enterprise".into(),
+            path::ENTERPRISE.into(),
             Some(enterprise_form("深圳匿名科技有限公司", &uscc(1))),
         ),
+        (Method::POST, path::ENTERPRISE_SUBMIT.into(), body.clone()),
         (
             Method::POST,
-            "/api/v1/me/enterprise/submit".into(),
-            body.clone(),
-        ),
-        (
-            Method::POST,
-            "/api/v1/me/enterprise/micro-deposit/confirm".into(),
+            path::DEPOSIT_CONFIRM.into(),
             Some(json!({"amount_fen": 12})),
         ),
-        (Method::GET, "/api/v1/me/application".into(), None),
+        (Method::GET, path::APPLICATION.into(), None),
         (
             Method::PUT,
-            "/api/v1/me/application".into(),
+            path::APPLICATION.into(),
             Some(application_form()),
         ),
-        (
-            Method::POST,
-            "/api/v1/me/application/submit".into(),
-            body.clone(),
-        ),
-        (
-            Method::GET,
-            "/api/v1/provider/customer-service".into(),
-            None,
-        ),
+        (Method::POST, path::APPLICATION_SUBMIT.into(), body.clone()),
+        (Method::GET, path::CUSTOMER_SERVICE.into(), None),
         (
             Method::PUT,
-            "/api/v1/provider/customer-service".into(),
+            path::CUSTOMER_SERVICE.into(),
             Some(customer_service_form()),
         ),
-        (Method::GET, "/api/v1/provider/settlement".into(), None),
+        (Method::GET, path::SETTLEMENT.into(), None),
         (
             Method::PUT,
-            "/api/v1/provider/settlement".into(),
+            path::SETTLEMENT.into(),
             Some(settlement_form("深圳匿名科技有限公司", ACCOUNT_NUMBER)),
         ),
-        (Method::GET, format!("/api/v1/documents/{SOME_ID}"), None),
+        (Method::GET, path::document(SOME_ID), None),
     ]
     .into_iter()
     .chain(review_routes())
@@ -66,25 +54,24 @@ fn private_routes() -> Vec<(Method, String, Option<Value>)> {
 /// Every route of the review back office (and the audit log).
 fn review_routes() -> Vec<(Method, String, Option<Value>)> {
     vec![
-        (Method::GET, "/api/v1/review/items".into(), None),
+        (Method::GET, path::REVIEW_ITEMS.into(), None),
         (
             Method::GET,
-            "/api/v1/review/items?kind=enterprise_verification&status=pending".into(),
+            format!(
+                "{}?kind=enterprise_verification&status=pending",
+                path::REVIEW_ITEMS
+            ),
             None,
         ),
-        (Method::GET, "/api/v1/review/summary".into(), None),
-        (Method::GET, format!("/api/v1/review/items/{SOME_ID}"), None),
+        (Method::GET, path::REVIEW_SUMMARY.into(), None),
+        (Method::GET, path::review_item(SOME_ID), None),
         (
             Method::POST,
-            format!("/api/v1/review/items/{SOME_ID}/decision"),
+            path::decision(SOME_ID),
             Some(json!({"decision": "approve", "version": 1})),
         ),
-        (
-            Method::POST,
-            format!("/api/v1/review/items/{SOME_ID}/micro-deposit"),
-            Some(json!({})),
-        ),
-        (Method::GET, "/api/v1/audit".into(), None),
+        (Method::POST, path::micro_deposit(SOME_ID), Some(json!({}))),
+        (Method::GET, path::AUDIT.into(), None),
     ]
 }
 
@@ -124,11 +111,11 @@ async fn an_anonymous_client_is_turned_away_from_every_private_route() {
     let a = app
         .raw(
             app.client
-                .post(app.url("/api/v1/me/enterprise/documents"))
+                .post(app.url(path::DOCUMENTS))
                 .multipart(multipart_upload()),
         )
         .await;
-    assert_eq!(a.status, StatusCode::UNAUTHORIZED, "{:?}", a.body);
+    a.assert_status(StatusCode::UNAUTHORIZED);
     assert_eq!(a.code(), "unauthenticated");
 
     // Nothing was written on the way.
@@ -152,8 +139,8 @@ async fn an_anonymous_client_is_turned_away_from_every_private_route() {
 #[tokio::test]
 async fn the_catalog_is_public() {
     let app = spawn_app().await;
-    let a = app.get("/api/v1/catalog/categories").await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    let a = app.get(path::CATEGORIES).await;
+    a.assert_status(StatusCode::OK);
     assert_eq!(
         a.body,
         json!({"items": [
@@ -170,7 +157,7 @@ async fn the_catalog_is_public() {
         ]})
     );
     let a = app.get("/api/v1/catalog/service-types").await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     assert_eq!(
         a.body,
         json!({"items": [
@@ -182,40 +169,31 @@ async fn the_catalog_is_public() {
     );
     // Signed in it is the same list.
     let token = app.provider("reader@example.com").await;
-    let signed_in = app.get_as(&token, "/api/v1/catalog/categories").await;
-    assert_eq!(signed_in.status, StatusCode::OK);
+    let signed_in = app.get_as(&token, path::CATEGORIES).await;
+    signed_in.assert_status(StatusCode::OK);
     assert_eq!(signed_in.body["items"].as_array().map(Vec::len), Some(10));
 }
 
 #[tokio::test]
 async fn a_provider_cannot_use_the_review_back_office() {
     let app = spawn_app().await;
-    let op = app.operator().await;
-    let token = app.provider("curious@example.com").await;
-    let id = app.account_id(&token).await;
-    app.submit_verification(&token, "深圳好奇科技有限公司", &uscc(2))
+    let op = app.with_operator().await;
+    let (Provider { token, .. }, item) = app
+        .with_submitted_provider("curious@example.com", "深圳好奇科技有限公司", &uscc(2))
         .await;
-    let item = app.pending_item(&op, "enterprise_verification", &id).await;
     let item_id = item["id"].as_str().expect("id").to_string();
-    let before = app
-        .get_as(&op, &format!("/api/v1/review/items/{item_id}"))
-        .await
-        .body;
+    let before = app.review_item(&op, &item_id).await.body;
 
     let mut routes = review_routes();
     // The provider's own item is just as closed to it.
     routes.extend([
-        (Method::GET, format!("/api/v1/review/items/{item_id}"), None),
+        (Method::GET, path::review_item(&item_id), None),
         (
             Method::POST,
-            format!("/api/v1/review/items/{item_id}/decision"),
+            path::decision(&item_id),
             Some(json!({"decision": "approve", "version": item["version"]})),
         ),
-        (
-            Method::POST,
-            format!("/api/v1/review/items/{item_id}/micro-deposit"),
-            Some(json!({})),
-        ),
+        (Method::POST, path::micro_deposit(&item_id), Some(json!({}))),
     ]);
     for (method, path, body) in routes {
         let a = app.send(method.clone(), &path, Some(&token), body).await;
@@ -228,38 +206,26 @@ async fn a_provider_cannot_use_the_review_back_office() {
         assert_eq!(a.code(), "forbidden", "{method} {path}");
     }
 
-    let after = app
-        .get_as(&op, &format!("/api/v1/review/items/{item_id}"))
-        .await
-        .body;
+    let after = app.review_item(&op, &item_id).await.body;
     assert_eq!(after, before);
     assert_eq!(after["status"], "pending");
     assert_eq!(after["micro_deposit"], "not_sent");
-    let ent = app.get_as(&token, "/api/v1/me/enterprise").await;
+    let ent = app.enterprise(&token).await;
     assert_eq!(ent.body["status"], "in_review");
 }
 
 #[tokio::test]
 async fn a_provider_cannot_download_another_providers_document() {
     let app = spawn_app().await;
-    let op = app.operator().await;
+    let op = app.with_operator().await;
     let alice = app.provider("alice@example.com").await;
     let bob = app.provider("bob@example.com").await;
-    let mut licence = pdf();
-    licence.extend_from_slice(b"% alice's licence\n");
-    let up = app
-        .upload(
-            &alice,
-            "business_license",
-            licence.clone(),
-            "licence.pdf",
-            "application/pdf",
-        )
-        .await;
-    assert_eq!(up.status, StatusCode::CREATED, "{:?}", up.body);
+    let licence = pdf_with("alice's licence");
+    let up = app.upload_licence_with(&alice, licence.clone()).await;
+    up.assert_status(StatusCode::CREATED);
     let url = up.body["url"].as_str().expect("url").to_string();
     let doc_id = up.body["id"].as_str().expect("id").to_string();
-    assert_eq!(url, format!("/api/v1/documents/{doc_id}"));
+    assert_eq!(url, path::document(&doc_id));
 
     let fetch = |token: String, path: String| {
         let req = app.client.get(app.url(&path)).bearer_auth(token);
@@ -273,12 +239,10 @@ async fn a_provider_cannot_download_another_providers_document() {
 
     // Bob: as if it did not exist.
     let a = app.get_as(&bob, &url).await;
-    assert_eq!(a.status, StatusCode::NOT_FOUND, "{:?}", a.body);
+    a.assert_status(StatusCode::NOT_FOUND);
     assert_eq!(a.code(), "not_found");
-    let none = app
-        .get_as(&bob, &format!("/api/v1/documents/{SOME_ID}"))
-        .await;
-    assert_eq!(none.status, StatusCode::NOT_FOUND);
+    let none = app.get_as(&bob, &path::document(SOME_ID)).await;
+    none.assert_status(StatusCode::NOT_FOUND);
     assert_eq!(none.body, {
         let mut b = a.body.clone();
         b["error"]["request_id"] = none.body["error"]["request_id"].clone();
@@ -303,61 +267,50 @@ async fn a_provider_cannot_download_another_providers_document() {
         );
     }
     // Bob's own list does not show it either.
-    let ent = app.get_as(&bob, "/api/v1/me/enterprise").await;
+    let ent = app.enterprise(&bob).await;
     assert_eq!(ent.body["documents"], json!([]));
 }
 
 #[tokio::test]
 async fn an_operator_cannot_fill_in_or_change_provider_data() {
     let app = spawn_app().await;
-    let op = app.operator().await;
+    let op = app.with_operator().await;
     let company = "深圳守门科技有限公司";
     let provider = app
-        .moved_in_provider(&op, "kept@example.com", company, &uscc(3))
-        .await;
+        .with_moved_in_provider("kept@example.com", company, &uscc(3))
+        .await
+        .token;
     let read = |path: &'static str| app.get_as(&provider, path);
     let before = (
-        read("/api/v1/me/enterprise").await.body,
-        read("/api/v1/me/application").await.body,
-        read("/api/v1/provider/customer-service").await.body,
-        read("/api/v1/provider/settlement").await.body,
+        read(path::ENTERPRISE).await.body,
+        read(path::APPLICATION).await.body,
+        read(path::CUSTOMER_SERVICE).await.body,
+        read(path::SETTLEMENT).await.body,
     );
 
     let attempts: Vec<(Method, &str, Option<Value>)> = vec![
         (
             Method::PUT,
-            "/api/v1/me/enterprise",
+            path::ENTERPRISE,
             Some(enterprise_form("别人的公司", &uscc(4))),
         ),
+        (Method::PUT, path::APPLICATION, Some(application_form())),
         (
             Method::PUT,
-            "/api/v1/me/application",
-            Some(application_form()),
-        ),
-        (
-            Method::PUT,
-            "/api/v1/provider/customer-service",
+            path::CUSTOMER_SERVICE,
             Some(json!({"phone": "13900139000", "email": "evil@example.com",
                         "dongdong_group_id": "99999", "service_hours": "never"})),
         ),
         (
             Method::PUT,
-            "/api/v1/provider/settlement",
+            path::SETTLEMENT,
             Some(settlement_form(company, "6214830100559999")),
         ),
-        (
-            Method::POST,
-            "/api/v1/me/enterprise/submit",
-            Some(json!({})),
-        ),
-        (
-            Method::POST,
-            "/api/v1/me/application/submit",
-            Some(json!({})),
-        ),
-        (Method::GET, "/api/v1/me/enterprise", None),
-        (Method::GET, "/api/v1/me/move-in", None),
-        (Method::GET, "/api/v1/provider/customer-service", None),
+        (Method::POST, path::ENTERPRISE_SUBMIT, Some(json!({}))),
+        (Method::POST, path::APPLICATION_SUBMIT, Some(json!({}))),
+        (Method::GET, path::ENTERPRISE, None),
+        (Method::GET, path::MOVE_IN, None),
+        (Method::GET, path::CUSTOMER_SERVICE, None),
     ];
     for (method, path, body) in attempts {
         let a = app.send(method.clone(), path, Some(&op), body).await;
@@ -372,18 +325,18 @@ async fn an_operator_cannot_fill_in_or_change_provider_data() {
     let a = app
         .raw(
             app.client
-                .post(app.url("/api/v1/me/enterprise/documents"))
+                .post(app.url(path::DOCUMENTS))
                 .bearer_auth(&op)
                 .multipart(multipart_upload()),
         )
         .await;
-    assert_eq!(a.status, StatusCode::FORBIDDEN, "{:?}", a.body);
+    a.assert_status(StatusCode::FORBIDDEN);
 
     let after = (
-        read("/api/v1/me/enterprise").await.body,
-        read("/api/v1/me/application").await.body,
-        read("/api/v1/provider/customer-service").await.body,
-        read("/api/v1/provider/settlement").await.body,
+        read(path::ENTERPRISE).await.body,
+        read(path::APPLICATION).await.body,
+        read(path::CUSTOMER_SERVICE).await.body,
+        read(path::SETTLEMENT).await.body,
     );
     assert_eq!(after, before);
     let op_id = app.account_id(&op).await;
@@ -410,34 +363,23 @@ async fn an_operator_cannot_fill_in_or_change_provider_data() {
 #[tokio::test]
 async fn the_provider_backend_stays_closed_until_verification_and_approval() {
     let app = spawn_app().await;
-    let op = app.operator().await;
+    let op = app.with_operator().await;
     let company = "深圳等待科技有限公司";
-    let token = app.provider("waiting@example.com").await;
-    let id = app.account_id(&token).await;
+    let Provider { token, id, .. } = app.with_provider("waiting@example.com").await;
 
     let backend = |token: String| {
         vec![
-            (
-                Method::GET,
-                "/api/v1/provider/customer-service",
-                None,
-                token.clone(),
-            ),
+            (Method::GET, path::CUSTOMER_SERVICE, None, token.clone()),
             (
                 Method::PUT,
-                "/api/v1/provider/customer-service",
+                path::CUSTOMER_SERVICE,
                 Some(customer_service_form()),
                 token.clone(),
             ),
-            (
-                Method::GET,
-                "/api/v1/provider/settlement",
-                None,
-                token.clone(),
-            ),
+            (Method::GET, path::SETTLEMENT, None, token.clone()),
             (
                 Method::PUT,
-                "/api/v1/provider/settlement",
+                path::SETTLEMENT,
                 Some(settlement_form(company, ACCOUNT_NUMBER)),
                 token,
             ),
@@ -464,39 +406,24 @@ async fn the_provider_backend_stays_closed_until_verification_and_approval() {
         let a = app.send(method.clone(), path, Some(&t), body).await;
         closed(&a, &format!("new: {method} {path}"), &everything);
     }
-    let a = app
-        .put_as(&token, "/api/v1/me/application", application_form())
-        .await;
-    assert_eq!(a.status, StatusCode::CONFLICT, "{:?}", a.body);
+    let a = app.save_application(&token, application_form()).await;
+    a.assert_status(StatusCode::CONFLICT);
     assert_eq!(a.code(), "enterprise_verification_required");
     assert_eq!(a.body["error"]["due"], json!(everything));
-    let a = app
-        .post_as(&token, "/api/v1/me/application/submit", json!({}))
-        .await;
-    assert_eq!(a.status, StatusCode::CONFLICT, "{:?}", a.body);
+    let a = app.submit_application(&token).await;
+    a.assert_status(StatusCode::CONFLICT);
     assert_eq!(a.code(), "enterprise_verification_required");
 
     // Documents approved, but the micro-deposit not yet confirmed: still not verified.
     app.submit_verification(&token, company, &uscc(5)).await;
     let item = app.pending_item(&op, "enterprise_verification", &id).await;
     let item_id = item["id"].as_str().expect("id").to_string();
-    let sent = app
-        .post_as(
-            &op,
-            &format!("/api/v1/review/items/{item_id}/micro-deposit"),
-            json!({}),
-        )
-        .await;
-    assert_eq!(sent.status, StatusCode::OK, "{:?}", sent.body);
-    let item = app
-        .get_as(&op, &format!("/api/v1/review/items/{item_id}"))
-        .await
-        .body;
+    let sent = app.record_deposit(&op, &item_id).await;
+    sent.assert_status(StatusCode::OK);
+    let item = app.review_item(&op, &item_id).await.body;
     app.approve(&op, &item).await;
-    let a = app
-        .put_as(&token, "/api/v1/me/application", application_form())
-        .await;
-    assert_eq!(a.status, StatusCode::CONFLICT, "{:?}", a.body);
+    let a = app.save_application(&token, application_form()).await;
+    a.assert_status(StatusCode::CONFLICT);
     assert_eq!(a.code(), "enterprise_verification_required");
     assert_eq!(a.body["error"]["due"][0], "enterprise_verification");
     for (method, path, body, t) in backend(token.clone()) {
@@ -507,30 +434,20 @@ async fn the_provider_backend_stays_closed_until_verification_and_approval() {
             &everything,
         );
     }
-    let app_state = app.get_as(&token, "/api/v1/me/application").await;
+    let app_state = app.application(&token).await;
     assert_eq!(app_state.body["status"], "not_started");
 
     // Verified: the application opens, the backend not yet.
-    let a = app
-        .post_as(
-            &token,
-            "/api/v1/me/enterprise/micro-deposit/confirm",
-            json!({"amount_fen": sent.body["amount_fen"]}),
-        )
-        .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    let a = app.confirm_deposit(&token, &sent.body["amount_fen"]).await;
+    a.assert_status(StatusCode::OK);
     for (method, path, body, t) in backend(token.clone()) {
         let a = app.send(method.clone(), path, Some(&t), body).await;
         closed(&a, &format!("verified: {method} {path}"), &everything[1..]);
     }
-    let a = app
-        .put_as(&token, "/api/v1/me/application", application_form())
-        .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
-    let a = app
-        .post_as(&token, "/api/v1/me/application/submit", json!({}))
-        .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    let a = app.save_application(&token, application_form()).await;
+    a.assert_status(StatusCode::OK);
+    let a = app.submit_application(&token).await;
+    a.assert_status(StatusCode::OK);
     // In review is not approved.
     for (method, path, body, t) in backend(token.clone()) {
         let a = app.send(method.clone(), path, Some(&t), body).await;
@@ -540,26 +457,20 @@ async fn the_provider_backend_stays_closed_until_verification_and_approval() {
     // Approved: the backend opens.
     let item = app.pending_item(&op, "partner_application", &id).await;
     app.approve(&op, &item).await;
-    let a = app
-        .get_as(&token, "/api/v1/provider/customer-service")
-        .await;
+    let a = app.customer_service(&token).await;
     assert_eq!(
         a.status,
         StatusCode::NOT_FOUND,
         "not saved yet: {:?}",
         a.body
     );
-    let a = app.get_as(&token, "/api/v1/provider/settlement").await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    let a = app.settlement(&token).await;
+    a.assert_status(StatusCode::OK);
     assert_eq!(a.body["status"], "not_set");
     let a = app
-        .put_as(
-            &token,
-            "/api/v1/provider/customer-service",
-            customer_service_form(),
-        )
+        .save_customer_service(&token, customer_service_form())
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     let db = app.db().await;
     let n: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM provider_customer_service WHERE account_id = $1")

@@ -24,8 +24,8 @@ type UploadCase = (
 type ApplicationCase = (&'static str, Value, Vec<(&'static str, &'static str)>);
 
 async fn enterprise(app: &TestApp, token: &str) -> Value {
-    let a = app.get_as(token, "/api/v1/me/enterprise").await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    let a = app.enterprise(token).await;
+    a.assert_status(StatusCode::OK);
     a.body
 }
 
@@ -73,10 +73,8 @@ fn stored_files(app: &TestApp) -> usize {
 async fn bad_credit_codes_and_id_numbers_are_named_and_the_saved_draft_stays() {
     let app = spawn_app().await;
     let token = app.provider("checks@example.com").await;
-    let a = app
-        .put_as(&token, "/api/v1/me/enterprise", form_with(&[]))
-        .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    let a = app.save_enterprise(&token, form_with(&[])).await;
+    a.assert_status(StatusCode::OK);
     let saved = enterprise(&app, &token).await;
     assert_eq!(saved["status"], "draft");
     assert_eq!(saved["uscc"], uscc(1).as_str());
@@ -187,7 +185,7 @@ async fn bad_credit_codes_and_id_numbers_are_named_and_the_saved_draft_stays() {
         ),
     ];
     for (what, form, field, code) in cases {
-        let a = app.put_as(&token, "/api/v1/me/enterprise", form).await;
+        let a = app.save_enterprise(&token, form).await;
         assert_eq!(
             a.status,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -215,8 +213,8 @@ async fn bad_credit_codes_and_id_numbers_are_named_and_the_saved_draft_stays() {
                                      "id_type": "prc_id", "id_number": "110105190002290025"}),
         ),
     ]);
-    let a = app.put_as(&token, "/api/v1/me/enterprise", form).await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", a.body);
+    let a = app.save_enterprise(&token, form).await;
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     let fields = a.fields();
     for expected in [
         ("uscc", "checksum"),
@@ -240,28 +238,27 @@ async fn bad_credit_codes_and_id_numbers_are_named_and_the_saved_draft_stays() {
     let a = app
         .raw(
             app.client
-                .put(app.url("/api/v1/me/enterprise"))
+                .put(app.url(path::ENTERPRISE))
                 .bearer_auth(&token)
                 .header("content-type", "application/json")
                 .body("{\"uscc\": "),
         )
         .await;
-    assert_eq!(a.status, StatusCode::BAD_REQUEST, "{:?}", a.body);
+    a.assert_status(StatusCode::BAD_REQUEST);
     assert_eq!(a.code(), "malformed_request");
     assert_eq!(enterprise(&app, &token).await, saved);
 
     // The valid vectors pass, and a full-width code is folded.
     let a = app
-        .put_as(
+        .save_enterprise(
             &token,
-            "/api/v1/me/enterprise",
             form_with(&[
                 ("uscc", json!("９１１１０１０８５５１３８５０８２ｑ")),
                 ("legal_rep.id_number", json!("440524188001010014")),
             ]),
         )
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     assert_eq!(a.body["uscc"], "91110108551385082Q");
     assert_eq!(
         a.body["legal_rep"]["id_number_masked"],
@@ -290,39 +287,32 @@ async fn submitting_an_empty_draft_lists_everything_missing() {
         "documents.business_license",
     ];
     // Nothing saved at all.
-    let a = app
-        .post_as(&token, "/api/v1/me/enterprise/submit", json!({}))
-        .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", a.body);
+    let a = app.submit_enterprise(&token).await;
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(a.code(), "validation_failed");
     assert_eq!(a.field_names(), everything);
     assert!(a.fields().iter().all(|(_, code)| code == "required"));
     // An empty draft saved.
-    let a = app.put_as(&token, "/api/v1/me/enterprise", json!({})).await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    let a = app.save_enterprise(&token, json!({})).await;
+    a.assert_status(StatusCode::OK);
     let saved = enterprise(&app, &token).await;
     assert_eq!(saved["status"], "draft");
-    let a = app
-        .post_as(&token, "/api/v1/me/enterprise/submit", json!({}))
-        .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", a.body);
+    let a = app.submit_enterprise(&token).await;
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(a.field_names(), everything);
 
     // Half filled: only the rest is listed.
     let a = app
-        .put_as(
+        .save_enterprise(
             &token,
-            "/api/v1/me/enterprise",
             json!({"subject_type": "enterprise", "company_name": COMPANY, "uscc": uscc(1),
                    "legal_rep": {"name": "张三", "id_type": "prc_id", "id_number": ID_NUMBER}}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     let saved = enterprise(&app, &token).await;
-    let a = app
-        .post_as(&token, "/api/v1/me/enterprise/submit", json!({}))
-        .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", a.body);
+    let a = app.submit_enterprise(&token).await;
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         a.field_names(),
         vec![
@@ -338,7 +328,7 @@ async fn submitting_an_empty_draft_lists_everything_missing() {
     );
     assert_eq!(enterprise(&app, &token).await, saved);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM review_items").await, 0);
-    let m = app.get_as(&token, "/api/v1/me/move-in").await;
+    let m = app.move_in(&token).await;
     assert_eq!(m.body["steps"][1]["status"], "draft");
 }
 
@@ -351,23 +341,13 @@ async fn an_authorised_person_other_than_the_legal_rep_needs_a_letter() {
         json!({"same_as_legal_rep": false, "name": "王五", "id_type": "passport",
                "id_number": "E12345678"}),
     )]);
-    let a = app.put_as(&token, "/api/v1/me/enterprise", form).await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
-    let up = app
-        .upload(
-            &token,
-            "business_license",
-            pdf(),
-            "l.pdf",
-            "application/pdf",
-        )
-        .await;
-    assert_eq!(up.status, StatusCode::CREATED, "{:?}", up.body);
+    let a = app.save_enterprise(&token, form).await;
+    a.assert_status(StatusCode::OK);
+    let up = app.upload_licence(&token).await;
+    up.assert_status(StatusCode::CREATED);
     let saved = enterprise(&app, &token).await;
-    let a = app
-        .post_as(&token, "/api/v1/me/enterprise/submit", json!({}))
-        .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", a.body);
+    let a = app.submit_enterprise(&token).await;
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         a.fields(),
         vec![(
@@ -379,20 +359,17 @@ async fn an_authorised_person_other_than_the_legal_rep_needs_a_letter() {
 
     // Without the person's details too: all listed together.
     let a = app
-        .put_as(
+        .save_enterprise(
             &token,
-            "/api/v1/me/enterprise",
             form_with(&[(
                 "authorized_person",
                 json!({"same_as_legal_rep": false, "id_number": ""}),
             )]),
         )
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
-    let a = app
-        .post_as(&token, "/api/v1/me/enterprise/submit", json!({}))
-        .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
+    let a = app.submit_enterprise(&token).await;
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         a.field_names(),
         vec![
@@ -405,9 +382,8 @@ async fn an_authorised_person_other_than_the_legal_rep_needs_a_letter() {
 
     // A sole proprietor is their own authorised person.
     let a = app
-        .put_as(
+        .save_enterprise(
             &token,
-            "/api/v1/me/enterprise",
             form_with(&[
                 ("subject_type", json!("sole_proprietor")),
                 ("uscc", json!("92440300MA5F000004")),
@@ -415,7 +391,7 @@ async fn an_authorised_person_other_than_the_legal_rep_needs_a_letter() {
             ]),
         )
         .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", a.body);
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         a.fields(),
         vec![(
@@ -426,9 +402,8 @@ async fn an_authorised_person_other_than_the_legal_rep_needs_a_letter() {
 
     // With the letter it goes through.
     let a = app
-        .put_as(
+        .save_enterprise(
             &token,
-            "/api/v1/me/enterprise",
             form_with(&[(
                 "authorized_person",
                 json!({"same_as_legal_rep": false, "name": "王五", "id_type": "passport",
@@ -436,7 +411,7 @@ async fn an_authorised_person_other_than_the_legal_rep_needs_a_letter() {
             )]),
         )
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     let up = app
         .upload(
             &token,
@@ -446,12 +421,10 @@ async fn an_authorised_person_other_than_the_legal_rep_needs_a_letter() {
             "application/pdf",
         )
         .await;
-    assert_eq!(up.status, StatusCode::CREATED, "{:?}", up.body);
+    up.assert_status(StatusCode::CREATED);
     assert_eq!(up.body["kind"], "authorization_letter");
-    let a = app
-        .post_as(&token, "/api/v1/me/enterprise/submit", json!({}))
-        .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    let a = app.submit_enterprise(&token).await;
+    a.assert_status(StatusCode::OK);
     assert_eq!(a.body["status"], "in_review");
 }
 
@@ -459,16 +432,8 @@ async fn an_authorised_person_other_than_the_legal_rep_needs_a_letter() {
 async fn uploads_are_judged_by_content_and_size_and_nothing_is_kept_when_refused() {
     let app = spawn_app().await;
     let token = app.provider("uploads@example.com").await;
-    let up = app
-        .upload(
-            &token,
-            "business_license",
-            pdf(),
-            "l.pdf",
-            "application/pdf",
-        )
-        .await;
-    assert_eq!(up.status, StatusCode::CREATED, "{:?}", up.body);
+    let up = app.upload_licence(&token).await;
+    up.assert_status(StatusCode::CREATED);
     let saved = enterprise(&app, &token).await;
     assert_eq!(saved["documents"].as_array().map(Vec::len), Some(1));
     let files = stored_files(&app);
@@ -580,12 +545,12 @@ async fn uploads_are_judged_by_content_and_size_and_nothing_is_kept_when_refused
     let a = app
         .raw(
             app.client
-                .post(app.url("/api/v1/me/enterprise/documents"))
+                .post(app.url(path::DOCUMENTS))
                 .bearer_auth(&token)
                 .multipart(reqwest::multipart::Form::new().text("kind", "business_license")),
         )
         .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", a.body);
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(a.field_names(), vec!["file"]);
     assert_eq!(enterprise(&app, &token).await, saved);
 
@@ -593,7 +558,7 @@ async fn uploads_are_judged_by_content_and_size_and_nothing_is_kept_when_refused
     let a = app
         .upload(&token, "business_license", pdf(), "notes.txt", "text/plain")
         .await;
-    assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+    a.assert_status(StatusCode::CREATED);
     assert_eq!(a.body["content_type"], "application/pdf");
     let a = app
         .upload(
@@ -604,7 +569,7 @@ async fn uploads_are_judged_by_content_and_size_and_nothing_is_kept_when_refused
             "application/pdf",
         )
         .await;
-    assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+    a.assert_status(StatusCode::CREATED);
     assert_eq!(a.body["size"], 10 * 1024 * 1024);
 }
 
@@ -617,29 +582,18 @@ async fn a_verification_in_review_cannot_be_changed() {
     assert_eq!(saved["status"], "in_review");
 
     let a = app
-        .put_as(
+        .save_enterprise(
             &token,
-            "/api/v1/me/enterprise",
             form_with(&[("company_name", json!("改了名的公司"))]),
         )
         .await;
-    assert_eq!(a.status, StatusCode::CONFLICT, "{:?}", a.body);
+    a.assert_status(StatusCode::CONFLICT);
     assert_eq!(a.code(), "already_submitted");
-    let a = app
-        .upload(
-            &token,
-            "business_license",
-            pdf(),
-            "l.pdf",
-            "application/pdf",
-        )
-        .await;
-    assert_eq!(a.status, StatusCode::CONFLICT, "{:?}", a.body);
+    let a = app.upload_licence(&token).await;
+    a.assert_status(StatusCode::CONFLICT);
     assert_eq!(a.code(), "already_submitted");
-    let a = app
-        .post_as(&token, "/api/v1/me/enterprise/submit", json!({}))
-        .await;
-    assert_eq!(a.status, StatusCode::CONFLICT, "{:?}", a.body);
+    let a = app.submit_enterprise(&token).await;
+    a.assert_status(StatusCode::CONFLICT);
     assert_eq!(a.code(), "already_submitted");
     assert_eq!(enterprise(&app, &token).await, saved);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM review_items").await, 1);
@@ -649,11 +603,11 @@ async fn a_verification_in_review_cannot_be_changed() {
 #[tokio::test]
 async fn bad_application_input_is_refused_and_the_draft_stays() {
     let app = spawn_app().await;
-    let op = app.operator().await;
     let token = app
-        .verified_provider(&op, "applicant@example.com", COMPANY, &uscc(1))
-        .await;
-    let path = "/api/v1/me/application";
+        .with_verified_provider("applicant@example.com", COMPANY, &uscc(1))
+        .await
+        .token;
+    let path = path::APPLICATION;
     let a = app
         .put_as(
             &token,
@@ -662,7 +616,7 @@ async fn bad_application_input_is_refused_and_the_draft_stays() {
                    "business_brief": "We build SaaS for IoT device fleets."}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     let saved = app.get_as(&token, path).await.body;
     assert_eq!(saved["status"], "draft");
     assert_eq!(saved["current_agreement_version"], "2026-01");
@@ -762,10 +716,8 @@ async fn bad_application_input_is_refused_and_the_draft_stays() {
     }
 
     // Submitting the half-filled draft lists what is missing, and nothing is queued.
-    let a = app
-        .post_as(&token, "/api/v1/me/application/submit", json!({}))
-        .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", a.body);
+    let a = app.submit_application(&token).await;
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         a.field_names(),
         vec![
@@ -792,16 +744,16 @@ async fn bad_application_input_is_refused_and_the_draft_stays() {
 #[tokio::test]
 async fn bad_customer_service_and_settlement_input_is_refused_and_nothing_changes() {
     let app = spawn_app().await;
-    let op = app.operator().await;
     let company = "深圳某某科技有限公司(深圳)";
     let token = app
-        .approved_provider(&op, "backend@example.com", company, &uscc(1))
-        .await;
+        .with_approved_provider("backend@example.com", company, &uscc(1))
+        .await
+        .token;
 
     // Customer service.
-    let cs = "/api/v1/provider/customer-service";
+    let cs = path::CUSTOMER_SERVICE;
     let a = app.put_as(&token, cs, customer_service_form()).await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     assert_eq!(a.body["phone"], "400-123-4567");
     let saved_cs = app.get_as(&token, cs).await.body;
     let with = |key: &str, value: &str| {
@@ -857,7 +809,7 @@ async fn bad_customer_service_and_settlement_input_is_refused_and_nothing_change
     );
 
     // Settlement: the full-width brackets of the company name are the same name.
-    let st = "/api/v1/provider/settlement";
+    let st = path::SETTLEMENT;
     let a = app
         .put_as(
             &token,
@@ -865,12 +817,12 @@ async fn bad_customer_service_and_settlement_input_is_refused_and_nothing_change
             settlement_form("深圳某某科技有限公司（深圳）", ACCOUNT_NUMBER),
         )
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     assert_eq!(a.body["status"], "active");
     assert_eq!(a.body["current"]["account_number_masked"], "**** **** 3445");
     assert!(!a.body.to_string().contains(ACCOUNT_NUMBER));
     let saved_st = app.get_as(&token, st).await.body;
-    let m = app.get_as(&token, "/api/v1/me/move-in").await;
+    let m = app.move_in(&token).await;
     assert_eq!(m.body["state"], "moved_in");
 
     let with = |key: &str, value: &str| {
@@ -881,7 +833,7 @@ async fn bad_customer_service_and_settlement_input_is_refused_and_nothing_change
     let a = app
         .put_as(&token, st, with("account_name", "深圳别家科技有限公司"))
         .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", a.body);
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(a.code(), "account_name_mismatch");
     assert_eq!(
         a.fields(),
@@ -1013,22 +965,12 @@ fn one_accepted_the_rest_already_submitted(answers: &[(StatusCode, String)]) {
 async fn a_double_clicked_submit_queues_one_item() {
     let app = spawn_app().await;
     let token = app.provider("double@example.com").await;
-    let a = app
-        .put_as(&token, "/api/v1/me/enterprise", form_with(&[]))
-        .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
-    let up = app
-        .upload(
-            &token,
-            "business_license",
-            pdf(),
-            "l.pdf",
-            "application/pdf",
-        )
-        .await;
-    assert_eq!(up.status, StatusCode::CREATED, "{:?}", up.body);
+    let a = app.save_enterprise(&token, form_with(&[])).await;
+    a.assert_status(StatusCode::OK);
+    let up = app.upload_licence(&token).await;
+    up.assert_status(StatusCode::CREATED);
 
-    let answers = post_all_at_once(&app, &token, "/api/v1/me/enterprise/submit", 8).await;
+    let answers = post_all_at_once(&app, &token, path::ENTERPRISE_SUBMIT, 8).await;
     one_accepted_the_rest_already_submitted(&answers);
     assert_eq!(count(&app, "SELECT COUNT(*) FROM review_items").await, 1);
     let ent = enterprise(&app, &token).await;
@@ -1038,15 +980,13 @@ async fn a_double_clicked_submit_queues_one_item() {
 #[tokio::test]
 async fn a_double_clicked_application_submit_queues_one_item() {
     let app = spawn_app().await;
-    let op = app.operator().await;
     let token = app
-        .verified_provider(&op, "double-app@example.com", COMPANY, &uscc(1))
-        .await;
-    let a = app
-        .put_as(&token, "/api/v1/me/application", application_form())
-        .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
-    let answers = post_all_at_once(&app, &token, "/api/v1/me/application/submit", 8).await;
+        .with_verified_provider("double-app@example.com", COMPANY, &uscc(1))
+        .await
+        .token;
+    let a = app.save_application(&token, application_form()).await;
+    a.assert_status(StatusCode::OK);
+    let answers = post_all_at_once(&app, &token, path::APPLICATION_SUBMIT, 8).await;
     one_accepted_the_rest_already_submitted(&answers);
     assert_eq!(
         count(

@@ -5,7 +5,7 @@
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
-use crate::helpers::{spawn_app, PASSWORD};
+use crate::helpers::{path, spawn_app, PASSWORD};
 
 fn operations(doc: &Value) -> Vec<(String, String, Value)> {
     let mut out = Vec::new();
@@ -104,22 +104,22 @@ async fn every_refusal_has_the_error_shape_and_names_the_field() {
             "/api/v1/provider/products/0190b2a4-0000-7000-8000-000000000000/icon",
         )
         .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", a.body);
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(a.field_names(), vec!["document"]);
-    let a = app.get("/api/v1/storefront/products?limit=abc").await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let a = app.storefront("limit=abc").await;
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(a.field_names(), vec!["limit"]);
-    let a = app.get("/api/v1/storefront/products?limit=5&limit=6").await;
+    let a = app.storefront("limit=5&limit=6").await;
     assert_eq!(
         a.fields(),
         vec![("limit".to_string(), "duplicate_key".to_string())]
     );
-    let a = app.get("/api/v1/storefront/products?cursor=").await;
+    let a = app.storefront("cursor=").await;
     assert_eq!(a.field_names(), vec!["cursor"]);
 
     // A path segment that is not UTF-8 finds nothing.
     let a = app.get("/api/v1/storefront/products/%ff%fe").await;
-    assert_eq!(a.status, StatusCode::NOT_FOUND);
+    a.assert_status(StatusCode::NOT_FOUND);
     assert!(shaped(&a), "{:?}", a.body);
     assert_eq!(a.code(), "not_found");
 
@@ -127,7 +127,7 @@ async fn every_refusal_has_the_error_shape_and_names_the_field() {
     let a = app
         .raw(
             app.client
-                .post(app.url("/api/v1/me/enterprise/documents"))
+                .post(app.url(path::DOCUMENTS))
                 .bearer_auth(&token)
                 .header("content-type", "multipart/form-data; boundary=b")
                 .body("--b\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a\0b.pdf\"\r\n\r\n%PDF-\r\n--b"),
@@ -140,14 +140,14 @@ async fn every_refusal_has_the_error_shape_and_names_the_field() {
     let a = app
         .raw(
             app.client
-                .post(app.url("/api/v1/sessions"))
+                .post(app.url(path::SESSIONS))
                 .header("content-type", "application/json")
                 .body(format!(
                     r#"{{"email": "shape@example.com", "password": "nope", "password": "{PASSWORD}"}}"#
                 )),
         )
         .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", a.body);
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         a.fields(),
         vec![("password".to_string(), "duplicate_key".to_string())]
@@ -155,32 +155,23 @@ async fn every_refusal_has_the_error_shape_and_names_the_field() {
 
     // One error per field: never both too long and required.
     let a = app
-        .post(
-            "/api/v1/consultations",
-            json!({"name": " ".repeat(60), "email": "v@example.com", "message": "hello"}),
-        )
+        .consult(json!({"name": " ".repeat(60), "email": "v@example.com", "message": "hello"}))
         .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         a.fields(),
         vec![("name".to_string(), "too_long".to_string())]
     );
 
     // An integral number in float form is the integer it says.
-    let a = app
-        .post_as(
-            &token,
-            "/api/v1/me/enterprise/micro-deposit/confirm",
-            json!({"amount_fen": 12.0}),
-        )
-        .await;
+    let a = app.confirm_deposit(&token, 12.0).await;
     assert_eq!(a.code(), "deposit_not_sent", "{:?}", a.body);
 
     // A method a path does not take.
     let a = app
-        .send(reqwest::Method::PATCH, "/api/v1/me", Some(&token), None)
+        .send(reqwest::Method::PATCH, path::ME, Some(&token), None)
         .await;
-    assert_eq!(a.status, StatusCode::METHOD_NOT_ALLOWED);
+    a.assert_status(StatusCode::METHOD_NOT_ALLOWED);
     assert!(shaped(&a));
     assert!(a.headers.get("allow").is_some());
 }

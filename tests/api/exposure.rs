@@ -5,7 +5,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{spawn_app, spawn_app_with, PASSWORD};
+use crate::helpers::{path, spawn_app, spawn_app_with, PASSWORD};
 
 /// Issue 9, hole 11: no HSTS when `public_url` was https, and no `__Host-` cookie prefix.
 #[tokio::test]
@@ -34,7 +34,7 @@ async fn behind_https_answers_carry_hsts_and_cookies_the_host_prefix() {
     app.provider("https@example.com").await;
     let login = app
         .client
-        .post(app.url("/api/v1/sessions"))
+        .post(app.url(path::SESSIONS))
         .json(&json!({"email": "https@example.com", "password": PASSWORD}))
         .send()
         .await
@@ -51,19 +51,19 @@ async fn behind_https_answers_carry_hsts_and_cookies_the_host_prefix() {
     let me = app
         .raw(
             app.client
-                .get(app.url("/api/v1/me"))
+                .get(app.url(path::ME))
                 .header("cookie", format!("__Host-berth_session={token}")),
         )
         .await;
-    assert_eq!(me.status, StatusCode::OK);
+    me.assert_status(StatusCode::OK);
     let me = app
         .raw(
             app.client
-                .get(app.url("/api/v1/me"))
+                .get(app.url(path::ME))
                 .header("cookie", format!("berth_session={token}")),
         )
         .await;
-    assert_eq!(me.status, StatusCode::UNAUTHORIZED);
+    me.assert_status(StatusCode::UNAUTHORIZED);
 
     // Plain http: no HSTS.
     let plain = spawn_app().await;
@@ -109,7 +109,7 @@ async fn metrics_are_for_the_operator_only() {
                 .header("x-forwarded-for", "203.0.113.9"),
         )
         .await;
-    assert_eq!(proxied.status, StatusCode::FORBIDDEN);
+    proxied.assert_status(StatusCode::FORBIDDEN);
     assert_eq!(proxied.code(), "forbidden");
 
     let token = "a-long-metrics-token-for-tests";
@@ -122,7 +122,7 @@ async fn metrics_are_for_the_operator_only() {
                 .bearer_auth(token),
         )
         .await;
-    assert_eq!(with.status, StatusCode::OK);
+    with.assert_status(StatusCode::OK);
     let wrong = app
         .raw(
             app.client
@@ -131,7 +131,7 @@ async fn metrics_are_for_the_operator_only() {
                 .bearer_auth("a-long-metrics-token-for-test"),
         )
         .await;
-    assert_eq!(wrong.status, StatusCode::FORBIDDEN);
+    wrong.assert_status(StatusCode::FORBIDDEN);
 }
 
 #[cfg(unix)]
@@ -207,18 +207,9 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 async fn uploaded_documents_are_encrypted_and_private_on_disk() {
     let app = spawn_app().await;
     let token = app.provider("docs@example.com").await;
-    let mut licence = crate::helpers::pdf();
-    licence.extend_from_slice(b"% legal representative 110101199003074514\n");
-    let up = app
-        .upload(
-            &token,
-            "business_license",
-            licence.clone(),
-            "licence.pdf",
-            "application/pdf",
-        )
-        .await;
-    assert_eq!(up.status, StatusCode::CREATED, "{:?}", up.body);
+    let licence = crate::helpers::pdf_with("legal representative 110101199003074514");
+    let up = app.upload_licence_with(&token, licence.clone()).await;
+    up.assert_status(StatusCode::CREATED);
     let url = up.body["url"].as_str().expect("url").to_string();
     let files = app.data_dir.path().join("files");
     let stored: Vec<_> = walk(&files).into_iter().filter(|p| p.is_file()).collect();
@@ -239,7 +230,7 @@ async fn uploaded_documents_are_encrypted_and_private_on_disk() {
     let down = app
         .raw(app.client.get(app.url(&url)).bearer_auth(&token))
         .await;
-    assert_eq!(down.status, StatusCode::OK);
+    down.assert_status(StatusCode::OK);
 
     // As an older version left them: the file in plaintext, loose modes, a loose mail file.
     use std::os::unix::fs::PermissionsExt;

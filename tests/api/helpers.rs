@@ -65,6 +65,8 @@ pub struct TestApp {
     pub state: berth::http::AppState,
     shutdown: Option<oneshot::Sender<()>>,
     server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    /// The operator of `with_operator`, once made.
+    the_operator: tokio::sync::OnceCell<String>,
 }
 
 /// A fresh PostgreSQL database per test when `BERTH_TEST_DATABASE_URL` names a server.
@@ -126,6 +128,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         state,
         shutdown: Some(tx),
         server: Some(server),
+        the_operator: tokio::sync::OnceCell::new(),
     }
 }
 
@@ -185,6 +188,23 @@ impl Answer {
 
     pub fn field_names(&self) -> Vec<String> {
         self.fields().into_iter().map(|(f, _)| f).collect()
+    }
+
+    /// Checks the status. A failure names the line of the test that called it (not this one),
+    /// the status that came, the one expected, and the body, which usually says why.
+    #[track_caller]
+    pub fn assert_status(&self, expected: StatusCode) -> &Self {
+        if self.status != expected {
+            let body = match &self.body {
+                Value::String(text) => text.clone(),
+                json => json.to_string(),
+            };
+            panic!(
+                "status {} where {expected} was expected; body: {body}",
+                self.status
+            );
+        }
+        self
     }
 }
 
@@ -276,7 +296,7 @@ impl TestApp {
 
     pub async fn register(&self, email: &str) -> Answer {
         self.post(
-            "/api/v1/accounts",
+            path::ACCOUNTS,
             json!({"email": email, "password": PASSWORD}),
         )
         .await
@@ -285,27 +305,17 @@ impl TestApp {
     /// Registers, activates with the mailed code and logs in; returns the bearer token.
     pub async fn provider(&self, email: &str) -> String {
         let a = self.register(email).await;
-        assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+        a.assert_status(StatusCode::CREATED);
         let code = self.code_from_mail(email, 0).await;
-        let a = self
-            .post(
-                "/api/v1/accounts/activate",
-                json!({"email": email, "code": code}),
-            )
-            .await;
-        assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+        let a = self.activate(email, &code).await;
+        a.assert_status(StatusCode::OK);
         self.login(email, PASSWORD).await
     }
 
     /// Logs in with the password alone (an account without a second factor).
     pub async fn login(&self, email: &str, password: &str) -> String {
-        let a = self
-            .post(
-                "/api/v1/sessions",
-                json!({"email": email, "password": password}),
-            )
-            .await;
-        assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+        let a = self.try_login(email, password).await;
+        a.assert_status(StatusCode::CREATED);
         a.body["token"]
             .as_str()
             .unwrap_or_else(|| panic!("no token (a second factor?): {:?}", a.body))
@@ -334,20 +344,12 @@ impl TestApp {
 
     /// Enrols an authenticator app on the session's account; returns its secret (base32).
     pub async fn enrol_second_factor(&self, token: &str) -> String {
-        let a = self
-            .post_as(token, "/api/v1/me/second-factor", json!({}))
-            .await;
-        assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+        let a = self.start_enrolment(token).await;
+        a.assert_status(StatusCode::OK);
         let secret = a.body["secret"].as_str().expect("secret").to_string();
         let code = self.totp(&secret);
-        let a = self
-            .post_as(
-                token,
-                "/api/v1/me/second-factor/confirm",
-                json!({"code": code}),
-            )
-            .await;
-        assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+        let a = self.confirm_enrolment(token, &code).await;
+        a.assert_status(StatusCode::OK);
         secret
     }
 
@@ -370,22 +372,17 @@ impl TestApp {
 
     /// Logs in with the password and then a fresh code from the app.
     pub async fn login_with_second_factor(&self, email: &str, secret: &str) -> String {
-        let a = self
-            .post(
-                "/api/v1/sessions",
-                json!({"email": email, "password": PASSWORD}),
-            )
-            .await;
+        let a = self.try_login(email, PASSWORD).await;
         assert_eq!(a.body["status"], "second_factor_required", "{:?}", a.body);
         let challenge = a.body["challenge"].as_str().expect("challenge").to_string();
         self.next_code_step();
         let a = self
             .post(
-                "/api/v1/sessions/second-factor",
+                path::SESSION_SECOND_FACTOR,
                 json!({"challenge": challenge, "code": self.totp(secret)}),
             )
             .await;
-        assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+        a.assert_status(StatusCode::CREATED);
         a.body["token"].as_str().expect("token").to_string()
     }
 
@@ -508,6 +505,13 @@ pub fn pdf() -> Vec<u8> {
     b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n".to_vec()
 }
 
+/// A PDF whose bytes carry `marker`, so that two uploads can be told apart.
+pub fn pdf_with(marker: &str) -> Vec<u8> {
+    let mut bytes = pdf();
+    bytes.extend_from_slice(format!("% {marker}\n").as_bytes());
+    bytes
+}
+
 impl TestApp {
     pub async fn put_as(&self, token: &str, path: &str, body: Value) -> Answer {
         self.send(Method::PUT, path, Some(token), Some(body)).await
@@ -535,7 +539,7 @@ impl TestApp {
             .part("file", part);
         self.raw(
             self.client
-                .post(self.url("/api/v1/me/enterprise/documents"))
+                .post(self.url(path::DOCUMENTS))
                 .bearer_auth(token)
                 .multipart(form),
         )
@@ -545,12 +549,9 @@ impl TestApp {
     /// The pending review item of `kind` for the account behind `token`.
     pub async fn pending_item(&self, operator: &str, kind: &str, account_id: &str) -> Value {
         let a = self
-            .get_as(
-                operator,
-                &format!("/api/v1/review/items?kind={kind}&status=pending&limit=200"),
-            )
+            .review_queue(operator, &format!("kind={kind}&status=pending&limit=200"))
             .await;
-        assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+        a.assert_status(StatusCode::OK);
         a.body["items"]
             .as_array()
             .and_then(|items| {
@@ -564,12 +565,7 @@ impl TestApp {
 
     pub async fn decide(&self, operator: &str, item: &Value, decision: Value) -> Answer {
         let id = item["id"].as_str().expect("id");
-        self.post_as(
-            operator,
-            &format!("/api/v1/review/items/{id}/decision"),
-            decision,
-        )
-        .await
+        self.post_as(operator, &path::decision(id), decision).await
     }
 
     pub async fn approve(&self, operator: &str, item: &Value) {
@@ -580,11 +576,20 @@ impl TestApp {
                 json!({"decision": "approve", "version": item["version"]}),
             )
             .await;
-        assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+        a.assert_status(StatusCode::OK);
+    }
+
+    /// Sends the item back (rejects it) with `reasons`, a list of `{field, message}`.
+    pub async fn reject(&self, operator: &str, item: &Value, reasons: Value) {
+        let decision =
+            json!({"decision": "reject", "version": item["version"], "reasons": reasons});
+        self.decide(operator, item, decision)
+            .await
+            .assert_status(StatusCode::OK);
     }
 
     pub async fn account_id(&self, token: &str) -> String {
-        self.get_as(token, "/api/v1/me").await.body["id"]
+        self.me(token).await.body["id"]
             .as_str()
             .expect("id")
             .to_string()
@@ -593,32 +598,18 @@ impl TestApp {
     /// Fills and submits the verification (with the business licence).
     pub async fn submit_verification(&self, token: &str, company: &str, credit_code: &str) {
         let a = self
-            .put_as(
-                token,
-                "/api/v1/me/enterprise",
-                enterprise_form(company, credit_code),
-            )
+            .save_enterprise(token, enterprise_form(company, credit_code))
             .await;
-        assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+        a.assert_status(StatusCode::OK);
         self.submit_with_licence(token).await;
     }
 
     /// Uploads the business licence to the saved draft and submits it.
     pub async fn submit_with_licence(&self, token: &str) {
-        let a = self
-            .upload(
-                token,
-                "business_license",
-                pdf(),
-                "licence.pdf",
-                "application/pdf",
-            )
-            .await;
-        assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
-        let a = self
-            .post_as(token, "/api/v1/me/enterprise/submit", json!({}))
-            .await;
-        assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+        let a = self.upload_licence(token).await;
+        a.assert_status(StatusCode::CREATED);
+        let a = self.submit_enterprise(token).await;
+        a.assert_status(StatusCode::OK);
     }
 
     /// A provider whose enterprise is verified (documents approved, deposit confirmed).
@@ -636,27 +627,12 @@ impl TestApp {
             .pending_item(operator, "enterprise_verification", &id)
             .await;
         let item_id = item["id"].as_str().expect("id");
-        let sent = self
-            .post_as(
-                operator,
-                &format!("/api/v1/review/items/{item_id}/micro-deposit"),
-                json!({}),
-            )
-            .await;
-        assert_eq!(sent.status, StatusCode::OK, "{:?}", sent.body);
-        let item = self
-            .get_as(operator, &format!("/api/v1/review/items/{item_id}"))
-            .await
-            .body;
+        let sent = self.record_deposit(operator, item_id).await;
+        sent.assert_status(StatusCode::OK);
+        let item = self.review_item(operator, item_id).await.body;
         self.approve(operator, &item).await;
-        let a = self
-            .post_as(
-                &token,
-                "/api/v1/me/enterprise/micro-deposit/confirm",
-                json!({"amount_fen": sent.body["amount_fen"]}),
-            )
-            .await;
-        assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+        let a = self.confirm_deposit(&token, &sent.body["amount_fen"]).await;
+        a.assert_status(StatusCode::OK);
         token
     }
 
@@ -672,14 +648,7 @@ impl TestApp {
             .verified_provider(operator, email, company, credit_code)
             .await;
         let id = self.account_id(&token).await;
-        let a = self
-            .put_as(&token, "/api/v1/me/application", application_form())
-            .await;
-        assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
-        let a = self
-            .post_as(&token, "/api/v1/me/application/submit", json!({}))
-            .await;
-        assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+        self.apply(&token).await;
         let item = self
             .pending_item(operator, "partner_application", &id)
             .await;
@@ -699,25 +668,117 @@ impl TestApp {
             .approved_provider(operator, email, company, credit_code)
             .await;
         let a = self
-            .put_as(
-                &token,
-                "/api/v1/provider/customer-service",
-                customer_service_form(),
-            )
+            .save_customer_service(&token, customer_service_form())
             .await;
-        assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+        a.assert_status(StatusCode::OK);
         let a = self
-            .put_as(
-                &token,
-                "/api/v1/provider/settlement",
-                settlement_form(company, ACCOUNT_NUMBER),
-            )
+            .save_settlement(&token, settlement_form(company, ACCOUNT_NUMBER))
             .await;
-        assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
-        let m = self.get_as(&token, "/api/v1/me/move-in").await;
+        a.assert_status(StatusCode::OK);
+        let m = self.move_in(&token).await;
         assert_eq!(m.body["state"], "moved_in", "{:?}", m.body);
         token
     }
+
+    /// Fills in and submits the move-in application (the enterprise must be verified).
+    pub async fn apply(&self, token: &str) {
+        self.save_application(token, application_form())
+            .await
+            .assert_status(StatusCode::OK);
+        self.submit_application(token)
+            .await
+            .assert_status(StatusCode::OK);
+    }
+}
+
+/// A provider a builder set up: how to act as it, who it is, and its company.
+#[derive(Clone, Debug)]
+pub struct Provider {
+    pub token: String,
+    /// The account id (what review items and audit events name).
+    pub id: String,
+    /// The company it submitted for verification; empty before that.
+    pub company: String,
+}
+
+/// Builders: the state a test starts from, in one line, crates.io style. Each goes through the
+/// API like the tests do (the helpers above), with the app's one operator deciding.
+impl TestApp {
+    /// The app's operator (signed in, second factor enrolled): made at the first call, the same
+    /// one after, so that a test and the builders it uses decide as one reviewer.
+    pub async fn with_operator(&self) -> String {
+        self.the_operator
+            .get_or_init(|| self.operator())
+            .await
+            .clone()
+    }
+
+    /// A provider account, registered, activated and signed in.
+    pub async fn with_provider(&self, email: &str) -> Provider {
+        let token = self.provider(email).await;
+        let id = self.account_id(&token).await;
+        Provider {
+            token,
+            id,
+            company: String::new(),
+        }
+    }
+
+    /// A provider whose enterprise verification waits for review, and its review item.
+    pub async fn with_submitted_provider(
+        &self,
+        email: &str,
+        company: &str,
+        credit_code: &str,
+    ) -> (Provider, Value) {
+        let operator = self.with_operator().await;
+        let mut provider = self.with_provider(email).await;
+        self.submit_verification(&provider.token, company, credit_code)
+            .await;
+        provider.company = company.to_string();
+        let item = self
+            .pending_item(&operator, "enterprise_verification", &provider.id)
+            .await;
+        (provider, item)
+    }
+
+    /// A provider whose enterprise is verified (documents approved, deposit confirmed).
+    pub async fn with_verified_provider(&self, email: &str, company: &str, code: &str) -> Provider {
+        self.provider_at(Stage::Verified, email, company, code)
+            .await
+    }
+
+    /// A provider whose application is approved too: the provider backend is open.
+    pub async fn with_approved_provider(&self, email: &str, company: &str, code: &str) -> Provider {
+        self.provider_at(Stage::Approved, email, company, code)
+            .await
+    }
+
+    /// A provider that has moved in: customer-service and settlement information saved too.
+    pub async fn with_moved_in_provider(&self, email: &str, company: &str, code: &str) -> Provider {
+        self.provider_at(Stage::MovedIn, email, company, code).await
+    }
+
+    async fn provider_at(&self, stage: Stage, email: &str, company: &str, code: &str) -> Provider {
+        let op = self.with_operator().await;
+        let token = match stage {
+            Stage::Verified => self.verified_provider(&op, email, company, code).await,
+            Stage::Approved => self.approved_provider(&op, email, company, code).await,
+            Stage::MovedIn => self.moved_in_provider(&op, email, company, code).await,
+        };
+        Provider {
+            id: self.account_id(&token).await,
+            token,
+            company: company.to_string(),
+        }
+    }
+}
+
+/// How far `provider_at` takes a provider.
+enum Stage {
+    Verified,
+    Approved,
+    MovedIn,
 }
 
 impl TestApp {
@@ -779,4 +840,306 @@ impl TestApp {
 /// The server trusts the test client as its proxy, so `post_from` can play many clients.
 pub fn behind_a_proxy(c: &mut Config) {
     c.trusted_proxies = vec!["127.0.0.1".into()];
+}
+
+/// The API's paths, each spelled once. Tests reach them through the `TestApp` methods below, and
+/// name them here where they build a request by hand (from another client address, with raw
+/// bytes, or in a table of routes).
+pub mod path {
+    pub const ACCOUNTS: &str = "/api/v1/accounts";
+    pub const ACTIVATE: &str = "/api/v1/accounts/activate";
+    pub const ACTIVATION_CODES: &str = "/api/v1/accounts/activation-codes";
+    pub const SESSIONS: &str = "/api/v1/sessions";
+    pub const SESSION_SECOND_FACTOR: &str = "/api/v1/sessions/second-factor";
+    pub const CURRENT_SESSION: &str = "/api/v1/sessions/current";
+    pub const PASSWORD_RESETS: &str = "/api/v1/password-resets";
+    pub const PASSWORD_RESET_CONFIRM: &str = "/api/v1/password-resets/confirm";
+    pub const ME: &str = "/api/v1/me";
+    pub const MOVE_IN: &str = "/api/v1/me/move-in";
+    pub const SECOND_FACTOR: &str = "/api/v1/me/second-factor";
+    pub const SECOND_FACTOR_CONFIRM: &str = "/api/v1/me/second-factor/confirm";
+    pub const SECOND_FACTOR_DISABLE: &str = "/api/v1/me/second-factor/disable";
+    pub const ENTERPRISE: &str = "/api/v1/me/enterprise";
+    pub const ENTERPRISE_SUBMIT: &str = "/api/v1/me/enterprise/submit";
+    pub const DOCUMENTS: &str = "/api/v1/me/enterprise/documents";
+    pub const DEPOSIT_CONFIRM: &str = "/api/v1/me/enterprise/micro-deposit/confirm";
+    pub const DEPOSIT_REQUEST: &str = "/api/v1/me/enterprise/micro-deposit/request";
+    pub const APPLICATION: &str = "/api/v1/me/application";
+    pub const APPLICATION_SUBMIT: &str = "/api/v1/me/application/submit";
+    pub const CUSTOMER_SERVICE: &str = "/api/v1/provider/customer-service";
+    pub const SETTLEMENT: &str = "/api/v1/provider/settlement";
+    pub const PRODUCTS: &str = "/api/v1/provider/products";
+    pub const STOREFRONT: &str = "/api/v1/storefront/products";
+    pub const CATEGORIES: &str = "/api/v1/catalog/categories";
+    pub const CONSULTATIONS: &str = "/api/v1/consultations";
+    pub const REVIEW_ITEMS: &str = "/api/v1/review/items";
+    pub const REVIEW_SUMMARY: &str = "/api/v1/review/summary";
+    pub const REVIEW_CATEGORIES: &str = "/api/v1/review/catalog/categories";
+    pub const REVIEW_CONSULTATIONS: &str = "/api/v1/review/consultations";
+    pub const AUDIT: &str = "/api/v1/audit";
+
+    pub fn document(id: &str) -> String {
+        format!("/api/v1/documents/{id}")
+    }
+
+    pub fn review_item(id: &str) -> String {
+        format!("{REVIEW_ITEMS}/{id}")
+    }
+
+    pub fn decision(item_id: &str) -> String {
+        format!("{REVIEW_ITEMS}/{item_id}/decision")
+    }
+
+    pub fn micro_deposit(item_id: &str) -> String {
+        format!("{REVIEW_ITEMS}/{item_id}/micro-deposit")
+    }
+
+    /// `suspend` or `reinstate` a provider.
+    pub fn provider_standing(account_id: &str, action: &str) -> String {
+        format!("/api/v1/review/providers/{account_id}/{action}")
+    }
+
+    pub fn consultation_reply(id: &str) -> String {
+        format!("{REVIEW_CONSULTATIONS}/{id}/reply")
+    }
+
+    pub fn product(id: &str) -> String {
+        format!("{PRODUCTS}/{id}")
+    }
+
+    /// `submit`, `unlist`, `relist` or `icon`.
+    pub fn product_action(id: &str, action: &str) -> String {
+        format!("{PRODUCTS}/{id}/{action}")
+    }
+
+    pub fn storefront_product(id: &str) -> String {
+        format!("{STOREFRONT}/{id}")
+    }
+}
+
+/// One method per action a test takes often, so that its path is written once (in `path`).
+impl TestApp {
+    /// A log-in with the password, as it answers (`login` expects it to succeed).
+    pub async fn try_login(&self, email: &str, password: &str) -> Answer {
+        self.post(
+            path::SESSIONS,
+            json!({"email": email, "password": password}),
+        )
+        .await
+    }
+
+    pub async fn activate(&self, email: &str, code: &str) -> Answer {
+        self.post(path::ACTIVATE, json!({"email": email, "code": code}))
+            .await
+    }
+
+    pub async fn request_activation_code(&self, email: &str) -> Answer {
+        self.post(path::ACTIVATION_CODES, json!({"email": email}))
+            .await
+    }
+
+    pub async fn request_password_reset(&self, email: &str) -> Answer {
+        self.post(path::PASSWORD_RESETS, json!({"email": email}))
+            .await
+    }
+
+    pub async fn reset_password(&self, email: &str, code: &str, new_password: &str) -> Answer {
+        self.post(
+            path::PASSWORD_RESET_CONFIRM,
+            json!({"email": email, "code": code, "new_password": new_password}),
+        )
+        .await
+    }
+
+    /// Ends the session of `token`.
+    pub async fn logout(&self, token: &str) -> Answer {
+        self.send(Method::DELETE, path::CURRENT_SESSION, Some(token), None)
+            .await
+    }
+
+    pub async fn me(&self, token: &str) -> Answer {
+        self.get_as(token, path::ME).await
+    }
+
+    pub async fn move_in(&self, token: &str) -> Answer {
+        self.get_as(token, path::MOVE_IN).await
+    }
+
+    /// Starts enrolling an authenticator app; the answer has its secret.
+    pub async fn start_enrolment(&self, token: &str) -> Answer {
+        self.post_as(token, path::SECOND_FACTOR, json!({})).await
+    }
+
+    pub async fn confirm_enrolment(&self, token: &str, code: &str) -> Answer {
+        self.post_as(token, path::SECOND_FACTOR_CONFIRM, json!({"code": code}))
+            .await
+    }
+
+    pub async fn disable_second_factor(&self, token: &str, code: &str) -> Answer {
+        self.post_as(token, path::SECOND_FACTOR_DISABLE, json!({"code": code}))
+            .await
+    }
+
+    pub async fn enterprise(&self, token: &str) -> Answer {
+        self.get_as(token, path::ENTERPRISE).await
+    }
+
+    /// Saves the verification draft.
+    pub async fn save_enterprise(&self, token: &str, form: Value) -> Answer {
+        self.put_as(token, path::ENTERPRISE, form).await
+    }
+
+    /// Submits the verification for review.
+    pub async fn submit_enterprise(&self, token: &str) -> Answer {
+        self.post_as(token, path::ENTERPRISE_SUBMIT, json!({}))
+            .await
+    }
+
+    /// Uploads a business licence (a small PDF) to the draft.
+    pub async fn upload_licence(&self, token: &str) -> Answer {
+        self.upload_licence_with(token, pdf()).await
+    }
+
+    /// Uploads `bytes` (a PDF) as the business licence.
+    pub async fn upload_licence_with(&self, token: &str, bytes: Vec<u8>) -> Answer {
+        self.upload(
+            token,
+            "business_license",
+            bytes,
+            "licence.pdf",
+            "application/pdf",
+        )
+        .await
+    }
+
+    /// The provider types the amount it found on its bank statement.
+    pub async fn confirm_deposit(&self, token: &str, amount_fen: impl serde::Serialize) -> Answer {
+        self.post_as(
+            token,
+            path::DEPOSIT_CONFIRM,
+            json!({"amount_fen": amount_fen}),
+        )
+        .await
+    }
+
+    /// The provider asks for a new deposit.
+    pub async fn request_deposit(&self, token: &str) -> Answer {
+        self.post_as(token, path::DEPOSIT_REQUEST, json!({})).await
+    }
+
+    pub async fn application(&self, token: &str) -> Answer {
+        self.get_as(token, path::APPLICATION).await
+    }
+
+    pub async fn save_application(&self, token: &str, form: Value) -> Answer {
+        self.put_as(token, path::APPLICATION, form).await
+    }
+
+    pub async fn submit_application(&self, token: &str) -> Answer {
+        self.post_as(token, path::APPLICATION_SUBMIT, json!({}))
+            .await
+    }
+
+    pub async fn customer_service(&self, token: &str) -> Answer {
+        self.get_as(token, path::CUSTOMER_SERVICE).await
+    }
+
+    pub async fn save_customer_service(&self, token: &str, form: Value) -> Answer {
+        self.put_as(token, path::CUSTOMER_SERVICE, form).await
+    }
+
+    pub async fn settlement(&self, token: &str) -> Answer {
+        self.get_as(token, path::SETTLEMENT).await
+    }
+
+    pub async fn save_settlement(&self, token: &str, form: Value) -> Answer {
+        self.put_as(token, path::SETTLEMENT, form).await
+    }
+
+    /// The review queue; `query` is the query string without `?` (may be empty).
+    pub async fn review_queue(&self, operator: &str, query: &str) -> Answer {
+        self.get_as(operator, &with_query(path::REVIEW_ITEMS, query))
+            .await
+    }
+
+    pub async fn review_item(&self, operator: &str, item_id: &str) -> Answer {
+        self.get_as(operator, &path::review_item(item_id)).await
+    }
+
+    pub async fn review_summary(&self, operator: &str) -> Answer {
+        self.get_as(operator, path::REVIEW_SUMMARY).await
+    }
+
+    /// The operator records that the micro-deposit was paid; the answer has the amount.
+    pub async fn record_deposit(&self, operator: &str, item_id: &str) -> Answer {
+        self.post_as(operator, &path::micro_deposit(item_id), json!({}))
+            .await
+    }
+
+    pub async fn suspend(&self, operator: &str, account_id: &str, body: Value) -> Answer {
+        self.post_as(
+            operator,
+            &path::provider_standing(account_id, "suspend"),
+            body,
+        )
+        .await
+    }
+
+    pub async fn reinstate(&self, operator: &str, account_id: &str, body: Value) -> Answer {
+        self.post_as(
+            operator,
+            &path::provider_standing(account_id, "reinstate"),
+            body,
+        )
+        .await
+    }
+
+    /// The audit log; `query` is the query string without `?` (may be empty).
+    pub async fn audit_log(&self, staff: &str, query: &str) -> Answer {
+        self.get_as(staff, &with_query(path::AUDIT, query)).await
+    }
+
+    pub async fn create_product(&self, token: &str, form: Value) -> Answer {
+        self.post_as(token, path::PRODUCTS, form).await
+    }
+
+    pub async fn product(&self, token: &str, id: &str) -> Answer {
+        self.get_as(token, &path::product(id)).await
+    }
+
+    pub async fn update_product(&self, token: &str, id: &str, form: Value) -> Answer {
+        self.put_as(token, &path::product(id), form).await
+    }
+
+    pub async fn submit_product(&self, token: &str, id: &str) -> Answer {
+        self.product_action(token, id, "submit").await
+    }
+
+    /// `unlist` or `relist` (or `submit`).
+    pub async fn product_action(&self, token: &str, id: &str, action: &str) -> Answer {
+        self.post_as(token, &path::product_action(id, action), json!({}))
+            .await
+    }
+
+    /// The storefront's list; `query` is the query string without `?` (may be empty).
+    pub async fn storefront(&self, query: &str) -> Answer {
+        self.get(&with_query(path::STOREFRONT, query)).await
+    }
+
+    pub async fn storefront_product(&self, id: &str) -> Answer {
+        self.get(&path::storefront_product(id)).await
+    }
+
+    /// A message through the contact-us form's API.
+    pub async fn consult(&self, body: Value) -> Answer {
+        self.post(path::CONSULTATIONS, body).await
+    }
+}
+
+fn with_query(path: &str, query: &str) -> String {
+    if query.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}?{query}")
+    }
 }

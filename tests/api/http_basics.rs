@@ -4,12 +4,12 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{captured_log, spawn_app, PASSWORD};
+use crate::helpers::{captured_log, path, spawn_app, PASSWORD};
 
 #[tokio::test]
 async fn broken_bodies_get_the_documented_errors() {
     let app = spawn_app().await;
-    let url = app.url("/api/v1/accounts");
+    let url = app.url(path::ACCOUNTS);
     let a = app
         .raw(
             app.client
@@ -18,7 +18,7 @@ async fn broken_bodies_get_the_documented_errors() {
                 .body("{\"email\": "),
         )
         .await;
-    assert_eq!(a.status, StatusCode::BAD_REQUEST);
+    a.assert_status(StatusCode::BAD_REQUEST);
     assert_eq!(a.code(), "malformed_request");
 
     let a = app
@@ -29,26 +29,23 @@ async fn broken_bodies_get_the_documented_errors() {
                 .body("hello"),
         )
         .await;
-    assert_eq!(a.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    a.assert_status(StatusCode::UNSUPPORTED_MEDIA_TYPE);
     assert_eq!(a.code(), "unsupported_media_type");
 
     let a = app
         .post(
-            "/api/v1/accounts",
+            path::ACCOUNTS,
             json!({"email": "x@example.com", "password": PASSWORD, "admin": true}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         a.fields(),
         vec![("admin".to_string(), "unknown_field".to_string())]
     );
 
     let a = app
-        .post(
-            "/api/v1/accounts",
-            json!({"email": 42, "password": PASSWORD}),
-        )
+        .post(path::ACCOUNTS, json!({"email": 42, "password": PASSWORD}))
         .await;
     assert_eq!(
         a.fields(),
@@ -64,7 +61,7 @@ async fn broken_bodies_get_the_documented_errors() {
                 .body(big),
         )
         .await;
-    assert_eq!(a.status, StatusCode::PAYLOAD_TOO_LARGE);
+    a.assert_status(StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(a.code(), "too_large");
 }
 
@@ -72,7 +69,7 @@ async fn broken_bodies_get_the_documented_errors() {
 async fn unknown_routes_and_methods_answer_in_the_error_shape_with_a_request_id() {
     let app = spawn_app().await;
     let a = app.get("/api/v1/nothing-here").await;
-    assert_eq!(a.status, StatusCode::NOT_FOUND);
+    a.assert_status(StatusCode::NOT_FOUND);
     assert_eq!(a.code(), "not_found");
     let id = a
         .headers
@@ -82,8 +79,8 @@ async fn unknown_routes_and_methods_answer_in_the_error_shape_with_a_request_id(
         .to_string();
     assert_eq!(a.body["error"]["request_id"], id.as_str());
 
-    let a = app.raw(app.client.put(app.url("/api/v1/accounts"))).await;
-    assert_eq!(a.status, StatusCode::METHOD_NOT_ALLOWED);
+    let a = app.raw(app.client.put(app.url(path::ACCOUNTS))).await;
+    a.assert_status(StatusCode::METHOD_NOT_ALLOWED);
     assert_eq!(a.code(), "method_not_allowed");
 
     // A request id sent by a proxy is kept.
@@ -103,9 +100,9 @@ async fn unknown_routes_and_methods_answer_in_the_error_shape_with_a_request_id(
 #[tokio::test]
 async fn health_readiness_and_metrics() {
     let app = spawn_app().await;
-    assert_eq!(app.get("/healthz").await.status, StatusCode::OK);
+    app.get("/healthz").await.assert_status(StatusCode::OK);
     let r = app.get("/readyz").await;
-    assert_eq!(r.status, StatusCode::OK);
+    r.assert_status(StatusCode::OK);
     assert_eq!(r.body["status"], "ready");
     app.register("m@example.com").await;
     let text = app
@@ -125,14 +122,8 @@ async fn health_readiness_and_metrics() {
     );
     // The storefront's snapshot is loaded by the first storefront request, not at start.
     assert!(text.contains("berth_storefront_reloads_total 0"), "{text}");
-    assert_eq!(
-        app.get("/api/v1/storefront/products").await.status,
-        StatusCode::OK
-    );
-    assert_eq!(
-        app.get("/api/v1/storefront/products").await.status,
-        StatusCode::OK
-    );
+    app.storefront("").await.assert_status(StatusCode::OK);
+    app.storefront("").await.assert_status(StatusCode::OK);
     let text = app
         .client
         .get(app.url("/metrics"))
@@ -153,15 +144,15 @@ async fn an_idempotency_key_replays_the_first_answer() {
     let send = |body: serde_json::Value| {
         app.raw(
             app.client
-                .post(app.url("/api/v1/accounts"))
+                .post(app.url(path::ACCOUNTS))
                 .header("idempotency-key", "k-1")
                 .json(&body),
         )
     };
     let first = send(json!({"email": "idem@example.com", "password": PASSWORD})).await;
-    assert_eq!(first.status, StatusCode::CREATED);
+    first.assert_status(StatusCode::CREATED);
     let again = send(json!({"email": "idem@example.com", "password": PASSWORD})).await;
-    assert_eq!(again.status, StatusCode::CREATED);
+    again.assert_status(StatusCode::CREATED);
     assert_eq!(again.body, first.body);
     assert_eq!(
         again
@@ -171,7 +162,7 @@ async fn an_idempotency_key_replays_the_first_answer() {
         Some("true")
     );
     let other = send(json!({"email": "other@example.com", "password": PASSWORD})).await;
-    assert_eq!(other.status, StatusCode::UNPROCESSABLE_ENTITY);
+    other.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(other.code(), "idempotency_key_reused");
 
     let db = app.db().await;
@@ -189,7 +180,7 @@ async fn an_idempotency_key_replays_the_first_answer() {
 async fn the_openapi_document_matches_its_snapshot() {
     let app = spawn_app().await;
     let a = app.get("/api/v1/openapi.json").await;
-    assert_eq!(a.status, StatusCode::OK);
+    a.assert_status(StatusCode::OK);
     let served = serde_json::to_string_pretty(&a.body).expect("json") + "\n";
     let path =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/api/snapshots/openapi.json");
@@ -203,15 +194,15 @@ async fn the_openapi_document_matches_its_snapshot() {
         "the OpenAPI document changed; review it and run BERTH_UPDATE_SNAPSHOTS=1 cargo test openapi"
     );
     for path in [
-        "/api/v1/accounts",
-        "/api/v1/accounts/activate",
-        "/api/v1/accounts/activation-codes",
-        "/api/v1/sessions",
-        "/api/v1/sessions/current",
-        "/api/v1/me",
-        "/api/v1/password-resets",
-        "/api/v1/password-resets/confirm",
-        "/api/v1/audit",
+        path::ACCOUNTS,
+        path::ACTIVATE,
+        path::ACTIVATION_CODES,
+        path::SESSIONS,
+        path::CURRENT_SESSION,
+        path::ME,
+        path::PASSWORD_RESETS,
+        path::PASSWORD_RESET_CONFIRM,
+        path::AUDIT,
     ] {
         assert!(a.body["paths"][path].is_object(), "{path} missing");
     }
@@ -223,14 +214,10 @@ async fn no_password_token_or_code_reaches_the_log() {
     let email = "secret@example.com";
     let token = app.provider(email).await;
     let code = crate::helpers::six_digit_code(&app.mail_to(email)[0]).expect("code");
-    app.get_as(&token, "/api/v1/me").await;
-    app.post(
-        "/api/v1/sessions",
-        json!({"email": email, "password": "a wrong password 1"}),
-    )
-    .await;
+    app.me(&token).await;
+    app.try_login(email, "a wrong password 1").await;
     let log = captured_log();
-    assert!(log.contains("/api/v1/me"), "the log is captured");
+    assert!(log.contains(path::ME), "the log is captured");
     assert!(!log.contains(PASSWORD));
     assert!(!log.contains("a wrong password 1"));
     assert!(!log.contains(&token));

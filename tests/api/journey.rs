@@ -8,16 +8,15 @@ use crate::helpers::*;
 #[tokio::test]
 async fn provider_moves_in_from_registration_to_live() {
     let app = spawn_app().await;
-    let operator = app.operator().await;
+    let operator = app.with_operator().await;
     let email = "founder@example.com";
     let company = "深圳云帆科技有限公司";
     let code = uscc(1);
 
     // Registration and activation.
-    let token = app.provider(email).await;
-    let id = app.account_id(&token).await;
-    let m = app.get_as(&token, "/api/v1/me/move-in").await;
-    assert_eq!(m.status, StatusCode::OK);
+    let Provider { token, id, .. } = app.with_provider(email).await;
+    let m = app.move_in(&token).await;
+    m.assert_status(StatusCode::OK);
     assert_eq!(m.body["state"], "in_progress");
     assert_eq!(
         m.body["steps"][0],
@@ -34,33 +33,28 @@ async fn provider_moves_in_from_registration_to_live() {
     );
 
     // The application waits for verification.
-    let a = app
-        .put_as(&token, "/api/v1/me/application", application_form())
-        .await;
-    assert_eq!(a.status, StatusCode::CONFLICT);
+    let a = app.save_application(&token, application_form()).await;
+    a.assert_status(StatusCode::CONFLICT);
     assert_eq!(a.code(), "enterprise_verification_required");
     assert_eq!(a.body["error"]["due"][0], "enterprise_verification");
 
     // Verification: a wrong company name first, rejected with a reason.
     app.submit_verification(&token, "深圳云帆科技", &code).await;
-    let m = app.get_as(&token, "/api/v1/me/move-in").await;
+    let m = app.move_in(&token).await;
     assert_eq!(m.body["steps"][1]["status"], "in_review");
     let item = app
         .pending_item(&operator, "enterprise_verification", &id)
         .await;
     assert_eq!(item["subject"]["company_name"], "深圳云帆科技");
-    let a = app
-        .decide(
-            &operator,
-            &item,
-            json!({"decision": "reject", "version": item["version"],
-                   "reasons": [{"field": "company_name", "message": "与营业执照不一致"}]}),
-        )
-        .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    app.reject(
+        &operator,
+        &item,
+        json!([{"field": "company_name", "message": "与营业执照不一致"}]),
+    )
+    .await;
     app.wait_for_mail_containing(email, "与营业执照不一致")
         .await;
-    let m = app.get_as(&token, "/api/v1/me/move-in").await;
+    let m = app.move_in(&token).await;
     assert_eq!(m.body["steps"][1]["status"], "rejected");
     assert_eq!(
         m.body["steps"][1]["reasons"],
@@ -69,7 +63,7 @@ async fn provider_moves_in_from_registration_to_live() {
 
     // Resubmitted with the right name (the ID and account numbers are kept, not re-sent).
     let a = app
-        .put_as(&token, "/api/v1/me/enterprise", json!({
+        .save_enterprise(&token, json!({
             "subject_type": "enterprise", "company_name": company, "uscc": code,
             "registered_address": "深圳市南山区科技园",
             "legal_rep": {"name": "张三", "id_type": "prc_id"},
@@ -77,7 +71,7 @@ async fn provider_moves_in_from_registration_to_live() {
             "corporate_account": {"bank_name": "招商银行", "province": "广东", "city": "深圳", "branch_name": "深圳南山支行"}
         }))
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     assert_eq!(
         a.body["legal_rep"]["id_number_masked"],
         "1101**********002X"
@@ -86,10 +80,8 @@ async fn provider_moves_in_from_registration_to_live() {
         a.body["corporate_account"]["account_number_masked"],
         "**** **** 3445"
     );
-    let a = app
-        .post_as(&token, "/api/v1/me/enterprise/submit", json!({}))
-        .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    let a = app.submit_enterprise(&token).await;
+    a.assert_status(StatusCode::OK);
     assert_eq!(a.body["status"], "in_review");
     assert_eq!(a.body["submissions"].as_array().map(Vec::len), Some(2));
 
@@ -98,32 +90,21 @@ async fn provider_moves_in_from_registration_to_live() {
         .pending_item(&operator, "enterprise_verification", &id)
         .await;
     let item_id = item["id"].as_str().expect("id").to_string();
-    let detail = app
-        .get_as(&operator, &format!("/api/v1/review/items/{item_id}"))
-        .await;
+    let detail = app.review_item(&operator, &item_id).await;
     assert_eq!(
         detail.body["earlier"][0]["data"]["company_name"],
         "深圳云帆科技"
     );
     assert_eq!(detail.body["data"]["company_name"], company);
     assert_eq!(detail.body["documents"][0]["kind"], "business_license");
-    let sent = app
-        .post_as(
-            &operator,
-            &format!("/api/v1/review/items/{item_id}/micro-deposit"),
-            json!({}),
-        )
-        .await;
-    assert_eq!(sent.status, StatusCode::OK, "{:?}", sent.body);
+    let sent = app.record_deposit(&operator, &item_id).await;
+    sent.assert_status(StatusCode::OK);
     assert_eq!(sent.body["status"], "sent");
     let amount = sent.body["amount_fen"].as_i64().expect("amount");
     assert!((1..=99).contains(&amount));
-    let fresh = app
-        .get_as(&operator, &format!("/api/v1/review/items/{item_id}"))
-        .await
-        .body;
+    let fresh = app.review_item(&operator, &item_id).await.body;
     app.approve(&operator, &fresh).await;
-    let m = app.get_as(&token, "/api/v1/me/move-in").await;
+    let m = app.move_in(&token).await;
     assert_eq!(
         m.body["steps"][1]["status"], "in_review",
         "documents approved, deposit pending"
@@ -135,51 +116,35 @@ async fn provider_moves_in_from_registration_to_live() {
 
     // The deposit: wrong once, then right.
     let wrong = if amount == 99 { 1 } else { amount + 1 };
-    let a = app
-        .post_as(
-            &token,
-            "/api/v1/me/enterprise/micro-deposit/confirm",
-            json!({"amount_fen": wrong}),
-        )
-        .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let a = app.confirm_deposit(&token, &wrong).await;
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(a.code(), "wrong_amount");
     assert_eq!(a.body["error"]["attempts_left"], 4);
-    let a = app
-        .post_as(
-            &token,
-            "/api/v1/me/enterprise/micro-deposit/confirm",
-            json!({"amount_fen": amount}),
-        )
-        .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    let a = app.confirm_deposit(&token, &amount).await;
+    a.assert_status(StatusCode::OK);
     assert_eq!(
         a.body["status"], "confirmed",
         "API.md: 200 {{status: confirmed}}"
     );
-    let ent = app.get_as(&token, "/api/v1/me/enterprise").await;
+    let ent = app.enterprise(&token).await;
     assert_eq!(ent.body["verified"], true);
-    let m = app.get_as(&token, "/api/v1/me/move-in").await;
+    let m = app.move_in(&token).await;
     assert_eq!(m.body["steps"][1]["status"], "done");
 
     // Not yet a provider.
-    let a = app.get_as(&token, "/api/v1/provider/settlement").await;
-    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    let a = app.settlement(&token).await;
+    a.assert_status(StatusCode::FORBIDDEN);
     assert_eq!(a.code(), "provider_access_required");
     assert_eq!(a.body["error"]["due"][0], "partner_application");
 
     // The application, approved.
-    let a = app
-        .put_as(&token, "/api/v1/me/application", application_form())
-        .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    let a = app.save_application(&token, application_form()).await;
+    a.assert_status(StatusCode::OK);
     assert!(a.body["agreement_accepted_at"]
         .as_str()
         .is_some_and(|t| t.ends_with('Z')));
-    let a = app
-        .post_as(&token, "/api/v1/me/application/submit", json!({}))
-        .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    let a = app.submit_application(&token).await;
+    a.assert_status(StatusCode::OK);
     let item = app
         .pending_item(&operator, "partner_application", &id)
         .await;
@@ -188,36 +153,27 @@ async fn provider_moves_in_from_registration_to_live() {
 
     // Provider backend: customer service and settlement.
     let a = app
-        .put_as(
-            &token,
-            "/api/v1/provider/customer-service",
-            customer_service_form(),
-        )
+        .save_customer_service(&token, customer_service_form())
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     assert_eq!(a.body["phone"], "400-123-4567");
     let a = app
-        .put_as(
+        .save_settlement(
             &token,
-            "/api/v1/provider/settlement",
             settlement_form("深圳云帆科技有限公司（深圳）", ACCOUNT_NUMBER),
         )
         .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(a.code(), "account_name_mismatch");
     let a = app
-        .put_as(
-            &token,
-            "/api/v1/provider/settlement",
-            settlement_form(company, ACCOUNT_NUMBER),
-        )
+        .save_settlement(&token, settlement_form(company, ACCOUNT_NUMBER))
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     assert_eq!(a.body["account_number_masked"], "**** **** 3445");
     assert_eq!(a.body["status"], "active");
     assert!(!a.body.to_string().contains(ACCOUNT_NUMBER));
 
-    let m = app.get_as(&token, "/api/v1/me/move-in").await;
+    let m = app.move_in(&token).await;
     assert_eq!(m.body["state"], "moved_in", "{:?}", m.body);
     assert_eq!(m.body["due"], json!([]));
     // The approval mail tells where to go next.

@@ -5,7 +5,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{behind_a_proxy, spawn_app, spawn_app_with, Answer, TestApp, PASSWORD};
+use crate::helpers::{behind_a_proxy, path, spawn_app, spawn_app_with, Answer, TestApp, PASSWORD};
 
 fn other_than(code: &str) -> String {
     if code == "000000" { "111111" } else { "000000" }.to_string()
@@ -28,9 +28,7 @@ async fn re_requesting_reset_codes_brings_no_new_guesses_and_few_mails() {
     let mut guesses_heard = 0;
     let mut requests_refused = 0;
     for round in 0..20 {
-        let a = app
-            .post("/api/v1/password-resets", json!({"email": victim}))
-            .await;
+        let a = app.request_password_reset(victim).await;
         if is_limited(&a) {
             requests_refused += 1;
         } else {
@@ -48,10 +46,7 @@ async fn re_requesting_reset_codes_brings_no_new_guesses_and_few_mails() {
             .expect("age");
         for _ in 0..5 {
             let a = app
-                .post(
-                    "/api/v1/password-resets/confirm",
-                    json!({"email": victim, "code": "123456", "new_password": "attacker's password"}),
-                )
+                .reset_password(victim, "123456", "attacker's password")
                 .await;
             match a.status {
                 StatusCode::UNPROCESSABLE_ENTITY => guesses_heard += 1,
@@ -81,21 +76,14 @@ async fn re_requesting_activation_codes_brings_no_new_guesses() {
     app.register(email).await;
     let mut heard = 0;
     for _ in 0..20 {
-        let a = app
-            .post("/api/v1/accounts/activation-codes", json!({"email": email}))
-            .await;
+        let a = app.request_activation_code(email).await;
         assert!(
             a.status == StatusCode::ACCEPTED || is_limited(&a),
             "{:?}",
             a.body
         );
         for _ in 0..5 {
-            let a = app
-                .post(
-                    "/api/v1/accounts/activate",
-                    json!({"email": email, "code": "654321"}),
-                )
-                .await;
+            let a = app.activate(email, "654321").await;
             if a.status == StatusCode::UNPROCESSABLE_ENTITY {
                 heard += 1;
             } else {
@@ -127,26 +115,22 @@ async fn wrong_codes_get_the_same_answer_for_active_pending_and_unknown_addresse
         let activate = app
             .post_from(
                 &ip,
-                "/api/v1/accounts/activate",
+                path::ACTIVATE,
                 json!({"email": email, "code": "000001"}),
             )
             .await;
         let reset = app
             .post_from(
                 &ip,
-                "/api/v1/password-resets/confirm",
+                path::PASSWORD_RESET_CONFIRM,
                 json!({"email": email, "code": "000001", "new_password": "a long new password"}),
             )
             .await;
         let resend = app
-            .post_from(
-                &ip,
-                "/api/v1/accounts/activation-codes",
-                json!({"email": email}),
-            )
+            .post_from(&ip, path::ACTIVATION_CODES, json!({"email": email}))
             .await;
         let forgot = app
-            .post_from(&ip, "/api/v1/password-resets", json!({"email": email}))
+            .post_from(&ip, path::PASSWORD_RESETS, json!({"email": email}))
             .await;
         let mut bodies = Vec::new();
         for a in [activate, reset, resend, forgot] {
@@ -176,7 +160,7 @@ async fn a_strangers_wrong_codes_do_not_use_up_the_owners_code() {
     for _ in 0..8 {
         app.post_from(
             "203.0.113.66",
-            "/api/v1/accounts/activate",
+            path::ACTIVATE,
             json!({"email": email, "code": wrong}),
         )
         .await;
@@ -184,7 +168,7 @@ async fn a_strangers_wrong_codes_do_not_use_up_the_owners_code() {
     let a = app
         .post_from(
             "203.0.113.66",
-            "/api/v1/accounts/activate",
+            path::ACTIVATE,
             json!({"email": email, "code": code}),
         )
         .await;
@@ -192,7 +176,7 @@ async fn a_strangers_wrong_codes_do_not_use_up_the_owners_code() {
     let a = app
         .post_from(
             "192.0.2.10",
-            "/api/v1/accounts/activate",
+            path::ACTIVATE,
             json!({"email": email, "code": code}),
         )
         .await;
@@ -217,7 +201,7 @@ async fn code_guesses_are_bounded_per_address_across_clients_and_per_client_acro
             let a = app
                 .post_from(
                     &format!("198.51.100.{client}"),
-                    "/api/v1/accounts/activate",
+                    path::ACTIVATE,
                     json!({"email": email, "code": "999999"}),
                 )
                 .await;
@@ -236,7 +220,7 @@ async fn code_guesses_are_bounded_per_address_across_clients_and_per_client_acro
         let a = app
             .post_from(
                 "203.0.113.7",
-                "/api/v1/accounts/activate",
+                path::ACTIVATE,
                 json!({"email": format!("sprayed{i}@example.com"), "code": "999999"}),
             )
             .await;
@@ -262,7 +246,7 @@ async fn strangers_cannot_lock_the_owner_out() {
         for _ in 0..5 {
             app.post_from(
                 &format!("203.0.113.{stranger}"),
-                "/api/v1/sessions",
+                path::SESSIONS,
                 json!({"email": email, "password": "wrong password!"}),
             )
             .await;
@@ -271,7 +255,7 @@ async fn strangers_cannot_lock_the_owner_out() {
     let a = app
         .post_from(
             "203.0.113.1",
-            "/api/v1/sessions",
+            path::SESSIONS,
             json!({"email": email, "password": PASSWORD}),
         )
         .await;
@@ -279,19 +263,14 @@ async fn strangers_cannot_lock_the_owner_out() {
     let a = app
         .post_from(
             "203.0.113.99",
-            "/api/v1/sessions",
+            path::SESSIONS,
             json!({"email": email, "password": "one more guess"}),
         )
         .await;
     assert!(is_limited(&a), "a new stranger waits too: {:?}", a.body);
     // The owner, from where they signed in before, is not locked out.
-    let a = app
-        .post(
-            "/api/v1/sessions",
-            json!({"email": email, "password": PASSWORD}),
-        )
-        .await;
-    assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+    let a = app.try_login(email, PASSWORD).await;
+    a.assert_status(StatusCode::CREATED);
 }
 
 #[tokio::test]
@@ -302,14 +281,14 @@ async fn one_client_spraying_many_addresses_is_slowed_down() {
         let a = app
             .post_from(
                 "203.0.113.50",
-                "/api/v1/sessions",
+                path::SESSIONS,
                 json!({"email": format!("user{i}@example.com"), "password": "Winter2026!!"}),
             )
             .await;
         if is_limited(&a) {
             refused += 1;
         } else {
-            assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+            a.assert_status(StatusCode::UNAUTHORIZED);
         }
     }
     assert_eq!(refused, 10, "twenty failures per client in fifteen minutes");
@@ -317,11 +296,11 @@ async fn one_client_spraying_many_addresses_is_slowed_down() {
     let a = app
         .post_from(
             "198.51.100.5",
-            "/api/v1/sessions",
+            path::SESSIONS,
             json!({"email": "user0@example.com", "password": "Winter2026!!"}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    a.assert_status(StatusCode::UNAUTHORIZED);
 }
 
 /// Issue 9, hole 2: every log-in ran argon2id (19 MiB) at once, unbounded. Now a permit per core,
@@ -338,7 +317,7 @@ async fn password_hashing_is_bounded_and_the_rest_are_told_busy() {
     let mut tasks = Vec::new();
     for i in 0..12 {
         let client = app.client.clone();
-        let url = app.url("/api/v1/sessions");
+        let url = app.url(path::SESSIONS);
         tasks.push(tokio::spawn(async move {
             let resp = client
                 .post(url)
@@ -381,22 +360,15 @@ async fn a_wrong_reset_code_costs_no_hashing() {
     let before = app.metric("berth_password_hashes_total").await;
     for _ in 0..3 {
         let a = app
-            .post(
-                "/api/v1/password-resets/confirm",
-                json!({"email": "cheap@example.com", "code": "123456", "new_password": "a new long password"}),
-            )
+            .reset_password("cheap@example.com", "123456", "a new long password")
             .await;
-        assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+        a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     }
     assert_eq!(app.metric("berth_password_hashes_total").await, before);
 }
 
 async fn wrong_login(app: &TestApp, email: &str) -> Answer {
-    app.post(
-        "/api/v1/sessions",
-        json!({"email": email, "password": "not the password"}),
-    )
-    .await
+    app.try_login(email, "not the password").await
 }
 
 /// Issue 9, hole 6: limits lived in process memory, so N instances allowed N times the
@@ -424,12 +396,7 @@ async fn two_servers_on_one_database_share_every_limit() {
     let mut heard = 0;
     for i in 0..10 {
         let server = if i % 2 == 0 { &a } else { &b };
-        let r = server
-            .post(
-                "/api/v1/accounts/activate",
-                json!({"email": pending, "code": "000000"}),
-            )
-            .await;
+        let r = server.activate(pending, "000000").await;
         if r.status == StatusCode::UNPROCESSABLE_ENTITY {
             heard += 1;
         }
@@ -440,10 +407,7 @@ async fn two_servers_on_one_database_share_every_limit() {
     for i in 0..10 {
         let server = if i % 2 == 0 { &a } else { &b };
         let r = server
-            .post(
-                "/api/v1/consultations",
-                json!({"name": "访客", "email": "visitor@example.com", "message": "合作咨询"}),
-            )
+            .consult(json!({"name": "访客", "email": "visitor@example.com", "message": "合作咨询"}))
             .await;
         if r.status == StatusCode::CREATED {
             created += 1;
@@ -463,10 +427,9 @@ async fn a_refusal_is_repeated_from_memory_only_while_it_holds() {
     let email = "remembered@example.com";
     app.provider(email).await;
     for _ in 0..5 {
-        assert_eq!(
-            wrong_login(&app, email).await.status,
-            StatusCode::UNAUTHORIZED
-        );
+        wrong_login(&app, email)
+            .await
+            .assert_status(StatusCode::UNAUTHORIZED);
     }
     let first = wrong_login(&app, email).await;
     assert!(is_limited(&first), "{:?}", first.body);
@@ -484,21 +447,11 @@ async fn a_refusal_is_repeated_from_memory_only_while_it_holds() {
         .collect();
     assert!(waits[1] <= waits[0] && waits[1] >= 1, "{waits:?}");
     // The right password from the same pair waits too, until the bucket has room.
-    let a = app
-        .post(
-            "/api/v1/sessions",
-            json!({"email": email, "password": PASSWORD}),
-        )
-        .await;
+    let a = app.try_login(email, PASSWORD).await;
     assert!(is_limited(&a));
     app.limits_time_passes(180_000).await;
-    let a = app
-        .post(
-            "/api/v1/sessions",
-            json!({"email": email, "password": PASSWORD}),
-        )
-        .await;
-    assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+    let a = app.try_login(email, PASSWORD).await;
+    a.assert_status(StatusCode::CREATED);
 }
 
 /// Sends every `(client address, path, body)` at once; the answers, in any order.
@@ -536,13 +489,9 @@ async fn parallel_guesses_cannot_outrun_the_address_budget_and_the_requester_sti
     app.provider(email).await;
     let seen = app.mail_to(email).len();
     let a = app
-        .post_from(
-            "192.0.2.10",
-            "/api/v1/password-resets",
-            json!({"email": email}),
-        )
+        .post_from("192.0.2.10", path::PASSWORD_RESETS, json!({"email": email}))
         .await;
-    assert_eq!(a.status, StatusCode::ACCEPTED, "{:?}", a.body);
+    a.assert_status(StatusCode::ACCEPTED);
     let code = app.code_from_mail(email, seen).await;
     let wrong = other_than(&code);
     let answers = at_once(
@@ -551,7 +500,7 @@ async fn parallel_guesses_cannot_outrun_the_address_budget_and_the_requester_sti
             .map(|i| {
                 (
                     format!("198.51.{}.{}", 100 + i / 200, i % 200 + 1),
-                    "/api/v1/password-resets/confirm",
+                    path::PASSWORD_RESET_CONFIRM,
                     json!({"email": email, "code": wrong, "new_password": "attacker's password"}),
                 )
             })
@@ -569,7 +518,7 @@ async fn parallel_guesses_cannot_outrun_the_address_budget_and_the_requester_sti
     let a = app
         .post_from(
             "203.0.113.200",
-            "/api/v1/password-resets/confirm",
+            path::PASSWORD_RESET_CONFIRM,
             json!({"email": email, "code": code, "new_password": "a stranger's password"}),
         )
         .await;
@@ -577,7 +526,7 @@ async fn parallel_guesses_cannot_outrun_the_address_budget_and_the_requester_sti
     let a = app
         .post_from(
             "192.0.2.10",
-            "/api/v1/password-resets/confirm",
+            path::PASSWORD_RESET_CONFIRM,
             json!({"email": email, "code": code, "new_password": "the owner's new password"}),
         )
         .await;
@@ -596,7 +545,7 @@ async fn parallel_wrong_passwords_meet_the_pair_budget() {
             .map(|_| {
                 (
                     "203.0.113.44".to_string(),
-                    "/api/v1/sessions",
+                    path::SESSIONS,
                     json!({"email": email, "password": "not the password"}),
                 )
             })
@@ -635,7 +584,7 @@ async fn strangers_guessing_second_factor_codes_do_not_lock_the_owner_out() {
         let a = app
             .post_from(
                 &format!("203.0.113.{i}"),
-                "/api/v1/sessions",
+                path::SESSIONS,
                 json!({"email": email, "password": PASSWORD}),
             )
             .await;
@@ -651,7 +600,7 @@ async fn strangers_guessing_second_factor_codes_do_not_lock_the_owner_out() {
             let a = app
                 .post_from(
                     &format!("203.0.113.{i}"),
-                    "/api/v1/sessions/second-factor",
+                    path::SESSION_SECOND_FACTOR,
                     json!({"challenge": challenge, "code": "000000"}),
                 )
                 .await;
@@ -678,11 +627,11 @@ async fn the_contact_form_cannot_mail_bomb_an_address() {
         let a = app
             .post_from(
                 &format!("198.51.100.{i}"),
-                "/api/v1/consultations",
+                path::CONSULTATIONS,
                 json!({"name": "A. Nonymous", "email": victim, "message": format!("message {i}")}),
             )
             .await;
-        assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+        a.assert_status(StatusCode::CREATED);
         references.push(a.body["reference"].as_str().unwrap_or_default().to_string());
     }
     tokio::time::sleep(std::time::Duration::from_millis(300)).await;
@@ -691,11 +640,11 @@ async fn the_contact_form_cannot_mail_bomb_an_address() {
         3,
         "three acknowledgements an hour"
     );
-    let operator = app.operator().await;
+    let operator = app.with_operator().await;
     let open = app
         .get_as(
             &operator,
-            "/api/v1/review/consultations?status=open&limit=50",
+            &format!("{}?status=open&limit=50", path::REVIEW_CONSULTATIONS),
         )
         .await;
     let received = open.body["items"].as_array().map_or(0, Vec::len);
@@ -703,7 +652,7 @@ async fn the_contact_form_cannot_mail_bomb_an_address() {
     app.limits_time_passes(60 * 60 * 1000).await;
     app.post_from(
         "198.51.100.99",
-        "/api/v1/consultations",
+        path::CONSULTATIONS,
         json!({"name": "Real Person", "email": victim, "message": "a real question"}),
     )
     .await;
@@ -732,7 +681,7 @@ async fn one_client_with_right_passwords_cannot_hold_every_hashing_place() {
             .map(|i| {
                 (
                     "203.0.113.50".to_string(),
-                    "/api/v1/sessions",
+                    path::SESSIONS,
                     json!({"email": format!("greedy{}@example.com", i % 5), "password": PASSWORD}),
                 )
             })
@@ -742,13 +691,13 @@ async fn one_client_with_right_passwords_cannot_hold_every_hashing_place() {
         tokio::time::sleep(std::time::Duration::from_millis(30)).await;
         app.post_from(
             "198.51.100.50",
-            "/api/v1/sessions",
+            path::SESSIONS,
             json!({"email": "patient@example.com", "password": PASSWORD}),
         )
         .await
     };
     let (greedy, patient) = tokio::join!(greedy, patient);
-    assert_eq!(patient.status, StatusCode::CREATED, "{:?}", patient.body);
+    patient.assert_status(StatusCode::CREATED);
     let answers: Vec<_> = greedy
         .iter()
         .map(|a| (a.status, a.code().to_string()))

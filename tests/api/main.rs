@@ -13,6 +13,7 @@ mod exposure;
 mod http_basics;
 mod journey;
 mod limits;
+mod pages;
 mod products;
 mod review;
 mod second_factor;

@@ -46,7 +46,7 @@ async fn upload_icon(app: &TestApp, token: &str, id: &str, bytes: Vec<u8>, mime:
     let form = reqwest::multipart::Form::new().part("file", part);
     app.raw(
         app.client
-            .post(app.url(&format!("/api/v1/provider/products/{id}/icon")))
+            .post(app.url(&path::product_action(id, "icon")))
             .bearer_auth(token)
             .multipart(form),
     )
@@ -56,83 +56,54 @@ async fn upload_icon(app: &TestApp, token: &str, id: &str, bytes: Vec<u8>, mime:
 #[tokio::test]
 async fn a_product_goes_from_draft_through_rejection_to_the_storefront_and_back_off() {
     let app = spawn_app().await;
-    let operator = app.operator().await;
+    let operator = app.with_operator().await;
     let company = "杭州星图软件有限公司";
-    let token = app
-        .moved_in_provider(&operator, "seller@example.com", company, &uscc(21))
+    let Provider {
+        token, id: seller, ..
+    } = app
+        .with_moved_in_provider("seller@example.com", company, &uscc(21))
         .await;
 
     let a = app
-        .post_as(
-            &token,
-            "/api/v1/provider/products",
-            product_form("星图 IoT 平台", "iot"),
-        )
+        .create_product(&token, product_form("星图 IoT 平台", "iot"))
         .await;
-    assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+    a.assert_status(StatusCode::CREATED);
     assert_eq!(a.body["status"], "draft");
     let id = a.body["id"].as_str().expect("id").to_string();
     let a = upload_icon(&app, &token, &id, png(), "image/png").await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
 
     // Not on the storefront before approval.
-    assert_eq!(
-        app.get(&format!("/api/v1/storefront/products/{id}"))
-            .await
-            .status,
-        StatusCode::NOT_FOUND
-    );
+    app.storefront_product(&id)
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
 
-    let a = app
-        .post_as(
-            &token,
-            &format!("/api/v1/provider/products/{id}/submit"),
-            json!({}),
-        )
-        .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    let a = app.submit_product(&token, &id).await;
+    a.assert_status(StatusCode::OK);
     assert_eq!(a.body["status"], "in_review");
-    let seller = app.account_id(&token).await;
     let item = app.pending_item(&operator, "product", &seller).await;
-    let a = app
-        .decide(
-            &operator,
-            &item,
-            json!({"decision": "reject", "version": item["version"],
-            "reasons": [{"field": "summary", "message": "Say what the product does"}]}),
-        )
-        .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
-    let p = app
-        .get_as(&token, &format!("/api/v1/provider/products/{id}"))
-        .await;
+    app.reject(
+        &operator,
+        &item,
+        json!([{"field": "summary", "message": "Say what the product does"}]),
+    )
+    .await;
+    let p = app.product(&token, &id).await;
     assert_eq!(p.body["status"], "rejected");
     assert_eq!(p.body["working"]["reasons"][0]["field"], "summary");
 
     let mut fixed = product_form("星图 IoT 平台", "iot");
     fixed["summary"] = json!("Device fleet management: OTA, monitoring and alerts");
-    let a = app
-        .send(
-            reqwest::Method::PUT,
-            &format!("/api/v1/provider/products/{id}"),
-            Some(&token),
-            Some(fixed),
-        )
-        .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
-    app.post_as(
-        &token,
-        &format!("/api/v1/provider/products/{id}/submit"),
-        json!({}),
-    )
-    .await;
+    let a = app.update_product(&token, &id, fixed).await;
+    a.assert_status(StatusCode::OK);
+    app.submit_product(&token, &id).await;
     let item = app.pending_item(&operator, "product", &seller).await;
     assert_eq!(item["subject"]["company_name"], company);
     app.approve(&operator, &item).await;
 
     // Listed, with the provider's customer-service info.
-    let s = app.get("/api/v1/storefront/products?q=ota").await;
-    assert_eq!(s.status, StatusCode::OK);
+    let s = app.storefront("q=ota").await;
+    s.assert_status(StatusCode::OK);
     assert_eq!(s.body["items"][0]["id"], id.as_str(), "{:?}", s.body);
     assert_eq!(s.body["items"][0]["provider_name"], company);
     assert_eq!(s.body["items"][0]["price_from_fen"], 9900);
@@ -146,10 +117,8 @@ async fn a_product_goes_from_draft_through_rejection_to_the_storefront_and_back_
         ("区块链", false),
         ("x", false),
     ] {
-        let s = app
-            .get(&format!("/api/v1/storefront/products?q={}", urlencode(q)))
-            .await;
-        assert_eq!(s.status, StatusCode::OK);
+        let s = app.storefront(&format!("q={}", urlencode(q))).await;
+        s.assert_status(StatusCode::OK);
         assert_eq!(
             s.body["items"].as_array().map(|i| !i.is_empty()),
             Some(found),
@@ -157,12 +126,10 @@ async fn a_product_goes_from_draft_through_rejection_to_the_storefront_and_back_
             s.body
         );
     }
-    let s = app
-        .get("/api/v1/storefront/products?category=api-market")
-        .await;
+    let s = app.storefront("category=api-market").await;
     assert_eq!(s.body["items"], json!([]));
-    let p = app.get(&format!("/api/v1/storefront/products/{id}")).await;
-    assert_eq!(p.status, StatusCode::OK, "{:?}", p.body);
+    let p = app.storefront_product(&id).await;
+    p.assert_status(StatusCode::OK);
     assert_eq!(p.body["provider"]["name"], company);
     assert_eq!(
         p.body["provider"]["customer_service"],
@@ -177,7 +144,7 @@ async fn a_product_goes_from_draft_through_rejection_to_the_storefront_and_back_
     );
     let icon = app
         .client
-        .get(app.url(&format!("/api/v1/storefront/products/{id}/icon")))
+        .get(app.url(&format!("{}/icon", path::storefront_product(&id))))
         .send()
         .await
         .expect("icon");
@@ -202,146 +169,77 @@ async fn a_product_goes_from_draft_through_rejection_to_the_storefront_and_back_
     // Editing a listed product: a new revision in review while the listed one stays live.
     let mut v2 = product_form("星图 IoT 平台 2", "iot");
     v2["summary"] = json!("Second version");
-    let a = app
-        .send(
-            reqwest::Method::PUT,
-            &format!("/api/v1/provider/products/{id}"),
-            Some(&token),
-            Some(v2),
-        )
-        .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    let a = app.update_product(&token, &id, v2).await;
+    a.assert_status(StatusCode::OK);
     assert_eq!(a.body["live"]["name"], "星图 IoT 平台");
     assert_eq!(
         a.body["working"]["number"], 2,
         "revision 1 was returned, fixed and approved"
     );
-    app.post_as(
-        &token,
-        &format!("/api/v1/provider/products/{id}/submit"),
-        json!({}),
-    )
-    .await;
+    app.submit_product(&token, &id).await;
     assert_eq!(
-        app.get(&format!("/api/v1/storefront/products/{id}"))
-            .await
-            .body["name"],
+        app.storefront_product(&id).await.body["name"],
         "星图 IoT 平台"
     );
     let item = app.pending_item(&operator, "product", &seller).await;
     app.approve(&operator, &item).await;
     assert_eq!(
-        app.get(&format!("/api/v1/storefront/products/{id}"))
-            .await
-            .body["name"],
+        app.storefront_product(&id).await.body["name"],
         "星图 IoT 平台 2"
     );
 
     // Unlist: gone; relist: back.
-    let a = app
-        .post_as(
-            &token,
-            &format!("/api/v1/provider/products/{id}/unlist"),
-            json!({}),
-        )
-        .await;
-    assert_eq!(a.status, StatusCode::OK);
+    let a = app.product_action(&token, &id, "unlist").await;
+    a.assert_status(StatusCode::OK);
     assert_eq!(a.body["status"], "unlisted");
-    assert_eq!(
-        app.get(&format!("/api/v1/storefront/products/{id}"))
-            .await
-            .status,
-        StatusCode::NOT_FOUND
-    );
-    assert_eq!(
-        app.get("/api/v1/storefront/products").await.body["items"],
-        json!([])
-    );
-    let a = app
-        .post_as(
-            &token,
-            &format!("/api/v1/provider/products/{id}/relist"),
-            json!({}),
-        )
-        .await;
+    app.storefront_product(&id)
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    assert_eq!(app.storefront("").await.body["items"], json!([]));
+    let a = app.product_action(&token, &id, "relist").await;
     assert_eq!(a.body["status"], "listed");
 
     // Suspension hides the provider's products; reinstatement brings them back.
-    let a = app
-        .post_as(
-            &operator,
-            &format!("/api/v1/review/providers/{seller}/suspend"),
-            json!({}),
-        )
-        .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let a = app.suspend(&operator, &seller, json!({})).await;
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(a.field_names(), vec!["reason"]);
     let a = app
-        .post_as(
-            &operator,
-            &format!("/api/v1/review/providers/{seller}/suspend"),
-            json!({"reason": "Complaints"}),
-        )
+        .suspend(&operator, &seller, json!({"reason": "Complaints"}))
         .await;
-    assert_eq!(a.status, StatusCode::NO_CONTENT, "{:?}", a.body);
-    assert_eq!(
-        app.get(&format!("/api/v1/storefront/products/{id}"))
-            .await
-            .status,
-        StatusCode::NOT_FOUND
-    );
+    a.assert_status(StatusCode::NO_CONTENT);
+    app.storefront_product(&id)
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
     // The provider is told why.
     app.wait_for_mail_containing("seller@example.com", "Complaints")
         .await;
     let a = app
-        .post_as(
-            &operator,
-            &format!("/api/v1/review/providers/{seller}/reinstate"),
-            json!({"reason": "Resolved"}),
-        )
+        .reinstate(&operator, &seller, json!({"reason": "Resolved"}))
         .await;
-    assert_eq!(a.status, StatusCode::NO_CONTENT);
-    assert_eq!(
-        app.get(&format!("/api/v1/storefront/products/{id}"))
-            .await
-            .status,
-        StatusCode::OK
-    );
+    a.assert_status(StatusCode::NO_CONTENT);
+    app.storefront_product(&id)
+        .await
+        .assert_status(StatusCode::OK);
 }
 
 #[tokio::test]
 async fn bad_product_input_is_refused() {
     let app = spawn_app().await;
-    let operator = app.operator().await;
 
     // Only moved-in providers release products.
     let early = app.provider("early@example.com").await;
-    let a = app
-        .post_as(
-            &early,
-            "/api/v1/provider/products",
-            product_form("x", "iot"),
-        )
-        .await;
-    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    let a = app.create_product(&early, product_form("x", "iot")).await;
+    a.assert_status(StatusCode::FORBIDDEN);
     assert_eq!(a.code(), "provider_access_required");
 
     let token = app
-        .moved_in_provider(
-            &operator,
-            "strict@example.com",
-            "严格科技有限公司",
-            &uscc(22),
-        )
-        .await;
+        .with_moved_in_provider("strict@example.com", "严格科技有限公司", &uscc(22))
+        .await
+        .token;
     let a = app
-        .post_as(
-            &token,
-            "/api/v1/provider/products",
-            product_form("x", "blockchain"),
-        )
+        .create_product(&token, product_form("x", "blockchain"))
         .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         a.fields(),
         vec![("category".to_string(), "not_declared".to_string())]
@@ -349,7 +247,7 @@ async fn bad_product_input_is_refused() {
     let mut f = product_form("x", "iot");
     f["plans"] = json!([{"name": "Neg", "price_fen": -100, "billing": "monthly"}]);
     f["delivery"] = json!("carrier-pigeon");
-    let a = app.post_as(&token, "/api/v1/provider/products", f).await;
+    let a = app.create_product(&token, f).await;
     let fields = a.fields();
     assert!(
         fields.contains(&("plans[0].price_fen".to_string(), "out_of_range".to_string())),
@@ -359,9 +257,7 @@ async fn bad_product_input_is_refused() {
         fields.contains(&("delivery".to_string(), "not_allowed".to_string())),
         "{fields:?}"
     );
-    let a = app
-        .post_as(&token, "/api/v1/provider/products", json!({}))
-        .await;
+    let a = app.create_product(&token, json!({})).await;
     assert!(a.field_names().len() >= 8, "{:?}", a.body);
     let listed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM products")
         .fetch_one(&app.db().await)
@@ -369,13 +265,7 @@ async fn bad_product_input_is_refused() {
         .expect("n");
     assert_eq!(listed, 0, "nothing half-written");
 
-    let a = app
-        .post_as(
-            &token,
-            "/api/v1/provider/products",
-            product_form("ok", "iot"),
-        )
-        .await;
+    let a = app.create_product(&token, product_form("ok", "iot")).await;
     let id = a.body["id"].as_str().expect("id").to_string();
     let a = upload_icon(
         &app,
@@ -385,76 +275,51 @@ async fn bad_product_input_is_refused() {
         "image/png",
     )
     .await;
-    assert_eq!(a.status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    a.assert_status(StatusCode::UNSUPPORTED_MEDIA_TYPE);
     let mut big = png();
     big.resize(1024 * 1024 + 10, 0);
     let a = upload_icon(&app, &token, &id, big, "image/png").await;
-    assert_eq!(a.status, StatusCode::PAYLOAD_TOO_LARGE);
-    let p = app
-        .get_as(&token, &format!("/api/v1/provider/products/{id}"))
-        .await;
+    a.assert_status(StatusCode::PAYLOAD_TOO_LARGE);
+    let p = app.product(&token, &id).await;
     assert_eq!(p.body["working"]["icon_url"], Value::Null);
 
     // Another provider cannot see or touch it.
     let other = app
-        .moved_in_provider(
-            &operator,
-            "other@example.com",
-            "他人科技有限公司",
-            &uscc(23),
-        )
-        .await;
-    assert_eq!(
-        app.get_as(&other, &format!("/api/v1/provider/products/{id}"))
-            .await
-            .status,
-        StatusCode::NOT_FOUND
-    );
-    let a = app
-        .post_as(
-            &other,
-            &format!("/api/v1/provider/products/{id}/submit"),
-            json!({}),
-        )
-        .await;
-    assert_eq!(a.status, StatusCode::NOT_FOUND);
+        .with_moved_in_provider("other@example.com", "他人科技有限公司", &uscc(23))
+        .await
+        .token;
+    app.product(&other, &id)
+        .await
+        .assert_status(StatusCode::NOT_FOUND);
+    let a = app.submit_product(&other, &id).await;
+    a.assert_status(StatusCode::NOT_FOUND);
     // Unlisting something never approved is a conflict.
-    let a = app
-        .post_as(
-            &token,
-            &format!("/api/v1/provider/products/{id}/unlist"),
-            json!({}),
-        )
-        .await;
-    assert_eq!(a.status, StatusCode::CONFLICT);
+    let a = app.product_action(&token, &id, "unlist").await;
+    a.assert_status(StatusCode::CONFLICT);
 }
 
 #[tokio::test]
 async fn operators_manage_the_catalog_without_breaking_existing_choices() {
     let app = spawn_app().await;
-    let operator = app.operator().await;
+    let operator = app.with_operator().await;
     let provider = app.provider("cat@example.com").await;
     let a = app
-        .post_as(
-            &provider,
-            "/api/v1/review/catalog/categories",
-            json!({"slug": "x"}),
-        )
+        .post_as(&provider, path::REVIEW_CATEGORIES, json!({"slug": "x"}))
         .await;
-    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    a.assert_status(StatusCode::FORBIDDEN);
 
     let a = app
         .post_as(
             &operator,
-            "/api/v1/review/catalog/categories",
+            path::REVIEW_CATEGORIES,
             json!({"slug": "edu-tech", "name_zh": "教育科技", "name_en": "EdTech"}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+    a.assert_status(StatusCode::CREATED);
     let a = app
         .post_as(
             &operator,
-            "/api/v1/review/catalog/categories",
+            path::REVIEW_CATEGORIES,
             json!({"slug": "edu-tech", "name_zh": "教育", "name_en": "Edu"}),
         )
         .await;
@@ -462,22 +327,22 @@ async fn operators_manage_the_catalog_without_breaking_existing_choices() {
     let a = app
         .post_as(
             &operator,
-            "/api/v1/review/catalog/categories",
+            path::REVIEW_CATEGORIES,
             json!({"slug": "Bad Slug!"}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(a.field_names().contains(&"slug".to_string()));
     let a = app
         .send(
             reqwest::Method::PUT,
-            "/api/v1/review/catalog/categories/edu-tech",
+            &format!("{}/edu-tech", path::REVIEW_CATEGORIES),
             Some(&operator),
             Some(json!({"name_zh": "教育科技服务", "name_en": "Education technology"})),
         )
         .await;
-    assert_eq!(a.status, StatusCode::NO_CONTENT, "{:?}", a.body);
-    let list = app.get("/api/v1/catalog/categories").await;
+    a.assert_status(StatusCode::NO_CONTENT);
+    let list = app.get(path::CATEGORIES).await;
     assert!(list.body["items"]
         .as_array()
         .expect("items")
@@ -486,12 +351,12 @@ async fn operators_manage_the_catalog_without_breaking_existing_choices() {
     let a = app
         .post_as(
             &operator,
-            "/api/v1/review/catalog/categories/edu-tech/retire",
+            &format!("{}/edu-tech/retire", path::REVIEW_CATEGORIES),
             json!({}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::NO_CONTENT);
-    let list = app.get("/api/v1/catalog/categories").await;
+    a.assert_status(StatusCode::NO_CONTENT);
+    let list = app.get(path::CATEGORIES).await;
     assert!(!list.body["items"]
         .as_array()
         .expect("items")
@@ -504,58 +369,57 @@ async fn operators_manage_the_catalog_without_breaking_existing_choices() {
             json!({}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::NOT_FOUND);
+    a.assert_status(StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
 async fn a_visitor_asks_a_question_and_gets_a_reference_and_an_answer() {
     let app = spawn_app().await;
     let a = app
-        .post(
-            "/api/v1/consultations",
+        .consult(
             json!({"topic": "provider_cooperation", "name": "王五", "company": "某某公司",
               "email": "wang@example.com", "message": "我们想入驻，请问需要多久审核？"}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+    a.assert_status(StatusCode::CREATED);
     let reference = a.body["reference"].as_str().expect("reference").to_string();
     assert!(reference.starts_with('C'));
     let mail = app.wait_for_mail("wang@example.com", 0).await;
     assert!(mail.contains(&reference));
 
     let a = app
-        .post(
-            "/api/v1/consultations",
-            json!({"topic": "spam", "name": "", "email": "x", "message": ""}),
-        )
+        .consult(json!({"topic": "spam", "name": "", "email": "x", "message": ""}))
         .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     let mut names = a.field_names();
     names.sort();
     assert_eq!(names, vec!["email", "message", "name", "topic"]);
 
-    let operator = app.operator().await;
+    let operator = app.with_operator().await;
     let q = app
-        .get_as(&operator, "/api/v1/review/consultations?status=open")
+        .get_as(
+            &operator,
+            &format!("{}?status=open", path::REVIEW_CONSULTATIONS),
+        )
         .await;
-    assert_eq!(q.status, StatusCode::OK);
+    q.assert_status(StatusCode::OK);
     let id = q.body["items"][0]["id"].as_str().expect("id").to_string();
     let a = app
         .post_as(
             &operator,
-            &format!("/api/v1/review/consultations/{id}/reply"),
+            &path::consultation_reply(&id),
             json!({"message": ""}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     let a = app
         .post_as(
             &operator,
-            &format!("/api/v1/review/consultations/{id}/reply"),
+            &path::consultation_reply(&id),
             json!({"message": "通常 1–3 个工作日。"}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     assert_eq!(a.body["status"], "replied");
     let reply = app.wait_for_mail("wang@example.com", 1).await;
     assert!(reply.contains("1–3 个工作日"), "{reply}");
@@ -563,51 +427,30 @@ async fn a_visitor_asks_a_question_and_gets_a_reference_and_an_answer() {
     // Rate-limited per client address: five in ten minutes (one was refused as invalid).
     for i in 0..4 {
         let a = app
-            .post(
-                "/api/v1/consultations",
-                json!({"name": "n", "email": format!("r{i}@example.com"), "message": "hello"}),
-            )
+            .consult(json!({"name": "n", "email": format!("r{i}@example.com"), "message": "hello"}))
             .await;
         assert_eq!(a.status, StatusCode::CREATED, "{i}: {:?}", a.body);
     }
     let a = app
-        .post(
-            "/api/v1/consultations",
-            json!({"name": "n", "email": "r9@example.com", "message": "hello"}),
-        )
+        .consult(json!({"name": "n", "email": "r9@example.com", "message": "hello"}))
         .await;
-    assert_eq!(a.status, StatusCode::TOO_MANY_REQUESTS);
+    a.assert_status(StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(a.code(), "rate_limited");
     assert!(a.headers.get("retry-after").is_some());
     // Only operators see the queue.
     let provider = app.provider("nosy@example.com").await;
-    assert_eq!(
-        app.get_as(&provider, "/api/v1/review/consultations")
-            .await
-            .status,
-        StatusCode::FORBIDDEN
-    );
+    app.get_as(&provider, path::REVIEW_CONSULTATIONS)
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
 }
 
 /// Creates a product, submits it and has the operator approve it; returns its id.
 async fn listed_product(app: &TestApp, operator: &str, token: &str, name: &str) -> String {
-    let a = app
-        .post_as(
-            token,
-            "/api/v1/provider/products",
-            product_form(name, "iot"),
-        )
-        .await;
-    assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+    let a = app.create_product(token, product_form(name, "iot")).await;
+    a.assert_status(StatusCode::CREATED);
     let id = a.body["id"].as_str().expect("id").to_string();
-    let a = app
-        .post_as(
-            token,
-            &format!("/api/v1/provider/products/{id}/submit"),
-            json!({}),
-        )
-        .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    let a = app.submit_product(token, &id).await;
+    a.assert_status(StatusCode::OK);
     let seller = app.account_id(token).await;
     let item = app.pending_item(operator, "product", &seller).await;
     app.approve(operator, &item).await;
@@ -636,126 +479,62 @@ async fn a_second_server_on_the_same_database_sees_storefront_changes_at_once() 
         c.database_url = Some(shared_url);
     })
     .await;
-    let operator = a.operator().await;
-    let token = a
-        .moved_in_provider(
-            &operator,
-            "twin@example.com",
-            "杭州双子科技有限公司",
-            &uscc(31),
-        )
+    let operator = a.with_operator().await;
+    let Provider {
+        token, id: seller, ..
+    } = a
+        .with_moved_in_provider("twin@example.com", "杭州双子科技有限公司", &uscc(31))
         .await;
-    let seller = a.account_id(&token).await;
 
-    assert_eq!(
-        b.get("/api/v1/storefront/products").await.body["items"],
-        json!([])
-    );
+    assert_eq!(b.storefront("").await.body["items"], json!([]));
     let first = listed_product(&a, &operator, &token, "双子 监控 一号").await;
-    assert_eq!(
-        listed_ids(&b.get("/api/v1/storefront/products").await),
-        vec![first.clone()]
-    );
+    assert_eq!(listed_ids(&b.storefront("").await), vec![first.clone()]);
     let second = listed_product(&a, &operator, &token, "双子 监控 二号").await;
     let both = vec![second.clone(), first.clone()];
+    assert_eq!(listed_ids(&b.storefront("").await), both, "newest first");
     assert_eq!(
-        listed_ids(&b.get("/api/v1/storefront/products").await),
-        both,
-        "newest first"
-    );
-    assert_eq!(
-        listed_ids(
-            &b.get(&format!(
-                "/api/v1/storefront/products?q={}",
-                urlencode("监控")
-            ))
-            .await
-        ),
+        listed_ids(&b.storefront(&format!("q={}", urlencode("监控"))).await),
         both
     );
 
     // Saving a draft of the next revision does not lift the older product to the top.
     let a2 = a
-        .send(
-            reqwest::Method::PUT,
-            &format!("/api/v1/provider/products/{first}"),
-            Some(&token),
-            Some(product_form("双子 监控 一号 新版", "iot")),
-        )
+        .update_product(&token, &first, product_form("双子 监控 一号 新版", "iot"))
         .await;
-    assert_eq!(a2.status, StatusCode::OK, "{:?}", a2.body);
-    assert_eq!(
-        listed_ids(&b.get("/api/v1/storefront/products").await),
-        both
-    );
+    a2.assert_status(StatusCode::OK);
+    assert_eq!(listed_ids(&b.storefront("").await), both);
 
     // Pages follow the cursor.
-    let page = b.get("/api/v1/storefront/products?limit=1").await;
+    let page = b.storefront("limit=1").await;
     assert_eq!(listed_ids(&page), vec![second.clone()]);
     let cursor = page.body["next_cursor"]
         .as_str()
         .expect("cursor")
         .to_string();
-    let page = b
-        .get(&format!(
-            "/api/v1/storefront/products?limit=1&cursor={cursor}"
-        ))
-        .await;
+    let page = b.storefront(&format!("limit=1&cursor={cursor}")).await;
     assert_eq!(listed_ids(&page), vec![first.clone()]);
     assert_eq!(page.body["next_cursor"], Value::Null);
 
     // Suspension empties the list and the search on the other server; reinstatement refills them.
     let s = a
-        .post_as(
-            &operator,
-            &format!("/api/v1/review/providers/{seller}/suspend"),
-            json!({"reason": "Complaints"}),
-        )
+        .suspend(&operator, &seller, json!({"reason": "Complaints"}))
         .await;
-    assert_eq!(s.status, StatusCode::NO_CONTENT, "{:?}", s.body);
-    for path in [
-        "/api/v1/storefront/products",
-        "/api/v1/storefront/products?category=iot",
-    ] {
+    s.assert_status(StatusCode::NO_CONTENT);
+    for path in [path::STOREFRONT, "/api/v1/storefront/products?category=iot"] {
         assert_eq!(b.get(path).await.body["items"], json!([]), "{path}");
     }
     let s = a
-        .post_as(
-            &operator,
-            &format!("/api/v1/review/providers/{seller}/reinstate"),
-            json!({"reason": "Resolved"}),
-        )
+        .reinstate(&operator, &seller, json!({"reason": "Resolved"}))
         .await;
-    assert_eq!(s.status, StatusCode::NO_CONTENT, "{:?}", s.body);
-    assert_eq!(
-        listed_ids(&b.get("/api/v1/storefront/products?category=iot").await),
-        both
-    );
+    s.assert_status(StatusCode::NO_CONTENT);
+    assert_eq!(listed_ids(&b.storefront("category=iot").await), both);
 
     // Unlisting on one server hides the product on the other; relisting keeps its old place.
-    let u = a
-        .post_as(
-            &token,
-            &format!("/api/v1/provider/products/{second}/unlist"),
-            json!({}),
-        )
-        .await;
-    assert_eq!(u.status, StatusCode::OK, "{:?}", u.body);
-    assert_eq!(
-        listed_ids(&b.get("/api/v1/storefront/products").await),
-        vec![first.clone()]
-    );
-    let r = a
-        .post_as(
-            &token,
-            &format!("/api/v1/provider/products/{second}/relist"),
-            json!({}),
-        )
-        .await;
-    assert_eq!(r.status, StatusCode::OK, "{:?}", r.body);
-    assert_eq!(
-        listed_ids(&b.get("/api/v1/storefront/products").await),
-        both
-    );
+    let u = a.product_action(&token, &second, "unlist").await;
+    u.assert_status(StatusCode::OK);
+    assert_eq!(listed_ids(&b.storefront("").await), vec![first.clone()]);
+    let r = a.product_action(&token, &second, "relist").await;
+    r.assert_status(StatusCode::OK);
+    assert_eq!(listed_ids(&b.storefront("").await), both);
     b.stop().await;
 }

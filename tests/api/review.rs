@@ -12,23 +12,21 @@ use crate::helpers::*;
 /// Every audit event, oldest first (all pages).
 async fn audit_events(app: &TestApp, operator: &str) -> Vec<Value> {
     let mut events = Vec::new();
-    let mut path = "/api/v1/audit?limit=200".to_string();
+    let mut query = "limit=200".to_string();
     loop {
-        let page = app.get_as(operator, &path).await;
-        assert_eq!(page.status, StatusCode::OK, "{:?}", page.body);
+        let page = app.audit_log(operator, &query).await;
+        page.assert_status(StatusCode::OK);
         events.extend(page.body["items"].as_array().cloned().unwrap_or_default());
         match page.body["next_cursor"].as_str() {
-            Some(c) => path = format!("/api/v1/audit?limit=200&cursor={c}"),
+            Some(c) => query = format!("limit=200&cursor={c}"),
             None => return events,
         }
     }
 }
 
 async fn item_detail(app: &TestApp, operator: &str, item_id: &str) -> Value {
-    let a = app
-        .get_as(operator, &format!("/api/v1/review/items/{item_id}"))
-        .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    let a = app.review_item(operator, item_id).await;
+    a.assert_status(StatusCode::OK);
     a.body
 }
 
@@ -74,17 +72,10 @@ fn header<'a>(headers: &'a reqwest::header::HeaderMap, name: &str) -> &'a str {
         .unwrap_or("")
 }
 
-/// A PDF whose bytes carry `marker`, so two uploads can be told apart.
-fn pdf_with(marker: &str) -> Vec<u8> {
-    let mut bytes = pdf();
-    bytes.extend_from_slice(format!("% {marker}\n").as_bytes());
-    bytes
-}
-
 #[tokio::test]
 async fn six_reviewers_race_on_one_item_and_exactly_one_decision_counts() {
     let app = spawn_app().await;
-    let op1 = app.operator().await;
+    let op1 = app.with_operator().await;
     let op2 = app.staff("second@berth.test", Role::Operator).await;
     let op3 = app.staff("admin@berth.test", Role::Admin).await;
     let reviewers = [
@@ -93,17 +84,15 @@ async fn six_reviewers_race_on_one_item_and_exactly_one_decision_counts() {
         app.account_id(&op3).await,
     ];
     let email = "racer@example.com";
-    let token = app.provider(email).await;
-    let id = app.account_id(&token).await;
-    app.submit_verification(&token, "深圳竞速科技有限公司", &uscc(11))
+    let (Provider { token, .. }, item) = app
+        .with_submitted_provider(email, "深圳竞速科技有限公司", &uscc(11))
         .await;
-    let item = app.pending_item(&op1, "enterprise_verification", &id).await;
     let item_id = id_of(&item);
     let version = item["version"].as_i64().expect("version");
     let mails_before = app.wait_for_mail(email, 1).await;
     assert!(!mails_before.is_empty());
 
-    let path = format!("/api/v1/review/items/{item_id}/decision");
+    let path = path::decision(&item_id);
     let approve = json!({"decision": "approve", "version": version});
     let reject = |n: usize| {
         json!({"decision": "reject", "version": version,
@@ -145,7 +134,7 @@ async fn six_reviewers_race_on_one_item_and_exactly_one_decision_counts() {
             json!([{"field": "company_name", "message": format!("理由 {winner}")}])
         );
     }
-    let ent = app.get_as(&token, "/api/v1/me/enterprise").await;
+    let ent = app.enterprise(&token).await;
     assert_eq!(ent.body["status"], verdict, "{:?}", ent.body);
 
     // The audit log has exactly one decision about the item, by the winner.
@@ -165,59 +154,37 @@ async fn six_reviewers_race_on_one_item_and_exactly_one_decision_counts() {
     assert_eq!(app.mail_to(email).len(), 3);
 
     // The queue no longer lists it as pending, and a late decision is stale.
-    let pending = app
-        .get_as(&op1, "/api/v1/review/items?status=pending")
-        .await;
+    let pending = app.review_queue(&op1, "status=pending").await;
     assert!(!ids(&pending.body).contains(&item_id), "{:?}", pending.body);
     let late = app.post_as(&op2, &path, approve).await;
-    assert_eq!(late.status, StatusCode::CONFLICT);
+    late.assert_status(StatusCode::CONFLICT);
     assert_eq!(late.code(), "stale_version");
 }
 
 #[tokio::test]
 async fn the_queue_filters_by_kind_and_status_pages_oldest_first_and_counts_what_waits() {
     let app = spawn_app().await;
-    let op = app.operator().await;
+    let op = app.with_operator().await;
     // A is verified (its enterprise item approved), then B submits, A applies, C submits.
     let a = app
-        .verified_provider(&op, "a@example.com", "甲科技有限公司", &uscc(21))
+        .with_verified_provider("a@example.com", "甲科技有限公司", &uscc(21))
         .await;
-    let a_id = app.account_id(&a).await;
-    let b = app.provider("b@example.com").await;
-    let b_id = app.account_id(&b).await;
-    app.submit_verification(&b, "乙科技有限公司", &uscc(22))
+    let (b, b_item) = app
+        .with_submitted_provider("b@example.com", "乙科技有限公司", &uscc(22))
         .await;
-    let put = app
-        .put_as(&a, "/api/v1/me/application", application_form())
-        .await;
-    assert_eq!(put.status, StatusCode::OK, "{:?}", put.body);
-    let sub = app
-        .post_as(&a, "/api/v1/me/application/submit", json!({}))
-        .await;
-    assert_eq!(sub.status, StatusCode::OK, "{:?}", sub.body);
-    let c = app.provider("c@example.com").await;
-    let c_id = app.account_id(&c).await;
-    app.submit_verification(&c, "丙科技有限公司", &uscc(23))
+    app.apply(&a.token).await;
+    let (_, c_item) = app
+        .with_submitted_provider("c@example.com", "丙科技有限公司", &uscc(23))
         .await;
 
-    let a_ent = id_of(
-        &app.get_as(&op, "/api/v1/review/items?status=approved")
-            .await
-            .body["items"][0],
-    );
-    let b_ent = id_of(
-        &app.pending_item(&op, "enterprise_verification", &b_id)
-            .await,
-    );
-    let a_app = id_of(&app.pending_item(&op, "partner_application", &a_id).await);
-    let c_ent = id_of(
-        &app.pending_item(&op, "enterprise_verification", &c_id)
-            .await,
-    );
+    let a_ent = id_of(&app.review_queue(&op, "status=approved").await.body["items"][0]);
+    let b_ent = id_of(&b_item);
+    let a_app = id_of(&app.pending_item(&op, "partner_application", &a.id).await);
+    let c_ent = id_of(&c_item);
 
     // Everything, oldest first.
-    let all = app.get_as(&op, "/api/v1/review/items").await;
-    assert_eq!(all.status, StatusCode::OK, "{:?}", all.body);
+    let all = app.review_queue(&op, "").await;
+    all.assert_status(StatusCode::OK);
     assert_eq!(
         ids(&all.body),
         vec![
@@ -233,7 +200,7 @@ async fn the_queue_filters_by_kind_and_status_pages_oldest_first_and_counts_what
     assert_eq!(first["status"], "pending");
     assert_eq!(
         first["subject"],
-        json!({"account_id": b_id, "company_name": "乙科技有限公司"})
+        json!({"account_id": b.id, "company_name": b.company})
     );
     assert_eq!(first["version"], 1);
     assert!(first["submitted_at"]
@@ -254,56 +221,42 @@ async fn the_queue_filters_by_kind_and_status_pages_oldest_first_and_counts_what
     assert!(times.windows(2).all(|w| w[0] <= w[1]), "{times:?}");
 
     // Filters.
-    let page = app.get_as(&op, "/api/v1/review/items?status=pending").await;
+    let page = app.review_queue(&op, "status=pending").await;
     assert_eq!(
         ids(&page.body),
         vec![b_ent.as_str(), a_app.as_str(), c_ent.as_str()]
     );
     let page = app
-        .get_as(
-            &op,
-            "/api/v1/review/items?kind=enterprise_verification&status=pending",
-        )
+        .review_queue(&op, "kind=enterprise_verification&status=pending")
         .await;
     assert_eq!(ids(&page.body), vec![b_ent.as_str(), c_ent.as_str()]);
-    let page = app
-        .get_as(&op, "/api/v1/review/items?kind=partner_application")
-        .await;
+    let page = app.review_queue(&op, "kind=partner_application").await;
     assert_eq!(ids(&page.body), vec![a_app.as_str()]);
-    let page = app
-        .get_as(&op, "/api/v1/review/items?status=approved")
-        .await;
+    let page = app.review_queue(&op, "status=approved").await;
     assert_eq!(ids(&page.body), vec![a_ent.as_str()]);
-    let page = app
-        .get_as(&op, "/api/v1/review/items?kind=settlement_change")
-        .await;
-    assert_eq!(page.status, StatusCode::OK);
+    let page = app.review_queue(&op, "kind=settlement_change").await;
+    page.assert_status(StatusCode::OK);
     assert_eq!(page.body, json!({"items": [], "next_cursor": null}));
 
     // Paging: two at a time.
-    let page = app
-        .get_as(&op, "/api/v1/review/items?status=pending&limit=2")
-        .await;
+    let page = app.review_queue(&op, "status=pending&limit=2").await;
     assert_eq!(ids(&page.body), vec![b_ent.as_str(), a_app.as_str()]);
     let cursor = page.body["next_cursor"]
         .as_str()
         .expect("a second page")
         .to_string();
     let page = app
-        .get_as(
-            &op,
-            &format!("/api/v1/review/items?status=pending&limit=2&cursor={cursor}"),
-        )
+        .review_queue(&op, &format!("status=pending&limit=2&cursor={cursor}"))
         .await;
-    assert_eq!(page.status, StatusCode::OK, "{:?}", page.body);
+    page.assert_status(StatusCode::OK);
     assert_eq!(ids(&page.body), vec![c_ent.as_str()]);
     assert_eq!(page.body["next_cursor"], Value::Null);
 
     // Waiting time: nothing is an hour old yet; make C three hours old.
     let page = app
-        .get_as(&op, "/api/v1/review/items?status=pending&min_age_hours=1")
+        .review_queue(&op, "status=pending&min_age_hours=1")
         .await;
-    assert_eq!(page.status, StatusCode::OK, "{:?}", page.body);
+    page.assert_status(StatusCode::OK);
     assert_eq!(ids(&page.body), Vec::<String>::new());
     let db = app.db().await;
     sqlx::query("UPDATE review_items SET submitted_at = submitted_at - 10800000 WHERE id = $1")
@@ -312,12 +265,12 @@ async fn the_queue_filters_by_kind_and_status_pages_oldest_first_and_counts_what
         .await
         .expect("age the item");
     let page = app
-        .get_as(&op, "/api/v1/review/items?status=pending&min_age_hours=1")
+        .review_queue(&op, "status=pending&min_age_hours=1")
         .await;
     assert_eq!(ids(&page.body), vec![c_ent.as_str()]);
     assert_eq!(page.body["items"][0]["age_hours"], 3);
     let page = app
-        .get_as(&op, "/api/v1/review/items?status=pending&min_age_hours=0")
+        .review_queue(&op, "status=pending&min_age_hours=0")
         .await;
     assert_eq!(
         ids(&page.body),
@@ -334,9 +287,7 @@ async fn the_queue_filters_by_kind_and_status_pages_oldest_first_and_counts_what
         ("min_age_hours=-1", "min_age_hours"),
         ("cursor=not-a-cursor", "cursor"),
     ] {
-        let a = app
-            .get_as(&op, &format!("/api/v1/review/items?{query}"))
-            .await;
+        let a = app.review_queue(&op, query).await;
         assert_eq!(
             a.status,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -346,17 +297,15 @@ async fn the_queue_filters_by_kind_and_status_pages_oldest_first_and_counts_what
         assert_eq!(a.code(), "validation_failed", "{query}");
         assert_eq!(a.field_names(), vec![field], "{query}");
     }
-    let a = app
-        .get_as(&op, "/api/v1/review/items?kind=bogus&status=bogus")
-        .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let a = app.review_queue(&op, "kind=bogus&status=bogus").await;
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(a.field_names(), vec!["kind", "status"]);
-    let a = app.get_as(&op, "/api/v1/review/items?limit=abc").await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", a.body);
+    let a = app.review_queue(&op, "limit=abc").await;
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
 
     // What waits, per kind (every kind listed).
-    let s = app.get_as(&op, "/api/v1/review/summary").await;
-    assert_eq!(s.status, StatusCode::OK, "{:?}", s.body);
+    let s = app.review_summary(&op).await;
+    s.assert_status(StatusCode::OK);
     assert_eq!(
         s.body,
         json!({"items": [
@@ -368,10 +317,10 @@ async fn the_queue_filters_by_kind_and_status_pages_oldest_first_and_counts_what
     );
     // A decision takes one off.
     let item = app
-        .pending_item(&op, "enterprise_verification", &b_id)
+        .pending_item(&op, "enterprise_verification", &b.id)
         .await;
     app.approve(&op, &item).await;
-    let s = app.get_as(&op, "/api/v1/review/summary").await;
+    let s = app.review_summary(&op).await;
     assert_eq!(
         s.body["items"][0],
         json!({"kind": "enterprise_verification", "pending": 1})
@@ -381,37 +330,22 @@ async fn the_queue_filters_by_kind_and_status_pages_oldest_first_and_counts_what
 #[tokio::test]
 async fn a_resubmission_shows_the_earlier_rejected_one_and_operators_download_its_documents() {
     let app = spawn_app().await;
-    let op = app.operator().await;
-    let token = app.provider("again@example.com").await;
-    let id = app.account_id(&token).await;
+    let op = app.with_operator().await;
+    let Provider { token, id, .. } = app.with_provider("again@example.com").await;
 
     // First try: the wrong name and a blurred licence.
     let first_pdf = pdf_with("first licence");
     let a = app
-        .put_as(
-            &token,
-            "/api/v1/me/enterprise",
-            enterprise_form("深圳初版", &uscc(41)),
-        )
+        .save_enterprise(&token, enterprise_form("深圳初版", &uscc(41)))
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
-    let up = app
-        .upload(
-            &token,
-            "business_license",
-            first_pdf.clone(),
-            "licence.pdf",
-            "application/pdf",
-        )
-        .await;
-    assert_eq!(up.status, StatusCode::CREATED, "{:?}", up.body);
+    a.assert_status(StatusCode::OK);
+    let up = app.upload_licence_with(&token, first_pdf.clone()).await;
+    up.assert_status(StatusCode::CREATED);
     assert_eq!(up.body["size"], first_pdf.len());
     assert_eq!(up.body["content_type"], "application/pdf");
     let first_doc = up.body["id"].as_str().expect("doc id").to_string();
-    let a = app
-        .post_as(&token, "/api/v1/me/enterprise/submit", json!({}))
-        .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    let a = app.submit_enterprise(&token).await;
+    a.assert_status(StatusCode::OK);
     assert_eq!(a.body["status"], "in_review");
     let item = app.pending_item(&op, "enterprise_verification", &id).await;
     let first_item = id_of(&item);
@@ -419,43 +353,22 @@ async fn a_resubmission_shows_the_earlier_rejected_one_and_operators_download_it
         {"field": "company_name", "message": "与营业执照不一致"},
         {"field": "documents.business_license", "message": "扫描件模糊"}
     ]);
-    let a = app
-        .decide(
-            &op,
-            &item,
-            json!({"decision": "reject", "version": item["version"], "reasons": reasons}),
-        )
-        .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
-    let ent = app.get_as(&token, "/api/v1/me/enterprise").await;
+    app.reject(&op, &item, reasons.clone()).await;
+    let ent = app.enterprise(&token).await;
     assert_eq!(ent.body["status"], "rejected");
     assert_eq!(ent.body["reasons"], reasons);
 
     // Second try.
     let second_pdf = pdf_with("second licence, sharper");
     let a = app
-        .put_as(
-            &token,
-            "/api/v1/me/enterprise",
-            enterprise_form("深圳正式科技有限公司", &uscc(41)),
-        )
+        .save_enterprise(&token, enterprise_form("深圳正式科技有限公司", &uscc(41)))
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
-    let up = app
-        .upload(
-            &token,
-            "business_license",
-            second_pdf.clone(),
-            "licence-2.pdf",
-            "application/pdf",
-        )
-        .await;
-    assert_eq!(up.status, StatusCode::CREATED, "{:?}", up.body);
+    a.assert_status(StatusCode::OK);
+    let up = app.upload_licence_with(&token, second_pdf.clone()).await;
+    up.assert_status(StatusCode::CREATED);
     let second_doc = up.body["id"].as_str().expect("doc id").to_string();
-    let a = app
-        .post_as(&token, "/api/v1/me/enterprise/submit", json!({}))
-        .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    let a = app.submit_enterprise(&token).await;
+    a.assert_status(StatusCode::OK);
 
     let item = app.pending_item(&op, "enterprise_verification", &id).await;
     assert_ne!(id_of(&item), first_item);
@@ -469,7 +382,7 @@ async fn a_resubmission_shows_the_earlier_rejected_one_and_operators_download_it
     assert_eq!(docs.len(), 1, "{docs:?}");
     assert_eq!(docs[0]["id"], second_doc.as_str());
     assert_eq!(docs[0]["kind"], "business_license");
-    assert_eq!(docs[0]["url"], format!("/api/v1/documents/{second_doc}"));
+    assert_eq!(docs[0]["url"], path::document(&second_doc));
     let earlier = detail["earlier"].as_array().expect("earlier");
     assert_eq!(earlier.len(), 1, "{earlier:?}");
     assert_eq!(earlier[0]["id"], first_item.as_str());
@@ -478,7 +391,7 @@ async fn a_resubmission_shows_the_earlier_rejected_one_and_operators_download_it
     assert_eq!(earlier[0]["data"]["company_name"], "深圳初版");
     assert_eq!(
         earlier[0]["documents"][0]["url"],
-        format!("/api/v1/documents/{first_doc}")
+        path::document(&first_doc)
     );
     // Secrets are masked in what reviewers see.
     let text = detail.to_string();
@@ -509,7 +422,7 @@ async fn a_resubmission_shows_the_earlier_rejected_one_and_operators_download_it
     }
 
     // The provider sees both submissions, newest first, the first with its reasons.
-    let ent = app.get_as(&token, "/api/v1/me/enterprise").await;
+    let ent = app.enterprise(&token).await;
     assert_eq!(ent.body["status"], "in_review");
     let subs = ent.body["submissions"].as_array().expect("submissions");
     assert_eq!(subs.len(), 2, "{subs:?}");
@@ -522,12 +435,10 @@ async fn a_resubmission_shows_the_earlier_rejected_one_and_operators_download_it
 #[tokio::test]
 async fn a_rejection_needs_reasons_and_a_decided_or_unknown_item_cannot_be_decided() {
     let app = spawn_app().await;
-    let op = app.operator().await;
-    let token = app.provider("decided@example.com").await;
-    let id = app.account_id(&token).await;
-    app.submit_verification(&token, "深圳决定科技有限公司", &uscc(51))
+    let op = app.with_operator().await;
+    let (Provider { token, .. }, item) = app
+        .with_submitted_provider("decided@example.com", "深圳决定科技有限公司", &uscc(51))
         .await;
-    let item = app.pending_item(&op, "enterprise_verification", &id).await;
     let item_id = id_of(&item);
     let version = item["version"].as_i64().expect("version");
     let before = item_detail(&app, &op, &item_id).await;
@@ -561,7 +472,7 @@ async fn a_rejection_needs_reasons_and_a_decided_or_unknown_item_cannot_be_decid
     let a = app
         .decide(&op, &item, json!({"decision": "maybe", "version": version}))
         .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", a.body);
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(a.field_names(), vec!["decision"]);
     // A version the item never had.
     let a = app
@@ -571,13 +482,10 @@ async fn a_rejection_needs_reasons_and_a_decided_or_unknown_item_cannot_be_decid
             json!({"decision": "approve", "version": version + 5}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::CONFLICT, "{:?}", a.body);
+    a.assert_status(StatusCode::CONFLICT);
     assert_eq!(a.code(), "stale_version");
     assert_eq!(item_detail(&app, &op, &item_id).await, before);
-    assert_eq!(
-        app.get_as(&token, "/api/v1/me/enterprise").await.body["status"],
-        "in_review"
-    );
+    assert_eq!(app.enterprise(&token).await.body["status"], "in_review");
 
     app.approve(&op, &item).await;
     let after = item_detail(&app, &op, &item_id).await;
@@ -593,58 +501,39 @@ async fn a_rejection_needs_reasons_and_a_decided_or_unknown_item_cannot_be_decid
         assert_eq!(a.code(), "stale_version", "{body}");
     }
     assert_eq!(item_detail(&app, &op, &item_id).await, after);
-    assert_eq!(
-        app.get_as(&token, "/api/v1/me/enterprise").await.body["status"],
-        "approved"
-    );
+    assert_eq!(app.enterprise(&token).await.body["status"], "approved");
 
-    let unknown = json!({"id": "0190b2a4-0000-7000-8000-000000000000"});
+    let unknown_id = "0190b2a4-0000-7000-8000-000000000000";
+    let unknown = json!({"id": unknown_id});
     let a = app
         .decide(&op, &unknown, json!({"decision": "approve", "version": 1}))
         .await;
-    assert_eq!(a.status, StatusCode::NOT_FOUND, "{:?}", a.body);
+    a.assert_status(StatusCode::NOT_FOUND);
     assert_eq!(a.code(), "not_found");
-    let a = app
-        .get_as(
-            &op,
-            "/api/v1/review/items/0190b2a4-0000-7000-8000-000000000000",
-        )
-        .await;
-    assert_eq!(a.status, StatusCode::NOT_FOUND);
+    let a = app.review_item(&op, unknown_id).await;
+    a.assert_status(StatusCode::NOT_FOUND);
     assert_eq!(a.code(), "not_found");
-    let a = app
-        .post_as(
-            &op,
-            "/api/v1/review/items/0190b2a4-0000-7000-8000-000000000000/micro-deposit",
-            json!({}),
-        )
-        .await;
-    assert_eq!(a.status, StatusCode::NOT_FOUND);
+    let a = app.record_deposit(&op, unknown_id).await;
+    a.assert_status(StatusCode::NOT_FOUND);
     assert_eq!(a.code(), "not_found");
 }
 
 #[tokio::test]
 async fn the_micro_deposit_allows_five_wrong_amounts_in_all_then_a_new_one_is_asked_for() {
     let app = spawn_app().await;
-    let op = app.operator().await;
-    let token = app.provider("deposit@example.com").await;
-    let id = app.account_id(&token).await;
-    let confirm = "/api/v1/me/enterprise/micro-deposit/confirm";
+    let op = app.with_operator().await;
+    let Provider { token, id, .. } = app.with_provider("deposit@example.com").await;
 
     // Nothing was paid yet: not before a draft exists, nor after submission.
-    let a = app
-        .post_as(&token, confirm, json!({"amount_fen": 12}))
-        .await;
-    assert_eq!(a.status, StatusCode::CONFLICT, "{:?}", a.body);
+    let a = app.confirm_deposit(&token, 12).await;
+    a.assert_status(StatusCode::CONFLICT);
     assert_eq!(a.code(), "deposit_not_sent");
     app.submit_verification(&token, "深圳打款科技有限公司", &uscc(61))
         .await;
-    let a = app
-        .post_as(&token, confirm, json!({"amount_fen": 12}))
-        .await;
-    assert_eq!(a.status, StatusCode::CONFLICT, "{:?}", a.body);
+    let a = app.confirm_deposit(&token, 12).await;
+    a.assert_status(StatusCode::CONFLICT);
     assert_eq!(a.code(), "deposit_not_sent");
-    let ent = app.get_as(&token, "/api/v1/me/enterprise").await;
+    let ent = app.enterprise(&token).await;
     assert_eq!(
         ent.body["micro_deposit"],
         json!({"status": "not_sent", "attempts_left": 5, "frozen_until": null})
@@ -653,14 +542,8 @@ async fn the_micro_deposit_allows_five_wrong_amounts_in_all_then_a_new_one_is_as
     // The operator pays; the system chose the amount.
     let item = app.pending_item(&op, "enterprise_verification", &id).await;
     let item_id = id_of(&item);
-    let sent = app
-        .post_as(
-            &op,
-            &format!("/api/v1/review/items/{item_id}/micro-deposit"),
-            json!({}),
-        )
-        .await;
-    assert_eq!(sent.status, StatusCode::OK, "{:?}", sent.body);
+    let sent = app.record_deposit(&op, &item_id).await;
+    sent.assert_status(StatusCode::OK);
     assert_eq!(sent.body["status"], "sent");
     let right = sent.body["amount_fen"].as_i64().expect("amount_fen");
     assert!((1..=99).contains(&right), "{right}");
@@ -669,7 +552,7 @@ async fn the_micro_deposit_allows_five_wrong_amounts_in_all_then_a_new_one_is_as
         item_detail(&app, &op, &item_id).await["micro_deposit"],
         "sent"
     );
-    let ent = app.get_as(&token, "/api/v1/me/enterprise").await;
+    let ent = app.enterprise(&token).await;
     assert_eq!(ent.body["micro_deposit"]["status"], "sent");
 
     // Out of range or missing: refused without using up an attempt.
@@ -679,7 +562,9 @@ async fn the_micro_deposit_allows_five_wrong_amounts_in_all_then_a_new_one_is_as
         json!({"amount_fen": -5}),
         json!({}),
     ] {
-        let a = app.post_as(&token, confirm, body.clone()).await;
+        let a = app
+            .post_as(&token, path::DEPOSIT_CONFIRM, body.clone())
+            .await;
         assert_eq!(
             a.status,
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -688,63 +573,49 @@ async fn the_micro_deposit_allows_five_wrong_amounts_in_all_then_a_new_one_is_as
         );
         assert_eq!(a.field_names(), vec!["amount_fen"], "{body}");
     }
-    let a = app
-        .post_as(&token, confirm, json!({"amount_fen": "12"}))
-        .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", a.body);
-    let ent = app.get_as(&token, "/api/v1/me/enterprise").await;
+    let a = app.confirm_deposit(&token, "12").await;
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    let ent = app.enterprise(&token).await;
     assert_eq!(ent.body["micro_deposit"]["attempts_left"], 5);
 
     // Four wrong amounts count down.
     for left in [4, 3, 2, 1] {
-        let a = app
-            .post_as(&token, confirm, json!({"amount_fen": wrong}))
-            .await;
-        assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", a.body);
+        let a = app.confirm_deposit(&token, wrong).await;
+        a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(a.code(), "wrong_amount");
         assert_eq!(a.body["error"]["attempts_left"], left, "{:?}", a.body);
-        let ent = app.get_as(&token, "/api/v1/me/enterprise").await;
+        let ent = app.enterprise(&token).await;
         assert_eq!(ent.body["micro_deposit"]["attempts_left"], left);
         assert_eq!(ent.body["micro_deposit"]["status"], "sent");
     }
     // The fifth freezes the check for an hour.
-    let a = app
-        .post_as(&token, confirm, json!({"amount_fen": wrong}))
-        .await;
-    assert_eq!(a.status, StatusCode::TOO_MANY_REQUESTS, "{:?}", a.body);
+    let a = app.confirm_deposit(&token, wrong).await;
+    a.assert_status(StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(a.code(), "verification_frozen");
     let retry: u64 = header(&a.headers, "retry-after")
         .parse()
         .expect("Retry-After in seconds");
     assert!((3500..=3600).contains(&retry), "{retry}");
-    let ent = app.get_as(&token, "/api/v1/me/enterprise").await;
+    let ent = app.enterprise(&token).await;
     assert_eq!(ent.body["micro_deposit"]["status"], "frozen");
     assert!(ent.body["micro_deposit"]["frozen_until"].is_string());
     assert_eq!(ent.body["verified"], false);
-    let m = app.get_as(&token, "/api/v1/me/move-in").await;
+    let m = app.move_in(&token).await;
     assert_eq!(m.body["steps"][1]["checks"]["micro_deposit"], "frozen");
 
     // While frozen even the right amount is refused.
-    let a = app
-        .post_as(&token, confirm, json!({"amount_fen": right}))
-        .await;
-    assert_eq!(a.status, StatusCode::TOO_MANY_REQUESTS, "{:?}", a.body);
+    let a = app.confirm_deposit(&token, right).await;
+    a.assert_status(StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(a.code(), "verification_frozen");
     assert!(header(&a.headers, "retry-after")
         .parse::<u64>()
         .is_ok_and(|s| s > 0));
 
     // Frozen says nothing is left, and a second deposit cannot be drawn beside this one.
-    let ent = app.get_as(&token, "/api/v1/me/enterprise").await;
+    let ent = app.enterprise(&token).await;
     assert_eq!(ent.body["micro_deposit"]["attempts_left"], 0);
-    let again = app
-        .post_as(
-            &op,
-            &format!("/api/v1/review/items/{item_id}/micro-deposit"),
-            json!({}),
-        )
-        .await;
-    assert_eq!(again.status, StatusCode::CONFLICT, "{:?}", again.body);
+    let again = app.record_deposit(&op, &item_id).await;
+    again.assert_status(StatusCode::CONFLICT);
     assert_eq!(again.code(), "deposit_already_sent");
 
     // The hour passes: the deposit gives no new tries, it is void.
@@ -754,103 +625,67 @@ async fn the_micro_deposit_allows_five_wrong_amounts_in_all_then_a_new_one_is_as
         .execute(&db)
         .await
         .expect("end the freeze");
-    let ent = app.get_as(&token, "/api/v1/me/enterprise").await;
+    let ent = app.enterprise(&token).await;
     assert_eq!(ent.body["micro_deposit"]["status"], "void");
     assert_eq!(ent.body["micro_deposit"]["attempts_left"], 0);
-    let a = app
-        .post_as(&token, confirm, json!({"amount_fen": right}))
-        .await;
-    assert_eq!(a.status, StatusCode::CONFLICT, "{:?}", a.body);
+    let a = app.confirm_deposit(&token, right).await;
+    a.assert_status(StatusCode::CONFLICT);
     assert_eq!(a.code(), "deposit_void");
 
     // The holder asks for a new deposit; the operator pays a new amount.
-    let a = app
-        .post_as(
-            &token,
-            "/api/v1/me/enterprise/micro-deposit/request",
-            json!({}),
-        )
-        .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    let a = app.request_deposit(&token).await;
+    a.assert_status(StatusCode::OK);
     assert_eq!(a.body["status"], "requested");
     assert_eq!(
         item_detail(&app, &op, &item_id).await["micro_deposit"],
         "requested"
     );
-    let a = app
-        .post_as(
-            &token,
-            "/api/v1/me/enterprise/micro-deposit/request",
-            json!({}),
-        )
-        .await;
+    let a = app.request_deposit(&token).await;
     assert_eq!(a.code(), "deposit_requested");
-    let sent = app
-        .post_as(
-            &op,
-            &format!("/api/v1/review/items/{item_id}/micro-deposit"),
-            json!({}),
-        )
-        .await;
-    assert_eq!(sent.status, StatusCode::OK, "{:?}", sent.body);
+    let sent = app.record_deposit(&op, &item_id).await;
+    sent.assert_status(StatusCode::OK);
     let right = sent.body["amount_fen"].as_i64().expect("amount_fen");
-    let ent = app.get_as(&token, "/api/v1/me/enterprise").await;
+    let ent = app.enterprise(&token).await;
     assert_eq!(ent.body["micro_deposit"]["status"], "sent");
     assert_eq!(ent.body["micro_deposit"]["attempts_left"], 5);
-    let a = app
-        .post_as(&token, confirm, json!({"amount_fen": right}))
-        .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    let a = app.confirm_deposit(&token, right).await;
+    a.assert_status(StatusCode::OK);
     assert_eq!(a.body["status"], "confirmed");
-    let a = app
-        .post_as(&token, confirm, json!({"amount_fen": right}))
-        .await;
-    assert_eq!(a.status, StatusCode::CONFLICT);
+    let a = app.confirm_deposit(&token, right).await;
+    a.assert_status(StatusCode::CONFLICT);
     assert_eq!(a.code(), "already_confirmed");
 
     // Documents approved + deposit confirmed = verified.
     app.approve(&op, &item_detail(&app, &op, &item_id).await)
         .await;
-    let ent = app.get_as(&token, "/api/v1/me/enterprise").await;
+    let ent = app.enterprise(&token).await;
     assert_eq!(ent.body["status"], "approved");
     assert_eq!(ent.body["verified"], true);
-    let m = app.get_as(&token, "/api/v1/me/move-in").await;
+    let m = app.move_in(&token).await;
     assert_eq!(m.body["steps"][1]["status"], "done");
 }
 
 #[tokio::test]
 async fn a_credit_code_belongs_to_one_verified_account() {
     let app = spawn_app().await;
-    let op = app.operator().await;
+    let op = app.with_operator().await;
     let code = uscc(71);
-    app.verified_provider(&op, "first@example.com", "深圳唯一科技有限公司", &code)
+    app.with_verified_provider("first@example.com", "深圳唯一科技有限公司", &code)
         .await;
 
     // A second account may draft with the code but not submit it.
-    let second = app.provider("second@example.com").await;
-    let second_id = app.account_id(&second).await;
+    let second = app.with_provider("second@example.com").await;
     let a = app
-        .put_as(
-            &second,
-            "/api/v1/me/enterprise",
+        .save_enterprise(
+            &second.token,
             enterprise_form("深圳唯一科技有限公司", &code),
         )
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
-    let up = app
-        .upload(
-            &second,
-            "business_license",
-            pdf(),
-            "l.pdf",
-            "application/pdf",
-        )
-        .await;
-    assert_eq!(up.status, StatusCode::CREATED, "{:?}", up.body);
-    let a = app
-        .post_as(&second, "/api/v1/me/enterprise/submit", json!({}))
-        .await;
-    assert_eq!(a.status, StatusCode::CONFLICT, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
+    let up = app.upload_licence(&second.token).await;
+    up.assert_status(StatusCode::CREATED);
+    let a = app.submit_enterprise(&second.token).await;
+    a.assert_status(StatusCode::CONFLICT);
     assert_eq!(a.code(), "uscc_taken");
 
     // The same code written in full-width characters is the same code.
@@ -865,25 +700,22 @@ async fn a_credit_code_belongs_to_one_verified_account() {
         })
         .collect();
     let a = app
-        .put_as(
-            &second,
-            "/api/v1/me/enterprise",
+        .save_enterprise(
+            &second.token,
             enterprise_form("深圳唯一科技有限公司", &full_width),
         )
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     assert_eq!(a.body["uscc"], code.as_str());
-    let a = app
-        .post_as(&second, "/api/v1/me/enterprise/submit", json!({}))
-        .await;
-    assert_eq!(a.status, StatusCode::CONFLICT, "{:?}", a.body);
+    let a = app.submit_enterprise(&second.token).await;
+    a.assert_status(StatusCode::CONFLICT);
     assert_eq!(a.code(), "uscc_taken");
-    let ent = app.get_as(&second, "/api/v1/me/enterprise").await;
+    let ent = app.enterprise(&second.token).await;
     assert_eq!(ent.body["status"], "draft");
     assert_eq!(ent.body["submissions"], json!([]));
     let db = app.db().await;
     let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM review_items WHERE account_id = $1")
-        .bind(&second_id)
+        .bind(&second.id)
         .fetch_one(&db)
         .await
         .expect("count");
@@ -891,19 +723,11 @@ async fn a_credit_code_belongs_to_one_verified_account() {
 
     // Two accounts waiting with one code: the first approval takes it, the second cannot.
     let shared = uscc(72);
-    let c = app.provider("c@example.com").await;
-    let c_id = app.account_id(&c).await;
-    let d = app.provider("d@example.com").await;
-    let d_id = app.account_id(&d).await;
-    app.submit_verification(&c, "深圳共享科技有限公司", &shared)
+    let (c, c_item) = app
+        .with_submitted_provider("c@example.com", "深圳共享科技有限公司", &shared)
         .await;
-    app.submit_verification(&d, "深圳共享科技有限公司", &shared)
-        .await;
-    let c_item = app
-        .pending_item(&op, "enterprise_verification", &c_id)
-        .await;
-    let d_item = app
-        .pending_item(&op, "enterprise_verification", &d_id)
+    let (_, d_item) = app
+        .with_submitted_provider("d@example.com", "深圳共享科技有限公司", &shared)
         .await;
     app.approve(&op, &c_item).await;
     let a = app
@@ -913,7 +737,7 @@ async fn a_credit_code_belongs_to_one_verified_account() {
             json!({"decision": "approve", "version": d_item["version"]}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::CONFLICT, "{:?}", a.body);
+    a.assert_status(StatusCode::CONFLICT);
     assert_eq!(a.code(), "uscc_taken");
     let still = item_detail(&app, &op, &id_of(&d_item)).await;
     assert_eq!(still["status"], "pending");
@@ -924,20 +748,19 @@ async fn a_credit_code_belongs_to_one_verified_account() {
             .fetch_one(&db)
             .await
             .expect("owner");
-    assert_eq!(owner, c_id);
+    assert_eq!(owner, c.id);
 }
 
 #[tokio::test]
 async fn a_live_providers_settlement_change_waits_for_review_and_both_addresses_hear_of_it() {
     let app = spawn_app().await;
-    let op = app.operator().await;
+    let op = app.with_operator().await;
     let email = "live@example.com";
     let contact = "contact@example.com";
     let company = "深圳结算科技有限公司";
-    let token = app.moved_in_provider(&op, email, company, &uscc(81)).await;
-    let id = app.account_id(&token).await;
+    let Provider { token, id, .. } = app.with_moved_in_provider(email, company, &uscc(81)).await;
     let old_last4 = &ACCOUNT_NUMBER[ACCOUNT_NUMBER.len() - 4..];
-    let s = app.get_as(&token, "/api/v1/provider/settlement").await;
+    let s = app.settlement(&token).await;
     assert_eq!(s.body["status"], "active");
     assert_eq!(
         s.body["current"]["account_number_masked"],
@@ -947,13 +770,9 @@ async fn a_live_providers_settlement_change_waits_for_review_and_both_addresses_
     // The change request.
     let new_number = "6214830100557661";
     let a = app
-        .put_as(
-            &token,
-            "/api/v1/provider/settlement",
-            settlement_form(company, new_number),
-        )
+        .save_settlement(&token, settlement_form(company, new_number))
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     assert_eq!(a.body["status"], "change_pending");
     assert_eq!(
         a.body["current"]["account_number_masked"],
@@ -964,7 +783,7 @@ async fn a_live_providers_settlement_change_waits_for_review_and_both_addresses_
         "**** **** 7661"
     );
     assert!(!a.body.to_string().contains(new_number));
-    let m = app.get_as(&token, "/api/v1/me/move-in").await;
+    let m = app.move_in(&token).await;
     assert_eq!(m.body["state"], "moved_in");
     assert_eq!(m.body["steps"][4]["change_pending"], true);
 
@@ -987,7 +806,7 @@ async fn a_live_providers_settlement_change_waits_for_review_and_both_addresses_
 
     // Approved: the new account is in force.
     app.approve(&op, &item).await;
-    let s = app.get_as(&token, "/api/v1/provider/settlement").await;
+    let s = app.settlement(&token).await;
     assert_eq!(s.body["status"], "active", "{:?}", s.body);
     assert_eq!(s.body["current"]["account_number_masked"], "**** **** 7661");
     assert_eq!(s.body["pending_change"], Value::Null);
@@ -1010,29 +829,22 @@ async fn a_live_providers_settlement_change_waits_for_review_and_both_addresses_
 
     // A second change, rejected: the approved account stays.
     let a = app
-        .put_as(
-            &token,
-            "/api/v1/provider/settlement",
-            settlement_form(company, "6214830100550000"),
-        )
+        .save_settlement(&token, settlement_form(company, "6214830100550000"))
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     assert_eq!(a.body["status"], "change_pending");
     let item = app.pending_item(&op, "settlement_change", &id).await;
-    let a = app
-        .decide(
-            &op,
-            &item,
-            json!({"decision": "reject", "version": item["version"],
-                   "reasons": [{"field": "account_number", "message": "开户证明与账号不符"}]}),
-        )
-        .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
-    let s = app.get_as(&token, "/api/v1/provider/settlement").await;
+    app.reject(
+        &op,
+        &item,
+        json!([{"field": "account_number", "message": "开户证明与账号不符"}]),
+    )
+    .await;
+    let s = app.settlement(&token).await;
     assert_eq!(s.body["status"], "active", "{:?}", s.body);
     assert_eq!(s.body["current"]["account_number_masked"], "**** **** 7661");
     assert_eq!(s.body["pending_change"], Value::Null);
-    let m = app.get_as(&token, "/api/v1/me/move-in").await;
+    let m = app.move_in(&token).await;
     assert_eq!(m.body["state"], "moved_in");
     assert!(m.body["steps"][4].get("change_pending").is_none());
 }
@@ -1040,49 +852,35 @@ async fn a_live_providers_settlement_change_waits_for_review_and_both_addresses_
 #[tokio::test]
 async fn a_newer_settlement_change_supersedes_the_one_still_waiting() {
     let app = spawn_app().await;
-    let op = app.operator().await;
+    let op = app.with_operator().await;
     let company = "深圳更替科技有限公司";
-    let token = app
-        .moved_in_provider(&op, "twice@example.com", company, &uscc(91))
+    let Provider { token, id, .. } = app
+        .with_moved_in_provider("twice@example.com", company, &uscc(91))
         .await;
-    let id = app.account_id(&token).await;
     let a = app
-        .put_as(
-            &token,
-            "/api/v1/provider/settlement",
-            settlement_form(company, "6214830100551111"),
-        )
+        .save_settlement(&token, settlement_form(company, "6214830100551111"))
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     let first = app.pending_item(&op, "settlement_change", &id).await;
     let a = app
-        .put_as(
-            &token,
-            "/api/v1/provider/settlement",
-            settlement_form(company, "6214830100552222"),
-        )
+        .save_settlement(&token, settlement_form(company, "6214830100552222"))
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     assert_eq!(
         a.body["pending_change"]["account_number_masked"],
         "**** **** 2222"
     );
 
     let pending = app
-        .get_as(
-            &op,
-            "/api/v1/review/items?kind=settlement_change&status=pending",
-        )
+        .review_queue(&op, "kind=settlement_change&status=pending")
         .await;
     assert_eq!(pending.body["items"].as_array().map(Vec::len), Some(1));
     let second = app.pending_item(&op, "settlement_change", &id).await;
     assert_ne!(id_of(&second), id_of(&first));
     let old = item_detail(&app, &op, &id_of(&first)).await;
     assert_eq!(old["status"], "superseded");
-    let superseded = app
-        .get_as(&op, "/api/v1/review/items?status=superseded")
-        .await;
-    assert_eq!(superseded.status, StatusCode::OK, "{:?}", superseded.body);
+    let superseded = app.review_queue(&op, "status=superseded").await;
+    superseded.assert_status(StatusCode::OK);
     assert_eq!(ids(&superseded.body), vec![id_of(&first)]);
 
     // Approving the stale request does nothing.
@@ -1093,16 +891,16 @@ async fn a_newer_settlement_change_supersedes_the_one_still_waiting() {
             json!({"decision": "approve", "version": first["version"]}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::CONFLICT, "{:?}", a.body);
+    a.assert_status(StatusCode::CONFLICT);
     assert_eq!(a.code(), "stale_version");
-    let s = app.get_as(&token, "/api/v1/provider/settlement").await;
+    let s = app.settlement(&token).await;
     let old_last4 = &ACCOUNT_NUMBER[ACCOUNT_NUMBER.len() - 4..];
     assert_eq!(
         s.body["current"]["account_number_masked"],
         format!("**** **** {old_last4}")
     );
     app.approve(&op, &second).await;
-    let s = app.get_as(&token, "/api/v1/provider/settlement").await;
+    let s = app.settlement(&token).await;
     assert_eq!(s.body["current"]["account_number_masked"], "**** **** 2222");
 }
 
@@ -1148,20 +946,12 @@ async fn all_at_once(
 #[tokio::test]
 async fn wrong_amounts_sent_all_at_once_still_freeze_after_five() {
     let app = spawn_app().await;
-    let op = app.operator().await;
-    let token = app.provider("guesser@example.com").await;
-    let id = app.account_id(&token).await;
-    app.submit_verification(&token, "深圳猜数科技有限公司", &uscc(62))
+    let op = app.with_operator().await;
+    let (Provider { token, .. }, item) = app
+        .with_submitted_provider("guesser@example.com", "深圳猜数科技有限公司", &uscc(62))
         .await;
-    let item = app.pending_item(&op, "enterprise_verification", &id).await;
-    let sent = app
-        .post_as(
-            &op,
-            &format!("/api/v1/review/items/{}/micro-deposit", id_of(&item)),
-            json!({}),
-        )
-        .await;
-    assert_eq!(sent.status, StatusCode::OK, "{:?}", sent.body);
+    let sent = app.record_deposit(&op, &id_of(&item)).await;
+    sent.assert_status(StatusCode::OK);
     let right = sent.body["amount_fen"].as_i64().expect("amount_fen");
 
     // Twenty wrong guesses fired together: only five may be judged.
@@ -1174,7 +964,7 @@ async fn wrong_amounts_sent_all_at_once_still_freeze_after_five() {
         &app,
         &token,
         reqwest::Method::POST,
-        "/api/v1/me/enterprise/micro-deposit/confirm",
+        path::DEPOSIT_CONFIRM,
         guesses,
     )
     .await;
@@ -1198,7 +988,7 @@ async fn wrong_amounts_sent_all_at_once_still_freeze_after_five() {
         vec![1, 2, 3, 4],
         "each attempt counted once: {statuses:?}"
     );
-    let ent = app.get_as(&token, "/api/v1/me/enterprise").await;
+    let ent = app.enterprise(&token).await;
     assert_eq!(ent.body["micro_deposit"]["status"], "frozen");
     let judged = audit_events(&app, &op)
         .await
@@ -1211,31 +1001,20 @@ async fn wrong_amounts_sent_all_at_once_still_freeze_after_five() {
 #[tokio::test]
 async fn concurrent_settlement_changes_leave_one_change_waiting() {
     let app = spawn_app().await;
-    let op = app.operator().await;
+    let op = app.with_operator().await;
     let company = "深圳并发科技有限公司";
-    let token = app
-        .moved_in_provider(&op, "hasty@example.com", company, &uscc(92))
+    let Provider { token, id, .. } = app
+        .with_moved_in_provider("hasty@example.com", company, &uscc(92))
         .await;
-    let id = app.account_id(&token).await;
     let bodies: Vec<Value> = (0..4)
         .map(|i| settlement_form(company, &format!("621483010055000{i}")))
         .collect();
-    let answers = all_at_once(
-        &app,
-        &token,
-        reqwest::Method::PUT,
-        "/api/v1/provider/settlement",
-        bodies,
-    )
-    .await;
+    let answers = all_at_once(&app, &token, reqwest::Method::PUT, path::SETTLEMENT, bodies).await;
     for a in &answers {
-        assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+        a.assert_status(StatusCode::OK);
     }
     let pending = app
-        .get_as(
-            &op,
-            "/api/v1/review/items?kind=settlement_change&status=pending",
-        )
+        .review_queue(&op, "kind=settlement_change&status=pending")
         .await;
     let waiting = ids(&pending.body);
     assert_eq!(waiting.len(), 1, "one change waits: {:?}", pending.body);
@@ -1255,18 +1034,15 @@ async fn concurrent_settlement_changes_leave_one_change_waiting() {
 #[tokio::test]
 async fn a_real_credit_code_that_fails_its_check_is_approved_only_with_a_recorded_reason() {
     let app = spawn_app().await;
-    let operator = app.operator().await;
-    let token = app.provider("oddcode@example.com").await;
-    let id = app.account_id(&token).await;
+    let operator = app.with_operator().await;
+    let Provider { token, id, .. } = app.with_provider("oddcode@example.com").await;
     let good = uscc(41);
     let wrong_check = if good.ends_with('0') { '1' } else { '0' };
     let bad = format!("{}{wrong_check}", &good[..17]);
 
     let mut form = enterprise_form("杭州奇码科技有限公司", &bad);
-    let a = app
-        .put_as(&token, "/api/v1/me/enterprise", form.clone())
-        .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", a.body);
+    let a = app.save_enterprise(&token, form.clone()).await;
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         a.fields()
             .contains(&("uscc".to_string(), "checksum".to_string())),
@@ -1274,19 +1050,17 @@ async fn a_real_credit_code_that_fails_its_check_is_approved_only_with_a_recorde
         a.body
     );
     form["uscc_check_override"] = json!(true);
-    let a = app
-        .put_as(&token, "/api/v1/me/enterprise", form.clone())
-        .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    let a = app.save_enterprise(&token, form.clone()).await;
+    a.assert_status(StatusCode::OK);
     assert_eq!(a.body["uscc"], bad.as_str());
     assert_eq!(a.body["uscc_check_failed"], true);
     // The flag means nothing for a code that passes.
     let mut fine = enterprise_form("杭州奇码科技有限公司", &good);
     fine["uscc_check_override"] = json!(true);
-    let a = app.put_as(&token, "/api/v1/me/enterprise", fine).await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    let a = app.save_enterprise(&token, fine).await;
+    a.assert_status(StatusCode::OK);
     assert_eq!(a.body["uscc_check_failed"], false);
-    let a = app.put_as(&token, "/api/v1/me/enterprise", form).await;
+    let a = app.save_enterprise(&token, form).await;
     assert_eq!(a.body["uscc_check_failed"], true);
 
     app.submit_with_licence(&token).await;
@@ -1305,7 +1079,7 @@ async fn a_real_credit_code_that_fails_its_check_is_approved_only_with_a_recorde
             body["override_reason"] = json!(r);
         }
         let a = app.decide(&operator, &item, body).await;
-        assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", a.body);
+        a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(a.field_names(), vec!["override_reason"]);
     }
     let a = app
@@ -1315,7 +1089,7 @@ async fn a_real_credit_code_that_fails_its_check_is_approved_only_with_a_recorde
             json!({"decision": "approve", "version": item["version"], "override_reason": "x".repeat(501)}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", a.body);
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     // Nothing was decided by the refused attempts.
     let detail = item_detail(&app, &operator, &item_id).await;
     assert_eq!(detail["status"], "pending");
@@ -1329,8 +1103,8 @@ async fn a_real_credit_code_that_fails_its_check_is_approved_only_with_a_recorde
             json!({"decision": "approve", "version": item["version"], "override_reason": why}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
-    let me = app.get_as(&token, "/api/v1/me/enterprise").await;
+    a.assert_status(StatusCode::OK);
+    let me = app.enterprise(&token).await;
     assert_eq!(me.body["status"], "approved");
     let events = audit_events(&app, &operator).await;
     let approval = events
@@ -1342,12 +1116,8 @@ async fn a_real_credit_code_that_fails_its_check_is_approved_only_with_a_recorde
     assert_eq!(approval["actor"], app.account_id(&operator).await.as_str());
 
     // A reason sent with a code that passes records no override.
-    let other = app.provider("evencode@example.com").await;
-    let other_id = app.account_id(&other).await;
-    app.submit_verification(&other, "杭州偶码科技有限公司", &uscc(42))
-        .await;
-    let item = app
-        .pending_item(&operator, "enterprise_verification", &other_id)
+    let (_, item) = app
+        .with_submitted_provider("evencode@example.com", "杭州偶码科技有限公司", &uscc(42))
         .await;
     let a = app
         .decide(
@@ -1356,7 +1126,7 @@ async fn a_real_credit_code_that_fails_its_check_is_approved_only_with_a_recorde
             json!({"decision": "approve", "version": item["version"], "override_reason": why}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     let events = audit_events(&app, &operator).await;
     let approval = events
         .iter()
@@ -1376,17 +1146,14 @@ async fn a_real_credit_code_that_fails_its_check_is_approved_only_with_a_recorde
 #[tokio::test]
 async fn waiting_out_the_freeze_gives_no_new_guesses_and_deposits_are_bounded() {
     let app = spawn_app().await;
-    let op = app.operator().await;
-    let token = app.provider("patient@example.com").await;
-    let id = app.account_id(&token).await;
-    app.submit_verification(&token, "深圳耐心科技有限公司", &uscc(63))
+    let op = app.with_operator().await;
+    let (Provider { token, .. }, item) = app
+        .with_submitted_provider("patient@example.com", "深圳耐心科技有限公司", &uscc(63))
         .await;
-    let item = app.pending_item(&op, "enterprise_verification", &id).await;
-    let pay = format!("/api/v1/review/items/{}/micro-deposit", id_of(&item));
-    let confirm = "/api/v1/me/enterprise/micro-deposit/confirm";
+    let item_id = id_of(&item);
     let db = app.db().await;
     for deposit in 1..=3 {
-        let sent = app.post_as(&op, &pay, json!({})).await;
+        let sent = app.record_deposit(&op, &item_id).await;
         assert_eq!(
             sent.status,
             StatusCode::OK,
@@ -1397,23 +1164,16 @@ async fn waiting_out_the_freeze_gives_no_new_guesses_and_deposits_are_bounded() 
         // A whole day of guessing, an hour's freeze waited out after every round.
         for _hour in 0..24 {
             for guess in (1..=99).filter(|g| *g != right).take(5) {
-                app.post_as(&token, confirm, json!({"amount_fen": guess}))
-                    .await;
+                app.confirm_deposit(&token, guess).await;
             }
             sqlx::query("UPDATE enterprise_verifications SET md_frozen_until = 0")
                 .execute(&db)
                 .await
                 .expect("the hour passes");
         }
-        let a = app
-            .post_as(
-                &token,
-                "/api/v1/me/enterprise/micro-deposit/request",
-                json!({}),
-            )
-            .await;
+        let a = app.request_deposit(&token).await;
         if deposit < 3 {
-            assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+            a.assert_status(StatusCode::OK);
         } else {
             assert_eq!(a.code(), "deposit_limit_reached", "{:?}", a.body);
         }
@@ -1428,7 +1188,7 @@ async fn waiting_out_the_freeze_gives_no_new_guesses_and_deposits_are_bounded() 
         wrong_events, 15,
         "five wrong amounts per deposit, three deposits"
     );
-    let a = app.post_as(&op, &pay, json!({})).await;
+    let a = app.record_deposit(&op, &item_id).await;
     assert_eq!(a.code(), "deposit_limit_reached", "{:?}", a.body);
 }
 
@@ -1438,14 +1198,10 @@ async fn waiting_out_the_freeze_gives_no_new_guesses_and_deposits_are_bounded() 
 #[tokio::test]
 async fn staff_never_decide_about_their_own_account() {
     let app = spawn_app().await;
-    let other = app.operator().await;
+    let other = app.with_operator().await;
     let email = "both@example.com";
-    let provider = app.provider(email).await;
-    let own_id = app.account_id(&provider).await;
-    app.submit_verification(&provider, "自审科技有限公司", &uscc(31))
-        .await;
-    let item = app
-        .pending_item(&other, "enterprise_verification", &own_id)
+    let (provider, item) = app
+        .with_submitted_provider(email, "自审科技有限公司", &uscc(31))
         .await;
     let item_id = item["id"].as_str().expect("id").to_string();
     let (me, _) = app
@@ -1455,33 +1211,21 @@ async fn staff_never_decide_about_their_own_account() {
     let a = app
         .post_as(
             &me,
-            &format!("/api/v1/review/items/{item_id}/decision"),
+            &path::decision(&item_id),
             json!({"decision": "approve", "version": item["version"]}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::FORBIDDEN, "{:?}", a.body);
+    a.assert_status(StatusCode::FORBIDDEN);
     assert_eq!(a.code(), "own_item");
-    let a = app
-        .post_as(
-            &me,
-            &format!("/api/v1/review/items/{item_id}/micro-deposit"),
-            json!({}),
-        )
-        .await;
+    let a = app.record_deposit(&me, &item_id).await;
     assert_eq!(a.code(), "own_item", "{:?}", a.body);
     let a = app
-        .post_as(
-            &me,
-            &format!("/api/v1/review/providers/{own_id}/suspend"),
-            json!({"reason": "testing"}),
-        )
+        .suspend(&me, &provider.id, json!({"reason": "testing"}))
         .await;
     assert_eq!(a.code(), "own_item", "{:?}", a.body);
 
     // The item is untouched, and another operator decides it.
-    let still = app
-        .get_as(&other, &format!("/api/v1/review/items/{item_id}"))
-        .await;
+    let still = app.review_item(&other, &item_id).await;
     assert_eq!(still.body["status"], "pending");
     assert_eq!(still.body["micro_deposit"], "not_sent");
     app.approve(&other, &still.body).await;

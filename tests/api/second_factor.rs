@@ -6,17 +6,12 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{berth_bin, settlement_form, spawn_app, uscc, TestApp, PASSWORD};
+use crate::helpers::{berth_bin, path, settlement_form, spawn_app, uscc, TestApp, PASSWORD};
 use berth::domain::account::Role;
 
 async fn challenge(app: &TestApp, email: &str) -> String {
-    let a = app
-        .post(
-            "/api/v1/sessions",
-            json!({"email": email, "password": PASSWORD}),
-        )
-        .await;
-    assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+    let a = app.try_login(email, PASSWORD).await;
+    a.assert_status(StatusCode::CREATED);
     assert_eq!(a.body["status"], "second_factor_required", "{:?}", a.body);
     assert!(a.body.get("token").is_none(), "no usable token yet");
     a.body["challenge"].as_str().expect("challenge").to_string()
@@ -24,7 +19,7 @@ async fn challenge(app: &TestApp, email: &str) -> String {
 
 async fn answer(app: &TestApp, challenge: &str, code: &str) -> crate::helpers::Answer {
     app.post(
-        "/api/v1/sessions/second-factor",
+        path::SESSION_SECOND_FACTOR,
         json!({"challenge": challenge, "code": code}),
     )
     .await
@@ -37,58 +32,35 @@ async fn a_staff_account_enrols_at_its_first_log_in_and_can_do_nothing_else_befo
     berth::workflows::accounts::add_user(&app.state.ctx, email, Some(PASSWORD), Role::Admin)
         .await
         .expect("admin");
-    let a = app
-        .post(
-            "/api/v1/sessions",
-            json!({"email": email, "password": PASSWORD}),
-        )
-        .await;
-    assert_eq!(a.status, StatusCode::CREATED);
+    let a = app.try_login(email, PASSWORD).await;
+    a.assert_status(StatusCode::CREATED);
     assert_eq!(a.body["second_factor"], "enrolment_required");
     let token = a.body["token"].as_str().expect("token").to_string();
-    let me = app.get_as(&token, "/api/v1/me").await;
-    assert_eq!(me.status, StatusCode::OK);
+    let me = app.me(&token).await;
+    me.assert_status(StatusCode::OK);
     assert_eq!(me.body["second_factor"], "enrolment_required");
-    for path in [
-        "/api/v1/review/items",
-        "/api/v1/audit",
-        "/api/v1/review/summary",
-    ] {
+    for path in [path::REVIEW_ITEMS, path::AUDIT, path::REVIEW_SUMMARY] {
         let a = app.get_as(&token, path).await;
         assert_eq!(a.status, StatusCode::FORBIDDEN, "{path}");
         assert_eq!(a.code(), "second_factor_enrolment_required", "{path}");
     }
-    let a = app
-        .post_as(&token, "/api/v1/me/second-factor", json!({}))
-        .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    let a = app.start_enrolment(&token).await;
+    a.assert_status(StatusCode::OK);
     let secret = a.body["secret"].as_str().expect("secret").to_string();
     assert!(a.body["otpauth_uri"]
         .as_str()
         .is_some_and(|u| u.starts_with("otpauth://totp/Berth:") && u.contains("secret=")));
     // A wrong first code is refused and counted.
-    let a = app
-        .post_as(
-            &token,
-            "/api/v1/me/second-factor/confirm",
-            json!({"code": "000000"}),
-        )
-        .await;
+    let a = app.confirm_enrolment(&token, "000000").await;
     if app.totp(&secret) != "000000" {
-        assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+        a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
         assert_eq!(
             a.fields(),
             vec![("code".to_string(), "second_factor_wrong".to_string())]
         );
     }
-    let a = app
-        .post_as(
-            &token,
-            "/api/v1/me/second-factor/confirm",
-            json!({"code": app.totp(&secret)}),
-        )
-        .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    let a = app.confirm_enrolment(&token, &app.totp(&secret)).await;
+    a.assert_status(StatusCode::OK);
     let codes: Vec<String> = a.body["recovery_codes"]
         .as_array()
         .expect("codes")
@@ -100,10 +72,9 @@ async fn a_staff_account_enrols_at_its_first_log_in_and_can_do_nothing_else_befo
         .iter()
         .all(|c| c.len() == 11 && c.as_bytes()[5] == b'-'));
     // The same session now works, and the secret is not on disk in clear.
-    assert_eq!(
-        app.get_as(&token, "/api/v1/review/items").await.status,
-        StatusCode::OK
-    );
+    app.review_queue(&token, "")
+        .await
+        .assert_status(StatusCode::OK);
     let db = app.db().await;
     let stored: String = sqlx::query_scalar("SELECT secret_enc FROM second_factors")
         .fetch_one(&db)
@@ -119,9 +90,7 @@ async fn a_staff_account_enrols_at_its_first_log_in_and_can_do_nothing_else_befo
         .all(|h| !codes.iter().any(|c| h.contains(&c.replace('-', "")))));
     app.wait_for_mail_containing(email, "开启了两步登录").await;
     // Enrolling again is refused while it is on.
-    let a = app
-        .post_as(&token, "/api/v1/me/second-factor", json!({}))
-        .await;
+    let a = app.start_enrolment(&token).await;
     assert_eq!(a.code(), "second_factor_enrolled");
 }
 
@@ -134,7 +103,7 @@ async fn every_staff_log_in_needs_a_code_and_a_code_works_once() {
     let used = app.totp(&secret);
     let c = challenge(&app, email).await;
     let a = answer(&app, &c, &used).await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", a.body);
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         a.fields(),
         vec![("code".to_string(), "second_factor_wrong".to_string())]
@@ -146,17 +115,15 @@ async fn every_staff_log_in_needs_a_code_and_a_code_works_once() {
     app.next_code_step();
     let code = app.totp(&secret);
     let a = answer(&app, &c, &code).await;
-    assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+    a.assert_status(StatusCode::CREATED);
     assert_eq!(a.body["second_factor"], "enrolled");
     let second = a.body["token"].as_str().expect("token").to_string();
-    assert_eq!(
-        app.get_as(&second, "/api/v1/review/items").await.status,
-        StatusCode::OK
-    );
-    assert_eq!(
-        app.get_as(&first, "/api/v1/review/items").await.status,
-        StatusCode::OK
-    );
+    app.review_queue(&second, "")
+        .await
+        .assert_status(StatusCode::OK);
+    app.review_queue(&first, "")
+        .await
+        .assert_status(StatusCode::OK);
     // The challenge was used up, and the code too.
     assert_eq!(answer(&app, &c, &code).await.fields()[0].0, "challenge");
     let again = challenge(&app, email).await;
@@ -175,7 +142,7 @@ async fn a_challenge_lasts_five_minutes_and_guesses_are_limited_across_challenge
     let c = challenge(&app, email).await;
     app.state.ctx.clock.advance(6 * 60_000);
     let a = answer(&app, &c, &app.totp(&secret)).await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY);
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(
         a.fields(),
         vec![("challenge".to_string(), "challenge_expired".to_string())]
@@ -184,12 +151,12 @@ async fn a_challenge_lasts_five_minutes_and_guesses_are_limited_across_challenge
     for _ in 0..5 {
         let c = challenge(&app, email).await;
         let a = answer(&app, &c, "999999").await;
-        assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", a.body);
+        a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     }
     let c = challenge(&app, email).await;
     app.next_code_step();
     let a = answer(&app, &c, &app.totp(&secret)).await;
-    assert_eq!(a.status, StatusCode::TOO_MANY_REQUESTS, "{:?}", a.body);
+    a.assert_status(StatusCode::TOO_MANY_REQUESTS);
     assert!(a.headers.get("retry-after").is_some());
 }
 
@@ -202,25 +169,17 @@ async fn a_recovery_code_works_once_and_says_so_by_mail() {
         .expect("op");
     let token = app.login(email, PASSWORD).await;
     let secret = {
-        let a = app
-            .post_as(&token, "/api/v1/me/second-factor", json!({}))
-            .await;
+        let a = app.start_enrolment(&token).await;
         a.body["secret"].as_str().expect("secret").to_string()
     };
-    let a = app
-        .post_as(
-            &token,
-            "/api/v1/me/second-factor/confirm",
-            json!({"code": app.totp(&secret)}),
-        )
-        .await;
+    let a = app.confirm_enrolment(&token, &app.totp(&secret)).await;
     let code = a.body["recovery_codes"][0]
         .as_str()
         .expect("code")
         .to_uppercase();
     let c = challenge(&app, email).await;
     let a = answer(&app, &c, &code).await;
-    assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+    a.assert_status(StatusCode::CREATED);
     app.wait_for_mail_containing(email, "恢复码").await;
     let c = challenge(&app, email).await;
     let a = answer(&app, &c, &code).await;
@@ -244,11 +203,7 @@ async fn approving_a_bank_account_change_needs_a_fresh_second_factor() {
         .await;
     let id = app.account_id(&token).await;
     let a = app
-        .put_as(
-            &token,
-            "/api/v1/provider/settlement",
-            settlement_form(company, "6214830100557661"),
-        )
+        .save_settlement(&token, settlement_form(company, "6214830100557661"))
         .await;
     assert_eq!(a.body["status"], "change_pending", "{:?}", a.body);
     let item = app.pending_item(&op, "settlement_change", &id).await;
@@ -256,7 +211,7 @@ async fn approving_a_bank_account_change_needs_a_fresh_second_factor() {
     app.state.ctx.clock.advance(10 * 60_000);
     let approve = json!({"decision": "approve", "version": item["version"]});
     let a = app.decide(&op, &item, approve.clone()).await;
-    assert_eq!(a.status, StatusCode::FORBIDDEN, "{:?}", a.body);
+    a.assert_status(StatusCode::FORBIDDEN);
     assert_eq!(a.code(), "step_up_required");
     assert_eq!(
         app.pending_item(&op, "settlement_change", &id).await["version"],
@@ -267,13 +222,13 @@ async fn approving_a_bank_account_change_needs_a_fresh_second_factor() {
     let mut wrong = approve.clone();
     wrong["second_factor_code"] = json!("000001");
     let a = app.decide(&op, &item, wrong).await;
-    assert_eq!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{:?}", a.body);
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     let mut right = approve.clone();
     right["second_factor_code"] = json!(app.totp(&secret));
     let a = app.decide(&op, &item, right).await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     // Rejections and other kinds need no step-up; the step-up is audited.
-    let audit = app.get_as(&op, "/api/v1/audit?limit=200").await;
+    let audit = app.audit_log(&op, "limit=200").await;
     let actions: Vec<&str> = audit.body["items"]
         .as_array()
         .expect("items")
@@ -291,7 +246,7 @@ async fn approving_a_bank_account_change_needs_a_fresh_second_factor() {
             json!({"code": app.totp(&secret)}),
         )
         .await;
-    assert_eq!(a.status, StatusCode::OK, "{:?}", a.body);
+    a.assert_status(StatusCode::OK);
     assert!(a.body["second_factor_at"].is_string());
 }
 
@@ -300,35 +255,22 @@ async fn providers_may_turn_the_second_factor_on_and_off() {
     let app = spawn_app().await;
     let email = "careful@example.com";
     let token = app.provider(email).await;
-    let me = app.get_as(&token, "/api/v1/me").await;
+    let me = app.me(&token).await;
     assert_eq!(me.body["second_factor"], "not_enrolled");
     let secret = app.enrol_second_factor(&token).await;
     let signed_in = app.login_with_second_factor(email, &secret).await;
-    assert_eq!(
-        app.get_as(&signed_in, "/api/v1/me/move-in").await.status,
-        StatusCode::OK
-    );
+    app.move_in(&signed_in).await.assert_status(StatusCode::OK);
     app.next_code_step();
     let a = app
-        .post_as(
-            &signed_in,
-            "/api/v1/me/second-factor/disable",
-            json!({"code": app.totp(&secret)}),
-        )
+        .disable_second_factor(&signed_in, &app.totp(&secret))
         .await;
-    assert_eq!(a.status, StatusCode::NO_CONTENT, "{:?}", a.body);
+    a.assert_status(StatusCode::NO_CONTENT);
     app.login(email, PASSWORD).await;
     // Staff cannot turn theirs off.
     let (op, op_secret) = app.staff_with_secret("keeps@berth.test", Role::Admin).await;
     app.next_code_step();
-    let a = app
-        .post_as(
-            &op,
-            "/api/v1/me/second-factor/disable",
-            json!({"code": app.totp(&op_secret)}),
-        )
-        .await;
-    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    let a = app.disable_second_factor(&op, &app.totp(&op_secret)).await;
+    a.assert_status(StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]
@@ -352,16 +294,8 @@ async fn the_admin_resets_a_lost_phone_from_the_command_line() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(stderr.contains("removed"), "{stderr}");
-    assert_eq!(
-        app.get_as(&token, "/api/v1/me").await.status,
-        StatusCode::UNAUTHORIZED
-    );
-    let a = app
-        .post(
-            "/api/v1/sessions",
-            json!({"email": email, "password": PASSWORD}),
-        )
-        .await;
+    app.me(&token).await.assert_status(StatusCode::UNAUTHORIZED);
+    let a = app.try_login(email, PASSWORD).await;
     assert_eq!(
         a.body["second_factor"], "enrolment_required",
         "{:?}",

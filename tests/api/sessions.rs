@@ -3,7 +3,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{spawn_app, PASSWORD};
+use crate::helpers::{path, spawn_app, PASSWORD};
 
 #[tokio::test]
 async fn each_login_gets_a_new_token_and_logout_ends_only_that_session() {
@@ -14,23 +14,10 @@ async fn each_login_gets_a_new_token_and_logout_ends_only_that_session() {
     assert_ne!(first, second);
     assert_eq!(first.len(), 43, "a 256-bit token, base64url");
 
-    let a = app
-        .send(
-            reqwest::Method::DELETE,
-            "/api/v1/sessions/current",
-            Some(&first),
-            None,
-        )
-        .await;
-    assert_eq!(a.status, StatusCode::NO_CONTENT);
-    assert_eq!(
-        app.get_as(&first, "/api/v1/me").await.status,
-        StatusCode::UNAUTHORIZED
-    );
-    assert_eq!(
-        app.get_as(&second, "/api/v1/me").await.status,
-        StatusCode::OK
-    );
+    let a = app.logout(&first).await;
+    a.assert_status(StatusCode::NO_CONTENT);
+    app.me(&first).await.assert_status(StatusCode::UNAUTHORIZED);
+    app.me(&second).await.assert_status(StatusCode::OK);
 
     // Only the token's hash is stored.
     let db = app.db().await;
@@ -46,36 +33,25 @@ async fn each_login_gets_a_new_token_and_logout_ends_only_that_session() {
 async fn wrong_credentials_are_401_and_anonymous_requests_are_refused() {
     let app = spawn_app().await;
     app.provider("p@example.com").await;
-    let a = app
-        .post(
-            "/api/v1/sessions",
-            json!({"email": "p@example.com", "password": "wrong password"}),
-        )
-        .await;
-    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    let a = app.try_login("p@example.com", "wrong password").await;
+    a.assert_status(StatusCode::UNAUTHORIZED);
     assert_eq!(a.code(), "invalid_credentials");
-    let a = app
-        .post(
-            "/api/v1/sessions",
-            json!({"email": "nobody@example.com", "password": PASSWORD}),
-        )
-        .await;
+    let a = app.try_login("nobody@example.com", PASSWORD).await;
     assert_eq!(a.code(), "invalid_credentials");
-    let a = app.get("/api/v1/me").await;
-    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    let a = app.get(path::ME).await;
+    a.assert_status(StatusCode::UNAUTHORIZED);
     assert_eq!(a.code(), "unauthenticated");
-    assert_eq!(
-        app.get_as("not-a-token", "/api/v1/me").await.status,
-        StatusCode::UNAUTHORIZED
-    );
+    app.me("not-a-token")
+        .await
+        .assert_status(StatusCode::UNAUTHORIZED);
     let a = app
         .raw(
             app.client
-                .get(app.url("/api/v1/me"))
+                .get(app.url(path::ME))
                 .header("authorization", "Basic abc"),
         )
         .await;
-    assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+    a.assert_status(StatusCode::UNAUTHORIZED);
 }
 
 #[tokio::test]
@@ -83,21 +59,11 @@ async fn repeated_wrong_passwords_are_slowed_down() {
     let app = spawn_app().await;
     app.provider("brute@example.com").await;
     for _ in 0..5 {
-        let a = app
-            .post(
-                "/api/v1/sessions",
-                json!({"email": "brute@example.com", "password": "guess guess"}),
-            )
-            .await;
-        assert_eq!(a.status, StatusCode::UNAUTHORIZED);
+        let a = app.try_login("brute@example.com", "guess guess").await;
+        a.assert_status(StatusCode::UNAUTHORIZED);
     }
-    let a = app
-        .post(
-            "/api/v1/sessions",
-            json!({"email": "brute@example.com", "password": PASSWORD}),
-        )
-        .await;
-    assert_eq!(a.status, StatusCode::TOO_MANY_REQUESTS);
+    let a = app.try_login("brute@example.com", PASSWORD).await;
+    a.assert_status(StatusCode::TOO_MANY_REQUESTS);
     assert_eq!(a.code(), "rate_limited");
     assert!(a.headers.get("retry-after").is_some());
 }
@@ -109,7 +75,7 @@ async fn the_cookie_session_works_and_state_changes_need_the_csrf_token() {
     app.provider(email).await;
     let resp = app
         .client
-        .post(app.url("/api/v1/sessions"))
+        .post(app.url(path::SESSIONS))
         .json(&json!({"email": email, "password": PASSWORD}))
         .send()
         .await
@@ -129,28 +95,24 @@ async fn the_cookie_session_works_and_state_changes_need_the_csrf_token() {
     let cookie = format!("berth_session={token}");
 
     let me = app
-        .raw(
-            app.client
-                .get(app.url("/api/v1/me"))
-                .header("cookie", &cookie),
-        )
+        .raw(app.client.get(app.url(path::ME)).header("cookie", &cookie))
         .await;
-    assert_eq!(me.status, StatusCode::OK);
+    me.assert_status(StatusCode::OK);
     assert_eq!(me.body["csrf_token"], csrf);
 
     let a = app
         .raw(
             app.client
-                .delete(app.url("/api/v1/sessions/current"))
+                .delete(app.url(path::CURRENT_SESSION))
                 .header("cookie", &cookie),
         )
         .await;
-    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    a.assert_status(StatusCode::FORBIDDEN);
     assert_eq!(a.code(), "csrf_failed");
     let a = app
         .raw(
             app.client
-                .delete(app.url("/api/v1/sessions/current"))
+                .delete(app.url(path::CURRENT_SESSION))
                 .header("cookie", &cookie)
                 .header("x-csrf-token", "0".repeat(64)),
         )
@@ -159,12 +121,12 @@ async fn the_cookie_session_works_and_state_changes_need_the_csrf_token() {
     let a = app
         .raw(
             app.client
-                .delete(app.url("/api/v1/sessions/current"))
+                .delete(app.url(path::CURRENT_SESSION))
                 .header("cookie", &cookie)
                 .header("x-csrf-token", csrf),
         )
         .await;
-    assert_eq!(a.status, StatusCode::NO_CONTENT);
+    a.assert_status(StatusCode::NO_CONTENT);
     assert!(a
         .headers
         .get("set-cookie")

@@ -9,7 +9,7 @@ use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
-use crate::helpers::{pdf, spawn_app, spawn_app_with, TestApp};
+use crate::helpers::{path, pdf, spawn_app, spawn_app_with, TestApp};
 
 async fn connect(app: &TestApp) -> TcpStream {
     let addr = app.base.trim_start_matches("http://").to_string();
@@ -112,7 +112,7 @@ async fn past_the_connection_limit_clients_wait_for_a_free_slot() {
     );
     drop(hogs);
     let a = app.get("/healthz").await;
-    assert_eq!(a.status, StatusCode::OK);
+    a.assert_status(StatusCode::OK);
 }
 
 /// Issue 9, hole 9: a POST refused before its body arrived was answered, then the connection
@@ -162,24 +162,19 @@ async fn a_refused_post_leaves_the_kept_alive_connection_usable_or_says_close() 
 #[tokio::test]
 async fn heads_that_are_too_long_get_the_error_shape() {
     let app = spawn_app().await;
-    let a = app
-        .get(&format!(
-            "/api/v1/storefront/products?q={}",
-            "a".repeat(10_000)
-        ))
-        .await;
-    assert_eq!(a.status, StatusCode::URI_TOO_LONG);
+    let a = app.storefront(&format!("q={}", "a".repeat(10_000))).await;
+    a.assert_status(StatusCode::URI_TOO_LONG);
     assert_eq!(a.code(), "uri_too_long");
     assert!(a.body["error"]["message"]
         .as_str()
         .is_some_and(|m| !m.is_empty()));
 
-    let mut req = app.client.get(app.url("/api/v1/storefront/products"));
+    let mut req = app.client.get(app.url(path::STOREFRONT));
     for i in 0..80 {
         req = req.header(format!("x-filler-{i}"), "y");
     }
     let a = app.raw(req).await;
-    assert_eq!(a.status, StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
+    a.assert_status(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
     assert_eq!(a.code(), "headers_too_large");
 
     let a = app
@@ -189,7 +184,7 @@ async fn heads_that_are_too_long_get_the_error_shape() {
                 .header("x-big", "z".repeat(40 * 1024)),
         )
         .await;
-    assert_eq!(a.status, StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
+    a.assert_status(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE);
     assert!(
         a.body.as_str().is_some_and(|html| html.contains("<html")),
         "a page gets a page"
@@ -211,30 +206,23 @@ async fn an_idempotent_replay_needs_a_live_session() {
     body.extend_from_slice(b"\r\n--b--\r\n");
     let upload = || {
         app.client
-            .post(app.url("/api/v1/me/enterprise/documents"))
+            .post(app.url(path::DOCUMENTS))
             .bearer_auth(&token)
             .header("idempotency-key", "upload-1")
             .header("content-type", "multipart/form-data; boundary=b")
             .body(body.clone())
     };
     let first = app.raw(upload()).await;
-    assert_eq!(first.status, StatusCode::CREATED, "{:?}", first.body);
+    first.assert_status(StatusCode::CREATED);
     let again = app.raw(upload()).await;
-    assert_eq!(again.status, StatusCode::CREATED);
+    again.assert_status(StatusCode::CREATED);
     assert_eq!(again.headers["idempotent-replayed"], "true");
     assert_eq!(again.body["id"], first.body["id"]);
 
-    let out = app
-        .send(
-            reqwest::Method::DELETE,
-            "/api/v1/sessions/current",
-            Some(&token),
-            None,
-        )
-        .await;
-    assert_eq!(out.status, StatusCode::NO_CONTENT);
+    let out = app.logout(&token).await;
+    out.assert_status(StatusCode::NO_CONTENT);
     let after = app.raw(upload()).await;
-    assert_eq!(after.status, StatusCode::UNAUTHORIZED, "{:?}", after.body);
+    after.assert_status(StatusCode::UNAUTHORIZED);
     assert!(after.headers.get("idempotent-replayed").is_none());
 }
 
@@ -247,34 +235,31 @@ async fn an_idempotency_key_holds_no_more_than_the_json_limit_before_authenticat
     let a = app
         .raw(
             app.client
-                .post(app.url("/api/v1/accounts"))
+                .post(app.url(path::ACCOUNTS))
                 .header("idempotency-key", "big-1")
                 .header("content-type", "application/json")
                 .body(big.clone()),
         )
         .await;
-    assert_eq!(a.status, StatusCode::PAYLOAD_TOO_LARGE, "{:?}", a.body);
+    a.assert_status(StatusCode::PAYLOAD_TOO_LARGE);
     assert_eq!(a.code(), "too_large");
     // With credentials that do not authenticate, the request is refused as it would be
     // without the key.
     let a = app
         .raw(
             app.client
-                .post(app.url("/api/v1/me/enterprise/documents"))
+                .post(app.url(path::DOCUMENTS))
                 .bearer_auth("not-a-session")
                 .header("idempotency-key", "big-2")
                 .header("content-type", "multipart/form-data; boundary=x")
                 .body(big),
         )
         .await;
-    assert_eq!(a.status, StatusCode::UNAUTHORIZED, "{:?}", a.body);
+    a.assert_status(StatusCode::UNAUTHORIZED);
     let a = app
-        .post(
-            "/api/v1/consultations",
-            json!({"name": "访客", "email": "v@example.com", "message": "你好"}),
-        )
+        .consult(json!({"name": "访客", "email": "v@example.com", "message": "你好"}))
         .await;
-    assert_eq!(a.status, StatusCode::CREATED);
+    a.assert_status(StatusCode::CREATED);
 }
 
 /// Found by the attacker's probe: requests whose clients hang up half-way (a reset right after
@@ -312,12 +297,9 @@ async fn clients_that_hang_up_mid_request_leave_no_transaction_open() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     let started = Instant::now();
     let a = app
-        .post(
-            "/api/v1/consultations",
-            json!({"name": "访客", "email": "after@example.com", "message": "还能写吗"}),
-        )
+        .consult(json!({"name": "访客", "email": "after@example.com", "message": "还能写吗"}))
         .await;
-    assert_eq!(a.status, StatusCode::CREATED, "{:?}", a.body);
+    a.assert_status(StatusCode::CREATED);
     assert!(
         started.elapsed() < Duration::from_secs(5),
         "{:?}",

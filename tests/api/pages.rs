@@ -1,0 +1,299 @@
+//! The web pages over plain HTTP, as a browser without JavaScript meets them: the language, the
+//! forms and their CSRF token, the log-in redirect, the error pages and the empty storefront.
+//! (The browser suite under `e2e/` clicks through the same pages; these check the answers.)
+
+use reqwest::header::HeaderMap;
+use reqwest::StatusCode;
+
+use crate::helpers::{spawn_app, Answer, TestApp, PASSWORD};
+
+/// A browser's view of the site: the cookies it was given so far.
+struct Visitor<'a> {
+    app: &'a TestApp,
+    cookies: Vec<(String, String)>,
+}
+
+impl<'a> Visitor<'a> {
+    fn new(app: &'a TestApp) -> Self {
+        Visitor {
+            app,
+            cookies: Vec::new(),
+        }
+    }
+
+    fn cookie_header(&self) -> String {
+        self.cookies
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+
+    /// Keeps the cookies an answer sets (and forgets the ones it clears).
+    fn remember(&mut self, headers: &HeaderMap) {
+        for set in headers.get_all("set-cookie") {
+            let pair = set.to_str().unwrap_or("").split(';').next().unwrap_or("");
+            let Some((name, value)) = pair.split_once('=') else {
+                continue;
+            };
+            self.cookies.retain(|(k, _)| k != name);
+            if !value.is_empty() {
+                self.cookies.push((name.to_string(), value.to_string()));
+            }
+        }
+    }
+
+    async fn get(&mut self, path: &str) -> Answer {
+        self.send(self.app.client.get(self.app.url(path))).await
+    }
+
+    /// Submits a form the way a browser does (urlencoded, with the cookies).
+    async fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Answer {
+        let form = self.app.client.post(self.app.url(path)).form(fields);
+        self.send(form).await
+    }
+
+    async fn send(&mut self, request: reqwest::RequestBuilder) -> Answer {
+        let cookies = self.cookie_header();
+        let a = self.app.raw(request.header("cookie", cookies)).await;
+        self.remember(&a.headers);
+        a
+    }
+}
+
+/// A page as a browser that asks for `language` gets it.
+async fn get_in(app: &TestApp, path: &str, language: &str) -> Answer {
+    let page = app.client.get(app.url(path));
+    app.raw(page.header("accept-language", language)).await
+}
+
+/// The HTML of a page answer.
+fn html(a: &Answer) -> &str {
+    a.body.as_str().unwrap_or_default()
+}
+
+fn header<'h>(a: &'h Answer, name: &str) -> &'h str {
+    a.headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+}
+
+/// The value of the first hidden `csrf_token` field of a form on the page.
+fn csrf_field(page: &str) -> Option<String> {
+    page.split_once(r#"name="csrf_token" value=""#)
+        .and_then(|(_, rest)| rest.split_once('"'))
+        .map(|(v, _)| v.to_string())
+}
+
+#[track_caller]
+fn assert_html_page(a: &Answer, status: StatusCode, lang: &str) {
+    a.assert_status(status);
+    assert!(
+        header(a, "content-type").starts_with("text/html"),
+        "{:?}",
+        a.headers
+    );
+    assert!(
+        html(a).starts_with("<!doctype html>"),
+        "a whole page: {}",
+        html(a)
+    );
+    assert!(
+        html(a).contains(&format!(r#"<html lang="{lang}">"#)),
+        "in {lang}: {}",
+        html(a)
+    );
+}
+
+#[tokio::test]
+async fn the_home_page_is_in_chinese_unless_the_browser_asks_for_english() {
+    let app = spawn_app().await;
+    let zh = app.get("/").await;
+    assert_html_page(&zh, StatusCode::OK, "zh-CN");
+    assert!(html(&zh).contains("在云市场销售您的软件与服务"));
+    assert!(html(&zh).contains(r#"<a class="button primary big" href="/register">"#));
+
+    let en = get_in(&app, "/", "en-GB,en;q=0.9").await;
+    assert_html_page(&en, StatusCode::OK, "en");
+    assert!(html(&en).contains("Sell your software and services on the cloud marketplace"));
+    assert!(!html(&en).contains("在云市场销售您的软件与服务"));
+
+    // The language switch in the top bar remembers the choice in a cookie.
+    let mut visitor = Visitor::new(&app);
+    let page = visitor.get("/help").await;
+    let token = csrf_field(html(&page)).expect("the switch carries a CSRF token");
+    let switched = visitor
+        .post_form(
+            "/lang",
+            &[("csrf_token", &token), ("lang", "en"), ("back", "/help")],
+        )
+        .await;
+    switched.assert_status(StatusCode::SEE_OTHER);
+    assert_eq!(header(&switched, "location"), "/help");
+    let after = visitor.get("/").await;
+    assert_html_page(&after, StatusCode::OK, "en");
+}
+
+#[tokio::test]
+async fn the_log_in_page_has_a_form_with_a_csrf_token_and_its_cookie() {
+    let app = spawn_app().await;
+    let mut visitor = Visitor::new(&app);
+    let page = visitor.get("/login").await;
+    assert_html_page(&page, StatusCode::OK, "zh-CN");
+    let form = html(&page)
+        .split_once(r#"<form method="post" action="/login" novalidate>"#)
+        .map(|(_, rest)| rest.split_once("</form>").map_or(rest, |(f, _)| f))
+        .expect("the log-in form");
+    assert!(form.contains(r#"name="email""#), "{form}");
+    assert!(form.contains(r#"name="password""#), "{form}");
+    let token = csrf_field(form).expect("a hidden csrf_token field");
+    assert_eq!(token.len(), 64, "{token}");
+    assert!(token.bytes().all(|b| b.is_ascii_hexdigit()), "{token}");
+    // A visitor without a session gets a pre-session cookie for the token to match.
+    let cookie = header(&page, "set-cookie");
+    assert!(cookie.starts_with("berth_csrf="), "{cookie}");
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    // The next visit keeps the cookie, so the token stays the same.
+    let again = visitor.get("/login").await;
+    assert_eq!(csrf_field(html(&again)), Some(token));
+    assert!(again.headers.get("set-cookie").is_none());
+}
+
+#[tokio::test]
+async fn a_form_posted_without_its_csrf_token_gets_the_403_page() {
+    let app = spawn_app().await;
+    let email = "form@example.com";
+    app.provider(email).await;
+    let mut visitor = Visitor::new(&app);
+    let page = visitor.get("/login").await;
+    let token = csrf_field(html(&page)).expect("token");
+
+    let wrong = "0".repeat(64);
+    // Another visitor's page carries another token (it belongs to that visitor's cookie).
+    let others = csrf_field(html(&Visitor::new(&app).get("/login").await)).expect("token");
+    assert_ne!(others, token);
+    for (what, csrf_token) in [
+        ("no token", None),
+        ("a wrong token", Some(wrong.as_str())),
+        ("another visitor's token", Some(others.as_str())),
+    ] {
+        let mut fields = vec![("email", email), ("password", PASSWORD)];
+        fields.extend(csrf_token.map(|t| ("csrf_token", t)));
+        let a = visitor.post_form("/login", &fields).await;
+        assert_html_page(&a, StatusCode::FORBIDDEN, "zh-CN");
+        assert!(
+            html(&a).contains(r#"<p class="status-code">403</p>"#),
+            "{what}"
+        );
+        assert!(
+            html(&a).contains("表单已过期或并非来自本站，请刷新页面后重试。"),
+            "{what}: {}",
+            html(&a)
+        );
+        assert!(
+            !visitor.cookies.iter().any(|(k, _)| k == "berth_session"),
+            "{what}: not signed in"
+        );
+    }
+
+    // With the token the same form signs in and goes on to the move-in page.
+    let a = visitor
+        .post_form(
+            "/login",
+            &[
+                ("csrf_token", &token),
+                ("email", email),
+                ("password", PASSWORD),
+            ],
+        )
+        .await;
+    a.assert_status(StatusCode::SEE_OTHER);
+    assert_eq!(header(&a, "location"), "/move-in");
+    assert!(visitor.cookies.iter().any(|(k, _)| k == "berth_session"));
+    let move_in = visitor.get("/move-in").await;
+    assert_html_page(&move_in, StatusCode::OK, "zh-CN");
+    assert!(
+        html(&move_in).contains(email),
+        "the top bar names the account"
+    );
+}
+
+#[tokio::test]
+async fn a_visitor_who_is_not_signed_in_is_sent_to_log_in_and_back() {
+    let app = spawn_app().await;
+    for path in [
+        "/move-in",
+        "/move-in/enterprise",
+        "/provider/info/settlement",
+        "/console",
+    ] {
+        let a = app.get(path).await;
+        a.assert_status(StatusCode::SEE_OTHER);
+        assert_eq!(header(&a, "location"), format!("/login?next={path}"));
+    }
+    // The log-in page carries `next` on to its form.
+    let page = app.get("/login?next=/move-in").await;
+    page.assert_status(StatusCode::OK);
+    assert!(html(&page).contains(r#"name="next" value="/move-in""#));
+}
+
+#[tokio::test]
+async fn an_unknown_page_answers_404_as_a_page_in_the_site_layout() {
+    let app = spawn_app().await;
+    let a = app.get("/no-such-page").await;
+    assert_html_page(&a, StatusCode::NOT_FOUND, "zh-CN");
+    assert!(html(&a).contains(r#"<p class="status-code">404</p>"#));
+    assert!(html(&a).contains("您要找的页面不存在。"), "{}", html(&a));
+    assert!(
+        html(&a).contains(r#"<header class="topbar">"#),
+        "the layout"
+    );
+    assert!(
+        html(&a).contains(r#"<a class="button" href="/">"#),
+        "a way home"
+    );
+
+    let en = get_in(&app, "/no-such-page", "en").await;
+    assert_html_page(&en, StatusCode::NOT_FOUND, "en");
+    assert!(html(&en).contains("The page you are looking for does not exist."));
+
+    // Under /api the same miss is JSON, as the API promises.
+    let api = app.get("/api/v1/no-such-thing").await;
+    api.assert_status(StatusCode::NOT_FOUND);
+    assert_eq!(api.code(), "not_found");
+}
+
+#[tokio::test]
+async fn the_storefront_without_products_says_so() {
+    let app = spawn_app().await;
+    let a = app.get("/products").await;
+    assert_html_page(&a, StatusCode::OK, "zh-CN");
+    assert!(html(&a).contains("暂无上架商品。"), "{}", html(&a));
+    assert!(!html(&a).contains(r#"class="product-grid""#));
+
+    // A search that finds nothing says that instead.
+    let a = app
+        .raw(
+            app.client
+                .get(app.url("/products"))
+                .query(&[("q", "区块链")]),
+        )
+        .await;
+    a.assert_status(StatusCode::OK);
+    assert!(html(&a).contains("没有匹配的商品"), "{}", html(&a));
+    assert!(
+        html(&a).contains(r#"value="区块链""#),
+        "the search box keeps the words"
+    );
+}
+
+#[tokio::test]
+async fn an_unknown_product_page_is_a_404_page() {
+    let app = spawn_app().await;
+    let a = app
+        .get("/products/0190b2a4-0000-7000-8000-000000000000")
+        .await;
+    assert_html_page(&a, StatusCode::NOT_FOUND, "zh-CN");
+    assert!(html(&a).contains(r#"<p class="status-code">404</p>"#));
+}
