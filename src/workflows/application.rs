@@ -77,18 +77,67 @@ pub async fn save_draft(
     account: &AccountView,
     form: &ApplicationForm,
 ) -> Result<ApplicationView> {
+    save(ctx, account, form, false).await?;
+    view(ctx, account).await
+}
+
+/// Saves the draft and, with `then_submit`, submits it, in one transaction: a submission that
+/// is refused (something missing) still leaves the draft saved, and the refusal says why.
+pub async fn save(
+    ctx: &Ctx,
+    account: &AccountView,
+    form: &ApplicationForm,
+    then_submit: bool,
+) -> Result<()> {
     require_verified(ctx, account).await?;
-    let categories = catalog::active_slugs(&ctx.db, CatalogList::Categories).await?;
-    let service_types = catalog::active_slugs(&ctx.db, CatalogList::ServiceTypes).await?;
-    let mut tx = ctx.db.begin_for_account_relaxed(&account.id).await?;
-    let existing = app_store::get(&mut *tx, &account.id).await?;
+    let choices = Choices::active(ctx).await?;
+    let mut tx = if then_submit {
+        ctx.db.begin_for_account(&account.id).await?
+    } else {
+        ctx.db.begin_for_account_relaxed(&account.id).await?
+    };
+    save_in(&mut tx, account, form, &choices).await?;
+    let submitted = if then_submit {
+        submit_in(ctx, &mut tx, account, &choices).await
+    } else {
+        Ok(())
+    };
+    tx.commit().await?;
+    if then_submit {
+        ctx.mail_committed();
+    }
+    submitted
+}
+
+/// The categories and service types that may be chosen now.
+struct Choices {
+    categories: Vec<String>,
+    service_types: Vec<String>,
+}
+
+impl Choices {
+    async fn active(ctx: &Ctx) -> Result<Choices> {
+        Ok(Choices {
+            categories: catalog::active_slugs(&ctx.db, CatalogList::Categories).await?,
+            service_types: catalog::active_slugs(&ctx.db, CatalogList::ServiceTypes).await?,
+        })
+    }
+}
+
+async fn save_in(
+    tx: &mut store::Tx,
+    account: &AccountView,
+    form: &ApplicationForm,
+    choices: &Choices,
+) -> Result<()> {
+    let existing = app_store::get(&mut **tx, &account.id).await?;
     ensure_editable(existing.as_ref())?;
     let previous = existing.as_ref().map(parse);
     let now = now_ms();
     let data = application::validate_draft(
         form,
-        &categories,
-        &service_types,
+        &choices.categories,
+        &choices.service_types,
         previous.as_ref(),
         &rfc3339(now),
     )
@@ -103,22 +152,34 @@ pub async fn save_draft(
         reasons: existing.as_ref().and_then(|r| r.reasons.clone()),
         updated_at: now,
     };
-    app_store::put(&mut tx, &row).await?;
+    app_store::put(tx, &row).await?;
     let mut event = NewEvent::new(&account.id, "application.draft_saved", &account.id);
     if data.agreement_accepted_at.as_deref() == Some(rfc3339(now).as_str()) {
         event = event.detail(json!({"agreement_version": data.agreement_version}));
     }
-    store::audit::append(&mut tx, event).await?;
-    tx.commit().await?;
-    view(ctx, account).await
+    store::audit::append(tx, event).await?;
+    Ok(())
 }
 
 pub async fn submit(ctx: &Ctx, account: &AccountView) -> Result<ApplicationView> {
     require_verified(ctx, account).await?;
-    let categories = catalog::active_slugs(&ctx.db, CatalogList::Categories).await?;
-    let service_types = catalog::active_slugs(&ctx.db, CatalogList::ServiceTypes).await?;
+    let choices = Choices::active(ctx).await?;
     let mut tx = ctx.db.begin_for_account(&account.id).await?;
-    let existing = app_store::get(&mut *tx, &account.id).await?;
+    submit_in(ctx, &mut tx, account, &choices).await?;
+    tx.commit().await?;
+    ctx.mail_committed();
+    view(ctx, account).await
+}
+
+/// The submission inside `tx`. Every check comes before the first write, so a refusal leaves
+/// `tx` as it found it.
+async fn submit_in(
+    ctx: &Ctx,
+    tx: &mut store::Tx,
+    account: &AccountView,
+    choices: &Choices,
+) -> Result<()> {
+    let existing = app_store::get(&mut **tx, &account.id).await?;
     ensure_editable(existing.as_ref())?;
     let Some(mut row) = existing else {
         return Err(Error::Validation(application::missing_for_submission(
@@ -129,7 +190,7 @@ pub async fn submit(ctx: &Ctx, account: &AccountView) -> Result<ApplicationView>
     let mut missing = application::missing_for_submission(&data);
     // A category or service type retired since the draft was saved must be replaced.
     for (i, c) in data.categories.iter().enumerate() {
-        if !categories.contains(c) {
+        if !choices.categories.contains(c) {
             missing.push(crate::domain::FieldError::new(
                 format!("categories[{i}]"),
                 "not_allowed",
@@ -137,7 +198,7 @@ pub async fn submit(ctx: &Ctx, account: &AccountView) -> Result<ApplicationView>
         }
     }
     for (i, s) in data.service_types.iter().enumerate() {
-        if !service_types.contains(s) {
+        if !choices.service_types.contains(s) {
             missing.push(crate::domain::FieldError::new(
                 format!("service_types[{i}]"),
                 "not_allowed",
@@ -147,7 +208,7 @@ pub async fn submit(ctx: &Ctx, account: &AccountView) -> Result<ApplicationView>
     if !missing.is_empty() {
         return Err(Error::Validation(missing));
     }
-    let company = store::enterprise::get(&mut *tx, &account.id)
+    let company = store::enterprise::get(&mut **tx, &account.id)
         .await?
         .and_then(|e| e.company_name)
         .unwrap_or_default();
@@ -167,18 +228,18 @@ pub async fn submit(ctx: &Ctx, account: &AccountView) -> Result<ApplicationView>
         decided_at: None,
         decided_by: None,
     };
-    store::review::insert(&mut tx, &item).await?;
+    store::review::insert(tx, &item).await?;
     row.status = VerificationStatus::InReview.as_str().into();
     row.updated_at = now;
-    app_store::put(&mut tx, &row).await?;
+    app_store::put(tx, &row).await?;
     store::audit::append(
-        &mut tx,
+        tx,
         NewEvent::new(&account.id, "application.submitted", &account.id)
             .detail(json!({"review_item": item.id})),
     )
     .await?;
     mail::enqueue(
-        &mut tx,
+        tx,
         &ctx.key,
         mail::MailKind::ApplicationSubmitted,
         &account.email,
@@ -186,9 +247,7 @@ pub async fn submit(ctx: &Ctx, account: &AccountView) -> Result<ApplicationView>
         &[],
     )
     .await?;
-    tx.commit().await?;
-    ctx.mail_committed();
-    view(ctx, account).await
+    Ok(())
 }
 
 /// An operator's decision: approval makes the company a service provider; a rejection returns

@@ -231,10 +231,46 @@ pub async fn save_draft(
     account: &AccountView,
     form: &EnterpriseForm,
 ) -> Result<EnterpriseView> {
+    save(ctx, account, form, false).await?;
+    view(ctx, account).await
+}
+
+/// Saves the draft and, with `then_submit`, submits it, in one transaction: a submission that
+/// is refused (something missing, the credit code taken) still leaves the draft saved, and the
+/// refusal says why. Nothing is read back: the page redirects.
+pub async fn save(
+    ctx: &Ctx,
+    account: &AccountView,
+    form: &EnterpriseForm,
+    then_submit: bool,
+) -> Result<()> {
     require_provider_role(account)?;
     let draft = enterprise::validate_draft(form).map_err(Error::Validation)?;
-    let mut tx = ctx.db.begin_for_account_relaxed(&account.id).await?;
-    let existing = ent_store::get(&mut *tx, &account.id).await?;
+    let mut tx = if then_submit {
+        ctx.db.begin_for_account(&account.id).await?
+    } else {
+        ctx.db.begin_for_account_relaxed(&account.id).await?
+    };
+    save_in(ctx, &mut tx, account, draft).await?;
+    let submitted = if then_submit {
+        submit_in(ctx, &mut tx, account).await
+    } else {
+        Ok(())
+    };
+    tx.commit().await?;
+    if then_submit {
+        ctx.mail_committed();
+    }
+    submitted
+}
+
+async fn save_in(
+    ctx: &Ctx,
+    tx: &mut store::Tx,
+    account: &AccountView,
+    draft: enterprise::ValidatedDraft,
+) -> Result<()> {
+    let existing = ent_store::get(&mut **tx, &account.id).await?;
     ensure_editable(existing.as_ref())?;
     let mut row = existing.clone().unwrap_or_else(|| EnterpriseRow {
         account_id: account.id.clone(),
@@ -273,14 +309,13 @@ pub async fn save_draft(
     row.uscc = data.uscc.clone();
     row.data = serde_json::to_string(&data).map_err(|e| Error::Internal(e.to_string()))?;
     row.updated_at = now_ms();
-    ent_store::put(&mut tx, &row).await?;
+    ent_store::put(tx, &row).await?;
     store::audit::append(
-        &mut tx,
+        tx,
         NewEvent::new(&account.id, "enterprise.draft_saved", &account.id),
     )
     .await?;
-    tx.commit().await?;
-    view(ctx, account).await
+    Ok(())
 }
 
 /// Stores an uploaded business licence or letter of authorisation and attaches it to the draft.
@@ -350,9 +385,18 @@ pub async fn upload_document(
 pub async fn submit(ctx: &Ctx, account: &AccountView) -> Result<EnterpriseView> {
     require_provider_role(account)?;
     let mut tx = ctx.db.begin_for_account(&account.id).await?;
-    let row = ent_store::get(&mut *tx, &account.id).await?;
+    submit_in(ctx, &mut tx, account).await?;
+    tx.commit().await?;
+    ctx.mail_committed();
+    view(ctx, account).await
+}
+
+/// The submission inside `tx`. Every check comes before the first write, so a refusal leaves
+/// `tx` as it found it.
+async fn submit_in(ctx: &Ctx, tx: &mut store::Tx, account: &AccountView) -> Result<()> {
+    let row = ent_store::get(&mut **tx, &account.id).await?;
     ensure_editable(row.as_ref())?;
-    let docs = ent_store::current_documents(&mut *tx, &account.id).await?;
+    let docs = ent_store::current_documents(&mut **tx, &account.id).await?;
     let data = row.as_ref().map(parse_data).unwrap_or_default();
     let same = data.authorized_person.same_as_legal_rep == Some(true);
     let missing = enterprise::missing_for_submission(&DraftState {
@@ -371,7 +415,7 @@ pub async fn submit(ctx: &Ctx, account: &AccountView) -> Result<EnterpriseView> 
         }));
     };
     let uscc = data.uscc.clone().unwrap_or_default();
-    if ent_store::credit_code_owner(&mut *tx, &uscc)
+    if ent_store::credit_code_owner(&mut **tx, &uscc)
         .await?
         .is_some_and(|owner| owner != account.id)
     {
@@ -398,18 +442,18 @@ pub async fn submit(ctx: &Ctx, account: &AccountView) -> Result<EnterpriseView> 
         decided_at: None,
         decided_by: None,
     };
-    store::review::insert(&mut tx, &item).await?;
+    store::review::insert(tx, &item).await?;
     row.status = VerificationStatus::InReview.as_str().into();
     row.updated_at = now;
-    ent_store::put(&mut tx, &row).await?;
+    ent_store::put(tx, &row).await?;
     store::audit::append(
-        &mut tx,
+        tx,
         NewEvent::new(&account.id, "enterprise.submitted", &account.id)
             .detail(json!({"review_item": item.id, "uscc": uscc})),
     )
     .await?;
     mail::enqueue(
-        &mut tx,
+        tx,
         &ctx.key,
         mail::MailKind::EnterpriseSubmitted,
         &account.email,
@@ -417,9 +461,7 @@ pub async fn submit(ctx: &Ctx, account: &AccountView) -> Result<EnterpriseView> 
         &[],
     )
     .await?;
-    tx.commit().await?;
-    ctx.mail_committed();
-    view(ctx, account).await
+    Ok(())
 }
 
 /// An operator's decision on the documents: approval claims the credit code for this account
