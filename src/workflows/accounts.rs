@@ -50,6 +50,7 @@ pub struct Registration<'a> {
 /// Registers a provider account, pending activation, and mails its activation code. The cheap
 /// checks (the fields, the client's registrations, whether the address is taken) come before the
 /// password is hashed.
+#[tracing::instrument(name = "accounts::register", skip_all)]
 pub async fn register(
     ctx: &Ctx,
     input: Registration<'_>,
@@ -118,6 +119,7 @@ pub async fn register(
 
 /// Activates a pending account with the mailed code. A wrong code, an expired one, an active
 /// account and an unknown address all get the same answer.
+#[tracing::instrument(name = "accounts::activate", skip_all)]
 pub async fn activate(
     ctx: &Ctx,
     email: Option<&str>,
@@ -161,6 +163,7 @@ pub enum UserAdded {
 }
 
 /// Creates an active staff account, or grants the role to an existing account.
+#[tracing::instrument(name = "accounts::add_user", skip_all)]
 pub async fn add_user(
     ctx: &Ctx,
     email: &str,
@@ -238,6 +241,7 @@ pub async fn admin_exists(ctx: &Ctx) -> store::Result<bool> {
 }
 
 /// Records the language the account's mail is written in.
+#[tracing::instrument(name = "accounts::set_language", skip_all, fields(account_id = %account_id))]
 pub async fn set_language(ctx: &Ctx, account_id: &str, lang: Lang) -> Result<()> {
     let mut tx = ctx.db.begin_write().await?;
     account_store::set_lang(&mut tx, account_id, lang.tag()).await?;

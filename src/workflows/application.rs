@@ -83,6 +83,7 @@ pub async fn save_draft(
 
 /// Saves the draft and, with `then_submit`, submits it, in one transaction: a submission that
 /// is refused (something missing) still leaves the draft saved, and the refusal says why.
+#[tracing::instrument(name = "application::save", skip_all, fields(account = %account.id))]
 pub async fn save(
     ctx: &Ctx,
     account: &AccountView,
@@ -161,6 +162,7 @@ async fn save_in(
     Ok(())
 }
 
+#[tracing::instrument(name = "application::submit", skip_all, fields(account = %account.id))]
 pub async fn submit(ctx: &Ctx, account: &AccountView) -> Result<ApplicationView> {
     require_verified(ctx, account).await?;
     let choices = Choices::active(ctx).await?;

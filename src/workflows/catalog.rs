@@ -75,6 +75,7 @@ fn which_name(which: CatalogList) -> &'static str {
     }
 }
 
+#[tracing::instrument(name = "catalog::add", skip_all, fields(operator = %operator.id))]
 pub async fn add(
     ctx: &Ctx,
     operator: &AccountView,
@@ -114,6 +115,7 @@ pub async fn add(
     Ok(())
 }
 
+#[tracing::instrument(name = "catalog::rename", skip_all, fields(operator = %operator.id))]
 pub async fn rename(
     ctx: &Ctx,
     operator: &AccountView,
@@ -145,6 +147,7 @@ pub async fn rename(
     Ok(())
 }
 
+#[tracing::instrument(name = "catalog::set_retired", skip_all, fields(operator = %operator.id))]
 pub async fn set_retired(
     ctx: &Ctx,
     operator: &AccountView,

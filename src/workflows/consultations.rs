@@ -111,6 +111,7 @@ fn new_reference(now_ms: i64) -> String {
 /// per client (`limits.consultations_per_client`) once it validates, in the same transaction as
 /// the ticket; the acknowledgement is mailed within `limits.consultation_mails_per_address`, so
 /// that nobody can mail-bomb an address through the form (the message is received either way).
+#[tracing::instrument(name = "consultations::create", skip_all)]
 pub async fn create(
     ctx: &Ctx,
     form: &ConsultationForm,
@@ -246,6 +247,7 @@ pub async fn get(ctx: &Ctx, id: &str) -> Result<ConsultationView> {
 }
 
 /// Replies by mail (in the language the consultation was written in).
+#[tracing::instrument(name = "consultations::reply", skip_all, fields(operator = %operator.id, id = %id))]
 pub async fn reply(
     ctx: &Ctx,
     operator: &AccountView,

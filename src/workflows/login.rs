@@ -39,6 +39,7 @@ fn login_budgets(ctx: &Ctx, email: &str, client: &Client) -> limits::GuessBudget
 /// Before any hashing: a pair (address, client) or a client past its failures waits; an
 /// address past its failures from everywhere is open only to clients that signed in to it
 /// recently, so a stranger can slow an account down but not lock its owner out.
+#[tracing::instrument(name = "login::login", skip_all)]
 pub async fn login(
     ctx: &Ctx,
     email: Option<&str>,

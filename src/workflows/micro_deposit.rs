@@ -26,6 +26,7 @@ use crate::time_util::{now_ms, MINUTE_MS};
 /// (1–99 fen) and tells the operator, who pays exactly that. Only when no deposit is out: never
 /// a silent second amount beside one the operator may already have paid, and at most
 /// `limits.deposits_per_verification` in all.
+#[tracing::instrument(name = "micro_deposit::record_deposit", skip_all, fields(reviewer = %reviewer.id, id = %id))]
 pub async fn record_deposit(ctx: &Ctx, reviewer: &AccountView, id: &str) -> Result<i64> {
     require_reviewer(reviewer)?;
     let owner_id = store::review::get(ctx.db.pool(), id)
@@ -114,6 +115,7 @@ pub async fn record_deposit(ctx: &Ctx, reviewer: &AccountView, id: &str) -> Resu
 /// amounts in all (never more, however long one waits): the last freezes the check for
 /// `limits.deposit_freeze_minutes`, after which the deposit is void and the holder asks for a
 /// new one, which an operator pays.
+#[tracing::instrument(name = "micro_deposit::confirm_deposit", skip_all, fields(account = %account.id))]
 pub async fn confirm_deposit(
     ctx: &Ctx,
     account: &AccountView,
@@ -222,6 +224,7 @@ pub async fn confirm_deposit(
 }
 
 /// The holder of a void deposit asks for a new one; an operator pays it (a new amount).
+#[tracing::instrument(name = "micro_deposit::request_new_deposit", skip_all, fields(account = %account.id))]
 pub async fn request_new_deposit(ctx: &Ctx, account: &AccountView) -> Result<DepositView> {
     require_provider_role(account)?;
     let mut tx = ctx.db.begin_for_account(&account.id).await?;

@@ -131,16 +131,79 @@ pub enum Error {
     #[error("upload refused: {0}")]
     Upload(&'static str),
     #[error("file storage: {0}")]
-    Blob(#[from] crate::blobs::BlobError),
+    Blob(Located<crate::blobs::BlobError>),
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(Located<StoreError>),
     #[error("internal: {0}")]
     Internal(String),
 }
 
+/// A failure that is not about the input, with the place where it surfaced in a workflow (the
+/// `?` that passed it on, through `#[track_caller]`): the log names the step that failed, not
+/// only "store failure".
+pub struct Located<E> {
+    pub error: E,
+    pub at: &'static std::panic::Location<'static>,
+}
+
+impl<E> Located<E> {
+    #[track_caller]
+    fn here(error: E) -> Located<E> {
+        Located {
+            error,
+            at: std::panic::Location::caller(),
+        }
+    }
+}
+
+impl<E: std::fmt::Debug> std::fmt::Debug for Located<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{:?} (at {}:{})",
+            self.error,
+            self.at.file(),
+            self.at.line()
+        )
+    }
+}
+
+impl<E: std::fmt::Display> std::fmt::Display for Located<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} (at {}:{})",
+            self.error,
+            self.at.file(),
+            self.at.line()
+        )
+    }
+}
+
+impl<E: std::error::Error + 'static> std::error::Error for Located<E> {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.error)
+    }
+}
+
+impl From<StoreError> for Error {
+    #[track_caller]
+    fn from(e: StoreError) -> Error {
+        Error::Store(Located::here(e))
+    }
+}
+
+impl From<crate::blobs::BlobError> for Error {
+    #[track_caller]
+    fn from(e: crate::blobs::BlobError) -> Error {
+        Error::Blob(Located::here(e))
+    }
+}
+
 impl From<sqlx::Error> for Error {
+    #[track_caller]
     fn from(e: sqlx::Error) -> Error {
-        Error::Store(StoreError::Sqlx(e))
+        Error::Store(Located::here(StoreError::Sqlx(e)))
     }
 }
 
@@ -151,3 +214,25 @@ impl Error {
 }
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fails() -> Result<()> {
+        Err(StoreError::Corrupt("x".into()))?
+    }
+
+    #[test]
+    fn a_store_failure_names_the_line_that_passed_it_on() {
+        let line = line!() - 5;
+        match fails() {
+            Err(Error::Store(located)) => {
+                assert_eq!(located.at.file(), file!());
+                assert_eq!(located.at.line(), line);
+                assert!(format!("{located:?}").contains(&format!("mod.rs:{line}")));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}

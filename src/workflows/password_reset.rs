@@ -23,6 +23,7 @@ pub async fn request_password_reset(ctx: &Ctx, email: Option<&str>, client: &Cli
 /// Sets a new password with the mailed code; ends every session of the account. The code proves
 /// the address, so a pending account is activated too. The code is checked before the new
 /// password is hashed: a guesser costs no hashing.
+#[tracing::instrument(name = "password_reset::confirm_password_reset", skip_all)]
 pub async fn confirm_password_reset(
     ctx: &Ctx,
     email: Option<&str>,

@@ -162,6 +162,7 @@ pub async fn get(ctx: &Ctx, account: &AccountView, id: &str) -> Result<ProductVi
     view_of(ctx, &p).await
 }
 
+#[tracing::instrument(name = "products::create", skip_all, fields(account = %account.id))]
 pub async fn create(ctx: &Ctx, account: &AccountView, form: &ProductForm) -> Result<ProductView> {
     require_moved_in(ctx, account).await?;
     let data = validate(ctx, account, form).await?;
@@ -232,6 +233,7 @@ async fn editable_revision(tx: &mut Tx, product: &ProductRow, now: i64) -> Resul
     })
 }
 
+#[tracing::instrument(name = "products::update", skip_all, fields(account = %account.id, id = %id))]
 pub async fn update(
     ctx: &Ctx,
     account: &AccountView,
@@ -259,6 +261,7 @@ pub async fn update(
     get(ctx, account, id).await
 }
 
+#[tracing::instrument(name = "products::upload_icon", skip_all, fields(account = %account.id, id = %id))]
 pub async fn upload_icon(
     ctx: &Ctx,
     account: &AccountView,
@@ -309,6 +312,7 @@ pub async fn upload_icon(
     get(ctx, account, id).await
 }
 
+#[tracing::instrument(name = "products::submit", skip_all, fields(account = %account.id, id = %id))]
 pub async fn submit(ctx: &Ctx, account: &AccountView, id: &str) -> Result<ProductView> {
     require_moved_in(ctx, account).await?;
     let declared = declared_categories(ctx, &account.id).await?;
@@ -378,6 +382,7 @@ pub async fn submit(ctx: &Ctx, account: &AccountView, id: &str) -> Result<Produc
     get(ctx, account, id).await
 }
 
+#[tracing::instrument(name = "products::set_listed", skip_all, fields(account = %account.id, id = %id))]
 pub async fn set_listed(
     ctx: &Ctx,
     account: &AccountView,

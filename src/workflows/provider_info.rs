@@ -36,6 +36,7 @@ pub async fn customer_service(ctx: &Ctx, account: &AccountView) -> Result<Option
     Ok(provider_store::customer_service(ctx.db.pool(), &account.id).await?)
 }
 
+#[tracing::instrument(name = "provider_info::save_customer_service", skip_all, fields(account = %account.id))]
 pub async fn save_customer_service(
     ctx: &Ctx,
     account: &AccountView,
@@ -124,6 +125,7 @@ fn encrypt_number(ctx: &Ctx, account_id: &str, n: &AccountNumber, table: &str) -
 
 /// Saves the settlement account. Before the provider is live it takes effect at once; after,
 /// it becomes a `settlement_change` review item and mail goes to the account and the contact.
+#[tracing::instrument(name = "provider_info::save_settlement", skip_all, fields(account = %account.id))]
 pub async fn save_settlement(
     ctx: &Ctx,
     account: &AccountView,

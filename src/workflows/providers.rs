@@ -23,6 +23,7 @@ fn reason(value: Option<&str>) -> Result<String> {
     Ok(r.unwrap_or_default())
 }
 
+#[tracing::instrument(name = "providers::set_suspended", skip_all, fields(operator = %operator.id, account_id = %account_id))]
 pub async fn set_suspended(
     ctx: &Ctx,
     operator: &AccountView,

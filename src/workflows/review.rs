@@ -263,6 +263,7 @@ fn decision_mail(kind: ReviewKind, approved: bool) -> MailKind {
 /// Two deciders racing on one version: exactly one wins, the other gets `stale_version`.
 /// Approving a settlement change (a bank account that money will go to) needs a fresh second
 /// factor: `fresh_second_factor` says whether the reviewer's session has one.
+#[tracing::instrument(name = "review::decide", skip_all, fields(reviewer = %reviewer.id, id = %id))]
 pub async fn decide(
     ctx: &Ctx,
     reviewer: &AccountView,

@@ -85,6 +85,7 @@ pub(super) async fn start_session(
 }
 
 /// Ends one session.
+#[tracing::instrument(name = "sessions::logout", skip_all, fields(account_id = %account_id))]
 pub async fn logout(ctx: &Ctx, token_hash: &str, account_id: &str) -> Result<()> {
     let mut tx = ctx.db.begin_write().await?;
     if sessions::delete(&mut tx, token_hash).await? {

@@ -238,6 +238,7 @@ pub async fn save_draft(
 /// Saves the draft and, with `then_submit`, submits it, in one transaction: a submission that
 /// is refused (something missing, the credit code taken) still leaves the draft saved, and the
 /// refusal says why. Nothing is read back: the page redirects.
+#[tracing::instrument(name = "verification::save", skip_all, fields(account = %account.id))]
 pub async fn save(
     ctx: &Ctx,
     account: &AccountView,
@@ -319,6 +320,7 @@ async fn save_in(
 }
 
 /// Stores an uploaded business licence or letter of authorisation and attaches it to the draft.
+#[tracing::instrument(name = "verification::upload_document", skip_all, fields(account = %account.id))]
 pub async fn upload_document(
     ctx: &Ctx,
     account: &AccountView,
@@ -382,6 +384,7 @@ pub async fn upload_document(
 
 /// Submits the draft for review: 422 lists everything missing at once; 409 when the credit code
 /// is verified by another account.
+#[tracing::instrument(name = "verification::submit", skip_all, fields(account = %account.id))]
 pub async fn submit(ctx: &Ctx, account: &AccountView) -> Result<EnterpriseView> {
     require_provider_role(account)?;
     let mut tx = ctx.db.begin_for_account(&account.id).await?;

@@ -51,6 +51,7 @@ pub async fn open_challenge(
 }
 
 /// The second step of a log-in: the challenge and a code (from the app, or a recovery code).
+#[tracing::instrument(name = "second_factor::complete_login", skip_all)]
 pub async fn complete_login(
     ctx: &Ctx,
     challenge: Option<&str>,
@@ -116,6 +117,7 @@ pub async fn complete_login(
 }
 
 /// A fresh second-factor check of a signed-in session, before a sensitive action.
+#[tracing::instrument(name = "second_factor::step_up", skip_all, fields(account = %session.account.id))]
 pub async fn step_up(
     ctx: &Ctx,
     session: &SessionView,

@@ -72,6 +72,7 @@ pub async fn pending_enrolment(ctx: &Ctx, account: &AccountView) -> Result<Optio
 }
 
 /// Starts (or starts over) an enrolment: a new secret, not yet in force.
+#[tracing::instrument(name = "second_factor::begin_enrolment", skip_all, fields(account = %account.id))]
 pub async fn begin_enrolment(ctx: &Ctx, account: &AccountView) -> Result<Enrolment> {
     let mut tx = ctx.db.begin_for_account(&account.id).await?;
     if store::get(&mut *tx, &account.id)
@@ -99,6 +100,7 @@ pub async fn begin_enrolment(ctx: &Ctx, account: &AccountView) -> Result<Enrolme
 
 /// Confirms the enrolment with a first code from the app; the session counts as having passed
 /// the second factor. Answers the recovery codes, shown this once.
+#[tracing::instrument(name = "second_factor::confirm_enrolment", skip_all, fields(account = %session.account.id))]
 pub async fn confirm_enrolment(
     ctx: &Ctx,
     session: &SessionView,
@@ -160,6 +162,7 @@ pub async fn confirm_enrolment(
 }
 
 /// A provider turns the second factor off (with a code); staff cannot.
+#[tracing::instrument(name = "second_factor::disable", skip_all, fields(account = %session.account.id))]
 pub async fn disable(
     ctx: &Ctx,
     session: &SessionView,
@@ -194,6 +197,7 @@ pub async fn disable(
 
 /// `berth user reset-2fa`: for the person who lost their phone. The factor, its recovery codes
 /// and every session end; the next log-in enrols again.
+#[tracing::instrument(name = "second_factor::reset", skip_all)]
 pub async fn reset(ctx: &Ctx, email: &str) -> Result<bool> {
     let email = Email::parse(email).map_err(|c| Error::field("email", c))?;
     let Some(account) = account_store::find_by_email(ctx.db.pool(), email.as_str()).await? else {
