@@ -23,6 +23,35 @@ pub struct ReviewItemRow {
     pub decided_by: Option<String>,
 }
 
+impl ReviewItemRow {
+    /// A submission entering the queue: pending, at version 1, `documents` by id.
+    pub fn submission(
+        kind: &str,
+        account_id: &str,
+        company_name: String,
+        subject_ref: &str,
+        snapshot: String,
+        documents: &[String],
+        now: i64,
+    ) -> ReviewItemRow {
+        ReviewItemRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            kind: kind.to_string(),
+            account_id: account_id.to_string(),
+            company_name,
+            subject_ref: subject_ref.to_string(),
+            status: "pending".into(),
+            version: 1,
+            snapshot,
+            documents: serde_json::to_string(documents).unwrap_or_else(|_| "[]".into()),
+            reasons: None,
+            submitted_at: now,
+            decided_at: None,
+            decided_by: None,
+        }
+    }
+}
+
 const COLUMNS: &str =
     "id, kind, account_id, company_name, subject_ref, status, version, snapshot, documents, \
     reasons, submitted_at, decided_at, decided_by";

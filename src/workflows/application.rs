@@ -7,6 +7,7 @@ use utoipa::ToSchema;
 use super::accounts::AccountView;
 use super::decision::{DecisionEffects, Verdict};
 use super::move_in::{require_provider_role, require_verified};
+use super::notify;
 use super::verification::SubmissionView;
 use super::{Ctx, Error, Result};
 use crate::domain::application::{self, ApplicationData, ApplicationForm, AGREEMENT_VERSION};
@@ -215,21 +216,15 @@ async fn submit_in(
         .and_then(|e| e.company_name)
         .unwrap_or_default();
     let now = now_ms();
-    let item = ReviewItemRow {
-        id: uuid::Uuid::now_v7().to_string(),
-        kind: ReviewKind::PartnerApplication.as_str().into(),
-        account_id: account.id.clone(),
-        company_name: company,
-        subject_ref: account.id.clone(),
-        status: "pending".into(),
-        version: 1,
-        snapshot: row.data.clone(),
-        documents: "[]".into(),
-        reasons: None,
-        submitted_at: now,
-        decided_at: None,
-        decided_by: None,
-    };
+    let item = ReviewItemRow::submission(
+        ReviewKind::PartnerApplication.as_str(),
+        &account.id,
+        company,
+        &account.id,
+        row.data.clone(),
+        &[],
+        now,
+    );
     store::review::insert(tx, &item).await?;
     row.status = VerificationStatus::InReview.as_str().into();
     row.updated_at = now;
@@ -240,15 +235,7 @@ async fn submit_in(
             .detail(json!({"review_item": item.id})),
     )
     .await?;
-    mail::enqueue(
-        tx,
-        &ctx.key,
-        mail::MailKind::ApplicationSubmitted,
-        &account.email,
-        account.lang,
-        &[],
-    )
-    .await?;
+    notify::mail_account(ctx, tx, mail::MailKind::ApplicationSubmitted, account, &[]).await?;
     Ok(())
 }
 

@@ -8,6 +8,7 @@ use serde_json::json;
 use super::accounts::AccountView;
 use super::decision::{not_own, require_reviewer};
 use super::move_in::require_provider_role;
+use super::notify;
 use super::verification::DepositView;
 use super::{limits, Ctx, Error, Result};
 use crate::domain::audit::NewEvent;
@@ -179,12 +180,11 @@ pub async fn confirm_deposit(
         )
         .await?;
         if row.status == VerificationStatus::Approved.as_str() {
-            mail::enqueue(
+            notify::mail_account(
+                ctx,
                 &mut tx,
-                &ctx.key,
                 mail::MailKind::EnterpriseVerified,
-                &account.email,
-                account.lang,
+                account,
                 &[],
             )
             .await?;

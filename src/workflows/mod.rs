@@ -16,6 +16,7 @@ pub mod limits;
 pub mod login;
 pub mod micro_deposit;
 pub mod move_in;
+pub mod notify;
 pub mod password_reset;
 pub mod passwords;
 pub mod products;

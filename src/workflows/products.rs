@@ -356,21 +356,15 @@ pub async fn submit(ctx: &Ctx, account: &AccountView, id: &str) -> Result<Produc
         obj.insert("revision".into(), json!(revision.number));
     }
     let documents: Vec<String> = revision.icon_document_id.iter().cloned().collect();
-    let item = ReviewItemRow {
-        id: uuid::Uuid::now_v7().to_string(),
-        kind: ReviewKind::Product.as_str().into(),
-        account_id: account.id.clone(),
-        company_name: company,
-        subject_ref: product.id.clone(),
-        status: "pending".into(),
-        version: 1,
-        snapshot: snapshot.to_string(),
-        documents: serde_json::to_string(&documents).unwrap_or_else(|_| "[]".into()),
-        reasons: None,
-        submitted_at: now,
-        decided_at: None,
-        decided_by: None,
-    };
+    let item = ReviewItemRow::submission(
+        ReviewKind::Product.as_str(),
+        &account.id,
+        company,
+        &product.id,
+        snapshot.to_string(),
+        &documents,
+        now,
+    );
     store::review::insert(&mut tx, &item).await?;
     store::audit::append(
         &mut tx,

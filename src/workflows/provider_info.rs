@@ -11,9 +11,8 @@ use super::decision::{DecisionEffects, Verdict};
 use super::move_in::require_provider_access;
 use super::{Ctx, Error, Result};
 use crate::domain::audit::NewEvent;
-use crate::domain::ids::AccountNumber;
 use crate::domain::provider::{
-    self, CustomerService, CustomerServiceForm, SettlementError, SettlementForm,
+    self, CustomerService, CustomerServiceForm, Settlement, SettlementError, SettlementForm,
 };
 use crate::domain::review::ReviewKind;
 use crate::mail;
@@ -116,11 +115,28 @@ async fn answer(ctx: &Ctx, account_id: &str) -> Result<SettlementAnswer> {
     })
 }
 
-fn encrypt_number(ctx: &Ctx, account_id: &str, n: &AccountNumber, table: &str) -> String {
-    ctx.key.encrypt(
-        &format!("{table}.account_number:{account_id}"),
-        n.as_str().as_bytes(),
-    )
+/// A validated settlement account as `table` stores it: the number encrypted for that table.
+fn settlement_row(
+    ctx: &Ctx,
+    account_id: &str,
+    s: &Settlement,
+    table: &str,
+    review_item_id: Option<&str>,
+    now: i64,
+) -> SettlementRow {
+    SettlementRow {
+        account_name: s.account_name.clone(),
+        bank_name: s.bank_name.clone(),
+        branch_name: s.branch_name.clone(),
+        branch_code: s.branch_code.as_str().to_string(),
+        account_number_enc: ctx.key.encrypt(
+            &format!("{table}.account_number:{account_id}"),
+            s.account_number.as_str().as_bytes(),
+        ),
+        account_last4: s.account_number.last4().to_string(),
+        review_item_id: review_item_id.map(str::to_string),
+        at: now,
+    }
 }
 
 /// Saves the settlement account. Before the provider is live it takes effect at once; after,
@@ -132,10 +148,7 @@ pub async fn save_settlement(
     form: &SettlementForm,
 ) -> Result<SettlementAnswer> {
     let status = require_provider_access(ctx, account).await?;
-    let company = store::enterprise::get(ctx.db.pool(), &account.id)
-        .await?
-        .and_then(|e| e.company_name)
-        .unwrap_or_default();
+    let company = company_name(ctx, account).await?;
     let s = provider::validate_settlement(form, &company).map_err(|e| match e {
         SettlementError::NameMismatch => Error::AccountNameMismatch,
         SettlementError::Invalid(fields) => Error::Validation(fields),
@@ -147,22 +160,28 @@ pub async fn save_settlement(
         .await?
         .is_some();
     if live && has_current {
-        let item_id = uuid::Uuid::now_v7().to_string();
-        let row = SettlementRow {
-            account_name: s.account_name.clone(),
-            bank_name: s.bank_name.clone(),
-            branch_name: s.branch_name.clone(),
-            branch_code: s.branch_code.as_str().to_string(),
-            account_number_enc: encrypt_number(
-                ctx,
-                &account.id,
-                &s.account_number,
-                "settlement_pending",
-            ),
-            account_last4: s.account_number.last4().to_string(),
-            review_item_id: Some(item_id.clone()),
-            at: now,
-        };
+        let snapshot = json!({
+            "account_name": s.account_name, "bank_name": s.bank_name, "branch_name": s.branch_name,
+            "branch_code": s.branch_code.as_str(), "account_number_masked": s.account_number.masked(),
+        });
+        let item = ReviewItemRow::submission(
+            ReviewKind::SettlementChange.as_str(),
+            &account.id,
+            company.clone(),
+            &account.id,
+            snapshot.to_string(),
+            &[],
+            now,
+        );
+        let item_id = item.id.clone();
+        let row = settlement_row(
+            ctx,
+            &account.id,
+            &s,
+            "settlement_pending",
+            Some(&item_id),
+            now,
+        );
         // A newer change replaces one still waiting.
         if let Some(old) = provider_store::pending_settlement(&mut *tx, &account.id).await? {
             if let Some(old_id) = old.review_item_id {
@@ -180,29 +199,7 @@ pub async fn save_settlement(
             }
         }
         provider_store::put_pending_settlement(&mut tx, &account.id, &row).await?;
-        let snapshot = json!({
-            "account_name": row.account_name, "bank_name": row.bank_name, "branch_name": row.branch_name,
-            "branch_code": row.branch_code, "account_number_masked": s.account_number.masked(),
-        });
-        store::review::insert(
-            &mut tx,
-            &ReviewItemRow {
-                id: item_id.clone(),
-                kind: ReviewKind::SettlementChange.as_str().into(),
-                account_id: account.id.clone(),
-                company_name: company.clone(),
-                subject_ref: account.id.clone(),
-                status: "pending".into(),
-                version: 1,
-                snapshot: snapshot.to_string(),
-                documents: "[]".into(),
-                reasons: None,
-                submitted_at: now,
-                decided_at: None,
-                decided_by: None,
-            },
-        )
-        .await?;
+        store::review::insert(&mut tx, &item).await?;
         store::audit::append(
             &mut tx,
             NewEvent::new(
@@ -226,21 +223,7 @@ pub async fn save_settlement(
             .await?;
         }
     } else {
-        let row = SettlementRow {
-            account_name: s.account_name.clone(),
-            bank_name: s.bank_name.clone(),
-            branch_name: s.branch_name.clone(),
-            branch_code: s.branch_code.as_str().to_string(),
-            account_number_enc: encrypt_number(
-                ctx,
-                &account.id,
-                &s.account_number,
-                "provider_settlement",
-            ),
-            account_last4: s.account_number.last4().to_string(),
-            review_item_id: None,
-            at: now,
-        };
+        let row = settlement_row(ctx, &account.id, &s, "provider_settlement", None, now);
         provider_store::put_settlement(&mut tx, &account.id, &row).await?;
         store::audit::append(
             &mut tx,

@@ -8,6 +8,7 @@ use utoipa::ToSchema;
 use super::accounts::AccountView;
 use super::decision::{DecisionEffects, Verdict};
 use super::move_in::require_provider_role;
+use super::notify;
 use super::{Ctx, Error, Result};
 use crate::crypto::sha256_hex;
 use crate::domain::audit::NewEvent;
@@ -15,7 +16,7 @@ use crate::domain::enterprise::{
     self, DepositStatus, DraftState, EnterpriseData, EnterpriseForm, SecretChange,
     VerificationStatus,
 };
-use crate::domain::ids::{AccountNumber, IdError, IdNumber, Uscc};
+use crate::domain::ids::{IdError, SecretNumber, Uscc};
 use crate::domain::move_in::Reason;
 use crate::domain::review::ReviewKind;
 use crate::domain::upload::{self, FileType, MAX_DOCUMENT_BYTES};
@@ -185,8 +186,9 @@ fn ensure_editable(row: Option<&EnterpriseRow>) -> Result<()> {
     }
 }
 
-fn apply_id(
-    change: SecretChange<IdNumber>,
+/// A secret number a form changes: encrypted under `context`, its masked form beside it.
+fn apply_secret<N: SecretNumber>(
+    change: SecretChange<N>,
     stored: &mut Option<String>,
     masked: &mut Option<String>,
     ctx: &Ctx,
@@ -199,27 +201,7 @@ fn apply_id(
             *masked = None;
         }
         SecretChange::Set(n) => {
-            *stored = Some(ctx.key.encrypt(context, n.as_str().as_bytes()));
-            *masked = Some(n.masked());
-        }
-    }
-}
-
-fn apply_account(
-    change: SecretChange<AccountNumber>,
-    stored: &mut Option<String>,
-    masked: &mut Option<String>,
-    ctx: &Ctx,
-    context: &str,
-) {
-    match change {
-        SecretChange::Keep => {}
-        SecretChange::Clear => {
-            *stored = None;
-            *masked = None;
-        }
-        SecretChange::Set(n) => {
-            *stored = Some(ctx.key.encrypt(context, n.as_str().as_bytes()));
+            *stored = Some(ctx.key.encrypt(context, n.secret().as_bytes()));
             *masked = Some(n.masked());
         }
     }
@@ -285,21 +267,21 @@ async fn save_in(
     data.legal_rep.id_number_masked = previous.legal_rep.id_number_masked;
     data.authorized_person.id_number_masked = previous.authorized_person.id_number_masked;
     data.corporate_account.account_number_masked = previous.corporate_account.account_number_masked;
-    apply_id(
+    apply_secret(
         draft.legal_rep_id,
         &mut row.legal_rep_id_enc,
         &mut data.legal_rep.id_number_masked,
         ctx,
         &context("legal_rep_id", &account.id),
     );
-    apply_id(
+    apply_secret(
         draft.authorized_id,
         &mut row.authorized_id_enc,
         &mut data.authorized_person.id_number_masked,
         ctx,
         &context("authorized_id", &account.id),
     );
-    apply_account(
+    apply_secret(
         draft.account_number,
         &mut row.account_number_enc,
         &mut data.corporate_account.account_number_masked,
@@ -430,21 +412,15 @@ async fn submit_in(ctx: &Ctx, tx: &mut store::Tx, account: &AccountView) -> Resu
         .map(|d| d.id.clone())
         .collect();
     let now = now_ms();
-    let item = ReviewItemRow {
-        id: uuid::Uuid::now_v7().to_string(),
-        kind: ReviewKind::EnterpriseVerification.as_str().into(),
-        account_id: account.id.clone(),
-        company_name: data.company_name.clone().unwrap_or_default(),
-        subject_ref: account.id.clone(),
-        status: "pending".into(),
-        version: 1,
-        snapshot: row.data.clone(),
-        documents: serde_json::to_string(&documents).unwrap_or_else(|_| "[]".into()),
-        reasons: None,
-        submitted_at: now,
-        decided_at: None,
-        decided_by: None,
-    };
+    let item = ReviewItemRow::submission(
+        ReviewKind::EnterpriseVerification.as_str(),
+        &account.id,
+        data.company_name.clone().unwrap_or_default(),
+        &account.id,
+        row.data.clone(),
+        &documents,
+        now,
+    );
     store::review::insert(tx, &item).await?;
     row.status = VerificationStatus::InReview.as_str().into();
     row.updated_at = now;
@@ -455,15 +431,7 @@ async fn submit_in(ctx: &Ctx, tx: &mut store::Tx, account: &AccountView) -> Resu
             .detail(json!({"review_item": item.id, "uscc": uscc})),
     )
     .await?;
-    mail::enqueue(
-        tx,
-        &ctx.key,
-        mail::MailKind::EnterpriseSubmitted,
-        &account.email,
-        account.lang,
-        &[],
-    )
-    .await?;
+    notify::mail_account(ctx, tx, mail::MailKind::EnterpriseSubmitted, account, &[]).await?;
     Ok(())
 }
 

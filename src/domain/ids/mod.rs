@@ -89,6 +89,33 @@ pub(crate) fn mask_middle(s: &str) -> String {
         .collect()
 }
 
+/// A number kept secret: stored encrypted, shown masked (ID and bank account numbers).
+pub trait SecretNumber {
+    /// The full number, for encryption only.
+    fn secret(&self) -> &str;
+    fn masked(&self) -> String;
+}
+
+impl SecretNumber for IdNumber {
+    fn secret(&self) -> &str {
+        self.as_str()
+    }
+
+    fn masked(&self) -> String {
+        IdNumber::masked(self)
+    }
+}
+
+impl SecretNumber for AccountNumber {
+    fn secret(&self) -> &str {
+        self.as_str()
+    }
+
+    fn masked(&self) -> String {
+        AccountNumber::masked(self)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -19,6 +19,7 @@ use crate::store::audit::append as append_event;
 use crate::store::second_factor::{self as store, FactorRow};
 use crate::store::sessions;
 use crate::workflows::accounts::AccountView;
+use crate::workflows::notify;
 use crate::workflows::sessions::SessionView;
 use crate::workflows::{Ctx, Error, Result};
 
@@ -147,12 +148,11 @@ pub async fn confirm_enrolment(
             .detail(json!({"recovery_codes": RECOVERY_CODES})),
     )
     .await?;
-    mail::enqueue(
+    notify::mail_account(
+        ctx,
         &mut tx,
-        &ctx.key,
         mail::MailKind::SecondFactorEnabled,
-        &account.email,
-        account.lang,
+        account,
         &[],
     )
     .await?;
@@ -181,12 +181,11 @@ pub async fn disable(
         NewEvent::new(&account.id, "second_factor.disabled", &account.id),
     )
     .await?;
-    mail::enqueue(
+    notify::mail_account(
+        ctx,
         &mut tx,
-        &ctx.key,
         mail::MailKind::SecondFactorDisabled,
-        &account.email,
-        account.lang,
+        account,
         &[],
     )
     .await?;
