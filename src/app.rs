@@ -29,6 +29,8 @@ pub enum StartupError {
     Blobs(#[from] BlobError),
     #[error(transparent)]
     Config(#[from] crate::config::ConfigError),
+    #[error("{0}")]
+    Storage(String),
     #[error("migrating stored files: {0}")]
     Migrate(String),
     #[error("listen: cannot bind {addr}: {source}")]
@@ -70,8 +72,27 @@ pub async fn open(config: &Config) -> Result<(Db, MasterKey), StartupError> {
 }
 
 pub fn context(config: &Config, db: Db, key: MasterKey) -> Result<Ctx, StartupError> {
-    let blobs = Blobs::local(&config.blob_dir(), key.clone())?;
+    let blobs = Blobs::open(&config.storage_location()?, &config.storage, key.clone())?;
     Ok(Ctx::new(db, key, blobs, config))
+}
+
+/// Stops start-up when the file store does not answer or refuses writes, naming the key.
+pub async fn check_storage(ctx: &Ctx, config: &Config) -> Result<(), StartupError> {
+    ctx.blobs.check().await.map_err(|e| {
+        let url = config
+            .storage
+            .url
+            .as_deref()
+            .unwrap_or("file://<data_dir>/files");
+        StartupError::Storage(format!(
+            "storage.url: {url} cannot be used: {e}{}",
+            if config.storage.endpoint.is_some() {
+                " (check storage.endpoint, storage.region and the keys)"
+            } else {
+                ""
+            }
+        ))
+    })
 }
 
 /// The data migrations that follow the schema's: files older versions stored in plaintext are
@@ -105,6 +126,7 @@ impl Application {
                     source,
                 })?;
         let ctx = context(&config, db, key)?;
+        check_storage(&ctx, &config).await?;
         migrate_data(&ctx).await?;
         let mut metrics = Metrics::new();
         metrics.register_storefront(&ctx.storefront);

@@ -1,5 +1,5 @@
 //! Stored files behind `object_store`: the local filesystem under `<data-dir>/files` by
-//! default. Keys are chosen by the server; names given by clients are never used. Every file is
+//! default, or an S3-compatible bucket (`storage.url = "s3://BUCKET/PREFIX"`). Keys are chosen by the server; names given by clients are never used. Every file is
 //! encrypted under the master key before it is stored (a business licence or an authorisation
 //! letter carries ID numbers), with its key bound, and on the local filesystem it is 0600 in
 //! 0700 folders. Files of older versions, stored in plaintext, are sealed in place by
@@ -8,10 +8,13 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use object_store::aws::AmazonS3Builder;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as BlobPath;
+use object_store::prefix::PrefixStore;
 use object_store::{ObjectStore, PutPayload};
 
+use crate::config::{StorageConfig, StorageLocation};
 use crate::crypto::{MasterKey, SEALED_FILE_MAGIC};
 
 #[derive(Debug, thiserror::Error)]
@@ -22,6 +25,8 @@ pub enum BlobError {
     Dir(String, std::io::Error),
     #[error("stored file {0} could not be decrypted (wrong master key or altered file)")]
     Sealed(String),
+    #[error("{key}: {why}")]
+    Config { key: &'static str, why: String },
 }
 
 #[derive(Clone, Debug)]
@@ -33,6 +38,82 @@ pub struct Blobs {
 }
 
 impl Blobs {
+    /// The store `storage.url` names. Nothing is contacted yet: `check` does that.
+    pub fn open(
+        location: &StorageLocation,
+        settings: &StorageConfig,
+        key: MasterKey,
+    ) -> Result<Blobs, BlobError> {
+        match location {
+            StorageLocation::Files(dir) => Blobs::local(dir, key),
+            StorageLocation::S3 { bucket, prefix } => {
+                let mut builder = AmazonS3Builder::new()
+                    .with_bucket_name(bucket)
+                    .with_region(settings.region.as_deref().unwrap_or("us-east-1"))
+                    .with_allow_http(settings.allow_http)
+                    // Path-style requests (`endpoint/bucket/key`): what MinIO, Ceph RGW and
+                    // most S3-compatible servers expect.
+                    .with_virtual_hosted_style_request(false);
+                if let Some(endpoint) = &settings.endpoint {
+                    builder = builder.with_endpoint(endpoint);
+                }
+                if let (Some(id), Some(secret)) =
+                    (&settings.access_key_id, &settings.secret_access_key)
+                {
+                    builder = builder
+                        .with_access_key_id(id)
+                        .with_secret_access_key(secret);
+                }
+                let s3 = builder.build().map_err(|e| BlobError::Config {
+                    key: "storage.url",
+                    why: e.to_string(),
+                })?;
+                let store: Arc<dyn ObjectStore> = if prefix.is_empty() {
+                    Arc::new(s3)
+                } else {
+                    Arc::new(PrefixStore::new(s3, prefix.as_str()))
+                };
+                Ok(Blobs {
+                    store,
+                    key,
+                    local: None,
+                })
+            }
+        }
+    }
+
+    /// Whether the store answers and takes writes: a small probe object is written, read back
+    /// and removed. At start-up a failure stops the server with a message naming the key.
+    pub async fn check(&self) -> Result<(), BlobError> {
+        // At the top, not in a folder: a local store would keep an empty folder behind.
+        let probe = BlobPath::from(format!(".berth-probe-{}", uuid::Uuid::new_v4()));
+        self.store
+            .put(&probe, PutPayload::from_static(b"probe"))
+            .await?;
+        let read = self.store.get(&probe).await?.bytes().await?;
+        self.store.delete(&probe).await?;
+        if read.as_ref() != b"probe" {
+            return Err(BlobError::Config {
+                key: "storage.url",
+                why: "the store gave back other bytes than were written".into(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Whether the store answers (for `/readyz`): a read of an object that does not exist.
+    pub async fn ping(&self) -> Result<(), BlobError> {
+        match self.store.head(&BlobPath::from(".berth-probe-ready")).await {
+            Ok(_) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Whether the store is the local filesystem (files kept 0600 in 0700 folders).
+    pub fn is_local(&self) -> bool {
+        self.local.is_some()
+    }
+
     pub fn local(dir: &Path, key: MasterKey) -> Result<Blobs, BlobError> {
         crate::private_files::create_dir(dir)
             .map_err(|e| BlobError::Dir(dir.display().to_string(), e))?;

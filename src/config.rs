@@ -18,6 +18,9 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// `sqlite://…` or `postgres://…`; defaults to `sqlite://<data_dir>/berth.db`.
     pub database_url: Option<String>,
+    /// A file holding `database_url` (it may carry a password), as systemd credentials and
+    /// container secrets provide it.
+    pub database_url_file: Option<PathBuf>,
     /// The address `serve` listens on.
     pub listen: SocketAddr,
     /// The address people reach the server at (links in mail; `https://` makes cookies Secure).
@@ -26,6 +29,8 @@ pub struct Config {
     pub log_format: LogFormat,
     /// 32-byte key (base64) that encrypts secrets at rest; else `<data_dir>/master.key` is used.
     pub master_key: Option<String>,
+    /// A file holding `master_key`.
+    pub master_key_file: Option<PathBuf>,
     /// The `From:` of every mail.
     pub mail_from: String,
     /// SMTP relay; without it mail is written to `<data_dir>/mail/` as `.eml` files.
@@ -50,6 +55,49 @@ pub struct Config {
     pub metrics_token: Option<String>,
     /// The security limits (see docs/SECURITY.md).
     pub limits: Limits,
+    /// Where uploaded files are stored: local files, or an S3-compatible bucket.
+    pub storage: StorageConfig,
+}
+
+/// `url` is `file://DIR` (default `<data_dir>/files`) or `s3://BUCKET/PREFIX`; the other keys
+/// are for S3 (path-style requests, so MinIO, Ceph RGW and other S3-compatible servers work).
+#[derive(Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct StorageConfig {
+    pub url: Option<String>,
+    /// The S3 endpoint, e.g. `https://minio.internal:9000`; AWS's own when unset.
+    pub endpoint: Option<String>,
+    /// The bucket's region (`us-east-1` when unset).
+    pub region: Option<String>,
+    pub access_key_id: Option<String>,
+    pub secret_access_key: Option<String>,
+    /// A file holding `secret_access_key`.
+    pub secret_access_key_file: Option<PathBuf>,
+    /// Allow an `http://` endpoint (a bucket on the same private network).
+    pub allow_http: bool,
+}
+
+impl std::fmt::Debug for StorageConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StorageConfig")
+            .field("url", &self.url)
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("access_key_id", &self.access_key_id)
+            .field(
+                "secret_access_key",
+                &self.secret_access_key.as_ref().map(|_| "***"),
+            )
+            .field("allow_http", &self.allow_http)
+            .finish()
+    }
+}
+
+/// Where files are stored, as `storage.url` says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StorageLocation {
+    Files(PathBuf),
+    S3 { bucket: String, prefix: String },
 }
 
 /// Every security limit. A rate "N/DURATION" is a bucket of N tokens refilled over DURATION
@@ -144,6 +192,9 @@ pub struct SmtpConfig {
     pub username: Option<String>,
     #[serde(default)]
     pub password: Option<String>,
+    /// A file holding `password`.
+    #[serde(default)]
+    pub password_file: Option<PathBuf>,
     /// `starttls` (default), `tls` (implicit, port 465) or `none` (local relays only).
     #[serde(default)]
     pub security: SmtpSecurity,
@@ -179,10 +230,12 @@ impl Default for Config {
         Config {
             data_dir: PathBuf::from("./berth-data"),
             database_url: None,
+            database_url_file: None,
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             public_url: None,
             log_format: LogFormat::Text,
             master_key: None,
+            master_key_file: None,
             mail_from: "Berth <no-reply@berth.localhost>".to_string(),
             smtp: None,
             session_ttl_hours: 24 * 14,
@@ -193,6 +246,7 @@ impl Default for Config {
             trusted_proxies: Vec::new(),
             metrics_token: None,
             limits: Limits::default(),
+            storage: StorageConfig::default(),
         }
     }
 }
@@ -201,10 +255,12 @@ impl Default for Config {
 const KEYS: &[&str] = &[
     "data_dir",
     "database_url",
+    "database_url_file",
     "listen",
     "public_url",
     "log_format",
     "master_key",
+    "master_key_file",
     "mail_from",
     "smtp",
     "session_ttl_hours",
@@ -215,6 +271,7 @@ const KEYS: &[&str] = &[
     "trusted_proxies",
     "metrics_token",
     "limits",
+    "storage",
 ];
 
 /// Values given on the command line; `None` leaves the layer below in force.
@@ -263,9 +320,64 @@ impl Config {
                 }),
             )
             .merge(Serialized::globals(overrides));
-        let config: Config = figment.extract().map_err(describe)?;
+        let mut config: Config = figment.extract().map_err(describe)?;
+        config.read_secret_files()?;
         config.check()?;
         Ok(config)
+    }
+
+    /// Reads each `*_file` key into the value it holds (a trailing newline dropped). Giving a
+    /// value and its file both is refused: one of them would be silently ignored.
+    fn read_secret_files(&mut self) -> Result<(), ConfigError> {
+        fn read(
+            key: &str,
+            file: &Option<PathBuf>,
+            value: &mut Option<String>,
+        ) -> Result<(), ConfigError> {
+            let Some(path) = file else { return Ok(()) };
+            let base = key.strip_suffix("_file").unwrap_or(key);
+            if value.is_some() {
+                return Err(ConfigError::Invalid(format!(
+                    "{key}: give {base} or {key}, not both"
+                )));
+            }
+            let text = std::fs::read_to_string(path).map_err(|e| {
+                ConfigError::Invalid(format!("{key}: cannot read {}: {e}", path.display()))
+            })?;
+            let text = text.trim_end_matches(['\n', '\r']);
+            if text.is_empty() {
+                return Err(ConfigError::Invalid(format!(
+                    "{key}: {} is empty",
+                    path.display()
+                )));
+            }
+            *value = Some(text.to_string());
+            Ok(())
+        }
+        read(
+            "database_url_file",
+            &self.database_url_file,
+            &mut self.database_url,
+        )?;
+        read(
+            "master_key_file",
+            &self.master_key_file,
+            &mut self.master_key,
+        )?;
+        if let Some(smtp) = &mut self.smtp {
+            read(
+                "smtp.password_file",
+                &smtp.password_file,
+                &mut smtp.password,
+            )?;
+        }
+        let storage = &mut self.storage;
+        read(
+            "storage.secret_access_key_file",
+            &storage.secret_access_key_file,
+            &mut storage.secret_access_key,
+        )?;
+        Ok(())
     }
 
     fn check(&self) -> Result<(), ConfigError> {
@@ -328,6 +440,7 @@ impl Config {
                 return Err(ConfigError::Invalid(format!("{key}: must be at least 1")));
             }
         }
+        self.storage_location()?;
         if self.mail_from.parse::<lettre::message::Mailbox>().is_err() {
             return Err(ConfigError::Invalid(
                 "mail_from: not a mailbox such as \"Berth <no-reply@example.com>\"".into(),
@@ -374,8 +487,57 @@ impl Config {
         self.data_dir.join("mail")
     }
 
-    pub fn blob_dir(&self) -> PathBuf {
-        self.data_dir.join("files")
+    /// Where uploaded files go: `storage.url`, or `<data_dir>/files`.
+    pub fn storage_location(&self) -> Result<StorageLocation, ConfigError> {
+        let bad = |why: &str| ConfigError::Invalid(format!("storage.url: {why}"));
+        let Some(url) = self.storage.url.as_deref().map(str::trim) else {
+            return Ok(StorageLocation::Files(self.data_dir.join("files")));
+        };
+        if let Some(dir) = url.strip_prefix("file://") {
+            if dir.is_empty() {
+                return Err(bad(
+                    "file:// needs a folder, e.g. file:///var/lib/berth/files",
+                ));
+            }
+            return Ok(StorageLocation::Files(PathBuf::from(dir)));
+        }
+        let Some(rest) = url.strip_prefix("s3://") else {
+            return Err(bad("must start with file:// or s3://"));
+        };
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        let valid_bucket = (3..=63).contains(&bucket.len())
+            && bucket
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.');
+        if !valid_bucket {
+            return Err(bad(
+                "the bucket name must be 3–63 lower-case letters, digits, dots and hyphens",
+            ));
+        }
+        let s = &self.storage;
+        if s.access_key_id.is_some() != s.secret_access_key.is_some() {
+            return Err(ConfigError::Invalid(
+                "storage.secret_access_key: give both storage.access_key_id and \
+                 storage.secret_access_key, or neither"
+                    .into(),
+            ));
+        }
+        if let Some(endpoint) = &s.endpoint {
+            if endpoint.starts_with("http://") && !s.allow_http {
+                return Err(ConfigError::Invalid(
+                    "storage.endpoint: an http:// endpoint needs storage.allow_http = true".into(),
+                ));
+            }
+            if !(endpoint.starts_with("http://") || endpoint.starts_with("https://")) {
+                return Err(ConfigError::Invalid(
+                    "storage.endpoint: must start with https:// (or http://)".into(),
+                ));
+            }
+        }
+        Ok(StorageLocation::S3 {
+            bucket: bucket.to_string(),
+            prefix: prefix.trim_matches('/').to_string(),
+        })
     }
 
     /// Cookies get the `Secure` attribute when the public address is https.
@@ -459,5 +621,74 @@ mod tests {
         std::fs::write(&file, "lisen = \"127.0.0.1:1\"\n").expect("write");
         let err = Config::load(Some(&file), Overrides::default()).expect_err("must fail");
         assert!(err.to_string().contains("lisen"), "{err}");
+    }
+
+    fn load_toml(text: &str) -> Result<Config, ConfigError> {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let file = dir.path().join("berth.toml");
+        std::fs::write(&file, text).expect("write");
+        Config::load(Some(&file), Overrides::default())
+    }
+
+    #[test]
+    fn storage_urls_choose_the_store_and_bad_ones_name_their_key() {
+        let c = load_toml("").expect("defaults");
+        assert_eq!(
+            c.storage_location().expect("files"),
+            StorageLocation::Files(PathBuf::from("./berth-data/files"))
+        );
+        let c = load_toml(
+            "[storage]\nurl = \"s3://berth-files/prod/docs/\"\nendpoint = \"http://10.0.0.5:9000\"\nallow_http = true\naccess_key_id = \"k\"\nsecret_access_key = \"s\"\n",
+        )
+        .expect("s3");
+        assert_eq!(
+            c.storage_location().expect("s3"),
+            StorageLocation::S3 {
+                bucket: "berth-files".into(),
+                prefix: "prod/docs".into()
+            }
+        );
+        assert!(
+            !format!("{:?}", c.storage).contains("\"s\""),
+            "secret in Debug"
+        );
+        for (text, key) in [
+            ("[storage]\nurl = \"ftp://x\"\n", "storage.url"),
+            ("[storage]\nurl = \"s3://A_B\"\n", "storage.url"),
+            (
+                "[storage]\nurl = \"s3://bucket\"\nendpoint = \"http://h:9000\"\n",
+                "storage.endpoint",
+            ),
+            (
+                "[storage]\nurl = \"s3://bucket\"\naccess_key_id = \"k\"\n",
+                "storage.secret_access_key",
+            ),
+            ("[storage]\nbucket = \"x\"\n", "bucket"),
+        ] {
+            let err = load_toml(text).expect_err(text);
+            assert!(err.to_string().contains(key), "{text}: {err}");
+        }
+    }
+
+    #[test]
+    fn secrets_can_come_from_files() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let secret = dir.path().join("s3-secret");
+        std::fs::write(&secret, "very-secret\n").expect("write");
+        let c = load_toml(&format!(
+            "[storage]\nurl = \"s3://bucket\"\naccess_key_id = \"k\"\nsecret_access_key_file = \"{}\"\n",
+            secret.display()
+        ))
+        .expect("loads");
+        assert_eq!(c.storage.secret_access_key.as_deref(), Some("very-secret"));
+        let err = load_toml(&format!(
+            "master_key = \"x\"\nmaster_key_file = \"{}\"\n",
+            secret.display()
+        ))
+        .expect_err("both");
+        assert!(err.to_string().contains("master_key_file"), "{err}");
+        let err = load_toml("database_url_file = \"/nonexistent/berth-db-url\"\n")
+            .expect_err("missing file");
+        assert!(err.to_string().contains("database_url_file"), "{err}");
     }
 }

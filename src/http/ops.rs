@@ -18,17 +18,14 @@ pub async fn healthz() -> impl IntoResponse {
     (StatusCode::OK, Json(json!({"status": "ok"})))
 }
 
-/// The process can serve: the database answers.
+/// The process can serve: the database and the file store answer.
 pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
     match housekeeping::ready(&state.ctx).await {
         Ok(()) => (StatusCode::OK, Json(json!({"status": "ready"}))),
-        Err(e) => {
-            tracing::warn!(error = %e, "readiness check: database does not answer");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                Json(json!({"status": "database unavailable"})),
-            )
-        }
+        Err(what) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"status": what})),
+        ),
     }
 }
 

@@ -46,9 +46,17 @@ pub async fn sweep(ctx: &Ctx) {
     }
 }
 
-/// Whether the database answers (`/readyz`).
-pub async fn ready(ctx: &Ctx) -> Result<()> {
-    Ok(ctx.db.ping().await?)
+/// Whether the database and the file store answer (`/readyz`); else which does not.
+pub async fn ready(ctx: &Ctx) -> std::result::Result<(), &'static str> {
+    if let Err(e) = ctx.db.ping().await {
+        tracing::warn!(error = %e, "readiness check: the database does not answer");
+        return Err("database unavailable");
+    }
+    if let Err(e) = ctx.blobs.ping().await {
+        tracing::warn!(error = %e, "readiness check: the file store does not answer");
+        return Err("file storage unavailable");
+    }
+    Ok(())
 }
 
 /// Mail queued and not yet delivered (`/metrics`).

@@ -430,7 +430,7 @@ async fn an_authorised_person_other_than_the_legal_rep_needs_a_letter() {
 
 #[tokio::test]
 async fn uploads_are_judged_by_content_and_size_and_nothing_is_kept_when_refused() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(local_files).await;
     let token = app.provider("uploads@example.com").await;
     let up = app.upload_licence(&token).await;
     up.assert_status(StatusCode::CREATED);

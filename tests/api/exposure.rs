@@ -5,7 +5,7 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::helpers::{path, spawn_app, spawn_app_with, PASSWORD};
+use crate::helpers::{local_files, path, spawn_app, spawn_app_with, PASSWORD};
 
 /// Issue 9, hole 11: no HSTS when `public_url` was https, and no `__Host-` cookie prefix.
 #[tokio::test]
@@ -148,7 +148,7 @@ fn mode(path: &std::path::Path) -> u32 {
 #[cfg(unix)]
 #[tokio::test]
 async fn the_data_directory_and_its_files_are_private() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(local_files).await;
     if app.is_postgres() {
         return;
     }
@@ -205,7 +205,7 @@ fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 #[cfg(unix)]
 #[tokio::test]
 async fn uploaded_documents_are_encrypted_and_private_on_disk() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(local_files).await;
     let token = app.provider("docs@example.com").await;
     let licence = crate::helpers::pdf_with("legal representative 110101199003074514");
     let up = app.upload_licence_with(&token, licence.clone()).await;

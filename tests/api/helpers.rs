@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use berth::app::Application;
-use berth::config::Config;
+use berth::config::{Config, StorageConfig};
 use reqwest::{Client, Method, Response, StatusCode};
 use serde_json::{json, Value};
 use tempfile::TempDir;
@@ -90,6 +90,32 @@ async fn database_url(data_dir: &Path) -> String {
     }
 }
 
+/// A prefix of its own in the S3 bucket `BERTH_TEST_S3_URL` names (`s3://BUCKET`, served at
+/// `BERTH_TEST_S3_ENDPOINT` with the keys `BERTH_TEST_S3_ACCESS_KEY` and
+/// `BERTH_TEST_S3_SECRET_KEY`), when those are set: CI runs the suite on a real S3 server.
+pub fn test_bucket() -> Option<StorageConfig> {
+    let var = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let url = var("BERTH_TEST_S3_URL")?;
+    Some(StorageConfig {
+        url: Some(format!(
+            "{}/{}",
+            url.trim_end_matches('/'),
+            uuid::Uuid::new_v4().simple()
+        )),
+        endpoint: var("BERTH_TEST_S3_ENDPOINT"),
+        region: Some("us-east-1".into()),
+        access_key_id: var("BERTH_TEST_S3_ACCESS_KEY"),
+        secret_access_key: var("BERTH_TEST_S3_SECRET_KEY"),
+        allow_http: true,
+        ..StorageConfig::default()
+    })
+}
+
+/// Files on the local disk, whatever the run's storage: for tests about the data directory.
+pub fn local_files(c: &mut Config) {
+    c.storage = StorageConfig::default();
+}
+
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(|_| {}).await
 }
@@ -102,6 +128,7 @@ pub async fn spawn_app_with(adjust: impl FnOnce(&mut Config)) -> TestApp {
         data_dir: data_dir.path().to_path_buf(),
         database_url: Some(database_url.clone()),
         listen: "127.0.0.1:0".parse().expect("addr"),
+        storage: test_bucket().unwrap_or_default(),
         ..Config::default()
     };
     adjust(&mut config);
@@ -798,9 +825,11 @@ impl TestApp {
     pub async fn twin(&self, adjust: impl FnOnce(&mut Config)) -> TestApp {
         let dir = self.data_dir.path().to_path_buf();
         let url = self.database_url.clone();
+        let storage = self.state.config.storage.clone();
         spawn_app_with(move |c| {
             c.data_dir = dir;
             c.database_url = Some(url);
+            c.storage = storage;
             adjust(c);
         })
         .await

@@ -18,5 +18,6 @@ mod products;
 mod review;
 mod second_factor;
 mod sessions;
+mod storage;
 mod store;
 mod wire;
