@@ -197,10 +197,12 @@ impl Application {
     }
 }
 
-/// Hourly: `housekeeping::sweep` (expired sessions, challenges, limits, idempotency answers).
+/// Hourly: `housekeeping::sweep` (expired sessions, challenges, limits, idempotency answers),
+/// then the daily jobs that are due (one instance of several runs each).
 async fn housekeeping(ctx: Ctx, mut stop: watch::Receiver<bool>) {
     loop {
         crate::workflows::housekeeping::sweep(&ctx).await;
+        crate::workflows::jobs::run_daily(&ctx).await;
         tokio::select! {
             _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
             _ = stop.changed() => {}

@@ -109,6 +109,33 @@ impl Blobs {
         }
     }
 
+    /// Every stored object: its key and when it was last written (unix ms).
+    pub async fn list(&self) -> Result<Vec<(String, i64)>, BlobError> {
+        use futures_util::TryStreamExt;
+        let objects: Vec<object_store::ObjectMeta> = self.store.list(None).try_collect().await?;
+        Ok(objects
+            .into_iter()
+            .map(|o| (o.location.to_string(), o.last_modified.timestamp_millis()))
+            .collect())
+    }
+
+    /// Whether an object is stored under `key`.
+    pub async fn exists(&self, key: &str) -> Result<bool, BlobError> {
+        match self.store.head(&BlobPath::from(key)).await {
+            Ok(_) => Ok(true),
+            Err(object_store::Error::NotFound { .. }) => Ok(false),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Removes the object under `key` (nothing when there is none).
+    pub async fn delete(&self, key: &str) -> Result<(), BlobError> {
+        match self.store.delete(&BlobPath::from(key)).await {
+            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Whether the store is the local filesystem (files kept 0600 in 0700 folders).
     pub fn is_local(&self) -> bool {
         self.local.is_some()

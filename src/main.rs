@@ -10,7 +10,7 @@ use berth::config::{Config, LogFormat, Overrides};
 use berth::domain::account::Role;
 use berth::domain::audit::Verification;
 use berth::workflows::accounts::{self, UserAdded};
-use berth::workflows::audit_log;
+use berth::workflows::{audit_log, jobs, storage};
 use clap::{Parser, Subcommand, ValueEnum};
 
 /// Berth: service-provider move-in for a cloud marketplace.
@@ -50,6 +50,16 @@ enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Compare the file store with the database
+    Storage {
+        #[command(subcommand)]
+        command: StorageCommand,
+    },
+    /// Run a background job by hand
+    Jobs {
+        #[command(subcommand)]
+        command: JobsCommand,
+    },
     /// Write a consistent copy of the (SQLite) database to FILE while the server runs
     Backup {
         /// The file to create; it must not exist
@@ -79,6 +89,28 @@ enum UserCommand {
 enum StaffRole {
     Operator,
     Admin,
+}
+
+#[derive(Subcommand)]
+enum StorageCommand {
+    /// Report document rows whose stored file is missing (exit 1 when any is) and stored files
+    /// that no row refers to
+    Check,
+}
+
+#[derive(Subcommand)]
+enum JobsCommand {
+    /// Run one job now, whether or not it is due (not while another instance runs it)
+    Run {
+        #[arg(value_enum)]
+        job: Job,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum Job {
+    /// Remove stored files that no document refers to and that are older than a day
+    StorageSweep,
 }
 
 #[derive(Subcommand)]
@@ -238,6 +270,64 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
                     Ok(ExitCode::FAILURE)
                 }
             }
+        }
+        Command::Storage {
+            command: StorageCommand::Check,
+        } => {
+            let (db, key) = app::open(&config).await?;
+            let ctx = app::context(&config, db, key)?;
+            let report = storage::check(&ctx).await?;
+            if report.missing.is_empty() {
+                println!(
+                    "{} stored file(s) checked: every document row has its file.",
+                    report.rows
+                );
+            } else {
+                println!(
+                    "{} of {} document row(s) have no stored file:",
+                    report.missing.len(),
+                    report.rows
+                );
+                for key in &report.missing {
+                    println!("  {key}");
+                }
+            }
+            if !report.unreferenced.is_empty() {
+                println!(
+                    "{} stored file(s) belong to no document (serve removes them after a day):",
+                    report.unreferenced.len()
+                );
+                for key in &report.unreferenced {
+                    println!("  {key}");
+                }
+            }
+            Ok(if report.missing.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        Command::Jobs {
+            command: JobsCommand::Run { job },
+        } => {
+            let (db, key) = app::open(&config).await?;
+            let ctx = app::context(&config, db, key)?;
+            match job {
+                Job::StorageSweep => {
+                    let mut removed = 0;
+                    let ran = jobs::run_if_due(&ctx, jobs::STORAGE_SWEEP, 0, || async {
+                        removed = storage::sweep_orphans(&ctx, storage::ORPHAN_GRACE_MS).await?;
+                        Ok(())
+                    })
+                    .await?;
+                    if !ran {
+                        eprintln!("berth: another instance is running this job now; try later");
+                        return Ok(ExitCode::from(3));
+                    }
+                    println!("{removed} unreferenced stored file(s) removed.");
+                }
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Backup { file } => {
             if file.exists() {

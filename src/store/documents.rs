@@ -64,6 +64,13 @@ pub async fn get_document<'e, E: Executor<'e, Database = Any>>(
     row.as_ref().map(doc_from_row).transpose()
 }
 
+/// The storage key of every document (and icon).
+pub async fn all_blob_keys<'e, E: Executor<'e, Database = Any>>(ex: E) -> Result<Vec<String>> {
+    Ok(sqlx::query_scalar("SELECT blob_key FROM documents")
+        .fetch_all(ex)
+        .await?)
+}
+
 /// The storage keys of documents (and icons) whose files an older version stored in plaintext.
 pub async fn unsealed_blob_keys<'e, E: Executor<'e, Database = Any>>(ex: E) -> Result<Vec<String>> {
     Ok(

@@ -14,6 +14,7 @@ pub mod consultations;
 pub mod documents;
 pub mod enterprise;
 pub mod idempotency;
+pub mod jobs;
 pub mod limits;
 pub mod move_in;
 pub mod outbox;

@@ -12,6 +12,7 @@ pub mod decision;
 pub mod documents;
 pub mod housekeeping;
 pub mod idempotency;
+pub mod jobs;
 pub mod limits;
 pub mod login;
 pub mod micro_deposit;
@@ -25,6 +26,7 @@ pub mod providers;
 pub mod review;
 pub mod second_factor;
 pub mod sessions;
+pub mod storage;
 pub mod storefront;
 pub mod storefront_index;
 pub mod verification;
@@ -60,6 +62,8 @@ pub struct Ctx {
     pub storefront: Arc<storefront_index::StorefrontIndex>,
     /// The time second factors are judged by.
     pub clock: Clock,
+    /// This process, as the leases of background jobs name their holder.
+    pub instance: String,
 }
 
 impl Ctx {
@@ -82,6 +86,7 @@ impl Ctx {
             storefront: Arc::default(),
             refusals: Arc::default(),
             clock: Clock::default(),
+            instance: uuid::Uuid::new_v4().to_string(),
         }
     }
 

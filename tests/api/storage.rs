@@ -164,3 +164,83 @@ async fn an_unreachable_store_stops_start_up_naming_the_key() {
     assert_eq!(out.status.code(), Some(2), "{out:?}");
     assert!(String::from_utf8_lossy(&out.stderr).contains("storage.url"));
 }
+
+/// The `berth` binary on `app`'s data directory and database.
+fn berth_on(app: &TestApp) -> std::process::Command {
+    let mut cmd = berth_bin();
+    cmd.arg("--data-dir")
+        .arg(app.data_dir.path())
+        .arg("--database-url")
+        .arg(&app.database_url);
+    cmd
+}
+
+/// Issue 12: an upload writes its file before its row, so a crash in between leaves a file no
+/// row refers to; nothing found such files, nor rows whose file went missing. `berth storage
+/// check` reports both; the daily sweep (or `berth jobs run storage-sweep`) removes
+/// unreferenced files once they are a day old, and never a file a row refers to.
+#[tokio::test]
+async fn storage_check_names_missing_files_and_the_sweep_removes_old_orphans() {
+    let app = spawn_app_with(local_files).await;
+    let token = app.provider("sweep@example.com").await;
+    app.upload_licence_with(&token, pdf())
+        .await
+        .assert_status(StatusCode::CREATED);
+    let kept = app
+        .upload_licence_with(&token, pdf_with("the second one"))
+        .await;
+    kept.assert_status(StatusCode::CREATED);
+    let files = app.data_dir.path().join("files");
+
+    let check = berth_on(&app)
+        .args(["storage", "check"])
+        .output()
+        .expect("check");
+    assert!(check.status.success(), "{check:?}");
+
+    // Two orphans: one two days old, one just written.
+    let old = files.join("documents/orphan-old.pdf");
+    let fresh = files.join("documents/orphan-fresh.pdf");
+    std::fs::write(&old, b"left by a crash").expect("write");
+    std::fs::write(&fresh, b"an upload in flight").expect("write");
+    let two_days_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(2 * 86_400);
+    std::fs::File::options()
+        .write(true)
+        .open(&old)
+        .and_then(|f| f.set_modified(two_days_ago))
+        .expect("age the orphan");
+    let swept = berth_on(&app)
+        .args(["jobs", "run", "storage-sweep"])
+        .output()
+        .expect("sweep");
+    assert!(swept.status.success(), "{swept:?}");
+    assert!(
+        String::from_utf8_lossy(&swept.stdout).contains("1 unreferenced"),
+        "{swept:?}"
+    );
+    assert!(!old.exists(), "the old orphan is removed");
+    assert!(fresh.exists(), "a fresh one may be an upload in flight");
+    let docs = files_under(&files);
+    assert_eq!(docs.len(), 3, "both licences stay: {docs:?}");
+
+    // A row whose file went missing is named, and the check fails.
+    let gone = docs
+        .iter()
+        .find(|p| p.as_path() != fresh.as_path())
+        .expect("a licence")
+        .clone();
+    std::fs::remove_file(&gone).expect("lose a file");
+    let check = berth_on(&app)
+        .args(["storage", "check"])
+        .output()
+        .expect("check");
+    assert_eq!(check.status.code(), Some(1), "{check:?}");
+    let out = String::from_utf8_lossy(&check.stdout);
+    let name = gone
+        .file_name()
+        .expect("name")
+        .to_string_lossy()
+        .to_string();
+    assert!(out.contains(&name), "{out}");
+    assert!(out.contains("orphan-fresh.pdf"), "{out}");
+}
