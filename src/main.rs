@@ -115,8 +115,19 @@ enum Job {
 
 #[derive(Subcommand)]
 enum AuditCommand {
-    /// Re-compute the hash chain; exits 1 and names the first bad seq when any event was altered
-    Verify,
+    /// Re-compute the hash chain; exits 1 and names the first bad seq when any event was altered.
+    /// With --file, checks an export offline instead (no database needed)
+    Verify {
+        /// A file written by `berth audit export`
+        #[arg(long, value_name = "FILE")]
+        file: Option<PathBuf>,
+    },
+    /// Write the events to stdout as JSON Lines, each with its hash, oldest first
+    Export {
+        /// Only the events after this seq
+        #[arg(long, value_name = "SEQ", default_value_t = 0)]
+        since: i64,
+    },
 }
 
 fn main() -> ExitCode {
@@ -257,7 +268,40 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit {
-            command: AuditCommand::Verify,
+            command: AuditCommand::Verify { file: Some(file) },
+        } => {
+            let input = std::fs::File::open(&file)
+                .with_context(|| format!("cannot open {}", file.display()))?;
+            match audit_log::verify_export(std::io::BufReader::new(input)) {
+                audit_log::ExportCheck::Intact {
+                    first,
+                    last,
+                    last_hash,
+                    from_genesis,
+                } => {
+                    println!(
+                        "audit export intact: events {first} to {last}{}; last hash {last_hash}",
+                        if from_genesis {
+                            " (from the start of the chain)"
+                        } else {
+                            ""
+                        }
+                    );
+                    Ok(ExitCode::SUCCESS)
+                }
+                audit_log::ExportCheck::Broken { line, seq, reason } => {
+                    match seq {
+                        Some(seq) => {
+                            println!("audit export broken at line {line} (seq {seq}): {reason}")
+                        }
+                        None => println!("audit export broken at line {line}: {reason}"),
+                    }
+                    Ok(ExitCode::FAILURE)
+                }
+            }
+        }
+        Command::Audit {
+            command: AuditCommand::Verify { file: None },
         } => {
             let (db, _) = app::open(&config).await?;
             match audit_log::verify(&db).await? {
@@ -270,6 +314,16 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
                     Ok(ExitCode::FAILURE)
                 }
             }
+        }
+        Command::Audit {
+            command: AuditCommand::Export { since },
+        } => {
+            let (db, _) = app::open(&config).await?;
+            let stdout = std::io::stdout();
+            let mut out = std::io::BufWriter::new(stdout.lock());
+            let n = audit_log::export(&db, since, &mut out).await?;
+            eprintln!("{n} audit event(s) exported");
+            Ok(ExitCode::SUCCESS)
         }
         Command::Storage {
             command: StorageCommand::Check,

@@ -113,6 +113,20 @@ impl Default for ChainCheck {
 }
 
 impl ChainCheck {
+    /// A walk that starts inside the chain, at event `seq`, which must follow `prev_hash` (an
+    /// export `--since` a seq carries the hash it continues from).
+    pub fn starting_at(seq: i64, prev_hash: &str) -> ChainCheck {
+        ChainCheck {
+            prev_hash: prev_hash.to_string(),
+            expected_seq: seq,
+        }
+    }
+
+    /// The seq and hash of the last event checked (`0` and the start when none was).
+    pub fn last(&self) -> (i64, &str) {
+        (self.expected_seq - 1, &self.prev_hash)
+    }
+
     /// Checks the next event; the first that does not fit ends the walk.
     pub fn next(&mut self, e: &AuditEvent) -> Result<(), Verification> {
         let broken = |seq, reason| Err(Verification::Broken { seq, reason });

@@ -126,3 +126,65 @@ async fn audit_verify_names_the_first_altered_event() {
     assert!(stdout.contains("seq 3"), "{stdout}");
     let _ = PASSWORD;
 }
+
+/// Issue 12: an auditor had to be given database access to check the log. `berth audit export`
+/// writes JSON Lines with each event's hash; `berth audit verify --file` checks such a file with
+/// no database at all, and names the line of an altered event.
+#[tokio::test]
+async fn an_exported_audit_log_is_checked_offline() {
+    let app = spawn_app().await;
+    app.provider("export@example.com").await;
+    let out = berth_bin()
+        .args(["--data-dir", app.data_dir.path().to_str().expect("utf-8")])
+        .args(["--database-url", &app.database_url, "audit", "export"])
+        .output()
+        .expect("export");
+    assert!(out.status.success(), "{out:?}");
+    let export = String::from_utf8(out.stdout).expect("utf-8");
+    let lines: Vec<&str> = export.lines().collect();
+    assert!(lines.len() >= 3, "{export}");
+    let first: serde_json::Value = serde_json::from_str(lines[0]).expect("json");
+    assert_eq!(first["seq"], 1);
+    assert_eq!(first["hash"].as_str().expect("hash").len(), 64);
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    // The check needs no database: an empty data directory and a URL that leads nowhere.
+    let verify = |text: &str| {
+        let file = dir.path().join("audit.jsonl");
+        std::fs::write(&file, text).expect("write");
+        berth_bin()
+            .args(["--data-dir", dir.path().to_str().expect("utf-8")])
+            .args(["--database-url", "postgres://nobody@127.0.0.1:9/none"])
+            .args(["audit", "verify", "--file", file.to_str().expect("utf-8")])
+            .output()
+            .expect("verify")
+    };
+    let ok = verify(&export);
+    assert!(ok.status.success(), "{ok:?}");
+    let said = String::from_utf8_lossy(&ok.stdout).to_string();
+    assert!(
+        said.contains("intact") && said.contains("from the start"),
+        "{said}"
+    );
+
+    // From the middle (`--since 1`) the rest still checks.
+    let ok = verify(&lines[1..].join("\n"));
+    assert!(ok.status.success(), "{ok:?}");
+
+    // An event altered after export is named by its line.
+    let altered = export.replacen("export@example.com", "someone@example.com", 1);
+    assert_ne!(altered, export);
+    let bad = verify(&altered);
+    assert_eq!(bad.status.code(), Some(1), "{bad:?}");
+    let said = String::from_utf8_lossy(&bad.stdout).to_string();
+    assert!(
+        said.contains("line ") && said.contains("does not match"),
+        "{said}"
+    );
+
+    // A removed event breaks the link.
+    let gap = [lines[0], lines[2]].join("\n");
+    let bad = verify(&gap);
+    assert_eq!(bad.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&bad.stdout).contains("line 2"));
+}
