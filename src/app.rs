@@ -31,6 +31,8 @@ pub enum StartupError {
     Config(#[from] crate::config::ConfigError),
     #[error("{0}")]
     Storage(String),
+    #[error(transparent)]
+    Lock(#[from] crate::backup::BackupError),
     #[error("migrating stored files: {0}")]
     Migrate(String),
     #[error("listen: cannot bind {addr}: {source}")]
@@ -112,11 +114,14 @@ pub struct Application {
     listener: TcpListener,
     state: AppState,
     mailer: Arc<Mailer>,
+    /// Held while serving, so that `berth restore` cannot replace the data underneath.
+    _lock: crate::backup::DataDirLock,
 }
 
 impl Application {
     pub async fn build(config: Config) -> Result<Application, StartupError> {
         let (db, key) = open(&config).await?;
+        let lock = crate::backup::DataDirLock::shared(&config.data_dir)?;
         let mailer = Arc::new(Mailer::from_config(&config)?);
         let listener =
             TcpListener::bind(config.listen)
@@ -142,6 +147,7 @@ impl Application {
             listener,
             state,
             mailer,
+            _lock: lock,
         })
     }
 
@@ -188,6 +194,19 @@ impl Application {
         let janitor = tokio::spawn(housekeeping(ctx.clone(), stop_rx));
         let app = http::router(self.state.clone());
         let limits = http::server::ServeLimits::from_config(&self.state.config);
+        let draining = ctx.draining.clone();
+        let grace = Duration::from_secs(self.state.config.shutdown_grace_secs);
+        let shutdown = async move {
+            shutdown.await;
+            draining.store(true, std::sync::atomic::Ordering::SeqCst);
+            if !grace.is_zero() {
+                tracing::info!(
+                    seconds = grace.as_secs(),
+                    "draining: /readyz answers 503; still serving until the grace period ends"
+                );
+                tokio::time::sleep(grace).await;
+            }
+        };
         let served = http::server::serve(self.listener, app, limits, shutdown).await;
         let _ = stop_tx.send(true);
         let _ = worker.await;

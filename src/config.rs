@@ -47,6 +47,10 @@ pub struct Config {
     pub header_read_timeout_secs: u64,
     /// Connections served at once; more wait in the listen queue.
     pub max_connections: usize,
+    /// On SIGTERM `/readyz` turns 503 at once; new requests are still served for this long
+    /// (so that a load balancer notices and stops sending), then in-flight requests finish and
+    /// the process exits. Behind a balancer, set it above the balancer's health-check interval.
+    pub shutdown_grace_secs: u64,
     /// Proxies (addresses or CIDR blocks) whose `X-Forwarded-For` names the client. Without
     /// them every request counts as coming from the address that connected.
     pub trusted_proxies: Vec<String>,
@@ -243,6 +247,7 @@ impl Default for Config {
             max_body_bytes: 1024 * 1024,
             header_read_timeout_secs: 10,
             max_connections: 1024,
+            shutdown_grace_secs: 0,
             trusted_proxies: Vec::new(),
             metrics_token: None,
             limits: Limits::default(),
@@ -268,6 +273,7 @@ const KEYS: &[&str] = &[
     "max_body_bytes",
     "header_read_timeout_secs",
     "max_connections",
+    "shutdown_grace_secs",
     "trusted_proxies",
     "metrics_token",
     "limits",

@@ -84,6 +84,19 @@ impl MasterKey {
         }
     }
 
+    /// The configured key, or the one in `<data_dir>/master.key`; never a new one.
+    pub fn load(configured: Option<&str>, data_dir: &Path) -> Result<MasterKey, KeyError> {
+        if let Some(encoded) = configured {
+            return MasterKey::from_base64(encoded);
+        }
+        let path = data_dir.join(KEY_FILE);
+        let text = std::fs::read_to_string(&path).map_err(|source| KeyError::File {
+            path: path.display().to_string(),
+            source,
+        })?;
+        MasterKey::from_base64(text.trim())
+    }
+
     pub fn from_base64(encoded: &str) -> Result<MasterKey, KeyError> {
         let bytes = Zeroizing::new(
             STANDARD

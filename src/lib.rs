@@ -5,6 +5,7 @@
 //! `domain` is pure and imports none of the others.
 
 pub mod app;
+pub mod backup;
 pub mod blobs;
 pub mod config;
 pub mod crypto;

@@ -60,10 +60,17 @@ enum Command {
         #[command(subcommand)]
         command: JobsCommand,
     },
-    /// Write a consistent copy of the (SQLite) database to FILE while the server runs
+    /// Write a backup (the SQLite database, the stored files, a manifest of checksums) into DIR,
+    /// while the server runs
     Backup {
-        /// The file to create; it must not exist
-        file: PathBuf,
+        /// The folder to create; it must not exist, or be empty
+        dir: PathBuf,
+    },
+    /// Restore a backup made by `berth backup`: checks it and the master key, needs the server
+    /// stopped, then verifies the audit chain of the result
+    Restore {
+        /// The backup's folder
+        dir: PathBuf,
     },
 }
 
@@ -383,14 +390,43 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Backup { file } => {
-            if file.exists() {
-                bail!("backup: {} already exists", file.display());
-            }
-            let (db, _) = app::open(&config).await?;
-            db.backup_sqlite(&file).await.context("backup failed")?;
-            eprintln!("Backup written to {}", file.display());
+        Command::Backup { dir } => {
+            let (db, key) = app::open(&config).await?;
+            let manifest = berth::backup::create(&config, &db, &key, &dir)
+                .await
+                .context("backup failed")?;
+            eprintln!(
+                "Backup written to {}: the database and {} stored file(s), with their checksums \
+                 in manifest.json. Keep the master key apart from it: the backup does not hold it.",
+                dir.display(),
+                manifest.files.len()
+            );
             Ok(ExitCode::SUCCESS)
+        }
+        Command::Restore { dir } => {
+            let manifest = match berth::backup::restore(&config, &dir) {
+                Ok(m) => m,
+                Err(e) => {
+                    eprintln!("berth: restore refused: {e}");
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            eprintln!(
+                "Restored the backup of {} ({} stored file(s)); verifying the audit chain…",
+                manifest.created_at,
+                manifest.files.len()
+            );
+            let (db, _) = app::open(&config).await?;
+            match audit_log::verify(&db).await? {
+                Verification::Intact { events } => {
+                    println!("restored; audit log intact: {events} events");
+                    Ok(ExitCode::SUCCESS)
+                }
+                Verification::Broken { seq, reason } => {
+                    println!("restored, but the audit log is broken at seq {seq}: {reason}");
+                    Ok(ExitCode::FAILURE)
+                }
+            }
         }
     }
 }

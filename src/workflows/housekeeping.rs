@@ -48,6 +48,9 @@ pub async fn sweep(ctx: &Ctx) {
 
 /// Whether the database and the file store answer (`/readyz`); else which does not.
 pub async fn ready(ctx: &Ctx) -> std::result::Result<(), &'static str> {
+    if ctx.draining.load(std::sync::atomic::Ordering::SeqCst) {
+        return Err("shutting down");
+    }
     if let Err(e) = ctx.db.ping().await {
         tracing::warn!(error = %e, "readiness check: the database does not answer");
         return Err("database unavailable");

@@ -64,6 +64,9 @@ pub struct Ctx {
     pub clock: Clock,
     /// This process, as the leases of background jobs name their holder.
     pub instance: String,
+    /// Set when the process was told to stop: `/readyz` answers 503 from then on, so that a load
+    /// balancer sends nothing new while in-flight requests finish.
+    pub draining: Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Ctx {
@@ -87,6 +90,7 @@ impl Ctx {
             refusals: Arc::default(),
             clock: Clock::default(),
             instance: uuid::Uuid::new_v4().to_string(),
+            draining: Arc::default(),
         }
     }
 

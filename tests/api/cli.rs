@@ -13,6 +13,105 @@ fn free_port() -> u16 {
         .expect("free port")
 }
 
+/// One request on a fresh connection: the status line and the body.
+fn http_get(port: u16, path: &str) -> std::io::Result<String> {
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port))?;
+    s.write_all(format!("GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").as_bytes())?;
+    let mut out = String::new();
+    std::io::Read::read_to_string(&mut s, &mut out)?;
+    Ok(out)
+}
+
+/// Starts `berth serve` on a fresh data directory and waits until it answers.
+fn serve(dir: &std::path::Path, port: u16, env: &[(&str, &str)]) -> std::process::Child {
+    let mut child = berth_bin()
+        .args([
+            "--data-dir",
+            dir.to_str().expect("utf-8"),
+            "serve",
+            "--listen",
+        ])
+        .arg(format!("127.0.0.1:{port}"))
+        .envs(env.iter().copied())
+        .stderr(Stdio::null())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("serve starts");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while http_get(port, "/healthz").is_err() {
+        assert!(Instant::now() < deadline, "serve did not start");
+        assert!(child.try_wait().expect("wait").is_none(), "serve exited");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child
+}
+
+/// Issue 12: on SIGTERM a load balancer must stop sending before the process goes away. Now
+/// `/readyz` answers 503 at once, requests are still served for `shutdown_grace_secs`, a request
+/// in flight finishes with its answer, and the process then exits.
+#[test]
+fn on_sigterm_readiness_drops_at_once_and_in_flight_requests_finish() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let port = free_port();
+    let mut child = serve(dir.path(), port, &[("BERTH_SHUTDOWN_GRACE_SECS", "2")]);
+    assert!(http_get(port, "/readyz")
+        .expect("readyz")
+        .starts_with("HTTP/1.1 200"));
+
+    // A request in flight: its head is sent, its body trickles in across the SIGTERM.
+    let body = br#"{"email": "inflight@example.com"}"#;
+    let mut slow = std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect");
+    slow.write_all(
+        format!(
+            "POST /api/v1/password-resets HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            body.len()
+        )
+        .as_bytes(),
+    )
+    .expect("head");
+    slow.write_all(&body[..5]).expect("part of the body");
+
+    let terminated = Instant::now();
+    let status = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let mut readiness = String::new();
+    while Instant::now() - terminated < Duration::from_millis(1500) {
+        readiness = http_get(port, "/readyz").expect("still served during the grace period");
+        if readiness.starts_with("HTTP/1.1 503") {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(readiness.starts_with("HTTP/1.1 503"), "{readiness}");
+    assert!(readiness.contains("shutting down"), "{readiness}");
+    assert!(http_get(port, "/healthz")
+        .expect("healthz")
+        .starts_with("HTTP/1.1 200"));
+
+    std::thread::sleep(Duration::from_millis(2500));
+    slow.write_all(&body[5..]).expect("the rest of the body");
+    let mut answer = String::new();
+    std::io::Read::read_to_string(&mut slow, &mut answer).expect("answer");
+    assert!(answer.starts_with("HTTP/1.1 202"), "{answer}");
+
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(exit) = child.try_wait().expect("wait") {
+            assert!(exit.success(), "{exit:?}");
+            break;
+        }
+        assert!(Instant::now() < deadline, "serve did not stop");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        http_get(port, "/healthz").is_err(),
+        "nothing listens afterwards"
+    );
+}
+
 #[test]
 fn serve_explains_the_first_admin_then_stops_on_sigterm() {
     let dir = tempfile::tempdir().expect("tempdir");
@@ -154,7 +253,7 @@ fn user_add_reads_the_password_from_stdin_and_backup_copies_the_database() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("password"));
 
-    let copy = dir.path().join("copy.db");
+    let copy = dir.path().join("backup");
     let out = berth_bin()
         .args(["--data-dir", data, "backup", copy.to_str().expect("utf-8")])
         .output()
@@ -169,7 +268,7 @@ fn user_add_reads_the_password_from_stdin_and_backup_copies_the_database() {
             "--data-dir",
             data,
             "--database-url",
-            &format!("sqlite://{}", copy.display()),
+            &format!("sqlite://{}/berth.db", copy.display()),
             "audit",
             "verify",
         ])
@@ -182,7 +281,7 @@ fn user_add_reads_the_password_from_stdin_and_backup_copies_the_database() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("intact: 3 events"));
 
-    // The copy is not overwritten.
+    // The backup is not overwritten.
     let out = berth_bin()
         .args(["--data-dir", data, "backup", copy.to_str().expect("utf-8")])
         .output()
@@ -212,7 +311,9 @@ fn a_bad_configuration_value_stops_start_up_naming_the_key() {
 
     let out = berth_bin().args(["--help"]).output().expect("help");
     let help = String::from_utf8_lossy(&out.stdout);
-    for cmd in ["serve", "migrate", "user", "audit", "backup"] {
+    for cmd in [
+        "serve", "migrate", "user", "audit", "storage", "jobs", "backup", "restore",
+    ] {
         assert!(help.contains(cmd), "{help}");
     }
 }

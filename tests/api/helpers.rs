@@ -442,6 +442,13 @@ impl TestApp {
             let _ = server.await;
         }
     }
+
+    /// Stops the server and hands over its data directory, which outlives it.
+    pub async fn stop_keeping_data(mut self) -> TempDir {
+        let data = std::mem::replace(&mut self.data_dir, tempfile::tempdir().expect("tempdir"));
+        self.stop().await;
+        data
+    }
 }
 
 /// The first run of exactly six digits in the body of a message.

@@ -6,6 +6,7 @@ mod helpers;
 mod accounts;
 mod audit;
 mod authorization;
+mod backup;
 mod bad_input;
 mod cli;
 mod contract;

@@ -118,7 +118,7 @@ async fn six_reviewers_race_on_one_item_and_exactly_one_decision_counts() {
         assert_eq!(a.status, StatusCode::CONFLICT, "loser {i}: {:?}", a.body);
         assert_eq!(a.code(), "stale_version", "loser {i}: {:?}", a.body);
     }
-    let approved = winner % 2 == 0;
+    let approved = winner.is_multiple_of(2);
     let verdict = if approved { "approved" } else { "rejected" };
 
     let detail = item_detail(&app, &op1, &item_id).await;
