@@ -66,6 +66,18 @@ pub enum Durability {
 }
 
 impl Durability {
+    /// On PostgreSQL a relaxed write commits without waiting for the WAL flush
+    /// (`synchronous_commit = off` for this transaction only): like SQLite's NORMAL, a power
+    /// failure may lose the last moments of such writes, a crash of the database corrupts
+    /// nothing. Appends to the audit chain take its head's row lock until commit, so the flush
+    /// no longer holds up every other writer.
+    pub(super) fn postgres_begin(self) -> Option<&'static str> {
+        match self {
+            Durability::Full => None,
+            Durability::Relaxed => Some("BEGIN; SET LOCAL synchronous_commit = off"),
+        }
+    }
+
     pub(super) fn sqlite_begin(self) -> &'static str {
         match self {
             Durability::Full => "PRAGMA synchronous = FULL; BEGIN IMMEDIATE",
@@ -114,7 +126,10 @@ impl Db {
         let begun = tokio::spawn(async move {
             match dialect {
                 Dialect::Sqlite => pool.begin_with(durability.sqlite_begin()).await,
-                Dialect::Postgres => pool.begin().await,
+                Dialect::Postgres => match durability.postgres_begin() {
+                    Some(begin) => pool.begin_with(begin).await,
+                    None => pool.begin().await,
+                },
             }
         });
         let tx = begun

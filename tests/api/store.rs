@@ -149,3 +149,32 @@ async fn two_processes_appending_to_one_chain_keep_it_intact() {
         berth::domain::audit::Verification::Intact { events: 26 }
     );
 }
+
+/// On PostgreSQL a relaxed write (a draft, the customer-service details) commits without
+/// waiting for the WAL flush, for that transaction only; decisions and money still wait.
+#[tokio::test]
+async fn on_postgres_relaxed_writes_skip_the_flush_and_decisions_keep_it() {
+    let app = crate::helpers::spawn_app().await;
+    if !app.is_postgres() {
+        return;
+    }
+    let db = &app.state.ctx.db;
+    let setting = async |tx: &mut berth::store::Tx| -> String {
+        sqlx::query_scalar::<_, String>("SELECT current_setting('synchronous_commit')")
+            .fetch_one(&mut **tx)
+            .await
+            .expect("setting")
+    };
+    let mut tx = db.begin_write_relaxed().await.expect("relaxed");
+    assert_eq!(setting(&mut tx).await, "off");
+    tx.commit().await.expect("commit");
+    for _ in 0..3 {
+        let mut tx = db.begin_write().await.expect("full");
+        assert_eq!(
+            setting(&mut tx).await,
+            "on",
+            "SET LOCAL ends with its transaction"
+        );
+        tx.commit().await.expect("commit");
+    }
+}
