@@ -13,6 +13,7 @@ use super::forms::{self, absorb, FormState};
 use super::move_in::{failure, signed_in};
 use super::{checked_form, error_page, render, signed_form, Page};
 use crate::audit::AuditEvent;
+use crate::domain::money::Fen;
 use crate::domain::review::{Decision, DecisionForm, ReasonForm};
 use crate::http::client::ClientAddr;
 use crate::http::AppState;
@@ -179,7 +180,7 @@ fn item_text(page: &Page, v: &serde_json::Value) -> String {
             let price = map
                 .get("price_fen")
                 .and_then(|p| p.as_i64())
-                .map(super::storefront::yuan)
+                .map(|fen| Fen(fen).to_string())
                 .unwrap_or_default();
             let billing = map.get("billing").and_then(|b| b.as_str()).unwrap_or("");
             format!("{name} {price} {}", page.t(&format!("billing.{billing}")))
@@ -188,7 +189,7 @@ fn item_text(page: &Page, v: &serde_json::Value) -> String {
             let parts: Vec<String> = map
                 .iter()
                 .map(|(k, v)| match (k.as_str(), v.as_i64()) {
-                    ("price_fen", Some(fen)) => super::storefront::yuan(fen),
+                    ("price_fen", Some(fen)) => Fen(fen).to_string(),
                     _ => v
                         .as_str()
                         .map(str::to_string)
@@ -410,7 +411,7 @@ pub async fn micro_deposit(
     let mut form = FormState::default();
     match review::record_deposit(&state.ctx, &reviewer, &id).await {
         Ok(fen) => {
-            let amount = format!("{}.{:02}", fen / 100, fen % 100);
+            let amount = Fen(fen).yuan_figure();
             item_page(&state, page, &id, form, Some(amount), StatusCode::OK).await
         }
         Err(e) => match absorb(page.lang, &mut form, e) {

@@ -18,6 +18,7 @@ use crate::domain::enterprise::{
     AuthorizedForm, CorporateAccountForm, EnterpriseForm, PersonForm, SubjectType,
 };
 use crate::domain::ids::IdType;
+use crate::domain::money::Fen;
 use crate::domain::move_in::{MoveIn, Reason, StepStatus};
 use crate::domain::upload::MAX_DOCUMENT_BYTES;
 use crate::http::error::ApiError;
@@ -428,7 +429,9 @@ pub async fn enterprise_deposit(
     };
     let mut deposit_form = FormState::from_form(&data);
     // Typed in yuan (0.01–0.99) or fen; the page asks for yuan.
-    let amount = forms::first(&data, "amount").and_then(parse_yuan);
+    let amount = forms::first(&data, "amount")
+        .and_then(Fen::parse_yuan)
+        .map(|fen| fen.0);
     if amount.is_none() {
         deposit_form.add_error("amount_fen", page.t("field.amount_yuan"));
     }
@@ -471,30 +474,6 @@ pub async fn enterprise_deposit_request(
         Err(Error::Conflict(_)) => see_other("/move-in/enterprise").into_response(),
         Err(e) => failure(page, e),
     }
-}
-
-/// "0.37", "0,37" or "37分" → 37 fen.
-pub fn parse_yuan(s: &str) -> Option<i64> {
-    let s = s.trim().replace(',', ".").replace('元', "");
-    if let Some(fen) = s.strip_suffix('分') {
-        return fen.trim().parse::<i64>().ok();
-    }
-    let (whole, frac) = s.split_once('.').unwrap_or((&s, ""));
-    if whole.is_empty() && frac.is_empty() {
-        return None;
-    }
-    let whole: i64 = if whole.is_empty() {
-        0
-    } else {
-        whole.parse().ok()?
-    };
-    let frac = match frac.len() {
-        0 => 0,
-        1 => frac.parse::<i64>().ok()? * 10,
-        2 => frac.parse::<i64>().ok()?,
-        _ => return None,
-    };
-    whole.checked_mul(100)?.checked_add(frac)
 }
 
 #[derive(Template)]
@@ -667,22 +646,5 @@ pub async fn application_save(State(state): State<AppState>, page: Page, body: B
             }
             Err(e) => failure(page, e),
         },
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::parse_yuan;
-
-    #[test]
-    fn amounts_in_yuan() {
-        assert_eq!(parse_yuan("0.37"), Some(37));
-        assert_eq!(parse_yuan("0,3"), Some(30));
-        assert_eq!(parse_yuan(".05"), Some(5));
-        assert_eq!(parse_yuan("37分"), Some(37));
-        assert_eq!(parse_yuan("1"), Some(100));
-        assert_eq!(parse_yuan("0.375"), None);
-        assert_eq!(parse_yuan("abc"), None);
-        assert_eq!(parse_yuan(""), None);
     }
 }

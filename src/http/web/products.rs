@@ -14,6 +14,7 @@ use super::forms::{self, absorb, FormData, FormState};
 use super::move_in::{failure, signed_in};
 use super::{checked_form, csrf_ok, error_page, render, Page};
 use crate::domain::catalog::CatalogEntry;
+use crate::domain::money::Fen;
 use crate::domain::product::{
     PlanForm, ProductData, ProductForm, TermsForm, BILLINGS, DELIVERIES, MAX_ICON_BYTES,
 };
@@ -145,10 +146,7 @@ fn state_of(d: &ProductData) -> FormState {
     f.set("terms.warranty", d.terms.warranty.clone());
     for (i, p) in d.plans.iter().enumerate() {
         f.set(&format!("plans.{i}.name"), p.name.clone());
-        f.set(
-            &format!("plans.{i}.price"),
-            format!("{}.{:02}", p.price_fen / 100, p.price_fen % 100),
-        );
+        f.set(&format!("plans.{i}.price"), Fen(p.price_fen).yuan_figure());
         f.set(&format!("plans.{i}.billing"), p.billing.clone());
     }
     f
@@ -165,7 +163,7 @@ fn form_of(data: &FormData) -> ProductForm {
             Some(PlanForm {
                 name,
                 // Typed in yuan; anything unreadable becomes an out-of-range price.
-                price_fen: price.map(|p| super::move_in::parse_yuan(&p).unwrap_or(-1)),
+                price_fen: price.map(|p| Fen::parse_yuan(&p).map_or(-1, |fen| fen.0)),
                 billing: forms::opt(data, &format!("plans.{i}.billing")),
             })
         })

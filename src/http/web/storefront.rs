@@ -12,6 +12,7 @@ use super::forms::{self, FormState};
 use super::move_in::failure;
 use super::{checked_form, error_page, render, urlencode, Page};
 use crate::domain::catalog::{CatalogEntry, CatalogList};
+use crate::domain::money::Fen;
 use crate::http::client::ClientAddr;
 use crate::http::AppState;
 use crate::workflows::consultations::{self, ConsultationForm, TOPICS};
@@ -53,11 +54,6 @@ impl CataloguePage {
             urlencode(self.next_cursor.as_deref().unwrap_or(""))
         )
     }
-}
-
-/// Fen as "¥12.30".
-pub fn yuan(fen: i64) -> String {
-    format!("¥{}.{:02}", fen / 100, fen % 100)
 }
 
 pub async fn catalogue(
@@ -104,8 +100,8 @@ pub struct ProductPage {
 }
 
 impl ProductPage {
-    pub fn price(&self, fen: &i64) -> String {
-        yuan(*fen)
+    pub fn price(&self, fen: &i64) -> Fen {
+        Fen(*fen)
     }
 }
 
