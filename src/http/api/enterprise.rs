@@ -11,7 +11,7 @@ use crate::domain::upload::MAX_DOCUMENT_BYTES;
 use crate::http::auth::Authenticated;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::json::ApiJson;
-use crate::http::AppState;
+use crate::http::state::AppState;
 use crate::workflows::verification::{self, DepositView, DocumentView, EnterpriseView};
 
 /// The verification: data (numbers masked), status, reasons, submissions, micro-deposit.

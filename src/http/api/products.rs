@@ -14,7 +14,7 @@ use crate::http::auth::Authenticated;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{ApiPath, ApiQuery};
 use crate::http::json::ApiJson;
-use crate::http::AppState;
+use crate::http::state::AppState;
 use crate::workflows::products::{self, ProductView};
 
 #[derive(Debug, Serialize, ToSchema)]

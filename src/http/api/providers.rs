@@ -11,7 +11,7 @@ use crate::http::auth::Reviewer;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::ApiPath;
 use crate::http::json::ApiJson;
-use crate::http::AppState;
+use crate::http::state::AppState;
 use crate::workflows::catalog::{self, CatalogForm, CatalogNames};
 use crate::workflows::providers;
 

@@ -16,7 +16,7 @@ use crate::audit::AuditEvent;
 use crate::domain::money::Fen;
 use crate::domain::review::{Decision, DecisionForm, ReasonForm};
 use crate::http::client::ClientAddr;
-use crate::http::AppState;
+use crate::http::state::AppState;
 use crate::time_util::rfc3339;
 use crate::workflows::accounts::AccountView;
 use crate::workflows::review::{self, ItemDetail, ItemSummary, QueueQuery};

@@ -20,9 +20,11 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Response};
 
-use super::auth::{self, cookie, LANG_COOKIE};
-use super::{request_lang, AppState};
 use crate::crypto::{random_token, sha256_hex};
+use crate::http::auth;
+use crate::http::cookies::{cookie, LANG_COOKIE};
+use crate::http::language::request_lang;
+use crate::http::state::AppState;
 use crate::i18n::{self, Lang};
 use crate::workflows::accounts::{self, AccountView, SessionStanding, SessionView};
 

@@ -22,7 +22,7 @@ use crate::domain::money::Fen;
 use crate::domain::move_in::{MoveIn, Reason, StepStatus};
 use crate::domain::upload::MAX_DOCUMENT_BYTES;
 use crate::http::error::ApiError;
-use crate::http::AppState;
+use crate::http::state::AppState;
 use crate::workflows::accounts::AccountView;
 use crate::workflows::application::{self, ApplicationView};
 use crate::workflows::verification::{self, EnterpriseView};

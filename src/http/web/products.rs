@@ -18,7 +18,7 @@ use crate::domain::money::Fen;
 use crate::domain::product::{
     PlanForm, ProductData, ProductForm, TermsForm, BILLINGS, DELIVERIES, MAX_ICON_BYTES,
 };
-use crate::http::AppState;
+use crate::http::state::AppState;
 use crate::workflows::accounts::AccountView;
 use crate::workflows::products::{self, ProductView};
 use crate::workflows::Error;

@@ -12,7 +12,7 @@ use super::forms::{self, absorb, FormState};
 use super::move_in::{failure, signed_in, step_rows, StepRow};
 use super::{checked_form, render, Page};
 use crate::domain::provider::{CustomerServiceForm, SettlementForm};
-use crate::http::AppState;
+use crate::http::state::AppState;
 use crate::workflows::provider_info::{self, SettlementAnswer};
 use crate::workflows::{move_in, Error};
 

@@ -11,10 +11,9 @@ use serde::Deserialize;
 use super::forms::{self, absorb, FormState};
 use super::second_factor::{second_step, with_session_cookie};
 use super::{checked_form, error_page, render, urlencode, Page};
-use crate::http::auth as http_auth;
 use crate::http::client::ClientAddr;
 use crate::http::error::ApiError;
-use crate::http::AppState;
+use crate::http::state::AppState;
 use crate::workflows::accounts::{self, AccountView, LoginOutcome, Registration};
 
 pub(super) fn failure(page: Page, err: crate::workflows::Error) -> Response {
@@ -217,7 +216,7 @@ pub async fn login(
     };
     let mut form = FormState::from_form(&data);
     let next = safe_next(forms::first(&data, "next"));
-    let replaces = http_auth::cookie(&headers, state.cookies().session())
+    let replaces = crate::http::cookies::cookie(&headers, state.cookies().session())
         .map(|t| crate::crypto::sha256_hex(t.as_bytes()));
     match accounts::login(
         &state.ctx,
@@ -269,7 +268,7 @@ pub async fn logout(
         return r;
     }
     if let (Some(token), Some(account)) = (
-        http_auth::cookie(&headers, state.cookies().session()),
+        crate::http::cookies::cookie(&headers, state.cookies().session()),
         &page.account,
     ) {
         let _ = accounts::logout(

@@ -14,7 +14,7 @@ use super::forms::{self, absorb, FormState};
 use super::public::{failure, home_after_login, safe_next};
 use super::{checked_form, error_page, login_redirect, render, Page};
 use crate::http::client::ClientAddr;
-use crate::http::AppState;
+use crate::http::state::AppState;
 use crate::workflows::accounts::{NewSession, SessionView};
 use crate::workflows::second_factor;
 

@@ -14,7 +14,7 @@ use super::{checked_form, error_page, render, urlencode, Page};
 use crate::domain::catalog::{CatalogEntry, CatalogList};
 use crate::domain::money::Fen;
 use crate::http::client::ClientAddr;
-use crate::http::AppState;
+use crate::http::state::AppState;
 use crate::workflows::consultations::{self, ConsultationForm, TOPICS};
 use crate::workflows::storefront::{self, Listing, Search, StorefrontProduct};
 use crate::workflows::{catalog, Error};
