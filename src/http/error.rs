@@ -29,6 +29,22 @@ pub struct ApiError {
     pub retry_after_secs: Option<u64>,
     /// Extra members of the `error` object (e.g. `attempts_left`).
     pub extra: Vec<(&'static str, serde_json::Value)>,
+    /// Where a page's form shows this refusal, when it is about what was typed; `None`: the
+    /// page fails with the error page. (Boxed: most errors carry none.)
+    pub form: Option<Box<FormNote>>,
+}
+
+/// How a page's form shows a refusal that is about what was typed.
+#[derive(Debug, Clone)]
+pub enum FormNote {
+    /// Every invalid field beside its field, as the workflow found them.
+    Fields(Vec<FieldError>),
+    /// One message at `field` (`_form`: above the form): the catalog's `key` with `params`.
+    Message {
+        field: &'static str,
+        key: String,
+        params: Vec<(&'static str, String)>,
+    },
 }
 
 impl ApiError {
@@ -40,6 +56,7 @@ impl ApiError {
             due: None,
             retry_after_secs: None,
             extra: Vec::new(),
+            form: None,
         }
     }
 
@@ -84,6 +101,29 @@ impl ApiError {
     pub fn with_extra(mut self, name: &'static str, value: serde_json::Value) -> ApiError {
         self.extra.push((name, value));
         self
+    }
+
+    fn in_form_note(mut self, note: FormNote) -> ApiError {
+        self.form = Some(Box::new(note));
+        self
+    }
+
+    /// A page's form shows it as the catalog's `key` at `field`.
+    fn in_form(self, field: &'static str, key: impl Into<String>) -> ApiError {
+        self.in_form_with(field, key, Vec::new())
+    }
+
+    fn in_form_with(
+        self,
+        field: &'static str,
+        key: impl Into<String>,
+        params: Vec<(&'static str, String)>,
+    ) -> ApiError {
+        self.in_form_note(FormNote::Message {
+            field,
+            key: key.into(),
+            params,
+        })
     }
 
     /// The JSON body in `lang`.
@@ -165,27 +205,45 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// The one table of `workflows::Error`: for each refusal its status, its stable code, what the
+/// JSON body carries beyond them, and where a page's form shows it (`in_form`). A new variant is
+/// described here once; the JSON body (`body`) and the pages (`web::forms::absorb`) both read
+/// the result.
 impl From<workflows::Error> for ApiError {
     fn from(e: workflows::Error) -> ApiError {
         use workflows::Error as E;
         match e {
-            E::Validation(fields) => ApiError::validation(fields),
-            E::Conflict(code) => ApiError::new(StatusCode::CONFLICT, code),
-            E::InvalidCredentials => ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials"),
-            E::NotActivated => ApiError::new(StatusCode::FORBIDDEN, "account_not_activated"),
+            E::Validation(fields) => {
+                ApiError::validation(fields.clone()).in_form_note(FormNote::Fields(fields))
+            }
+            E::Conflict(code) => ApiError::new(StatusCode::CONFLICT, code)
+                .in_form(conflict_field(code), format!("error.{code}")),
+            E::InvalidCredentials => ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials")
+                .in_form("_form", "error.invalid_credentials"),
+            E::NotActivated => ApiError::new(StatusCode::FORBIDDEN, "account_not_activated")
+                .in_form("_form", "error.account_not_activated"),
             E::Unauthenticated => ApiError::unauthenticated(),
             E::Forbidden => ApiError::forbidden(),
             E::NotFound => ApiError::not_found(),
             E::RateLimited { retry_after_secs } => ApiError {
                 retry_after_secs: Some(retry_after_secs),
                 ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited")
-            },
+            }
+            .in_form_with(
+                "_form",
+                "error.rate_limited_wait",
+                vec![("minutes", retry_after_secs.div_ceil(60).to_string())],
+            ),
             E::Busy { retry_after_secs } => ApiError {
                 retry_after_secs: Some(retry_after_secs),
                 ..ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy")
-            },
-            E::StepUpRequired => ApiError::new(StatusCode::FORBIDDEN, "step_up_required"),
-            E::OwnItem => ApiError::new(StatusCode::FORBIDDEN, "own_item"),
+            }
+            .in_form("_form", "error.busy"),
+            E::StepUpRequired => ApiError::new(StatusCode::FORBIDDEN, "step_up_required")
+                .in_form("second_factor_code", "error.step_up_required"),
+            E::OwnItem => {
+                ApiError::new(StatusCode::FORBIDDEN, "own_item").in_form("_form", "error.own_item")
+            }
             E::SecondFactorEnrolmentRequired => {
                 ApiError::new(StatusCode::FORBIDDEN, "second_factor_enrolment_required")
             }
@@ -200,24 +258,32 @@ impl From<workflows::Error> for ApiError {
             E::Frozen { retry_after_secs } => ApiError {
                 retry_after_secs: Some(retry_after_secs),
                 ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "verification_frozen")
-            },
+            }
+            .in_form("amount_fen", "error.verification_frozen"),
             E::WrongAmount { attempts_left } => ApiError {
                 fields: vec![FieldError::new("amount_fen", "wrong_amount")
                     .with("attempts_left", attempts_left)],
                 ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "wrong_amount")
             }
-            .with_extra("attempts_left", serde_json::json!(attempts_left)),
+            .with_extra("attempts_left", serde_json::json!(attempts_left))
+            .in_form_with(
+                "amount_fen",
+                "field.wrong_amount",
+                vec![("attempts_left", attempts_left.to_string())],
+            ),
             E::AccountNameMismatch => ApiError {
                 fields: vec![FieldError::new("account_name", "account_name_mismatch")],
                 ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "account_name_mismatch")
-            },
+            }
+            .in_form("account_name", "field.account_name_mismatch"),
             E::Upload(code) => match code {
                 "too_large" => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
                 "unsupported_media_type" => {
                     ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
                 }
                 other => ApiError::field("file", other),
-            },
+            }
+            .in_form("file", format!("field.{code}")),
             E::Blob(err) => {
                 tracing::error!(error = ?err, "file storage failure");
                 ApiError::internal()
@@ -231,5 +297,14 @@ impl From<workflows::Error> for ApiError {
                 ApiError::internal()
             }
         }
+    }
+}
+
+/// The form field a conflict is about, for the pages (`_form`: the form as a whole).
+fn conflict_field(code: &str) -> &'static str {
+    match code {
+        "email_taken" => "email",
+        "uscc_taken" => "uscc",
+        _ => "_form",
     }
 }

@@ -39,8 +39,8 @@ pub(super) fn signed_in(page: &Page) -> Result<AccountView, Response> {
         .ok_or_else(|| login_redirect(&page.path))
 }
 
-pub(super) fn failure(page: Page, err: Error) -> Response {
-    let api = ApiError::from(err);
+pub(super) fn failure(page: Page, err: impl Into<ApiError>) -> Response {
+    let api: ApiError = err.into();
     error_page(page, api.status, api.code)
 }
 

@@ -16,8 +16,8 @@ use crate::http::error::ApiError;
 use crate::http::state::AppState;
 use crate::workflows::accounts::{self, AccountView, LoginOutcome, Registration};
 
-pub(super) fn failure(page: Page, err: crate::workflows::Error) -> Response {
-    let api = ApiError::from(err);
+pub(super) fn failure(page: Page, err: impl Into<ApiError>) -> Response {
+    let api: ApiError = err.into();
     error_page(page, api.status, api.code)
 }
 

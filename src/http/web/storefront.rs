@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::forms::{self, FormState};
 use super::move_in::failure;
-use super::{checked_form, error_page, render, urlencode, Page};
+use super::{checked_form, render, urlencode, Page};
 use crate::domain::catalog::{CatalogEntry, CatalogList};
 use crate::domain::money::Fen;
 use crate::http::client::ClientAddr;
@@ -208,10 +208,7 @@ pub async fn contact(
                     reference: None,
                 },
             ),
-            Err(e) => {
-                let api = crate::http::error::ApiError::from(e);
-                error_page(page, api.status, api.code)
-            }
+            Err(e) => failure(page, e),
         },
     }
 }
