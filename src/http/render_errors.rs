@@ -13,7 +13,8 @@ use axum::response::Response;
 
 use crate::http::error::ApiError;
 use crate::http::language::request_lang;
-use crate::http::web;
+use crate::http::web::errors::error_page;
+use crate::http::web::page::Page;
 
 /// The code of an error status that carries no `ApiError` (a rejection from the router, an
 /// extractor or a tower layer), so every error answer has the API's shape.
@@ -71,16 +72,7 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
     };
     if !is_api {
         // Pages get an HTML error page in the visitor's language.
-        let page = web::Page {
-            lang,
-            account: None,
-            session: None,
-            csrf: String::new(),
-            url: path.clone(),
-            path,
-            notice: None,
-        };
-        let mut html = web::error_page(page, err.status, err.code);
+        let mut html = error_page(Page::bare(lang, path), err.status, err.code);
         for name in [header::RETRY_AFTER, header::CONNECTION] {
             if let Some(v) = resp.headers().get(&name).cloned() {
                 html.headers_mut().insert(name, v);

@@ -51,16 +51,16 @@ pub fn router(state: AppState) -> Router {
         .route("/help", get(web::public::help))
         .route("/register", get(web::public::register_form).post(web::public::register))
         .route("/activate", get(web::public::activate_form).post(web::public::activate))
-        .route("/login", get(web::public::login_form).post(web::public::login))
+        .route("/login", get(web::login::login_form).post(web::login::login))
         .route(
             "/login/second-factor",
             get(|| async { axum::response::Redirect::to("/login") })
-                .post(web::second_factor::login_second_factor),
+                .post(web::login::login_second_factor),
         )
         .route("/account/security", get(web::second_factor::security).post(web::second_factor::security_action))
-        .route("/logout", post(web::public::logout))
+        .route("/logout", post(web::login::logout))
         .route("/forgot", get(web::public::forgot_form).post(web::public::forgot))
-        .route("/lang", post(web::switch_language))
+        .route("/lang", post(web::language::switch_language))
         .route("/move-in", get(web::move_in::overview))
         .route("/move-in/enterprise", get(web::move_in::enterprise).post(web::move_in::enterprise_save))
         .route(
@@ -100,8 +100,8 @@ pub fn router(state: AppState) -> Router {
         .route("/products", get(web::storefront::catalogue))
         .route("/products/{id}", get(web::storefront::product))
         .route("/contact", get(web::storefront::contact_form).post(web::storefront::contact))
-        .route("/static/{name}", get(web::static_file))
-        .route("/favicon.ico", get(web::favicon))
+        .route("/static/{name}", get(web::assets::static_file))
+        .route("/favicon.ico", get(web::assets::favicon))
         .route("/healthz", get(ops::healthz))
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
@@ -113,7 +113,7 @@ pub fn router(state: AppState) -> Router {
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
         .layer(from_fn_with_state(state.clone(), wire::hygiene))
         .layer(axum::middleware::from_fn(render_errors::render_errors))
-        .layer(from_fn_with_state(state.clone(), web::ensure_csrf_cookie))
+        .layer(from_fn_with_state(state.clone(), web::csrf::ensure_csrf_cookie))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(

@@ -1,36 +1,28 @@
 //! The operator console: the review queue, the review screen (with the earlier submission side by
 //! side and changed fields highlighted), decisions, the micro-deposit, and the audit log.
 
-use super::see_other;
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use serde::Deserialize;
 
-use super::forms::{self, absorb, FormState};
-use super::move_in::{failure, signed_in};
-use super::{checked_form, error_page, render, signed_form, Page};
 use crate::audit::AuditEvent;
+use crate::domain::catalog::{CatalogEntry, CatalogList};
 use crate::domain::money::Fen;
 use crate::domain::review::{Decision, DecisionForm, ReasonForm};
 use crate::http::client::ClientAddr;
 use crate::http::state::AppState;
+use crate::http::web::errors::{failure, PageError};
+use crate::http::web::extract::{CheckedForm, Staff};
+use crate::http::web::forms::{self, absorb, FormState};
+use crate::http::web::page::Page;
+use crate::http::web::respond::{render, see_other};
 use crate::time_util::rfc3339;
-use crate::workflows::accounts::AccountView;
+use crate::workflows::catalog::{self as cat, CatalogForm};
+use crate::workflows::consultations::{self, ConsultationView};
 use crate::workflows::review::{self, ItemDetail, ItemSummary, QueueQuery};
-use crate::workflows::second_factor;
-use crate::workflows::{audit_log, Error};
-
-#[allow(clippy::result_large_err)] // an early-return page, not an error value
-fn staff(page: &Page) -> Result<AccountView, Response> {
-    let account = signed_in(page)?;
-    if !account.roles.can_review() {
-        return Err(error_page(page.clone(), StatusCode::FORBIDDEN, "forbidden"));
-    }
-    Ok(account)
-}
+use crate::workflows::{audit_log, providers, second_factor, Error};
 
 #[derive(Deserialize, Default)]
 pub struct QueueParams {
@@ -75,12 +67,9 @@ impl QueuePage {
 
 pub async fn queue(
     State(state): State<AppState>,
-    page: Page,
+    Staff { page, .. }: Staff,
     Query(p): Query<QueueParams>,
-) -> Response {
-    if let Err(r) = staff(&page) {
-        return r;
-    }
+) -> Result<Response, PageError> {
     let kind = p.kind.unwrap_or_default();
     let status = p.status.unwrap_or_else(|| "pending".into());
     let min_age = p.min_age_hours.unwrap_or_default();
@@ -96,9 +85,9 @@ pub async fn queue(
     let (items, next_cursor, error) = match review::queue(&state.ctx, &q).await {
         Ok((items, next)) => (items, next, None),
         Err(Error::Validation(_)) => (Vec::new(), None, Some(page.t("console.bad_filter"))),
-        Err(e) => return failure(page, e),
+        Err(e) => return Ok(failure(page, e)),
     };
-    render(
+    Ok(render(
         StatusCode::OK,
         &QueuePage {
             page,
@@ -110,7 +99,7 @@ pub async fn queue(
             next_cursor,
             error,
         },
-    )
+    ))
 }
 
 /// One field of the submission, with the earlier value when it changed.
@@ -283,60 +272,46 @@ fn field_rows(page: &Page, item: &ItemDetail) -> Vec<FieldRow> {
         .collect()
 }
 
+/// The review screen of item `id`, with `form` as typed and the amount just paid, if any.
 async fn item_page(
     state: &AppState,
     page: Page,
     id: &str,
     form: FormState,
     deposit_amount: Option<String>,
-    status: StatusCode,
-) -> Response {
-    match review::detail(&state.ctx, id).await {
-        Ok(item) => {
-            let rows = field_rows(&page, &item);
-            render(
-                status,
-                &ItemPage {
-                    page,
-                    item,
-                    rows,
-                    form,
-                    deposit_amount,
-                },
-            )
-        }
-        Err(e) => failure(page, e),
-    }
+) -> Result<ItemPage, PageError> {
+    let item = page.or_error_page(review::detail(&state.ctx, id).await)?;
+    let rows = field_rows(&page, &item);
+    Ok(ItemPage {
+        page,
+        item,
+        rows,
+        form,
+        deposit_amount,
+    })
 }
 
-pub async fn item(State(state): State<AppState>, page: Page, Path(id): Path<String>) -> Response {
-    if let Err(r) = staff(&page) {
-        return r;
-    }
-    item_page(
-        &state,
-        page,
-        &id,
-        FormState::default(),
-        None,
-        StatusCode::OK,
-    )
-    .await
+pub async fn item(
+    State(state): State<AppState>,
+    Staff { page, .. }: Staff,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let shown = item_page(&state, page, &id, FormState::default(), None).await?;
+    Ok(render(StatusCode::OK, &shown))
 }
 
 /// The decision form: `decision`, `version`, and pairs `reason_field` / `reason_message`.
 pub async fn decide(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
-    page: Page,
+    Staff {
+        page,
+        account: reviewer,
+    }: Staff,
     Path(id): Path<String>,
-    body: Bytes,
+    CheckedForm(data): CheckedForm,
 ) -> Response {
-    let (reviewer, data) = match signed_form(&page, &body, staff) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let mut form = FormState::from_form(&data);
+    let form = FormState::from_form(&data);
     let fields = forms::all(&data, "reason_field");
     let messages = forms::all(&data, "reason_message");
     let reasons: Vec<ReasonForm> = fields
@@ -377,48 +352,37 @@ pub async fn decide(
         Err(e) => Err(e),
     };
     match decided {
-        Ok(_) => see_other(&format!("/console/items/{id}?notice=decided")).into_response(),
-        Err(e) => match absorb(page.lang, &mut form, e) {
-            Ok(()) => {
-                item_page(
-                    &state,
-                    page,
-                    &id,
-                    form,
-                    None,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await
-            }
-            Err(e) => failure(page, e),
-        },
+        Ok(_) => see_other(&format!("/console/items/{id}?notice=decided")),
+        Err(e) => {
+            page.refused(form, e, async |page, form| {
+                item_page(&state, page, &id, form, None).await
+            })
+            .await
+        }
     }
 }
 
+/// Pays the micro-deposit of an enterprise verification: the page shows the amount once.
 pub async fn micro_deposit(
     State(state): State<AppState>,
-    page: Page,
+    Staff {
+        page,
+        account: reviewer,
+    }: Staff,
     Path(id): Path<String>,
-    body: Bytes,
-) -> Response {
-    let reviewer = match staff(&page) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    if let Err(r) = checked_form(&page, &body) {
-        return r;
-    }
+    CheckedForm(_): CheckedForm,
+) -> Result<Response, PageError> {
     let mut form = FormState::default();
-    match review::record_deposit(&state.ctx, &reviewer, &id).await {
-        Ok(fen) => {
-            let amount = Fen(fen).yuan_figure();
-            item_page(&state, page, &id, form, Some(amount), StatusCode::OK).await
-        }
+    let (amount, status) = match review::record_deposit(&state.ctx, &reviewer, &id).await {
+        Ok(fen) => (Some(Fen(fen).yuan_figure()), StatusCode::OK),
+        // A deposit that cannot be paid now (already paid, not this kind) is told on the item.
         Err(e) => match absorb(page.lang, &mut form, e) {
-            Ok(()) => item_page(&state, page, &id, form, None, StatusCode::CONFLICT).await,
-            Err(e) => failure(page, e),
+            Ok(()) => (None, StatusCode::CONFLICT),
+            Err(e) => return Ok(failure(page, e)),
         },
-    }
+    };
+    let shown = item_page(&state, page, &id, form, amount).await?;
+    Ok(render(status, &shown))
 }
 
 #[derive(Deserialize, Default)]
@@ -446,17 +410,12 @@ pub struct AuditPage {
 
 pub async fn audit(
     State(state): State<AppState>,
-    page: Page,
+    Staff { page, .. }: Staff,
     Query(p): Query<AuditParams>,
-) -> Response {
-    if let Err(r) = staff(&page) {
-        return r;
-    }
+) -> Result<Response, PageError> {
     let after = p.after.unwrap_or(0).max(0);
-    let events: Vec<AuditEvent> = match audit_log::list_events(&state.ctx, after, 100).await {
-        Ok(e) => e,
-        Err(e) => return failure(page, e),
-    };
+    let events: Vec<AuditEvent> =
+        page.or_error_page(audit_log::list_events(&state.ctx, after, 100).await)?;
     let next_after = (events.len() == 100)
         .then(|| events.last().map(|e| e.seq))
         .flatten();
@@ -471,7 +430,7 @@ pub async fn audit(
             detail: e.detail,
         })
         .collect();
-    render(
+    Ok(render(
         StatusCode::OK,
         &AuditPage {
             page,
@@ -479,14 +438,14 @@ pub async fn audit(
             next_after,
             after,
         },
-    )
+    ))
 }
 
 #[derive(Template)]
 #[template(path = "pages/console_consultations.html")]
 pub struct ConsultationsPage {
     pub page: Page,
-    pub items: Vec<crate::workflows::consultations::ConsultationView>,
+    pub items: Vec<ConsultationView>,
     pub status: String,
 }
 
@@ -497,148 +456,115 @@ pub struct ConsultationParams {
 
 pub async fn consultations(
     State(state): State<AppState>,
-    page: Page,
+    Staff { page, .. }: Staff,
     Query(p): Query<ConsultationParams>,
-) -> Response {
-    if let Err(r) = staff(&page) {
-        return r;
-    }
+) -> Result<Response, PageError> {
     let status = p.status.unwrap_or_else(|| "open".into());
     let filter = Some(status.as_str()).filter(|s| matches!(*s, "open" | "replied"));
-    match crate::workflows::consultations::list(&state.ctx, filter, None, 200).await {
-        Ok((items, _)) => render(
-            StatusCode::OK,
-            &ConsultationsPage {
-                page,
-                items,
-                status,
-            },
-        ),
-        Err(e) => failure(page, e),
-    }
+    let (items, _) =
+        page.or_error_page(consultations::list(&state.ctx, filter, None, 200).await)?;
+    Ok(render(
+        StatusCode::OK,
+        &ConsultationsPage {
+            page,
+            items,
+            status,
+        },
+    ))
 }
 
 #[derive(Template)]
 #[template(path = "pages/console_consultation.html")]
 pub struct ConsultationPage {
     pub page: Page,
-    pub item: crate::workflows::consultations::ConsultationView,
+    pub item: ConsultationView,
     pub form: FormState,
+}
+
+/// One consultation and the reply form, with `form` as typed.
+async fn consultation_page(
+    state: &AppState,
+    page: Page,
+    id: &str,
+    form: FormState,
+) -> Result<ConsultationPage, PageError> {
+    let item = page.or_error_page(consultations::get(&state.ctx, id).await)?;
+    Ok(ConsultationPage { page, item, form })
 }
 
 pub async fn consultation(
     State(state): State<AppState>,
-    page: Page,
+    Staff { page, .. }: Staff,
     Path(id): Path<String>,
-) -> Response {
-    if let Err(r) = staff(&page) {
-        return r;
-    }
-    match crate::workflows::consultations::get(&state.ctx, &id).await {
-        Ok(item) => render(
-            StatusCode::OK,
-            &ConsultationPage {
-                page,
-                item,
-                form: FormState::default(),
-            },
-        ),
-        Err(e) => failure(page, e),
-    }
+) -> Result<Response, PageError> {
+    let shown = consultation_page(&state, page, &id, FormState::default()).await?;
+    Ok(render(StatusCode::OK, &shown))
 }
 
 pub async fn consultation_reply(
     State(state): State<AppState>,
-    page: Page,
+    Staff {
+        page,
+        account: operator,
+    }: Staff,
     Path(id): Path<String>,
-    body: Bytes,
+    CheckedForm(data): CheckedForm,
 ) -> Response {
-    let (operator, data) = match signed_form(&page, &body, staff) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let mut form = FormState::from_form(&data);
-    match crate::workflows::consultations::reply(
-        &state.ctx,
-        &operator,
-        &id,
-        forms::first(&data, "message"),
-    )
-    .await
-    {
-        Ok(_) => see_other(&format!("/console/consultations/{id}?notice=replied")).into_response(),
-        Err(e) => match absorb(page.lang, &mut form, e) {
-            Ok(()) => match crate::workflows::consultations::get(&state.ctx, &id).await {
-                Ok(item) => render(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    &ConsultationPage { page, item, form },
-                ),
-                Err(e) => failure(page, e),
-            },
-            Err(e) => failure(page, e),
-        },
+    let form = FormState::from_form(&data);
+    let message = forms::first(&data, "message");
+    match consultations::reply(&state.ctx, &operator, &id, message).await {
+        Ok(_) => see_other(&format!("/console/consultations/{id}?notice=replied")),
+        Err(e) => {
+            page.refused(form, e, async |page, form| {
+                consultation_page(&state, page, &id, form).await
+            })
+            .await
+        }
     }
 }
 
 /// Suspends or reinstates the provider behind an item (`action` = `suspend` / `reinstate`).
 pub async fn provider_standing(
     State(state): State<AppState>,
-    page: Page,
+    Staff {
+        page,
+        account: operator,
+    }: Staff,
     Path(id): Path<String>,
-    body: Bytes,
-) -> Response {
-    let (operator, data) = match signed_form(&page, &body, staff) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let item = match review::detail(&state.ctx, &id).await {
-        Ok(i) => i,
-        Err(e) => return failure(page, e),
-    };
+    CheckedForm(data): CheckedForm,
+) -> Result<Response, PageError> {
+    let item = page.or_error_page(review::detail(&state.ctx, &id).await)?;
     let suspend = forms::first(&data, "action") == Some("suspend");
-    let mut form = FormState::from_form(&data);
-    match crate::workflows::providers::set_suspended(
-        &state.ctx,
-        &operator,
-        &item.summary.subject.account_id,
-        suspend,
-        forms::first(&data, "reason"),
-    )
-    .await
-    {
-        Ok(()) => see_other(&format!(
-            "/console/items/{id}?notice={}",
-            if suspend { "suspended" } else { "reinstated" }
-        ))
-        .into_response(),
-        Err(e) => match absorb(page.lang, &mut form, e) {
-            Ok(()) => {
-                item_page(
-                    &state,
-                    page,
-                    &id,
-                    form,
-                    None,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
+    let form = FormState::from_form(&data);
+    let account_id = &item.summary.subject.account_id;
+    let reason = forms::first(&data, "reason");
+    Ok(
+        match providers::set_suspended(&state.ctx, &operator, account_id, suspend, reason).await {
+            Ok(()) => see_other(&format!(
+                "/console/items/{id}?notice={}",
+                if suspend { "suspended" } else { "reinstated" }
+            )),
+            Err(e) => {
+                page.refused(form, e, async |page, form| {
+                    item_page(&state, page, &id, form, None).await
+                })
                 .await
             }
-            Err(e) => failure(page, e),
         },
-    }
+    )
 }
 
 #[derive(Template)]
 #[template(path = "pages/console_catalog.html")]
 pub struct CatalogPage {
     pub page: Page,
-    pub categories: Vec<crate::domain::catalog::CatalogEntry>,
-    pub service_types: Vec<crate::domain::catalog::CatalogEntry>,
+    pub categories: Vec<CatalogEntry>,
+    pub service_types: Vec<CatalogEntry>,
     pub form: FormState,
 }
 
 impl CatalogPage {
-    pub fn lists(&self) -> [(&'static str, &Vec<crate::domain::catalog::CatalogEntry>); 2] {
+    pub fn lists(&self) -> [(&'static str, &Vec<CatalogEntry>); 2] {
         [
             ("categories", &self.categories),
             ("service-types", &self.service_types),
@@ -646,47 +572,41 @@ impl CatalogPage {
     }
 }
 
+/// Both catalog lists, retired entries included, and the change form as typed.
 async fn catalog_page(
     state: &AppState,
     page: Page,
     form: FormState,
-    status: StatusCode,
-) -> Response {
-    use crate::domain::catalog::CatalogList;
-    let categories = crate::workflows::catalog::list_all(&state.ctx, CatalogList::Categories).await;
-    let service_types =
-        crate::workflows::catalog::list_all(&state.ctx, CatalogList::ServiceTypes).await;
-    match (categories, service_types) {
-        (Ok(categories), Ok(service_types)) => render(
-            status,
-            &CatalogPage {
-                page,
-                categories,
-                service_types,
-                form,
-            },
-        ),
-        (Err(e), _) | (_, Err(e)) => failure(page, e),
-    }
+) -> Result<CatalogPage, PageError> {
+    let categories = cat::list_all(&state.ctx, CatalogList::Categories).await;
+    let service_types = cat::list_all(&state.ctx, CatalogList::ServiceTypes).await;
+    Ok(CatalogPage {
+        categories: page.or_error_page(categories)?,
+        service_types: page.or_error_page(service_types)?,
+        page,
+        form,
+    })
 }
 
-pub async fn catalog(State(state): State<AppState>, page: Page) -> Response {
-    if let Err(r) = staff(&page) {
-        return r;
-    }
-    catalog_page(&state, page, FormState::default(), StatusCode::OK).await
+pub async fn catalog(
+    State(state): State<AppState>,
+    Staff { page, .. }: Staff,
+) -> Result<Response, PageError> {
+    let shown = catalog_page(&state, page, FormState::default()).await?;
+    Ok(render(StatusCode::OK, &shown))
 }
 
 /// One form for every catalog change: `list` (`categories` / `service-types`), `action` (`add`,
 /// `rename`, `retire`, `restore`), `slug`, `name_zh`, `name_en`.
-pub async fn catalog_change(State(state): State<AppState>, page: Page, body: Bytes) -> Response {
-    use crate::domain::catalog::CatalogList;
-    use crate::workflows::catalog::{self as cat, CatalogForm};
-    let (operator, data) = match signed_form(&page, &body, staff) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let mut form = FormState::from_form(&data);
+pub async fn catalog_change(
+    State(state): State<AppState>,
+    Staff {
+        page,
+        account: operator,
+    }: Staff,
+    CheckedForm(data): CheckedForm,
+) -> Response {
+    let form = FormState::from_form(&data);
     let which = match forms::first(&data, "list") {
         Some("service-types") => CatalogList::ServiceTypes,
         _ => CatalogList::Categories,
@@ -699,16 +619,11 @@ pub async fn catalog_change(State(state): State<AppState>, page: Page, body: Byt
     };
     let result = match forms::first(&data, "action") {
         Some("add") => {
-            cat::add(
-                &state.ctx,
-                &operator,
-                which,
-                &CatalogForm {
-                    slug: Some(slug),
-                    ..names
-                },
-            )
-            .await
+            let entry = CatalogForm {
+                slug: Some(slug),
+                ..names
+            };
+            cat::add(&state.ctx, &operator, which, &entry).await
         }
         Some("rename") => cat::rename(&state.ctx, &operator, which, &slug, &names).await,
         Some("retire") => cat::set_retired(&state.ctx, &operator, which, &slug, true).await,
@@ -716,10 +631,12 @@ pub async fn catalog_change(State(state): State<AppState>, page: Page, body: Byt
         _ => Err(Error::field("action", "not_allowed")),
     };
     match result {
-        Ok(()) => see_other("/console/catalog?notice=saved").into_response(),
-        Err(e) => match absorb(page.lang, &mut form, e) {
-            Ok(()) => catalog_page(&state, page, form, StatusCode::UNPROCESSABLE_ENTITY).await,
-            Err(e) => failure(page, e),
-        },
+        Ok(()) => see_other("/console/catalog?notice=saved"),
+        Err(e) => {
+            page.refused(form, e, async |page, form| {
+                catalog_page(&state, page, form).await
+            })
+            .await
+        }
     }
 }

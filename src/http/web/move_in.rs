@@ -3,15 +3,11 @@
 
 use std::collections::HashMap;
 
-use super::see_other;
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
-use super::forms::{self, absorb, FormData, FormState};
-use super::{csrf_ok, error_page, login_redirect, render, signed_form, Page};
 use crate::domain::application::{ApplicationForm, ContactForm, AGREEMENT_VERSION, SERVICE_HOURS};
 use crate::domain::catalog::{CatalogEntry, CatalogList};
 use crate::domain::enterprise::{
@@ -21,28 +17,16 @@ use crate::domain::ids::IdType;
 use crate::domain::money::Fen;
 use crate::domain::move_in::{MoveIn, Reason, StepStatus};
 use crate::domain::upload::MAX_DOCUMENT_BYTES;
-use crate::http::error::ApiError;
 use crate::http::state::AppState;
+use crate::http::web::errors::{error_page, failure, PageError};
+use crate::http::web::extract::{CheckedForm, SignedIn};
+use crate::http::web::forms::{self, FormData, FormState};
+use crate::http::web::page::Page;
+use crate::http::web::respond::{render, see_other};
 use crate::workflows::accounts::AccountView;
 use crate::workflows::application::{self, ApplicationView};
 use crate::workflows::verification::{self, EnterpriseView};
 use crate::workflows::{catalog, move_in, Error};
-
-#[allow(clippy::result_large_err)] // an early-return page, not an error value
-pub(super) fn signed_in(page: &Page) -> Result<AccountView, Response> {
-    if page.enrolment_pending() {
-        // Staff enrol their second factor before anything else.
-        return Err(see_other("/account/security").into_response());
-    }
-    page.account
-        .clone()
-        .ok_or_else(|| login_redirect(&page.path))
-}
-
-pub(super) fn failure(page: Page, err: impl Into<ApiError>) -> Response {
-    let api: ApiError = err.into();
-    error_page(page, api.status, api.code)
-}
 
 /// A step as the stepper draws it.
 pub struct StepRow {
@@ -98,30 +82,25 @@ pub fn step_rows(page: &Page, m: &MoveIn) -> Vec<StepRow> {
         .collect()
 }
 
-pub async fn overview(State(state): State<AppState>, page: Page) -> Response {
-    let account = match signed_in(&page) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+pub async fn overview(
+    State(state): State<AppState>,
+    SignedIn { page, account }: SignedIn,
+) -> Result<Response, PageError> {
     if !page.is_provider() {
-        return see_other("/console").into_response();
+        return Ok(see_other("/console"));
     }
-    match move_in::status(&state.ctx, &account.id).await {
-        Ok(m) => {
-            let steps = step_rows(&page, &m);
-            let due = m.due_keys();
-            render(
-                StatusCode::OK,
-                &MoveInPage {
-                    page,
-                    steps,
-                    moved_in: m.moved_in(),
-                    due,
-                },
-            )
-        }
-        Err(e) => failure(page, e),
-    }
+    let m = page.or_error_page(move_in::status(&state.ctx, &account.id).await)?;
+    let steps = step_rows(&page, &m);
+    let due = m.due_keys();
+    Ok(render(
+        StatusCode::OK,
+        &MoveInPage {
+            page,
+            steps,
+            moved_in: m.moved_in(),
+            due,
+        },
+    ))
 }
 
 #[derive(Template)]
@@ -288,24 +267,21 @@ fn enterprise_page(page: Page, view: EnterpriseView, form: Option<FormState>) ->
     }
 }
 
-pub async fn enterprise(State(state): State<AppState>, page: Page) -> Response {
-    let account = match signed_in(&page) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    match verification::view(&state.ctx, &account).await {
-        Ok(view) => render(StatusCode::OK, &enterprise_page(page, view, None)),
-        Err(e) => failure(page, e),
-    }
+pub async fn enterprise(
+    State(state): State<AppState>,
+    SignedIn { page, account }: SignedIn,
+) -> Result<Response, PageError> {
+    let view = page.or_error_page(verification::view(&state.ctx, &account).await)?;
+    Ok(render(StatusCode::OK, &enterprise_page(page, view, None)))
 }
 
 /// Saves the draft (`action=save`) or saves and submits (`action=submit`).
-pub async fn enterprise_save(State(state): State<AppState>, page: Page, body: Bytes) -> Response {
-    let (account, data) = match signed_form(&page, &body, signed_in) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let mut form = FormState::from_form(&data);
+pub async fn enterprise_save(
+    State(state): State<AppState>,
+    SignedIn { page, account }: SignedIn,
+    CheckedForm(data): CheckedForm,
+) -> Response {
+    let form = FormState::from_form(&data);
     let submit = forms::first(&data, "action") == Some("submit");
     let saved = verification::save_draft(&state.ctx, &account, &enterprise_form(&data)).await;
     let result = match saved {
@@ -316,29 +292,22 @@ pub async fn enterprise_save(State(state): State<AppState>, page: Page, body: By
         Err(e) => Err(e),
     };
     match result {
-        Ok(notice) => see_other(&format!("/move-in/enterprise?notice={notice}")).into_response(),
+        Ok(notice) => see_other(&format!("/move-in/enterprise?notice={notice}")),
         Err(e) => {
-            if let Err(e) = absorb(page.lang, &mut form, e) {
-                return failure(page, e);
-            }
-            match verification::view(&state.ctx, &account).await {
-                Ok(view) => {
-                    // Keep what was typed; the masked numbers come from the stored draft.
-                    let stored = enterprise_state(&view);
-                    for k in [
-                        "legal_rep.id_number_masked",
-                        "authorized_person.id_number_masked",
-                        "corporate_account.account_number_masked",
-                    ] {
-                        form.set(k, stored.value(k));
-                    }
-                    render(
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        &enterprise_page(page, view, Some(form)),
-                    )
+            page.refused(form, e, async |page, mut form| {
+                let view = page.or_error_page(verification::view(&state.ctx, &account).await)?;
+                // Keep what was typed; the masked numbers come from the stored draft.
+                let stored = enterprise_state(&view);
+                for k in [
+                    "legal_rep.id_number_masked",
+                    "authorized_person.id_number_masked",
+                    "corporate_account.account_number_masked",
+                ] {
+                    form.set(k, stored.value(k));
                 }
-                Err(e) => failure(page, e),
-            }
+                Ok(enterprise_page(page, view, Some(form)))
+            })
+            .await
         }
     }
 }
@@ -346,13 +315,9 @@ pub async fn enterprise_save(State(state): State<AppState>, page: Page, body: By
 /// The document upload form (multipart: `csrf_token`, `kind`, `file`).
 pub async fn enterprise_upload(
     State(state): State<AppState>,
-    page: Page,
+    SignedIn { page, account }: SignedIn,
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Response {
-    let account = match signed_in(&page) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
     let Ok(mut multipart) = multipart else {
         return error_page(page, StatusCode::BAD_REQUEST, "malformed_request");
     };
@@ -385,11 +350,11 @@ pub async fn enterprise_upload(
             fields.entry(name).or_default().push(text);
         }
     }
-    if !csrf_ok(&page, &fields) {
+    if !page.csrf_matches(&fields) {
         return error_page(page, StatusCode::FORBIDDEN, "csrf_failed");
     }
     let kind = forms::first(&fields, "kind").unwrap_or("").to_string();
-    let mut upload_form = FormState::from_form(&fields);
+    let upload_form = FormState::from_form(&fields);
     let result = if too_large {
         Err(Error::Upload("too_large"))
     } else {
@@ -401,60 +366,48 @@ pub async fn enterprise_upload(
         }
     };
     match result {
-        Ok(()) => see_other("/move-in/enterprise?notice=uploaded#documents").into_response(),
+        Ok(()) => see_other("/move-in/enterprise?notice=uploaded#documents"),
         Err(e) => {
-            if let Err(e) = absorb(page.lang, &mut upload_form, e) {
-                return failure(page, e);
-            }
-            match verification::view(&state.ctx, &account).await {
-                Ok(view) => {
-                    let mut p = enterprise_page(page, view, None);
-                    p.upload_form = upload_form;
-                    render(StatusCode::UNPROCESSABLE_ENTITY, &p)
-                }
-                Err(e) => failure(page, e),
-            }
+            page.refused(upload_form, e, async |page, upload_form| {
+                let view = page.or_error_page(verification::view(&state.ctx, &account).await)?;
+                Ok(EnterprisePage {
+                    upload_form,
+                    ..enterprise_page(page, view, None)
+                })
+            })
+            .await
         }
     }
 }
 
+/// The amount of the micro-deposit, typed in yuan (0.01–0.99) or fen.
 pub async fn enterprise_deposit(
     State(state): State<AppState>,
-    page: Page,
-    body: Bytes,
+    SignedIn { page, account }: SignedIn,
+    CheckedForm(data): CheckedForm,
 ) -> Response {
-    let (account, data) = match signed_form(&page, &body, signed_in) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
     let mut deposit_form = FormState::from_form(&data);
-    // Typed in yuan (0.01–0.99) or fen; the page asks for yuan.
-    let amount = forms::first(&data, "amount")
-        .and_then(Fen::parse_yuan)
-        .map(|fen| fen.0);
-    if amount.is_none() {
-        deposit_form.add_error("amount_fen", page.t("field.amount_yuan"));
-    }
+    let amount = forms::first(&data, "amount").and_then(Fen::parse_yuan);
     let result = match amount {
-        Some(fen) => verification::confirm_deposit(&state.ctx, &account, Some(fen))
+        Some(fen) => verification::confirm_deposit(&state.ctx, &account, Some(fen.0))
             .await
             .map(|_| ()),
-        None => Err(Error::Validation(Vec::new())),
+        None => {
+            deposit_form.add_error("amount_fen", page.t("field.amount_yuan"));
+            Err(Error::Validation(Vec::new()))
+        }
     };
     match result {
-        Ok(()) => see_other("/move-in/enterprise?notice=deposit_confirmed").into_response(),
+        Ok(()) => see_other("/move-in/enterprise?notice=deposit_confirmed"),
         Err(e) => {
-            if let Err(e) = absorb(page.lang, &mut deposit_form, e) {
-                return failure(page, e);
-            }
-            match verification::view(&state.ctx, &account).await {
-                Ok(view) => {
-                    let mut p = enterprise_page(page, view, None);
-                    p.deposit_form = deposit_form;
-                    render(StatusCode::UNPROCESSABLE_ENTITY, &p)
-                }
-                Err(e) => failure(page, e),
-            }
+            page.refused(deposit_form, e, async |page, deposit_form| {
+                let view = page.or_error_page(verification::view(&state.ctx, &account).await)?;
+                Ok(EnterprisePage {
+                    deposit_form,
+                    ..enterprise_page(page, view, None)
+                })
+            })
+            .await
         }
     }
 }
@@ -462,16 +415,12 @@ pub async fn enterprise_deposit(
 /// `POST /move-in/enterprise/deposit/request`: the holder of a void deposit asks for a new one.
 pub async fn enterprise_deposit_request(
     State(state): State<AppState>,
-    page: Page,
-    body: Bytes,
+    SignedIn { page, account }: SignedIn,
+    CheckedForm(_): CheckedForm,
 ) -> Response {
-    let (account, _) = match signed_form(&page, &body, signed_in) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
     match verification::request_new_deposit(&state.ctx, &account).await {
-        Ok(_) => see_other("/move-in/enterprise?notice=deposit_requested").into_response(),
-        Err(Error::Conflict(_)) => see_other("/move-in/enterprise").into_response(),
+        Ok(_) => see_other("/move-in/enterprise?notice=deposit_requested"),
+        Err(Error::Conflict(_)) => see_other("/move-in/enterprise"),
         Err(e) => failure(page, e),
     }
 }
@@ -548,50 +497,40 @@ fn application_state(view: &ApplicationView) -> FormState {
     f
 }
 
+/// The application page of `account`, with `form` as typed (or as stored).
 async fn application_page(
     state: &AppState,
     page: Page,
     account: &AccountView,
     form: Option<FormState>,
-    status: StatusCode,
-) -> Response {
-    let verified = match move_in::status(&state.ctx, &account.id).await {
-        Ok(m) => m.verified(),
-        Err(e) => return failure(page, e),
-    };
-    let (categories, service_types) = match (
-        catalog::list(&state.ctx, CatalogList::Categories).await,
-        catalog::list(&state.ctx, CatalogList::ServiceTypes).await,
-    ) {
-        (Ok(c), Ok(s)) => (c, s),
-        (Err(e), _) | (_, Err(e)) => return failure(page, e),
-    };
-    let view = match application::view(&state.ctx, account).await {
-        Ok(v) => v,
-        Err(e) => return failure(page, e),
-    };
+) -> Result<ApplicationPage, PageError> {
+    let verified = page
+        .or_error_page(move_in::status(&state.ctx, &account.id).await)?
+        .verified();
+    let categories =
+        page.or_error_page(catalog::list(&state.ctx, CatalogList::Categories).await)?;
+    let service_types =
+        page.or_error_page(catalog::list(&state.ctx, CatalogList::ServiceTypes).await)?;
+    let view = page.or_error_page(application::view(&state.ctx, account).await)?;
     let form = form.unwrap_or_else(|| application_state(&view));
     let reasons = reasons_map(&view.reasons, &view.status);
-    render(
-        status,
-        &ApplicationPage {
-            page,
-            needs_verification: !verified,
-            view: Some(view),
-            form,
-            categories,
-            service_types,
-            reasons,
-        },
-    )
+    Ok(ApplicationPage {
+        page,
+        needs_verification: !verified,
+        view: Some(view),
+        form,
+        categories,
+        service_types,
+        reasons,
+    })
 }
 
-pub async fn application(State(state): State<AppState>, page: Page) -> Response {
-    let account = match signed_in(&page) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    application_page(&state, page, &account, None, StatusCode::OK).await
+pub async fn application(
+    State(state): State<AppState>,
+    SignedIn { page, account }: SignedIn,
+) -> Result<Response, PageError> {
+    let shown = application_page(&state, page, &account, None).await?;
+    Ok(render(StatusCode::OK, &shown))
 }
 
 fn application_form(data: &FormData) -> ApplicationForm {
@@ -613,12 +552,13 @@ fn application_form(data: &FormData) -> ApplicationForm {
     }
 }
 
-pub async fn application_save(State(state): State<AppState>, page: Page, body: Bytes) -> Response {
-    let (account, data) = match signed_form(&page, &body, signed_in) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let mut form = FormState::from_form(&data);
+/// Saves the draft (`action=save`) or saves and submits (`action=submit`).
+pub async fn application_save(
+    State(state): State<AppState>,
+    SignedIn { page, account }: SignedIn,
+    CheckedForm(data): CheckedForm,
+) -> Response {
+    let form = FormState::from_form(&data);
     let submit = forms::first(&data, "action") == Some("submit");
     let result = match application::save_draft(&state.ctx, &account, &application_form(&data)).await
     {
@@ -629,22 +569,13 @@ pub async fn application_save(State(state): State<AppState>, page: Page, body: B
         Err(e) => Err(e),
     };
     match result {
-        Ok(notice) => see_other(&format!("/move-in/application?notice={notice}")).into_response(),
-        Err(Error::VerificationRequired { .. }) => {
-            see_other("/move-in/application").into_response()
+        Ok(notice) => see_other(&format!("/move-in/application?notice={notice}")),
+        Err(Error::VerificationRequired { .. }) => see_other("/move-in/application"),
+        Err(e) => {
+            page.refused(form, e, async |page, form| {
+                application_page(&state, page, &account, Some(form)).await
+            })
+            .await
         }
-        Err(e) => match absorb(page.lang, &mut form, e) {
-            Ok(()) => {
-                application_page(
-                    &state,
-                    page,
-                    &account,
-                    Some(form),
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await
-            }
-            Err(e) => failure(page, e),
-        },
     }
 }
