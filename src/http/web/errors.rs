@@ -59,6 +59,16 @@ pub struct PageError {
     code: &'static str,
 }
 
+impl PageError {
+    pub fn new(page: &Page, status: StatusCode, code: &'static str) -> PageError {
+        PageError {
+            page: Box::new(page.clone()),
+            status,
+            code,
+        }
+    }
+}
+
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
         error_page(*self.page, self.status, self.code)
@@ -70,11 +80,7 @@ impl Page {
     pub fn or_error_page<T>(&self, answer: workflows::Result<T>) -> Result<T, PageError> {
         answer.map_err(|e| {
             let err = ApiError::from(e);
-            PageError {
-                page: Box::new(self.clone()),
-                status: err.status,
-                code: err.code,
-            }
+            PageError::new(self, err.status, err.code)
         })
     }
 
@@ -84,7 +90,7 @@ impl Page {
     pub async fn refused<T: Template>(
         self,
         mut form: FormState,
-        err: workflows::Error,
+        err: impl Into<ApiError>,
         again: impl AsyncFnOnce(Page, FormState) -> Result<T, PageError>,
     ) -> Response {
         if let Err(err) = absorb(self.lang, &mut form, err) {

@@ -1,15 +1,18 @@
 //! Who may see a page, and forms whose CSRF token is checked: extractors that answer for the
 //! handler when the visitor may not go on — the log-in page (and back afterwards), the second
-//! factor's enrolment for staff who must enrol first, the 403 page.
+//! factor's enrolment for staff who must enrol first, the 403 page — and the same check for
+//! upload forms (`checked_upload`).
 
 use axum::body::Bytes;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{FromRequest, FromRequestParts, Multipart, Request};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use crate::http::state::AppState;
-use crate::http::web::errors::error_page;
+use crate::http::upload::Upload;
+use crate::http::web::errors::{error_page, PageError};
 use crate::http::web::forms::{self, FormData};
 use crate::http::web::page::Page;
 use crate::http::web::respond::{login_redirect, see_other};
@@ -105,4 +108,23 @@ impl FromRequest<AppState> for CheckedForm {
         }
         Ok(CheckedForm(form))
     }
+}
+
+/// A page's upload form read (`Upload::read`, taking the CSRF token and `texts`) and its CSRF
+/// token checked: a body that is no multipart form gets the 400 page, a forged form the 403
+/// page. What the form lacks or holds too much of is the upload's refusal, for the form.
+pub async fn checked_upload(
+    page: &Page,
+    multipart: Result<Multipart, MultipartRejection>,
+    texts: &[&str],
+    max_file_bytes: usize,
+) -> Result<Upload, PageError> {
+    let multipart = multipart
+        .map_err(|_| PageError::new(page, StatusCode::BAD_REQUEST, "malformed_request"))?;
+    let texts: Vec<&str> = texts.iter().copied().chain(["csrf_token"]).collect();
+    let upload = Upload::read(multipart, &texts, max_file_bytes).await;
+    if !page.csrf_matches(&upload.fields) {
+        return Err(PageError::new(page, StatusCode::FORBIDDEN, "csrf_failed"));
+    }
+    Ok(upload)
 }

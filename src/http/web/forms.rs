@@ -150,12 +150,8 @@ fn strip_index(field: &str) -> String {
 /// Shows a workflow's refusal in the form when it is about the input (validation, conflicts,
 /// limits: `ApiError::form`, from the one error table); anything else is handed back, as the
 /// status and code of an error page.
-pub fn absorb(
-    lang: Lang,
-    state: &mut FormState,
-    err: crate::workflows::Error,
-) -> Result<(), ApiError> {
-    let err = ApiError::from(err);
+pub fn absorb(lang: Lang, state: &mut FormState, err: impl Into<ApiError>) -> Result<(), ApiError> {
+    let err: ApiError = err.into();
     match err.form.as_deref() {
         Some(note) => {
             state.add_note(lang, note);

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 
 use askama::Template;
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -17,9 +18,10 @@ use crate::domain::ids::IdType;
 use crate::domain::money::Fen;
 use crate::domain::move_in::{MoveIn, Reason, StepStatus};
 use crate::domain::upload::MAX_DOCUMENT_BYTES;
+use crate::http::error::ApiError;
 use crate::http::state::AppState;
-use crate::http::web::errors::{error_page, failure, PageError};
-use crate::http::web::extract::{CheckedForm, SignedIn};
+use crate::http::web::errors::{failure, PageError};
+use crate::http::web::extract::{checked_upload, CheckedForm, SignedIn};
 use crate::http::web::forms::{self, FormData, FormState};
 use crate::http::web::page::Page;
 use crate::http::web::respond::{render, see_other};
@@ -316,56 +318,21 @@ pub async fn enterprise_save(
 pub async fn enterprise_upload(
     State(state): State<AppState>,
     SignedIn { page, account }: SignedIn,
-    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
-) -> Response {
-    let Ok(mut multipart) = multipart else {
-        return error_page(page, StatusCode::BAD_REQUEST, "malformed_request");
-    };
-    let mut fields: FormData = HashMap::new();
-    let mut file: Option<Vec<u8>> = None;
-    let mut too_large = false;
-    loop {
-        let next = multipart.next_field().await;
-        let Ok(Some(mut field)) = next else {
-            if next.is_err() {
-                too_large = true;
-            }
-            break;
-        };
-        let name = field.name().unwrap_or("").to_string();
-        if name == "file" {
-            let mut bytes = Vec::new();
-            while let Ok(Some(chunk)) = field.chunk().await {
-                if bytes.len() + chunk.len() > MAX_DOCUMENT_BYTES {
-                    too_large = true;
-                    break;
-                }
-                bytes.extend_from_slice(&chunk);
-            }
-            file = Some(bytes);
-            if too_large {
-                break;
-            }
-        } else if let Ok(text) = field.text().await {
-            fields.entry(name).or_default().push(text);
-        }
-    }
-    if !page.csrf_matches(&fields) {
-        return error_page(page, StatusCode::FORBIDDEN, "csrf_failed");
-    }
-    let kind = forms::first(&fields, "kind").unwrap_or("").to_string();
-    let upload_form = FormState::from_form(&fields);
-    let result = if too_large {
-        Err(Error::Upload("too_large"))
-    } else {
-        match file.filter(|f| !f.is_empty()) {
-            None => Err(Error::field("file", "required")),
-            Some(bytes) => verification::upload_document(&state.ctx, &account, &kind, bytes)
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Response, PageError> {
+    let upload = checked_upload(&page, multipart, &["kind"], MAX_DOCUMENT_BYTES).await?;
+    let upload_form = FormState::from_form(&upload.fields);
+    let uploaded = match upload.into_file(&["kind"]) {
+        Ok((fields, file)) => {
+            let kind = forms::first(&fields, "kind").unwrap_or("").trim();
+            verification::upload_document(&state.ctx, &account, kind, file)
                 .await
-                .map(|_| ()),
+                .map(|_| ())
+                .map_err(ApiError::from)
         }
+        Err(refusal) => Err(refusal),
     };
-    match result {
+    Ok(match uploaded {
         Ok(()) => see_other("/move-in/enterprise?notice=uploaded#documents"),
         Err(e) => {
             page.refused(upload_form, e, async |page, upload_form| {
@@ -377,7 +344,7 @@ pub async fn enterprise_upload(
             })
             .await
         }
-    }
+    })
 }
 
 /// The amount of the micro-deposit, typed in yuan (0.01–0.99) or fen.

@@ -1,9 +1,8 @@
 //! Provider backend → Products: the list, the release form (new draft or edit), the icon, and
 //! submit / unlist / relist.
 
-use std::collections::HashMap;
-
 use askama::Template;
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{FromRequestParts, Multipart, Path, State};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
@@ -14,9 +13,10 @@ use crate::domain::money::Fen;
 use crate::domain::product::{
     PlanForm, ProductData, ProductForm, TermsForm, BILLINGS, DELIVERIES, MAX_ICON_BYTES,
 };
+use crate::http::error::ApiError;
 use crate::http::state::AppState;
-use crate::http::web::errors::{error_page, failure, PageError};
-use crate::http::web::extract::{CheckedForm, SignedIn};
+use crate::http::web::errors::{failure, PageError};
+use crate::http::web::extract::{checked_upload, CheckedForm, SignedIn};
 use crate::http::web::forms::{self, FormData, FormState};
 use crate::http::web::page::Page;
 use crate::http::web::respond::{render, see_other};
@@ -325,42 +325,18 @@ pub async fn icon(
     State(state): State<AppState>,
     MovedIn { page, account }: MovedIn,
     Path(id): Path<String>,
-    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
-) -> Response {
-    let Ok(mut multipart) = multipart else {
-        return error_page(page, StatusCode::BAD_REQUEST, "malformed_request");
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Response, PageError> {
+    let upload = checked_upload(&page, multipart, &[], MAX_ICON_BYTES).await?;
+    let uploaded = match upload.into_file(&[]) {
+        Ok((_, file)) => products::upload_icon(&state.ctx, &account, &id, file)
+            .await
+            .map(|_| ())
+            .map_err(ApiError::from),
+        Err(refusal) => Err(refusal),
     };
-    let mut fields: HashMap<String, Vec<String>> = HashMap::new();
-    let mut file = None;
-    let mut too_large = false;
-    while let Ok(Some(mut field)) = multipart.next_field().await {
-        if field.name() == Some("file") {
-            let mut bytes = Vec::new();
-            while let Ok(Some(chunk)) = field.chunk().await {
-                if bytes.len() + chunk.len() > MAX_ICON_BYTES {
-                    too_large = true;
-                    break;
-                }
-                bytes.extend_from_slice(&chunk);
-            }
-            file = Some(bytes);
-        } else {
-            let name = field.name().unwrap_or("").to_string();
-            if let Ok(t) = field.text().await {
-                fields.entry(name).or_default().push(t);
-            }
-        }
-    }
-    if !page.csrf_matches(&fields) {
-        return error_page(page, StatusCode::FORBIDDEN, "csrf_failed");
-    }
-    let result = match (too_large, file.filter(|f| !f.is_empty())) {
-        (true, _) => Err(Error::Upload("too_large")),
-        (false, None) => Err(Error::field("file", "required")),
-        (false, Some(bytes)) => products::upload_icon(&state.ctx, &account, &id, bytes).await,
-    };
-    match result {
-        Ok(_) => see_other(&format!("/provider/products/{id}?notice=uploaded")),
+    Ok(match uploaded {
+        Ok(()) => see_other(&format!("/provider/products/{id}?notice=uploaded")),
         Err(e) => {
             page.refused(FormState::default(), e, async |page, refusal| {
                 // The draft as saved, with the upload's error.
@@ -371,5 +347,5 @@ pub async fn icon(
             })
             .await
         }
-    }
+    })
 }
