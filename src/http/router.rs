@@ -61,15 +61,15 @@ pub fn router(state: AppState) -> Router {
         .route("/logout", post(web::login::logout))
         .route("/forgot", get(web::public::forgot_form).post(web::public::forgot))
         .route("/lang", post(web::language::switch_language))
-        .route("/move-in", get(web::move_in::overview))
-        .route("/move-in/enterprise", get(web::move_in::enterprise).post(web::move_in::enterprise_save))
+        .route("/move-in", get(web::move_in::stepper::show))
+        .route("/move-in/enterprise", get(web::move_in::enterprise::show).post(web::move_in::enterprise::save))
         .route(
             "/move-in/enterprise/documents",
-            post(web::move_in::enterprise_upload).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+            post(web::move_in::enterprise::upload).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
         )
-        .route("/move-in/enterprise/deposit", post(web::move_in::enterprise_deposit))
-        .route("/move-in/enterprise/deposit/request", post(web::move_in::enterprise_deposit_request))
-        .route("/move-in/application", get(web::move_in::application).post(web::move_in::application_save))
+        .route("/move-in/enterprise/deposit", post(web::move_in::enterprise::confirm_deposit))
+        .route("/move-in/enterprise/deposit/request", post(web::move_in::enterprise::request_deposit))
+        .route("/move-in/application", get(web::move_in::application::show).post(web::move_in::application::save))
         .route("/provider", get(web::provider::index))
         .route(
             "/provider/info/customer-service",

@@ -12,7 +12,7 @@ use crate::http::state::AppState;
 use crate::http::web::errors::{failure, PageError};
 use crate::http::web::extract::{CheckedForm, SignedIn};
 use crate::http::web::forms::{self, FormState};
-use crate::http::web::move_in::{step_rows, StepRow};
+use crate::http::web::move_in::stepper::{step_rows, StepRow};
 use crate::http::web::page::Page;
 use crate::http::web::respond::{render, see_other};
 use crate::workflows::accounts::AccountView;
