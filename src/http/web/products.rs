@@ -11,7 +11,8 @@ use axum::response::Response;
 use crate::domain::catalog::CatalogEntry;
 use crate::domain::money::Fen;
 use crate::domain::product::{
-    PlanForm, ProductData, ProductForm, TermsForm, BILLINGS, DELIVERIES, MAX_ICON_BYTES,
+    PlanForm, ProductData, ProductForm, ProductStatus, TermsForm, BILLINGS, DELIVERIES,
+    MAX_ICON_BYTES,
 };
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
@@ -81,9 +82,7 @@ impl EditPage {
     }
 
     pub fn editable(&self) -> bool {
-        self.product
-            .as_ref()
-            .is_none_or(|p| p.status != "in_review")
+        self.product.as_ref().is_none_or(|p| p.status.editable())
     }
 
     pub fn reasons(&self) -> Vec<crate::domain::move_in::Reason> {

@@ -7,6 +7,7 @@ use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::Response;
 
+use crate::domain::move_in::StepStatus;
 use crate::domain::provider::{CustomerServiceForm, SettlementForm};
 use crate::http::state::AppState;
 use crate::http::web::errors::{failure, PageError};

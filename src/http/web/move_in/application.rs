@@ -10,6 +10,7 @@ use axum::response::Response;
 
 use crate::domain::application::{ApplicationForm, ContactForm, AGREEMENT_VERSION, SERVICE_HOURS};
 use crate::domain::catalog::{CatalogEntry, CatalogList};
+use crate::domain::move_in::FormStatus;
 use crate::http::state::AppState;
 use crate::http::web::errors::PageError;
 use crate::http::web::extract::{CheckedForm, SignedIn};
@@ -44,16 +45,14 @@ impl ApplicationPage {
     }
 
     pub fn editable(&self) -> bool {
-        self.view
-            .as_ref()
-            .is_none_or(|v| matches!(v.status.as_str(), "not_started" | "draft" | "rejected"))
+        self.status().editable()
     }
 
-    pub fn status(&self) -> String {
+    /// The application's status (before the page has one: not started).
+    pub fn status(&self) -> FormStatus {
         self.view
             .as_ref()
-            .map(|v| v.status.clone())
-            .unwrap_or_else(|| "not_started".into())
+            .map_or(FormStatus::NotStarted, |v| v.status)
     }
 
     pub fn reason(&self, field: &str) -> Option<String> {
@@ -109,7 +108,7 @@ async fn application_page(
         page.or_error_page(catalog::list(&state.ctx, CatalogList::ServiceTypes).await)?;
     let view = page.or_error_page(application::view(&state.ctx, account).await)?;
     let form = form.unwrap_or_else(|| application_state(&view));
-    let reasons = reasons_map(&view.reasons, &view.status);
+    let reasons = reasons_map(&view.reasons, view.status);
     Ok(ApplicationPage {
         page,
         needs_verification: !verified,

@@ -10,10 +10,11 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use crate::domain::enterprise::{
-    AuthorizedForm, CorporateAccountForm, EnterpriseForm, PersonForm, SubjectType,
+    AuthorizedForm, CorporateAccountForm, DepositStatus, EnterpriseForm, PersonForm, SubjectType,
 };
 use crate::domain::ids::IdType;
 use crate::domain::money::Fen;
+use crate::domain::move_in::FormStatus;
 use crate::domain::upload::MAX_DOCUMENT_BYTES;
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
@@ -43,10 +44,7 @@ impl EnterprisePage {
     }
 
     pub fn editable(&self) -> bool {
-        matches!(
-            self.view.status.as_str(),
-            "not_started" | "draft" | "rejected"
-        )
+        self.view.status.editable()
     }
 
     pub fn document(&self, kind: &str) -> Option<&crate::workflows::verification::DocumentView> {
@@ -171,7 +169,7 @@ fn enterprise_form(data: &FormData) -> EnterpriseForm {
 fn enterprise_page(page: Page, view: EnterpriseView, form: Option<FormState>) -> EnterprisePage {
     let form = form.unwrap_or_else(|| enterprise_state(&view));
     EnterprisePage {
-        reasons: reasons_map(&view.reasons, &view.status),
+        reasons: reasons_map(&view.reasons, view.status),
         page,
         form,
         view,

@@ -7,12 +7,13 @@ pub mod stepper;
 
 use std::collections::HashMap;
 
+use crate::domain::move_in::FormStatus;
 use crate::domain::move_in::Reason;
 
 /// The reasons of a returned submission by field, for the form to show beside each field; none
-/// unless `status` is `rejected`.
-fn reasons_map(reasons: &[Reason], status: &str) -> HashMap<String, String> {
-    if status != "rejected" {
+/// unless it was returned (`rejected`).
+fn reasons_map(reasons: &[Reason], status: FormStatus) -> HashMap<String, String> {
+    if status != FormStatus::Rejected {
         return HashMap::new();
     }
     reasons

@@ -17,7 +17,7 @@ use crate::workflows::move_in;
 /// A step as the stepper draws it.
 pub struct StepRow {
     pub key: &'static str,
-    pub status: &'static str,
+    pub status: StepStatus,
     pub reasons: Vec<Reason>,
     pub href: &'static str,
     pub detail: String,
@@ -38,13 +38,6 @@ pub fn step_rows(page: &Page, m: &MoveIn) -> Vec<StepRow> {
         .iter()
         .map(|s| {
             let key = s.key.as_str();
-            let status = match s.status {
-                StepStatus::NotStarted => "not_started",
-                StepStatus::Draft => "draft",
-                StepStatus::InReview => "in_review",
-                StepStatus::Rejected => "rejected",
-                StepStatus::Done => "done",
-            };
             let detail = match (&s.checks, s.change_pending) {
                 (Some(c), _) if s.status != StepStatus::Done && c.documents == "approved" => {
                     page.t(&format!("move_in.deposit.{}", c.micro_deposit))
@@ -54,7 +47,7 @@ pub fn step_rows(page: &Page, m: &MoveIn) -> Vec<StepRow> {
             };
             StepRow {
                 key,
-                status,
+                status: s.status,
                 reasons: s.reasons.clone().unwrap_or_default(),
                 href: match key {
                     "enterprise_verification" => "/move-in/enterprise",
