@@ -29,10 +29,7 @@ pub struct SignedIn {
 impl FromRequestParts<AppState> for SignedIn {
     type Rejection = Response;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         let page = Page::from_request_parts(parts, state).await?;
         if page.enrolment_pending() {
             // Staff enrol their second factor before anything else.
@@ -48,21 +45,22 @@ impl FromRequestParts<AppState> for SignedIn {
 /// A signed-in operator or admin (`SignedIn`); anyone else signed in gets the 403 page.
 pub struct Staff {
     pub page: Page,
-    pub account: AccountView,
+    /// The operator's (or admin's) account.
+    pub operator: AccountView,
 }
 
 impl FromRequestParts<AppState> for Staff {
     type Rejection = Response;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         let SignedIn { page, account } = SignedIn::from_request_parts(parts, state).await?;
         if !account.roles.can_review() {
             return Err(error_page(page, StatusCode::FORBIDDEN, "forbidden"));
         }
-        Ok(Staff { page, account })
+        Ok(Staff {
+            page,
+            operator: account,
+        })
     }
 }
 
@@ -76,10 +74,7 @@ pub struct AnySession {
 impl FromRequestParts<AppState> for AnySession {
     type Rejection = Response;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         let page = Page::from_request_parts(parts, state).await?;
         match page.session.clone() {
             Some(session) => Ok(AnySession { page, session }),
@@ -96,7 +91,7 @@ pub struct CheckedForm(pub FormData);
 impl FromRequest<AppState> for CheckedForm {
     type Rejection = Response;
 
-    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
         let (mut parts, body) = req.into_parts();
         let page = Page::from_request_parts(&mut parts, state).await?;
         let body = Bytes::from_request(Request::from_parts(parts, body), state)

@@ -2,10 +2,12 @@
 //! validation fails), and field errors shown beside their fields and in a summary.
 
 use std::collections::HashMap;
+use std::future::Future;
 
 use crate::domain::FieldError;
 use crate::http::error::{ApiError, FormNote};
 use crate::i18n::{self, Lang};
+use crate::workflows;
 
 pub type FormData = HashMap<String, Vec<String>>;
 
@@ -33,6 +35,22 @@ pub fn opt(form: &FormData, name: &str) -> Option<String> {
 
 pub fn all(form: &FormData, name: &str) -> Vec<String> {
     form.get(name).cloned().unwrap_or_default()
+}
+
+/// A draft form's two buttons: `action=save` saves the draft, `action=submit` saves it and then
+/// submits it. The notice to show (`saved` or `submitted`), or the first refusal.
+pub async fn save_or_submit<S, U>(
+    form: &FormData,
+    save: impl Future<Output = workflows::Result<S>>,
+    submit: impl AsyncFnOnce() -> workflows::Result<U>,
+) -> workflows::Result<&'static str> {
+    save.await?;
+    if first(form, "action") == Some("submit") {
+        submit().await?;
+        Ok("submitted")
+    } else {
+        Ok("saved")
+    }
 }
 
 /// What a form shows: the values to fill in and the errors to explain.

@@ -156,10 +156,7 @@ impl Page {
 impl FromRequestParts<AppState> for Page {
     type Rejection = Response;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         if let Some(page) = parts.extensions.get::<Page>() {
             return Ok(page.clone());
         }

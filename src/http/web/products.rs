@@ -112,10 +112,7 @@ pub struct MovedIn {
 impl FromRequestParts<AppState> for MovedIn {
     type Rejection = Response;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         let SignedIn { page, account } = SignedIn::from_request_parts(parts, state).await?;
         match products::require_moved_in(&state.ctx, &account).await {
             Ok(()) => Ok(MovedIn { page, account }),

@@ -39,6 +39,33 @@ pub struct InfoPage {
 }
 
 impl InfoPage {
+    /// The customer-service tab, with `form` as shown.
+    fn customer_service(page: Page, company: String, form: FormState) -> InfoPage {
+        InfoPage {
+            page,
+            tab: "customer-service",
+            form,
+            settlement: None,
+            company,
+        }
+    }
+
+    /// The settlement tab, with `form` as shown and the accounts, when they could be read.
+    fn settlement(
+        page: Page,
+        company: String,
+        form: FormState,
+        settlement: Option<SettlementAnswer>,
+    ) -> InfoPage {
+        InfoPage {
+            page,
+            tab: "settlement",
+            form,
+            settlement,
+            company,
+        }
+    }
+
     pub fn has_current(&self) -> bool {
         self.settlement
             .as_ref()
@@ -57,10 +84,7 @@ pub struct ProviderBackend {
 impl FromRequestParts<AppState> for ProviderBackend {
     type Rejection = Response;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         let SignedIn { page, account } = SignedIn::from_request_parts(parts, state).await?;
         match move_in::require_provider_access(&state.ctx, &account).await {
             Ok(_) => {}
@@ -90,40 +114,24 @@ pub async fn index() -> Response {
 
 pub async fn customer_service(
     State(state): State<AppState>,
-    ProviderBackend {
-        page,
-        account,
-        company,
-    }: ProviderBackend,
+    backend: ProviderBackend,
 ) -> Result<Response, PageError> {
+    let page = backend.page;
+    let stored = provider_info::customer_service(&state.ctx, &backend.account).await;
     let mut form = FormState::default();
-    if let Some(cs) =
-        page.or_error_page(provider_info::customer_service(&state.ctx, &account).await)?
-    {
+    if let Some(cs) = page.or_error_page(stored)? {
         form.set("phone", cs.phone);
         form.set("email", cs.email);
         form.set("dongdong_group_id", cs.dongdong_group_id);
         form.set("service_hours", cs.service_hours);
     }
-    Ok(render(
-        StatusCode::OK,
-        &InfoPage {
-            page,
-            tab: "customer-service",
-            form,
-            settlement: None,
-            company,
-        },
-    ))
+    let shown = InfoPage::customer_service(page, backend.company, form);
+    Ok(render(StatusCode::OK, &shown))
 }
 
 pub async fn customer_service_save(
     State(state): State<AppState>,
-    ProviderBackend {
-        page,
-        account,
-        company,
-    }: ProviderBackend,
+    backend: ProviderBackend,
     CheckedForm(data): CheckedForm,
 ) -> Response {
     let form = FormState::from_form(&data);
@@ -133,32 +141,27 @@ pub async fn customer_service_save(
         dongdong_group_id: forms::opt(&data, "dongdong_group_id"),
         service_hours: forms::opt(&data, "service_hours"),
     };
-    match provider_info::save_customer_service(&state.ctx, &account, &input).await {
+    match provider_info::save_customer_service(&state.ctx, &backend.account, &input).await {
         Ok(_) => see_other("/provider/info/customer-service?notice=saved"),
         Err(e) => {
-            page.refused(form, e, async |page, form| {
-                Ok(InfoPage {
-                    page,
-                    tab: "customer-service",
-                    form,
-                    settlement: None,
-                    company,
+            let company = backend.company;
+            backend
+                .page
+                .refused(form, e, async |page, form| {
+                    Ok(InfoPage::customer_service(page, company, form))
                 })
-            })
-            .await
+                .await
         }
     }
 }
 
 pub async fn settlement(
     State(state): State<AppState>,
-    ProviderBackend {
-        page,
-        account,
-        company,
-    }: ProviderBackend,
+    backend: ProviderBackend,
 ) -> Result<Response, PageError> {
-    let answer = page.or_error_page(provider_info::settlement(&state.ctx, &account).await)?;
+    let page = backend.page;
+    let answer =
+        page.or_error_page(provider_info::settlement(&state.ctx, &backend.account).await)?;
     let mut form = FormState::default();
     match &answer.current {
         Some(c) => {
@@ -167,27 +170,15 @@ pub async fn settlement(
             form.set("branch_name", c.branch_name.clone());
             form.set("branch_code", c.branch_code.clone());
         }
-        None => form.set("account_name", company.clone()),
+        None => form.set("account_name", backend.company.clone()),
     }
-    Ok(render(
-        StatusCode::OK,
-        &InfoPage {
-            page,
-            tab: "settlement",
-            form,
-            settlement: Some(answer),
-            company,
-        },
-    ))
+    let shown = InfoPage::settlement(page, backend.company, form, Some(answer));
+    Ok(render(StatusCode::OK, &shown))
 }
 
 pub async fn settlement_save(
     State(state): State<AppState>,
-    ProviderBackend {
-        page,
-        account,
-        company,
-    }: ProviderBackend,
+    backend: ProviderBackend,
     CheckedForm(data): CheckedForm,
 ) -> Response {
     let form = FormState::from_form(&data);
@@ -198,7 +189,8 @@ pub async fn settlement_save(
         branch_code: forms::opt(&data, "branch_code"),
         account_number: forms::opt(&data, "account_number"),
     };
-    match provider_info::save_settlement(&state.ctx, &account, &input).await {
+    let account = &backend.account;
+    match provider_info::save_settlement(&state.ctx, account, &input).await {
         Ok(a) => {
             let notice = if a.status == "change_pending" {
                 "change_requested"
@@ -208,17 +200,14 @@ pub async fn settlement_save(
             see_other(&format!("/provider/info/settlement?notice={notice}"))
         }
         Err(e) => {
-            page.refused(form, e, async |page, form| {
-                let settlement = provider_info::settlement(&state.ctx, &account).await.ok();
-                Ok(InfoPage {
-                    page,
-                    tab: "settlement",
-                    form,
-                    settlement,
-                    company,
+            let company = backend.company;
+            backend
+                .page
+                .refused(form, e, async |page, form| {
+                    let answer = provider_info::settlement(&state.ctx, account).await.ok();
+                    Ok(InfoPage::settlement(page, company, form, answer))
                 })
-            })
-            .await
+                .await
         }
     }
 }

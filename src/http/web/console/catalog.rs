@@ -61,10 +61,7 @@ pub async fn show(
 /// `rename`, `retire`, `restore`), `slug`, `name_zh`, `name_en`.
 pub async fn change(
     State(state): State<AppState>,
-    Staff {
-        page,
-        account: operator,
-    }: Staff,
+    Staff { page, operator }: Staff,
     CheckedForm(data): CheckedForm,
 ) -> Response {
     let form = FormState::from_form(&data);

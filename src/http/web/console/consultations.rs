@@ -76,10 +76,7 @@ pub async fn show(
 
 pub async fn reply(
     State(state): State<AppState>,
-    Staff {
-        page,
-        account: operator,
-    }: Staff,
+    Staff { page, operator }: Staff,
     Path(id): Path<String>,
     CheckedForm(data): CheckedForm,
 ) -> Response {

@@ -102,10 +102,7 @@ pub async fn show(
 pub async fn decide(
     State(state): State<AppState>,
     ClientAddr(client): ClientAddr,
-    Staff {
-        page,
-        account: reviewer,
-    }: Staff,
+    Staff { page, operator }: Staff,
     Path(id): Path<String>,
     CheckedForm(data): CheckedForm,
 ) -> Response {
@@ -146,7 +143,7 @@ pub async fn decide(
         None => Ok(false),
     };
     let decided = match fresh {
-        Ok(fresh) => review::decide(&state.ctx, &reviewer, &id, &input, fresh).await,
+        Ok(fresh) => review::decide(&state.ctx, &operator, &id, &input, fresh).await,
         Err(e) => Err(e),
     };
     match decided {
@@ -163,15 +160,12 @@ pub async fn decide(
 /// Pays the micro-deposit of an enterprise verification: the page shows the amount once.
 pub async fn micro_deposit(
     State(state): State<AppState>,
-    Staff {
-        page,
-        account: reviewer,
-    }: Staff,
+    Staff { page, operator }: Staff,
     Path(id): Path<String>,
     CheckedForm(_): CheckedForm,
 ) -> Result<Response, PageError> {
     let mut form = FormState::default();
-    let (amount, status) = match review::record_deposit(&state.ctx, &reviewer, &id).await {
+    let (amount, status) = match review::record_deposit(&state.ctx, &operator, &id).await {
         Ok(fen) => (Some(Fen(fen).yuan_figure()), StatusCode::OK),
         // A deposit that cannot be paid now (already paid, not this kind) is told on the item.
         Err(e) => match absorb(page.lang, &mut form, e) {
@@ -186,10 +180,7 @@ pub async fn micro_deposit(
 /// Suspends or reinstates the provider behind an item (`action` = `suspend` / `reinstate`).
 pub async fn provider_standing(
     State(state): State<AppState>,
-    Staff {
-        page,
-        account: operator,
-    }: Staff,
+    Staff { page, operator }: Staff,
     Path(id): Path<String>,
     CheckedForm(data): CheckedForm,
 ) -> Result<Response, PageError> {

@@ -154,15 +154,12 @@ pub async fn save(
     CheckedForm(data): CheckedForm,
 ) -> Response {
     let form = FormState::from_form(&data);
-    let submit = forms::first(&data, "action") == Some("submit");
-    let result = match application::save_draft(&state.ctx, &account, &application_form(&data)).await
-    {
-        Ok(_) if submit => application::submit(&state.ctx, &account)
-            .await
-            .map(|_| "submitted"),
-        Ok(_) => Ok("saved"),
-        Err(e) => Err(e),
-    };
+    let result = forms::save_or_submit(
+        &data,
+        application::save_draft(&state.ctx, &account, &application_form(&data)),
+        async || application::submit(&state.ctx, &account).await,
+    )
+    .await;
     match result {
         Ok(notice) => see_other(&format!("/move-in/application?notice={notice}")),
         Err(Error::VerificationRequired { .. }) => see_other("/move-in/application"),

@@ -193,15 +193,12 @@ pub async fn save(
     CheckedForm(data): CheckedForm,
 ) -> Response {
     let form = FormState::from_form(&data);
-    let submit = forms::first(&data, "action") == Some("submit");
-    let saved = verification::save_draft(&state.ctx, &account, &enterprise_form(&data)).await;
-    let result = match saved {
-        Ok(_) if submit => verification::submit(&state.ctx, &account)
-            .await
-            .map(|_| "submitted"),
-        Ok(_) => Ok("saved"),
-        Err(e) => Err(e),
-    };
+    let result = forms::save_or_submit(
+        &data,
+        verification::save_draft(&state.ctx, &account, &enterprise_form(&data)),
+        async || verification::submit(&state.ctx, &account).await,
+    )
+    .await;
     match result {
         Ok(notice) => see_other(&format!("/move-in/enterprise?notice={notice}")),
         Err(e) => {
