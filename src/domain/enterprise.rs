@@ -409,7 +409,8 @@ pub const DEPOSIT_MAX_FEN: i64 = 99;
 
 /// Where a micro-deposit stands. Stored are `not_sent`, `sent`, `requested` and `confirmed`;
 /// `frozen` and `void` are read from a sent deposit's wrong amounts and its freeze.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
 pub enum DepositStatus {
     NotSent,
     /// Paid; the holder may type the amount.
@@ -462,6 +463,24 @@ impl DepositStatus {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn deposit_statuses_serialise_as_they_are_named() {
+        use DepositStatus as D;
+        for d in [
+            D::NotSent,
+            D::Sent,
+            D::Frozen,
+            D::Void,
+            D::Requested,
+            D::Confirmed,
+        ] {
+            assert_eq!(
+                serde_json::to_value(d).ok(),
+                Some(serde_json::json!(d.as_str()))
+            );
+        }
+    }
 
     fn full_form() -> EnterpriseForm {
         EnterpriseForm {

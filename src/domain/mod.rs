@@ -9,6 +9,7 @@ pub mod client;
 pub mod enterprise;
 pub mod ids;
 pub mod limits;
+pub mod money;
 pub mod move_in;
 pub mod paging;
 pub mod product;

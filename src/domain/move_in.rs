@@ -47,6 +47,53 @@ impl StepKey {
     }
 }
 
+/// Where a reviewed form of its owner (the enterprise verification, the move-in application)
+/// stands: not started (nothing saved yet), or its stored `VerificationStatus`. Answers and
+/// pages show it as `not_started`, `draft`, `in_review`, `rejected` or `approved`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FormStatus {
+    NotStarted,
+    Draft,
+    InReview,
+    Rejected,
+    Approved,
+}
+
+impl FormStatus {
+    /// The status of a form whose stored status is `stored` (none: not started).
+    pub fn of(stored: Option<VerificationStatus>) -> FormStatus {
+        match stored {
+            None => FormStatus::NotStarted,
+            Some(VerificationStatus::Draft) => FormStatus::Draft,
+            Some(VerificationStatus::InReview) => FormStatus::InReview,
+            Some(VerificationStatus::Rejected) => FormStatus::Rejected,
+            Some(VerificationStatus::Approved) => FormStatus::Approved,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FormStatus::NotStarted => "not_started",
+            FormStatus::Draft => VerificationStatus::Draft.as_str(),
+            FormStatus::InReview => VerificationStatus::InReview.as_str(),
+            FormStatus::Rejected => VerificationStatus::Rejected.as_str(),
+            FormStatus::Approved => VerificationStatus::Approved.as_str(),
+        }
+    }
+
+    /// The owner may change the form: not started yet, or `VerificationStatus::editable`.
+    pub fn editable(self) -> bool {
+        VerificationStatus::parse(self.as_str()).is_none_or(VerificationStatus::editable)
+    }
+}
+
+impl std::fmt::Display for FormStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum StepStatus {
@@ -55,6 +102,24 @@ pub enum StepStatus {
     InReview,
     Rejected,
     Done,
+}
+
+impl StepStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StepStatus::NotStarted => "not_started",
+            StepStatus::Draft => "draft",
+            StepStatus::InReview => "in_review",
+            StepStatus::Rejected => "rejected",
+            StepStatus::Done => "done",
+        }
+    }
+}
+
+impl std::fmt::Display for StepStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -201,6 +266,36 @@ impl MoveIn {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn form_statuses_serialise_as_they_are_named() {
+        use FormStatus as F;
+        for f in [
+            F::NotStarted,
+            F::Draft,
+            F::InReview,
+            F::Rejected,
+            F::Approved,
+        ] {
+            assert_eq!(
+                serde_json::to_value(f).ok(),
+                Some(serde_json::json!(f.as_str()))
+            );
+        }
+        assert!(F::NotStarted.editable() && F::Draft.editable() && F::Rejected.editable());
+        assert!(!F::InReview.editable() && !F::Approved.editable());
+    }
+
+    #[test]
+    fn step_statuses_serialise_as_they_are_named() {
+        use StepStatus as S;
+        for s in [S::NotStarted, S::Draft, S::InReview, S::Rejected, S::Done] {
+            assert_eq!(
+                serde_json::to_value(s).ok(),
+                Some(serde_json::json!(s.as_str()))
+            );
+        }
+    }
 
     fn live() -> Facts {
         Facts {

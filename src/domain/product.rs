@@ -14,6 +14,41 @@ pub const BILLINGS: &[&str] = &["one_time", "monthly", "yearly", "per_use"];
 pub const MAX_PRICE_FEN: i64 = 10_000_000_000;
 pub const MAX_ICON_BYTES: usize = 1024 * 1024;
 
+/// Where a product stands for its provider: a draft, in review or returned (before it was first
+/// approved), or listed or unlisted (once it has a live revision).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProductStatus {
+    Draft,
+    InReview,
+    Rejected,
+    Listed,
+    Unlisted,
+}
+
+impl ProductStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ProductStatus::Draft => "draft",
+            ProductStatus::InReview => "in_review",
+            ProductStatus::Rejected => "rejected",
+            ProductStatus::Listed => "listed",
+            ProductStatus::Unlisted => "unlisted",
+        }
+    }
+
+    /// A revision in review is locked until it is decided; otherwise the provider may edit.
+    pub fn editable(self) -> bool {
+        self != ProductStatus::InReview
+    }
+}
+
+impl std::fmt::Display for ProductStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProductForm {
@@ -274,6 +309,17 @@ pub fn price_from(plans: &[Plan]) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn product_statuses_serialise_as_they_are_named() {
+        use ProductStatus as P;
+        for s in [P::Draft, P::InReview, P::Rejected, P::Listed, P::Unlisted] {
+            assert_eq!(
+                serde_json::to_value(s).ok(),
+                Some(serde_json::json!(s.as_str()))
+            );
+        }
+    }
 
     fn form() -> ProductForm {
         ProductForm {

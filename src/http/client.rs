@@ -7,8 +7,8 @@ use std::net::{Ipv4Addr, SocketAddr};
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
 
-use super::AppState;
 use crate::domain::client::Client;
+use crate::http::state::AppState;
 
 pub struct ClientAddr(pub Client);
 

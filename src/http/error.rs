@@ -3,26 +3,22 @@
 //! Rules for the whole code base: `domain` returns small error values with stable codes;
 //! `workflows` return `workflows::Error`; handlers return `ApiError`, which every lower error
 //! converts into. An `ApiError` becomes a response *without* a body; the `render_errors`
-//! middleware then writes the body in the request's language (JSON under `/api`, later HTML for
-//! pages), so extractor rejections, unknown routes and handler errors all look the same.
+//! middleware (`render_errors.rs`) then writes the body in the request's language (JSON under
+//! `/api`, an HTML page elsewhere), so extractor rejections, unknown routes and handler errors all
+//! look the same.
 //! A 5xx logs its cause chain on the server; the client only sees a generic message.
 
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::{Request, State};
 use axum::http::{header, HeaderValue, StatusCode};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::domain::FieldError;
-use crate::http::request_lang;
 use crate::i18n::{self, Lang};
 use crate::workflows;
-
-use super::AppState;
 
 #[derive(Debug, Clone)]
 pub struct ApiError {
@@ -33,6 +29,22 @@ pub struct ApiError {
     pub retry_after_secs: Option<u64>,
     /// Extra members of the `error` object (e.g. `attempts_left`).
     pub extra: Vec<(&'static str, serde_json::Value)>,
+    /// Where a page's form shows this refusal, when it is about what was typed; `None`: the
+    /// page fails with the error page. (Boxed: most errors carry none.)
+    pub form: Option<Box<FormNote>>,
+}
+
+/// How a page's form shows a refusal that is about what was typed.
+#[derive(Debug, Clone)]
+pub enum FormNote {
+    /// Every invalid field beside its field, as the workflow found them.
+    Fields(Vec<FieldError>),
+    /// One message at `field` (`_form`: above the form): the catalog's `key` with `params`.
+    Message {
+        field: &'static str,
+        key: String,
+        params: Vec<(&'static str, String)>,
+    },
 }
 
 impl ApiError {
@@ -44,6 +56,7 @@ impl ApiError {
             due: None,
             retry_after_secs: None,
             extra: Vec::new(),
+            form: None,
         }
     }
 
@@ -88,6 +101,29 @@ impl ApiError {
     pub fn with_extra(mut self, name: &'static str, value: serde_json::Value) -> ApiError {
         self.extra.push((name, value));
         self
+    }
+
+    fn in_form_note(mut self, note: FormNote) -> ApiError {
+        self.form = Some(Box::new(note));
+        self
+    }
+
+    /// A page's form shows it as the catalog's `key` at `field`.
+    fn in_form(self, field: &'static str, key: impl Into<String>) -> ApiError {
+        self.in_form_with(field, key, Vec::new())
+    }
+
+    fn in_form_with(
+        self,
+        field: &'static str,
+        key: impl Into<String>,
+        params: Vec<(&'static str, String)>,
+    ) -> ApiError {
+        self.in_form_note(FormNote::Message {
+            field,
+            key: key.into(),
+            params,
+        })
     }
 
     /// The JSON body in `lang`.
@@ -169,27 +205,45 @@ impl IntoResponse for ApiError {
     }
 }
 
+/// The one table of `workflows::Error`: for each refusal its status, its stable code, what the
+/// JSON body carries beyond them, and where a page's form shows it (`in_form`). A new variant is
+/// described here once; the JSON body (`body`) and the pages (`web::forms::absorb`) both read
+/// the result.
 impl From<workflows::Error> for ApiError {
     fn from(e: workflows::Error) -> ApiError {
         use workflows::Error as E;
         match e {
-            E::Validation(fields) => ApiError::validation(fields),
-            E::Conflict(code) => ApiError::new(StatusCode::CONFLICT, code),
-            E::InvalidCredentials => ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials"),
-            E::NotActivated => ApiError::new(StatusCode::FORBIDDEN, "account_not_activated"),
+            E::Validation(fields) => {
+                ApiError::validation(fields.clone()).in_form_note(FormNote::Fields(fields))
+            }
+            E::Conflict(code) => ApiError::new(StatusCode::CONFLICT, code)
+                .in_form(conflict_field(code), format!("error.{code}")),
+            E::InvalidCredentials => ApiError::new(StatusCode::UNAUTHORIZED, "invalid_credentials")
+                .in_form("_form", "error.invalid_credentials"),
+            E::NotActivated => ApiError::new(StatusCode::FORBIDDEN, "account_not_activated")
+                .in_form("_form", "error.account_not_activated"),
             E::Unauthenticated => ApiError::unauthenticated(),
             E::Forbidden => ApiError::forbidden(),
             E::NotFound => ApiError::not_found(),
             E::RateLimited { retry_after_secs } => ApiError {
                 retry_after_secs: Some(retry_after_secs),
                 ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "rate_limited")
-            },
+            }
+            .in_form_with(
+                "_form",
+                "error.rate_limited_wait",
+                vec![("minutes", retry_after_secs.div_ceil(60).to_string())],
+            ),
             E::Busy { retry_after_secs } => ApiError {
                 retry_after_secs: Some(retry_after_secs),
                 ..ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy")
-            },
-            E::StepUpRequired => ApiError::new(StatusCode::FORBIDDEN, "step_up_required"),
-            E::OwnItem => ApiError::new(StatusCode::FORBIDDEN, "own_item"),
+            }
+            .in_form("_form", "error.busy"),
+            E::StepUpRequired => ApiError::new(StatusCode::FORBIDDEN, "step_up_required")
+                .in_form("second_factor_code", "error.step_up_required"),
+            E::OwnItem => {
+                ApiError::new(StatusCode::FORBIDDEN, "own_item").in_form("_form", "error.own_item")
+            }
             E::SecondFactorEnrolmentRequired => {
                 ApiError::new(StatusCode::FORBIDDEN, "second_factor_enrolment_required")
             }
@@ -204,24 +258,32 @@ impl From<workflows::Error> for ApiError {
             E::Frozen { retry_after_secs } => ApiError {
                 retry_after_secs: Some(retry_after_secs),
                 ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "verification_frozen")
-            },
+            }
+            .in_form("amount_fen", "error.verification_frozen"),
             E::WrongAmount { attempts_left } => ApiError {
                 fields: vec![FieldError::new("amount_fen", "wrong_amount")
                     .with("attempts_left", attempts_left)],
                 ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "wrong_amount")
             }
-            .with_extra("attempts_left", serde_json::json!(attempts_left)),
+            .with_extra("attempts_left", serde_json::json!(attempts_left))
+            .in_form_with(
+                "amount_fen",
+                "field.wrong_amount",
+                vec![("attempts_left", attempts_left.to_string())],
+            ),
             E::AccountNameMismatch => ApiError {
                 fields: vec![FieldError::new("account_name", "account_name_mismatch")],
                 ..ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "account_name_mismatch")
-            },
+            }
+            .in_form("account_name", "field.account_name_mismatch"),
             E::Upload(code) => match code {
                 "too_large" => ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
                 "unsupported_media_type" => {
                     ApiError::new(StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
                 }
                 other => ApiError::field("file", other),
-            },
+            }
+            .in_form("file", format!("field.{code}")),
             E::Blob(err) => {
                 tracing::error!(error = ?err, "file storage failure");
                 ApiError::internal()
@@ -238,87 +300,11 @@ impl From<workflows::Error> for ApiError {
     }
 }
 
-/// The code of an error status that carries no `ApiError` (a rejection from the router, an
-/// extractor or a tower layer), so every error answer has the API's shape.
-fn code_for_status(status: StatusCode) -> &'static str {
-    match status {
-        StatusCode::BAD_REQUEST => "malformed_request",
-        StatusCode::UNAUTHORIZED => "unauthenticated",
-        StatusCode::FORBIDDEN => "forbidden",
-        StatusCode::NOT_FOUND => "not_found",
-        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
-        StatusCode::REQUEST_TIMEOUT => "timeout",
-        StatusCode::PAYLOAD_TOO_LARGE => "too_large",
-        StatusCode::URI_TOO_LONG => "uri_too_long",
-        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
-        StatusCode::UNPROCESSABLE_ENTITY => "validation_failed",
-        StatusCode::TOO_MANY_REQUESTS => "rate_limited",
-        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => "headers_too_large",
-        StatusCode::SERVICE_UNAVAILABLE => "busy",
-        s if s.is_client_error() => "malformed_request",
-        _ => "internal",
+/// The form field a conflict is about, for the pages (`_form`: the form as a whole).
+fn conflict_field(code: &str) -> &'static str {
+    match code {
+        "email_taken" => "email",
+        "uscc_taken" => "uscc",
+        _ => "_form",
     }
-}
-
-/// Writes the body of every error response: handler errors (carried as an extension), and the
-/// bare statuses produced by the router and tower layers (404, 405, 408, 413, panics).
-pub async fn render_errors(State(_state): State<AppState>, req: Request, next: Next) -> Response {
-    let lang = request_lang(req.headers());
-    let path = req.uri().path().to_string();
-    let is_api =
-        path.starts_with("/api/") || matches!(path.as_str(), "/healthz" | "/readyz" | "/metrics");
-    let request_id = req
-        .headers()
-        .get("x-request-id")
-        .and_then(|v| v.to_str().ok())
-        .map(str::to_string);
-    let mut resp = next.run(req).await;
-    let err = match resp.extensions_mut().remove::<Arc<ApiError>>() {
-        Some(err) => err,
-        None => {
-            let status = resp.status();
-            if !(status.is_client_error() || status.is_server_error()) {
-                return resp;
-            }
-            let code = code_for_status(status);
-            let empty = resp.headers().get(header::CONTENT_TYPE).is_none()
-                || resp
-                    .headers()
-                    .get(header::CONTENT_TYPE)
-                    .is_some_and(|v| v.as_bytes().starts_with(b"text/plain"));
-            if !empty {
-                return resp;
-            }
-            Arc::new(ApiError::new(status, code))
-        }
-    };
-    if !is_api {
-        // Pages get an HTML error page in the visitor's language.
-        let page = crate::http::web::Page {
-            lang,
-            account: None,
-            session: None,
-            csrf: String::new(),
-            url: path.clone(),
-            path,
-            notice: None,
-        };
-        let mut html = crate::http::web::error_page(page, err.status, err.code);
-        for name in [header::RETRY_AFTER, header::CONNECTION] {
-            if let Some(v) = resp.headers().get(&name).cloned() {
-                html.headers_mut().insert(name, v);
-            }
-        }
-        return html;
-    }
-    let body = err.body(lang, request_id.as_deref());
-    let json = serde_json::to_vec(&body)
-        .unwrap_or_else(|_| b"{\"error\":{\"code\":\"internal\"}}".to_vec());
-    let (mut parts, _) = resp.into_parts();
-    parts.headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
-    parts.headers.remove(header::CONTENT_LENGTH);
-    Response::from_parts(parts, Body::from(json))
 }

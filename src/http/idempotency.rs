@@ -16,8 +16,9 @@ use axum::response::{IntoResponse, Response};
 use super::auth::{presented_token, Authenticated};
 use super::client::client_of;
 use super::error::ApiError;
-use super::{AppState, UPLOAD_BODY_LIMIT};
 use crate::crypto::sha256_hex;
+use crate::http::state::AppState;
+use crate::http::upload::UPLOAD_BODY_LIMIT;
 use crate::workflows::idempotency::{self, Recall};
 
 const HEADER: &str = "idempotency-key";

@@ -1,6 +1,7 @@
 //! Prometheus metrics at `/metrics`: requests by route and status, request durations, and a few
 //! gauges read at scrape time.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use axum::extract::{MatchedPath, Request, State};
@@ -13,7 +14,6 @@ use prometheus_client::metrics::gauge::Gauge;
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use prometheus_client::registry::Registry;
 
-use super::AppState;
 use crate::workflows::passwords::Hasher;
 use crate::workflows::storefront_index::StorefrontIndex;
 
@@ -119,7 +119,7 @@ impl Metrics {
 
 /// Counts and times every routed request under its route template (never the raw path, which
 /// would explode the label set).
-pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn track(State(metrics): State<Arc<Metrics>>, req: Request, next: Next) -> Response {
     let route = req
         .extensions()
         .get::<MatchedPath>()
@@ -129,8 +129,7 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
     let start = Instant::now();
     let resp = next.run(req).await;
     let elapsed = start.elapsed().as_secs_f64();
-    state
-        .metrics
+    metrics
         .requests
         .get_or_create(&RequestLabels {
             method,
@@ -138,8 +137,7 @@ pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> R
             status: resp.status().as_u16(),
         })
         .inc();
-    state
-        .metrics
+    metrics
         .durations
         .get_or_create(&RouteLabels { route })
         .observe(elapsed);

@@ -1,211 +1,27 @@
-//! HTTP: the JSON API under `/api/v1`, the operational endpoints, and the middleware stack.
-//! Handlers parse the request, call one workflow and shape the answer; they never talk SQL.
-//! `router.rs`-style: every route is listed in `router()` below.
+//! HTTP: the JSON API under `/api/v1`, the pages, the operational endpoints, and the middleware
+//! stack. Handlers parse the request, call one workflow and shape the answer; they never talk
+//! SQL. `router.rs` lists every route; the files here import one another directly (never through
+//! this module, which only re-exports for the rest of the crate).
 
 pub mod api;
 pub mod auth;
 pub mod client;
+pub mod cookies;
 pub mod error;
 pub mod extract;
 pub mod idempotency;
 pub mod json;
+pub mod language;
 pub mod metrics;
 pub mod openapi;
 pub mod ops;
+pub mod render_errors;
+pub mod router;
 pub mod server;
+pub mod state;
+pub mod upload;
 pub mod web;
 pub mod wire;
 
-use std::sync::Arc;
-use std::time::Duration;
-
-use axum::extract::DefaultBodyLimit;
-use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Request, StatusCode};
-use axum::middleware::from_fn_with_state;
-use axum::routing::{get, post};
-use axum::Router;
-use tower_http::catch_panic::CatchPanicLayer;
-use tower_http::request_id::{
-    MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
-};
-use tower_http::set_header::SetResponseHeaderLayer;
-use tower_http::timeout::TimeoutLayer;
-use tower_http::trace::TraceLayer;
-
-use crate::config::Config;
-use crate::i18n::Lang;
-use crate::workflows::Ctx;
-
-use self::error::ApiError;
-
-/// Everything a handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    pub ctx: Ctx,
-    pub config: Arc<Config>,
-    pub metrics: Arc<metrics::Metrics>,
-    /// `config.trusted_proxies`, parsed once.
-    pub trusted_proxies: Arc<Vec<ipnet::IpNet>>,
-}
-
-impl AppState {
-    /// The cookies' names and attributes for this deployment.
-    pub fn cookies(&self) -> auth::Cookies {
-        auth::Cookies::new(self.config.secure_cookies())
-    }
-}
-
-/// The language of a request: the language cookie (the switch on the pages), then
-/// `Accept-Language`, then Simplified Chinese.
-pub fn request_lang(headers: &HeaderMap) -> Lang {
-    auth::cookie(headers, auth::LANG_COOKIE)
-        .and_then(Lang::from_tag)
-        .or_else(|| {
-            headers
-                .get(header::ACCEPT_LANGUAGE)
-                .and_then(|v| v.to_str().ok())
-                .and_then(Lang::from_accept_language)
-        })
-        .unwrap_or_default()
-}
-
-/// Uploads: a 10 MiB file plus the multipart framing.
-pub const UPLOAD_BODY_LIMIT: usize = 10 * 1024 * 1024 + 64 * 1024;
-
-static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
-
-/// The whole application: every route and the middleware around them.
-pub fn router(state: AppState) -> Router {
-    let timeout = Duration::from_secs(state.config.request_timeout_secs);
-    let body_limit = state.config.max_body_bytes;
-    let https = state.config.secure_cookies();
-    let (api, document) = api::routes().split_for_parts();
-    let document = Arc::new(openapi::finish(document));
-    let router = Router::new()
-        .merge(api)
-        .route(
-            "/api/v1/openapi.json",
-            get(move || {
-                let document = document.clone();
-                async move { axum::Json(document.as_ref().clone()) }
-            }),
-        )
-        .route("/", get(web::public::home))
-        .route("/help", get(web::public::help))
-        .route("/register", get(web::public::register_form).post(web::public::register))
-        .route("/activate", get(web::public::activate_form).post(web::public::activate))
-        .route("/login", get(web::public::login_form).post(web::public::login))
-        .route(
-            "/login/second-factor",
-            get(|| async { axum::response::Redirect::to("/login") })
-                .post(web::second_factor::login_second_factor),
-        )
-        .route("/account/security", get(web::second_factor::security).post(web::second_factor::security_action))
-        .route("/logout", post(web::public::logout))
-        .route("/forgot", get(web::public::forgot_form).post(web::public::forgot))
-        .route("/lang", post(web::switch_language))
-        .route("/move-in", get(web::move_in::overview))
-        .route("/move-in/enterprise", get(web::move_in::enterprise).post(web::move_in::enterprise_save))
-        .route(
-            "/move-in/enterprise/documents",
-            post(web::move_in::enterprise_upload).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
-        )
-        .route("/move-in/enterprise/deposit", post(web::move_in::enterprise_deposit))
-        .route("/move-in/enterprise/deposit/request", post(web::move_in::enterprise_deposit_request))
-        .route("/move-in/application", get(web::move_in::application).post(web::move_in::application_save))
-        .route("/provider", get(web::provider::index))
-        .route(
-            "/provider/info/customer-service",
-            get(web::provider::customer_service).post(web::provider::customer_service_save),
-        )
-        .route(
-            "/provider/info/settlement",
-            get(web::provider::settlement).post(web::provider::settlement_save),
-        )
-        .route("/provider/products", get(web::products::list).post(web::products::create))
-        .route("/provider/products/new", get(web::products::new_form))
-        .route("/provider/products/{id}", get(web::products::edit_form).post(web::products::update))
-        .route("/provider/products/{id}/action", post(web::products::act))
-        .route(
-            "/provider/products/{id}/icon",
-            post(web::products::icon).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
-        )
-        .route("/console", get(web::console::queue))
-        .route("/console/items/{id}", get(web::console::item))
-        .route("/console/items/{id}/decision", post(web::console::decide))
-        .route("/console/items/{id}/micro-deposit", post(web::console::micro_deposit))
-        .route("/console/audit", get(web::console::audit))
-        .route("/console/items/{id}/provider", post(web::console::provider_standing))
-        .route("/console/consultations", get(web::console::consultations))
-        .route("/console/catalog", get(web::console::catalog).post(web::console::catalog_change))
-        .route("/console/consultations/{id}", get(web::console::consultation))
-        .route("/console/consultations/{id}/reply", post(web::console::consultation_reply))
-        .route("/products", get(web::storefront::catalogue))
-        .route("/products/{id}", get(web::storefront::product))
-        .route("/contact", get(web::storefront::contact_form).post(web::storefront::contact))
-        .route("/static/{name}", get(web::static_file))
-        .route("/favicon.ico", get(web::favicon))
-        .route("/healthz", get(ops::healthz))
-        .route("/readyz", get(ops::readyz))
-        .route("/metrics", get(ops::metrics))
-        .fallback(|| async { ApiError::not_found() })
-        .route_layer(from_fn_with_state(state.clone(), metrics::track))
-        .layer(from_fn_with_state(state.clone(), idempotency::replay))
-        .layer(DefaultBodyLimit::max(body_limit))
-        .layer(CatchPanicLayer::new())
-        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
-        .layer(from_fn_with_state(state.clone(), wire::hygiene))
-        .layer(from_fn_with_state(state.clone(), error::render_errors))
-        .layer(from_fn_with_state(state.clone(), web::ensure_csrf_cookie))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(
-                "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; \
-                 frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
-            ),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::REFERRER_POLICY,
-            HeaderValue::from_static("same-origin"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ))
-        .layer(SetResponseHeaderLayer::if_not_present(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-store"),
-        ));
-    // Served over https: browsers must never come back over plain http.
-    let router = if https {
-        router.layer(SetResponseHeaderLayer::overriding(
-            header::STRICT_TRANSPORT_SECURITY,
-            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
-        ))
-    } else {
-        router
-    };
-    router
-        .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
-        .layer(
-            // The span names the method, the path (never the query) and the request id; no
-            // headers, so no token or cookie reaches the log.
-            TraceLayer::new_for_http()
-                .make_span_with(|req: &Request<_>| {
-                    let id = req
-                        .extensions()
-                        .get::<RequestId>()
-                        .and_then(|id| id.header_value().to_str().ok())
-                        .unwrap_or("-");
-                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
-                })
-                .on_request(())
-                .on_response(
-                    tower_http::trace::DefaultOnResponse::new()
-                        .level(tracing::Level::INFO)
-                        .latency_unit(tower_http::LatencyUnit::Micros),
-                ),
-        )
-        .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), MakeRequestUuid))
-        .with_state(state)
-}
+pub use self::router::router;
+pub use self::state::AppState;

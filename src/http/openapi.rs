@@ -12,7 +12,8 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::openapi::{ContentBuilder, ObjectBuilder, Ref, RefOr, Response, ResponseBuilder, Type};
 use utoipa::OpenApi;
 
-use super::error;
+use crate::http::api;
+use crate::http::error;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -76,9 +77,12 @@ const SHARED_ERRORS: &[(&str, &str)] = &[
     ),
 ];
 
-/// The finished document: a fixed version (the snapshot does not move with each release), the
-/// bearer scheme, and the shared error answers on every operation where they can occur.
-pub fn finish(mut doc: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+/// The finished document: the routes' operations under `ApiDoc`'s head, a fixed version (the
+/// snapshot does not move with each release), the bearer scheme, and the shared error answers on
+/// every operation where they can occur.
+pub fn finish(routes: utoipa::openapi::OpenApi) -> utoipa::openapi::OpenApi {
+    let mut doc = ApiDoc::openapi();
+    doc.merge(routes);
     doc.info.version = "1".to_string();
     let components = doc.components.get_or_insert_with(Default::default);
     components.add_security_scheme(
@@ -200,5 +204,5 @@ pub fn duplicate_operation_ids(doc: &utoipa::openapi::OpenApi) -> Vec<String> {
 
 /// The document as served, for tests and tools.
 pub fn document() -> utoipa::openapi::OpenApi {
-    finish(super::api::routes().split_for_parts().1)
+    finish(api::routes().split_for_parts().1)
 }

@@ -10,7 +10,7 @@ use axum::Json;
 use serde_json::json;
 
 use super::error::ApiError;
-use super::AppState;
+use crate::http::state::AppState;
 use crate::workflows::housekeeping;
 
 /// The process is up.

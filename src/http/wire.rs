@@ -18,7 +18,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::error::ApiError;
-use super::AppState;
+use crate::http::state::AppState;
 
 /// The longest request target (path and query) answered.
 pub const MAX_URI_BYTES: usize = 8 * 1024;

@@ -14,7 +14,7 @@ use crate::domain::application::{self, ApplicationData, ApplicationForm, AGREEME
 use crate::domain::audit::NewEvent;
 use crate::domain::catalog::CatalogList;
 use crate::domain::enterprise::VerificationStatus;
-use crate::domain::move_in::Reason;
+use crate::domain::move_in::{FormStatus, Reason};
 use crate::domain::review::ReviewKind;
 use crate::mail;
 use crate::store::application::{self as app_store, ApplicationRow};
@@ -26,7 +26,8 @@ use crate::time_util::{now_ms, rfc3339};
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ApplicationView {
     /// `not_started`, `draft`, `in_review`, `rejected` or `approved`.
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: FormStatus,
     #[serde(flatten)]
     pub data: ApplicationData,
     /// The agreement version to accept.
@@ -49,10 +50,10 @@ pub async fn view(ctx: &Ctx, account: &AccountView) -> Result<ApplicationView> {
     )
     .await?;
     Ok(ApplicationView {
-        status: row
-            .as_ref()
-            .map(|r| r.status.clone())
-            .unwrap_or_else(|| "not_started".into()),
+        status: FormStatus::of(
+            row.as_ref()
+                .and_then(|r| VerificationStatus::parse(&r.status)),
+        ),
         data: row.as_ref().map(parse).unwrap_or_default(),
         current_agreement_version: AGREEMENT_VERSION,
         reasons: row

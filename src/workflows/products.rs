@@ -14,7 +14,7 @@ use crate::domain::application::ApplicationData;
 use crate::domain::audit::NewEvent;
 use crate::domain::catalog::{CatalogEntry, CatalogList};
 use crate::domain::move_in::Reason;
-use crate::domain::product::{self, ProductData, ProductForm, MAX_ICON_BYTES};
+use crate::domain::product::{self, ProductData, ProductForm, ProductStatus, MAX_ICON_BYTES};
 use crate::domain::review::ReviewKind;
 use crate::domain::upload::{self, FileType};
 use crate::store::catalog;
@@ -41,7 +41,8 @@ pub struct RevisionView {
 pub struct ProductView {
     pub id: String,
     /// `draft`, `in_review`, `rejected`, `listed` or `unlisted`.
-    pub status: &'static str,
+    #[schema(value_type = String)]
+    pub status: ProductStatus,
     pub listed: bool,
     /// The revision buyers see (once approved).
     pub live: Option<RevisionView>,
@@ -79,12 +80,12 @@ async fn view_of(ctx: &Ctx, p: &ProductRow) -> Result<ProductView> {
         None => None,
     };
     let status = match (&working, &live) {
-        (Some(w), _) if w.status == "in_review" => "in_review",
-        (Some(w), None) if w.status == "rejected" => "rejected",
-        (Some(_), None) => "draft",
-        (_, Some(_)) if p.listed => "listed",
-        (_, Some(_)) => "unlisted",
-        (None, None) => "draft",
+        (Some(w), _) if w.status == "in_review" => ProductStatus::InReview,
+        (Some(w), None) if w.status == "rejected" => ProductStatus::Rejected,
+        (Some(_), None) => ProductStatus::Draft,
+        (_, Some(_)) if p.listed => ProductStatus::Listed,
+        (_, Some(_)) => ProductStatus::Unlisted,
+        (None, None) => ProductStatus::Draft,
     };
     Ok(ProductView {
         id: p.id.clone(),

@@ -17,7 +17,7 @@ use crate::domain::enterprise::{
     VerificationStatus,
 };
 use crate::domain::ids::{IdError, SecretNumber, Uscc};
-use crate::domain::move_in::Reason;
+use crate::domain::move_in::{FormStatus, Reason};
 use crate::domain::review::ReviewKind;
 use crate::domain::upload::{self, FileType, MAX_DOCUMENT_BYTES};
 use crate::domain::FieldError;
@@ -86,7 +86,8 @@ pub struct DepositView {
     /// `not_sent`, `sent`, `frozen` (too many wrong amounts: wait until `frozen_until`),
     /// `void` (every wrong amount it allowed was used: ask for a new deposit), `requested` (a new
     /// deposit was asked for and is being paid) or `confirmed`.
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: DepositStatus,
     /// Wrong amounts the deposit still allows (0 while frozen or void).
     pub attempts_left: i64,
     pub frozen_until: Option<String>,
@@ -98,14 +99,14 @@ impl DepositView {
         let full = i64::from(ctx.limits.deposit_wrong_amounts);
         let Some(r) = row else {
             return DepositView {
-                status: DepositStatus::NotSent.as_str().into(),
+                status: DepositStatus::NotSent,
                 attempts_left: full,
                 frozen_until: None,
             };
         };
         let st = DepositStatus::at(&r.md_status, r.md_frozen_until, r.md_attempts_left, now);
         DepositView {
-            status: st.as_str().to_string(),
+            status: st,
             attempts_left: match st {
                 DepositStatus::Sent => r.md_attempts_left,
                 DepositStatus::NotSent | DepositStatus::Requested => full,
@@ -122,7 +123,8 @@ impl DepositView {
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct EnterpriseView {
     /// `not_started`, `draft`, `in_review`, `rejected` or `approved` (the documents' review).
-    pub status: String,
+    #[schema(value_type = String)]
+    pub status: FormStatus,
     /// Documents approved and micro-deposit confirmed.
     pub verified: bool,
     #[serde(flatten)]
@@ -158,12 +160,9 @@ pub async fn view(ctx: &Ctx, account: &AccountView) -> Result<EnterpriseView> {
     let deposit = DepositView::of(ctx, row.as_ref(), now_ms());
     let status = status_of(row.as_ref());
     Ok(EnterpriseView {
-        status: status
-            .map(|s| s.as_str())
-            .unwrap_or("not_started")
-            .to_string(),
+        status: FormStatus::of(status),
         verified: status == Some(VerificationStatus::Approved)
-            && deposit.status == DepositStatus::Confirmed.as_str(),
+            && deposit.status == DepositStatus::Confirmed,
         data: row.as_ref().map(parse_data).unwrap_or_default(),
         documents: docs.iter().map(DocumentView::from).collect(),
         reasons: row

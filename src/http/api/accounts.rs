@@ -11,7 +11,8 @@ use super::StatusBody;
 use crate::http::client::ClientAddr;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::json::ApiJson;
-use crate::http::{request_lang, AppState};
+use crate::http::language::request_lang;
+use crate::http::state::AppState;
 use crate::workflows::accounts::{self, Registration};
 use crate::workflows::password_reset;
 

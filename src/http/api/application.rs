@@ -7,7 +7,7 @@ use crate::domain::application::ApplicationForm;
 use crate::http::auth::Authenticated;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::json::ApiJson;
-use crate::http::AppState;
+use crate::http::state::AppState;
 use crate::workflows::application::{self, ApplicationView};
 
 /// The application: data, status, reasons, submissions.

@@ -9,7 +9,7 @@ use super::page_limit;
 use crate::http::auth::Reviewer;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::ApiQuery;
-use crate::http::AppState;
+use crate::http::state::AppState;
 use crate::time_util::rfc3339;
 use crate::workflows::audit_log;
 

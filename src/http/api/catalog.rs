@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use crate::domain::catalog::CatalogList;
 use crate::http::error::ApiError;
-use crate::http::AppState;
+use crate::http::state::AppState;
 use crate::workflows::catalog;
 
 #[derive(Debug, Serialize, ToSchema)]

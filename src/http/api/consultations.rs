@@ -13,7 +13,8 @@ use crate::http::client::ClientAddr;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{ApiPath, ApiQuery};
 use crate::http::json::ApiJson;
-use crate::http::{request_lang, AppState};
+use crate::http::language::request_lang;
+use crate::http::state::AppState;
 use crate::workflows::consultations::{self, ConsultationForm, ConsultationView};
 
 #[derive(Debug, Serialize, ToSchema)]

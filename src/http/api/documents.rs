@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use crate::http::auth::Authenticated;
 use crate::http::error::ApiError;
 use crate::http::extract::ApiPath;
-use crate::http::AppState;
+use crate::http::state::AppState;
 use crate::workflows::documents;
 
 /// Downloads a document (always as an attachment). Anyone but the owner and operators gets 404.

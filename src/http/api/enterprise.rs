@@ -1,5 +1,6 @@
 //! `/api/v1/me/enterprise…`: enterprise real-name verification.
 
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, State};
 use axum::http::StatusCode;
 use axum::Json;
@@ -11,7 +12,9 @@ use crate::domain::upload::MAX_DOCUMENT_BYTES;
 use crate::http::auth::Authenticated;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::json::ApiJson;
-use crate::http::AppState;
+use crate::http::state::AppState;
+use crate::http::upload::Upload;
+use crate::http::web::forms;
 use crate::workflows::micro_deposit;
 use crate::workflows::verification::{self, DepositView, DocumentView, EnterpriseView};
 
@@ -76,52 +79,14 @@ pub enum DocumentKind {
 pub async fn upload_document(
     State(state): State<AppState>,
     auth: Authenticated,
-    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+    multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<(StatusCode, Json<DocumentView>), ApiError> {
-    let mut multipart = multipart.map_err(|_| ApiError::malformed())?;
-    let mut kind: Option<String> = None;
-    let mut file: Option<Vec<u8>> = None;
-    while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
-        match field.name() {
-            Some("kind") => kind = Some(field.text().await.map_err(multipart_error)?),
-            Some("file") => {
-                let mut bytes = Vec::new();
-                while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
-                    if bytes.len() + chunk.len() > MAX_DOCUMENT_BYTES {
-                        return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large"));
-                    }
-                    bytes.extend_from_slice(&chunk);
-                }
-                file = Some(bytes);
-            }
-            _ => {
-                return Err(ApiError::field(
-                    field.name().unwrap_or("body"),
-                    "unknown_field",
-                ))
-            }
-        }
-    }
-    let mut missing = Vec::new();
-    if kind.is_none() {
-        missing.push(crate::domain::FieldError::new("kind", "required"));
-    }
-    if file.is_none() {
-        missing.push(crate::domain::FieldError::new("file", "required"));
-    }
-    let (Some(kind), Some(file)) = (kind, file) else {
-        return Err(ApiError::validation(missing));
-    };
-    let doc = verification::upload_document(&state.ctx, &auth.account, kind.trim(), file).await?;
+    let multipart = multipart.map_err(|_| ApiError::malformed())?;
+    let upload = Upload::read(multipart, &["kind"], MAX_DOCUMENT_BYTES).await;
+    let (fields, file) = upload.into_file(&["kind"])?;
+    let kind = forms::first(&fields, "kind").unwrap_or("").trim();
+    let doc = verification::upload_document(&state.ctx, &auth.account, kind, file).await?;
     Ok((StatusCode::CREATED, Json(doc)))
-}
-
-fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
-    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large")
-    } else {
-        ApiError::malformed()
-    }
 }
 
 /// Submits for review; 422 lists every missing field and document at once.

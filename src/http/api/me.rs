@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use super::AccountBody;
 use crate::http::auth::AnySession;
 use crate::http::error::{ApiError, ErrorBody};
-use crate::http::AppState;
+use crate::http::state::AppState;
 use crate::workflows::sessions::SessionStanding;
 
 #[derive(Debug, Serialize, ToSchema)]

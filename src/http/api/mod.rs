@@ -1,6 +1,6 @@
 //! JSON API handlers, one file per resource; each handler is named after its verb. `routes()`
-//! lists every route once, and the OpenAPI document is built from the same list, so no route
-//! can be served undocumented.
+//! lists every route once, and the OpenAPI document (`openapi.rs`) is built from the same list,
+//! so no route can be served undocumented.
 
 pub mod accounts;
 pub mod application;
@@ -25,15 +25,14 @@ use utoipa::ToSchema;
 use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouterExt};
 use utoipa_axum::routes;
 
-use super::openapi::ApiDoc;
-use super::{AppState, UPLOAD_BODY_LIMIT};
+use crate::http::state::AppState;
+use crate::http::upload::UPLOAD_BODY_LIMIT;
 use crate::workflows::accounts::AccountView;
 
 /// Every route of the API under `/api/v1`, one `routes!` per path.
 pub fn routes() -> OpenApiRouter<AppState> {
-    use utoipa::OpenApi;
     let upload = || DefaultBodyLimit::max(UPLOAD_BODY_LIMIT);
-    OpenApiRouter::with_openapi(ApiDoc::openapi())
+    OpenApiRouter::new()
         .routes(routes!(accounts::register))
         .routes(routes!(accounts::activate))
         .routes(routes!(accounts::resend_activation_code))

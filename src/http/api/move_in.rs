@@ -6,7 +6,7 @@ use axum::Json;
 use crate::domain::move_in::MoveIn;
 use crate::http::auth::Authenticated;
 use crate::http::error::{ApiError, ErrorBody};
-use crate::http::AppState;
+use crate::http::state::AppState;
 use crate::workflows::move_in;
 
 /// The five steps with their statuses and reasons, what is due, and `state: moved_in` when all

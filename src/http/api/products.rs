@@ -1,5 +1,6 @@
 //! `/api/v1/provider/products…`: product release by moved-in providers.
 
+use axum::extract::multipart::MultipartRejection;
 use axum::extract::{Multipart, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -14,7 +15,8 @@ use crate::http::auth::Authenticated;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{ApiPath, ApiQuery};
 use crate::http::json::ApiJson;
-use crate::http::AppState;
+use crate::http::state::AppState;
+use crate::http::upload::Upload;
 use crate::workflows::products::{self, ProductView};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -136,31 +138,12 @@ pub async fn upload_icon(
     State(state): State<AppState>,
     auth: Authenticated,
     ApiPath(id): ApiPath<String>,
-    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+    multipart: Result<Multipart, MultipartRejection>,
 ) -> Result<Json<ProductView>, ApiError> {
-    let mut multipart = multipart.map_err(|_| ApiError::malformed())?;
-    let mut file = None;
-    while let Some(mut field) = multipart
-        .next_field()
+    let multipart = multipart.map_err(|_| ApiError::malformed())?;
+    let (_, file) = Upload::read(multipart, &[], MAX_ICON_BYTES)
         .await
-        .map_err(|_| ApiError::malformed())?
-    {
-        if field.name() != Some("file") {
-            return Err(ApiError::field(
-                field.name().unwrap_or("body"),
-                "unknown_field",
-            ));
-        }
-        let mut bytes = Vec::new();
-        while let Some(chunk) = field.chunk().await.map_err(|_| ApiError::malformed())? {
-            if bytes.len() + chunk.len() > MAX_ICON_BYTES {
-                return Err(ApiError::new(StatusCode::PAYLOAD_TOO_LARGE, "too_large"));
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        file = Some(bytes);
-    }
-    let file = file.ok_or_else(|| ApiError::field("file", "required"))?;
+        .into_file(&[])?;
     Ok(Json(
         products::upload_icon(&state.ctx, &auth.account, &id, file).await?,
     ))

@@ -7,7 +7,7 @@ use crate::domain::provider::{CustomerService, CustomerServiceForm, SettlementFo
 use crate::http::auth::Authenticated;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::json::ApiJson;
-use crate::http::AppState;
+use crate::http::state::AppState;
 use crate::workflows::provider_info::{self, SettlementAnswer};
 
 /// The customer-service info (404 until saved).

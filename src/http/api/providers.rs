@@ -7,11 +7,11 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use crate::domain::catalog::CatalogList;
-use crate::http::auth::Reviewer;
+use crate::http::auth::{Authenticated, Reviewer};
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::ApiPath;
 use crate::http::json::ApiJson;
-use crate::http::AppState;
+use crate::http::state::AppState;
 use crate::workflows::catalog::{self, CatalogForm, CatalogNames};
 use crate::workflows::providers;
 
@@ -34,15 +34,7 @@ pub async fn suspend(
     ApiPath(account_id): ApiPath<String>,
     ApiJson(req): ApiJson<ReasonRequest>,
 ) -> Result<StatusCode, ApiError> {
-    providers::set_suspended(
-        &state.ctx,
-        &reviewer.account,
-        &account_id,
-        true,
-        req.reason.as_deref(),
-    )
-    .await?;
-    Ok(StatusCode::NO_CONTENT)
+    set_suspended(&state, &reviewer, &account_id, true, req).await
 }
 
 /// Reinstates a provider: its listed products come back.
@@ -56,14 +48,19 @@ pub async fn reinstate(
     ApiPath(account_id): ApiPath<String>,
     ApiJson(req): ApiJson<ReasonRequest>,
 ) -> Result<StatusCode, ApiError> {
-    providers::set_suspended(
-        &state.ctx,
-        &reviewer.account,
-        &account_id,
-        false,
-        req.reason.as_deref(),
-    )
-    .await?;
+    set_suspended(&state, &reviewer, &account_id, false, req).await
+}
+
+/// Suspends or reinstates: the same action, told apart by `suspended`.
+async fn set_suspended(
+    state: &AppState,
+    reviewer: &Authenticated,
+    account_id: &str,
+    suspended: bool,
+    req: ReasonRequest,
+) -> Result<StatusCode, ApiError> {
+    let reason = req.reason.as_deref();
+    providers::set_suspended(&state.ctx, &reviewer.account, account_id, suspended, reason).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -115,8 +112,7 @@ pub async fn catalog_retire(
     Reviewer(reviewer): Reviewer,
     ApiPath((list, slug)): ApiPath<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    catalog::set_retired(&state.ctx, &reviewer.account, list_of(&list)?, &slug, true).await?;
-    Ok(StatusCode::NO_CONTENT)
+    set_retired(&state, &reviewer, &list, &slug, true).await
 }
 
 /// Restores a retired entry.
@@ -128,6 +124,17 @@ pub async fn catalog_restore(
     Reviewer(reviewer): Reviewer,
     ApiPath((list, slug)): ApiPath<(String, String)>,
 ) -> Result<StatusCode, ApiError> {
-    catalog::set_retired(&state.ctx, &reviewer.account, list_of(&list)?, &slug, false).await?;
+    set_retired(&state, &reviewer, &list, &slug, false).await
+}
+
+/// Retires or restores: the same action, told apart by `retired`.
+async fn set_retired(
+    state: &AppState,
+    reviewer: &Authenticated,
+    list: &str,
+    slug: &str,
+    retired: bool,
+) -> Result<StatusCode, ApiError> {
+    catalog::set_retired(&state.ctx, &reviewer.account, list_of(list)?, slug, retired).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -12,7 +12,7 @@ use crate::http::client::ClientAddr;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{ApiPath, ApiQuery};
 use crate::http::json::ApiJson;
-use crate::http::AppState;
+use crate::http::state::AppState;
 use crate::workflows::micro_deposit;
 use crate::workflows::review::{self, ItemDetail, ItemSummary, QueueQuery};
 use crate::workflows::second_factor;

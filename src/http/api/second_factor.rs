@@ -12,7 +12,7 @@ use crate::http::auth::{AnySession, Authenticated};
 use crate::http::client::ClientAddr;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::json::ApiJson;
-use crate::http::AppState;
+use crate::http::state::AppState;
 use crate::workflows::second_factor;
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -13,7 +13,7 @@ use crate::http::auth::{self, AnySession, Authenticated};
 use crate::http::client::ClientAddr;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::json::ApiJson;
-use crate::http::AppState;
+use crate::http::state::AppState;
 use crate::time_util::rfc3339;
 use crate::workflows::login::{self, LoginOutcome};
 use crate::workflows::second_factor;

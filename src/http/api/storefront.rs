@@ -10,7 +10,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::{page_limit, Binary};
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::{ApiPath, ApiQuery};
-use crate::http::AppState;
+use crate::http::state::AppState;
 use crate::workflows::storefront::{self, Listing, Search, StorefrontProduct};
 
 #[derive(Debug, Deserialize, IntoParams)]

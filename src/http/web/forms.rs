@@ -2,9 +2,12 @@
 //! validation fails), and field errors shown beside their fields and in a summary.
 
 use std::collections::HashMap;
+use std::future::Future;
 
 use crate::domain::FieldError;
+use crate::http::error::{ApiError, FormNote};
 use crate::i18n::{self, Lang};
+use crate::workflows;
 
 pub type FormData = HashMap<String, Vec<String>>;
 
@@ -32,6 +35,22 @@ pub fn opt(form: &FormData, name: &str) -> Option<String> {
 
 pub fn all(form: &FormData, name: &str) -> Vec<String> {
     form.get(name).cloned().unwrap_or_default()
+}
+
+/// A draft form's two buttons: `action=save` saves the draft, `action=submit` saves it and then
+/// submits it. The notice to show (`saved` or `submitted`), or the first refusal.
+pub async fn save_or_submit<S, U>(
+    form: &FormData,
+    save: impl Future<Output = workflows::Result<S>>,
+    submit: impl AsyncFnOnce() -> workflows::Result<U>,
+) -> workflows::Result<&'static str> {
+    save.await?;
+    if first(form, "action") == Some("submit") {
+        submit().await?;
+        Ok("submitted")
+    } else {
+        Ok("saved")
+    }
 }
 
 /// What a form shows: the values to fill in and the errors to explain.
@@ -123,6 +142,18 @@ impl FormState {
     pub fn add_error(&mut self, field: &str, message: String) {
         self.errors.push((field.to_string(), message));
     }
+
+    /// A refusal about the input, where the error table puts it.
+    pub fn add_note(&mut self, lang: Lang, note: &FormNote) {
+        match note {
+            FormNote::Fields(fields) => self.add_errors(lang, fields),
+            FormNote::Message { field, key, params } => {
+                let params: Vec<(&str, &str)> =
+                    params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                self.add_error(field, i18n::tf(lang, key, &params));
+            }
+        }
+    }
 }
 
 /// `categories.1` → `categories`: list errors are shown at the list.
@@ -134,68 +165,18 @@ fn strip_index(field: &str) -> String {
     parts.join(".")
 }
 
-/// Turns a workflow error into form errors when it is about the input (validation, conflicts,
-/// limits); anything else is handed back for an error page.
-pub fn absorb(
-    lang: Lang,
-    state: &mut FormState,
-    err: crate::workflows::Error,
-) -> Result<(), crate::workflows::Error> {
-    use crate::workflows::Error as E;
-    match err {
-        E::Validation(fields) => state.add_errors(lang, &fields),
-        E::Conflict(code) => {
-            let field = match code {
-                "email_taken" => "email",
-                "uscc_taken" => "uscc",
-                _ => "_form",
-            };
-            state.add_error(field, i18n::t(lang, &format!("error.{code}")).to_string());
+/// Shows a workflow's refusal in the form when it is about the input (validation, conflicts,
+/// limits: `ApiError::form`, from the one error table); anything else is handed back, as the
+/// status and code of an error page.
+pub fn absorb(lang: Lang, state: &mut FormState, err: impl Into<ApiError>) -> Result<(), ApiError> {
+    let err: ApiError = err.into();
+    match err.form.as_deref() {
+        Some(note) => {
+            state.add_note(lang, note);
+            Ok(())
         }
-        E::InvalidCredentials => state.add_error(
-            "_form",
-            i18n::t(lang, "error.invalid_credentials").to_string(),
-        ),
-        E::NotActivated => state.add_error(
-            "_form",
-            i18n::t(lang, "error.account_not_activated").to_string(),
-        ),
-        E::RateLimited { retry_after_secs } => state.add_error(
-            "_form",
-            i18n::tf(
-                lang,
-                "error.rate_limited_wait",
-                &[("minutes", &retry_after_secs.div_ceil(60).to_string())],
-            ),
-        ),
-        E::Busy { .. } => state.add_error("_form", i18n::t(lang, "error.busy").to_string()),
-        E::OwnItem => state.add_error("_form", i18n::t(lang, "error.own_item").to_string()),
-        E::StepUpRequired => state.add_error(
-            "second_factor_code",
-            i18n::t(lang, "error.step_up_required").to_string(),
-        ),
-        E::Frozen { .. } => state.add_error(
-            "amount_fen",
-            i18n::t(lang, "error.verification_frozen").to_string(),
-        ),
-        E::WrongAmount { attempts_left } => state.add_error(
-            "amount_fen",
-            i18n::tf(
-                lang,
-                "field.wrong_amount",
-                &[("attempts_left", &attempts_left.to_string())],
-            ),
-        ),
-        E::AccountNameMismatch => state.add_error(
-            "account_name",
-            i18n::t(lang, "field.account_name_mismatch").to_string(),
-        ),
-        E::Upload(code) => {
-            state.add_error("file", i18n::t(lang, &format!("field.{code}")).to_string())
-        }
-        other => return Err(other),
+        None => Err(err),
     }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -1,23 +1,26 @@
 //! Provider backend → Products: the list, the release form (new draft or edit), the icon, and
 //! submit / unlist / relist.
 
-use std::collections::HashMap;
-
-use super::see_other;
 use askama::Template;
-use axum::body::Bytes;
-use axum::extract::{Multipart, Path, State};
+use axum::extract::multipart::MultipartRejection;
+use axum::extract::{FromRequestParts, Multipart, Path, State};
+use axum::http::request::Parts;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
-use super::forms::{self, absorb, FormData, FormState};
-use super::move_in::{failure, signed_in};
-use super::{checked_form, csrf_ok, error_page, render, Page};
 use crate::domain::catalog::CatalogEntry;
+use crate::domain::money::Fen;
 use crate::domain::product::{
-    PlanForm, ProductData, ProductForm, TermsForm, BILLINGS, DELIVERIES, MAX_ICON_BYTES,
+    PlanForm, ProductData, ProductForm, ProductStatus, TermsForm, BILLINGS, DELIVERIES,
+    MAX_ICON_BYTES,
 };
-use crate::http::AppState;
+use crate::http::error::ApiError;
+use crate::http::state::AppState;
+use crate::http::web::errors::{failure, PageError};
+use crate::http::web::extract::{checked_upload, CheckedForm, SignedIn};
+use crate::http::web::forms::{self, FormData, FormState};
+use crate::http::web::page::Page;
+use crate::http::web::respond::{render, see_other};
 use crate::workflows::accounts::AccountView;
 use crate::workflows::products::{self, ProductView};
 use crate::workflows::Error;
@@ -79,9 +82,7 @@ impl EditPage {
     }
 
     pub fn editable(&self) -> bool {
-        self.product
-            .as_ref()
-            .is_none_or(|p| p.status != "in_review")
+        self.product.as_ref().is_none_or(|p| p.status.editable())
     }
 
     pub fn reasons(&self) -> Vec<crate::domain::move_in::Reason> {
@@ -101,27 +102,34 @@ impl EditPage {
     }
 }
 
-#[allow(clippy::result_large_err)] // an early-return page, not an error value
-async fn gate(state: &AppState, page: &Page) -> Result<AccountView, Response> {
-    let account = signed_in(page)?;
-    match products::require_moved_in(&state.ctx, &account).await {
-        Ok(()) => Ok(account),
-        Err(Error::ProviderAccessRequired { .. }) | Err(Error::Forbidden) => {
-            Err(see_other("/move-in").into_response())
+/// A provider who moved in (`SignedIn`, and every move-in step done): product release is theirs
+/// alone. Anyone else signed in goes back to the move-in.
+pub struct MovedIn {
+    pub page: Page,
+    pub account: AccountView,
+}
+
+impl FromRequestParts<AppState> for MovedIn {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let SignedIn { page, account } = SignedIn::from_request_parts(parts, state).await?;
+        match products::require_moved_in(&state.ctx, &account).await {
+            Ok(()) => Ok(MovedIn { page, account }),
+            Err(Error::ProviderAccessRequired { .. }) | Err(Error::Forbidden) => {
+                Err(see_other("/move-in"))
+            }
+            Err(e) => Err(failure(page, e)),
         }
-        Err(e) => Err(failure(page.clone(), e)),
     }
 }
 
-pub async fn list(State(state): State<AppState>, page: Page) -> Response {
-    let account = match gate(&state, &page).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    match products::list(&state.ctx, &account).await {
-        Ok(items) => render(StatusCode::OK, &ListPage { page, items }),
-        Err(e) => failure(page, e),
-    }
+pub async fn list(
+    State(state): State<AppState>,
+    MovedIn { page, account }: MovedIn,
+) -> Result<Response, PageError> {
+    let items = page.or_error_page(products::list(&state.ctx, &account).await)?;
+    Ok(render(StatusCode::OK, &ListPage { page, items }))
 }
 
 async fn choices(
@@ -145,10 +153,7 @@ fn state_of(d: &ProductData) -> FormState {
     f.set("terms.warranty", d.terms.warranty.clone());
     for (i, p) in d.plans.iter().enumerate() {
         f.set(&format!("plans.{i}.name"), p.name.clone());
-        f.set(
-            &format!("plans.{i}.price"),
-            format!("{}.{:02}", p.price_fen / 100, p.price_fen % 100),
-        );
+        f.set(&format!("plans.{i}.price"), Fen(p.price_fen).yuan_figure());
         f.set(&format!("plans.{i}.billing"), p.billing.clone());
     }
     f
@@ -165,7 +170,7 @@ fn form_of(data: &FormData) -> ProductForm {
             Some(PlanForm {
                 name,
                 // Typed in yuan; anything unreadable becomes an out-of-range price.
-                price_fen: price.map(|p| super::move_in::parse_yuan(&p).unwrap_or(-1)),
+                price_fen: price.map(|p| Fen::parse_yuan(&p).map_or(-1, |fen| fen.0)),
                 billing: forms::opt(data, &format!("plans.{i}.billing")),
             })
         })
@@ -185,69 +190,61 @@ fn form_of(data: &FormData) -> ProductForm {
     }
 }
 
-pub async fn new_form(State(state): State<AppState>, page: Page) -> Response {
-    let account = match gate(&state, &page).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let (categories, service_types) = choices(&state, &account).await;
+/// The release form of product `id` (`None`: a new one) with `form` as typed.
+async fn edit_page(
+    state: &AppState,
+    page: Page,
+    account: &AccountView,
+    product: Option<ProductView>,
+    form: FormState,
+) -> EditPage {
+    let (categories, service_types) = choices(state, account).await;
+    EditPage {
+        page,
+        product,
+        form,
+        categories,
+        service_types,
+    }
+}
+
+/// The revision a product's page shows: the one being worked on, else the live one.
+fn shown_data(product: Option<&ProductView>) -> ProductData {
+    product
+        .and_then(|p| p.working.as_ref().or(p.live.as_ref()))
+        .map(|r| r.data.clone())
+        .unwrap_or_default()
+}
+
+pub async fn new_form(
+    State(state): State<AppState>,
+    MovedIn { page, account }: MovedIn,
+) -> Response {
     let mut form = FormState::default();
     form.set("plans.0.billing", "monthly");
-    render(
-        StatusCode::OK,
-        &EditPage {
-            page,
-            product: None,
-            form,
-            categories,
-            service_types,
-        },
-    )
+    let shown = edit_page(&state, page, &account, None, form).await;
+    render(StatusCode::OK, &shown)
 }
 
 pub async fn edit_form(
     State(state): State<AppState>,
-    page: Page,
+    MovedIn { page, account }: MovedIn,
     Path(id): Path<String>,
-) -> Response {
-    let account = match gate(&state, &page).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let product = match products::get(&state.ctx, &account, &id).await {
-        Ok(p) => p,
-        Err(e) => return failure(page, e),
-    };
-    let data = product
-        .working
-        .as_ref()
-        .or(product.live.as_ref())
-        .map(|r| r.data.clone())
-        .unwrap_or_default();
-    let (categories, service_types) = choices(&state, &account).await;
-    render(
-        StatusCode::OK,
-        &EditPage {
-            page,
-            product: Some(product),
-            form: state_of(&data),
-            categories,
-            service_types,
-        },
-    )
+) -> Result<Response, PageError> {
+    let product = page.or_error_page(products::get(&state.ctx, &account, &id).await)?;
+    let form = state_of(&shown_data(Some(&product)));
+    let shown = edit_page(&state, page, &account, Some(product), form).await;
+    Ok(render(StatusCode::OK, &shown))
 }
 
 /// Saves (`action=save`) or saves and submits (`action=submit`); `id` absent for a new product.
-async fn save(state: AppState, page: Page, id: Option<String>, body: Bytes) -> Response {
-    let account = match gate(&state, &page).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let data = match checked_form(&page, &body) {
-        Ok(d) => d,
-        Err(r) => return r,
-    };
-    let mut form = FormState::from_form(&data);
+async fn save(
+    state: AppState,
+    MovedIn { page, account }: MovedIn,
+    id: Option<String>,
+    data: FormData,
+) -> Response {
+    let form = FormState::from_form(&data);
     let input = form_of(&data);
     let saved = match &id {
         Some(id) => products::update(&state.ctx, &account, id, &input).await,
@@ -263,60 +260,44 @@ async fn save(state: AppState, page: Page, id: Option<String>, body: Bytes) -> R
         Err(e) => Err(e),
     };
     match result {
-        Ok((p, notice)) => {
-            see_other(&format!("/provider/products/{}?notice={notice}", p.id)).into_response()
-        }
+        Ok((p, notice)) => see_other(&format!("/provider/products/{}?notice={notice}", p.id)),
         Err(e) => {
-            if let Err(e) = absorb(page.lang, &mut form, e) {
-                return failure(page, e);
-            }
-            let product = match &id {
-                Some(id) => products::get(&state.ctx, &account, id).await.ok(),
-                None => None,
-            };
-            let (categories, service_types) = choices(&state, &account).await;
-            render(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &EditPage {
-                    page,
-                    product,
-                    form,
-                    categories,
-                    service_types,
-                },
-            )
+            page.refused(form, e, async |page, form| {
+                let product = match &id {
+                    Some(id) => products::get(&state.ctx, &account, id).await.ok(),
+                    None => None,
+                };
+                Ok(edit_page(&state, page, &account, product, form).await)
+            })
+            .await
         }
     }
 }
 
-pub async fn create(State(state): State<AppState>, page: Page, body: Bytes) -> Response {
-    save(state, page, None, body).await
+pub async fn create(
+    State(state): State<AppState>,
+    moved_in: MovedIn,
+    CheckedForm(data): CheckedForm,
+) -> Response {
+    save(state, moved_in, None, data).await
 }
 
 pub async fn update(
     State(state): State<AppState>,
-    page: Page,
+    moved_in: MovedIn,
     Path(id): Path<String>,
-    body: Bytes,
+    CheckedForm(data): CheckedForm,
 ) -> Response {
-    save(state, page, Some(id), body).await
+    save(state, moved_in, Some(id), data).await
 }
 
 /// `action` = `submit`, `unlist` or `relist`.
 pub async fn act(
     State(state): State<AppState>,
-    page: Page,
+    MovedIn { page, account }: MovedIn,
     Path(id): Path<String>,
-    body: Bytes,
+    CheckedForm(data): CheckedForm,
 ) -> Response {
-    let account = match gate(&state, &page).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let data = match checked_form(&page, &body) {
-        Ok(d) => d,
-        Err(r) => return r,
-    };
     let result = match forms::first(&data, "action") {
         Some("submit") => products::submit(&state.ctx, &account, &id)
             .await
@@ -330,81 +311,37 @@ pub async fn act(
         _ => Err(Error::field("action", "not_allowed")),
     };
     match result {
-        Ok(notice) => {
-            see_other(&format!("/provider/products/{id}?notice={notice}")).into_response()
-        }
+        Ok(notice) => see_other(&format!("/provider/products/{id}?notice={notice}")),
         Err(e) => failure(page, e),
     }
 }
 
+/// The icon form (multipart: `csrf_token`, `file`).
 pub async fn icon(
     State(state): State<AppState>,
-    page: Page,
+    MovedIn { page, account }: MovedIn,
     Path(id): Path<String>,
-    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
-) -> Response {
-    let account = match gate(&state, &page).await {
-        Ok(a) => a,
-        Err(r) => return r,
+    multipart: Result<Multipart, MultipartRejection>,
+) -> Result<Response, PageError> {
+    let upload = checked_upload(&page, multipart, &[], MAX_ICON_BYTES).await?;
+    let uploaded = match upload.into_file(&[]) {
+        Ok((_, file)) => products::upload_icon(&state.ctx, &account, &id, file)
+            .await
+            .map(|_| ())
+            .map_err(ApiError::from),
+        Err(refusal) => Err(refusal),
     };
-    let Ok(mut multipart) = multipart else {
-        return error_page(page, StatusCode::BAD_REQUEST, "malformed_request");
-    };
-    let mut fields: HashMap<String, Vec<String>> = HashMap::new();
-    let mut file = None;
-    let mut too_large = false;
-    while let Ok(Some(mut field)) = multipart.next_field().await {
-        if field.name() == Some("file") {
-            let mut bytes = Vec::new();
-            while let Ok(Some(chunk)) = field.chunk().await {
-                if bytes.len() + chunk.len() > MAX_ICON_BYTES {
-                    too_large = true;
-                    break;
-                }
-                bytes.extend_from_slice(&chunk);
-            }
-            file = Some(bytes);
-        } else {
-            let name = field.name().unwrap_or("").to_string();
-            if let Ok(t) = field.text().await {
-                fields.entry(name).or_default().push(t);
-            }
-        }
-    }
-    if !csrf_ok(&page, &fields) {
-        return error_page(page, StatusCode::FORBIDDEN, "csrf_failed");
-    }
-    let result = match (too_large, file.filter(|f| !f.is_empty())) {
-        (true, _) => Err(Error::Upload("too_large")),
-        (false, None) => Err(Error::field("file", "required")),
-        (false, Some(bytes)) => products::upload_icon(&state.ctx, &account, &id, bytes).await,
-    };
-    match result {
-        Ok(_) => see_other(&format!("/provider/products/{id}?notice=uploaded")).into_response(),
+    Ok(match uploaded {
+        Ok(()) => see_other(&format!("/provider/products/{id}?notice=uploaded")),
         Err(e) => {
-            let mut form = FormState::default();
-            if let Err(e) = absorb(page.lang, &mut form, e) {
-                return failure(page, e);
-            }
-            let product = products::get(&state.ctx, &account, &id).await.ok();
-            let data = product
-                .as_ref()
-                .and_then(|p| p.working.as_ref().or(p.live.as_ref()))
-                .map(|r| r.data.clone())
-                .unwrap_or_default();
-            let mut shown = state_of(&data);
-            shown.errors = form.errors;
-            let (categories, service_types) = choices(&state, &account).await;
-            render(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &EditPage {
-                    page,
-                    product,
-                    form: shown,
-                    categories,
-                    service_types,
-                },
-            )
+            page.refused(FormState::default(), e, async |page, refusal| {
+                // The draft as saved, with the upload's error.
+                let product = products::get(&state.ctx, &account, &id).await.ok();
+                let mut form = state_of(&shown_data(product.as_ref()));
+                form.errors = refusal.errors;
+                Ok(edit_page(&state, page, &account, product, form).await)
+            })
+            .await
         }
-    }
+    })
 }

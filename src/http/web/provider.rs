@@ -1,18 +1,22 @@
 //! The provider backend: Information Management → Basic Information, with the Customer Service
 //! and Settlement tabs. Before approval it shows what is still due.
 
-use super::see_other;
 use askama::Template;
-use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
-use super::forms::{self, absorb, FormState};
-use super::move_in::{failure, signed_in, step_rows, StepRow};
-use super::{checked_form, render, Page};
+use crate::domain::move_in::StepStatus;
 use crate::domain::provider::{CustomerServiceForm, SettlementForm};
-use crate::http::AppState;
+use crate::http::state::AppState;
+use crate::http::web::errors::{failure, PageError};
+use crate::http::web::extract::{CheckedForm, SignedIn};
+use crate::http::web::forms::{self, FormState};
+use crate::http::web::move_in::stepper::{step_rows, StepRow};
+use crate::http::web::page::Page;
+use crate::http::web::respond::{render, see_other};
+use crate::workflows::accounts::AccountView;
 use crate::workflows::provider_info::{self, SettlementAnswer};
 use crate::workflows::{move_in, Error};
 
@@ -35,6 +39,33 @@ pub struct InfoPage {
 }
 
 impl InfoPage {
+    /// The customer-service tab, with `form` as shown.
+    fn customer_service(page: Page, company: String, form: FormState) -> InfoPage {
+        InfoPage {
+            page,
+            tab: "customer-service",
+            form,
+            settlement: None,
+            company,
+        }
+    }
+
+    /// The settlement tab, with `form` as shown and the accounts, when they could be read.
+    fn settlement(
+        page: Page,
+        company: String,
+        form: FormState,
+        settlement: Option<SettlementAnswer>,
+    ) -> InfoPage {
+        InfoPage {
+            page,
+            tab: "settlement",
+            form,
+            settlement,
+            company,
+        }
+    }
+
     pub fn has_current(&self) -> bool {
         self.settlement
             .as_ref()
@@ -42,137 +73,95 @@ impl InfoPage {
     }
 }
 
-/// The gate: the backend opens once verified and approved; otherwise the "not yet" page.
-#[allow(clippy::result_large_err)] // an early-return page, not an error value
-async fn gate(
-    state: &AppState,
-    page: &Page,
-) -> Result<crate::workflows::accounts::AccountView, Response> {
-    let account = signed_in(page)?;
-    match move_in::require_provider_access(&state.ctx, &account).await {
-        Ok(_) => Ok(account),
-        Err(Error::ProviderAccessRequired { .. }) | Err(Error::Forbidden) => {
-            let steps = match move_in::status(&state.ctx, &account.id).await {
-                Ok(m) => step_rows(page, &m),
-                Err(_) => Vec::new(),
-            };
-            Err(render(
-                StatusCode::FORBIDDEN,
-                &NotYetPage {
-                    page: page.clone(),
-                    steps,
-                },
-            ))
+/// A provider the backend is open to (`SignedIn`, verified and approved), with the company's
+/// name for the heading. Before that: the "not yet" page (403) with the steps still due.
+pub struct ProviderBackend {
+    pub page: Page,
+    pub account: AccountView,
+    pub company: String,
+}
+
+impl FromRequestParts<AppState> for ProviderBackend {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let SignedIn { page, account } = SignedIn::from_request_parts(parts, state).await?;
+        match move_in::require_provider_access(&state.ctx, &account).await {
+            Ok(_) => {}
+            Err(Error::ProviderAccessRequired { .. }) | Err(Error::Forbidden) => {
+                let steps = match move_in::status(&state.ctx, &account.id).await {
+                    Ok(m) => step_rows(&page, &m),
+                    Err(_) => Vec::new(),
+                };
+                return Err(render(StatusCode::FORBIDDEN, &NotYetPage { page, steps }));
+            }
+            Err(e) => return Err(failure(page, e)),
         }
-        Err(e) => Err(failure(page.clone(), e)),
+        match provider_info::company_name(&state.ctx, &account).await {
+            Ok(company) => Ok(ProviderBackend {
+                page,
+                account,
+                company,
+            }),
+            Err(e) => Err(failure(page, e)),
+        }
     }
 }
 
 pub async fn index() -> Response {
-    see_other("/provider/info/customer-service").into_response()
+    see_other("/provider/info/customer-service")
 }
 
-/// The company's name for the page's heading; a failure to read it is the page's failure.
-#[allow(clippy::result_large_err)] // an early-return page, not an error value
-async fn company_of(
-    state: &AppState,
-    page: &Page,
-    account: &crate::workflows::accounts::AccountView,
-) -> Result<String, Response> {
-    provider_info::company_name(&state.ctx, account)
-        .await
-        .map_err(|e| failure(page.clone(), e))
-}
-
-pub async fn customer_service(State(state): State<AppState>, page: Page) -> Response {
-    let account = match gate(&state, &page).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
+pub async fn customer_service(
+    State(state): State<AppState>,
+    backend: ProviderBackend,
+) -> Result<Response, PageError> {
+    let page = backend.page;
+    let stored = provider_info::customer_service(&state.ctx, &backend.account).await;
     let mut form = FormState::default();
-    match provider_info::customer_service(&state.ctx, &account).await {
-        Ok(Some(cs)) => {
-            form.set("phone", cs.phone);
-            form.set("email", cs.email);
-            form.set("dongdong_group_id", cs.dongdong_group_id);
-            form.set("service_hours", cs.service_hours);
-        }
-        Ok(None) => {}
-        Err(e) => return failure(page, e),
+    if let Some(cs) = page.or_error_page(stored)? {
+        form.set("phone", cs.phone);
+        form.set("email", cs.email);
+        form.set("dongdong_group_id", cs.dongdong_group_id);
+        form.set("service_hours", cs.service_hours);
     }
-    let company = match company_of(&state, &page, &account).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
-    render(
-        StatusCode::OK,
-        &InfoPage {
-            page,
-            tab: "customer-service",
-            form,
-            settlement: None,
-            company,
-        },
-    )
+    let shown = InfoPage::customer_service(page, backend.company, form);
+    Ok(render(StatusCode::OK, &shown))
 }
 
 pub async fn customer_service_save(
     State(state): State<AppState>,
-    page: Page,
-    body: Bytes,
+    backend: ProviderBackend,
+    CheckedForm(data): CheckedForm,
 ) -> Response {
-    let account = match gate(&state, &page).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let data = match checked_form(&page, &body) {
-        Ok(d) => d,
-        Err(r) => return r,
-    };
-    let mut form = FormState::from_form(&data);
+    let form = FormState::from_form(&data);
     let input = CustomerServiceForm {
         phone: forms::opt(&data, "phone"),
         email: forms::opt(&data, "email"),
         dongdong_group_id: forms::opt(&data, "dongdong_group_id"),
         service_hours: forms::opt(&data, "service_hours"),
     };
-    match provider_info::save_customer_service(&state.ctx, &account, &input).await {
-        Ok(_) => see_other("/provider/info/customer-service?notice=saved").into_response(),
-        Err(e) => match absorb(page.lang, &mut form, e) {
-            Ok(()) => {
-                let company = match company_of(&state, &page, &account).await {
-                    Ok(c) => c,
-                    Err(r) => return r,
-                };
-                render(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    &InfoPage {
-                        page,
-                        tab: "customer-service",
-                        form,
-                        settlement: None,
-                        company,
-                    },
-                )
-            }
-            Err(e) => failure(page, e),
-        },
+    match provider_info::save_customer_service(&state.ctx, &backend.account, &input).await {
+        Ok(_) => see_other("/provider/info/customer-service?notice=saved"),
+        Err(e) => {
+            let company = backend.company;
+            backend
+                .page
+                .refused(form, e, async |page, form| {
+                    Ok(InfoPage::customer_service(page, company, form))
+                })
+                .await
+        }
     }
 }
 
-pub async fn settlement(State(state): State<AppState>, page: Page) -> Response {
-    let account = match gate(&state, &page).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let answer = match provider_info::settlement(&state.ctx, &account).await {
-        Ok(a) => a,
-        Err(e) => return failure(page, e),
-    };
-    let company = match company_of(&state, &page, &account).await {
-        Ok(c) => c,
-        Err(r) => return r,
-    };
+pub async fn settlement(
+    State(state): State<AppState>,
+    backend: ProviderBackend,
+) -> Result<Response, PageError> {
+    let page = backend.page;
+    let answer =
+        page.or_error_page(provider_info::settlement(&state.ctx, &backend.account).await)?;
     let mut form = FormState::default();
     match &answer.current {
         Some(c) => {
@@ -181,30 +170,18 @@ pub async fn settlement(State(state): State<AppState>, page: Page) -> Response {
             form.set("branch_name", c.branch_name.clone());
             form.set("branch_code", c.branch_code.clone());
         }
-        None => form.set("account_name", company.clone()),
+        None => form.set("account_name", backend.company.clone()),
     }
-    render(
-        StatusCode::OK,
-        &InfoPage {
-            page,
-            tab: "settlement",
-            form,
-            settlement: Some(answer),
-            company,
-        },
-    )
+    let shown = InfoPage::settlement(page, backend.company, form, Some(answer));
+    Ok(render(StatusCode::OK, &shown))
 }
 
-pub async fn settlement_save(State(state): State<AppState>, page: Page, body: Bytes) -> Response {
-    let account = match gate(&state, &page).await {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let data = match checked_form(&page, &body) {
-        Ok(d) => d,
-        Err(r) => return r,
-    };
-    let mut form = FormState::from_form(&data);
+pub async fn settlement_save(
+    State(state): State<AppState>,
+    backend: ProviderBackend,
+    CheckedForm(data): CheckedForm,
+) -> Response {
+    let form = FormState::from_form(&data);
     let input = SettlementForm {
         account_name: forms::opt(&data, "account_name"),
         bank_name: forms::opt(&data, "bank_name"),
@@ -212,34 +189,25 @@ pub async fn settlement_save(State(state): State<AppState>, page: Page, body: By
         branch_code: forms::opt(&data, "branch_code"),
         account_number: forms::opt(&data, "account_number"),
     };
-    match provider_info::save_settlement(&state.ctx, &account, &input).await {
+    let account = &backend.account;
+    match provider_info::save_settlement(&state.ctx, account, &input).await {
         Ok(a) => {
             let notice = if a.status == "change_pending" {
                 "change_requested"
             } else {
                 "saved"
             };
-            see_other(&format!("/provider/info/settlement?notice={notice}")).into_response()
+            see_other(&format!("/provider/info/settlement?notice={notice}"))
         }
-        Err(e) => match absorb(page.lang, &mut form, e) {
-            Ok(()) => {
-                let answer = provider_info::settlement(&state.ctx, &account).await.ok();
-                let company = match company_of(&state, &page, &account).await {
-                    Ok(c) => c,
-                    Err(r) => return r,
-                };
-                render(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    &InfoPage {
-                        page,
-                        tab: "settlement",
-                        form,
-                        settlement: answer,
-                        company,
-                    },
-                )
-            }
-            Err(e) => failure(page, e),
-        },
+        Err(e) => {
+            let company = backend.company;
+            backend
+                .page
+                .refused(form, e, async |page, form| {
+                    let answer = provider_info::settlement(&state.ctx, account).await.ok();
+                    Ok(InfoPage::settlement(page, company, form, answer))
+                })
+                .await
+        }
     }
 }

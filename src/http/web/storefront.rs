@@ -2,18 +2,20 @@
 //! the provider's customer-service panel on the left, and the contact-us form.
 
 use askama::Template;
-use axum::body::Bytes;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 
-use super::forms::{self, FormState};
-use super::move_in::failure;
-use super::{checked_form, error_page, render, urlencode, Page};
 use crate::domain::catalog::{CatalogEntry, CatalogList};
+use crate::domain::money::Fen;
 use crate::http::client::ClientAddr;
-use crate::http::AppState;
+use crate::http::state::AppState;
+use crate::http::web::errors::PageError;
+use crate::http::web::extract::CheckedForm;
+use crate::http::web::forms::{self, FormState};
+use crate::http::web::page::Page;
+use crate::http::web::respond::{render, urlencode};
 use crate::workflows::consultations::{self, ConsultationForm, TOPICS};
 use crate::workflows::storefront::{self, Listing, Search, StorefrontProduct};
 use crate::workflows::{catalog, Error};
@@ -55,34 +57,28 @@ impl CataloguePage {
     }
 }
 
-/// Fen as "¥12.30".
-pub fn yuan(fen: i64) -> String {
-    format!("¥{}.{:02}", fen / 100, fen % 100)
-}
-
 pub async fn catalogue(
     State(state): State<AppState>,
     page: Page,
     Query(p): Query<CatalogueParams>,
-) -> Response {
+) -> Result<Response, PageError> {
     let q = p.q.unwrap_or_default();
     let category = p.category.unwrap_or_default();
-    let categories = match catalog::list_all(&state.ctx, CatalogList::Categories).await {
-        Ok(c) => c,
-        Err(e) => return failure(page, e),
-    };
+    let categories =
+        page.or_error_page(catalog::list_all(&state.ctx, CatalogList::Categories).await)?;
     let search = Search {
         q: Some(q.as_str()),
         category: Some(category.as_str()),
         cursor: p.cursor.as_deref().filter(|c| !c.is_empty()),
         limit: 24,
     };
-    let (items, next_cursor) = match storefront::search(&state.ctx, &search).await {
-        Ok(r) => r,
-        Err(Error::Validation(_)) => (Vec::new(), None),
-        Err(e) => return failure(page, e),
+    // A search the index cannot read (a cursor from elsewhere) finds nothing.
+    let found = match storefront::search(&state.ctx, &search).await {
+        Err(Error::Validation(_)) => Ok((Vec::new(), None)),
+        other => other,
     };
-    render(
+    let (items, next_cursor) = page.or_error_page(found)?;
+    Ok(render(
         StatusCode::OK,
         &CataloguePage {
             page,
@@ -92,7 +88,7 @@ pub async fn catalogue(
             category,
             next_cursor,
         },
-    )
+    ))
 }
 
 #[derive(Template)]
@@ -104,8 +100,8 @@ pub struct ProductPage {
 }
 
 impl ProductPage {
-    pub fn price(&self, fen: &i64) -> String {
-        yuan(*fen)
+    pub fn price(&self, fen: &i64) -> Fen {
+        Fen(*fen)
     }
 }
 
@@ -113,11 +109,8 @@ pub async fn product(
     State(state): State<AppState>,
     page: Page,
     Path(id): Path<String>,
-) -> Response {
-    let product = match storefront::product(&state.ctx, &id).await {
-        Ok(p) => p,
-        Err(e) => return failure(page, e),
-    };
+) -> Result<Response, PageError> {
+    let product = page.or_error_page(storefront::product(&state.ctx, &id).await)?;
     let categories = catalog::list_all(&state.ctx, CatalogList::Categories)
         .await
         .unwrap_or_default();
@@ -126,14 +119,14 @@ pub async fn product(
         .find(|c| c.slug == product.data.category)
         .map(|c| page.pick(&c.name_zh, &c.name_en).to_string())
         .unwrap_or_else(|| product.data.category.clone());
-    render(
+    Ok(render(
         StatusCode::OK,
         &ProductPage {
             page,
             product,
             category,
         },
-    )
+    ))
 }
 
 #[derive(Template)]
@@ -178,13 +171,9 @@ pub async fn contact(
     State(state): State<AppState>,
     page: Page,
     ClientAddr(client): ClientAddr,
-    body: Bytes,
+    CheckedForm(data): CheckedForm,
 ) -> Response {
-    let data = match checked_form(&page, &body) {
-        Ok(d) => d,
-        Err(r) => return r,
-    };
-    let mut form = FormState::from_form(&data);
+    let form = FormState::from_form(&data);
     let input = ConsultationForm {
         topic: forms::opt(&data, "topic"),
         name: forms::opt(&data, "name"),
@@ -203,19 +192,15 @@ pub async fn contact(
             },
         ),
         // A refused message (invalid, or too many) keeps what was typed.
-        Err(e) => match forms::absorb(page.lang, &mut form, e) {
-            Ok(()) => render(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &ContactPage {
+        Err(e) => {
+            page.refused(form, e, async |page, form| {
+                Ok(ContactPage {
                     page,
                     form,
                     reference: None,
-                },
-            ),
-            Err(e) => {
-                let api = crate::http::error::ApiError::from(e);
-                error_page(page, api.status, api.code)
-            }
-        },
+                })
+            })
+            .await
+        }
     }
 }

@@ -1,0 +1,93 @@
+//! The `render_errors` middleware: writes the body of every error answer in the request's
+//! language — JSON in the API's error shape under `/api`, an HTML error page elsewhere — for
+//! handler errors (an `ApiError` carried as an extension) and for the bare statuses of the router
+//! and tower layers (404, 405, 408, 413, panics).
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::Response;
+
+use crate::http::error::ApiError;
+use crate::http::language::request_lang;
+use crate::http::web::errors::error_page;
+use crate::http::web::page::Page;
+
+/// The code of an error status that carries no `ApiError` (a rejection from the router, an
+/// extractor or a tower layer), so every error answer has the API's shape.
+fn code_for_status(status: StatusCode) -> &'static str {
+    match status {
+        StatusCode::BAD_REQUEST => "malformed_request",
+        StatusCode::UNAUTHORIZED => "unauthenticated",
+        StatusCode::FORBIDDEN => "forbidden",
+        StatusCode::NOT_FOUND => "not_found",
+        StatusCode::METHOD_NOT_ALLOWED => "method_not_allowed",
+        StatusCode::REQUEST_TIMEOUT => "timeout",
+        StatusCode::PAYLOAD_TOO_LARGE => "too_large",
+        StatusCode::URI_TOO_LONG => "uri_too_long",
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+        StatusCode::UNPROCESSABLE_ENTITY => "validation_failed",
+        StatusCode::TOO_MANY_REQUESTS => "rate_limited",
+        StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE => "headers_too_large",
+        StatusCode::SERVICE_UNAVAILABLE => "busy",
+        s if s.is_client_error() => "malformed_request",
+        _ => "internal",
+    }
+}
+
+/// Writes the body of every error response: handler errors (carried as an extension), and the
+/// bare statuses produced by the router and tower layers (404, 405, 408, 413, panics).
+pub async fn render_errors(req: Request, next: Next) -> Response {
+    let lang = request_lang(req.headers());
+    let path = req.uri().path().to_string();
+    let is_api =
+        path.starts_with("/api/") || matches!(path.as_str(), "/healthz" | "/readyz" | "/metrics");
+    let request_id = req
+        .headers()
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string);
+    let mut resp = next.run(req).await;
+    let err = match resp.extensions_mut().remove::<Arc<ApiError>>() {
+        Some(err) => err,
+        None => {
+            let status = resp.status();
+            if !(status.is_client_error() || status.is_server_error()) {
+                return resp;
+            }
+            let code = code_for_status(status);
+            let empty = resp.headers().get(header::CONTENT_TYPE).is_none()
+                || resp
+                    .headers()
+                    .get(header::CONTENT_TYPE)
+                    .is_some_and(|v| v.as_bytes().starts_with(b"text/plain"));
+            if !empty {
+                return resp;
+            }
+            Arc::new(ApiError::new(status, code))
+        }
+    };
+    if !is_api {
+        // Pages get an HTML error page in the visitor's language.
+        let mut html = error_page(Page::bare(lang, path), err.status, err.code);
+        for name in [header::RETRY_AFTER, header::CONNECTION] {
+            if let Some(v) = resp.headers().get(&name).cloned() {
+                html.headers_mut().insert(name, v);
+            }
+        }
+        return html;
+    }
+    let body = err.body(lang, request_id.as_deref());
+    let json = serde_json::to_vec(&body)
+        .unwrap_or_else(|_| b"{\"error\":{\"code\":\"internal\"}}".to_vec());
+    let (mut parts, _) = resp.into_parts();
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, Body::from(json))
+}

@@ -1,0 +1,168 @@
+//! Every route of the site in one place: the API (`api::routes()`, which also documents it), the
+//! pages, the operational endpoints, and the middleware stack around them.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::DefaultBodyLimit;
+use axum::http::{header, HeaderName, HeaderValue, Request, StatusCode};
+use axum::middleware::from_fn_with_state;
+use axum::routing::{get, post};
+use axum::Router;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{
+    MakeRequestUuid, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::http::api;
+use crate::http::error::ApiError;
+use crate::http::idempotency;
+use crate::http::metrics;
+use crate::http::openapi;
+use crate::http::ops;
+use crate::http::render_errors;
+use crate::http::state::AppState;
+use crate::http::upload::UPLOAD_BODY_LIMIT;
+use crate::http::web;
+use crate::http::wire;
+
+static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The whole application: every route and the middleware around them.
+pub fn router(state: AppState) -> Router {
+    let timeout = Duration::from_secs(state.config.request_timeout_secs);
+    let body_limit = state.config.max_body_bytes;
+    let https = state.config.secure_cookies();
+    let (api, document) = api::routes().split_for_parts();
+    let document = Arc::new(openapi::finish(document));
+    let router = Router::new()
+        .merge(api)
+        .route(
+            "/api/v1/openapi.json",
+            get(move || {
+                let document = document.clone();
+                async move { axum::Json(document.as_ref().clone()) }
+            }),
+        )
+        .route("/", get(web::public::home))
+        .route("/help", get(web::public::help))
+        .route("/register", get(web::public::register_form).post(web::public::register))
+        .route("/activate", get(web::public::activate_form).post(web::public::activate))
+        .route("/login", get(web::login::login_form).post(web::login::login))
+        .route(
+            "/login/second-factor",
+            get(|| async { axum::response::Redirect::to("/login") })
+                .post(web::login::login_second_factor),
+        )
+        .route("/account/security", get(web::second_factor::security).post(web::second_factor::security_action))
+        .route("/logout", post(web::login::logout))
+        .route("/forgot", get(web::public::forgot_form).post(web::public::forgot))
+        .route("/lang", post(web::language::switch_language))
+        .route("/move-in", get(web::move_in::stepper::show))
+        .route("/move-in/enterprise", get(web::move_in::enterprise::show).post(web::move_in::enterprise::save))
+        .route(
+            "/move-in/enterprise/documents",
+            post(web::move_in::enterprise::upload).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        )
+        .route("/move-in/enterprise/deposit", post(web::move_in::enterprise::confirm_deposit))
+        .route("/move-in/enterprise/deposit/request", post(web::move_in::enterprise::request_deposit))
+        .route("/move-in/application", get(web::move_in::application::show).post(web::move_in::application::save))
+        .route("/provider", get(web::provider::index))
+        .route(
+            "/provider/info/customer-service",
+            get(web::provider::customer_service).post(web::provider::customer_service_save),
+        )
+        .route(
+            "/provider/info/settlement",
+            get(web::provider::settlement).post(web::provider::settlement_save),
+        )
+        .route("/provider/products", get(web::products::list).post(web::products::create))
+        .route("/provider/products/new", get(web::products::new_form))
+        .route("/provider/products/{id}", get(web::products::edit_form).post(web::products::update))
+        .route("/provider/products/{id}/action", post(web::products::act))
+        .route(
+            "/provider/products/{id}/icon",
+            post(web::products::icon).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        )
+        .route("/console", get(web::console::queue::show))
+        .route("/console/items/{id}", get(web::console::item::show))
+        .route("/console/items/{id}/decision", post(web::console::item::decide))
+        .route("/console/items/{id}/micro-deposit", post(web::console::item::micro_deposit))
+        .route("/console/audit", get(web::console::audit::list))
+        .route("/console/items/{id}/provider", post(web::console::item::provider_standing))
+        .route("/console/consultations", get(web::console::consultations::list))
+        .route("/console/catalog", get(web::console::catalog::show).post(web::console::catalog::change))
+        .route("/console/consultations/{id}", get(web::console::consultations::show))
+        .route("/console/consultations/{id}/reply", post(web::console::consultations::reply))
+        .route("/products", get(web::storefront::catalogue))
+        .route("/products/{id}", get(web::storefront::product))
+        .route("/contact", get(web::storefront::contact_form).post(web::storefront::contact))
+        .route("/static/{name}", get(web::assets::static_file))
+        .route("/favicon.ico", get(web::assets::favicon))
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+        .fallback(|| async { ApiError::not_found() })
+        .route_layer(from_fn_with_state(state.metrics.clone(), metrics::track))
+        .layer(from_fn_with_state(state.clone(), idempotency::replay))
+        .layer(DefaultBodyLimit::max(body_limit))
+        .layer(CatchPanicLayer::new())
+        .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
+        .layer(from_fn_with_state(state.clone(), wire::hygiene))
+        .layer(axum::middleware::from_fn(render_errors::render_errors))
+        .layer(from_fn_with_state(state.clone(), web::csrf::ensure_csrf_cookie))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(
+                "default-src 'self'; img-src 'self' data: blob:; style-src 'self'; script-src 'self'; \
+                 frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+            ),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::REFERRER_POLICY,
+            HeaderValue::from_static("same-origin"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ));
+    // Served over https: browsers must never come back over plain http.
+    let router = if https {
+        router.layer(SetResponseHeaderLayer::overriding(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=31536000; includeSubDomains"),
+        ))
+    } else {
+        router
+    };
+    router
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID.clone()))
+        .layer(
+            // The span names the method, the path (never the query) and the request id; no
+            // headers, so no token or cookie reaches the log.
+            TraceLayer::new_for_http()
+                .make_span_with(|req: &Request<_>| {
+                    let id = req
+                        .extensions()
+                        .get::<RequestId>()
+                        .and_then(|id| id.header_value().to_str().ok())
+                        .unwrap_or("-");
+                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id)
+                })
+                .on_request(())
+                .on_response(
+                    tower_http::trace::DefaultOnResponse::new()
+                        .level(tracing::Level::INFO)
+                        .latency_unit(tower_http::LatencyUnit::Micros),
+                ),
+        )
+        .layer(SetRequestIdLayer::new(REQUEST_ID.clone(), MakeRequestUuid))
+        .with_state(state)
+}

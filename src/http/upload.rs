@@ -1,0 +1,106 @@
+//! Uploads: the one reader of a multipart form (named text fields and one file, `file`, under a
+//! byte cap) for the API and the pages alike, and its one set of refusals — an unreadable body
+//! is `malformed_request` (400), a file or body over its cap `too_large` (413 on the API, a
+//! form error on a page), a field the form does not have `unknown_field`, a missing one
+//! `required` (422). What the file holds is the workflow's to judge.
+
+use axum::extract::multipart::MultipartError;
+use axum::extract::Multipart;
+use axum::http::StatusCode;
+
+use crate::domain::FieldError;
+use crate::http::error::ApiError;
+use crate::http::web::forms::{self, FormData};
+use crate::workflows::Error;
+
+/// Uploads: a 10 MiB file plus the multipart framing.
+pub const UPLOAD_BODY_LIMIT: usize = 10 * 1024 * 1024 + 64 * 1024;
+
+/// The name of the file's field in every upload form.
+const FILE_FIELD: &str = "file";
+
+/// A multipart form as read: its text fields, its file, and the first refusal met, if any (the
+/// fields read before it are kept, so a page can still check the form's CSRF token).
+pub struct Upload {
+    pub fields: FormData,
+    file: Option<Vec<u8>>,
+    refusal: Option<ApiError>,
+}
+
+impl Upload {
+    /// Reads the text fields named in `texts` and the file, at most `max_file_bytes` of it;
+    /// stops at the first refusal. (A body that is no multipart form at all is refused by the
+    /// `Multipart` extractor, before this: `ApiError::malformed`.)
+    pub async fn read(mut multipart: Multipart, texts: &[&str], max_file_bytes: usize) -> Upload {
+        let mut upload = Upload {
+            fields: FormData::new(),
+            file: None,
+            refusal: None,
+        };
+        upload.refusal = upload
+            .read_fields(&mut multipart, texts, max_file_bytes)
+            .await
+            .err();
+        upload
+    }
+
+    async fn read_fields(
+        &mut self,
+        multipart: &mut Multipart,
+        texts: &[&str],
+        max_file_bytes: usize,
+    ) -> Result<(), ApiError> {
+        while let Some(mut field) = multipart.next_field().await.map_err(unreadable)? {
+            let name = field.name().unwrap_or("").to_string();
+            if name == FILE_FIELD {
+                let mut bytes = Vec::new();
+                while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
+                    // Counted as it arrives: a file over the cap is never held whole.
+                    if bytes.len() + chunk.len() > max_file_bytes {
+                        return Err(Error::Upload("too_large").into());
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                self.file = Some(bytes);
+            } else if texts.contains(&name.as_str()) {
+                let text = field.text().await.map_err(unreadable)?;
+                self.fields.entry(name).or_default().push(text);
+            } else {
+                let name = if name.is_empty() { "body" } else { &name };
+                return Err(Error::field(name, "unknown_field").into());
+            }
+        }
+        Ok(())
+    }
+
+    /// The text fields and the file, when the form was read whole and carries the file and every
+    /// field in `required` (each one missing is named); otherwise the refusal.
+    pub fn into_file(self, required: &[&str]) -> Result<(FormData, Vec<u8>), ApiError> {
+        if let Some(refusal) = self.refusal {
+            return Err(refusal);
+        }
+        let mut missing: Vec<FieldError> = required
+            .iter()
+            .filter(|name| forms::first(&self.fields, name).is_none())
+            .map(|name| FieldError::new(*name, "required"))
+            .collect();
+        match self.file {
+            Some(file) if missing.is_empty() => Ok((self.fields, file)),
+            file => {
+                if file.is_none() {
+                    missing.push(FieldError::new(FILE_FIELD, "required"));
+                }
+                Err(Error::Validation(missing).into())
+            }
+        }
+    }
+}
+
+/// A body that cannot be read: too large when it passed the body limit, otherwise malformed.
+fn unreadable(e: MultipartError) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        Error::Upload("too_large").into()
+    } else {
+        ApiError::malformed()
+    }
+}

@@ -1,0 +1,218 @@
+//! What every page knows (`Page`): the visitor's language, the signed-in account and session,
+//! the CSRF token its forms carry, the path, and a notice to show once.
+
+use axum::extract::FromRequestParts;
+use axum::http::request::Parts;
+use axum::response::Response;
+
+use crate::domain::account::Role;
+use crate::http::auth;
+use crate::http::cookies::cookie;
+use crate::http::language::request_lang;
+use crate::http::state::AppState;
+use crate::http::web::csrf::{pre_session_csrf, pre_session_secret};
+use crate::http::web::forms::FormData;
+use crate::i18n::{self, Lang};
+use crate::workflows::accounts::AccountView;
+use crate::workflows::sessions::{self, SessionStanding, SessionView};
+
+/// Translations for templates: `{{ page.t("nav.home") }}`.
+#[derive(Clone, Copy, Debug)]
+pub struct Tr(pub Lang);
+
+impl Tr {
+    pub fn get(&self, key: &str) -> String {
+        i18n::t(self.0, key).to_string()
+    }
+}
+
+/// What every page knows.
+#[derive(Clone, Debug)]
+pub struct Page {
+    pub lang: Lang,
+    /// The signed-in account, when its session may use the site (for staff: it passed the
+    /// second factor).
+    pub account: Option<AccountView>,
+    /// The session, also one that can only enrol a second factor.
+    pub session: Option<SessionView>,
+    pub csrf: String,
+    pub path: String,
+    /// The path with its query, for "come back here" links (the language switch).
+    pub url: String,
+    pub notice: Option<String>,
+}
+
+impl Page {
+    /// The page of a request that reached no handler (an unknown path, a refused body): the
+    /// visitor as nobody in particular.
+    pub fn bare(lang: Lang, path: String) -> Page {
+        Page {
+            lang,
+            account: None,
+            session: None,
+            csrf: String::new(),
+            url: path.clone(),
+            path,
+            notice: None,
+        }
+    }
+
+    pub fn t(&self, key: &str) -> String {
+        i18n::t(self.lang, key).to_string()
+    }
+
+    pub fn tf(&self, key: &str, name: &str, value: &str) -> String {
+        i18n::tf(self.lang, key, &[(name, value)])
+    }
+
+    /// The name of a form field for the error summary: `fieldname.<field>`, else `label.<field>`,
+    /// else nothing.
+    pub fn field_name(&self, field: &str) -> String {
+        for key in [format!("fieldname.{field}"), format!("label.{field}")] {
+            let text = i18n::t(self.lang, &key);
+            if text != key {
+                return text.to_string();
+            }
+        }
+        String::new()
+    }
+
+    /// A field's name for people, or the field itself when the catalog has none.
+    pub fn field_label(&self, field: &str) -> String {
+        let name = self.field_name(field);
+        if name.is_empty() {
+            field.to_string()
+        } else {
+            name
+        }
+    }
+
+    pub fn lang_tag(&self) -> &'static str {
+        self.lang.tag()
+    }
+
+    pub fn is_en(&self) -> bool {
+        self.lang == Lang::En
+    }
+
+    pub fn signed_in(&self) -> bool {
+        self.session.is_some()
+    }
+
+    /// A staff session that must enrol its second factor before anything else.
+    pub fn enrolment_pending(&self) -> bool {
+        self.session
+            .as_ref()
+            .is_some_and(|s| s.standing() == SessionStanding::EnrolmentOnly)
+    }
+
+    pub fn is_staff(&self) -> bool {
+        self.account.as_ref().is_some_and(|a| a.roles.can_review())
+    }
+
+    pub fn is_provider(&self) -> bool {
+        self.account
+            .as_ref()
+            .is_some_and(|a| a.roles.has(Role::Provider))
+    }
+
+    pub fn email(&self) -> String {
+        self.session
+            .as_ref()
+            .map(|s| s.account.email.clone())
+            .unwrap_or_default()
+    }
+
+    /// The name of a catalog entry in this page's language.
+    pub fn pick<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
+        if self.is_en() {
+            en
+        } else {
+            zh
+        }
+    }
+
+    pub fn active(&self, prefix: &str) -> &'static str {
+        if self.path == prefix || (prefix != "/" && self.path.starts_with(prefix)) {
+            "active"
+        } else {
+            ""
+        }
+    }
+
+    /// Whether a submitted form carries this page's CSRF token.
+    pub fn csrf_matches(&self, form: &FormData) -> bool {
+        let sent = form
+            .get("csrf_token")
+            .and_then(|v| v.first())
+            .map(String::as_str)
+            .unwrap_or("");
+        !self.csrf.is_empty()
+            && crate::crypto::constant_time_eq(sent.as_bytes(), self.csrf.as_bytes())
+    }
+}
+
+/// The page context of a request (never fails: an anonymous visitor is a page too). Kept in the
+/// request once made, so the extractors that build on it ask for the session once.
+impl FromRequestParts<AppState> for Page {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        if let Some(page) = parts.extensions.get::<Page>() {
+            return Ok(page.clone());
+        }
+        let page = page_of(parts, state).await;
+        parts.extensions.insert(page.clone());
+        Ok(page)
+    }
+}
+
+async fn page_of(parts: &Parts, state: &AppState) -> Page {
+    let lang = request_lang(&parts.headers);
+    let session = match cookie(&parts.headers, state.cookies().session()).filter(|t| !t.is_empty())
+    {
+        Some(token) => sessions::authenticate(&state.ctx, token)
+            .await
+            .ok()
+            .flatten(),
+        None => None,
+    };
+    // A session older than the account's second factor does not sign in.
+    let session = session.filter(|s| s.standing() != SessionStanding::SecondFactorMissing);
+    let csrf = match &session {
+        Some(s) => auth::csrf_token(&state.ctx.key, &s.token_hash),
+        None => pre_session_secret(parts, state.cookies().pre_session())
+            .map(|s| pre_session_csrf(&s))
+            .unwrap_or_default(),
+    };
+    let notice = parts
+        .uri
+        .query()
+        .and_then(|q| q.split('&').find_map(|p| p.strip_prefix("notice=")))
+        .filter(|k| k.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        .map(|k| i18n::t(lang, &format!("notice.{k}")).to_string());
+    // The notice belongs to the moment it was shown; coming back should not repeat it.
+    let url = match parts.uri.query() {
+        Some(q) => {
+            let kept: Vec<&str> = q.split('&').filter(|p| !p.starts_with("notice=")).collect();
+            if kept.is_empty() {
+                parts.uri.path().to_string()
+            } else {
+                format!("{}?{}", parts.uri.path(), kept.join("&"))
+            }
+        }
+        None => parts.uri.path().to_string(),
+    };
+    Page {
+        lang,
+        account: session
+            .as_ref()
+            .filter(|s| s.standing() == SessionStanding::Full)
+            .map(|s| s.account.clone()),
+        session,
+        csrf,
+        path: parts.uri.path().to_string(),
+        url,
+        notice,
+    }
+}
