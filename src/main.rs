@@ -1,17 +1,15 @@
 //! The `berth` command line: it only wires arguments to the library.
 
-use std::io::{BufRead, IsTerminal};
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use berth::app::{self, Application};
 use berth::config::{Config, LogFormat, Overrides};
-use berth::domain::account::Role;
-use berth::domain::audit::Verification;
-use berth::workflows::accounts::{self, UserAdded};
-use berth::workflows::{audit_log, jobs, storage};
 use clap::{Parser, Subcommand, ValueEnum};
+
+mod commands;
 
 /// Berth: service-provider move-in for a cloud marketplace.
 #[derive(Parser)]
@@ -205,229 +203,27 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
         }
         Command::User {
             command: UserCommand::Add { email, role },
-        } => {
-            let (db, key) = app::open(&config).await?;
-            let ctx = app::context(&config, db, key)?;
-            let role = match role {
-                StaffRole::Operator => Role::Operator,
-                StaffRole::Admin => Role::Admin,
-            };
-            let email = email.trim().to_lowercase();
-            let password = if !accounts::has_account(&ctx, &email).await? {
-                Some(read_password()?)
-            } else {
-                None
-            };
-            match accounts::add_user(&ctx, &email, password.as_deref().map(|p| p.as_str()), role)
-                .await
-            {
-                Ok(UserAdded::Created { id }) => {
-                    eprintln!("Created {} account {email} ({id}).", role.as_str())
-                }
-                Ok(UserAdded::RoleGranted { id }) => {
-                    eprintln!("Granted {} to {email} ({id}).", role.as_str())
-                }
-                Ok(UserAdded::AlreadyHeld { .. }) => {
-                    eprintln!("{email} already has the {} role.", role.as_str())
-                }
-                Err(berth::workflows::Error::Validation(fields)) => {
-                    for f in fields {
-                        let params: Vec<(&str, &str)> =
-                            f.params.iter().map(|(k, v)| (*k, v.as_str())).collect();
-                        eprintln!(
-                            "berth: {}: {}",
-                            f.field,
-                            berth::i18n::tf(
-                                berth::i18n::Lang::En,
-                                &format!("field.{}", f.code),
-                                &params
-                            )
-                        );
-                    }
-                    return Ok(ExitCode::from(2));
-                }
-                Err(e) => bail!("user add failed: {e}"),
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        } => commands::user::add(&config, email, role).await,
         Command::User {
             command: UserCommand::Reset2fa { email },
-        } => {
-            let (db, key) = app::open(&config).await?;
-            let ctx = app::context(&config, db, key)?;
-            match berth::workflows::second_factor::reset(&ctx, &email).await {
-                Ok(true) => eprintln!(
-                    "The second factor of {email} was removed and its sessions ended; the next log-in sets up a new one."
-                ),
-                Ok(false) => eprintln!(
-                    "{email} had no second factor; its sessions were ended anyway."
-                ),
-                Err(berth::workflows::Error::NotFound) => {
-                    eprintln!("berth: no account has the address {email}");
-                    return Ok(ExitCode::from(2));
-                }
-                Err(berth::workflows::Error::Validation(_)) => {
-                    eprintln!("berth: {email} is not an e-mail address");
-                    return Ok(ExitCode::from(2));
-                }
-                Err(e) => bail!("reset-2fa failed: {e}"),
-            }
-            Ok(ExitCode::SUCCESS)
-        }
+        } => commands::user::reset_2fa(&config, email).await,
         Command::Audit {
             command: AuditCommand::Verify { file: Some(file) },
-        } => {
-            let input = std::fs::File::open(&file)
-                .with_context(|| format!("cannot open {}", file.display()))?;
-            match audit_log::verify_export(std::io::BufReader::new(input)) {
-                audit_log::ExportCheck::Intact {
-                    first,
-                    last,
-                    last_hash,
-                    from_genesis,
-                } => {
-                    println!(
-                        "audit export intact: events {first} to {last}{}; last hash {last_hash}",
-                        if from_genesis {
-                            " (from the start of the chain)"
-                        } else {
-                            ""
-                        }
-                    );
-                    Ok(ExitCode::SUCCESS)
-                }
-                audit_log::ExportCheck::Broken { line, seq, reason } => {
-                    match seq {
-                        Some(seq) => {
-                            println!("audit export broken at line {line} (seq {seq}): {reason}")
-                        }
-                        None => println!("audit export broken at line {line}: {reason}"),
-                    }
-                    Ok(ExitCode::FAILURE)
-                }
-            }
-        }
+        } => commands::audit::verify_file(file).await,
         Command::Audit {
             command: AuditCommand::Verify { file: None },
-        } => {
-            let (db, _) = app::open(&config).await?;
-            match audit_log::verify(&db).await? {
-                Verification::Intact { events } => {
-                    println!("audit log intact: {events} events");
-                    Ok(ExitCode::SUCCESS)
-                }
-                Verification::Broken { seq, reason } => {
-                    println!("audit log broken at seq {seq}: {reason}");
-                    Ok(ExitCode::FAILURE)
-                }
-            }
-        }
+        } => commands::audit::verify(&config).await,
         Command::Audit {
             command: AuditCommand::Export { since },
-        } => {
-            let (db, _) = app::open(&config).await?;
-            let stdout = std::io::stdout();
-            let mut out = std::io::BufWriter::new(stdout.lock());
-            let n = audit_log::export(&db, since, &mut out).await?;
-            eprintln!("{n} audit event(s) exported");
-            Ok(ExitCode::SUCCESS)
-        }
+        } => commands::audit::export(&config, since).await,
         Command::Storage {
             command: StorageCommand::Check,
-        } => {
-            let (db, key) = app::open(&config).await?;
-            let ctx = app::context(&config, db, key)?;
-            let report = storage::check(&ctx).await?;
-            if report.missing.is_empty() {
-                println!(
-                    "{} stored file(s) checked: every document row has its file.",
-                    report.rows
-                );
-            } else {
-                println!(
-                    "{} of {} document row(s) have no stored file:",
-                    report.missing.len(),
-                    report.rows
-                );
-                for key in &report.missing {
-                    println!("  {key}");
-                }
-            }
-            if !report.unreferenced.is_empty() {
-                println!(
-                    "{} stored file(s) belong to no document (serve removes them after a day):",
-                    report.unreferenced.len()
-                );
-                for key in &report.unreferenced {
-                    println!("  {key}");
-                }
-            }
-            Ok(if report.missing.is_empty() {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::FAILURE
-            })
-        }
+        } => commands::storage::check(&config).await,
         Command::Jobs {
             command: JobsCommand::Run { job },
-        } => {
-            let (db, key) = app::open(&config).await?;
-            let ctx = app::context(&config, db, key)?;
-            match job {
-                Job::StorageSweep => {
-                    let mut removed = 0;
-                    let ran = jobs::run_if_due(&ctx, jobs::STORAGE_SWEEP, 0, || async {
-                        removed = storage::sweep_orphans(&ctx, storage::ORPHAN_GRACE_MS).await?;
-                        Ok(())
-                    })
-                    .await?;
-                    if !ran {
-                        eprintln!("berth: another instance is running this job now; try later");
-                        return Ok(ExitCode::from(3));
-                    }
-                    println!("{removed} unreferenced stored file(s) removed.");
-                }
-            }
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Backup { dir } => {
-            let (db, key) = app::open(&config).await?;
-            let manifest = berth::backup::create(&config, &db, &key, &dir)
-                .await
-                .context("backup failed")?;
-            eprintln!(
-                "Backup written to {}: the database and {} stored file(s), with their checksums \
-                 in manifest.json. Keep the master key apart from it: the backup does not hold it.",
-                dir.display(),
-                manifest.files.len()
-            );
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Restore { dir } => {
-            let manifest = match berth::backup::restore(&config, &dir) {
-                Ok(m) => m,
-                Err(e) => {
-                    eprintln!("berth: restore refused: {e}");
-                    return Ok(ExitCode::from(2));
-                }
-            };
-            eprintln!(
-                "Restored the backup of {} ({} stored file(s)); verifying the audit chain…",
-                manifest.created_at,
-                manifest.files.len()
-            );
-            let (db, _) = app::open(&config).await?;
-            match audit_log::verify(&db).await? {
-                Verification::Intact { events } => {
-                    println!("restored; audit log intact: {events} events");
-                    Ok(ExitCode::SUCCESS)
-                }
-                Verification::Broken { seq, reason } => {
-                    println!("restored, but the audit log is broken at seq {seq}: {reason}");
-                    Ok(ExitCode::FAILURE)
-                }
-            }
-        }
+        } => commands::storage::run_job(&config, job).await,
+        Command::Backup { dir } => commands::backup::backup(&config, dir).await,
+        Command::Restore { dir } => commands::backup::restore(&config, dir).await,
     }
 }
 
@@ -455,22 +251,6 @@ fn return_large_allocations_to_the_system() {
                 }
             });
     }
-}
-
-/// Reads the password from stdin: without echo on a terminal, else the first line.
-fn read_password() -> anyhow::Result<zeroize::Zeroizing<String>> {
-    let password = if std::io::stdin().is_terminal() {
-        rpassword::prompt_password("Password (10–128 characters): ")
-            .context("cannot read the password")?
-    } else {
-        let mut line = String::new();
-        std::io::stdin()
-            .lock()
-            .read_line(&mut line)
-            .context("cannot read the password from stdin")?;
-        line.trim_end_matches(['\r', '\n']).to_string()
-    };
-    Ok(zeroize::Zeroizing::new(password))
 }
 
 /// A database URL without its password, for messages.

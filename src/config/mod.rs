@@ -9,7 +9,14 @@ use figment::Figment;
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::limits::Rate;
+mod limits;
+mod secrets;
+mod smtp;
+mod storage;
+
+pub use limits::Limits;
+pub use smtp::{SmtpConfig, SmtpSecurity};
+pub use storage::{StorageConfig, StorageLocation};
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -63,170 +70,11 @@ pub struct Config {
     pub storage: StorageConfig,
 }
 
-/// `url` is `file://DIR` (default `<data_dir>/files`) or `s3://BUCKET/PREFIX`; the other keys
-/// are for S3 (path-style requests, so MinIO, Ceph RGW and other S3-compatible servers work).
-#[derive(Clone, Default, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct StorageConfig {
-    pub url: Option<String>,
-    /// The S3 endpoint, e.g. `https://minio.internal:9000`; AWS's own when unset.
-    pub endpoint: Option<String>,
-    /// The bucket's region (`us-east-1` when unset).
-    pub region: Option<String>,
-    pub access_key_id: Option<String>,
-    pub secret_access_key: Option<String>,
-    /// A file holding `secret_access_key`.
-    pub secret_access_key_file: Option<PathBuf>,
-    /// Allow an `http://` endpoint (a bucket on the same private network).
-    pub allow_http: bool,
-}
-
-impl std::fmt::Debug for StorageConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("StorageConfig")
-            .field("url", &self.url)
-            .field("endpoint", &self.endpoint)
-            .field("region", &self.region)
-            .field("access_key_id", &self.access_key_id)
-            .field(
-                "secret_access_key",
-                &self.secret_access_key.as_ref().map(|_| "***"),
-            )
-            .field("allow_http", &self.allow_http)
-            .finish()
-    }
-}
-
-/// Where files are stored, as `storage.url` says.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum StorageLocation {
-    Files(PathBuf),
-    S3 { bucket: String, prefix: String },
-}
-
-/// Every security limit. A rate "N/DURATION" is a bucket of N tokens refilled over DURATION
-/// (s, m, h, d): N at once, then one every DURATION/N.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct Limits {
-    /// Wrong passwords for one address from one client.
-    pub login_failures_per_pair: Rate,
-    /// Wrong passwords from one client, whatever the address (spraying).
-    pub login_failures_per_client: Rate,
-    /// Wrong passwords for one address from all clients; past it, only clients that signed in
-    /// to the account within `known_client_days` may try.
-    pub login_failures_per_address: Rate,
-    pub known_client_days: u32,
-    /// Wrong one-time codes (activation, reset, second factor) for one address from one client,
-    /// across every code mailed.
-    pub code_guesses_per_pair: Rate,
-    /// Wrong one-time codes for one address and purpose, from all clients.
-    pub code_guesses_per_address: Rate,
-    /// Wrong one-time codes from one client, whatever the address.
-    pub code_guesses_per_client: Rate,
-    /// Codes mailed to one address (activation and reset together).
-    pub code_mails_per_address: Rate,
-    /// Code requests from one client, whatever the address.
-    pub code_mails_per_client: Rate,
-    /// Registrations from one client.
-    pub registrations_per_client: Rate,
-    /// Contact-us messages from one client.
-    pub consultations_per_client: Rate,
-    /// Acknowledgements of contact-us messages mailed to one address; past it the message is
-    /// still received (and its reference shown), only not mailed: nobody is mail-bombed.
-    pub consultation_mails_per_address: Rate,
-    /// Wrong amounts a micro-deposit allows in all; the last one freezes the check for
-    /// `deposit_freeze_minutes`, after which the deposit is void and the holder asks for a new one.
-    pub deposit_wrong_amounts: u32,
-    pub deposit_freeze_minutes: u32,
-    /// Micro-deposits an operator may pay for one verification.
-    pub deposits_per_verification: u32,
-    /// Password hashes computed at once (argon2id takes 19 MiB each); 0 = one per core but one,
-    /// leaving a core to answer everything else during a flood of log-ins.
-    pub hash_concurrency: usize,
-    /// Requests that may wait for a hashing permit; more are answered 503 `busy`.
-    pub hash_queue: usize,
-    /// How long a request waits for a hashing permit before it is answered 503 `busy`.
-    pub hash_wait_ms: u64,
-    /// Hashing places (running or waiting) one client may hold at once; more are `busy`.
-    pub hash_per_client: usize,
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        let rate = |s: &str| s.parse().unwrap_or(Rate::new(1, 60_000));
-        Limits {
-            login_failures_per_pair: rate("5/15m"),
-            login_failures_per_client: rate("20/15m"),
-            login_failures_per_address: rate("10/1h"),
-            known_client_days: 30,
-            code_guesses_per_pair: rate("5/15m"),
-            code_guesses_per_address: rate("20/1d"),
-            code_guesses_per_client: rate("30/1h"),
-            code_mails_per_address: rate("5/1h"),
-            code_mails_per_client: rate("20/1h"),
-            registrations_per_client: rate("20/1h"),
-            consultations_per_client: rate("5/10m"),
-            consultation_mails_per_address: rate("3/1h"),
-            deposit_wrong_amounts: 5,
-            deposit_freeze_minutes: 60,
-            deposits_per_verification: 3,
-            hash_concurrency: 0,
-            hash_queue: 8,
-            hash_wait_ms: 2_000,
-            hash_per_client: 2,
-        }
-    }
-}
-
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
     Text,
     Json,
-}
-
-#[derive(Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct SmtpConfig {
-    pub host: String,
-    #[serde(default = "default_smtp_port")]
-    pub port: u16,
-    #[serde(default)]
-    pub username: Option<String>,
-    #[serde(default)]
-    pub password: Option<String>,
-    /// A file holding `password`.
-    #[serde(default)]
-    pub password_file: Option<PathBuf>,
-    /// `starttls` (default), `tls` (implicit, port 465) or `none` (local relays only).
-    #[serde(default)]
-    pub security: SmtpSecurity,
-}
-
-impl std::fmt::Debug for SmtpConfig {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SmtpConfig")
-            .field("host", &self.host)
-            .field("port", &self.port)
-            .field("username", &self.username)
-            .field("password", &self.password.as_ref().map(|_| "***"))
-            .field("security", &self.security)
-            .finish()
-    }
-}
-
-#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize, PartialEq, Eq)]
-#[serde(rename_all = "lowercase")]
-pub enum SmtpSecurity {
-    #[default]
-    Starttls,
-    Tls,
-    None,
-}
-
-fn default_smtp_port() -> u16 {
-    587
 }
 
 impl Default for Config {
@@ -330,60 +178,6 @@ impl Config {
         config.read_secret_files()?;
         config.check()?;
         Ok(config)
-    }
-
-    /// Reads each `*_file` key into the value it holds (a trailing newline dropped). Giving a
-    /// value and its file both is refused: one of them would be silently ignored.
-    fn read_secret_files(&mut self) -> Result<(), ConfigError> {
-        fn read(
-            key: &str,
-            file: &Option<PathBuf>,
-            value: &mut Option<String>,
-        ) -> Result<(), ConfigError> {
-            let Some(path) = file else { return Ok(()) };
-            let base = key.strip_suffix("_file").unwrap_or(key);
-            if value.is_some() {
-                return Err(ConfigError::Invalid(format!(
-                    "{key}: give {base} or {key}, not both"
-                )));
-            }
-            let text = std::fs::read_to_string(path).map_err(|e| {
-                ConfigError::Invalid(format!("{key}: cannot read {}: {e}", path.display()))
-            })?;
-            let text = text.trim_end_matches(['\n', '\r']);
-            if text.is_empty() {
-                return Err(ConfigError::Invalid(format!(
-                    "{key}: {} is empty",
-                    path.display()
-                )));
-            }
-            *value = Some(text.to_string());
-            Ok(())
-        }
-        read(
-            "database_url_file",
-            &self.database_url_file,
-            &mut self.database_url,
-        )?;
-        read(
-            "master_key_file",
-            &self.master_key_file,
-            &mut self.master_key,
-        )?;
-        if let Some(smtp) = &mut self.smtp {
-            read(
-                "smtp.password_file",
-                &smtp.password_file,
-                &mut smtp.password,
-            )?;
-        }
-        let storage = &mut self.storage;
-        read(
-            "storage.secret_access_key_file",
-            &storage.secret_access_key_file,
-            &mut storage.secret_access_key,
-        )?;
-        Ok(())
     }
 
     fn check(&self) -> Result<(), ConfigError> {
@@ -493,59 +287,6 @@ impl Config {
         self.data_dir.join("mail")
     }
 
-    /// Where uploaded files go: `storage.url`, or `<data_dir>/files`.
-    pub fn storage_location(&self) -> Result<StorageLocation, ConfigError> {
-        let bad = |why: &str| ConfigError::Invalid(format!("storage.url: {why}"));
-        let Some(url) = self.storage.url.as_deref().map(str::trim) else {
-            return Ok(StorageLocation::Files(self.data_dir.join("files")));
-        };
-        if let Some(dir) = url.strip_prefix("file://") {
-            if dir.is_empty() {
-                return Err(bad(
-                    "file:// needs a folder, e.g. file:///var/lib/berth/files",
-                ));
-            }
-            return Ok(StorageLocation::Files(PathBuf::from(dir)));
-        }
-        let Some(rest) = url.strip_prefix("s3://") else {
-            return Err(bad("must start with file:// or s3://"));
-        };
-        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
-        let valid_bucket = (3..=63).contains(&bucket.len())
-            && bucket
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.');
-        if !valid_bucket {
-            return Err(bad(
-                "the bucket name must be 3–63 lower-case letters, digits, dots and hyphens",
-            ));
-        }
-        let s = &self.storage;
-        if s.access_key_id.is_some() != s.secret_access_key.is_some() {
-            return Err(ConfigError::Invalid(
-                "storage.secret_access_key: give both storage.access_key_id and \
-                 storage.secret_access_key, or neither"
-                    .into(),
-            ));
-        }
-        if let Some(endpoint) = &s.endpoint {
-            if endpoint.starts_with("http://") && !s.allow_http {
-                return Err(ConfigError::Invalid(
-                    "storage.endpoint: an http:// endpoint needs storage.allow_http = true".into(),
-                ));
-            }
-            if !(endpoint.starts_with("http://") || endpoint.starts_with("https://")) {
-                return Err(ConfigError::Invalid(
-                    "storage.endpoint: must start with https:// (or http://)".into(),
-                ));
-            }
-        }
-        Ok(StorageLocation::S3 {
-            bucket: bucket.to_string(),
-            prefix: prefix.trim_matches('/').to_string(),
-        })
-    }
-
     /// Cookies get the `Secure` attribute when the public address is https.
     pub fn secure_cookies(&self) -> bool {
         self.public_url
@@ -578,6 +319,7 @@ fn describe(err: figment::Error) -> ConfigError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::limits::Rate;
 
     #[test]
     fn defaults_need_no_file() {
