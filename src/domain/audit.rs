@@ -50,8 +50,8 @@ impl NewEvent {
     }
 }
 
-/// An event as recorded.
-#[derive(Debug, Clone)]
+/// An event as recorded (and as an export carries it).
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct AuditEvent {
     pub seq: i64,
     pub at: i64,

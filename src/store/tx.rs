@@ -155,6 +155,16 @@ impl Db {
             .await
     }
 
+    /// `begin_for_account` with the durability asked for.
+    pub async fn begin_for_account_as(
+        &self,
+        account_id: &str,
+        durability: Durability,
+    ) -> Result<Tx> {
+        self.lock_account(self.begin(durability).await?, account_id)
+            .await
+    }
+
     /// `begin_for_account` with relaxed durability (see `begin_write_relaxed`).
     pub async fn begin_for_account_relaxed(&self, account_id: &str) -> Result<Tx> {
         self.lock_account(self.begin_write_relaxed().await?, account_id)

@@ -178,12 +178,7 @@ pub async fn add_user(
             return Ok(UserAdded::AlreadyHeld { id: row.id });
         }
         account_store::set_roles(&mut tx, &row.id, &roles.to_stored()).await?;
-        store::audit::append(
-            &mut tx,
-            NewEvent::new(audit::SYSTEM, "account.role_granted", &row.id)
-                .detail(json!({"role": role.as_str()})),
-        )
-        .await?;
+        store::audit::append(&mut tx, role_granted(&row.id, role)).await?;
         tx.commit().await?;
         return Ok(UserAdded::RoleGranted { id: row.id });
     }
@@ -217,14 +212,15 @@ pub async fn add_user(
             .detail(json!({"email": row.email, "via": "cli"})),
     )
     .await?;
-    store::audit::append(
-        &mut tx,
-        NewEvent::new(audit::SYSTEM, "account.role_granted", &row.id)
-            .detail(json!({"role": role.as_str()})),
-    )
-    .await?;
+    store::audit::append(&mut tx, role_granted(&row.id, role)).await?;
     tx.commit().await?;
     Ok(UserAdded::Created { id: row.id })
+}
+
+/// The audit event of a role given from the operator's shell.
+fn role_granted(account_id: &str, role: Role) -> NewEvent {
+    NewEvent::new(audit::SYSTEM, "account.role_granted", account_id)
+        .detail(json!({"role": role.as_str()}))
 }
 
 /// Whether an account has the address `email` (for the operator's CLI, which asks for a

@@ -9,7 +9,7 @@ use super::decision::{DecisionEffects, Verdict};
 use super::move_in::{require_provider_role, require_verified};
 use super::notify;
 use super::verification::SubmissionView;
-use super::{Ctx, Error, Result};
+use super::{drafts, Ctx, Error, Result};
 use crate::domain::application::{self, ApplicationData, ApplicationForm, AGREEMENT_VERSION};
 use crate::domain::audit::NewEvent;
 use crate::domain::catalog::CatalogList;
@@ -94,22 +94,14 @@ pub async fn save(
 ) -> Result<()> {
     require_verified(ctx, account).await?;
     let choices = Choices::active(ctx).await?;
-    let mut tx = if then_submit {
-        ctx.db.begin_for_account(&account.id).await?
-    } else {
-        ctx.db.begin_for_account_relaxed(&account.id).await?
-    };
+    let mut tx = drafts::begin_save(ctx, &account.id, then_submit).await?;
     save_in(&mut tx, account, form, &choices).await?;
     let submitted = if then_submit {
         submit_in(ctx, &mut tx, account, &choices).await
     } else {
         Ok(())
     };
-    tx.commit().await?;
-    if then_submit {
-        ctx.mail_committed();
-    }
-    submitted
+    drafts::commit_save(ctx, tx, then_submit, submitted).await
 }
 
 /// The categories and service types that may be chosen now.

@@ -35,48 +35,10 @@ pub async fn verify(db: &Db) -> Result<Verification> {
 /// One line of an export: every field the hash covers, as stored (`at` in unix ms, `detail` as
 /// its JSON text), and the time in words for people.
 #[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct ExportedEvent {
-    pub seq: i64,
-    pub at: i64,
+    #[serde(flatten)]
+    pub event: AuditEvent,
     pub time: String,
-    pub actor: String,
-    pub action: String,
-    pub subject: String,
-    pub detail: String,
-    pub prev_hash: String,
-    pub hash: String,
-}
-
-impl From<&AuditEvent> for ExportedEvent {
-    fn from(e: &AuditEvent) -> ExportedEvent {
-        ExportedEvent {
-            seq: e.seq,
-            at: e.at,
-            time: rfc3339(e.at),
-            actor: e.actor.clone(),
-            action: e.action.clone(),
-            subject: e.subject.clone(),
-            detail: e.detail.clone(),
-            prev_hash: e.prev_hash.clone(),
-            hash: e.hash.clone(),
-        }
-    }
-}
-
-impl From<ExportedEvent> for AuditEvent {
-    fn from(e: ExportedEvent) -> AuditEvent {
-        AuditEvent {
-            seq: e.seq,
-            at: e.at,
-            actor: e.actor,
-            action: e.action,
-            subject: e.subject,
-            detail: e.detail,
-            prev_hash: e.prev_hash,
-            hash: e.hash,
-        }
-    }
 }
 
 /// Writes the events after `since` to `out` as JSON Lines, oldest first; how many.
@@ -88,7 +50,11 @@ pub async fn export(db: &Db, since: i64, out: &mut impl Write) -> Result<i64> {
         let Some(last) = batch.last() else { break };
         after = last.seq;
         for e in &batch {
-            serde_json::to_writer(&mut *out, &ExportedEvent::from(e))
+            let line = ExportedEvent {
+                event: e.clone(),
+                time: rfc3339(e.at),
+            };
+            serde_json::to_writer(&mut *out, &line)
                 .map_err(|e| Error::Internal(format!("writing the export: {e}")))?;
             out.write_all(b"\n")
                 .map_err(|e| Error::Internal(format!("writing the export: {e}")))?;
@@ -138,7 +104,7 @@ pub fn verify_export(input: impl BufRead) -> ExportCheck {
             continue;
         }
         let event: AuditEvent = match serde_json::from_str::<ExportedEvent>(&line) {
-            Ok(e) => e.into(),
+            Ok(e) => e.event,
             Err(e) => return broken(None, format!("not an exported event: {e}")),
         };
         let walk = check.get_or_insert_with(|| {

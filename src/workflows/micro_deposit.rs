@@ -165,11 +165,7 @@ pub async fn confirm_deposit(
         .key
         .keyed_hash_matches("micro-deposit", material.as_bytes(), &hash)
     {
-        row.md_status = DepositStatus::Confirmed.as_str().into();
-        row.md_frozen_until = None;
-        row.md_amount_hash = None;
-        row.updated_at = now;
-        ent_store::put(&mut tx, &row).await?;
+        close_deposit(&mut tx, &mut row, DepositStatus::Confirmed, now).await?;
         store::audit::append(
             &mut tx,
             NewEvent::new(
@@ -248,11 +244,7 @@ pub async fn request_new_deposit(ctx: &Ctx, account: &AccountView) -> Result<Dep
     if row.md_deposits_sent >= i64::from(ctx.limits.deposits_per_verification) {
         return Err(Error::Conflict("deposit_limit_reached"));
     }
-    row.md_status = DepositStatus::Requested.as_str().into();
-    row.md_amount_hash = None;
-    row.md_frozen_until = None;
-    row.updated_at = now;
-    ent_store::put(&mut tx, &row).await?;
+    close_deposit(&mut tx, &mut row, DepositStatus::Requested, now).await?;
     store::audit::append(
         &mut tx,
         NewEvent::new(
@@ -265,6 +257,21 @@ pub async fn request_new_deposit(ctx: &Ctx, account: &AccountView) -> Result<Dep
     .await?;
     tx.commit().await?;
     Ok(DepositView::of(ctx, Some(&row), now))
+}
+
+/// Ends the deposit that was out (`Confirmed`, or `Requested` anew): its amount and freeze are
+/// forgotten.
+async fn close_deposit(
+    tx: &mut store::Tx,
+    row: &mut ent_store::EnterpriseRow,
+    status: DepositStatus,
+    now: i64,
+) -> Result<()> {
+    row.md_status = status.as_str().into();
+    row.md_amount_hash = None;
+    row.md_frozen_until = None;
+    row.updated_at = now;
+    Ok(ent_store::put(tx, row).await?)
 }
 
 pub fn deposit_material(account_id: &str, amount_fen: i64) -> String {

@@ -10,6 +10,7 @@ pub mod codes;
 pub mod consultations;
 pub mod decision;
 pub mod documents;
+pub mod drafts;
 pub mod housekeeping;
 pub mod idempotency;
 pub mod jobs;

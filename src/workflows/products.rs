@@ -248,18 +248,28 @@ pub async fn update(
     let product = owned(&mut tx, account, id).await?;
     let mut revision = editable_revision(&mut tx, &product, now).await?;
     revision.data = serde_json::to_string(&data).map_err(|e| Error::Internal(e.to_string()))?;
-    revision.status = "draft".into();
-    revision.updated_at = now;
-    product_store::put_revision(&mut tx, &revision).await?;
-    product_store::set_working(&mut tx, id, Some(&revision.id), now).await?;
-    store::audit::append(
-        &mut tx,
-        NewEvent::new(&account.id, "product.edited", id)
-            .detail(json!({"revision": revision.number})),
-    )
-    .await?;
+    let event = NewEvent::new(&account.id, "product.edited", id)
+        .detail(json!({"revision": revision.number}));
+    save_working(&mut tx, id, &mut revision, now, event).await?;
     tx.commit().await?;
     get(ctx, account, id).await
+}
+
+/// Stores the edited revision as a draft and makes it the product's working revision, with its
+/// audit event.
+async fn save_working(
+    tx: &mut Tx,
+    product_id: &str,
+    revision: &mut RevisionRow,
+    now: i64,
+    event: NewEvent,
+) -> Result<()> {
+    revision.status = "draft".into();
+    revision.updated_at = now;
+    product_store::put_revision(tx, revision).await?;
+    product_store::set_working(tx, product_id, Some(&revision.id), now).await?;
+    store::audit::append(tx, event).await?;
+    Ok(())
 }
 
 #[tracing::instrument(name = "products::upload_icon", skip_all, fields(account = %account.id, id = %id))]
@@ -297,18 +307,9 @@ pub async fn upload_icon(
     let mut revision = editable_revision(&mut tx, &product, now).await?;
     store::documents::insert_document(&mut tx, &doc).await?;
     revision.icon_document_id = Some(doc.id.clone());
-    if revision.status != "draft" {
-        revision.status = "draft".into();
-    }
-    revision.updated_at = now;
-    product_store::put_revision(&mut tx, &revision).await?;
-    product_store::set_working(&mut tx, id, Some(&revision.id), now).await?;
-    store::audit::append(
-        &mut tx,
-        NewEvent::new(&account.id, "product.icon_uploaded", id)
-            .detail(json!({"sha256": doc.sha256})),
-    )
-    .await?;
+    let event = NewEvent::new(&account.id, "product.icon_uploaded", id)
+        .detail(json!({"sha256": doc.sha256}));
+    save_working(&mut tx, id, &mut revision, now, event).await?;
     tx.commit().await?;
     get(ctx, account, id).await
 }

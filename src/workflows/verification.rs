@@ -9,7 +9,7 @@ use super::accounts::AccountView;
 use super::decision::{DecisionEffects, Verdict};
 use super::move_in::require_provider_role;
 use super::notify;
-use super::{Ctx, Error, Result};
+use super::{drafts, Ctx, Error, Result};
 use crate::crypto::sha256_hex;
 use crate::domain::audit::NewEvent;
 use crate::domain::enterprise::{
@@ -228,22 +228,14 @@ pub async fn save(
 ) -> Result<()> {
     require_provider_role(account)?;
     let draft = enterprise::validate_draft(form).map_err(Error::Validation)?;
-    let mut tx = if then_submit {
-        ctx.db.begin_for_account(&account.id).await?
-    } else {
-        ctx.db.begin_for_account_relaxed(&account.id).await?
-    };
+    let mut tx = drafts::begin_save(ctx, &account.id, then_submit).await?;
     save_in(ctx, &mut tx, account, draft).await?;
     let submitted = if then_submit {
         submit_in(ctx, &mut tx, account).await
     } else {
         Ok(())
     };
-    tx.commit().await?;
-    if then_submit {
-        ctx.mail_committed();
-    }
-    submitted
+    drafts::commit_save(ctx, tx, then_submit, submitted).await
 }
 
 async fn save_in(
