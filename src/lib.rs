@@ -9,6 +9,7 @@ pub mod backup;
 pub mod blobs;
 pub mod config;
 pub mod crypto;
+pub mod display;
 pub mod domain;
 pub mod http;
 pub mod i18n;

@@ -34,6 +34,8 @@ pub struct Config {
     pub public_url: Option<String>,
     /// `text` (default) or `json` log lines.
     pub log_format: LogFormat,
+    /// The time zone pages and mail show times in (an IANA name).
+    pub timezone: String,
     /// 32-byte key (base64) that encrypts secrets at rest; else `<data_dir>/master.key` is used.
     pub master_key: Option<String>,
     /// A file holding `master_key`.
@@ -86,6 +88,7 @@ impl Default for Config {
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             public_url: None,
             log_format: LogFormat::Text,
+            timezone: "Asia/Shanghai".into(),
             master_key: None,
             master_key_file: None,
             mail_from: "Berth <no-reply@berth.localhost>".to_string(),
@@ -112,6 +115,7 @@ const KEYS: &[&str] = &[
     "listen",
     "public_url",
     "log_format",
+    "timezone",
     "master_key",
     "master_key_file",
     "mail_from",
@@ -241,6 +245,8 @@ impl Config {
             }
         }
         self.storage_location()?;
+        crate::display::Zone::named(&self.timezone)
+            .map_err(|e| ConfigError::Invalid(format!("timezone: {e}")))?;
         if self.mail_from.parse::<lettre::message::Mailbox>().is_err() {
             return Err(ConfigError::Invalid(
                 "mail_from: not a mailbox such as \"Berth <no-reply@example.com>\"".into(),

@@ -63,6 +63,8 @@ pub struct Ctx {
     pub storefront: Arc<storefront_index::StorefrontIndex>,
     /// The time second factors are judged by.
     pub clock: Clock,
+    /// The zone times are shown in, on pages and in mail.
+    pub zone: crate::display::Zone,
     /// This process, as the leases of background jobs name their holder.
     pub instance: String,
     /// Set when the process was told to stop: `/readyz` answers 503 from then on, so that a load
@@ -90,6 +92,7 @@ impl Ctx {
             storefront: Arc::default(),
             refusals: Arc::default(),
             clock: Clock::default(),
+            zone: crate::display::Zone::named(&config.timezone).unwrap_or_default(),
             instance: uuid::Uuid::new_v4().to_string(),
             draining: Arc::default(),
         }

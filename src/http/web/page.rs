@@ -40,6 +40,8 @@ pub struct Page {
     /// The path with its query, for "come back here" links (the language switch).
     pub url: String,
     pub notice: Option<String>,
+    /// The zone times are shown in.
+    pub zone: crate::display::Zone,
 }
 
 impl Page {
@@ -54,7 +56,23 @@ impl Page {
             url: path.clone(),
             path,
             notice: None,
+            zone: crate::display::Zone::default(),
         }
+    }
+
+    /// A moment as people read it, in the marketplace's zone: `2026年12月2日 02:15`.
+    pub fn time(&self, unix_ms: &i64) -> String {
+        self.zone.time(*unix_ms, self.lang)
+    }
+
+    /// A day as people read it: `2026年12月2日`.
+    pub fn date(&self, unix_ms: &i64) -> String {
+        self.zone.date(*unix_ms, self.lang)
+    }
+
+    /// `是`/`否`, `Yes`/`No`.
+    pub fn yes_no(&self, value: &bool) -> &'static str {
+        crate::display::yes_no(*value, self.lang)
     }
 
     pub fn t(&self, key: &str) -> String {
@@ -214,5 +232,6 @@ async fn page_of(parts: &Parts, state: &AppState) -> Page {
         path: parts.uri.path().to_string(),
         url,
         notice,
+        zone: state.ctx.zone.clone(),
     }
 }

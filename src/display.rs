@@ -1,0 +1,147 @@
+//! Values as people read them, on pages and in mail: times in the marketplace's time zone (never
+//! an ISO timestamp), dates, file sizes, yes and no. Pages and workflows (for mail) both use it;
+//! the time zone is `timezone` in the configuration (`Asia/Shanghai` by default).
+
+use jiff::tz::TimeZone;
+use jiff::Timestamp;
+
+use crate::i18n::Lang;
+
+/// The zone times are shown in, parsed once from the configuration.
+#[derive(Clone, Debug)]
+pub struct Zone(TimeZone);
+
+impl Zone {
+    /// An IANA name such as `Asia/Shanghai` or `Europe/Berlin`, or `UTC`.
+    pub fn named(name: &str) -> Result<Zone, String> {
+        TimeZone::get(name)
+            .map(Zone)
+            .map_err(|_| format!("{name:?} is not a time zone name such as \"Asia/Shanghai\""))
+    }
+
+    fn civil(&self, unix_ms: i64) -> Option<jiff::Zoned> {
+        Timestamp::from_millisecond(unix_ms)
+            .ok()
+            .map(|t| t.to_zoned(self.0.clone()))
+    }
+
+    /// `2026年12月1日 18:15` or `1 Dec 2026, 18:15`.
+    pub fn time(&self, unix_ms: i64, lang: Lang) -> String {
+        let Some(z) = self.civil(unix_ms) else {
+            return String::new();
+        };
+        match lang {
+            Lang::ZhCn => format!(
+                "{}年{}月{}日 {:02}:{:02}",
+                z.year(),
+                z.month(),
+                z.day(),
+                z.hour(),
+                z.minute()
+            ),
+            Lang::En => format!(
+                "{} {} {}, {:02}:{:02}",
+                z.day(),
+                MONTHS[usize::try_from(z.month() - 1).unwrap_or(0) % 12],
+                z.year(),
+                z.hour(),
+                z.minute()
+            ),
+        }
+    }
+
+    /// `2026年12月1日` or `1 Dec 2026`.
+    pub fn date(&self, unix_ms: i64, lang: Lang) -> String {
+        let Some(z) = self.civil(unix_ms) else {
+            return String::new();
+        };
+        match lang {
+            Lang::ZhCn => format!("{}年{}月{}日", z.year(), z.month(), z.day()),
+            Lang::En => format!(
+                "{} {} {}",
+                z.day(),
+                MONTHS[usize::try_from(z.month() - 1).unwrap_or(0) % 12],
+                z.year()
+            ),
+        }
+    }
+}
+
+impl Default for Zone {
+    fn default() -> Zone {
+        Zone::named("Asia/Shanghai").unwrap_or(Zone(TimeZone::UTC))
+    }
+}
+
+const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
+
+/// `850 B`, `32.5 KB`, `4.2 MB` (1 KB = 1024 B), the same in both languages.
+pub fn file_size(bytes: i64) -> String {
+    let b = bytes.max(0) as f64;
+    if b < 1024.0 {
+        format!("{bytes} B")
+    } else if b < 1024.0 * 1024.0 {
+        format!("{:.1} KB", b / 1024.0)
+    } else {
+        format!("{:.1} MB", b / (1024.0 * 1024.0))
+    }
+}
+
+/// `是`/`否` or `Yes`/`No`.
+pub fn yes_no(value: bool, lang: Lang) -> &'static str {
+    match (lang, value) {
+        (Lang::ZhCn, true) => "是",
+        (Lang::ZhCn, false) => "否",
+        (Lang::En, true) => "Yes",
+        (Lang::En, false) => "No",
+    }
+}
+
+/// A whole number with thousands separators: `1,234,567`.
+pub fn thousands(n: i64) -> String {
+    let digits = n.unsigned_abs().to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3 + 1);
+    if n < 0 {
+        out.push('-');
+    }
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_are_local_and_in_words() {
+        let zone = Zone::default();
+        // 2026-12-01T18:15:56.174Z is 02:15 the next day in Shanghai.
+        let ms = 1_796_148_956_174;
+        assert_eq!(zone.time(ms, Lang::ZhCn), "2026年12月2日 02:15");
+        assert_eq!(zone.time(ms, Lang::En), "2 Dec 2026, 02:15");
+        assert_eq!(zone.date(ms, Lang::En), "2 Dec 2026");
+        let utc = Zone::named("UTC").expect("utc");
+        assert_eq!(utc.time(ms, Lang::En), "1 Dec 2026, 18:15");
+        let berlin = Zone::named("Europe/Berlin").expect("berlin");
+        assert_eq!(berlin.time(ms, Lang::En), "1 Dec 2026, 19:15");
+        assert!(Zone::named("Mars/Olympus").is_err());
+    }
+
+    #[test]
+    fn sizes_and_numbers_read_as_words() {
+        assert_eq!(file_size(850), "850 B");
+        assert_eq!(file_size(33_236), "32.5 KB");
+        assert_eq!(file_size(4_404_019), "4.2 MB");
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(thousands(-1000), "-1,000");
+        assert_eq!(thousands(999), "999");
+        assert_eq!(yes_no(false, Lang::ZhCn), "否");
+    }
+}
