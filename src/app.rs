@@ -192,6 +192,12 @@ impl Application {
             stop_rx.clone(),
         ));
         let janitor = tokio::spawn(housekeeping(ctx.clone(), stop_rx));
+        let loading = ctx.clone();
+        tokio::spawn(async move {
+            if let Err(e) = loading.storefront.load(&loading.db).await {
+                tracing::error!(error = %e, "loading the storefront index");
+            }
+        });
         let app = http::router(self.state.clone());
         let limits = http::server::ServeLimits::from_config(&self.state.config);
         let draining = ctx.draining.clone();

@@ -89,8 +89,13 @@ impl Metrics {
     pub fn register_storefront(&mut self, index: &StorefrontIndex) {
         self.registry.register(
             "storefront_reloads",
-            "Storefront snapshots loaded from the database since start",
+            "Whole loads of the storefront index from the database since start",
             index.reloads.clone(),
+        );
+        self.registry.register(
+            "storefront_changes_applied",
+            "Listing changes applied to the storefront index in place since start",
+            index.changes_applied.clone(),
         );
     }
 

@@ -42,7 +42,7 @@ pub async fn metrics(State(state): State<AppState>, req: axum::extract::Request)
     if let Ok(n) = housekeeping::mail_pending(&state.ctx).await {
         state.metrics.outbox_pending.set(n);
     }
-    let shown = state.ctx.storefront.current();
+    let shown = &state.ctx.storefront;
     state
         .metrics
         .storefront_products

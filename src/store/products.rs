@@ -225,39 +225,100 @@ pub async fn storefront_generation(db: &Db) -> Result<i64> {
     Ok(row.try_get("generation")?)
 }
 
+const LISTING_SELECT: &str = "SELECT p.id, p.account_id, p.live_revision_id, p.name, p.summary, \
+    p.category, p.price_from_fen, COALESCE(p.listed_at, p.updated_at) AS listed_at, \
+    e.company_name, r.icon_document_id FROM products p \
+    LEFT JOIN enterprise_verifications e ON e.account_id = p.account_id \
+    LEFT JOIN product_revisions r ON r.id = p.live_revision_id \
+    WHERE p.listed = 1 AND p.live_revision_id IS NOT NULL \
+    AND NOT EXISTS (SELECT 1 FROM provider_suspensions s WHERE s.account_id = p.account_id)";
+
+fn listing_from(r: &AnyRow) -> Result<ListingRow> {
+    Ok(ListingRow {
+        id: r.try_get("id")?,
+        company_name: r.try_get("company_name")?,
+        icon_document_id: r.try_get("icon_document_id")?,
+        account_id: r.try_get("account_id")?,
+        live_revision_id: r.try_get("live_revision_id")?,
+        name: r.try_get("name")?,
+        summary: r.try_get("summary")?,
+        category: r.try_get("category")?,
+        price_from_fen: r.try_get("price_from_fen")?,
+        listed_at: r.try_get("listed_at")?,
+    })
+}
+
 /// Every listed product of a provider that is not suspended (in no particular order), with the
 /// generation read just before them: the rows are at least as new as the generation.
 pub async fn storefront_listings(db: &Db) -> Result<(i64, Vec<ListingRow>)> {
     let generation = storefront_generation(db).await?;
+    let rows = sqlx::query(LISTING_SELECT).fetch_all(db.pool()).await?;
+    let rows = rows.iter().map(listing_from).collect::<Result<Vec<_>>>()?;
+    Ok((generation, rows))
+}
+
+/// The listings (as `storefront_listings` shows them) among the products `ids` and the products
+/// of the providers `accounts`.
+pub async fn storefront_listings_of(
+    db: &Db,
+    ids: &[String],
+    accounts: &[String],
+) -> Result<Vec<ListingRow>> {
+    let mut out = Vec::new();
+    // In chunks, so that no statement carries more than a few hundred parameters.
+    for (column, values) in [("p.id", ids), ("p.account_id", accounts)] {
+        for chunk in values.chunks(500) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|n| format!("${n}")).collect();
+            let sql = format!("{LISTING_SELECT} AND {column} IN ({})", marks.join(", "));
+            let mut q = sqlx::query(&sql);
+            for v in chunk {
+                q = q.bind(v);
+            }
+            for r in q.fetch_all(db.pool()).await? {
+                out.push(listing_from(&r)?);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// One recorded change of the storefront: the generation it made, and the product or the
+/// provider it concerns.
+#[derive(Debug, Clone)]
+pub struct StorefrontChange {
+    pub generation: i64,
+    pub product_id: Option<String>,
+    pub account_id: Option<String>,
+}
+
+/// The changes after generation `after`, in order.
+pub async fn storefront_changes_since(db: &Db, after: i64) -> Result<Vec<StorefrontChange>> {
     let rows = sqlx::query(
-        "SELECT p.id, p.account_id, p.live_revision_id, p.name, p.summary, p.category, \
-         p.price_from_fen, COALESCE(p.listed_at, p.updated_at) AS listed_at, e.company_name, \
-         r.icon_document_id FROM products p \
-         LEFT JOIN enterprise_verifications e ON e.account_id = p.account_id \
-         LEFT JOIN product_revisions r ON r.id = p.live_revision_id \
-         WHERE p.listed = 1 AND p.live_revision_id IS NOT NULL \
-         AND NOT EXISTS (SELECT 1 FROM provider_suspensions s WHERE s.account_id = p.account_id)",
+        "SELECT generation, product_id, account_id FROM storefront_changes \
+         WHERE generation > $1 ORDER BY generation",
     )
+    .bind(after)
     .fetch_all(db.pool())
     .await?;
-    let rows = rows
-        .iter()
+    rows.iter()
         .map(|r| {
-            Ok(ListingRow {
-                id: r.try_get("id")?,
-                company_name: r.try_get("company_name")?,
-                icon_document_id: r.try_get("icon_document_id")?,
+            Ok(StorefrontChange {
+                generation: r.try_get("generation")?,
+                product_id: r.try_get("product_id")?,
                 account_id: r.try_get("account_id")?,
-                live_revision_id: r.try_get("live_revision_id")?,
-                name: r.try_get("name")?,
-                summary: r.try_get("summary")?,
-                category: r.try_get("category")?,
-                price_from_fen: r.try_get("price_from_fen")?,
-                listed_at: r.try_get("listed_at")?,
             })
         })
-        .collect::<Result<Vec<_>>>()?;
-    Ok((generation, rows))
+        .collect()
+}
+
+/// Forgets the changes older than the last `keep`: an index further behind loads everything.
+pub async fn prune_storefront_changes(db: &Db, keep: i64) -> Result<u64> {
+    let generation = storefront_generation(db).await?;
+    let done = sqlx::query("DELETE FROM storefront_changes WHERE generation <= $1")
+        .bind(generation - keep)
+        .execute(db.pool())
+        .await?;
+    Ok(done.rows_affected())
 }
 
 /// A listed product of a provider in good standing, as its page shows it.

@@ -11,7 +11,7 @@ pub async fn sweep(ctx: &Ctx) {
     let db = &ctx.db;
     let now = now_ms();
     let known_since = now - i64::from(ctx.limits.known_client_days) * DAY_MS;
-    let steps: [(&str, store::Result<()>); 5] = [
+    let steps: [(&str, store::Result<()>); 6] = [
         (
             "rate limits",
             store::limits::purge_passed(db.pool(), now).await.map(drop),
@@ -31,6 +31,12 @@ pub async fn sweep(ctx: &Ctx) {
         (
             "sessions",
             store::sessions::purge_expired(db, now).await.map(drop),
+        ),
+        (
+            "storefront changes",
+            store::products::prune_storefront_changes(db, 1_000)
+                .await
+                .map(drop),
         ),
         (
             "idempotency keys",
@@ -54,6 +60,13 @@ pub async fn ready(ctx: &Ctx) -> std::result::Result<(), &'static str> {
     if let Err(e) = ctx.db.ping().await {
         tracing::warn!(error = %e, "readiness check: the database does not answer");
         return Err("database unavailable");
+    }
+    if !ctx
+        .storefront
+        .wait_loaded(std::time::Duration::from_secs(2))
+        .await
+    {
+        return Err("warming up: loading the storefront");
     }
     if let Err(e) = ctx.blobs.ping().await {
         tracing::warn!(error = %e, "readiness check: the file store does not answer");

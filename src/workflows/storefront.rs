@@ -46,13 +46,18 @@ pub async fn search(ctx: &Ctx, s: &Search<'_>) -> Result<(Vec<Listing>, Option<S
         Some(c) => Some(parse_cursor(c).ok_or_else(|| Error::field("cursor", "invalid_type"))?),
     };
     let limit = usize::try_from(s.limit).unwrap_or(0);
-    let snapshot = ctx.storefront.snapshot(&ctx.db).await?;
-    let mut rows = snapshot.query(&Query {
-        text: q.as_deref(),
-        category: s.category.map(str::trim).filter(|c| !c.is_empty()),
-        after: after.as_ref().map(|(t, id)| (*t, id.as_str())),
-        limit: limit + 1,
-    });
+    let mut rows = ctx
+        .storefront
+        .search(
+            &ctx.db,
+            &Query {
+                text: q.as_deref(),
+                category: s.category.map(str::trim).filter(|c| !c.is_empty()),
+                after: after.as_ref().map(|(t, id)| (*t, id.as_str())),
+                limit: limit + 1,
+            },
+        )
+        .await?;
     let more = rows.len() > limit;
     rows.truncate(limit);
     let next = if more {
@@ -64,15 +69,14 @@ pub async fn search(ctx: &Ctx, s: &Search<'_>) -> Result<(Vec<Listing>, Option<S
         rows.into_iter()
             .map(|r| Listing {
                 icon_url: r
-                    .icon_document_id
-                    .as_ref()
-                    .map(|_| format!("/api/v1/storefront/products/{}/icon", r.id)),
-                id: r.id.clone(),
-                name: r.name.clone(),
-                summary: r.summary.clone(),
-                category: r.category.clone(),
+                    .has_icon
+                    .then(|| format!("/api/v1/storefront/products/{}/icon", r.id)),
+                id: r.id,
+                name: r.name,
+                summary: r.summary,
+                category: r.category,
                 price_from_fen: r.price_from_fen,
-                provider_name: r.company_name.clone().unwrap_or_default(),
+                provider_name: r.company_name.unwrap_or_default(),
             })
             .collect(),
         next,

@@ -2,90 +2,71 @@
 //! memory newest first, with a list per category and a bigram index over the lower-cased names
 //! and summaries.
 //!
-//! The database stays the source of truth. Triggers add one to `storefront_state.generation` in
-//! the same transaction as any change a listing shows (migration 0006). Every search reads that
-//! one row first; when it is newer than the snapshot, one request reloads the snapshot (the
-//! others wait for it) before anyone answers. So a search never answers from a state older than
-//! the database it could have read itself — on one server, or on several sharing PostgreSQL —
-//! and costs one keyed read plus work in memory, instead of a query that walks hundreds of rows.
+//! The database stays the source of truth. Triggers record every change a listing shows in
+//! `storefront_changes` (which product, or which provider's products) and move
+//! `storefront_state.generation`, in the same transaction as the change (migrations 0006 and
+//! 0012). Every search reads that one row first; when it is newer than the index, one request
+//! applies the changes since — re-reading only the products they name — before anyone answers.
+//! So a search never answers from a state older than the database it could have read itself,
+//! on one server or on several sharing PostgreSQL, and a change costs a few keyed reads instead
+//! of reloading every product. The whole index is loaded at start, in the background; `/readyz`
+//! says "warming up" until it is.
 
-use std::collections::HashMap;
+use std::cmp::Reverse;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 
 use prometheus_client::metrics::counter::Counter;
 
 use crate::domain::product::bigrams;
-use crate::store::products::{storefront_generation, storefront_listings, ListingRow};
+use crate::store::products::{
+    storefront_changes_since, storefront_generation, storefront_listings, storefront_listings_of,
+    ListingRow,
+};
 use crate::store::{Db, Result};
 
-/// The current snapshot, reloaded when the database's generation moves past it.
+/// Past this many changes since the index's generation (or when the log no longer reaches back
+/// that far), the whole index is loaded again instead.
+const MAX_CHANGES_APPLIED: i64 = 5_000;
+
+/// The index, kept up to date with the database.
 pub struct StorefrontIndex {
-    current: RwLock<Arc<Snapshot>>,
-    reload: tokio::sync::Mutex<()>,
-    /// Snapshots loaded since start (exported at `/metrics`).
+    index: RwLock<Index>,
+    /// One updater at a time; whoever waited here finds the index up to date.
+    updating: tokio::sync::Mutex<()>,
+    loaded: AtomicBool,
+    loaded_signal: tokio::sync::Notify,
+    /// Whole loads since start (exported at `/metrics`).
     pub reloads: Counter,
+    /// Changes applied in place since start.
+    pub changes_applied: Counter,
 }
 
 impl Default for StorefrontIndex {
     fn default() -> Self {
         StorefrontIndex {
-            current: RwLock::new(Arc::new(Snapshot::build(0, Vec::new()))),
-            reload: tokio::sync::Mutex::new(()),
+            index: RwLock::new(Index::default()),
+            updating: tokio::sync::Mutex::new(()),
+            loaded: AtomicBool::new(false),
+            loaded_signal: tokio::sync::Notify::new(),
             reloads: Counter::default(),
+            changes_applied: Counter::default(),
         }
     }
 }
 
-impl StorefrontIndex {
-    /// A snapshot at least as new as the database at the time of the call.
-    pub async fn snapshot(&self, db: &Db) -> Result<Arc<Snapshot>> {
-        let generation = storefront_generation(db).await?;
-        let current = self.current();
-        if current.generation >= generation {
-            return Ok(current);
-        }
-        // One reload at a time; whoever waited here finds the new snapshot.
-        let _reloading = self.reload.lock().await;
-        let current = self.current();
-        if current.generation >= generation {
-            return Ok(current);
-        }
-        let (generation, rows) = storefront_listings(db).await?;
-        let fresh = Arc::new(Snapshot::build(generation, rows));
-        tracing::debug!(
-            generation,
-            products = fresh.len(),
-            "storefront snapshot reloaded"
-        );
-        *self.current.write().unwrap_or_else(|e| e.into_inner()) = fresh.clone();
-        self.reloads.inc();
-        Ok(fresh)
-    }
-
-    /// The snapshot in memory now, without asking the database (for `/metrics`).
-    pub fn current(&self) -> Arc<Snapshot> {
-        self.current
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()
-    }
-}
-
-struct Entry {
-    row: ListingRow,
-    name: String,
-    summary: String,
-}
-
-/// The listed products at one generation.
-pub struct Snapshot {
-    generation: i64,
-    /// Newest first: `listed_at` descending, then `id` descending.
-    entries: Vec<Entry>,
-    /// Positions in `entries`, ascending, per category.
-    by_category: HashMap<String, Vec<u32>>,
-    /// Positions in `entries`, ascending, per bigram of the name or the summary.
-    by_bigram: HashMap<(char, char), Vec<u32>>,
+/// One listing as a search answers it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Hit {
+    pub id: String,
+    pub name: String,
+    pub summary: String,
+    pub category: String,
+    pub price_from_fen: Option<i64>,
+    pub company_name: Option<String>,
+    pub has_icon: bool,
+    pub listed_at: i64,
 }
 
 /// What a buyer asked for.
@@ -99,99 +80,385 @@ pub struct Query<'a> {
     pub limit: usize,
 }
 
-impl Snapshot {
-    pub fn build(generation: i64, mut rows: Vec<ListingRow>) -> Snapshot {
-        rows.sort_unstable_by(|a, b| (b.listed_at, &b.id).cmp(&(a.listed_at, &a.id)));
-        let mut by_category: HashMap<String, Vec<u32>> = HashMap::new();
-        let mut by_bigram: HashMap<(char, char), Vec<u32>> = HashMap::new();
-        let entries: Vec<Entry> = rows
-            .into_iter()
-            .enumerate()
-            .map(|(i, row)| {
-                let pos = i as u32;
-                let name = row.name.to_lowercase();
-                let summary = row.summary.to_lowercase();
-                by_category
-                    .entry(row.category.clone())
-                    .or_default()
-                    .push(pos);
-                let mut seen = bigrams(&name);
-                for b in bigrams(&summary) {
-                    if !seen.contains(&b) {
-                        seen.push(b);
-                    }
-                }
-                for b in seen {
-                    by_bigram.entry(b).or_default().push(pos);
-                }
-                Entry { row, name, summary }
-            })
-            .collect();
-        Snapshot {
-            generation,
-            entries,
-            by_category,
-            by_bigram,
+impl StorefrontIndex {
+    /// Whether the first load is done (`/readyz` waits for it).
+    pub fn is_loaded(&self) -> bool {
+        self.loaded.load(Ordering::Acquire)
+    }
+
+    /// Whether the first load is done, waiting up to `patience` for it.
+    pub async fn wait_loaded(&self, patience: std::time::Duration) -> bool {
+        let waiting = self.loaded_signal.notified();
+        if self.is_loaded() {
+            return true;
         }
+        let _ = tokio::time::timeout(patience, waiting).await;
+        self.is_loaded()
+    }
+
+    /// Loads every listing (at start, in the background).
+    pub async fn load(&self, db: &Db) -> Result<()> {
+        let _updating = self.updating.lock().await;
+        self.reload(db).await
+    }
+
+    async fn reload(&self, db: &Db) -> Result<()> {
+        let (generation, rows) = storefront_listings(db).await?;
+        let fresh = Index::build(generation, rows);
+        tracing::debug!(
+            generation,
+            products = fresh.len(),
+            "storefront index loaded"
+        );
+        *self.write() = fresh;
+        self.loaded.store(true, Ordering::Release);
+        self.loaded_signal.notify_waiters();
+        self.reloads.inc();
+        Ok(())
+    }
+
+    /// Brings the index up to the database's generation (read now), so that a search made
+    /// after this never answers from an older state.
+    pub async fn catch_up(&self, db: &Db) -> Result<()> {
+        let generation = storefront_generation(db).await?;
+        if self.generation() >= generation {
+            return Ok(());
+        }
+        let _updating = self.updating.lock().await;
+        let have = self.generation();
+        if have >= generation {
+            return Ok(());
+        }
+        if !self.is_loaded() || generation - have > MAX_CHANGES_APPLIED {
+            return self.reload(db).await;
+        }
+        let changes = storefront_changes_since(db, have).await?;
+        // The log is pruned: when it no longer starts right after what the index has, load all.
+        if changes.first().is_none_or(|c| c.generation != have + 1) {
+            return self.reload(db).await;
+        }
+        let upto = changes.last().map_or(have, |c| c.generation);
+        let mut products: Vec<String> = Vec::new();
+        let mut accounts: Vec<String> = Vec::new();
+        for c in &changes {
+            if let Some(p) = &c.product_id {
+                products.push(p.clone());
+            }
+            if let Some(a) = &c.account_id {
+                accounts.push(a.clone());
+            }
+        }
+        products.sort_unstable();
+        products.dedup();
+        accounts.sort_unstable();
+        accounts.dedup();
+        // Read after the changes: the rows are at least as new as `upto`.
+        let rows = storefront_listings_of(db, &products, &accounts).await?;
+        let mut index = self.write();
+        for p in &products {
+            index.remove_product(p);
+        }
+        for a in &accounts {
+            index.remove_account(a);
+        }
+        for row in rows {
+            index.insert(row);
+        }
+        index.generation = upto;
+        self.changes_applied.inc_by(changes.len() as u64);
+        Ok(())
+    }
+
+    /// Up to `limit` matches, newest first, at least as new as the database when called.
+    pub async fn search(&self, db: &Db, q: &Query<'_>) -> Result<Vec<Hit>> {
+        self.catch_up(db).await?;
+        Ok(self.read().query(q))
     }
 
     pub fn generation(&self) -> i64 {
-        self.generation
+        self.read().generation
     }
 
-    /// How many products are listed.
+    /// How many products are listed (for `/metrics`).
     pub fn len(&self) -> usize {
-        self.entries.len()
+        self.read().len()
     }
 
     pub fn is_empty(&self) -> bool {
-        self.entries.is_empty()
+        self.len() == 0
     }
 
-    /// Up to `limit` matches, newest first.
-    pub fn query(&self, q: &Query<'_>) -> Vec<&ListingRow> {
-        let start = match q.after {
-            None => 0,
-            Some(key) => self
-                .entries
-                .partition_point(|e| (e.row.listed_at, e.row.id.as_str()) >= key),
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, Index> {
+        self.index.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, Index> {
+        self.index.write().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The storefront's order: newest first, then by id, descending.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct Key(Reverse<i64>, Reverse<Arc<str>>);
+
+impl Key {
+    fn of(listed_at: i64, id: &Arc<str>) -> Key {
+        Key(Reverse(listed_at), Reverse(id.clone()))
+    }
+}
+
+/// A listing as held: shared strings for what many products repeat (the provider, its company,
+/// the category), a lower-cased copy of name and summary only where it differs.
+struct Entry {
+    id: Arc<str>,
+    account: Arc<str>,
+    company: Option<Arc<str>>,
+    category: Arc<str>,
+    name: Box<str>,
+    summary: Box<str>,
+    name_lower: Option<Box<str>>,
+    summary_lower: Option<Box<str>>,
+    price_from_fen: Option<i64>,
+    listed_at: i64,
+    has_icon: bool,
+}
+
+impl Entry {
+    fn name_lower(&self) -> &str {
+        self.name_lower.as_deref().unwrap_or(&self.name)
+    }
+
+    fn summary_lower(&self) -> &str {
+        self.summary_lower.as_deref().unwrap_or(&self.summary)
+    }
+
+    fn key(&self) -> Key {
+        Key::of(self.listed_at, &self.id)
+    }
+
+    /// Every bigram of the name and the summary, once.
+    fn bigrams(&self) -> Vec<(char, char)> {
+        let mut all = bigrams(self.name_lower());
+        for b in bigrams(self.summary_lower()) {
+            if !all.contains(&b) {
+                all.push(b);
+            }
+        }
+        all
+    }
+
+    fn hit(&self) -> Hit {
+        Hit {
+            id: self.id.to_string(),
+            name: self.name.to_string(),
+            summary: self.summary.to_string(),
+            category: self.category.to_string(),
+            price_from_fen: self.price_from_fen,
+            company_name: self.company.as_deref().map(str::to_string),
+            has_icon: self.has_icon,
+            listed_at: self.listed_at,
+        }
+    }
+}
+
+#[derive(Default)]
+struct Index {
+    generation: i64,
+    /// Entries by slot; a removed product leaves its slot free for the next.
+    slots: Vec<Option<Entry>>,
+    free: Vec<u32>,
+    by_id: HashMap<Arc<str>, u32>,
+    by_account: HashMap<Arc<str>, Vec<u32>>,
+    /// Every listing, newest first.
+    order: BTreeSet<(Key, u32)>,
+    by_category: HashMap<Arc<str>, BTreeSet<(Key, u32)>>,
+    /// Slots per bigram of the name or the summary (in no order).
+    by_bigram: HashMap<(char, char), Vec<u32>>,
+    /// The shared strings.
+    strings: HashMap<Box<str>, Arc<str>>,
+}
+
+fn lower_if_different(s: &str) -> Option<Box<str>> {
+    let lower = s.to_lowercase();
+    (lower != s).then(|| lower.into_boxed_str())
+}
+
+impl Index {
+    fn build(generation: i64, rows: Vec<ListingRow>) -> Index {
+        let mut index = Index {
+            generation,
+            ..Index::default()
         };
+        for row in rows {
+            index.insert(row);
+        }
+        for list in index.by_bigram.values_mut() {
+            list.shrink_to_fit();
+        }
+        index.slots.shrink_to_fit();
+        index
+    }
+
+    fn len(&self) -> usize {
+        self.by_id.len()
+    }
+
+    fn shared(&mut self, s: &str) -> Arc<str> {
+        if let Some(a) = self.strings.get(s) {
+            return a.clone();
+        }
+        let a: Arc<str> = Arc::from(s);
+        self.strings.insert(s.into(), a.clone());
+        a
+    }
+
+    fn insert(&mut self, row: ListingRow) {
+        self.remove_product(&row.id);
+        let entry = Entry {
+            id: Arc::from(row.id.as_str()),
+            account: self.shared(&row.account_id),
+            company: row.company_name.as_deref().map(|c| self.shared(c)),
+            category: self.shared(&row.category),
+            name_lower: lower_if_different(&row.name),
+            summary_lower: lower_if_different(&row.summary),
+            name: row.name.into_boxed_str(),
+            summary: row.summary.into_boxed_str(),
+            price_from_fen: row.price_from_fen,
+            listed_at: row.listed_at,
+            has_icon: row.icon_document_id.is_some(),
+        };
+        let slot = match self.free.pop() {
+            Some(s) => s,
+            None => {
+                self.slots.push(None);
+                u32::try_from(self.slots.len() - 1).unwrap_or(u32::MAX)
+            }
+        };
+        let key = entry.key();
+        self.by_id.insert(entry.id.clone(), slot);
+        self.by_account
+            .entry(entry.account.clone())
+            .or_default()
+            .push(slot);
+        self.order.insert((key.clone(), slot));
+        self.by_category
+            .entry(entry.category.clone())
+            .or_default()
+            .insert((key, slot));
+        for b in entry.bigrams() {
+            self.by_bigram.entry(b).or_default().push(slot);
+        }
+        if let Some(place) = self.slots.get_mut(slot as usize) {
+            *place = Some(entry);
+        }
+    }
+
+    fn remove_product(&mut self, id: &str) {
+        let Some(slot) = self.by_id.remove(id) else {
+            return;
+        };
+        let Some(entry) = self.slots.get_mut(slot as usize).and_then(Option::take) else {
+            return;
+        };
+        let key = entry.key();
+        self.order.remove(&(key.clone(), slot));
+        if let Some(set) = self.by_category.get_mut(&entry.category) {
+            set.remove(&(key, slot));
+        }
+        if let Some(list) = self.by_account.get_mut(&entry.account) {
+            list.retain(|&s| s != slot);
+            if list.is_empty() {
+                self.by_account.remove(&entry.account);
+            }
+        }
+        for b in entry.bigrams() {
+            if let Some(list) = self.by_bigram.get_mut(&b) {
+                if let Some(i) = list.iter().position(|&s| s == slot) {
+                    list.swap_remove(i);
+                }
+                if list.is_empty() {
+                    self.by_bigram.remove(&b);
+                }
+            }
+        }
+        self.free.push(slot);
+    }
+
+    fn remove_account(&mut self, account: &str) {
+        let ids: Vec<Arc<str>> = self
+            .by_account
+            .get(account)
+            .map(|slots| {
+                slots
+                    .iter()
+                    .filter_map(|&s| self.slots.get(s as usize)?.as_ref().map(|e| e.id.clone()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        for id in ids {
+            self.remove_product(&id);
+        }
+    }
+
+    fn entry(&self, slot: u32) -> Option<&Entry> {
+        self.slots.get(slot as usize).and_then(Option::as_ref)
+    }
+
+    fn query(&self, q: &Query<'_>) -> Vec<Hit> {
         let text = q.text.filter(|t| !t.is_empty());
-        // The shortest list that every match must be on: the rarest bigram of the text, or the
-        // category; with neither, every product from `start` on.
-        let mut lists: Vec<Option<&Vec<u32>>> = Vec::new();
-        if let Some(text) = text {
-            lists.extend(bigrams(text).iter().map(|b| self.by_bigram.get(b)));
+        let matches = |e: &Entry| {
+            q.category.is_none_or(|c| &*e.category == c)
+                && text.is_none_or(|t| e.name_lower().contains(t) || e.summary_lower().contains(t))
+        };
+        // Strictly after the cursor in the storefront's order.
+        let after = q.after.map(|(at, id)| Key::of(at, &Arc::from(id)));
+        let is_after = |k: &Key| after.as_ref().is_none_or(|a| k > a);
+        let bigram_lists: Option<Vec<Option<&Vec<u32>>>> =
+            text.map(|t| bigrams(t).iter().map(|b| self.by_bigram.get(b)).collect());
+        if let Some(lists) = &bigram_lists {
+            if lists.iter().any(Option::is_none) {
+                return Vec::new();
+            }
         }
-        if let Some(c) = q.category {
-            lists.push(self.by_category.get(c));
-        }
-        if lists.iter().any(Option::is_none) {
+        let rarest = bigram_lists
+            .iter()
+            .flatten()
+            .flatten()
+            .min_by_key(|l| l.len());
+        let category = q.category.map(|c| self.by_category.get(c));
+        if category.is_some_and(|c| c.is_none()) {
             return Vec::new();
         }
-        let candidates = lists.into_iter().flatten().min_by_key(|l| l.len());
-        let matches = |e: &&Entry| {
-            q.category.is_none_or(|c| e.row.category == c)
-                && text.is_none_or(|t| e.name.contains(t) || e.summary.contains(t))
-        };
-        match candidates {
-            Some(list) => {
-                let from = list.partition_point(|&p| (p as usize) < start);
-                list[from..]
-                    .iter()
-                    .map(|&p| &self.entries[p as usize])
-                    .filter(matches)
-                    .take(q.limit)
-                    .map(|e| &e.row)
-                    .collect()
-            }
-            None => self.entries[start.min(self.entries.len())..]
+        let category = category.flatten();
+        let use_bigrams = rarest.is_some_and(|l| category.is_none_or(|c| l.len() < c.len()));
+        if let (true, Some(list)) = (use_bigrams, rarest) {
+            // Candidates in no order: keep the matches, put them in order, take the page.
+            let mut found: Vec<(Key, &Entry)> = list
                 .iter()
-                .filter(matches)
+                .filter_map(|&s| self.entry(s))
+                .filter(|e| matches(e))
+                .map(|e| (e.key(), e))
+                .filter(|(k, _)| is_after(k))
+                .collect();
+            found.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+            return found
+                .into_iter()
                 .take(q.limit)
-                .map(|e| &e.row)
-                .collect(),
+                .map(|(_, e)| e.hit())
+                .collect();
         }
+        let ordered = category.unwrap_or(&self.order);
+        let start = match &after {
+            None => std::ops::Bound::Unbounded,
+            Some(a) => std::ops::Bound::Excluded((a.clone(), u32::MAX)),
+        };
+        ordered
+            .range((start, std::ops::Bound::Unbounded))
+            .filter_map(|(_, s)| self.entry(*s))
+            .filter(|e| matches(e))
+            .take(q.limit)
+            .map(Entry::hit)
+            .collect()
     }
 }
 
@@ -204,7 +471,7 @@ mod tests {
             id: id.into(),
             company_name: Some("某某科技有限公司".into()),
             icon_document_id: None,
-            account_id: "acc".into(),
+            account_id: format!("acc-{category}"),
             live_revision_id: "rev".into(),
             name: name.into(),
             summary: summary.into(),
@@ -214,12 +481,12 @@ mod tests {
         }
     }
 
-    fn ids(rows: Vec<&ListingRow>) -> Vec<&str> {
-        rows.into_iter().map(|r| r.id.as_str()).collect()
+    fn ids(rows: Vec<Hit>) -> Vec<String> {
+        rows.into_iter().map(|r| r.id).collect()
     }
 
-    fn sample() -> Snapshot {
-        Snapshot::build(
+    fn sample() -> Index {
+        Index::build(
             7,
             vec![
                 row("a", 1, "设备监控平台", "IoT 设备接入", "iot"),
@@ -238,7 +505,7 @@ mod tests {
             ..Query::default()
         });
         assert_eq!(ids(all), vec!["d", "b", "c", "a"]);
-        assert_eq!(s.generation(), 7);
+        assert_eq!(s.generation, 7);
         assert_eq!(s.len(), 4);
     }
 
@@ -261,30 +528,75 @@ mod tests {
         assert_eq!(q(Some("b"), None, None, 10), vec!["c"], "one letter scans");
         assert_eq!(q(Some("iot 设备"), None, None, 10), vec!["a"]);
         // Only a substring of one field matches, not words spread over both.
-        assert_eq!(q(Some("平台iot"), None, None, 10), Vec::<&str>::new());
-        assert_eq!(q(Some("没有"), None, None, 10), Vec::<&str>::new());
-        assert_eq!(q(None, Some("nope"), None, 10), Vec::<&str>::new());
-        assert_eq!(q(None, Some("iot"), Some((1, "a")), 10), Vec::<&str>::new());
-        assert_eq!(q(None, None, Some((0, "")), 10), Vec::<&str>::new());
+        assert_eq!(q(Some("平台iot"), None, None, 10), Vec::<String>::new());
+        assert_eq!(q(Some("没有"), None, None, 10), Vec::<String>::new());
+        assert_eq!(q(None, Some("nope"), None, 10), Vec::<String>::new());
+        assert_eq!(
+            q(None, Some("iot"), Some((1, "a")), 10),
+            Vec::<String>::new()
+        );
+        assert_eq!(q(None, None, Some((0, "")), 10), Vec::<String>::new());
+    }
+
+    #[test]
+    fn changes_apply_in_place() {
+        let mut s = sample();
+        s.insert(row("b", 5, "日志中心", "集中日志", "security"));
+        s.remove_product("d");
+        s.remove_account("acc-storage");
+        let all = |s: &Index| {
+            ids(s.query(&Query {
+                limit: 10,
+                ..Query::default()
+            }))
+        };
+        assert_eq!(all(&s), vec!["b", "a"]);
+        let q = |s: &Index, t| {
+            ids(s.query(&Query {
+                text: Some(t),
+                limit: 10,
+                ..Query::default()
+            }))
+        };
+        assert_eq!(q(&s, "监控"), vec!["a"], "the old summary of b is gone");
+        assert_eq!(q(&s, "集中"), vec!["b"]);
+        assert!(q(&s, "backup").is_empty());
+        s.insert(row("e", 9, "监控中心", "", "storage"));
+        assert_eq!(all(&s), vec!["e", "b", "a"]);
+        assert_eq!(s.len(), 3);
     }
 
     proptest::proptest! {
-        /// The index answers exactly what filtering every product in order would.
+        /// The index answers exactly what filtering every product in order would, also after
+        /// products were changed and removed in place.
         #[test]
         fn the_index_agrees_with_a_scan(
             products in proptest::collection::vec(("[a-c监控平台 ]{0,6}", "[a-c监控平台 -]{0,8}", 0i64..4, 0usize..3), 0..30),
+            changes in proptest::collection::vec((0usize..30, proptest::option::of(("[a-c监控 ]{0,5}", 0i64..4, 0usize..3))), 0..10),
             text in proptest::option::of("[a-c监控平台 -]{0,3}"),
             category in proptest::option::of(0usize..3),
             after in proptest::option::of((0i64..4, 0usize..30)),
             limit in 1usize..8,
         ) {
             let cats = ["iot", "security", "storage"];
-            let rows: Vec<ListingRow> = products
+            let mut rows: Vec<ListingRow> = products
                 .iter()
                 .enumerate()
                 .map(|(i, (n, s, at, c))| row(&format!("p{i:02}"), *at, n, s, cats[*c]))
                 .collect();
-            let snapshot = Snapshot::build(1, rows.clone());
+            let mut index = Index::build(1, rows.clone());
+            for (i, change) in &changes {
+                let id = format!("p{i:02}");
+                rows.retain(|r| r.id != id);
+                match change {
+                    Some((name, at, c)) => {
+                        let r = row(&id, *at, name, "", cats[*c]);
+                        rows.push(r.clone());
+                        index.insert(r);
+                    }
+                    None => index.remove_product(&id),
+                }
+            }
             let text = text.map(|t| t.trim().to_lowercase());
             let after_id = after.map(|(_, i)| format!("p{i:02}"));
             let query = Query {
@@ -295,7 +607,7 @@ mod tests {
             };
             let mut expected = rows;
             expected.sort_by(|a, b| (b.listed_at, &b.id).cmp(&(a.listed_at, &a.id)));
-            let expected: Vec<&str> = expected
+            let expected: Vec<String> = expected
                 .iter()
                 .filter(|r| query.after.is_none_or(|k| (r.listed_at, r.id.as_str()) < k))
                 .filter(|r| query.category.is_none_or(|c| r.category == c))
@@ -305,9 +617,9 @@ mod tests {
                     })
                 })
                 .take(limit)
-                .map(|r| r.id.as_str())
+                .map(|r| r.id.clone())
                 .collect();
-            proptest::prop_assert_eq!(ids(snapshot.query(&query)), expected);
+            proptest::prop_assert_eq!(ids(index.query(&query)), expected);
         }
     }
 }

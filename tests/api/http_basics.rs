@@ -120,8 +120,9 @@ async fn health_readiness_and_metrics() {
         text.contains("berth_http_request_duration_seconds"),
         "{text}"
     );
-    // The storefront's snapshot is loaded by the first storefront request, not at start.
-    assert!(text.contains("berth_storefront_reloads_total 0"), "{text}");
+    // The storefront's index is loaded once, at start (readiness waited for it); requests
+    // afterwards do not load it again.
+    assert!(text.contains("berth_storefront_reloads_total 1"), "{text}");
     app.storefront("").await.assert_status(StatusCode::OK);
     app.storefront("").await.assert_status(StatusCode::OK);
     let text = app

@@ -536,5 +536,10 @@ async fn a_second_server_on_the_same_database_sees_storefront_changes_at_once() 
     let r = a.product_action(&token, &second, "relist").await;
     r.assert_status(StatusCode::OK);
     assert_eq!(listed_ids(&b.storefront("").await), both);
+
+    // Issue 12: every change above reached B in place: B loaded its index once, at start, and
+    // applied the recorded changes since, re-reading only the products they name.
+    assert_eq!(b.metric("berth_storefront_reloads_total").await, 1.0);
+    assert!(b.metric("berth_storefront_changes_applied_total").await >= 6.0);
     b.stop().await;
 }
