@@ -125,9 +125,26 @@ for _ in $(seq 1 300); do
     sleep 0.1
 done
 curl -fsS -o /dev/null "$BASE/healthz" || { log "no /healthz after 30 s"; exit 1; }
+# The storefront index loads at start, in the background; /readyz says "warming up" until then.
+READY_START=$(date +%s%N)
+for _ in $(seq 1 600); do
+    [ "$(curl -sS -o /dev/null -w '%{http_code}' "$BASE/readyz")" = 200 ] && break
+    sleep 0.05
+done
+INDEX_READY_MS=$(( ($(date +%s%N) - READY_START) / 1000000 ))
+log "ready ${INDEX_READY_MS} ms after /healthz first answered (the storefront index loaded)"
 
 rss_kib() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 mib() { echo "scale=1; $1 / 1024" | bc; }
+
+# The same binary on an empty data directory, 5 s after start: what the index adds is measured
+# against it.
+EMPTY_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+env -u BERTH_DATABASE_URL "$BERTH" --data-dir "$WORK/empty" serve --listen "127.0.0.1:$EMPTY_PORT" >"$WORK/empty.log" 2>&1 &
+EMPTY_PID=$!
+sleep 5
+EMPTY_RSS=$(rss_kib "$EMPTY_PID" VmRSS)
+kill -TERM "$EMPTY_PID"; wait "$EMPTY_PID" 2>/dev/null || true
 
 sleep 5
 IDLE_RSS=$(rss_kib "$SERVER_PID" VmRSS)
@@ -159,11 +176,11 @@ if [ "$PRODUCTS" -gt 0 ]; then
     }
     SEARCH_PATH="/api/v1/storefront/products?q=$SEARCH_URL"
     CATEGORY_PATH="/api/v1/storefront/products?category=$CATEGORY"
-    # The first search loads the storefront's snapshot into memory; the second answers from it.
+    # The index is loaded already (readiness waited for it): the first search answers from it.
     timed() { curl -sS -o /dev/null -w '%{time_total}' "$1" | awk '{ printf "%.1f", $1 * 1000 }'; }
     COLD_SEARCH_MS=$(timed "$BASE$SEARCH_PATH"); WARM_SEARCH_MS=$(timed "$BASE$SEARCH_PATH")
     SNAPSHOT_RSS=$(rss_kib "$SERVER_PID" VmRSS)
-    log "first search ${COLD_SEARCH_MS} ms (loads the snapshot), second ${WARM_SEARCH_MS} ms"
+    log "first search ${COLD_SEARCH_MS} ms, second ${WARM_SEARCH_MS} ms"
     expect "search" "$BASE$SEARCH_PATH" '"items":[{"id":' "$SEARCH_WORD"
     SEARCH_ITEMS=$(grep -o '"id":' "$WORK/check.body" | wc -l)
     expect "category" "$BASE$CATEGORY_PATH" '"items":[{"id":' "\"category\":\"$CATEGORY\""
@@ -243,9 +260,71 @@ if [ "$PRODUCTS" -gt 0 ]; then
     run "GET /api/v1/storefront/products?category=$CATEGORY" -s "$LUA" "$BASE$CATEGORY_PATH"
     run "GET /api/v1/storefront/products/{id}"     -s "$LUA" "$BASE/api/v1/storefront/products/$PRODUCT_ID"
     run "GET /products/{id} (HTML)"                -s "$LUA" "$BASE/products/$PRODUCT_ID"
+    # Listing changes while buyers search: the measured provider unlists and relists its product
+    # every 200 ms on this server; the search must not wait for the index.
+    toggle() { curl -sS -o /dev/null -X POST -H "$AUTH" -H 'Content-Type: application/json' -d '{}' \
+        "$1/api/v1/provider/products/$PRODUCT_ID/$2"; }
+    ( while kill -0 "$SERVER_PID" 2>/dev/null; do toggle "$BASE" unlist; sleep 0.2; toggle "$BASE" relist; sleep 0.2; done ) &
+    CHURN_PID=$!
+    run "GET search while a listing changes every 200 ms" -s "$LUA" "$BASE$SEARCH_PATH"
+    kill "$CHURN_PID" 2>/dev/null || true; wait "$CHURN_PID" 2>/dev/null || true
+    toggle "$BASE" relist
+    # A change on this server, searched for on a second one on the same database: how long until
+    # the second answers with it (20 changes).
+    B_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    "$BERTH" --data-dir "$DATA" serve --listen "127.0.0.1:$B_PORT" >"$WORK/server-b.log" 2>&1 &
+    B_PID=$!
+    for _ in $(seq 1 600); do
+        [ "$(curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$B_PORT/readyz")" = 200 ] && break
+        sleep 0.05
+    done
+    NAME_URL=$(curl -fsS "$BASE/api/v1/storefront/products/$PRODUCT_ID" \
+        | python3 -c 'import json,sys,urllib.parse; print(urllib.parse.quote(json.load(sys.stdin)["name"]))')
+    : >"$WORK/propagation.ms"
+    for i in $(seq 1 10); do
+        for action in unlist relist; do
+            toggle "$BASE" "$action"
+            t0=$(date +%s%N)
+            for _ in $(seq 1 2000); do
+                found=$(curl -fsS "http://127.0.0.1:$B_PORT/api/v1/storefront/products?q=$NAME_URL" | grep -c "\"$PRODUCT_ID\"" || true)
+                if { [ "$action" = unlist ] && [ "$found" = 0 ]; } || { [ "$action" = relist ] && [ "$found" != 0 ]; }; then break; fi
+            done
+            echo $(( ($(date +%s%N) - t0) / 1000000 )) >>"$WORK/propagation.ms"
+        done
+    done
+    kill -TERM "$B_PID" 2>/dev/null; wait "$B_PID" 2>/dev/null || true
+    PROPAGATION=$(sort -n "$WORK/propagation.ms" | awk '{ a[NR] = $1 } END { printf "median %d ms, max %d ms over %d changes", a[int((NR + 1) / 2)], a[NR], NR }')
+    log "a change on A searchable on B: $PROPAGATION"
 fi
 run "PUT /api/v1/provider/customer-service"    -s "$ROOT/bench/put_customer_service.lua" -H "$AUTH" \
                                                "$BASE/api/v1/provider/customer-service"
+TWO_INSTANCES=
+if [ -n "$PG_DB" ]; then
+    # Two instances on the one database, the same write split between them (c/2 each).
+    C_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+    "$BERTH" --data-dir "$DATA" serve --listen "127.0.0.1:$C_PORT" >"$WORK/server-c.log" 2>&1 &
+    C_PID=$!
+    for _ in $(seq 1 600); do
+        [ "$(curl -sS -o /dev/null -w '%{http_code}' "http://127.0.0.1:$C_PORT/readyz")" = 200 ] && break
+        sleep 0.05
+    done
+    half=$(( CONNS / 2 ))
+    log "two instances: wrk -c$half against each, the customer-service PUT"
+    WRK_PIDS=()
+    for target in "$BASE" "http://127.0.0.1:$C_PORT"; do
+        timeout "$WRK_TIMEOUT" wrk -t1 -c"$half" -d"$DURATION" --latency -s "$ROOT/bench/put_customer_service.lua" \
+            -H "$AUTH" "$target/api/v1/provider/customer-service" >"$WORK/two.${#WRK_PIDS[@]}.out" 2>&1 &
+        WRK_PIDS+=($!)
+    done
+    wait "${WRK_PIDS[@]}" || true
+    TWO_INSTANCES=$(cat "$WORK"/two.*.out | grep '^BENCH ' | awk '{
+        for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] }
+        rps += v["requests"] * 1000000 / v["duration_us"]; if (v["p99_us"] > p99) p99 = v["p99_us"]
+        err += v["status_errors"] }
+        END { printf "%.0f writes/s combined, p99 %.1f ms (the slower instance), >=400: %d", rps, p99 / 1000, err }')
+    log "two instances: $TWO_INSTANCES"
+    kill -TERM "$C_PID" 2>/dev/null; wait "$C_PID" 2>/dev/null || true
+fi
 run "GET /healthz (again)"                     -s "$LUA" "$BASE/healthz"
 if [ "${BENCH_DIAG:-0}" = 1 ]; then
     # Diagnostics: the write alone (its service time) and at the pool size (8 connections).
@@ -312,7 +391,8 @@ BASELINE=$(echo "scale=1; ($H1 + $H2) / 2" | bc)
     echo "- $DB_KIND, $PROVIDERS moved-in providers, database $(echo "scale=1; $DB_BYTES / 1048576" | bc) MiB, seeded in $(printf %.1f "$SEED_SECS") s; one 4 KiB O_DSYNC write takes ${FSYNC_US:-?} us"
     echo "- wrk -t$THREADS -c$CONNS -d$DURATION --latency, keep-alive, 127.0.0.1; BERTH_LOG=${BERTH_LOG:-info (default)}, server log to a file ($(echo "scale=1; $(stat -c %s "$WORK/server.log") / 1048576" | bc) MiB by the end)"
     if [ "$PRODUCTS" -gt 0 ]; then
-        echo "- $PRODUCTS listed products; the search \"$SEARCH_WORD\" matches $SEARCH_MATCHES of them (the answer holds $SEARCH_ITEMS; the first search, which loads the storefront's snapshot, took $COLD_SEARCH_MS ms, the second $WARM_SEARCH_MS ms), category $CATEGORY has $CATEGORY_MATCHES ($CATEGORY_ITEMS in the answer); product $PRODUCT_ID: $PRODUCT_JSON_BYTES B of JSON, $PRODUCT_HTML_BYTES B of HTML"
+        echo "- $PRODUCTS listed products; the search \"$SEARCH_WORD\" matches $SEARCH_MATCHES of them (the answer holds $SEARCH_ITEMS; the first search took $COLD_SEARCH_MS ms, the second $WARM_SEARCH_MS ms), category $CATEGORY has $CATEGORY_MATCHES ($CATEGORY_ITEMS in the answer); product $PRODUCT_ID: $PRODUCT_JSON_BYTES B of JSON, $PRODUCT_HTML_BYTES B of HTML"
+        echo "- the storefront index loaded at start, ready $INDEX_READY_MS ms after /healthz first answered; a listing change on this server searchable on a second one on the same database: $PROPAGATION"
     fi
     echo
     echo "| endpoint | conns | req/s | p50 (ms) | p99 (ms) | % of /healthz | server CPU per request (us) | errors (>=400 / socket) |"
@@ -324,6 +404,7 @@ BASELINE=$(echo "scale=1; ($H1 + $H2) / 2" | bc)
     done <"$RESULTS"
     echo
     echo "% of /healthz is against the mean of the two /healthz runs ($(printf '%.0f' "$BASELINE") req/s)."
+    [ -n "$TWO_INSTANCES" ] && echo "Two instances on the one database, the PUT at c/2 each: $TWO_INSTANCES."
     echo
     echo "CPU used during each run, in cores (of $(nproc)): the server process, wrk, everything else"
     echo "(other processes, and interrupt work not done inside the server's or wrk's system calls),"
@@ -348,8 +429,10 @@ BASELINE=$(echo "scale=1; ($H1 + $H2) / 2" | bc)
     echo
     echo "| server RSS | MiB |"
     echo "|---|---:|"
-    echo "| idle (5 s after start, before any load) | $(mib "$IDLE_RSS") |"
-    [ -n "${SNAPSHOT_RSS:-}" ] && echo "| after the first search (the storefront's snapshot loaded) | $(mib "$SNAPSHOT_RSS") |"
+    echo "| the same binary on an empty data directory, 5 s after start | $(mib "$EMPTY_RSS") |"
+    echo "| idle (5 s after start, the storefront index loaded) | $(mib "$IDLE_RSS") |"
+    echo "| what the seeded data adds (the index, SQLite's page cache) | $(mib $(( IDLE_RSS - EMPTY_RSS ))) |"
+    [ -n "${SNAPSHOT_RSS:-}" ] && echo "| after the first searches | $(mib "$SNAPSHOT_RSS") |"
     echo "| loaded (highest 0.5 s sample during the runs) | $(mib "$LOADED_RSS") |"
     echo "| peak (VmHWM) | $(mib "$PEAK_RSS") |"
     echo "| 5 s after the load | $(mib "$AFTER_RSS") |"
