@@ -133,6 +133,7 @@ for _ in $(seq 1 600); do
 done
 INDEX_READY_MS=$(( ($(date +%s%N) - READY_START) / 1000000 ))
 log "ready ${INDEX_READY_MS} ms after /healthz first answered (the storefront index loaded)"
+INDEX_BYTES=$(curl -fsS "$BASE/metrics" | awk '$1 == "berth_storefront_index_bytes" { print $2 }')
 
 rss_kib() { awk -v k="$2:" '$1 == k { print $2 }' "/proc/$1/status"; }
 mib() { echo "scale=1; $1 / 1024" | bc; }
@@ -431,7 +432,8 @@ BASELINE=$(echo "scale=1; ($H1 + $H2) / 2" | bc)
     echo "|---|---:|"
     echo "| the same binary on an empty data directory, 5 s after start | $(mib "$EMPTY_RSS") |"
     echo "| idle (5 s after start, the storefront index loaded) | $(mib "$IDLE_RSS") |"
-    echo "| what the seeded data adds (the index, SQLite's page cache) | $(mib $(( IDLE_RSS - EMPTY_RSS ))) |"
+    echo "| what the seeded data adds (the index, SQLite's page caches of up to 8 MiB per connection) | $(mib $(( IDLE_RSS - EMPTY_RSS ))) |"
+    [ -n "${INDEX_BYTES:-}" ] && echo "| the storefront index itself (\`berth_storefront_index_bytes\`, counted from its parts) | $(mib $(( INDEX_BYTES / 1024 ))) |"
     [ -n "${SNAPSHOT_RSS:-}" ] && echo "| after the first searches | $(mib "$SNAPSHOT_RSS") |"
     echo "| loaded (highest 0.5 s sample during the runs) | $(mib "$LOADED_RSS") |"
     echo "| peak (VmHWM) | $(mib "$PEAK_RSS") |"

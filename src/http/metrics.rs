@@ -36,6 +36,7 @@ pub struct Metrics {
     pub outbox_pending: Gauge,
     pub storefront_products: Gauge,
     pub storefront_generation: Gauge,
+    pub storefront_index_bytes: Gauge,
 }
 
 impl Default for Metrics {
@@ -66,14 +67,20 @@ impl Metrics {
         let storefront_products = Gauge::default();
         registry.register(
             "storefront_products",
-            "Listed products in the storefront's snapshot in memory",
+            "Listed products in the storefront index in memory",
             storefront_products.clone(),
         );
         let storefront_generation = Gauge::default();
         registry.register(
             "storefront_generation",
-            "The storefront generation the snapshot in memory was loaded at",
+            "The storefront generation the index in memory is up to",
             storefront_generation.clone(),
+        );
+        let storefront_index_bytes = Gauge::default();
+        registry.register(
+            "storefront_index_bytes",
+            "Heap the storefront index holds, counted from its parts",
+            storefront_index_bytes.clone(),
         );
         Metrics {
             registry,
@@ -82,6 +89,7 @@ impl Metrics {
             outbox_pending,
             storefront_products,
             storefront_generation,
+            storefront_index_bytes,
         }
     }
 

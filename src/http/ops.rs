@@ -48,6 +48,10 @@ pub async fn metrics(State(state): State<AppState>, req: axum::extract::Request)
         .storefront_products
         .set(i64::try_from(shown.len()).unwrap_or(i64::MAX));
     state.metrics.storefront_generation.set(shown.generation());
+    state
+        .metrics
+        .storefront_index_bytes
+        .set(i64::try_from(shown.heap_bytes()).unwrap_or(i64::MAX));
     (
         [(
             header::CONTENT_TYPE,

@@ -330,6 +330,8 @@ pub struct ShownProduct {
     pub icon_document_id: Option<String>,
     pub company_name: Option<String>,
     pub customer_service: Option<CustomerService>,
+    /// The category's names (zh-CN, en), when it is in the catalog.
+    pub category_names: Option<(String, String)>,
 }
 
 /// One query for a product page: the product if it is listed and its provider not suspended,
@@ -337,8 +339,9 @@ pub struct ShownProduct {
 pub async fn shown(db: &Db, id: &str) -> Result<Option<ShownProduct>> {
     let row = sqlx::query(
         "SELECT p.id, r.data, r.icon_document_id, e.company_name, c.phone, c.email, \
-         c.dongdong_group_id, c.service_hours FROM products p \
+         c.dongdong_group_id, c.service_hours, k.name_zh, k.name_en FROM products p \
          JOIN product_revisions r ON r.id = p.live_revision_id \
+         LEFT JOIN catalog_categories k ON k.slug = p.category \
          LEFT JOIN enterprise_verifications e ON e.account_id = p.account_id \
          LEFT JOIN provider_customer_service c ON c.account_id = p.account_id \
          WHERE p.id = $1 AND p.listed = 1 \
@@ -364,6 +367,10 @@ pub async fn shown(db: &Db, id: &str) -> Result<Option<ShownProduct>> {
         icon_document_id: r.try_get("icon_document_id")?,
         company_name: r.try_get("company_name")?,
         customer_service,
+        category_names: match (r.try_get("name_zh")?, r.try_get("name_en")?) {
+            (Some(zh), Some(en)) => Some((zh, en)),
+            _ => None,
+        },
     }))
 }
 

@@ -104,11 +104,20 @@ pub struct StorefrontProduct {
 
 /// A listed product; 404 when it is not listed or its provider is suspended.
 pub async fn product(ctx: &Ctx, id: &str) -> Result<StorefrontProduct> {
+    Ok(product_page(ctx, id).await?.0)
+}
+
+/// A listed product and its category's names (zh-CN, en), from the same one query.
+pub async fn product_page(
+    ctx: &Ctx,
+    id: &str,
+) -> Result<(StorefrontProduct, Option<(String, String)>)> {
     let p = product_store::shown(&ctx.db, id)
         .await?
         .ok_or(Error::NotFound)?;
+    let category_names = p.category_names.clone();
     let data: ProductData = serde_json::from_str(&p.data).unwrap_or_default();
-    Ok(StorefrontProduct {
+    let product = StorefrontProduct {
         description_html: product::render_markdown(&data.description),
         price_from_fen: product::price_from(&data.plans),
         icon_url: p
@@ -121,7 +130,8 @@ pub async fn product(ctx: &Ctx, id: &str) -> Result<StorefrontProduct> {
             name: p.company_name.unwrap_or_default(),
             customer_service: p.customer_service,
         },
-    })
+    };
+    Ok((product, category_names))
 }
 
 /// The icon of a listed product (public).

@@ -184,6 +184,11 @@ impl StorefrontIndex {
         self.read().len()
     }
 
+    /// The heap the index holds, counted from its parts (for `/metrics`).
+    pub fn heap_bytes(&self) -> usize {
+        self.read().heap_bytes()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
@@ -236,6 +241,11 @@ impl Entry {
         Key::of(self.listed_at, &self.id)
     }
 
+    /// Where the entry stands in the storefront's order (smaller = newer), without cloning.
+    fn rank(&self) -> (Reverse<i64>, Reverse<&str>) {
+        (Reverse(self.listed_at), Reverse(&self.id))
+    }
+
     /// Every bigram of the name and the summary, once.
     fn bigrams(&self) -> Vec<(char, char)> {
         let mut all = bigrams(self.name_lower());
@@ -272,7 +282,8 @@ struct Index {
     /// Every listing, newest first.
     order: BTreeSet<(Key, u32)>,
     by_category: HashMap<Arc<str>, BTreeSet<(Key, u32)>>,
-    /// Slots per bigram of the name or the summary (in no order).
+    /// Slots per bigram of the name or the summary, in the storefront's order (newest first),
+    /// so that a search walks the rarest list from its cursor and stops after a page.
     by_bigram: HashMap<(char, char), Vec<u32>>,
     /// The shared strings.
     strings: HashMap<Box<str>, Arc<str>>,
@@ -290,9 +301,18 @@ impl Index {
             ..Index::default()
         };
         for row in rows {
-            index.insert(row);
+            index.add(row, false);
         }
+        // Sorted once, after every insertion, rather than kept sorted on the way.
+        let slots = &index.slots;
+        let rank = |s: &u32| {
+            slots
+                .get(*s as usize)
+                .and_then(Option::as_ref)
+                .map(Entry::rank)
+        };
         for list in index.by_bigram.values_mut() {
+            list.sort_unstable_by(|a, b| rank(a).cmp(&rank(b)));
             list.shrink_to_fit();
         }
         index.slots.shrink_to_fit();
@@ -301,6 +321,53 @@ impl Index {
 
     fn len(&self) -> usize {
         self.by_id.len()
+    }
+
+    /// What the index holds on the heap, counted from its parts (lengths and capacities; the
+    /// allocator's own overhead and the hash tables' spare buckets are estimated, not measured).
+    fn heap_bytes(&self) -> usize {
+        use std::mem::size_of;
+        let text = |s: &str| s.len();
+        let entries: usize = self
+            .slots
+            .iter()
+            .flatten()
+            .map(|e| {
+                text(&e.id)
+                    + 16
+                    + text(&e.name)
+                    + text(&e.summary)
+                    + e.name_lower.as_deref().map_or(0, text)
+                    + e.summary_lower.as_deref().map_or(0, text)
+            })
+            .sum();
+        let slots = self.slots.capacity() * size_of::<Option<Entry>>() + self.free.capacity() * 4;
+        // A hash table entry: the key, the value and about one control byte, at 7/8 load.
+        let table = |n: usize, entry: usize| n * (entry + 1) * 8 / 7;
+        let bigrams: usize = self
+            .by_bigram
+            .values()
+            .map(|l| l.capacity() * 4)
+            .sum::<usize>()
+            + table(self.by_bigram.len(), size_of::<((char, char), Vec<u32>)>());
+        let accounts: usize = self
+            .by_account
+            .values()
+            .map(|l| l.capacity() * 4)
+            .sum::<usize>()
+            + table(self.by_account.len(), size_of::<(Arc<str>, Vec<u32>)>());
+        let by_id = table(self.by_id.len(), size_of::<(Arc<str>, u32)>());
+        // A B-tree holds up to 11 elements per node; count them at two thirds full.
+        let ordered = |n: usize| n * size_of::<(Key, u32)>() * 3 / 2;
+        let order = ordered(self.order.len())
+            + self
+                .by_category
+                .values()
+                .map(|c| ordered(c.len()))
+                .sum::<usize>();
+        let strings: usize = self.strings.keys().map(|k| 2 * k.len() + 16).sum::<usize>()
+            + table(self.strings.len(), size_of::<(Box<str>, Arc<str>)>());
+        entries + slots + bigrams + accounts + by_id + order + strings
     }
 
     fn shared(&mut self, s: &str) -> Arc<str> {
@@ -313,6 +380,12 @@ impl Index {
     }
 
     fn insert(&mut self, row: ListingRow) {
+        self.add(row, true);
+    }
+
+    /// Adds a listing; `in_order` keeps the bigram lists sorted (a bulk load sorts them once at
+    /// the end instead).
+    fn add(&mut self, row: ListingRow, in_order: bool) {
         self.remove_product(&row.id);
         let entry = Entry {
             id: Arc::from(row.id.as_str()),
@@ -345,11 +418,25 @@ impl Index {
             .entry(entry.category.clone())
             .or_default()
             .insert((key, slot));
-        for b in entry.bigrams() {
-            self.by_bigram.entry(b).or_default().push(slot);
-        }
+        let grams = entry.bigrams();
+        let rank = (Reverse(entry.listed_at), Reverse(entry.id.clone()));
         if let Some(place) = self.slots.get_mut(slot as usize) {
             *place = Some(entry);
+        }
+        for b in grams {
+            let list = self.by_bigram.entry(b).or_default();
+            if in_order {
+                let slots = &self.slots;
+                let at = list.partition_point(|s| {
+                    slots
+                        .get(*s as usize)
+                        .and_then(Option::as_ref)
+                        .is_some_and(|e| e.rank() < (rank.0, Reverse(&*rank.1 .0)))
+                });
+                list.insert(at, slot);
+            } else {
+                list.push(slot);
+            }
         }
     }
 
@@ -373,8 +460,19 @@ impl Index {
         }
         for b in entry.bigrams() {
             if let Some(list) = self.by_bigram.get_mut(&b) {
-                if let Some(i) = list.iter().position(|&s| s == slot) {
-                    list.swap_remove(i);
+                // Sorted: found by its rank (the entry is out of its slot already).
+                let slots = &self.slots;
+                let at = list.partition_point(|s| {
+                    slots
+                        .get(*s as usize)
+                        .and_then(Option::as_ref)
+                        .is_some_and(|e| e.rank() < entry.rank())
+                });
+                match list.get(at) {
+                    Some(&s) if s == slot => {
+                        list.remove(at);
+                    }
+                    _ => list.retain(|&s| s != slot),
                 }
                 if list.is_empty() {
                     self.by_bigram.remove(&b);
@@ -412,7 +510,6 @@ impl Index {
         };
         // Strictly after the cursor in the storefront's order.
         let after = q.after.map(|(at, id)| Key::of(at, &Arc::from(id)));
-        let is_after = |k: &Key| after.as_ref().is_none_or(|a| k > a);
         let bigram_lists: Option<Vec<Option<&Vec<u32>>>> =
             text.map(|t| bigrams(t).iter().map(|b| self.by_bigram.get(b)).collect());
         if let Some(lists) = &bigram_lists {
@@ -432,19 +529,20 @@ impl Index {
         let category = category.flatten();
         let use_bigrams = rarest.is_some_and(|l| category.is_none_or(|c| l.len() < c.len()));
         if let (true, Some(list)) = (use_bigrams, rarest) {
-            // Candidates in no order: keep the matches, put them in order, take the page.
-            let mut found: Vec<(Key, &Entry)> = list
+            // The list is in the storefront's order: from the cursor on, the first matches.
+            let from = match &after {
+                None => 0,
+                Some(Key(Reverse(at), Reverse(id))) => list.partition_point(|&s| {
+                    self.entry(s)
+                        .is_some_and(|e| e.rank() <= (Reverse(*at), Reverse(&**id)))
+                }),
+            };
+            return list[from..]
                 .iter()
                 .filter_map(|&s| self.entry(s))
                 .filter(|e| matches(e))
-                .map(|e| (e.key(), e))
-                .filter(|(k, _)| is_after(k))
-                .collect();
-            found.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-            return found
-                .into_iter()
                 .take(q.limit)
-                .map(|(_, e)| e.hit())
+                .map(Entry::hit)
                 .collect();
         }
         let ordered = category.unwrap_or(&self.order);

@@ -110,14 +110,9 @@ pub async fn product(
     page: Page,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let product = page.or_error_page(storefront::product(&state.ctx, &id).await)?;
-    let categories = catalog::list_all(&state.ctx, CatalogList::Categories)
-        .await
-        .unwrap_or_default();
-    let category = categories
-        .iter()
-        .find(|c| c.slug == product.data.category)
-        .map(|c| page.pick(&c.name_zh, &c.name_en).to_string())
+    let (product, names) = page.or_error_page(storefront::product_page(&state.ctx, &id).await)?;
+    let category = names
+        .map(|(zh, en)| page.pick(&zh, &en).to_string())
         .unwrap_or_else(|| product.data.category.clone());
     Ok(render(
         StatusCode::OK,
