@@ -33,6 +33,7 @@ pub mod storage;
 pub mod storefront;
 pub mod storefront_index;
 pub mod verification;
+pub mod waiting;
 
 use std::sync::Arc;
 use std::time::Duration;
