@@ -1,6 +1,7 @@
 // Shared helpers of the end-to-end tests: the browser, one context per session, a page wrapper
-// that fails the test on any console error, page error, failed request, unexpected HTTP error
-// or request to another origin, screenshots, the mail directory, staff accounts (`berth user
+// that fails the test on any console error, page error, failed request, unexpected HTTP error,
+// request to another origin or accessibility violation (axe-core, on every page state the
+// suite visits), screenshots, the mail directory, staff accounts (`berth user
 // add`) and their second factor (TOTP computed here, as an authenticator app would), setup
 // through the JSON API, and the steps the tests share.
 //
@@ -11,6 +12,7 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 
@@ -302,9 +304,20 @@ export const CS_HOURS = '工作日 9:00-18:00';
  * makes one: registered, activated, verified (micro-deposit), application approved (categories
  * iot and ops-services), customer service and settlement saved.
  */
-export async function movedInProvider(tag) {
+/** An account registered, activated and signed in through the API: e-mail, password, token, id. */
+export async function registeredAccount(tag) {
   const email = uniqueEmail(tag);
   const password = `pw-${RUN}-long-enough`;
+  await api('POST', '/api/v1/accounts', { json: { email, password }, expect: 201 });
+  const { code } = await readCode(email);
+  await api('POST', '/api/v1/accounts/activate', { json: { email, code }, expect: 200 });
+  const token = (await api('POST', '/api/v1/sessions', { json: { email, password }, expect: 201 })).token;
+  const me = await api('GET', '/api/v1/me', { token, expect: 200 });
+  return { email, password, token, accountId: me.id };
+}
+
+export async function movedInProvider(tag) {
+  const { email, password, token, accountId } = await registeredAccount(tag);
   const company = `深圳市泊位商城测试科技有限公司${tag}${RUN}`;
   const cs = {
     phone: '400-800-1234',
@@ -312,11 +325,6 @@ export async function movedInProvider(tag) {
     dongdong_group_id: String(20000000 + Math.floor(Math.random() * 9999999)),
     service_hours: CS_HOURS,
   };
-  await api('POST', '/api/v1/accounts', { json: { email, password }, expect: 201 });
-  const { code } = await readCode(email);
-  await api('POST', '/api/v1/accounts/activate', { json: { email, code }, expect: 200 });
-  const token = (await api('POST', '/api/v1/sessions', { json: { email, password }, expect: 201 })).token;
-  const me = await api('GET', '/api/v1/me', { token, expect: 200 });
 
   await api('PUT', '/api/v1/me/enterprise', {
     token,
@@ -344,9 +352,10 @@ export async function movedInProvider(tag) {
   await api('POST', '/api/v1/me/enterprise/submit', { token, json: {}, expect: 200 });
 
   const op = await operatorApi();
-  const ev = await pendingItem('enterprise_verification', me.id);
+  const ev = await pendingItem('enterprise_verification', accountId);
+  // The deposit is paid once the documents are approved.
+  await approveItem(ev);
   const sent = await api('POST', `/api/v1/review/items/${ev.id}/micro-deposit`, { token: op, json: {}, expect: 200 });
-  await approveItem(await api('GET', `/api/v1/review/items/${ev.id}`, { token: op, expect: 200 }));
   await api('POST', '/api/v1/me/enterprise/micro-deposit/confirm', { token, json: { amount_fen: sent.amount_fen }, expect: 200 });
 
   await api('PUT', '/api/v1/me/application', {
@@ -363,7 +372,7 @@ export async function movedInProvider(tag) {
     },
   });
   await api('POST', '/api/v1/me/application/submit', { token, json: {}, expect: 200 });
-  await approveItem(await pendingItem('partner_application', me.id));
+  await approveItem(await pendingItem('partner_application', accountId));
 
   await api('PUT', '/api/v1/provider/customer-service', { token, json: cs, expect: 200 });
   await api('PUT', '/api/v1/provider/settlement', {
@@ -379,7 +388,7 @@ export async function movedInProvider(tag) {
   });
   const m = await api('GET', '/api/v1/me/move-in', { token, expect: 200 });
   assert.equal(m.state, 'moved_in', `setup: the provider is moved in (${JSON.stringify(m)})`);
-  return { email, password, token, company, cs, accountId: me.id };
+  return { email, password, token, company, cs, accountId };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -427,6 +436,24 @@ function slug(s) {
     .slice(0, 60);
 }
 
+/** axe-core's script, from node_modules (never from a CDN), run in each page state visited. */
+const AXE_SOURCE = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/**
+ * The accessibility violations of the page as it is now, one line each (rule, impact, where).
+ * Frames are not entered: the review screen's documents are sandboxed frames of their own.
+ */
+export async function axeViolations(page) {
+  // Evaluated through the DevTools protocol: the page's CSP (script-src 'self') stays as served.
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE_SOURCE);
+  const result = await page.evaluate(() => window.axe.run(document, { iframes: false, resultTypes: ['violations'] }));
+  const out = [];
+  for (const v of result.violations) {
+    for (const n of v.nodes) out.push(`axe ${v.id} (${v.impact}) on ${page.url()}: ${n.target.join(' ')}: ${v.help}`);
+  }
+  return out;
+}
+
 /** The console message Chromium logs for any resource answered with an HTTP error. */
 const STATUS_CONSOLE = /^Failed to load resource: the server responded with a status of (\d+)/;
 
@@ -440,7 +467,8 @@ const STATUS_CONSOLE = /^Failed to load resource: the server responded with a st
  */
 export async function session(t, name, { locale = 'zh-CN', viewport = { width: 1280, height: 900 } } = {}) {
   const b = await browser();
-  const context = await b.newContext({ locale, viewport, acceptDownloads: false });
+  // Reduced motion: a colour is judged where it ends, not half-way through a transition.
+  const context = await b.newContext({ locale, viewport, acceptDownloads: false, reducedMotion: 'reduce' });
   context.setDefaultTimeout(15000);
   context.setDefaultNavigationTimeout(20000);
   const page = await context.newPage();
@@ -449,6 +477,12 @@ export async function session(t, name, { locale = 'zh-CN', viewport = { width: 1
   const consoleStatus = new Map(); // status -> count of "Failed to load resource" messages
   let shotNo = 0;
   const prefix = `${slug(t.name)}-${slug(name)}`;
+  // Page loads seen, and the last one axe checked: every state reached is checked once.
+  let loads = 0;
+  let audited = 0;
+  page.on('load', () => {
+    loads += 1;
+  });
 
   page.on('console', (msg) => {
     if (msg.type() !== 'error') return;
@@ -466,10 +500,14 @@ export async function session(t, name, { locale = 'zh-CN', viewport = { width: 1
   page.on('pageerror', (err) => problems.push(`page error on ${page.url()}: ${err.message}`));
   page.on('request', (req) => {
     const u = req.url();
-    if (u.startsWith('data:') || u.startsWith('blob:')) return;
+    // chrome: and chrome-extension: are the browser's own PDF viewer and its resources (the
+    // review screen shows licences inline), never the network.
+    if (/^(data|blob|chrome|chrome-extension):/.test(u)) return;
     if (new URL(u).origin !== ORIGIN) problems.push(`request to another origin: ${req.method()} ${u}`);
   });
   page.on('requestfailed', (req) => {
+    // The browser's own PDF viewer, stopped by leaving the page, is not the product's request.
+    if (/^(chrome|chrome-extension):/.test(req.url())) return;
     problems.push(`request failed: ${req.method()} ${req.url()}: ${req.failure()?.errorText}`);
   });
   page.on('response', (resp) => {
@@ -502,8 +540,19 @@ export async function session(t, name, { locale = 'zh-CN', viewport = { width: 1
       assert.deepEqual(found, [], `browser problems in session "${name}":\n${found.join('\n')}`);
     },
 
-    /** A full-page screenshot in e2e/screenshots/ (and a check for problems). */
+    /**
+     * Runs axe-core on the page as it is now (once per page load unless `force`), and records
+     * every violation as a problem of this session: the next `check()` fails the test.
+     */
+    async a11y({ force = false } = {}) {
+      if (!force && loads === audited) return;
+      audited = loads;
+      problems.push(...(await axeViolations(page)));
+    },
+
+    /** A full-page screenshot in e2e/screenshots/ (and a check for problems, axe's included). */
     async shot(label) {
+      await s.a11y();
       shotNo += 1;
       const file = join(SHOTS, `${prefix}-${String(shotNo).padStart(2, '0')}-${slug(label || new URL(page.url()).pathname) || 'home'}.png`);
       // Chromium now and then fails a capture on a busy machine ("Unable to capture screenshot"):
@@ -557,6 +606,7 @@ export async function session(t, name, { locale = 'zh-CN', viewport = { width: 1
     },
 
     async done() {
+      await s.a11y();
       s.check();
       await context.close();
     },

@@ -67,6 +67,27 @@ impl Zone {
     }
 }
 
+impl Zone {
+    /// The start of the day `date` (`2026-12-01`, as a date field sends it) and of the day
+    /// after, in unix ms in this zone; `None` for anything else.
+    pub fn day_bounds(&self, date: &str) -> Option<(i64, i64)> {
+        let day: jiff::civil::Date = date.trim().parse().ok()?;
+        let start = day.to_zoned(self.0.clone()).ok()?;
+        let end = day.tomorrow().ok()?.to_zoned(self.0.clone()).ok()?;
+        Some((
+            start.timestamp().as_millisecond(),
+            end.timestamp().as_millisecond(),
+        ))
+    }
+
+    /// The day of `unix_ms` in this zone as a date field shows it: `2026-12-01`.
+    pub fn date_field(&self, unix_ms: i64) -> String {
+        self.civil(unix_ms)
+            .map(|z| z.date().to_string())
+            .unwrap_or_default()
+    }
+}
+
 impl Default for Zone {
     fn default() -> Zone {
         Zone::named("Asia/Shanghai").unwrap_or(Zone(TimeZone::UTC))
@@ -132,6 +153,18 @@ mod tests {
         let berlin = Zone::named("Europe/Berlin").expect("berlin");
         assert_eq!(berlin.time(ms, Lang::En), "1 Dec 2026, 19:15");
         assert!(Zone::named("Mars/Olympus").is_err());
+    }
+
+    #[test]
+    fn days_start_at_local_midnight() {
+        let zone = Zone::default();
+        let (start, end) = zone.day_bounds("2026-12-02").expect("a day");
+        // Midnight in Shanghai is 16:00 UTC the day before.
+        assert_eq!(start, 1_796_140_800_000);
+        assert_eq!(end - start, 24 * 3600 * 1000);
+        assert_eq!(zone.date_field(start), "2026-12-02");
+        assert_eq!(zone.day_bounds("2026-02-30"), None);
+        assert_eq!(zone.day_bounds("yesterday"), None);
     }
 
     #[test]

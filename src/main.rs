@@ -123,9 +123,13 @@ enum AuditCommand {
     /// Re-compute the hash chain; exits 1 and names the first bad seq when any event was altered.
     /// With --file, checks an export offline instead (no database needed)
     Verify {
-        /// A file written by `berth audit export`
+        /// A file written by `berth audit export` (or the console's audit page)
         #[arg(long, value_name = "FILE")]
         file: Option<PathBuf>,
+        /// The file holds filtered rows (the console's export), not a stretch of the chain:
+        /// check each event's own hash, and the links only where events are consecutive
+        #[arg(long, requires = "file")]
+        filtered: bool,
     },
     /// Write the events to stdout as JSON Lines, each with its hash, oldest first
     Export {
@@ -208,10 +212,14 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             command: UserCommand::Reset2fa { email },
         } => commands::user::reset_2fa(&config, email).await,
         Command::Audit {
-            command: AuditCommand::Verify { file: Some(file) },
-        } => commands::audit::verify_file(file).await,
+            command:
+                AuditCommand::Verify {
+                    file: Some(file),
+                    filtered,
+                },
+        } => commands::audit::verify_file(file, filtered).await,
         Command::Audit {
-            command: AuditCommand::Verify { file: None },
+            command: AuditCommand::Verify { file: None, .. },
         } => commands::audit::verify(&config).await,
         Command::Audit {
             command: AuditCommand::Export { since },

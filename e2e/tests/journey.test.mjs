@@ -128,7 +128,7 @@ async function journey(t, lang) {
   await openFromQueue(op, lang, firstName, 'enterprise_verification');
   await expectText(op.page.locator('table.compare'), firstName);
   await assertLabelled(op);
-  await expectText(op.page.locator('ul.docs'), L('doc.business_license'));
+  await expectText(op.page.locator('.case-docs'), L('doc.business_license'));
   await op.page.locator('#rf1').selectOption('company_name');
   await op.page.locator('#rm1').fill(reason);
   await op.submit(op.page.getByRole('button', { name: L('console.reject') }), { label: 'enterprise-rejected' });
@@ -170,15 +170,16 @@ async function journey(t, lang) {
   assert.equal((await changed.locator('td.earlier').textContent()).trim(), firstName);
   await expectText(op.page.locator('.history'), reason);
 
+  // The deposit is paid once the documents are approved (issue 11, finding 2).
+  await op.submit(op.page.getByRole('button', { name: L('console.approve') }), { label: 'enterprise-approved' });
+  await expectText(op.page.locator('.notice.success'), L('notice.decided'));
+  await expectText(op.page.locator('main h1 .badge'), L('decision.approved'));
   await op.submit(op.page.getByRole('button', { name: L('console.record_deposit') }), { label: 'deposit-recorded' });
   const amountText = await op.page.locator('#deposit-amount').textContent();
   const amount = amountText.match(/¥\s*(\d+\.\d{2})/)?.[1];
   assert.ok(amount, `an amount in ${JSON.stringify(amountText)}`);
   const fen = Math.round(Number(amount) * 100);
   assert.ok(fen >= 1 && fen <= 99, `0.01–0.99 CNY, got ${amount}`);
-  await op.submit(op.page.getByRole('button', { name: L('console.approve') }), { label: 'enterprise-approved' });
-  await expectText(op.page.locator('.notice.success'), L('notice.decided'));
-  await expectText(op.page.locator('main h1 .badge'), L('decision.approved'));
 
   // ---- the provider types the amount: once wrong, then right -----------------------------------------
   await p.goto('/move-in/enterprise', { label: 'deposit-due' });
@@ -284,9 +285,7 @@ for (const lang of ['zh-CN', 'en']) {
     await loginAsNewStaff(op, lang);
     await op.goto(reviewed[lang], { label: 'reviewed-item' });
     const value = async (field) => {
-      const row = op.page.locator('table.compare tbody tr').filter({
-        has: op.page.getByRole('rowheader', { name: L(`fieldname.${field}`), exact: true }),
-      });
+      const row = op.page.locator(`table.compare tbody tr[data-field="${field}"]`);
       assert.equal(await row.count(), 1, `one row for ${field}`);
       return (await row.locator('td').first().textContent()).trim();
     };

@@ -158,7 +158,7 @@ async function releaseJourney(t, lang) {
   ].join('\n');
   const plans = [
     { name: zh ? '基础版' : 'Basic', price: '99', shown: '¥99.00', billing: 'monthly' },
-    { name: zh ? '企业版' : 'Enterprise', price: '1999.50', shown: '¥1999.50', billing: 'yearly' },
+    { name: zh ? '企业版' : 'Enterprise', price: '1999.50', shown: '¥1,999.50', billing: 'yearly' },
   ];
   const afterSales = zh ? '7×12 工单与电话支持，远程排障' : '7×12 tickets and phone support, remote troubleshooting';
   const warranty = zh ? '服务可用性 99.9%，未达标按比例退款' : '99.9% availability, pro-rata refund below that';
@@ -248,11 +248,11 @@ async function releaseJourney(t, lang) {
     assert.match(op.path(), /^\/console\/items\/[^/]+$/);
     await expectText(op.page.locator('main h1'), L('kind.product'));
     await expectText(op.page.locator('main h1 .badge'), L('decision.pending'));
-    await expectText(op.page.locator('table.compare'), name);
+    await expectText(op.page.locator('.case-data'), name);
   };
   await openProductItem('first');
   await assertLabelled(op);
-  await expectText(op.page.locator('table.compare'), vagueSummary);
+  await expectText(op.page.locator('.case-data'), vagueSummary);
   await op.page.locator('#rf1').selectOption('summary');
   await op.page.locator('#rm1').fill(reason);
   await op.submit(op.page.getByRole('button', { name: L('console.reject'), exact: true }), { label: 'returned' });
@@ -479,7 +479,7 @@ test('contact us: a field error keeps the text, a reference by page and mail, th
   assert.equal(await row.count(), 1, `one open consultation ${reference}`);
   await expectText(row, L('topic.product_question'));
   await expectText(row, name);
-  await op.submit(row.getByRole('link', { name: L('console.open'), exact: true }), { label: 'consultation' });
+  await op.submit(row.getByRole('link', { name: L('console.view_and_reply'), exact: true }), { label: 'consultation' });
   assert.match(op.path(), /^\/console\/consultations\/[^/]+$/);
   await expectText(op.page.locator('main h1'), reference);
   await expectText(op.page.locator('main h1 .badge'), L('consultation.status.open'));
@@ -554,7 +554,7 @@ test('on a 375 px phone the storefront and a product page do not scroll sideways
   }
   await expectText(panel, provider.cs.phone);
   await expectText(main.locator('h1'), name);
-  await expectText(main.locator('table.plans'), '¥1999.50');
+  await expectText(main.locator('table.plans'), '¥1,999.50');
   await expectText(main.locator('.prose'), L('store.description'));
   await v.done();
 });
@@ -606,7 +606,7 @@ test('a returned product names fields and documents in words, not codes, for pro
   await loginAsNewStaff(op, lang);
   await op.goto(`/console/items/${item.id}`, { label: 'item' });
   const headers = (await op.page.locator('table.compare tbody th').allTextContents()).map((s) => s.trim());
-  const docs = (await op.page.locator('ul.docs li a').allTextContents()).map((s) => s.trim());
+  const docs = (await op.page.locator('.case-docs figcaption strong').allTextContents()).map((s) => s.trim());
   for (const h of [...headers, ...docs].filter((h) => codeLike.test(h))) {
     found.push(`operator's review screen shows the text key ${JSON.stringify(h)}`);
   }

@@ -46,10 +46,20 @@ impl Fen {
     }
 }
 
-/// "¥12.30".
+/// "¥12.30", "¥12,345.67": thousands grouped, as people read prices.
 impl fmt::Display for Fen {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "¥{}", self.yuan_figure())
+        let sign = if self.0 < 0 { "-" } else { "" };
+        let abs = self.0.unsigned_abs();
+        let whole = (abs / 100).to_string();
+        let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
+        for (i, c) in whole.chars().enumerate() {
+            if i > 0 && (whole.len() - i).is_multiple_of(3) {
+                grouped.push(',');
+            }
+            grouped.push(c);
+        }
+        write!(f, "¥{sign}{grouped}.{:02}", abs % 100)
     }
 }
 
@@ -79,6 +89,9 @@ mod tests {
     fn shown_in_yuan() {
         assert_eq!(Fen(1230).to_string(), "¥12.30");
         assert_eq!(Fen(5).to_string(), "¥0.05");
+        assert_eq!(Fen(1_234_567).to_string(), "¥12,345.67");
+        assert_eq!(Fen(100_000_000).to_string(), "¥1,000,000.00");
+        assert_eq!(Fen(-150).to_string(), "¥-1.50");
         assert_eq!(Fen(0).yuan_figure(), "0.00");
         assert_eq!(Fen(-150).yuan_figure(), "-1.50");
     }

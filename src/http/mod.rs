@@ -7,6 +7,7 @@ pub mod api;
 pub mod auth;
 pub mod client;
 pub mod cookies;
+pub mod documents;
 pub mod error;
 pub mod extract;
 pub mod idempotency;

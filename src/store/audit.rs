@@ -105,6 +105,113 @@ async fn read_head(tx: &mut Tx) -> Result<(i64, String)> {
     Ok((head.try_get("seq")?, head.try_get("hash")?))
 }
 
+/// Which events a search of the log takes.
+#[derive(Debug, Clone, Default)]
+pub struct Search {
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    /// Events about this account, or about its review items and products.
+    pub about_account: Option<String>,
+    /// Events about exactly this subject.
+    pub subject: Option<String>,
+    /// `at` from (inclusive) and until (exclusive), unix ms.
+    pub from: Option<i64>,
+    pub until: Option<i64>,
+}
+
+/// Where a page of a search starts, and which way it runs.
+#[derive(Debug, Clone, Copy)]
+pub enum Page {
+    /// Newest first, events with `seq < before` (all when `None`).
+    NewestBefore(Option<i64>),
+    /// Oldest first, events with `seq > after`.
+    OldestAfter(i64),
+}
+
+/// The events a search takes, a page at a time.
+pub async fn search(db: &Db, s: &Search, page: Page, limit: i64) -> Result<Vec<AuditEvent>> {
+    let mut sql = String::from(
+        "SELECT seq, at, actor, action, subject, detail, prev_hash, hash FROM audit_events WHERE 1 = 1",
+    );
+    let mut binds: Vec<Bind> = Vec::new();
+    fn param(v: Bind, binds: &mut Vec<Bind>) -> String {
+        binds.push(v);
+        format!("${}", binds.len())
+    }
+    if let Some(a) = &s.actor {
+        let p = param(Bind::Text(a.clone()), &mut binds);
+        sql.push_str(&format!(" AND actor = {p}"));
+    }
+    if let Some(a) = &s.action {
+        let p = param(Bind::Text(a.clone()), &mut binds);
+        sql.push_str(&format!(" AND action = {p}"));
+    }
+    if let Some(acc) = &s.about_account {
+        let (a, b, c) = (
+            param(Bind::Text(acc.clone()), &mut binds),
+            param(Bind::Text(acc.clone()), &mut binds),
+            param(Bind::Text(acc.clone()), &mut binds),
+        );
+        sql.push_str(&format!(
+            " AND (subject = {a} OR subject IN (SELECT id FROM review_items WHERE account_id = {b}) \
+             OR subject IN (SELECT id FROM products WHERE account_id = {c}))"
+        ));
+    }
+    if let Some(subject) = &s.subject {
+        let p = param(Bind::Text(subject.clone()), &mut binds);
+        sql.push_str(&format!(" AND subject = {p}"));
+    }
+    if let Some(t) = s.from {
+        let p = param(Bind::Int(t), &mut binds);
+        sql.push_str(&format!(" AND at >= {p}"));
+    }
+    if let Some(t) = s.until {
+        let p = param(Bind::Int(t), &mut binds);
+        sql.push_str(&format!(" AND at < {p}"));
+    }
+    match page {
+        Page::NewestBefore(before) => {
+            if let Some(b) = before {
+                let p = param(Bind::Int(b), &mut binds);
+                sql.push_str(&format!(" AND seq < {p}"));
+            }
+            sql.push_str(" ORDER BY seq DESC");
+        }
+        Page::OldestAfter(after) => {
+            let p = param(Bind::Int(after), &mut binds);
+            sql.push_str(&format!(" AND seq > {p} ORDER BY seq"));
+        }
+    }
+    let p = param(Bind::Int(limit), &mut binds);
+    sql.push_str(&format!(" LIMIT {p}"));
+    let mut q = sqlx::query(&sql);
+    for b in binds {
+        q = match b {
+            Bind::Text(t) => q.bind(t),
+            Bind::Int(i) => q.bind(i),
+        };
+    }
+    q.fetch_all(db.pool()).await?.iter().map(event_of).collect()
+}
+
+enum Bind {
+    Text(String),
+    Int(i64),
+}
+
+fn event_of(r: &sqlx::any::AnyRow) -> Result<AuditEvent> {
+    Ok(AuditEvent {
+        seq: r.try_get("seq")?,
+        at: r.try_get("at")?,
+        actor: r.try_get("actor")?,
+        action: r.try_get("action")?,
+        subject: r.try_get("subject")?,
+        detail: r.try_get("detail")?,
+        prev_hash: r.try_get("prev_hash")?,
+        hash: r.try_get("hash")?,
+    })
+}
+
 /// Events with `seq > after`, oldest first.
 pub async fn list(db: &Db, after: i64, limit: i64) -> Result<Vec<AuditEvent>> {
     let rows = sqlx::query(
@@ -115,20 +222,7 @@ pub async fn list(db: &Db, after: i64, limit: i64) -> Result<Vec<AuditEvent>> {
     .bind(limit)
     .fetch_all(db.pool())
     .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(AuditEvent {
-                seq: r.try_get("seq")?,
-                at: r.try_get("at")?,
-                actor: r.try_get("actor")?,
-                action: r.try_get("action")?,
-                subject: r.try_get("subject")?,
-                detail: r.try_get("detail")?,
-                prev_hash: r.try_get("prev_hash")?,
-                hash: r.try_get("hash")?,
-            })
-        })
-        .collect()
+    rows.iter().map(event_of).collect()
 }
 
 pub async fn head(db: &Db) -> Result<(i64, String)> {

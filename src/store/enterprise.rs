@@ -166,3 +166,39 @@ pub async fn current_documents<'e, E: Executor<'e, Database = Any>>(
     .await?;
     rows.iter().map(doc_from_row).collect()
 }
+
+/// The deposit that is out, for the staff who pay it: its sealed amount and when it was paid.
+/// Kept apart from `EnterpriseRow`, which the company's own pages read.
+pub async fn deposit_paid<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    account_id: &str,
+) -> Result<Option<(String, Option<i64>)>> {
+    let row = sqlx::query(
+        "SELECT md_amount_enc, md_sent_at FROM enterprise_verifications WHERE account_id = $1",
+    )
+    .bind(account_id)
+    .fetch_optional(ex)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let sealed: Option<String> = row.try_get("md_amount_enc")?;
+    let at: Option<i64> = row.try_get("md_sent_at")?;
+    Ok(sealed.map(|s| (s, at)))
+}
+
+/// Records the sealed amount of the deposit just paid, or forgets it (`None`) once the deposit
+/// is closed.
+pub async fn set_deposit_paid(
+    tx: &mut Tx,
+    account_id: &str,
+    paid: Option<(&str, i64)>,
+) -> Result<()> {
+    sqlx::query(
+        "UPDATE enterprise_verifications SET md_amount_enc = $2, md_sent_at = $3 WHERE account_id = $1",
+    )
+    .bind(account_id)
+    .bind(paid.map(|(s, _)| s.to_string()))
+    .bind(paid.map(|(_, at)| at))
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}

@@ -17,6 +17,7 @@ pub mod idempotency;
 pub mod jobs;
 pub mod limits;
 pub mod move_in;
+pub mod names;
 pub mod outbox;
 pub mod products;
 pub mod provider;

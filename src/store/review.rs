@@ -147,6 +147,8 @@ pub struct QueueFilter<'a> {
     pub status: Option<&'a str>,
     /// Only items submitted before this time (older than an age).
     pub submitted_before: Option<i64>,
+    /// Only items submitted after this time (younger than an age).
+    pub submitted_after: Option<i64>,
     /// Continue after this (submitted_at, id).
     pub after: Option<(i64, String)>,
     pub limit: i64,
@@ -169,6 +171,9 @@ pub async fn queue(db: &Db, f: &QueueFilter<'_>) -> Result<Vec<ReviewItemRow>> {
     if f.submitted_before.is_some() {
         sql.push_str(&format!(" AND submitted_at <= {}", next()));
     }
+    if f.submitted_after.is_some() {
+        sql.push_str(&format!(" AND submitted_at > {}", next()));
+    }
     if f.after.is_some() {
         let (a, b, c) = (next(), next(), next());
         sql.push_str(&format!(
@@ -184,6 +189,9 @@ pub async fn queue(db: &Db, f: &QueueFilter<'_>) -> Result<Vec<ReviewItemRow>> {
         q = q.bind(s);
     }
     if let Some(t) = f.submitted_before {
+        q = q.bind(t);
+    }
+    if let Some(t) = f.submitted_after {
         q = q.bind(t);
     }
     if let Some((t, id)) = &f.after {
@@ -202,6 +210,36 @@ pub async fn pending_counts(db: &Db) -> Result<Vec<(String, i64)>> {
     .await?;
     rows.iter()
         .map(|r| Ok((r.try_get("kind")?, r.try_get("n")?)))
+        .collect()
+}
+
+/// Pending items per kind in three age bands: younger than `day_ago`, between it and
+/// `three_days_ago`, older: `(kind, young, middle, old)`.
+pub async fn pending_by_age(
+    db: &Db,
+    day_ago: i64,
+    three_days_ago: i64,
+) -> Result<Vec<(String, i64, i64, i64)>> {
+    let rows = sqlx::query(
+        "SELECT kind, \
+         SUM(CASE WHEN submitted_at > $1 THEN 1 ELSE 0 END) AS young, \
+         SUM(CASE WHEN submitted_at <= $1 AND submitted_at > $2 THEN 1 ELSE 0 END) AS middle, \
+         SUM(CASE WHEN submitted_at <= $2 THEN 1 ELSE 0 END) AS old \
+         FROM review_items WHERE status = 'pending' GROUP BY kind",
+    )
+    .bind(day_ago)
+    .bind(three_days_ago)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("kind")?,
+                r.try_get("young")?,
+                r.try_get("middle")?,
+                r.try_get("old")?,
+            ))
+        })
         .collect()
 }
 

@@ -1,6 +1,8 @@
-//! The corporate-account micro-deposit: an operator pays a random small amount and records it
-//! (`record_deposit`), the holder types the amount in (`confirm_deposit`), and a deposit spent
-//! on wrong amounts is void until the holder asks for a new one (`request_new_deposit`).
+//! The corporate-account micro-deposit: once the documents are approved, an operator pays a
+//! random small amount and records it (`record_deposit`; the amount stays readable to staff,
+//! sealed, until the deposit closes: `paid_deposit`), the holder types the amount in
+//! (`confirm_deposit`), and a deposit spent on wrong amounts is void until the holder asks for a
+//! new one (`request_new_deposit`).
 
 use rand::Rng;
 use serde_json::json;
@@ -15,6 +17,7 @@ use crate::domain::audit::NewEvent;
 use crate::domain::enterprise::{
     DepositStatus, VerificationStatus, DEPOSIT_MAX_FEN, DEPOSIT_MIN_FEN,
 };
+use crate::domain::money::Fen;
 use crate::domain::review::ReviewKind;
 use crate::domain::FieldError;
 use crate::i18n::Lang;
@@ -24,8 +27,9 @@ use crate::store::enterprise as ent_store;
 use crate::time_util::{now_ms, MINUTE_MS};
 
 /// Records that the micro-deposit was paid to the corporate account; the system picks the amount
-/// (1–99 fen) and tells the operator, who pays exactly that. Only when no deposit is out: never
-/// a silent second amount beside one the operator may already have paid, and at most
+/// (1–99 fen) and tells the operator, who pays exactly that. Only once the documents are
+/// approved (money goes out for a verified company only), only when no deposit is out (never a
+/// silent second amount beside one the operator may already have paid), and at most
 /// `limits.deposits_per_verification` in all.
 #[tracing::instrument(name = "micro_deposit::record_deposit", skip_all, fields(reviewer = %reviewer.id, id = %id))]
 pub async fn record_deposit(ctx: &Ctx, reviewer: &AccountView, id: &str) -> Result<i64> {
@@ -65,11 +69,8 @@ pub async fn record_deposit(ctx: &Ctx, reviewer: &AccountView, id: &str) -> Resu
         DepositStatus::Void => return Err(Error::Conflict("deposit_void")),
         _ => {}
     }
-    if !matches!(
-        VerificationStatus::parse(&ent.status),
-        Some(VerificationStatus::InReview | VerificationStatus::Approved)
-    ) {
-        return Err(Error::Conflict("not_in_review"));
+    if VerificationStatus::parse(&ent.status) != Some(VerificationStatus::Approved) {
+        return Err(Error::Conflict("documents_not_approved"));
     }
     let amount = rand::rngs::OsRng.gen_range(DEPOSIT_MIN_FEN..=DEPOSIT_MAX_FEN);
     ent.md_amount_hash = Some(ctx.key.keyed_hash(
@@ -82,6 +83,11 @@ pub async fn record_deposit(ctx: &Ctx, reviewer: &AccountView, id: &str) -> Resu
     ent.md_deposits_sent += 1;
     ent.updated_at = now_ms();
     store::enterprise::put(&mut tx, &ent).await?;
+    let sealed = ctx.key.encrypt(
+        &amount_context(&item.account_id),
+        amount.to_string().as_bytes(),
+    );
+    ent_store::set_deposit_paid(&mut tx, &item.account_id, Some((&sealed, ent.updated_at))).await?;
     store::review::touch(&mut tx, id).await?;
     store::audit::append(
         &mut tx,
@@ -110,6 +116,81 @@ pub async fn record_deposit(ctx: &Ctx, reviewer: &AccountView, id: &str) -> Resu
     tx.commit().await?;
     ctx.mail_committed();
     Ok(amount)
+}
+
+/// The micro-deposit of an enterprise verification as the staff who pay it see it.
+#[derive(Debug, Clone)]
+pub struct PaidDeposit {
+    pub status: DepositStatus,
+    /// The documents are approved: a deposit may be paid (when none is out).
+    pub documents_approved: bool,
+    /// The amount of the deposit that is out (sent, frozen or void): never for the account's own
+    /// staff, who must not know it.
+    pub amount: Option<Fen>,
+    pub paid_at: Option<i64>,
+    /// Wrong amounts the company may still type.
+    pub attempts_left: i64,
+    pub frozen_until: Option<i64>,
+    pub deposits_sent: i64,
+    pub deposits_allowed: i64,
+    /// Where it is paid: the submission's bank and branch, the account number masked.
+    pub bank: String,
+    pub account_masked: String,
+}
+
+/// The deposit of `account_id`'s verification for a reviewer, with its amount while it is out.
+pub async fn paid_deposit(
+    ctx: &Ctx,
+    reviewer: &AccountView,
+    account_id: &str,
+) -> Result<Option<PaidDeposit>> {
+    require_reviewer(reviewer)?;
+    let Some(ent) = ent_store::get(ctx.db.pool(), account_id).await? else {
+        return Ok(None);
+    };
+    let now = now_ms();
+    let status = DepositStatus::at(
+        &ent.md_status,
+        ent.md_frozen_until,
+        ent.md_attempts_left,
+        now,
+    );
+    let paid = ent_store::deposit_paid(ctx.db.pool(), account_id).await?;
+    let (amount, paid_at) = match paid {
+        Some((sealed, at)) if reviewer.id != account_id => {
+            let fen = ctx
+                .key
+                .decrypt_string(&amount_context(account_id), &sealed)
+                .map_err(|_| Error::Internal("the deposit amount does not open".into()))?
+                .parse::<i64>()
+                .map_err(|_| Error::Internal("the deposit amount is not a number".into()))?;
+            (Some(Fen(fen)), at)
+        }
+        Some((_, at)) => (None, at),
+        None => (None, None),
+    };
+    let data: crate::domain::enterprise::EnterpriseData =
+        serde_json::from_str(&ent.data).unwrap_or_default();
+    let account = data.corporate_account;
+    let bank = [account.bank_name, account.branch_name]
+        .into_iter()
+        .flatten()
+        .collect::<Vec<_>>()
+        .join(" ");
+    Ok(Some(PaidDeposit {
+        status,
+        documents_approved: ent.status == VerificationStatus::Approved.as_str(),
+        amount,
+        paid_at,
+        attempts_left: DepositView::of(ctx, Some(&ent), now).attempts_left,
+        frozen_until: ent
+            .md_frozen_until
+            .filter(|_| status == DepositStatus::Frozen),
+        deposits_sent: ent.md_deposits_sent,
+        deposits_allowed: i64::from(ctx.limits.deposits_per_verification),
+        bank,
+        account_masked: account.account_number_masked.unwrap_or_default(),
+    }))
 }
 
 /// The holder types the deposited amount. A deposit allows `limits.deposit_wrong_amounts` wrong
@@ -271,7 +352,12 @@ async fn close_deposit(
     row.md_amount_hash = None;
     row.md_frozen_until = None;
     row.updated_at = now;
-    Ok(ent_store::put(tx, row).await?)
+    ent_store::put(tx, row).await?;
+    Ok(ent_store::set_deposit_paid(tx, &row.account_id, None).await?)
+}
+
+fn amount_context(account_id: &str) -> String {
+    format!("enterprise_verifications.md_amount_enc:{account_id}")
 }
 
 pub fn deposit_material(account_id: &str, amount_fen: i64) -> String {

@@ -5,6 +5,7 @@
 pub mod accounts;
 pub mod application;
 pub mod audit_log;
+pub mod audit_view;
 pub mod catalog;
 pub mod codes;
 pub mod consultations;
@@ -18,6 +19,7 @@ pub mod limits;
 pub mod login;
 pub mod micro_deposit;
 pub mod move_in;
+pub mod names;
 pub mod notify;
 pub mod password_reset;
 pub mod passwords;
@@ -31,6 +33,7 @@ pub mod storage;
 pub mod storefront;
 pub mod storefront_index;
 pub mod verification;
+pub mod waiting;
 
 use std::sync::Arc;
 use std::time::Duration;

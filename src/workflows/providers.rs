@@ -6,7 +6,7 @@ use serde_json::json;
 use super::accounts::AccountView;
 use super::{Ctx, Error, Result};
 use crate::domain::audit::NewEvent;
-use crate::domain::enterprise::text;
+use crate::domain::enterprise::{text, VerificationStatus};
 use crate::domain::{FieldError, FieldErrors};
 use crate::i18n::Lang;
 use crate::mail;
@@ -38,6 +38,9 @@ pub async fn set_suspended(
     let owner = store::accounts::find_by_id(&mut *tx, account_id)
         .await?
         .ok_or(Error::NotFound)?;
+    if !is_provider(&mut tx, account_id).await? {
+        return Err(Error::Conflict("not_a_provider"));
+    }
     let changed = if suspend {
         store::products::suspend(&mut tx, account_id, &why, &operator.id, now).await?
     } else {
@@ -78,4 +81,37 @@ pub async fn set_suspended(
     tx.commit().await?;
     ctx.mail_committed();
     Ok(())
+}
+
+/// Whether `account_id` is a provider: its move-in application was approved.
+async fn is_provider(tx: &mut store::Tx, account_id: &str) -> Result<bool> {
+    Ok(store::application::get(&mut **tx, account_id)
+        .await?
+        .is_some_and(|a| a.status == VerificationStatus::Approved.as_str()))
+}
+
+/// A provider's standing as the console shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Standing {
+    /// Not a provider (yet): its application is not approved.
+    NotProvider,
+    Active,
+    Suspended,
+}
+
+/// Where the company behind `account_id` stands as a provider.
+pub async fn standing(ctx: &Ctx, account_id: &str) -> Result<Standing> {
+    let approved = store::application::get(ctx.db.pool(), account_id)
+        .await?
+        .is_some_and(|a| a.status == VerificationStatus::Approved.as_str());
+    if !approved {
+        return Ok(Standing::NotProvider);
+    }
+    Ok(
+        if store::products::is_suspended(ctx.db.pool(), account_id).await? {
+            Standing::Suspended
+        } else {
+            Standing::Active
+        },
+    )
 }

@@ -40,6 +40,9 @@ pub struct ItemSummary {
     pub submitted_at: String,
     /// Hours since submission.
     pub age_hours: i64,
+    /// `submitted_at` in unix ms, for pages that show it in words.
+    #[serde(skip)]
+    pub submitted_ms: i64,
 }
 
 impl From<&ReviewItemRow> for ItemSummary {
@@ -55,6 +58,7 @@ impl From<&ReviewItemRow> for ItemSummary {
             version: i.version,
             submitted_at: rfc3339(i.submitted_at),
             age_hours: (now_ms() - i.submitted_at).max(0) / HOUR_MS,
+            submitted_ms: i.submitted_at,
         }
     }
 }
@@ -63,6 +67,8 @@ pub struct QueueQuery<'a> {
     pub kind: Option<&'a str>,
     pub status: Option<&'a str>,
     pub min_age_hours: Option<i64>,
+    /// Only items younger than this (the console's age bands).
+    pub max_age_hours: Option<i64>,
     pub cursor: Option<&'a str>,
     pub limit: i64,
 }
@@ -78,14 +84,17 @@ pub async fn queue(ctx: &Ctx, q: &QueueQuery<'_>) -> Result<(Vec<ItemSummary>, O
     {
         errors.push(FieldError::new("status", "not_allowed"));
     }
-    if q.min_age_hours
-        .is_some_and(|h| !(0..=24 * 3650).contains(&h))
-    {
-        errors.push(
-            FieldError::new("min_age_hours", "out_of_range")
-                .with("min", 0)
-                .with("max", 24 * 3650),
-        );
+    for (name, hours) in [
+        ("min_age_hours", q.min_age_hours),
+        ("max_age_hours", q.max_age_hours),
+    ] {
+        if hours.is_some_and(|h| !(0..=24 * 3650).contains(&h)) {
+            errors.push(
+                FieldError::new(name, "out_of_range")
+                    .with("min", 0)
+                    .with("max", 24 * 3650),
+            );
+        }
     }
     let after = match q.cursor {
         None => None,
@@ -106,6 +115,7 @@ pub async fn queue(ctx: &Ctx, q: &QueueQuery<'_>) -> Result<(Vec<ItemSummary>, O
             kind: q.kind,
             status: q.status,
             submitted_before: q.min_age_hours.map(|h| now_ms() - h * HOUR_MS),
+            submitted_after: q.max_age_hours.map(|h| now_ms() - h * HOUR_MS),
             after,
             // One more than asked tells whether another page exists.
             limit: q.limit + 1,
@@ -144,6 +154,8 @@ pub struct EarlierSubmission {
     pub id: String,
     pub status: String,
     pub submitted_at: String,
+    #[serde(skip)]
+    pub submitted_ms: i64,
     #[schema(value_type = Object)]
     pub data: serde_json::Value,
     pub documents: Vec<DocumentView>,
@@ -160,6 +172,8 @@ pub struct ItemDetail {
     pub documents: Vec<DocumentView>,
     pub reasons: Vec<Reason>,
     pub decided_at: Option<String>,
+    #[serde(skip)]
+    pub decided_ms: Option<i64>,
     pub decided_by: Option<String>,
     /// Earlier submissions about the same subject, newest first.
     pub earlier: Vec<EarlierSubmission>,
@@ -199,6 +213,7 @@ pub async fn detail(ctx: &Ctx, id: &str) -> Result<ItemDetail> {
             id: h.id.clone(),
             status: h.status.clone(),
             submitted_at: rfc3339(h.submitted_at),
+            submitted_ms: h.submitted_at,
             data: serde_json::from_str(&h.snapshot).unwrap_or(serde_json::Value::Null),
             documents: documents_of(ctx, h).await?,
             reasons: reasons_of(h),
@@ -237,6 +252,7 @@ pub async fn detail(ctx: &Ctx, id: &str) -> Result<ItemDetail> {
         documents: documents_of(ctx, &row).await?,
         reasons: reasons_of(&row),
         decided_at: row.decided_at.map(rfc3339),
+        decided_ms: row.decided_at,
         decided_by: row.decided_by.clone(),
         earlier,
         micro_deposit,

@@ -418,10 +418,9 @@ async fn the_provider_backend_stays_closed_until_verification_and_approval() {
     app.submit_verification(&token, company, &uscc(5)).await;
     let item = app.pending_item(&op, "enterprise_verification", &id).await;
     let item_id = item["id"].as_str().expect("id").to_string();
+    app.approve(&op, &item).await;
     let sent = app.record_deposit(&op, &item_id).await;
     sent.assert_status(StatusCode::OK);
-    let item = app.review_item(&op, &item_id).await.body;
-    app.approve(&op, &item).await;
     let a = app.save_application(&token, application_form()).await;
     a.assert_status(StatusCode::CONFLICT);
     assert_eq!(a.code(), "enterprise_verification_required");

@@ -661,10 +661,10 @@ impl TestApp {
             .pending_item(operator, "enterprise_verification", &id)
             .await;
         let item_id = item["id"].as_str().expect("id");
+        // The deposit is paid once the documents are approved.
+        self.approve(operator, &item).await;
         let sent = self.record_deposit(operator, item_id).await;
         sent.assert_status(StatusCode::OK);
-        let item = self.review_item(operator, item_id).await.body;
-        self.approve(operator, &item).await;
         let a = self.confirm_deposit(&token, &sent.body["amount_fen"]).await;
         a.assert_status(StatusCode::OK);
         token

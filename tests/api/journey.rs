@@ -97,13 +97,19 @@ async fn provider_moves_in_from_registration_to_live() {
     );
     assert_eq!(detail.body["data"]["company_name"], company);
     assert_eq!(detail.body["documents"][0]["kind"], "business_license");
+    let a = app.record_deposit(&operator, &item_id).await;
+    a.assert_status(StatusCode::CONFLICT);
+    assert_eq!(
+        a.code(),
+        "documents_not_approved",
+        "no money goes out before the documents are approved"
+    );
+    app.approve(&operator, &detail.body).await;
     let sent = app.record_deposit(&operator, &item_id).await;
     sent.assert_status(StatusCode::OK);
     assert_eq!(sent.body["status"], "sent");
     let amount = sent.body["amount_fen"].as_i64().expect("amount");
     assert!((1..=99).contains(&amount));
-    let fresh = app.review_item(&operator, &item_id).await.body;
-    app.approve(&operator, &fresh).await;
     let m = app.move_in(&token).await;
     assert_eq!(
         m.body["steps"][1]["status"], "in_review",

@@ -539,9 +539,19 @@ async fn the_micro_deposit_allows_five_wrong_amounts_in_all_then_a_new_one_is_as
         json!({"status": "not_sent", "attempts_left": 5, "frozen_until": null})
     );
 
-    // The operator pays; the system chose the amount.
+    // Not before the documents are approved: no money goes out for an unreviewed company.
     let item = app.pending_item(&op, "enterprise_verification", &id).await;
     let item_id = id_of(&item);
+    let a = app.record_deposit(&op, &item_id).await;
+    a.assert_status(StatusCode::CONFLICT);
+    assert_eq!(a.code(), "documents_not_approved");
+    assert_eq!(
+        item_detail(&app, &op, &item_id).await["micro_deposit"],
+        "not_sent"
+    );
+
+    // Approved: the operator pays; the system chose the amount.
+    app.approve(&op, &item).await;
     let sent = app.record_deposit(&op, &item_id).await;
     sent.assert_status(StatusCode::OK);
     assert_eq!(sent.body["status"], "sent");
@@ -656,8 +666,6 @@ async fn the_micro_deposit_allows_five_wrong_amounts_in_all_then_a_new_one_is_as
     assert_eq!(a.code(), "already_confirmed");
 
     // Documents approved + deposit confirmed = verified.
-    app.approve(&op, &item_detail(&app, &op, &item_id).await)
-        .await;
     let ent = app.enterprise(&token).await;
     assert_eq!(ent.body["status"], "approved");
     assert_eq!(ent.body["verified"], true);
@@ -950,6 +958,7 @@ async fn wrong_amounts_sent_all_at_once_still_freeze_after_five() {
     let (Provider { token, .. }, item) = app
         .with_submitted_provider("guesser@example.com", "深圳猜数科技有限公司", &uscc(62))
         .await;
+    app.approve(&op, &item).await;
     let sent = app.record_deposit(&op, &id_of(&item)).await;
     sent.assert_status(StatusCode::OK);
     let right = sent.body["amount_fen"].as_i64().expect("amount_fen");
@@ -1151,6 +1160,7 @@ async fn waiting_out_the_freeze_gives_no_new_guesses_and_deposits_are_bounded() 
         .with_submitted_provider("patient@example.com", "深圳耐心科技有限公司", &uscc(63))
         .await;
     let item_id = id_of(&item);
+    app.approve(&op, &item).await;
     let db = app.db().await;
     for deposit in 1..=3 {
         let sent = app.record_deposit(&op, &item_id).await;
@@ -1229,4 +1239,54 @@ async fn staff_never_decide_about_their_own_account() {
     assert_eq!(still.body["status"], "pending");
     assert_eq!(still.body["micro_deposit"], "not_sent");
     app.approve(&other, &still.body).await;
+}
+
+/// Issue 11, finding 2: the deposit's amount is kept, sealed, while the deposit is out (the
+/// operator who pays it reads it again on the review screen), and forgotten once confirmed.
+#[tokio::test]
+async fn the_deposit_amount_is_kept_sealed_until_the_company_confirms_it() {
+    let app = spawn_app().await;
+    let op = app.with_operator().await;
+    let (Provider { token, id, .. }, item) = app
+        .with_submitted_provider("sealed@example.com", "深圳密封科技有限公司", &uscc(64))
+        .await;
+    app.approve(&op, &item).await;
+    let sent = app.record_deposit(&op, &id_of(&item)).await;
+    sent.assert_status(StatusCode::OK);
+    let amount = sent.body["amount_fen"].as_i64().expect("amount_fen");
+    let db = app.db().await;
+    let sealed = || async {
+        sqlx::query_scalar::<_, Option<String>>(
+            "SELECT md_amount_enc FROM enterprise_verifications WHERE account_id = $1",
+        )
+        .bind(&id)
+        .fetch_one(&db)
+        .await
+        .expect("row")
+    };
+    let kept = sealed()
+        .await
+        .expect("the amount is kept while the deposit is out");
+    assert!(kept.len() > 20 && kept != amount.to_string(), "{kept}");
+    let ent = app.enterprise(&token).await;
+    assert!(!ent.body.to_string().contains("amount"), "{}", ent.body);
+
+    let a = app.confirm_deposit(&token, amount).await;
+    a.assert_status(StatusCode::OK);
+    assert_eq!(sealed().await, None, "forgotten once confirmed");
+}
+
+/// Issue 11, finding 5: only a provider (its application approved) has a standing to suspend.
+#[tokio::test]
+async fn only_a_provider_can_be_suspended() {
+    let app = spawn_app().await;
+    let op = app.with_operator().await;
+    let verified = app
+        .with_verified_provider("not-yet@example.com", "深圳未入驻科技有限公司", &uscc(65))
+        .await;
+    let a = app
+        .suspend(&op, &verified.id, json!({"reason": "Complaints"}))
+        .await;
+    a.assert_status(StatusCode::CONFLICT);
+    assert_eq!(a.code(), "not_a_provider");
 }

@@ -1,10 +1,10 @@
 //! `GET /api/v1/documents/{id}`: an uploaded document, for its owner and operators.
 
 use axum::extract::State;
-use axum::http::{header, HeaderValue};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 
 use crate::http::auth::Authenticated;
+use crate::http::documents::document_answer;
 use crate::http::error::ApiError;
 use crate::http::extract::ApiPath;
 use crate::http::state::AppState;
@@ -34,21 +34,5 @@ pub async fn download(
         doc.kind,
         &doc.id[..8.min(doc.id.len())]
     );
-    let mut resp = bytes.into_response();
-    let headers = resp.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&doc.content_type) {
-        headers.insert(header::CONTENT_TYPE, v);
-    }
-    if let Ok(v) = HeaderValue::from_str(&disposition) {
-        headers.insert(header::CONTENT_DISPOSITION, v);
-    }
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static("default-src 'none'; sandbox"),
-    );
-    Ok(resp)
+    Ok(document_answer(&doc.content_type, bytes, &disposition))
 }

@@ -81,6 +81,7 @@ pub async fn queue(
             kind: p.kind.as_deref(),
             status: p.status.as_deref(),
             min_age_hours: p.min_age_hours,
+            max_age_hours: None,
             cursor: p.cursor.as_deref(),
             limit,
         },

@@ -16,6 +16,10 @@ pub async fn static_file(Path(name): Path<String>) -> Response {
             include_str!("../../../static/app.css"),
             "text/css; charset=utf-8",
         ),
+        "console.css" => (
+            include_str!("../../../static/console.css"),
+            "text/css; charset=utf-8",
+        ),
         "app.js" => (
             include_str!("../../../static/app.js"),
             "text/javascript; charset=utf-8",

@@ -25,6 +25,39 @@ pub struct CatalogPage {
 }
 
 impl CatalogPage {
+    /// Whether the refused form was the one of `list` and `slug` (empty: the "add" form).
+    fn was_sent(&self, list: &str, slug: &str) -> bool {
+        self.form.has_errors()
+            && self.form.is("list", list)
+            && if slug.is_empty() {
+                self.form.is("action", "add")
+            } else {
+                self.form.is("slug", slug) && !self.form.is("action", "add")
+            }
+    }
+
+    /// The value of `field` in the form of `list` and `slug`: as typed when that form was
+    /// refused, else `stored`.
+    pub fn typed(&self, list: &str, slug: &str, field: &str, stored: &str) -> String {
+        if self.was_sent(list, slug) {
+            self.form.value(field)
+        } else {
+            stored.to_string()
+        }
+    }
+
+    /// The id of `field` in the form of `list` and `slug`: the one the error summary links to
+    /// when that form was refused.
+    pub fn field_id(&self, list: &str, slug: &str, field: &str) -> String {
+        if self.was_sent(list, slug) {
+            format!("f-{field}")
+        } else if slug.is_empty() {
+            format!("new-{field}-{list}")
+        } else {
+            format!("{field}-{list}-{slug}")
+        }
+    }
+
     pub fn lists(&self) -> [(&'static str, &Vec<CatalogEntry>); 2] {
         [
             ("categories", &self.categories),

@@ -7,6 +7,7 @@ use axum::response::Response;
 use serde::Deserialize;
 
 use crate::http::state::AppState;
+use crate::http::web::console::words;
 use crate::http::web::errors::PageError;
 use crate::http::web::extract::{CheckedForm, Staff};
 use crate::http::web::forms::{self, FormState};
@@ -20,6 +21,12 @@ pub struct ConsultationsPage {
     pub page: Page,
     pub items: Vec<ConsultationView>,
     pub status: String,
+}
+
+impl ConsultationsPage {
+    pub fn time(&self, at: &str) -> String {
+        words::rfc3339_time(&self.page, at)
+    }
 }
 
 #[derive(Deserialize, Default)]
@@ -52,6 +59,12 @@ pub struct ConsultationPage {
     pub page: Page,
     pub item: ConsultationView,
     pub form: FormState,
+}
+
+impl ConsultationPage {
+    pub fn time(&self, at: &str) -> String {
+        words::rfc3339_time(&self.page, at)
+    }
 }
 
 /// One consultation and the reply form, with `form` as typed.

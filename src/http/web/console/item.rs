@@ -1,34 +1,83 @@
-//! The review screen of one item and what is done there: the decision (with a fresh second
-//! factor for settlement changes), the micro-deposit of an enterprise verification, and the
-//! provider's standing (suspend, reinstate).
+//! The review screen of one item, as a caseworker reads a case: what it is and where it stands,
+//! the submission in the form's sections beside its documents (shown inline), earlier
+//! submissions, and then what can be done — decide it (`decide.rs`), pay the micro-deposit
+//! (`deposit.rs`), and for providers their standing (`standing.rs`).
 
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use crate::domain::money::Fen;
-use crate::domain::review::{Decision, DecisionForm, ReasonForm};
-use crate::http::client::ClientAddr;
+use crate::domain::enterprise::DepositStatus;
 use crate::http::state::AppState;
-use crate::http::web::console::diff::{field_rows, FieldRow};
-use crate::http::web::errors::{failure, PageError};
-use crate::http::web::extract::{CheckedForm, Staff};
-use crate::http::web::forms::{self, absorb, FormState};
+use crate::http::web::console::sections::{sections, CatalogNames, Section};
+use crate::http::web::console::words;
+use crate::http::web::errors::PageError;
+use crate::http::web::extract::Staff;
+use crate::http::web::forms::FormState;
 use crate::http::web::page::Page;
-use crate::http::web::respond::{render, see_other};
-use crate::workflows::micro_deposit;
+use crate::http::web::respond::render;
+use crate::workflows::micro_deposit::{self, PaidDeposit};
+use crate::workflows::names;
+use crate::workflows::providers::{self, Standing};
 use crate::workflows::review::{self, ItemDetail};
-use crate::workflows::{providers, second_factor};
+
+/// One reason row of the decision form: the field in question and what is wrong with it.
+#[derive(Debug, Clone, Default)]
+pub struct ReasonRow {
+    pub field: String,
+    pub message: String,
+    pub error: Option<String>,
+}
+
+impl ReasonRow {
+    pub fn is_blank(&self) -> bool {
+        self.field.trim().is_empty() && self.message.trim().is_empty()
+    }
+}
+
+/// A document of the item as the review screen shows it.
+pub struct DocView {
+    pub kind: String,
+    /// The download (as an attachment).
+    pub download: String,
+    /// The inline view the page frames (PDF) or shows (image).
+    pub view: String,
+    pub is_image: bool,
+    pub file_type: &'static str,
+    pub size: String,
+    pub uploaded: String,
+}
+
+/// An earlier submission: when, its outcome, and its reasons by field name.
+pub struct EarlierView {
+    pub number: usize,
+    pub status: String,
+    pub submitted: String,
+    pub reasons: Vec<(String, String)>,
+}
 
 #[derive(Template)]
 #[template(path = "pages/console_item.html")]
 pub struct ItemPage {
     pub page: Page,
     pub item: ItemDetail,
-    pub rows: Vec<FieldRow>,
+    pub sections: Vec<Section>,
+    pub documents: Vec<DocView>,
+    pub earlier: Vec<EarlierView>,
+    /// Which submission of its subject this is (1 for the first).
+    pub submission: usize,
+    pub submitted: String,
+    pub age: String,
+    pub decided: Option<String>,
+    pub decided_by: Option<String>,
     pub form: FormState,
-    pub deposit_amount: Option<String>,
+    /// The decision form's reason rows, as typed.
+    pub reasons: Vec<ReasonRow>,
+    pub deposit: Option<PaidDeposit>,
+    /// Why the deposit just asked for was not paid.
+    pub deposit_error: Option<String>,
+    pub standing: Standing,
 }
 
 impl ItemPage {
@@ -44,8 +93,8 @@ impl ItemPage {
             .is_some_and(|s| s.account.id == self.item.summary.subject.account_id)
     }
 
-    pub fn is_enterprise(&self) -> bool {
-        self.item.summary.kind == "enterprise_verification"
+    pub fn kind_name(&self) -> String {
+        self.page.t(&format!("kind.{}", self.item.summary.kind))
     }
 
     /// A settlement change: approving it needs a fresh second factor.
@@ -55,7 +104,8 @@ impl ItemPage {
 
     /// The credit code fails its check character: approving needs an override reason.
     pub fn needs_override(&self) -> bool {
-        self.is_enterprise() && self.item.data["uscc_check_failed"] == serde_json::json!(true)
+        self.item.summary.kind == "enterprise_verification"
+            && self.item.data["uscc_check_failed"] == serde_json::json!(true)
     }
 
     pub fn has_earlier(&self) -> bool {
@@ -69,139 +119,217 @@ impl ItemPage {
             self.page.t("console.earlier_submission")
         }
     }
+
+    /// The company is a provider (its application was approved): it has a standing to change.
+    pub fn is_provider(&self) -> bool {
+        self.standing != Standing::NotProvider
+    }
+
+    pub fn is_suspended(&self) -> bool {
+        self.standing == Standing::Suspended
+    }
+
+    /// The deposit card belongs at the top once the documents are approved and money is due.
+    pub fn deposit_first(&self) -> bool {
+        self.deposit.as_ref().is_some_and(|d| {
+            d.documents_approved && d.status != DepositStatus::Confirmed && !self.pending()
+        })
+    }
+
+    /// The deposit's state for the operator: `waiting_documents`, `due`, `sent`, `frozen`,
+    /// `void`, `requested` or `confirmed`.
+    pub fn deposit_state(&self) -> &'static str {
+        match &self.deposit {
+            Some(d) if d.status == DepositStatus::NotSent && !d.documents_approved => {
+                "waiting_documents"
+            }
+            Some(d) => match d.status {
+                DepositStatus::NotSent => "due",
+                DepositStatus::Sent => "sent",
+                DepositStatus::Frozen => "frozen",
+                DepositStatus::Void => "void",
+                DepositStatus::Requested => "requested",
+                DepositStatus::Confirmed => "confirmed",
+            },
+            None => "waiting_documents",
+        }
+    }
+
+    /// The badge colour of the deposit's state.
+    pub fn deposit_badge(&self) -> &'static str {
+        match self.deposit_state() {
+            "confirmed" => "approved",
+            "void" => "rejected",
+            "waiting_documents" => "not_started",
+            _ => "pending",
+        }
+    }
+
+    /// Whether this operator may pay a deposit now: documents approved, none out, some left.
+    pub fn can_pay(&self) -> bool {
+        !self.own()
+            && self.deposit.as_ref().is_some_and(|d| {
+                d.documents_approved
+                    && matches!(d.status, DepositStatus::NotSent | DepositStatus::Requested)
+                    && d.deposits_sent < d.deposits_allowed
+            })
+    }
+
+    /// "1 of 3".
+    pub fn deposits_count(&self) -> String {
+        let (sent, allowed) = self
+            .deposit
+            .as_ref()
+            .map(|d| (d.deposits_sent, d.deposits_allowed))
+            .unwrap_or_default();
+        crate::i18n::tf(
+            self.page.lang,
+            "console.deposits_of",
+            &[("n", &sent.to_string()), ("max", &allowed.to_string())],
+        )
+    }
+
+    pub fn deposit_frozen_until(&self) -> String {
+        self.deposit
+            .as_ref()
+            .and_then(|d| d.frozen_until)
+            .map(|t| self.page.time(&t))
+            .unwrap_or_default()
+    }
+
+    pub fn deposit_paid_at(&self) -> Option<String> {
+        self.deposit
+            .as_ref()
+            .and_then(|d| d.paid_at)
+            .map(|t| self.page.time(&t))
+    }
+
+    /// The reason fields of this kind's form, by section, for the reason rows' choice.
+    pub fn reason_fields(&self) -> Vec<(String, Vec<(String, String)>)> {
+        let mut out: Vec<(String, Vec<(String, String)>)> = self
+            .sections
+            .iter()
+            .map(|s| {
+                let fields = s
+                    .rows
+                    .iter()
+                    .map(|r| (r.name.clone(), self.page.field_label(&r.name)))
+                    .collect();
+                (s.title.clone(), fields)
+            })
+            .collect();
+        if !self.documents.is_empty() {
+            let docs = self
+                .documents
+                .iter()
+                .map(|d| {
+                    let name = format!("documents.{}", d.kind);
+                    let label = self.page.field_label(&name);
+                    (name, label)
+                })
+                .collect();
+            out.push((self.page.t("console.documents"), docs));
+        }
+        out
+    }
 }
 
-/// The review screen of item `id`, with `form` as typed and the amount just paid, if any.
-async fn item_page(
+/// What the review screen shows beside the item itself.
+#[derive(Default)]
+pub struct Extras {
+    pub form: FormState,
+    pub reasons: Vec<ReasonRow>,
+    pub deposit_error: Option<String>,
+}
+
+/// The review screen of item `id` for `operator`.
+pub async fn item_page(
     state: &AppState,
     page: Page,
+    operator: &crate::workflows::accounts::AccountView,
     id: &str,
-    form: FormState,
-    deposit_amount: Option<String>,
+    extras: Extras,
 ) -> Result<ItemPage, PageError> {
-    let item = page.or_error_page(review::detail(&state.ctx, id).await)?;
-    let rows = field_rows(&page, &item);
+    let ctx = &state.ctx;
+    let item = page.or_error_page(review::detail(ctx, id).await)?;
+    let names = CatalogNames::load(ctx, &page).await?;
+    let compare_with = item
+        .in_force
+        .as_ref()
+        .or(item.earlier.first().map(|e| &e.data));
+    let shown = sections(&page, &names, &item.summary.kind, &item.data, compare_with);
+    let documents = item
+        .documents
+        .iter()
+        .map(|d| DocView {
+            kind: d.kind.clone(),
+            download: d.url.clone(),
+            view: format!("/console/documents/{}", d.id),
+            is_image: d.content_type.starts_with("image/"),
+            file_type: words::file_type(&d.content_type),
+            size: crate::display::file_size(d.size),
+            uploaded: words::rfc3339_time(&page, &d.uploaded_at),
+        })
+        .collect();
+    let count = item.earlier.len();
+    let earlier = item
+        .earlier
+        .iter()
+        .enumerate()
+        .map(|(i, e)| EarlierView {
+            number: count - i,
+            status: e.status.clone(),
+            submitted: page.time(&e.submitted_ms),
+            reasons: e
+                .reasons
+                .iter()
+                .map(|r| (page.field_label(&r.field), r.message.clone()))
+                .collect(),
+        })
+        .collect();
+    let account = &item.summary.subject.account_id;
+    let deposit = if item.summary.kind == "enterprise_verification" {
+        page.or_error_page(micro_deposit::paid_deposit(ctx, operator, account).await)?
+    } else {
+        None
+    };
+    let standing = page.or_error_page(providers::standing(ctx, account).await)?;
+    let decided_by = match &item.decided_by {
+        Some(by) => page
+            .or_error_page(names::accounts(ctx, std::slice::from_ref(by)).await)?
+            .remove(by)
+            .map(|n| n.email),
+        None => None,
+    };
+    let reasons = if extras.reasons.is_empty() {
+        vec![ReasonRow::default()]
+    } else {
+        extras.reasons
+    };
     Ok(ItemPage {
-        page,
+        submission: count + 1,
+        submitted: page.time(&item.summary.submitted_ms),
+        age: words::age(&page, item.summary.age_hours),
+        decided: item.decided_ms.map(|t| page.time(&t)),
+        decided_by,
+        sections: shown,
+        documents,
+        earlier,
+        deposit,
+        deposit_error: extras.deposit_error,
+        standing,
+        form: extras.form,
+        reasons,
         item,
-        rows,
-        form,
-        deposit_amount,
+        page,
     })
 }
 
 pub async fn show(
     State(state): State<AppState>,
-    Staff { page, .. }: Staff,
+    Staff { page, operator }: Staff,
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
-    let shown = item_page(&state, page, &id, FormState::default(), None).await?;
+    let shown = item_page(&state, page, &operator, &id, Extras::default()).await?;
     Ok(render(StatusCode::OK, &shown))
-}
-
-/// The decision form: `decision`, `version`, and pairs `reason_field` / `reason_message`.
-pub async fn decide(
-    State(state): State<AppState>,
-    ClientAddr(client): ClientAddr,
-    Staff { page, operator }: Staff,
-    Path(id): Path<String>,
-    CheckedForm(data): CheckedForm,
-) -> Response {
-    let form = FormState::from_form(&data);
-    let fields = forms::all(&data, "reason_field");
-    let messages = forms::all(&data, "reason_message");
-    let reasons: Vec<ReasonForm> = fields
-        .iter()
-        .zip(messages.iter())
-        .filter(|(_, m)| !m.trim().is_empty())
-        .map(|(f, m)| ReasonForm {
-            field: Some(f.clone()),
-            message: Some(m.clone()),
-        })
-        .collect();
-    let decision = match forms::first(&data, "decision") {
-        Some("approve") => Some(Decision::Approve),
-        Some("reject") => Some(Decision::Reject),
-        _ => None,
-    };
-    let input = DecisionForm {
-        decision,
-        reasons: Some(reasons),
-        version: forms::first(&data, "version").and_then(|v| v.parse().ok()),
-        override_reason: forms::opt(&data, "override_reason"),
-        second_factor_code: forms::opt(&data, "second_factor_code"),
-    };
-    let fresh = match page.session.as_ref() {
-        Some(session) => {
-            second_factor::fresh_or_step_up(
-                &state.ctx,
-                session,
-                input.second_factor_code.as_deref(),
-                &client,
-            )
-            .await
-        }
-        None => Ok(false),
-    };
-    let decided = match fresh {
-        Ok(fresh) => review::decide(&state.ctx, &operator, &id, &input, fresh).await,
-        Err(e) => Err(e),
-    };
-    match decided {
-        Ok(_) => see_other(&format!("/console/items/{id}?notice=decided")),
-        Err(e) => {
-            page.refused(form, e, async |page, form| {
-                item_page(&state, page, &id, form, None).await
-            })
-            .await
-        }
-    }
-}
-
-/// Pays the micro-deposit of an enterprise verification: the page shows the amount once.
-pub async fn micro_deposit(
-    State(state): State<AppState>,
-    Staff { page, operator }: Staff,
-    Path(id): Path<String>,
-    CheckedForm(_): CheckedForm,
-) -> Result<Response, PageError> {
-    let mut form = FormState::default();
-    let (amount, status) = match micro_deposit::record_deposit(&state.ctx, &operator, &id).await {
-        Ok(fen) => (Some(Fen(fen).yuan_figure()), StatusCode::OK),
-        // A deposit that cannot be paid now (already paid, not this kind) is told on the item.
-        Err(e) => match absorb(page.lang, &mut form, e) {
-            Ok(()) => (None, StatusCode::CONFLICT),
-            Err(e) => return Ok(failure(page, e)),
-        },
-    };
-    let shown = item_page(&state, page, &id, form, amount).await?;
-    Ok(render(status, &shown))
-}
-
-/// Suspends or reinstates the provider behind an item (`action` = `suspend` / `reinstate`).
-pub async fn provider_standing(
-    State(state): State<AppState>,
-    Staff { page, operator }: Staff,
-    Path(id): Path<String>,
-    CheckedForm(data): CheckedForm,
-) -> Result<Response, PageError> {
-    let item = page.or_error_page(review::detail(&state.ctx, &id).await)?;
-    let suspend = forms::first(&data, "action") == Some("suspend");
-    let form = FormState::from_form(&data);
-    let account_id = &item.summary.subject.account_id;
-    let reason = forms::first(&data, "reason");
-    Ok(
-        match providers::set_suspended(&state.ctx, &operator, account_id, suspend, reason).await {
-            Ok(()) => see_other(&format!(
-                "/console/items/{id}?notice={}",
-                if suspend { "suspended" } else { "reinstated" }
-            )),
-            Err(e) => {
-                page.refused(form, e, async |page, form| {
-                    item_page(&state, page, &id, form, None).await
-                })
-                .await
-            }
-        },
-    )
 }

@@ -1,10 +1,17 @@
-//! The operator console, one file per screen as under `api/`: the review queue, the review
-//! screen of an item (with its comparison in `diff.rs`), the audit log, the contact-us
-//! messages and the catalog.
+//! The operator console, one file per screen as under `api/`: the review queue with what is
+//! waiting, the review screen of an item (its submission in sections, its documents shown
+//! inline, and what is done there: the decision, the micro-deposit, the provider's standing),
+//! the audit log, the contact-us messages and the catalog.
 
 pub mod audit;
+pub mod audit_rows;
 pub mod catalog;
 pub mod consultations;
-pub mod diff;
+pub mod decide;
+pub mod deposit;
+pub mod documents;
 pub mod item;
 pub mod queue;
+pub mod sections;
+pub mod standing;
+pub mod words;

@@ -1,5 +1,5 @@
-//! The review queue: every kind of submission, filtered by kind, status and age, with the
-//! pending count of each kind.
+//! The console's home: what is waiting (each kind by age, with its oldest item, each number a
+//! link into the queue), then the review queue itself, filtered by kind, status and age band.
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -7,36 +7,62 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 
+use crate::domain::review::ReviewKind;
 use crate::http::state::AppState;
+use crate::http::web::console::words;
 use crate::http::web::errors::{failure, PageError};
 use crate::http::web::extract::Staff;
 use crate::http::web::page::Page;
 use crate::http::web::respond::render;
 use crate::workflows::review::{self, ItemSummary, QueueQuery};
+use crate::workflows::waiting::{self, Waiting};
 use crate::workflows::Error;
 
 #[derive(Deserialize, Default)]
 pub struct QueueParams {
     pub kind: Option<String>,
     pub status: Option<String>,
-    pub min_age_hours: Option<String>,
+    /// An age band: `under_day`, `days_1_3`, `older`.
+    pub age: Option<String>,
     pub cursor: Option<String>,
+}
+
+/// The age bands of the home and the queue's filter: (name, at least, under) in hours.
+pub const AGE_BANDS: [(&str, Option<i64>, Option<i64>); 3] = [
+    ("under_day", None, Some(24)),
+    ("days_1_3", Some(24), Some(72)),
+    ("older", Some(72), None),
+];
+
+/// Hours after which a waiting item is shown as old.
+const OLD_HOURS: i64 = 72;
+
+/// One row of the queue, in words.
+pub struct QueueRow {
+    pub item: ItemSummary,
+    pub submitted: String,
+    pub age: String,
+    pub old: bool,
 }
 
 #[derive(Template)]
 #[template(path = "pages/console_queue.html")]
 pub struct QueuePage {
     pub page: Page,
-    pub items: Vec<ItemSummary>,
-    pub counts: Vec<(&'static str, i64)>,
+    pub waiting: Vec<Waiting>,
+    pub rows: Vec<QueueRow>,
     pub kind: String,
     pub status: String,
-    pub min_age_hours: String,
+    pub age: String,
     pub next_cursor: Option<String>,
     pub error: Option<String>,
 }
 
 impl QueuePage {
+    pub fn kinds(&self) -> [&'static str; 4] {
+        ReviewKind::ALL.map(|k| k.as_str())
+    }
+
     pub fn is_kind(&self, k: &str) -> bool {
         self.kind == k
     }
@@ -45,12 +71,54 @@ impl QueuePage {
         self.status == s
     }
 
+    pub fn is_age(&self, a: &str) -> bool {
+        self.age == a
+    }
+
+    pub fn bands(&self) -> [&'static str; 3] {
+        AGE_BANDS.map(|(name, ..)| name)
+    }
+
+    /// The queue of pending items of `kind` in age band `age` (all ages when empty).
+    pub fn band_href(&self, kind: &str, age: &str) -> String {
+        format!("/console?kind={kind}&status=pending&age={age}#queue")
+    }
+
+    /// The counts of `w` by age band.
+    pub fn cells(&self, w: &Waiting) -> Vec<(&'static str, i64)> {
+        let bands = self.bands();
+        vec![
+            (bands[0], w.under_a_day),
+            (bands[1], w.one_to_three_days),
+            (bands[2], w.older),
+        ]
+    }
+
+    pub fn total(&self, band: &usize) -> i64 {
+        self.waiting
+            .iter()
+            .map(|w| match *band {
+                0 => w.under_a_day,
+                1 => w.one_to_three_days,
+                2 => w.older,
+                _ => w.total(),
+            })
+            .sum()
+    }
+
+    pub fn oldest_age(&self, w: &Waiting) -> String {
+        w.oldest
+            .as_ref()
+            .map(|o| words::age(&self.page, o.age_hours))
+            .unwrap_or_default()
+    }
+
     pub fn next_href(&self) -> String {
         format!(
-            "/console?kind={}&status={}&min_age_hours={}&cursor={}",
+            "/console?kind={}&status={}&age={}&cursor={}#queue",
             self.kind,
             self.status,
-            self.min_age_hours,
+            self.age,
             self.next_cursor.clone().unwrap_or_default()
         )
     }
@@ -63,30 +131,40 @@ pub async fn show(
 ) -> Result<Response, PageError> {
     let kind = p.kind.unwrap_or_default();
     let status = p.status.unwrap_or_else(|| "pending".into());
-    let min_age = p.min_age_hours.unwrap_or_default();
-    let min_age_hours = min_age.trim().parse::<i64>().ok();
+    let age = p.age.unwrap_or_default();
+    let band = AGE_BANDS.iter().find(|(name, ..)| *name == age);
     let q = QueueQuery {
         kind: Some(kind.as_str()).filter(|k| !k.is_empty()),
         status: Some(status.as_str()).filter(|s| !s.is_empty()),
-        min_age_hours,
+        min_age_hours: band.and_then(|b| b.1),
+        max_age_hours: band.and_then(|b| b.2),
         cursor: p.cursor.as_deref().filter(|c| !c.is_empty()),
         limit: 50,
     };
-    let counts = review::pending_counts(&state.ctx).await.unwrap_or_default();
+    let waiting = page.or_error_page(waiting::waiting(&state.ctx).await)?;
     let (items, next_cursor, error) = match review::queue(&state.ctx, &q).await {
         Ok((items, next)) => (items, next, None),
         Err(Error::Validation(_)) => (Vec::new(), None, Some(page.t("console.bad_filter"))),
         Err(e) => return Ok(failure(page, e)),
     };
+    let rows = items
+        .into_iter()
+        .map(|item| QueueRow {
+            submitted: page.time(&item.submitted_ms),
+            age: words::age(&page, item.age_hours),
+            old: item.status == "pending" && item.age_hours >= OLD_HOURS,
+            item,
+        })
+        .collect();
     Ok(render(
         StatusCode::OK,
         &QueuePage {
             page,
-            items,
-            counts,
+            waiting,
+            rows,
             kind,
             status,
-            min_age_hours: min_age,
+            age: if band.is_some() { age } else { String::new() },
             next_cursor,
             error,
         },
