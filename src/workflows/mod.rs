@@ -31,6 +31,8 @@ pub mod storage;
 pub mod storefront;
 pub mod storefront_index;
 pub mod verification;
+pub mod verification_documents;
+pub mod verification_form;
 
 use std::sync::Arc;
 use std::time::Duration;

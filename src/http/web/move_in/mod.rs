@@ -2,6 +2,7 @@
 //! micro-deposit), and the move-in application; and what the two forms share.
 
 pub mod application;
+pub mod deposit;
 pub mod enterprise;
 pub mod stepper;
 
@@ -9,6 +10,17 @@ use std::collections::HashMap;
 
 use crate::domain::move_in::FormStatus;
 use crate::domain::move_in::Reason;
+use crate::http::web::page::Page;
+use crate::workflows::Error;
+
+/// What the error summary says first when a draft form's save was refused after the draft was
+/// saved: a submission refused for a reason not about a field (the credit code is taken).
+fn saved_lead(page: &Page, then_submit: bool, e: &Error) -> Option<String> {
+    match e {
+        Error::Conflict("uscc_taken") if then_submit => Some(page.t("form.saved_not_submitted")),
+        _ => None,
+    }
+}
 
 /// The reasons of a returned submission by field, for the form to show beside each field; none
 /// unless it was returned (`rejected`).
