@@ -19,8 +19,8 @@ use crate::http::web::errors::PageError;
 use crate::http::web::extract::{CheckedForm, SignedIn};
 use crate::http::web::forms::{self, FormData, FormState};
 use crate::http::web::language;
-use crate::http::web::move_in::reasons_map;
 use crate::http::web::move_in::stepper::{journey, NextAction, StepRow};
+use crate::http::web::move_in::{reasons_map, refused_draft};
 use crate::http::web::page::Page;
 use crate::http::web::respond::{render, see_other};
 use crate::http::web::typed;
@@ -261,12 +261,7 @@ pub async fn save(
         };
         return Ok(see_other(&format!("/move-in/application?notice={notice}")));
     }
-    form.add_errors(page.lang, &outcome.refused);
-    form.lead = Some(page.t(if then_submit {
-        "form.saved_not_submitted"
-    } else {
-        "form.saved_not_all"
-    }));
+    let form = refused_draft(&page, form, &outcome.refused, then_submit);
     let shown = application_page(&state, page, &account, Some(form)).await?;
     Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &shown))
 }

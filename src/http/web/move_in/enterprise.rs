@@ -23,7 +23,7 @@ use crate::http::web::extract::{checked_form_with_files, SentForm, SignedIn};
 use crate::http::web::forms::{self, FormData, FormState};
 use crate::http::web::language;
 use crate::http::web::move_in::stepper::{journey, Journey, NextAction, StepRow};
-use crate::http::web::move_in::{reasons_map, saved_lead};
+use crate::http::web::move_in::{reasons_map, refused_draft, saved_lead};
 use crate::http::web::page::Page;
 use crate::http::web::respond::{render, see_other};
 use crate::http::web::typed;
@@ -408,13 +408,7 @@ pub async fn save(
         let back = typed::keep(&state, &page, "/move-in/enterprise", &typed_form).await;
         return Ok(language::switch_to(&state, &page, lang, see_other(&back)).await);
     }
-    let mut form = typed_form;
-    form.add_errors(page.lang, &refused);
-    form.lead = Some(page.t(if then_submit {
-        "form.saved_not_submitted"
-    } else {
-        "form.saved_not_all"
-    }));
+    let form = refused_draft(&page, typed_form, &refused, then_submit);
     let shown = enterprise_page(&state, page, &account, Some(form)).await?;
     Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &shown))
 }
