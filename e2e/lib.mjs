@@ -316,9 +316,9 @@ export async function registeredAccount(tag) {
   return { email, password, token, accountId: me.id };
 }
 
-export async function movedInProvider(tag) {
+export async function movedInProvider(tag, { serviceTypes = ['saas', 'offline-service'], company: named } = {}) {
   const { email, password, token, accountId } = await registeredAccount(tag);
-  const company = `深圳市泊位商城测试科技有限公司${tag}${RUN}`;
+  const company = named || `深圳市泊位商城测试科技有限公司${tag}${RUN}`;
   const cs = {
     phone: '400-800-1234',
     email: `service-${tag}-${RUN}@example.com`,
@@ -365,7 +365,7 @@ export async function movedInProvider(tag) {
       contact: { name: '李四', title: '商务经理', mobile: '13800138000', email: 'contact@example.com' },
       business_brief: 'We build SaaS for IoT device fleets and offer O&M services on the cloud.',
       categories: ['iot', 'ops-services'],
-      service_types: ['saas', 'offline-service'],
+      service_types: serviceTypes,
       service_hours: '5x8',
       years_in_industry: 6,
       agreement_version: '2026-01',
@@ -853,4 +853,112 @@ export async function openFromQueue(op, lang, company, kind) {
   assert.match(op.path(), /^\/console\/items\/[^/]+$/);
   await expectText(op.page.locator('main h1'), tr(lang, `kind.${kind}`));
   await expectText(op.page.locator('main h1 .badge'), tr(lang, 'decision.pending'));
+}
+
+// =============================================================================================
+// Helpers for the company's and the buyer's pages (issue 11). Added below the navigation core.
+
+/**
+ * The form of `page` (a page wrapper's `page`, or a locator) that posts to `path`: its address
+ * may carry a one-time token (`?once=…`, a form sent twice makes one thing).
+ */
+export function formAt(page, path) {
+  return page.locator(`main form[action="${path}"], main form[action^="${path}?once="]`);
+}
+
+/** A 1×1 PNG (the smallest image a check by magic bytes takes). */
+export function pngBytes() {
+  return Buffer.from(
+    'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
+    'base64',
+  );
+}
+
+/** The words every page must never show a person: ISO timestamps, UUIDs, raw booleans, slugs, field keys. */
+export const MACHINE_WORDS = [
+  [/\b\d{4}-\d\d-\d\dT\d\d/g, 'an ISO timestamp'],
+  [/\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/gi, 'a UUID'],
+  [/\b(true|false)\b/g, 'a raw boolean'],
+  [/\b(basic-software|website-building|enterprise-software|data-intelligence|ops-services|cloud-security|api-market|expert-services|offline-service|offline_service|one_time|per_use|not_started|in_review)\b/g, 'a slug or code'],
+  [/\b[a-z]+(?:_[a-z]+)+(?:\.[a-z_]+)?\b|\b[a-z_]+\.[a-z_]+\b:/g, 'a field key'],
+  [/image\/png|image\/jpeg|application\/pdf/g, 'a media type'],
+];
+
+/** Each machine word of MACHINE_WORDS found in `text`, with some text around it. */
+export function machineWordsIn(text, where) {
+  const found = [];
+  for (const [re, what] of MACHINE_WORDS) {
+    for (const m of text.matchAll(re)) {
+      const at = Math.max(0, m.index - 30);
+      found.push(`${where}: ${what} ${JSON.stringify(m[0])} in …${JSON.stringify(text.slice(at, m.index + m[0].length + 30))}…`);
+    }
+  }
+  return found;
+}
+
+/** What a person reads of the page open in `s` (title, main, labels, hints), for `machineWordsIn`. */
+export async function readableText(s) {
+  return s.page.evaluate(() => {
+    const parts = [document.title, document.querySelector('main')?.innerText || ''];
+    for (const el of document.querySelectorAll('main [aria-label], main [title], main [placeholder], main [alt]')) {
+      for (const a of ['aria-label', 'title', 'placeholder', 'alt']) if (el.getAttribute(a)) parts.push(el.getAttribute(a));
+    }
+    return parts.join('\n');
+  });
+}
+
+/** An activated account with nothing else, made through the API (signed in: its token). */
+export async function activatedHolder(tag) {
+  const email = uniqueEmail(tag);
+  const password = `pw-${RUN}-long-enough`;
+  await api('POST', '/api/v1/accounts', { json: { email, password }, expect: 201 });
+  const { code } = await readCode(email);
+  await api('POST', '/api/v1/accounts/activate', { json: { email, code }, expect: 200 });
+  const token = (await api('POST', '/api/v1/sessions', { json: { email, password }, expect: 201 })).token;
+  const me = await api('GET', '/api/v1/me', { token, expect: 200 });
+  return { email, password, token, accountId: me.id };
+}
+
+/**
+ * An activated account whose enterprise verification was submitted through the API; with
+ * `verified`, its documents approved and its deposit paid and confirmed (the move-in
+ * application is then its next step), with `paid` approved and paid but not confirmed.
+ */
+export async function submittedHolder(tag, { paid = false, verified = false } = {}) {
+  const h = await activatedHolder(tag);
+  const company = `深圳市泊位认证测试科技有限公司${tag}${RUN}`;
+  const uscc = uniqueUscc();
+  await api('PUT', '/api/v1/me/enterprise', {
+    token: h.token,
+    expect: 200,
+    json: {
+      subject_type: 'enterprise',
+      company_name: company,
+      uscc,
+      registered_address: '深圳市南山区科技园',
+      legal_rep: { name: '张三', id_type: 'prc_id', id_number: '11010519491231002X' },
+      authorized_person: { same_as_legal_rep: true },
+      corporate_account: { bank_name: '招商银行', province: '广东', city: '深圳', branch_name: '深圳南山支行', account_number: '6222020200112233445' },
+    },
+  });
+  const licence = new FormData();
+  licence.append('kind', 'business_license');
+  licence.append('file', new Blob([pdfBytes()], { type: 'application/pdf' }), 'licence.pdf');
+  await api('POST', '/api/v1/me/enterprise/documents', { token: h.token, form: licence, expect: 201 });
+  await api('POST', '/api/v1/me/enterprise/submit', { token: h.token, json: {}, expect: 200 });
+  if (paid || verified) {
+    const op = await operatorApi();
+    const ev = await pendingItem('enterprise_verification', h.accountId);
+    await approveItem(await api('GET', `/api/v1/review/items/${ev.id}`, { token: op, expect: 200 }));
+    const sent = await api('POST', `/api/v1/review/items/${ev.id}/micro-deposit`, { token: op, json: {}, expect: 200 });
+    if (verified) {
+      await api('POST', '/api/v1/me/enterprise/micro-deposit/confirm', { token: h.token, json: { amount_fen: sent.amount_fen }, expect: 200 });
+    }
+  }
+  return { ...h, company, uscc };
+}
+
+/** An account whose enterprise is verified and nothing more (`submittedHolder`, verified). */
+export function verifiedHolder(tag) {
+  return submittedHolder(tag, { verified: true });
 }

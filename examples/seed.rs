@@ -168,7 +168,8 @@ async fn main() -> anyhow::Result<()> {
     let mut products: Vec<(ProductData, i64, i64)> = Vec::with_capacity(args.products);
     for j in 0..args.products {
         let form = product_form(&mut rng);
-        let data = product::validate(&form, &all_categories, &service_types)
+        // Each provider then declares its products' categories and service types (below).
+        let data = product::validate(&form, &all_categories, &service_types, &service_types)
             .map_err(|e| anyhow::anyhow!("generated product {j}: {e:?}"))?;
         // Released over the last 90 days; some revised since.
         let created = seeded_at - rng.gen_range(0..90 * day_ms);

@@ -96,6 +96,34 @@ pub fn tf(lang: Lang, key: &str, params: &[(&str, &str)]) -> String {
     s
 }
 
+/// A form field's name for people (`fieldname.<field>`, else `label.<field>`; a row of a list,
+/// `plans[0].price_fen`, is named by its field with the row counted from one), or `None`.
+pub fn field_name(lang: Lang, field: &str) -> Option<String> {
+    let plain = |f: &str| {
+        [format!("fieldname.{f}"), format!("label.{f}")]
+            .into_iter()
+            .find_map(|k| catalog(lang).get(&k).or_else(|| EN.get(&k)).cloned())
+    };
+    if let Some(name) = plain(field) {
+        return Some(name);
+    }
+    // `list[i].rest`: the list's row `i + 1`, then `rest`.
+    let (list, rest) = field.split_once('[')?;
+    let (index, rest) = rest.split_once(']')?;
+    let row = index.parse::<usize>().ok()? + 1;
+    let rest = rest.trim_start_matches('.');
+    let list_name = plain(list)?;
+    let row_name = tf(
+        lang,
+        "fieldname.row",
+        &[("list", &list_name), ("n", &row.to_string())],
+    );
+    match plain(&format!("{list}.{rest}")).or_else(|| plain(rest)) {
+        Some(part) if !rest.is_empty() => Some(format!("{row_name} · {part}")),
+        _ => Some(row_name),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -131,6 +159,17 @@ mod tests {
         );
         assert_eq!(Lang::from_accept_language("fr"), None);
         assert_eq!(Lang::from_accept_language("zh;q=0"), None);
+    }
+
+    #[test]
+    fn fields_are_named_in_words() {
+        assert_eq!(
+            field_name(Lang::ZhCn, "uscc").as_deref(),
+            Some("统一社会信用代码")
+        );
+        assert_eq!(field_name(Lang::En, "no_such_field"), None);
+        let row = field_name(Lang::ZhCn, "plans[1].price_fen").unwrap_or_default();
+        assert!(row.contains('2') && !row.contains("price_fen"), "{row}");
     }
 
     #[test]

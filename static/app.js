@@ -146,7 +146,42 @@
     });
   }
 
+  // 5. "Go back" on a refusal page: the browser's own Back, which brings the form back with
+  //    what was typed in it; the link's address is the fallback.
+  function historyBack() {
+    var links = document.querySelectorAll("a[data-history-back]");
+    for (var i = 0; i < links.length; i++) {
+      links[i].addEventListener("click", function (ev) {
+        var same = document.referrer && document.referrer.indexOf(location.origin + "/") === 0;
+        if (same && window.history.length > 1) {
+          ev.preventDefault();
+          window.history.back();
+        }
+      });
+    }
+  }
+
+  // 6. Product form: the delivery follows the service type chosen, until the person picks one
+  //    of their own (an on-site service is not an image).
+  function deliveryFollowsType() {
+    var type = document.querySelector("select[data-delivery-from]");
+    var delivery = document.getElementById("f-delivery");
+    if (!type || !delivery) return;
+    var picked = delivery.value !== "";
+    delivery.addEventListener("change", function () { picked = delivery.value !== ""; });
+    type.addEventListener("change", function () {
+      if (picked) return;
+      var opt = type.options[type.selectedIndex];
+      var wanted = opt ? opt.getAttribute("data-delivery") : "";
+      for (var i = 0; i < delivery.options.length; i++) {
+        if (delivery.options[i].value === wanted) delivery.value = wanted;
+      }
+    });
+  }
+
   function init() {
+    historyBack();
+    deliveryFollowsType();
     authorizedToggle();
     filePreviews();
     noDoubleSubmit();

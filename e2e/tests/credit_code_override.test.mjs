@@ -9,6 +9,7 @@ import {
   RUN,
   closeBrowser,
   expectText,
+  formAt,
   login,
   loginAsNewStaff,
   pdfBytes,
@@ -50,27 +51,27 @@ test('a credit code that fails its check: ticked by the provider, approved only 
   await login(p, lang, email, password, { expectPath: '/move-in' });
   await p.goto('/move-in/enterprise', { label: 'enterprise-empty' });
 
-  const form = page.locator('form[action="/move-in/enterprise"]');
-  const usccInput = form.getByLabel(L('label.uscc'), { exact: true });
+  const form = formAt(page, '/move-in/enterprise');
+  const usccInput = form.getByLabel(L('fieldname.uscc'), { exact: true });
   const override = form.getByLabel(L('label.uscc_check_override'), { exact: true });
   assert.equal(await page.locator('input[name="uscc_check_override"]').count(), 0, 'no override box before an error');
 
   // The ID and account numbers are never echoed back, so they are typed again after a 422.
   const fillSecrets = async () => {
     await form.locator('[id="f-legal_rep.id_number"]').fill('11010519491231002X');
-    await form.getByLabel(L('label.account_number'), { exact: true }).fill('6222020200112233445');
+    await form.getByLabel(L('fieldname.corporate_account.account_number'), { exact: true }).fill('6222020200112233445');
   };
   await form.getByLabel(L('subject.enterprise'), { exact: true }).check();
-  await form.getByLabel(L('label.company_name'), { exact: true }).fill(company);
+  await form.getByLabel(L('fieldname.company_name'), { exact: true }).fill(company);
   await usccInput.fill(uscc);
-  await form.getByLabel(L('label.registered_address'), { exact: true }).fill('广东省深圳市南山区科技园1号');
+  await form.getByLabel(L('fieldname.registered_address'), { exact: true }).fill('广东省深圳市南山区科技园1号');
   await form.locator('[id="f-legal_rep.name"]').fill('张三');
   await form.locator('[id="f-legal_rep.id_type"]').selectOption('prc_id');
   await form.getByLabel(L('authorized.same'), { exact: true }).check();
-  await form.getByLabel(L('label.bank_name'), { exact: true }).fill('中国工商银行');
-  await form.getByLabel(L('label.province'), { exact: true }).fill('广东省');
-  await form.getByLabel(L('label.city'), { exact: true }).fill('深圳市');
-  await form.getByLabel(L('label.branch_name'), { exact: true }).fill('深圳南山支行');
+  await form.getByLabel(L('fieldname.corporate_account.bank_name'), { exact: true }).fill('中国工商银行');
+  await form.getByLabel(L('fieldname.corporate_account.province'), { exact: true }).fill('广东省');
+  await form.getByLabel(L('fieldname.corporate_account.city'), { exact: true }).fill('深圳市');
+  await form.getByLabel(L('fieldname.corporate_account.branch_name'), { exact: true }).fill('深圳南山支行');
   await fillSecrets();
 
   // ---- saving the failing code: an error at the field, and the box to say it is on the licence ----
@@ -94,14 +95,11 @@ test('a credit code that fails its check: ticked by the provider, approved only 
   assert.equal(await usccInput.getAttribute('aria-invalid'), 'false');
   assert.equal(await override.isChecked(), true, 'the draft carries the override');
 
-  // ---- the licence, then submit -------------------------------------------------------------------
-  const licence = page.locator('form.upload').filter({ has: page.locator('input[name="kind"][value="business_license"]') });
-  await licence.locator('input[type="file"]').setInputFiles({ name: 'business-licence.pdf', mimeType: 'application/pdf', buffer: pdfBytes() });
-  await p.submit(licence.getByRole('button', { name: L('doc.upload') }), { label: 'licence-uploaded' });
-  await expectText(page.locator('.notice.success'), L('notice.uploaded'));
+  // ---- the licence, chosen in the same form, then submit ------------------------------------------
+  await form.locator('[id="f-documents.business_license"]').setInputFiles({ name: 'business-licence.pdf', mimeType: 'application/pdf', buffer: pdfBytes() });
   await p.submit(form.getByRole('button', { name: L('form.submit_review') }), { label: 'enterprise-submitted' });
   await expectText(page.locator('.notice.success'), L('notice.submitted'));
-  await expectText(page.locator('main h1 .badge'), L('status.in_review'));
+  await expectText(page.locator('main h1 .badge'), L('journey.badge.in_review'));
 
   // ---- the operator: warned, refused without a reason, approves with one ---------------------------
   const op = await session(t, 'operator', { locale: 'zh-CN' });
@@ -131,7 +129,7 @@ test('a credit code that fails its check: ticked by the provider, approved only 
   await op.goto(itemPath, { label: 'still-pending' });
   await expectText(op.page.locator('main h1 .badge'), L('decision.pending'));
   await p.goto('/move-in/enterprise', { label: 'still-in-review' });
-  await expectText(page.locator('main h1 .badge'), L('status.in_review'));
+  await expectText(page.locator('main h1 .badge'), L('journey.badge.in_review'));
 
   await reasonBox.fill(overrideReason);
   await op.submit(decision.getByRole('button', { name: L('console.approve'), exact: true }), { label: 'approved-with-reason' });
@@ -150,7 +148,10 @@ test('a credit code that fails its check: ticked by the provider, approved only 
 
   // ---- the provider sees the verification approved (the micro-deposit comes next) -----------------
   await p.goto('/move-in/enterprise', { label: 'enterprise-approved' });
-  await expectText(page.locator('main h1 .badge'), L('status.approved'));
-  await expectText(page.locator('.banner.info'), L('enterprise.approved_wait_deposit'));
+  // Finding 10: the page and the stepper say the same — the deposit is on its way, not "approved".
+  await expectText(page.locator('main h1 .badge'), L('journey.badge.deposit_waiting'));
+  await expectText(page.locator('.banner.info'), L('journey.detail.enterprise_verification.deposit_waiting'));
+  await p.goto('/move-in', { label: 'stepper-deposit-waiting' });
+  await expectText(page.locator('#step-enterprise_verification .badge'), L('journey.badge.deposit_waiting'));
   await p.done();
 });

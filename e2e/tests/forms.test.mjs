@@ -10,6 +10,7 @@ import {
   launch,
   closeBrowser,
   expectText,
+  formAt,
   login,
   loginAsNewStaff,
   registerAndActivate,
@@ -37,7 +38,7 @@ for (const lang of ['zh-CN', 'en']) {
     const p = s.page;
     await s.goto('/register');
     if (lang === 'en') await switchLanguage(s, 'en');
-    const form = p.locator('main form[action="/register"]');
+    const form = formAt(p, '/register');
     await form.getByLabel(L('label.email'), { exact: true }).fill('not-an-e-mail');
     await form.getByLabel(L('label.password'), { exact: true }).fill('short');
     await form.getByLabel(L('label.password_confirm'), { exact: true }).fill('short');
@@ -85,19 +86,19 @@ for (const lang of ['zh-CN', 'en']) {
     const { email, password } = await registerAndActivate(s, lang);
     await login(s, lang, email, password, { expectPath: '/move-in' });
     await s.goto('/move-in/enterprise');
-    const form = p.locator('form[action="/move-in/enterprise"]');
+    const form = formAt(p, '/move-in/enterprise');
     const name = lang === 'en' ? 'Checksum Test Co. Ltd' : '校验测试有限公司';
-    await form.getByLabel(L('label.company_name'), { exact: true }).fill(name);
+    await form.getByLabel(L('fieldname.company_name'), { exact: true }).fill(name);
     const code = badUscc();
-    await form.getByLabel(L('label.uscc'), { exact: true }).fill(code);
+    await form.getByLabel(L('fieldname.uscc'), { exact: true }).fill(code);
     await s.submit(form.getByRole('button', { name: L('form.save_draft') }), { status: 422, label: 'bad-uscc' });
-    const uscc = form.getByLabel(L('label.uscc'), { exact: true });
+    const uscc = form.getByLabel(L('fieldname.uscc'), { exact: true });
     assert.equal(await uscc.inputValue(), code, 'the typed code is kept');
     assert.equal(await uscc.getAttribute('aria-invalid'), 'true');
     await expectText(p.locator('#e-uscc'), L('field.checksum'));
     await expectText(p.locator('.field.has-error').filter({ has: p.locator('#f-uscc') }).locator('.field-error'), L('field.checksum'));
     await expectText(p.locator('.error-summary a[href="#f-uscc"]'), L('field.checksum'));
-    assert.equal(await form.getByLabel(L('label.company_name'), { exact: true }).inputValue(), name);
+    assert.equal(await form.getByLabel(L('fieldname.company_name'), { exact: true }).inputValue(), name);
     await s.done();
   });
 }
@@ -108,7 +109,7 @@ test('an empty enterprise form: every error in the summary leads to its field', 
   const { email, password } = await registerAndActivate(s, 'zh-CN');
   await login(s, 'zh-CN', email, password);
   await s.goto('/move-in/enterprise');
-  const form = p.locator('form[action="/move-in/enterprise"]');
+  const form = formAt(p, '/move-in/enterprise');
   await s.submit(form.getByRole('button', { name: tr('zh-CN', 'form.submit_review') }), { status: 422, label: 'enterprise-empty-submitted' });
   const entries = await p.locator('.error-summary li a').evaluateAll((links) =>
     links.map((a) => {
@@ -187,7 +188,7 @@ test('the register page fits a 375 px wide phone', async (t) => {
   await s.goto('/register', { label: 'register-375' });
   assert.ok((await width()) <= 375, `scrollWidth ${await width()} > 375`);
   // With the error messages shown too.
-  const form = s.page.locator('main form[action="/register"]');
+  const form = formAt(s.page, '/register');
   await form.locator('#f-email').fill('a-rather-long-address-that-is-not-valid-at-all');
   await form.locator('#f-password').fill('x');
   await form.locator('#f-password_confirm').fill('x');

@@ -10,6 +10,7 @@ import {
   assertLabelled,
   closeBrowser,
   expectText,
+  formAt,
   login,
   loginAsNewStaff,
   pdfBytes,
@@ -78,45 +79,40 @@ async function journey(t, lang) {
   await expectText(notice, L('application.verification_required_title'));
   await expectText(notice, L('application.verification_required'));
   assert.equal(await page.locator('.status-code').count(), 0, 'not an error page');
-  assert.equal(await page.locator('form[action="/move-in/application"]').count(), 0, 'no form before verification');
+  assert.equal(await formAt(page, '/move-in/application').count(), 0, 'no form before verification');
   const verifyLink = notice.getByRole('link', { name: L('application.go_verify') });
   assert.equal(await verifyLink.getAttribute('href'), '/move-in/enterprise');
   await p.submit(verifyLink, { label: 'enterprise-empty' });
   assert.equal(p.path(), '/move-in/enterprise');
   await assertLabelled(p);
 
-  // ---- enterprise verification: fill, save, upload, submit ------------------------------------------
-  const form = page.locator('form[action="/move-in/enterprise"]');
+  // ---- enterprise verification: fill, choose the licence, save, submit ------------------------------
+  const form = formAt(page, '/move-in/enterprise');
   await form.getByLabel(L('subject.enterprise'), { exact: true }).check();
-  await form.getByLabel(L('label.company_name'), { exact: true }).fill(firstName);
-  await form.getByLabel(L('label.uscc'), { exact: true }).fill(uscc);
-  await form.getByLabel(L('label.registered_address'), { exact: true }).fill(zh ? '广东省深圳市南山区科技园1号' : '1 Science Park, Nanshan, Shenzhen');
+  await form.getByLabel(L('fieldname.company_name'), { exact: true }).fill(firstName);
+  await form.getByLabel(L('fieldname.uscc'), { exact: true }).fill(uscc);
+  await form.getByLabel(L('fieldname.registered_address'), { exact: true }).fill(zh ? '广东省深圳市南山区科技园1号' : '1 Science Park, Nanshan, Shenzhen');
   await form.locator('[id="f-legal_rep.name"]').fill(zh ? '张三' : 'Zhang San');
   await form.locator('[id="f-legal_rep.id_type"]').selectOption('prc_id');
   await form.locator('[id="f-legal_rep.id_number"]').fill('11010519491231002X');
   await form.getByLabel(L('authorized.same'), { exact: true }).check();
-  await form.getByLabel(L('label.bank_name'), { exact: true }).fill(zh ? '中国工商银行' : 'Industrial and Commercial Bank of China');
-  await form.getByLabel(L('label.province'), { exact: true }).fill(zh ? '广东省' : 'Guangdong');
-  await form.getByLabel(L('label.city'), { exact: true }).fill(zh ? '深圳市' : 'Shenzhen');
-  await form.getByLabel(L('label.branch_name'), { exact: true }).fill(zh ? '深圳南山支行' : 'Shenzhen Nanshan Branch');
-  await form.getByLabel(L('label.account_number'), { exact: true }).fill('6222020200112233445');
-  // The upload is a form of its own: save the draft first so nothing typed is lost.
+  await form.getByLabel(L('fieldname.corporate_account.bank_name'), { exact: true }).fill(zh ? '中国工商银行' : 'Industrial and Commercial Bank of China');
+  await form.getByLabel(L('fieldname.corporate_account.province'), { exact: true }).fill(zh ? '广东省' : 'Guangdong');
+  await form.getByLabel(L('fieldname.corporate_account.city'), { exact: true }).fill(zh ? '深圳市' : 'Shenzhen');
+  await form.getByLabel(L('fieldname.corporate_account.branch_name'), { exact: true }).fill(zh ? '深圳南山支行' : 'Shenzhen Nanshan Branch');
+  await form.getByLabel(L('fieldname.corporate_account.account_number'), { exact: true }).fill('6222020200112233445');
+  // The licence is part of the same form: chosen, then saved with everything typed.
+  await form.locator('[id="f-documents.business_license"]').setInputFiles({ name: 'business-licence.pdf', mimeType: 'application/pdf', buffer: pdfBytes() });
   await p.submit(form.getByRole('button', { name: L('form.save_draft') }), { label: 'enterprise-draft-saved' });
   await expectText(page.locator('.notice.success'), L('notice.saved'));
-  assert.equal(await form.getByLabel(L('label.company_name'), { exact: true }).inputValue(), firstName);
+  assert.equal(await form.getByLabel(L('fieldname.company_name'), { exact: true }).inputValue(), firstName);
   assert.equal(await form.locator('[id="f-legal_rep.id_number"]').inputValue(), '', 'the ID number is never echoed');
-  assert.match(await form.locator('[id="f-legal_rep.id_number"]').getAttribute('placeholder'), /\*/, 'the ID number is shown masked');
-
-  const licence = page.locator('form.upload').filter({ has: page.locator('input[name="kind"][value="business_license"]') });
-  await licence.locator('input[type="file"]').setInputFiles({ name: 'business-licence.pdf', mimeType: 'application/pdf', buffer: pdfBytes() });
-  await p.submit(licence.getByRole('button', { name: L('doc.upload') }), { label: 'licence-uploaded' });
-  await expectText(page.locator('.notice.success'), L('notice.uploaded'));
-  const licenceRow = page.locator('#documents .doc-row').filter({ hasText: L('doc.business_license') });
-  await expectText(licenceRow.locator('.doc-meta'), 'application/pdf');
+  await expectText(page.locator('[id="k-legal_rep.id_number"]'), L('enterprise.secret_kept', { last4: '002X' }));
+  await expectText(page.locator('[id="d-documents.business_license"]'), L('file_type.pdf'));
 
   await p.submit(form.getByRole('button', { name: L('form.submit_review') }), { label: 'enterprise-submitted' });
   await expectText(page.locator('.notice.success'), L('notice.submitted'));
-  await expectText(page.locator('main h1 .badge'), L('status.in_review'));
+  await expectText(page.locator('main h1 .badge'), L('journey.badge.in_review'));
   await expectText(page.locator('.banner.info'), L('enterprise.in_review'));
   assert.equal(await form.locator('fieldset[disabled]').count(), 1, 'the form is read-only while in review');
 
@@ -144,19 +140,20 @@ async function journey(t, lang) {
 
   await p.goto('/move-in/enterprise', { label: 'enterprise-rejected' });
   await expectText(page.locator('.banner.warn'), L('enterprise.rejected'));
+  await expectText(page.locator('#returned .reasons'), reason);
   const nameField = form.locator('.field').filter({ has: page.locator('#f-company_name') });
   const besideName = nameField.locator('xpath=following-sibling::*[1]');
   assert.equal(await besideName.getAttribute('class'), 'review-reason', 'the reason follows the company-name field');
   await expectText(besideName, reason);
   const idField = form.locator('[id="f-legal_rep.id_number"]');
-  const accountField = form.getByLabel(L('label.account_number'), { exact: true });
+  const accountField = form.getByLabel(L('fieldname.corporate_account.account_number'), { exact: true });
   assert.equal(await idField.inputValue(), '');
   assert.equal(await accountField.inputValue(), '');
-  assert.match(await accountField.getAttribute('placeholder'), /3445$/, 'the account number is shown masked');
-  await form.getByLabel(L('label.company_name'), { exact: true }).fill(company);
+  await expectText(page.locator('[id="k-corporate_account.account_number"]'), L('enterprise.secret_kept', { last4: '3445' }));
+  await form.getByLabel(L('fieldname.company_name'), { exact: true }).fill(company);
   await p.submit(form.getByRole('button', { name: L('form.submit_review') }), { label: 'enterprise-resubmitted' });
   await expectText(page.locator('.notice.success'), L('notice.submitted'));
-  await expectText(page.locator('main h1 .badge'), L('status.in_review'));
+  await expectText(page.locator('main h1 .badge'), L('journey.badge.in_review'));
 
   // ---- the operator compares, records the micro-deposit and approves ----------------------------------
   await openFromQueue(op, lang, company, 'enterprise_verification');
@@ -200,29 +197,29 @@ async function journey(t, lang) {
   assert.equal(await page.locator('#deposit').count(), 0);
 
   // ---- the move-in application ---------------------------------------------------------------
-  await p.submit(page.locator('.banner.done').getByRole('link', { name: L('enterprise.to_application') }), { label: 'application-empty' });
+  await p.submit(page.locator('.banner.done').getByRole('link', { name: L('journey.next.partner_application.not_started') }), { label: 'application-empty' });
   assert.equal(p.path(), '/move-in/application');
-  await expectText(page.locator('main h1 .badge'), L('status.not_started'));
+  await expectText(page.locator('main h1 .badge'), L('journey.badge.not_started'));
   await assertLabelled(p);
-  const app = page.locator('form[action="/move-in/application"]');
-  await app.getByLabel(L('label.person_name'), { exact: true }).fill(zh ? '李四' : 'Li Si');
-  await app.getByLabel(L('label.job_title'), { exact: true }).fill(zh ? '商务经理' : 'Business manager');
-  await app.getByLabel(L('label.mobile'), { exact: true }).fill('13912345678');
-  await app.getByLabel(L('label.email'), { exact: true }).fill(`contact-${run}@example.com`);
+  const app = formAt(page, '/move-in/application');
+  await app.getByLabel(L('fieldname.contact.name'), { exact: true }).fill(zh ? '李四' : 'Li Si');
+  await app.getByLabel(L('fieldname.contact.title'), { exact: true }).fill(zh ? '商务经理' : 'Business manager');
+  await app.getByLabel(L('fieldname.contact.mobile'), { exact: true }).fill('13912345678');
+  await app.getByLabel(L('fieldname.contact.email'), { exact: true }).fill(`contact-${run}@example.com`);
   await app
-    .getByLabel(L('label.business_brief'), { exact: true })
+    .getByLabel(L('fieldname.business_brief'), { exact: true })
     .fill(zh ? '我们为中小企业提供云端财务软件和实施服务，计划上架SaaS产品。' : 'We build cloud accounting software for small companies and will release SaaS products.');
   const categories = app.locator('#f-categories input[type="checkbox"]');
   assert.ok((await categories.count()) >= 2, 'the default categories are offered');
   await categories.nth(0).check();
   await categories.nth(1).check();
   await app.locator('#f-service_types input[type="checkbox"]').first().check();
-  await app.getByLabel(L('label.service_hours'), { exact: true }).selectOption('7x12');
-  await app.getByLabel(L('label.years_in_industry'), { exact: true }).fill('8');
+  await app.getByLabel(L('fieldname.service_hours'), { exact: true }).selectOption('7x12');
+  await app.getByLabel(L('fieldname.years_in_industry'), { exact: true }).fill('8');
   await app.locator('input[name="agreement"]').check();
   await p.submit(app.getByRole('button', { name: L('form.submit_review') }), { label: 'application-submitted' });
   await expectText(page.locator('.notice.success'), L('notice.submitted'));
-  await expectText(page.locator('main h1 .badge'), L('status.in_review'));
+  await expectText(page.locator('main h1 .badge'), L('journey.badge.in_review'));
 
   await openFromQueue(op, lang, company, 'partner_application');
   await op.submit(op.page.getByRole('button', { name: L('console.approve') }), { label: 'application-approved' });
@@ -237,7 +234,7 @@ async function journey(t, lang) {
   await expectText(page.locator('main h1'), L('provider.basic_info'));
   await expectText(page.locator('.tabs .tab[aria-selected="true"]'), L('provider.tab.customer_service'));
   await assertLabelled(p);
-  const cs = page.locator('form[action="/provider/info/customer-service"]');
+  const cs = formAt(page, '/provider/info/customer-service');
   await cs.getByLabel(L('label.cs_phone'), { exact: true }).fill('400-123-4567');
   await cs.getByLabel(L('label.cs_email'), { exact: true }).fill(`service-${run}@example.com`);
   await cs.getByLabel(L('label.dongdong_group_id'), { exact: true }).fill('20231234');
@@ -249,7 +246,7 @@ async function journey(t, lang) {
   await p.submit(page.locator('.tabs').getByRole('tab', { name: L('provider.tab.settlement') }), { label: 'settlement' });
   assert.equal(p.path(), '/provider/info/settlement');
   await assertLabelled(p);
-  const st = page.locator('form[action="/provider/info/settlement"]');
+  const st = formAt(page, '/provider/info/settlement');
   await st.getByLabel(L('label.account_name'), { exact: true }).fill(company);
   await st.getByLabel(L('label.bank_name'), { exact: true }).fill(zh ? '招商银行' : 'China Merchants Bank');
   await st.getByLabel(L('label.branch_name'), { exact: true }).fill(zh ? '招商银行深圳分行' : 'China Merchants Bank Shenzhen Branch');

@@ -51,7 +51,9 @@ test('a logged-in POST without the CSRF token is refused with 403', async (t) =>
     }
     assert.equal(resp.status(), 403, `POST ${path} without a valid token`);
     const html = await resp.text();
-    assert.ok(html.includes(tr('zh-CN', 'error.csrf_failed')), `the 403 page of ${path} explains why`);
+    // Finding 12: an expired or forged form is said to be one, not "your account cannot see this".
+    assert.ok(html.includes(tr('zh-CN', 'page.error_title.csrf_failed')), `the 403 page of ${path} explains why`);
+    assert.ok(!html.includes(tr('zh-CN', 'page.error_hint.403')), `the 403 page of ${path} does not blame the account`);
   }
   // Nothing happened: still logged in, nothing saved, still in Chinese.
   await s.goto('/move-in/enterprise');
@@ -95,15 +97,17 @@ for (const lang of ['zh-CN', 'en']) {
       await s.goto(path, { status: 403, label: `not-yet-${final}` });
       assert.equal(s.path(), final);
       const card = s.page.locator('main');
-      await expectText(card.locator('h1'), L('provider.not_yet_title'));
-      await expectText(card, L('provider.not_yet_lead'));
+      await expectText(card.locator('h1'), L('provider.not_yet_title.backend'));
+      await expectText(card, L('provider.not_yet_lead.backend'));
       const due = card.locator('ul.due-list > li');
       assert.equal(await due.count(), 2, 'enterprise verification and the application are due');
       await expectText(due.nth(0), L('step.enterprise_verification'));
-      await expectText(due.nth(0), L('status.not_started'));
+      await expectText(due.nth(0), L('journey.badge.not_started'));
       assert.equal(await due.nth(0).locator('a').getAttribute('href'), '/move-in/enterprise');
       await expectText(due.nth(1), L('step.partner_application'));
-      assert.equal(await due.nth(1).locator('a').getAttribute('href'), '/move-in/application');
+      // Finding 10: a step that cannot be started yet says so, and offers no link to "continue".
+      await expectText(due.nth(1), L('journey.badge.locked'));
+      assert.equal(await due.nth(1).locator('a').count(), 0);
       assert.equal(await card.getByRole('link', { name: L('provider.see_progress') }).getAttribute('href'), '/move-in');
       assert.equal(await s.page.locator('form[action^="/provider/"]').count(), 0, 'no provider form is shown');
     }

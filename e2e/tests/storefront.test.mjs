@@ -19,6 +19,7 @@ import {
   assertLabelled,
   closeBrowser,
   expectText,
+  formAt,
   login,
   loginAsNewStaff,
   mailsTo,
@@ -181,20 +182,20 @@ async function releaseJourney(t, lang) {
   await assertLabelled(p);
 
   // ---- the form ---------------------------------------------------------------------------
-  const form = page.locator('form[action="/provider/products"]');
+  const form = formAt(page, '/provider/products');
   await form.getByLabel(L('product.name'), { exact: true }).fill(name);
-  const category = form.getByLabel(L('store.category'), { exact: true });
-  const offered = await category.locator('option').evaluateAll((os) => os.map((o) => o.value).sort());
+  const category = form.getByLabel(L('fieldname.category'), { exact: true });
+  const offered = await category.locator('option').evaluateAll((os) => os.map((o) => o.value).filter(Boolean).sort());
   assert.deepEqual(offered, ['iot', 'ops-services'], 'only the categories declared in the application are offered');
   await category.selectOption('iot');
-  await form.getByLabel(L('product.service_type'), { exact: true }).selectOption('saas');
-  await form.getByLabel(L('product.delivery'), { exact: true }).selectOption('saas');
+  await form.getByLabel(L('fieldname.service_type'), { exact: true }).selectOption('saas');
+  await form.getByLabel(L('fieldname.delivery'), { exact: true }).selectOption('saas');
   await form.getByLabel(L('product.summary'), { exact: true }).fill(vagueSummary);
-  await form.getByLabel(L('product.description'), { exact: true }).fill(description);
+  await form.getByLabel(L('fieldname.description'), { exact: true }).fill(description);
   for (const [i, plan] of plans.entries()) {
-    await form.locator(`#p${i}n`).fill(plan.name);
-    await form.locator(`#p${i}p`).fill(plan.price);
-    await form.locator(`#p${i}b`).selectOption(plan.billing);
+    await form.locator(`[id="f-plans.${i}.name"]`).fill(plan.name);
+    await form.locator(`[id="f-plans.${i}.price"]`).fill(plan.price);
+    await form.locator(`[id="f-plans.${i}.billing"]`).selectOption(plan.billing);
   }
   await form.getByLabel(L('store.after_sales'), { exact: true }).fill(afterSales);
   await form.getByLabel(L('store.warranty'), { exact: true }).fill(warranty);
@@ -205,17 +206,16 @@ async function releaseJourney(t, lang) {
   assert.ok(id && id !== 'new', `a product page after saving, got ${productPath}`);
   await expectText(page.locator('.notice.success'), L('notice.saved'));
   await expectText(page.locator('main h1 .badge'), L('product.status.draft'));
-  const edit = page.locator(`form[action="/provider/products/${id}"]`);
+  const edit = formAt(page, `/provider/products/${id}`);
   assert.equal(await edit.getByLabel(L('product.name'), { exact: true }).inputValue(), name);
-  assert.equal(await edit.getByLabel(L('product.description'), { exact: true }).inputValue(), description);
-  assert.equal(await edit.locator('#p1p').inputValue(), '1999.50', 'the price is shown in yuan again');
-  assert.equal(await edit.locator('#p1b').inputValue(), 'yearly');
+  assert.equal(await edit.getByLabel(L('fieldname.description'), { exact: true }).inputValue(), description);
+  assert.equal(await edit.locator('[id="f-plans.1.price"]').inputValue(), '1999.50', 'the price is shown in yuan again');
+  assert.equal(await edit.locator('[id="f-plans.1.billing"]').inputValue(), 'yearly');
 
-  // ---- the icon -----------------------------------------------------------------------------
-  const upload = page.locator('form.upload');
-  await upload.locator('input[type="file"]').setInputFiles({ name: 'icon.png', mimeType: 'image/png', buffer: pngBytes() });
-  await p.submit(upload.getByRole('button', { name: L('doc.upload'), exact: true }), { label: 'icon-uploaded' });
-  await expectText(page.locator('.notice.success'), L('notice.uploaded'));
+  // ---- the icon, chosen in the same form and saved with it -------------------------------------
+  await edit.locator('#f-icon').setInputFiles({ name: 'icon.png', mimeType: 'image/png', buffer: pngBytes() });
+  await p.submit(edit.getByRole('button', { name: L('form.save_draft'), exact: true }), { label: 'icon-uploaded' });
+  await expectText(page.locator('.notice.success'), L('notice.saved'));
   assert.equal(await loadedWidth(page.locator('img.icon.big')), 1, 'the uploaded 1×1 icon is shown');
   assert.equal(await edit.getByLabel(L('product.summary'), { exact: true }).inputValue(), vagueSummary, 'the upload kept the draft');
 
@@ -225,7 +225,7 @@ async function releaseJourney(t, lang) {
   await expectText(page.locator('main h1 .badge'), L('product.status.in_review'));
   await expectText(page.locator('.banner.info'), L('product.in_review'));
   assert.equal(await edit.locator('fieldset[disabled]').count(), 1, 'the form is read-only while in review');
-  assert.equal(await page.locator('form.upload').count(), 0, 'no icon upload while in review');
+  assert.equal(await page.locator('#f-icon:not(:disabled)').count(), 0, 'no icon upload while in review');
 
   // ---- the operator filters the queue to products and returns it ---------------------------------
   const op = await session(t, 'operator', { locale: 'zh-CN' });
@@ -330,8 +330,8 @@ async function releaseJourney(t, lang) {
   // ---- the product page ----------------------------------------------------------------------
   await v.submit(card().getByRole('link', { name }), { label: 'product' });
   assert.equal(v.path(), `/products/${id}`);
-  await expectText(vp.locator('#product-main h1'), name);
-  await expectText(vp.locator('#product-main .lead'), summary);
+  await expectText(vp.locator('#product-head h1'), name);
+  await expectText(vp.locator('#product-head .lead'), summary);
   const panel = vp.locator('#provider-panel');
   const main = vp.locator('#product-main');
   const pb = await panel.boundingBox();
@@ -349,11 +349,12 @@ async function releaseJourney(t, lang) {
     [L('label.cs_phone')]: provider.cs.phone,
     [L('label.cs_email')]: provider.cs.email,
     [L('store.dongdong')]: provider.cs.dongdong_group_id,
-    [L('label.cs_hours')]: provider.cs.service_hours,
+    // Finding 11: buyers read "service hours", not the provider-facing "(shown to buyers)".
+    [L('store.service_hours')]: provider.cs.service_hours,
   });
   assert.equal(await panel.getByRole('link', { name: provider.cs.phone }).getAttribute('href'), `tel:${provider.cs.phone}`);
   assert.equal(await panel.getByRole('link', { name: provider.cs.email }).getAttribute('href'), `mailto:${provider.cs.email}`);
-  assert.equal(await loadedWidth(main.locator('img.icon.big')), 1, 'the product page shows the icon');
+  assert.equal(await loadedWidth(vp.locator('#product-head img.icon.big')), 1, 'the product page shows the icon');
 
   const planRows = main.locator('table.plans tbody tr');
   assert.equal(await planRows.count(), 2);
@@ -398,7 +399,7 @@ async function releaseJourney(t, lang) {
   await v.goto('/products', { label: 'catalogue-relisted' });
   assert.equal(await card().count(), 1, 'the relisted product is back');
   await v.goto(`/products/${id}`, { label: 'product-relisted' });
-  await expectText(vp.locator('#product-main h1'), name);
+  await expectText(vp.locator('#product-head h1'), name);
   assert.deepEqual(dialogs, [], 'no dialog opened');
 
   await p.goto('/provider/products', { label: 'list-final' });
@@ -438,7 +439,7 @@ test('contact us: a field error keeps the text, a reference by page and mail, th
   assert.equal(v.path(), '/contact');
   await expectText(p.locator('main h1'), L('contact.title'));
   await assertLabelled(v);
-  const form = p.locator('form[action="/contact"]');
+  const form = formAt(p, '/contact');
   await form.getByLabel(L('contact.topic'), { exact: true }).selectOption('product_question');
   await form.getByLabel(L('label.person_name'), { exact: true }).fill(name);
   await form.getByLabel(L('contact.company'), { exact: true }).fill(company);
@@ -553,7 +554,14 @@ test('on a 375 px phone the storefront and a product page do not scroll sideways
     assert.ok(box.x >= 0 && box.x + box.width <= 375 + 0.5, `inside the screen: ${JSON.stringify(box)}`);
   }
   await expectText(panel, provider.cs.phone);
-  await expectText(main.locator('h1'), name);
+  await expectText(p.locator('#product-head h1'), name);
+  // Finding 11: on a phone the provider panel comes right under the product's heading, not at
+  // the bottom of the page.
+  const head = await p.locator('#product-head').boundingBox();
+  const pb = await panel.boundingBox();
+  const mb = await main.boundingBox();
+  assert.ok(head.y < pb.y && pb.y < mb.y, `heading (${head.y}), then the panel (${pb.y}), then the rest (${mb.y})`);
+  // Prices read with thousands grouped (finding 4).
   await expectText(main.locator('table.plans'), '¥1,999.50');
   await expectText(main.locator('.prose'), L('store.description'));
   await v.done();

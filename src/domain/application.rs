@@ -95,6 +95,23 @@ pub fn validate_draft(
     previous: Option<&ApplicationData>,
     now_rfc3339: &str,
 ) -> Result<ApplicationData, Vec<FieldError>> {
+    let (data, errors) = check_draft(form, categories, service_types, previous, now_rfc3339);
+    if errors.is_empty() {
+        Ok(data)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Checks every field that is present and keeps what is valid: the data (a refused field left
+/// out) and every bad field at once.
+pub fn check_draft(
+    form: &ApplicationForm,
+    categories: &[String],
+    service_types: &[String],
+    previous: Option<&ApplicationData>,
+    now_rfc3339: &str,
+) -> (ApplicationData, Vec<FieldError>) {
     let mut e = FieldErrors::default();
     let c = form.contact.clone().unwrap_or_default();
     let mobile = match c.mobile.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
@@ -181,8 +198,7 @@ pub fn validate_draft(
             _ => now_rfc3339.to_string(),
         }),
     };
-    e.into_result()?;
-    Ok(data)
+    (data, e.0)
 }
 
 /// Every field a submission still lacks.

@@ -175,6 +175,18 @@ fn secret_id(
 
 /// Checks every field that is present; the answer names every bad field at once.
 pub fn validate_draft(form: &EnterpriseForm) -> Result<ValidatedDraft, Vec<FieldError>> {
+    let (draft, errors) = check_draft(form);
+    if errors.is_empty() {
+        Ok(draft)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Checks every field that is present and keeps what is valid: the draft (a refused field is
+/// left out, a refused secret kept as stored) and every bad field at once. A page saves the
+/// valid part, so nothing typed correctly is lost beside a mistake.
+pub fn check_draft(form: &EnterpriseForm) -> (ValidatedDraft, Vec<FieldError>) {
     let mut e = FieldErrors::default();
     let mut uscc_check_failed = false;
     let uscc = match form
@@ -297,13 +309,15 @@ pub fn validate_draft(form: &EnterpriseForm) -> Result<ValidatedDraft, Vec<Field
             }
         },
     };
-    e.into_result()?;
-    Ok(ValidatedDraft {
-        data,
-        legal_rep_id,
-        authorized_id,
-        account_number,
-    })
+    (
+        ValidatedDraft {
+            data,
+            legal_rep_id,
+            authorized_id,
+            account_number,
+        },
+        e.0,
+    )
 }
 
 /// What a stored draft holds, as far as submission cares.

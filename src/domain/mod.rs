@@ -2,10 +2,12 @@
 //! requirements. No I/O, no database, no HTTP: nothing here imports the other layers.
 
 pub mod account;
+pub mod agreement;
 pub mod application;
 pub mod audit;
 pub mod catalog;
 pub mod client;
+pub mod drafts;
 pub mod enterprise;
 pub mod ids;
 pub mod limits;

@@ -12,7 +12,22 @@ impl Fen {
     /// the point or a trailing 元), or fen ("37分"). At most two decimals; `None` for anything
     /// else, or an amount past `i64`.
     pub fn parse_yuan(typed: &str) -> Option<Fen> {
-        let s = typed.trim().replace(',', ".").replace('元', "");
+        let s = typed
+            .trim()
+            .trim_start_matches(['¥', '￥'])
+            .replace(['，', ' '], ",")
+            .replace('元', "");
+        // "1,234.50" and "1,000": commas before groups of three digits group thousands; any
+        // other comma is a decimal point ("0,37").
+        let grouped = s.split(',').skip(1).all(|g| {
+            let digits = g.split('.').next().unwrap_or("");
+            digits.len() == 3 && digits.bytes().all(|b| b.is_ascii_digit())
+        });
+        let s = if s.contains(',') && grouped {
+            s.replace(',', "")
+        } else {
+            s.replace(',', ".")
+        };
         if let Some(fen) = s.strip_suffix('分') {
             return fen.trim().parse::<i64>().ok().map(Fen);
         }
@@ -46,20 +61,13 @@ impl Fen {
     }
 }
 
-/// "¥12.30", "¥12,345.67": thousands grouped, as people read prices.
+/// "¥12.30", "¥1,234,567.00": thousands grouped, as people read prices.
 impl fmt::Display for Fen {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let sign = if self.0 < 0 { "-" } else { "" };
         let abs = self.0.unsigned_abs();
-        let whole = (abs / 100).to_string();
-        let mut grouped = String::with_capacity(whole.len() + whole.len() / 3);
-        for (i, c) in whole.chars().enumerate() {
-            if i > 0 && (whole.len() - i).is_multiple_of(3) {
-                grouped.push(',');
-            }
-            grouped.push(c);
-        }
-        write!(f, "¥{sign}{grouped}.{:02}", abs % 100)
+        let yuan = crate::display::thousands(i64::try_from(abs / 100).unwrap_or(i64::MAX));
+        write!(f, "¥{sign}{yuan}.{:02}", abs % 100)
     }
 }
 
@@ -72,6 +80,9 @@ mod tests {
     fn amounts_as_typed() {
         assert_eq!(Fen::parse_yuan("0.37"), Some(Fen(37)));
         assert_eq!(Fen::parse_yuan("0,3"), Some(Fen(30)));
+        assert_eq!(Fen::parse_yuan("1,000"), Some(Fen(100_000)));
+        assert_eq!(Fen::parse_yuan("¥1,234,567.89"), Some(Fen(123_456_789)));
+        assert_eq!(Fen::parse_yuan("1,2345"), None);
         assert_eq!(Fen::parse_yuan(".05"), Some(Fen(5)));
         assert_eq!(Fen::parse_yuan("37分"), Some(Fen(37)));
         assert_eq!(Fen::parse_yuan(" 12元 "), Some(Fen(1200)));
@@ -91,6 +102,7 @@ mod tests {
         assert_eq!(Fen(5).to_string(), "¥0.05");
         assert_eq!(Fen(1_234_567).to_string(), "¥12,345.67");
         assert_eq!(Fen(100_000_000).to_string(), "¥1,000,000.00");
+        assert_eq!(Fen(123_456_789).to_string(), "¥1,234,567.89");
         assert_eq!(Fen(-150).to_string(), "¥-1.50");
         assert_eq!(Fen(0).yuan_figure(), "0.00");
         assert_eq!(Fen(-150).yuan_figure(), "-1.50");

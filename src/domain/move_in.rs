@@ -17,6 +17,8 @@ pub struct Facts {
     pub has_customer_service: bool,
     pub has_settlement: bool,
     pub settlement_change_pending: bool,
+    /// The last settlement change was rejected (and none is waiting): its reasons.
+    pub settlement_change_rejected: Option<Vec<Reason>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
@@ -135,6 +137,10 @@ pub struct Step {
     /// For settlement: a change waits for review (the old account stays in force).
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub change_pending: bool,
+    /// For settlement: the last change asked for was rejected, for these reasons (the account
+    /// in force stays).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub change_rejected: Option<Vec<Reason>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -190,6 +196,7 @@ impl MoveIn {
                 reasons: None,
                 checks: None,
                 change_pending: false,
+                change_rejected: None,
             },
             Step {
                 key: StepKey::EnterpriseVerification,
@@ -200,6 +207,7 @@ impl MoveIn {
                     micro_deposit: deposit.as_str(),
                 }),
                 change_pending: false,
+                change_rejected: None,
             },
             Step {
                 key: StepKey::PartnerApplication,
@@ -207,6 +215,7 @@ impl MoveIn {
                 reasons: app_reasons,
                 checks: None,
                 change_pending: false,
+                change_rejected: None,
             },
             Step {
                 key: StepKey::CustomerServiceInfo,
@@ -214,6 +223,7 @@ impl MoveIn {
                 reasons: None,
                 checks: None,
                 change_pending: false,
+                change_rejected: None,
             },
             Step {
                 key: StepKey::SettlementInfo,
@@ -221,6 +231,10 @@ impl MoveIn {
                 reasons: None,
                 checks: None,
                 change_pending: f.settlement_change_pending,
+                change_rejected: f
+                    .settlement_change_rejected
+                    .clone()
+                    .filter(|_| !f.settlement_change_pending && f.has_settlement),
             },
         ];
         let due: Vec<StepKey> = steps
@@ -260,6 +274,113 @@ impl MoveIn {
 
     pub fn due_keys(&self) -> Vec<String> {
         self.due.iter().map(|k| k.as_str().to_string()).collect()
+    }
+
+    pub fn step(&self, key: StepKey) -> Option<&Step> {
+        self.steps.iter().find(|s| s.key == key)
+    }
+
+    /// A step that cannot be started yet: the application waits for the verified enterprise,
+    /// the provider information for the approved application.
+    pub fn locked(&self, key: StepKey) -> bool {
+        match key {
+            StepKey::PartnerApplication => !self.verified(),
+            StepKey::CustomerServiceInfo | StepKey::SettlementInfo => !self.provider_access(),
+            _ => false,
+        }
+    }
+
+    /// Where a step stands, finer than its status: every page's words for it come from here.
+    pub fn phase(&self, key: StepKey) -> Phase {
+        let Some(step) = self.step(key) else {
+            return Phase::NotStarted;
+        };
+        match step.status {
+            StepStatus::NotStarted if self.locked(key) => Phase::Locked,
+            StepStatus::NotStarted => Phase::NotStarted,
+            StepStatus::Draft => Phase::Draft,
+            StepStatus::Rejected => Phase::Rejected,
+            StepStatus::InReview => match &step.checks {
+                Some(c) if c.documents == "approved" => match c.micro_deposit {
+                    "sent" => Phase::DepositSent,
+                    "frozen" => Phase::DepositFrozen,
+                    "void" => Phase::DepositVoid,
+                    "requested" => Phase::DepositRequested,
+                    _ => Phase::DepositWaiting,
+                },
+                _ => Phase::InReview,
+            },
+            StepStatus::Done if step.change_pending => Phase::ChangePending,
+            StepStatus::Done if step.change_rejected.is_some() => Phase::ChangeRejected,
+            StepStatus::Done => Phase::Done,
+        }
+    }
+
+    /// The first step still due where the account holder can do something now (none: every
+    /// step due waits for the marketplace, or nothing is due).
+    pub fn next_for_holder(&self) -> Option<StepKey> {
+        self.due
+            .iter()
+            .copied()
+            .find(|k| self.phase(*k).holder_acts())
+    }
+}
+
+/// Where a step stands, finer than `StepStatus`: whose move it is and what it waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    NotStarted,
+    /// An earlier step must be done first.
+    Locked,
+    Draft,
+    InReview,
+    Rejected,
+    /// Documents approved; the marketplace has still to pay the micro-deposit.
+    DepositWaiting,
+    /// Paid: the holder types the amount.
+    DepositSent,
+    DepositFrozen,
+    /// Every wrong amount was used: the holder asks for a new deposit.
+    DepositVoid,
+    DepositRequested,
+    /// Done, and a change of it waits for review.
+    ChangePending,
+    /// Done, and the last change asked for was rejected.
+    ChangeRejected,
+    Done,
+}
+
+impl Phase {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::NotStarted => "not_started",
+            Phase::Locked => "locked",
+            Phase::Draft => "draft",
+            Phase::InReview => "in_review",
+            Phase::Rejected => "rejected",
+            Phase::DepositWaiting => "deposit_waiting",
+            Phase::DepositSent => "deposit_sent",
+            Phase::DepositFrozen => "deposit_frozen",
+            Phase::DepositVoid => "deposit_void",
+            Phase::DepositRequested => "deposit_requested",
+            Phase::ChangePending => "change_pending",
+            Phase::ChangeRejected => "change_rejected",
+            Phase::Done => "done",
+        }
+    }
+
+    /// The account holder has something to do (the others wait for the marketplace, or for
+    /// time, or for an earlier step).
+    pub fn holder_acts(self) -> bool {
+        matches!(
+            self,
+            Phase::NotStarted
+                | Phase::Draft
+                | Phase::Rejected
+                | Phase::DepositSent
+                | Phase::DepositVoid
+                | Phase::ChangeRejected
+        )
     }
 }
 
@@ -341,6 +462,57 @@ mod tests {
         assert_eq!(
             json["steps"][0],
             serde_json::json!({"key": "account", "status": "done"})
+        );
+    }
+
+    #[test]
+    fn each_step_says_whose_move_it_is() {
+        let fresh = MoveIn::evaluate(&Facts {
+            account_active: true,
+            ..Default::default()
+        });
+        assert_eq!(
+            fresh.phase(StepKey::EnterpriseVerification),
+            Phase::NotStarted
+        );
+        assert_eq!(fresh.phase(StepKey::PartnerApplication), Phase::Locked);
+        assert_eq!(fresh.phase(StepKey::SettlementInfo), Phase::Locked);
+        assert_eq!(
+            fresh.next_for_holder(),
+            Some(StepKey::EnterpriseVerification)
+        );
+        let paying = MoveIn::evaluate(&Facts {
+            deposit: Some(DepositStatus::NotSent),
+            ..live()
+        });
+        assert_eq!(
+            paying.phase(StepKey::EnterpriseVerification),
+            Phase::DepositWaiting
+        );
+        assert_eq!(paying.next_for_holder(), None, "the marketplace pays first");
+        let paid = MoveIn::evaluate(&Facts {
+            deposit: Some(DepositStatus::Sent),
+            ..live()
+        });
+        assert_eq!(
+            paid.phase(StepKey::EnterpriseVerification),
+            Phase::DepositSent
+        );
+        assert_eq!(
+            paid.next_for_holder(),
+            Some(StepKey::EnterpriseVerification)
+        );
+        let returned = MoveIn::evaluate(&Facts {
+            settlement_change_rejected: Some(vec![Reason {
+                field: "branch_code".into(),
+                message: "wrong".into(),
+            }]),
+            ..live()
+        });
+        assert!(returned.moved_in(), "the account in force stays");
+        assert_eq!(
+            returned.phase(StepKey::SettlementInfo),
+            Phase::ChangeRejected
         );
     }
 

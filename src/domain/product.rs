@@ -107,11 +107,13 @@ pub struct Terms {
     pub warranty: String,
 }
 
-/// Checks the whole form: every field is needed. `declared` are the categories of the approved
-/// application, `service_types` the active catalog.
+/// Checks the whole form: every field is needed. `declared` are the categories and
+/// `declared_types` the service types of the approved application, `service_types` the active
+/// catalog: a product is of a type its company said it offers.
 pub fn validate(
     f: &ProductForm,
     declared: &[String],
+    declared_types: &[String],
     service_types: &[String],
 ) -> Result<ProductData, Vec<FieldError>> {
     let mut e = FieldErrors::default();
@@ -144,6 +146,8 @@ pub fn validate(
     if let Some(s) = &service_type {
         if !service_types.contains(s) {
             e.push(FieldError::new("service_type", "not_allowed"));
+        } else if !declared_types.contains(s) {
+            e.push(FieldError::new("service_type", "service_type_not_declared"));
         }
     }
     let service_type = need(&mut e, "service_type", service_type);
@@ -343,8 +347,25 @@ mod tests {
 
     #[test]
     fn a_full_form_is_valid() {
-        let d = validate(&form(), &["iot".into()], &["saas".into()]).expect("valid");
+        let d =
+            validate(&form(), &["iot".into()], &["saas".into()], &["saas".into()]).expect("valid");
         assert_eq!(d.plans[0].price_fen, 9900);
+    }
+
+    #[test]
+    fn a_service_type_the_company_did_not_declare_is_refused() {
+        let catalog = ["saas".to_string(), "offline-service".to_string()];
+        let errs = validate(
+            &form(),
+            &["iot".into()],
+            &["offline-service".into()],
+            &catalog,
+        )
+        .expect_err("saas was not declared");
+        assert_eq!(
+            (errs[0].field.as_str(), errs[0].code),
+            ("service_type", "service_type_not_declared")
+        );
     }
 
     #[test]
@@ -355,7 +376,13 @@ mod tests {
             price_fen: Some(-1),
             billing: Some("weekly".into()),
         }]);
-        let errs = validate(&f, &["api-market".into()], &["saas".into()]).expect_err("bad");
+        let errs = validate(
+            &f,
+            &["api-market".into()],
+            &["saas".into()],
+            &["saas".into()],
+        )
+        .expect_err("bad");
         let got: Vec<(&str, &str)> = errs.iter().map(|e| (e.field.as_str(), e.code)).collect();
         assert!(got.contains(&("category", "not_declared")), "{got:?}");
         assert!(

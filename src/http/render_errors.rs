@@ -1,20 +1,24 @@
 //! The `render_errors` middleware: writes the body of every error answer in the request's
 //! language — JSON in the API's error shape under `/api`, an HTML error page elsewhere — for
 //! handler errors (an `ApiError` carried as an extension) and for the bare statuses of the router
-//! and tower layers (404, 405, 408, 413, panics).
+//! and tower layers (404, 405, 408, 413, panics). An error page is drawn for the visitor who
+//! asked (their session, their CSRF token), so its top bar and language switch still work.
 
 use std::sync::Arc;
 
 use axum::body::Body;
-use axum::extract::Request;
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::extract::{FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue, Method, StatusCode, Uri};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 
 use crate::http::error::ApiError;
 use crate::http::language::request_lang;
+use crate::http::state::AppState;
 use crate::http::web::errors::error_page;
 use crate::http::web::page::Page;
+use crate::http::web::respond::see_other;
 
 /// The code of an error status that carries no `ApiError` (a rejection from the router, an
 /// extractor or a tower layer), so every error answer has the API's shape.
@@ -40,16 +44,17 @@ fn code_for_status(status: StatusCode) -> &'static str {
 
 /// Writes the body of every error response: handler errors (carried as an extension), and the
 /// bare statuses produced by the router and tower layers (404, 405, 408, 413, panics).
-pub async fn render_errors(req: Request, next: Next) -> Response {
+pub async fn render_errors(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let lang = request_lang(req.headers());
     let path = req.uri().path().to_string();
-    let is_api =
-        path.starts_with("/api/") || matches!(path.as_str(), "/healthz" | "/readyz" | "/metrics");
+    let is_api = is_api(&path);
     let request_id = req
         .headers()
         .get("x-request-id")
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
+    // What the error page needs to know who asked: the head of the request, kept for pages only.
+    let asked = (!is_api).then(|| head_of(&req));
     let mut resp = next.run(req).await;
     let err = match resp.extensions_mut().remove::<Arc<ApiError>>() {
         Some(err) => err,
@@ -70,9 +75,13 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
             Arc::new(ApiError::new(status, code))
         }
     };
-    if !is_api {
-        // Pages get an HTML error page in the visitor's language.
-        let mut html = error_page(Page::bare(lang, path), err.status, err.code);
+    if let Some(mut asked) = asked {
+        // Pages get an HTML error page in the visitor's language, for the visitor who asked.
+        let page = match Page::from_request_parts(&mut asked, &state).await {
+            Ok(page) => page,
+            Err(_) => Page::bare(lang, path),
+        };
+        let mut html = error_page(page, err.status, err.code);
         for name in [header::RETRY_AFTER, header::CONNECTION] {
             if let Some(v) = resp.headers().get(&name).cloned() {
                 html.headers_mut().insert(name, v);
@@ -90,4 +99,41 @@ pub async fn render_errors(req: Request, next: Next) -> Response {
     );
     parts.headers.remove(header::CONTENT_LENGTH);
     Response::from_parts(parts, Body::from(json))
+}
+
+fn is_api(path: &str) -> bool {
+    path.starts_with("/api/") || matches!(path, "/healthz" | "/readyz" | "/metrics")
+}
+
+/// A copy of a request's head (method, address, headers and what the outer layers put in its
+/// extensions, such as the pre-session CSRF secret), to draw an error page from afterwards.
+fn head_of(req: &Request) -> Parts {
+    let mut builder = Request::builder()
+        .method(req.method().clone())
+        .uri(req.uri().clone())
+        .version(req.version());
+    if let Some(headers) = builder.headers_mut() {
+        *headers = req.headers().clone();
+    }
+    let (mut parts, ()) = builder
+        .body(())
+        .unwrap_or_else(|_| Request::new(()))
+        .into_parts();
+    parts.extensions = req.extensions().clone();
+    parts
+}
+
+/// A method the address does not take. A page address that only takes forms (an upload, a
+/// decision), opened as a page — say after switching the language on the answer to its form —
+/// leads to the page the form belongs to (the address one level up); anything else is 405.
+pub async fn method_not_allowed(method: Method, uri: Uri) -> Response {
+    let path = uri.path();
+    if matches!(method, Method::GET | Method::HEAD) && !is_api(path) {
+        let parent = match path.trim_end_matches('/').rsplit_once('/') {
+            Some(("", _)) | None => "/",
+            Some((parent, _)) => parent,
+        };
+        return see_other(parent);
+    }
+    ApiError::new(StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed").into_response()
 }

@@ -29,6 +29,9 @@ use crate::http::upload::UPLOAD_BODY_LIMIT;
 use crate::http::web;
 use crate::http::wire;
 
+/// The enterprise form: its fields and two documents of at most 10 MiB each.
+const FORM_WITH_DOCUMENTS_LIMIT: usize = 2 * UPLOAD_BODY_LIMIT;
+
 static REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// The whole application: every route and the middleware around them.
@@ -49,6 +52,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/", get(web::public::home))
         .route("/help", get(web::public::help))
+        .route("/agreement", get(web::public::agreement))
         .route("/register", get(web::public::register_form).post(web::public::register))
         .route("/activate", get(web::public::activate_form).post(web::public::activate))
         .route("/login", get(web::login::login_form).post(web::login::login))
@@ -62,13 +66,14 @@ pub fn router(state: AppState) -> Router {
         .route("/forgot", get(web::public::forgot_form).post(web::public::forgot))
         .route("/lang", post(web::language::switch_language))
         .route("/move-in", get(web::move_in::stepper::show))
-        .route("/move-in/enterprise", get(web::move_in::enterprise::show).post(web::move_in::enterprise::save))
         .route(
-            "/move-in/enterprise/documents",
-            post(web::move_in::enterprise::upload).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+            "/move-in/enterprise",
+            get(web::move_in::enterprise::show)
+                .post(web::move_in::enterprise::save)
+                .layer(DefaultBodyLimit::max(FORM_WITH_DOCUMENTS_LIMIT)),
         )
-        .route("/move-in/enterprise/deposit", post(web::move_in::enterprise::confirm_deposit))
-        .route("/move-in/enterprise/deposit/request", post(web::move_in::enterprise::request_deposit))
+        .route("/move-in/enterprise/deposit", post(web::move_in::deposit::confirm_deposit))
+        .route("/move-in/enterprise/deposit/request", post(web::move_in::deposit::request_deposit))
         .route("/move-in/application", get(web::move_in::application::show).post(web::move_in::application::save))
         .route("/provider", get(web::provider::index))
         .route(
@@ -79,14 +84,20 @@ pub fn router(state: AppState) -> Router {
             "/provider/info/settlement",
             get(web::provider::settlement).post(web::provider::settlement_save),
         )
-        .route("/provider/products", get(web::products::list).post(web::products::create))
-        .route("/provider/products/new", get(web::products::new_form))
-        .route("/provider/products/{id}", get(web::products::edit_form).post(web::products::update))
-        .route("/provider/products/{id}/action", post(web::products::act))
         .route(
-            "/provider/products/{id}/icon",
-            post(web::products::icon).layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+            "/provider/products",
+            get(web::products::list)
+                .post(web::products::create)
+                .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
         )
+        .route("/provider/products/new", get(web::products::new_form))
+        .route(
+            "/provider/products/{id}",
+            get(web::products::edit_form)
+                .post(web::products::update)
+                .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
+        )
+        .route("/provider/products/{id}/action", post(web::products::act))
         .route("/console", get(web::console::queue::show))
         .route("/console/items/{id}", get(web::console::item::show))
         .route("/console/items/{id}/decision", post(web::console::decide::decide))
@@ -108,13 +119,15 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(ops::readyz))
         .route("/metrics", get(ops::metrics))
         .fallback(|| async { ApiError::not_found() })
+        .method_not_allowed_fallback(render_errors::method_not_allowed)
         .route_layer(from_fn_with_state(state.metrics.clone(), metrics::track))
         .layer(from_fn_with_state(state.clone(), idempotency::replay))
+        .layer(from_fn_with_state(state.clone(), web::once::guard))
         .layer(DefaultBodyLimit::max(body_limit))
         .layer(CatchPanicLayer::new())
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
         .layer(from_fn_with_state(state.clone(), wire::hygiene))
-        .layer(axum::middleware::from_fn(render_errors::render_errors))
+        .layer(from_fn_with_state(state.clone(), render_errors::render_errors))
         .layer(from_fn_with_state(state.clone(), web::csrf::ensure_csrf_cookie))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::CONTENT_SECURITY_POLICY,

@@ -19,11 +19,14 @@ pub const UPLOAD_BODY_LIMIT: usize = 10 * 1024 * 1024 + 64 * 1024;
 /// The name of the file's field in every upload form.
 const FILE_FIELD: &str = "file";
 
-/// A multipart form as read: its text fields, its file, and the first refusal met, if any (the
+/// A multipart form as read: its text fields, its files, and the first refusal met, if any (the
 /// fields read before it are kept, so a page can still check the form's CSRF token).
 pub struct Upload {
     pub fields: FormData,
-    file: Option<Vec<u8>>,
+    /// (field, bytes) of each file sent; a file input left empty sends none.
+    files: Vec<(String, Vec<u8>)>,
+    /// Files refused on their own (over the cap): the form goes on, the field is named.
+    pub file_refusals: Vec<(String, &'static str)>,
     refusal: Option<ApiError>,
 }
 
@@ -31,14 +34,34 @@ impl Upload {
     /// Reads the text fields named in `texts` and the file, at most `max_file_bytes` of it;
     /// stops at the first refusal. (A body that is no multipart form at all is refused by the
     /// `Multipart` extractor, before this: `ApiError::malformed`.)
-    pub async fn read(mut multipart: Multipart, texts: &[&str], max_file_bytes: usize) -> Upload {
+    pub async fn read(multipart: Multipart, texts: &[&str], max_file_bytes: usize) -> Upload {
+        Upload::read_form(multipart, texts, &[FILE_FIELD], max_file_bytes, false).await
+    }
+
+    /// A page's form with file inputs among its fields (`files`, each at most `max_file_bytes`):
+    /// a file over the cap is refused on its own (`file_refusals`) and the rest of the form is
+    /// still read, so what was typed beside it is not lost.
+    pub async fn read_form(
+        mut multipart: Multipart,
+        texts: &[&str],
+        files: &[&str],
+        max_file_bytes: usize,
+        go_on_past_large_files: bool,
+    ) -> Upload {
         let mut upload = Upload {
             fields: FormData::new(),
-            file: None,
+            files: Vec::new(),
+            file_refusals: Vec::new(),
             refusal: None,
         };
         upload.refusal = upload
-            .read_fields(&mut multipart, texts, max_file_bytes)
+            .read_fields(
+                &mut multipart,
+                texts,
+                files,
+                max_file_bytes,
+                go_on_past_large_files,
+            )
             .await
             .err();
         upload
@@ -48,20 +71,34 @@ impl Upload {
         &mut self,
         multipart: &mut Multipart,
         texts: &[&str],
+        files: &[&str],
         max_file_bytes: usize,
+        go_on_past_large_files: bool,
     ) -> Result<(), ApiError> {
         while let Some(mut field) = multipart.next_field().await.map_err(unreadable)? {
             let name = field.name().unwrap_or("").to_string();
-            if name == FILE_FIELD {
+            if files.contains(&name.as_str()) {
+                // A file input left empty: a part without a file name or bytes.
+                let chosen = field.file_name().is_some_and(|f| !f.is_empty());
                 let mut bytes = Vec::new();
+                let mut too_large = false;
                 while let Some(chunk) = field.chunk().await.map_err(unreadable)? {
                     // Counted as it arrives: a file over the cap is never held whole.
-                    if bytes.len() + chunk.len() > max_file_bytes {
-                        return Err(Error::Upload("too_large").into());
+                    if too_large || bytes.len() + chunk.len() > max_file_bytes {
+                        if !go_on_past_large_files {
+                            return Err(Error::Upload("too_large").into());
+                        }
+                        too_large = true;
+                        bytes = Vec::new();
+                        continue;
                     }
                     bytes.extend_from_slice(&chunk);
                 }
-                self.file = Some(bytes);
+                if too_large {
+                    self.file_refusals.push((name, "too_large"));
+                } else if chosen || !bytes.is_empty() || !go_on_past_large_files {
+                    self.files.push((name, bytes));
+                }
             } else if texts.contains(&name.as_str()) {
                 let text = field.text().await.map_err(unreadable)?;
                 self.fields.entry(name).or_default().push(text);
@@ -84,7 +121,12 @@ impl Upload {
             .filter(|name| forms::first(&self.fields, name).is_none())
             .map(|name| FieldError::new(*name, "required"))
             .collect();
-        match self.file {
+        let file = self
+            .files
+            .into_iter()
+            .find(|(name, _)| name == FILE_FIELD)
+            .map(|(_, bytes)| bytes);
+        match file {
             Some(file) if missing.is_empty() => Ok((self.fields, file)),
             file => {
                 if file.is_none() {
@@ -102,5 +144,25 @@ fn unreadable(e: MultipartError) -> ApiError {
         Error::Upload("too_large").into()
     } else {
         ApiError::malformed()
+    }
+}
+
+/// A page's form with files, as read: the text fields, each file chosen (field, bytes), the
+/// files refused on their own, or the refusal of the whole body.
+pub struct FormWithFiles {
+    pub fields: FormData,
+    pub files: Vec<(String, Vec<u8>)>,
+    pub file_refusals: Vec<(String, &'static str)>,
+    pub refusal: Option<ApiError>,
+}
+
+impl From<Upload> for FormWithFiles {
+    fn from(u: Upload) -> FormWithFiles {
+        FormWithFiles {
+            fields: u.fields,
+            files: u.files,
+            file_refusals: u.file_refusals,
+            refusal: u.refusal,
+        }
     }
 }

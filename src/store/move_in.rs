@@ -17,6 +17,9 @@ pub struct FactsRow {
     pub has_customer_service: bool,
     pub has_settlement: bool,
     pub settlement_pending: bool,
+    /// The status and reasons of the newest settlement change asked for.
+    pub last_change_status: Option<String>,
+    pub last_change_reasons: Option<String>,
 }
 
 pub async fn facts(db: &Db, account_id: &str) -> Result<Option<FactsRow>> {
@@ -25,13 +28,17 @@ pub async fn facts(db: &Db, account_id: &str) -> Result<Option<FactsRow>> {
          e.md_status, e.md_frozen_until, e.md_attempts_left, p.status AS application_status, p.reasons AS application_reasons, \
          CAST(CASE WHEN cs.account_id IS NULL THEN 0 ELSE 1 END AS BIGINT) AS has_cs, \
          CAST(CASE WHEN s.account_id IS NULL THEN 0 ELSE 1 END AS BIGINT) AS has_settlement, \
-         CAST(CASE WHEN sp.account_id IS NULL THEN 0 ELSE 1 END AS BIGINT) AS has_pending \
+         CAST(CASE WHEN sp.account_id IS NULL THEN 0 ELSE 1 END AS BIGINT) AS has_pending, \
+         lc.status AS last_change_status, lc.reasons AS last_change_reasons \
          FROM accounts a \
          LEFT JOIN enterprise_verifications e ON e.account_id = a.id \
          LEFT JOIN partner_applications p ON p.account_id = a.id \
          LEFT JOIN provider_customer_service cs ON cs.account_id = a.id \
          LEFT JOIN provider_settlement s ON s.account_id = a.id \
          LEFT JOIN settlement_pending sp ON sp.account_id = a.id \
+         LEFT JOIN review_items lc ON lc.id = (SELECT id FROM review_items \
+             WHERE kind = 'settlement_change' AND account_id = a.id \
+             ORDER BY submitted_at DESC, id DESC LIMIT 1) \
          WHERE a.id = $1",
     )
     .bind(account_id)
@@ -53,6 +60,8 @@ pub async fn facts(db: &Db, account_id: &str) -> Result<Option<FactsRow>> {
             has_customer_service: has_cs == 1,
             has_settlement: has_settlement == 1,
             settlement_pending: has_pending == 1,
+            last_change_status: r.try_get("last_change_status")?,
+            last_change_reasons: r.try_get("last_change_reasons")?,
         })
     })
     .transpose()

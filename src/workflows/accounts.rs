@@ -45,6 +45,9 @@ pub struct Registration<'a> {
     pub email: Option<&'a str>,
     pub password: Option<&'a str>,
     pub mobile: Option<&'a str>,
+    /// The password typed again, when the form asks for it (the pages do): a mismatch is one
+    /// more field error, reported with the others.
+    pub password_confirm: Option<&'a str>,
 }
 
 /// Registers a provider account, pending activation, and mails its activation code. The cheap
@@ -60,6 +63,12 @@ pub async fn register(
     let mut errors = FieldErrors::default();
     let email = errors.require("email", input.email, Email::parse);
     let password = parse_password(&mut errors, "password", input.password);
+    if input
+        .password_confirm
+        .is_some_and(|c| Some(c) != input.password)
+    {
+        errors.push(FieldError::new("password_confirm", "password_mismatch"));
+    }
     let mobile = match input.mobile.map(str::trim) {
         None | Some("") => None,
         Some(m) => match MobilePhone::parse(m) {

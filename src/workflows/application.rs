@@ -6,16 +6,19 @@ use utoipa::ToSchema;
 
 use super::accounts::AccountView;
 use super::decision::{DecisionEffects, Verdict};
+use super::drafts::{self, FormOutcome};
 use super::move_in::{require_provider_role, require_verified};
 use super::notify;
 use super::verification::SubmissionView;
-use super::{drafts, Ctx, Error, Result};
+use super::{Ctx, Error, Result};
 use crate::domain::application::{self, ApplicationData, ApplicationForm, AGREEMENT_VERSION};
 use crate::domain::audit::NewEvent;
 use crate::domain::catalog::CatalogList;
+use crate::domain::drafts::keep_refused;
 use crate::domain::enterprise::VerificationStatus;
 use crate::domain::move_in::{FormStatus, Reason};
 use crate::domain::review::ReviewKind;
+use crate::domain::FieldError;
 use crate::mail;
 use crate::store::application::{self as app_store, ApplicationRow};
 use crate::store::catalog;
@@ -95,13 +98,45 @@ pub async fn save(
     require_verified(ctx, account).await?;
     let choices = Choices::active(ctx).await?;
     let mut tx = drafts::begin_save(ctx, &account.id, then_submit).await?;
-    save_in(&mut tx, account, form, &choices).await?;
+    save_in(&mut tx, account, form, &choices, false).await?;
     let submitted = if then_submit {
         submit_in(ctx, &mut tx, account, &choices).await
     } else {
         Ok(())
     };
     drafts::commit_save(ctx, tx, then_submit, submitted).await
+}
+
+/// The application as its page sends it: saved as far as it is valid (a refused field keeps
+/// its stored value), and with `then_submit` submitted when nothing is wrong or missing; every
+/// field refused or lacking is named at once. A refusal not about a field is the error.
+#[tracing::instrument(name = "application::save_form", skip_all, fields(account = %account.id))]
+pub async fn save_form(
+    ctx: &Ctx,
+    account: &AccountView,
+    form: &ApplicationForm,
+    then_submit: bool,
+) -> Result<FormOutcome> {
+    require_verified(ctx, account).await?;
+    let choices = Choices::active(ctx).await?;
+    let mut tx = drafts::begin_save(ctx, &account.id, then_submit).await?;
+    let mut outcome = FormOutcome {
+        refused: save_in(&mut tx, account, form, &choices, true).await?,
+        submitted: false,
+    };
+    let submitted = if !then_submit {
+        Ok(())
+    } else if outcome.refused.is_empty() {
+        outcome.submission(submit_in(ctx, &mut tx, account, &choices).await)
+    } else {
+        let stored = app_store::get(&mut *tx, &account.id).await?;
+        outcome.lacking(application::missing_for_submission(
+            &stored.as_ref().map(parse).unwrap_or_default(),
+        ));
+        Ok(())
+    };
+    drafts::commit_save(ctx, tx, outcome.submitted, submitted).await?;
+    Ok(outcome)
 }
 
 /// The categories and service types that may be chosen now.
@@ -119,24 +154,35 @@ impl Choices {
     }
 }
 
+/// Saves the draft inside `tx`. Whole (`partial` false: any refused field refuses it all), or
+/// as far as it is valid: the refused fields keep their stored values and are handed back.
 async fn save_in(
     tx: &mut store::Tx,
     account: &AccountView,
     form: &ApplicationForm,
     choices: &Choices,
-) -> Result<()> {
+    partial: bool,
+) -> Result<Vec<FieldError>> {
     let existing = app_store::get(&mut **tx, &account.id).await?;
     ensure_editable(existing.as_ref())?;
     let previous = existing.as_ref().map(parse);
     let now = now_ms();
-    let data = application::validate_draft(
+    let (data, refused) = application::check_draft(
         form,
         &choices.categories,
         &choices.service_types,
         previous.as_ref(),
         &rfc3339(now),
-    )
-    .map_err(Error::Validation)?;
+    );
+    if !partial && !refused.is_empty() {
+        return Err(Error::Validation(refused));
+    }
+    let data = keep_refused(
+        data,
+        &previous.clone().unwrap_or_default(),
+        &refused,
+        &[("agreement_version", "agreement_accepted_at")],
+    );
     let row = ApplicationRow {
         account_id: account.id.clone(),
         status: existing
@@ -153,7 +199,7 @@ async fn save_in(
         event = event.detail(json!({"agreement_version": data.agreement_version}));
     }
     store::audit::append(tx, event).await?;
-    Ok(())
+    Ok(refused)
 }
 
 #[tracing::instrument(name = "application::submit", skip_all, fields(account = %account.id))]
@@ -187,15 +233,12 @@ async fn submit_in(
     // A category or service type retired since the draft was saved must be replaced.
     for (i, c) in data.categories.iter().enumerate() {
         if !choices.categories.contains(c) {
-            missing.push(crate::domain::FieldError::new(
-                format!("categories[{i}]"),
-                "not_allowed",
-            ));
+            missing.push(FieldError::new(format!("categories[{i}]"), "not_allowed"));
         }
     }
     for (i, s) in data.service_types.iter().enumerate() {
         if !choices.service_types.contains(s) {
-            missing.push(crate::domain::FieldError::new(
+            missing.push(FieldError::new(
                 format!("service_types[{i}]"),
                 "not_allowed",
             ));

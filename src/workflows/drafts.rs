@@ -28,3 +28,44 @@ pub async fn commit_save(
     }
     submitted
 }
+
+/// What a page's save came to: every field refused at once — what failed its check (and was
+/// not saved: the rest of the draft was), a file refused, what a submission still lacks — and
+/// whether it was submitted.
+#[derive(Debug, Default)]
+pub struct FormOutcome {
+    pub refused: Vec<crate::domain::FieldError>,
+    pub submitted: bool,
+}
+
+impl FormOutcome {
+    /// Takes a submission's answer: accepted, or refused for missing fields (they join the
+    /// list); any other refusal is handed back.
+    pub fn submission(&mut self, submitted: Result<()>) -> Result<()> {
+        match submitted {
+            Ok(()) => {
+                self.submitted = true;
+                Ok(())
+            }
+            Err(super::Error::Validation(missing)) => {
+                self.lacking(missing);
+                Ok(())
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    /// Adds what a submission lacks, but not for a field already named.
+    pub fn lacking(&mut self, missing: Vec<crate::domain::FieldError>) {
+        for m in missing {
+            let base = |f: &str| f.split('[').next().unwrap_or(f).to_string();
+            if !self
+                .refused
+                .iter()
+                .any(|r| base(&r.field) == base(&m.field))
+            {
+                self.refused.push(m);
+            }
+        }
+    }
+}

@@ -54,3 +54,73 @@ pub async fn remember(
     store::insert(&ctx.db, scope, &answer, now_ms()).await?;
     Ok(())
 }
+
+/// Where a page form's one-time token stands.
+pub enum Once {
+    /// Never seen: this request is the one that does the work.
+    First,
+    /// Another request with it is still at work.
+    Pending,
+    /// Done before: the address its answer sent the visitor to.
+    Answered(String),
+}
+
+/// Takes a page form's one-time token (`scope`), or says who has it.
+pub async fn claim_once(ctx: &Ctx, scope: &str) -> Result<Once> {
+    if store::claim(&ctx.db, scope, now_ms()).await? {
+        return Ok(Once::First);
+    }
+    match store::find(&ctx.db, scope).await? {
+        Some(stored) if stored.status != 0 => {
+            let location = ctx
+                .key
+                .decrypt(&context(scope), &stored.response)
+                .map_err(|e| super::Error::Internal(format!("form answer: {e}")))?;
+            Ok(Once::Answered(
+                String::from_utf8_lossy(&location).into_owned(),
+            ))
+        }
+        Some(_) => Ok(Once::Pending),
+        // Given back meanwhile: try again.
+        None if store::claim(&ctx.db, scope, now_ms()).await? => Ok(Once::First),
+        None => Ok(Once::Pending),
+    }
+}
+
+/// Keeps where the first request with the token sent the visitor (a `303`'s address).
+pub async fn answer_once(ctx: &Ctx, scope: &str, location: &str) -> Result<()> {
+    let sealed = ctx.key.encrypt(&context(scope), location.as_bytes());
+    store::answer(&ctx.db, scope, 303, &sealed).await?;
+    Ok(())
+}
+
+/// The form was refused: the token may be used again.
+pub async fn release_once(ctx: &Ctx, scope: &str) -> Result<()> {
+    store::release(&ctx.db, scope).await?;
+    Ok(())
+}
+
+/// Keeps what a refused form held (sealed, for a day) for the page that shows it next: a
+/// language switch goes back to a page by its address, and what was typed must not be lost.
+pub async fn keep_typed(ctx: &Ctx, scope: &str, typed: &serde_json::Value) -> Result<()> {
+    let sealed = ctx
+        .key
+        .encrypt(&context(scope), typed.to_string().as_bytes());
+    store::keep(&ctx.db, scope, &sealed, now_ms()).await?;
+    Ok(())
+}
+
+/// What `keep_typed` kept under `scope`, if anything.
+pub async fn typed(ctx: &Ctx, scope: &str) -> Result<Option<serde_json::Value>> {
+    let Some(stored) = store::find(&ctx.db, scope).await? else {
+        return Ok(None);
+    };
+    if stored.request_hash != "typed" {
+        return Ok(None);
+    }
+    Ok(ctx
+        .key
+        .decrypt(&context(scope), &stored.response)
+        .ok()
+        .and_then(|bytes| serde_json::from_slice(&bytes).ok()))
+}

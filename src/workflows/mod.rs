@@ -33,6 +33,8 @@ pub mod storage;
 pub mod storefront;
 pub mod storefront_index;
 pub mod verification;
+pub mod verification_documents;
+pub mod verification_form;
 pub mod waiting;
 
 use std::sync::Arc;

@@ -41,6 +41,8 @@ pub async fn status(ctx: &Ctx, account_id: &str) -> Result<MoveIn> {
         has_customer_service: row.has_customer_service,
         has_settlement: row.has_settlement,
         settlement_change_pending: row.settlement_pending,
+        settlement_change_rejected: (row.last_change_status.as_deref() == Some("rejected"))
+            .then(|| reasons(row.last_change_reasons.as_deref())),
     };
     Ok(MoveIn::evaluate(&facts))
 }

@@ -29,12 +29,20 @@ pub async fn confirm_password_reset(
     email: Option<&str>,
     code: Option<&str>,
     new_password: Option<&str>,
+    repeated: Option<&str>,
     client: &Client,
 ) -> Result<()> {
     let mut errors = FieldErrors::default();
     let email = errors.require("email", email, Email::parse);
     let code = errors.require("code", code, parse_code);
     let password = parse_password(&mut errors, "new_password", new_password);
+    // The pages ask for it twice: a mismatch is named with the other errors.
+    if repeated.is_some_and(|r| Some(r) != new_password) {
+        errors.push(crate::domain::FieldError::new(
+            "password_confirm",
+            "password_mismatch",
+        ));
+    }
     errors.into_result().map_err(Error::Validation)?;
     let (Some(email), Some(code), Some(password)) = (email, code, password) else {
         return Err(Error::Internal("validated fields missing".into()));

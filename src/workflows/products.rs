@@ -107,35 +107,53 @@ pub async fn require_moved_in(ctx: &Ctx, account: &AccountView) -> Result<()> {
     Ok(())
 }
 
-/// The categories declared in the approved application.
-async fn declared_categories(ctx: &Ctx, account_id: &str) -> Result<Vec<String>> {
+/// What the approved application declared: its categories and its service types.
+struct Declared {
+    categories: Vec<String>,
+    service_types: Vec<String>,
+}
+
+async fn declared(ctx: &Ctx, account_id: &str) -> Result<Declared> {
     let app = store::application::get(ctx.db.pool(), account_id).await?;
     let data: ApplicationData = app
         .map(|a| serde_json::from_str(&a.data).unwrap_or_default())
         .unwrap_or_default();
-    Ok(data.categories)
+    Ok(Declared {
+        categories: data.categories,
+        service_types: data.service_types,
+    })
 }
 
-/// What the product form offers: the categories declared in the application, and the service
-/// types.
+/// What the product form offers: the categories and the service types declared in the
+/// application (and still in the catalog).
 pub async fn release_choices(
     ctx: &Ctx,
     account: &AccountView,
 ) -> Result<(Vec<CatalogEntry>, Vec<CatalogEntry>)> {
-    let declared = declared_categories(ctx, &account.id).await?;
+    let declared = declared(ctx, &account.id).await?;
     let categories = super::catalog::list(ctx, CatalogList::Categories)
         .await?
         .into_iter()
-        .filter(|c| declared.contains(&c.slug))
+        .filter(|c| declared.categories.contains(&c.slug))
         .collect();
-    let service_types = super::catalog::list(ctx, CatalogList::ServiceTypes).await?;
+    let service_types = super::catalog::list(ctx, CatalogList::ServiceTypes)
+        .await?
+        .into_iter()
+        .filter(|s| declared.service_types.contains(&s.slug))
+        .collect();
     Ok((categories, service_types))
 }
 
 async fn validate(ctx: &Ctx, account: &AccountView, form: &ProductForm) -> Result<ProductData> {
-    let declared = declared_categories(ctx, &account.id).await?;
+    let declared = declared(ctx, &account.id).await?;
     let service_types = catalog::active_slugs(&ctx.db, CatalogList::ServiceTypes).await?;
-    product::validate(form, &declared, &service_types).map_err(Error::Validation)
+    product::validate(
+        form,
+        &declared.categories,
+        &declared.service_types,
+        &service_types,
+    )
+    .map_err(Error::Validation)
 }
 
 async fn owned(tx: &mut Tx, account: &AccountView, id: &str) -> Result<ProductRow> {
@@ -317,7 +335,7 @@ pub async fn upload_icon(
 #[tracing::instrument(name = "products::submit", skip_all, fields(account = %account.id, id = %id))]
 pub async fn submit(ctx: &Ctx, account: &AccountView, id: &str) -> Result<ProductView> {
     require_moved_in(ctx, account).await?;
-    let declared = declared_categories(ctx, &account.id).await?;
+    let declared = declared(ctx, &account.id).await?;
     let service_types = catalog::active_slugs(&ctx.db, CatalogList::ServiceTypes).await?;
     let now = now_ms();
     let mut tx = ctx.db.begin_for_account(&account.id).await?;
@@ -334,13 +352,18 @@ pub async fn submit(ctx: &Ctx, account: &AccountView, id: &str) -> Result<Produc
     let data: ProductData = serde_json::from_str(&revision.data).unwrap_or_default();
     // The catalog may have changed since the draft was saved.
     let mut errors = Vec::new();
-    if !declared.contains(&data.category) {
+    if !declared.categories.contains(&data.category) {
         errors.push(crate::domain::FieldError::new("category", "not_declared"));
     }
     if !service_types.contains(&data.service_type) {
         errors.push(crate::domain::FieldError::new(
             "service_type",
             "not_allowed",
+        ));
+    } else if !declared.service_types.contains(&data.service_type) {
+        errors.push(crate::domain::FieldError::new(
+            "service_type",
+            "service_type_not_declared",
         ));
     }
     if !errors.is_empty() {

@@ -65,6 +65,9 @@ pub struct SettlementView {
     /// Only the last four digits.
     pub account_number_masked: String,
     pub updated_at: String,
+    /// `updated_at` for pages, which show it in words.
+    #[serde(skip)]
+    pub updated_at_ms: i64,
 }
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -88,7 +91,54 @@ fn settlement_view(r: &SettlementRow) -> SettlementView {
         branch_code: r.branch_code.clone(),
         account_number_masked: format!("**** **** {}", r.account_last4),
         updated_at: rfc3339(r.at),
+        updated_at_ms: r.at,
     }
+}
+
+/// A settlement change as its provider sees it afterwards: what was asked for (masked), when,
+/// and how it was decided, with the reasons of a rejection.
+#[derive(Debug, Clone)]
+pub struct ChangeDecision {
+    /// `pending`, `approved`, `rejected` or `superseded`.
+    pub status: String,
+    pub account_name: String,
+    pub bank_name: String,
+    pub branch_name: String,
+    pub branch_code: String,
+    pub account_number_masked: String,
+    pub submitted_at: i64,
+    pub decided_at: Option<i64>,
+    pub reasons: Vec<crate::domain::move_in::Reason>,
+}
+
+/// The newest settlement change asked for, if any: the page shows a rejection beside the form.
+pub async fn last_change(ctx: &Ctx, account: &AccountView) -> Result<Option<ChangeDecision>> {
+    require_provider_access(ctx, account).await?;
+    let history = store::review::history(
+        ctx.db.pool(),
+        ReviewKind::SettlementChange.as_str(),
+        &account.id,
+    )
+    .await?;
+    Ok(history.first().map(|item| {
+        let snapshot: serde_json::Value = serde_json::from_str(&item.snapshot).unwrap_or_default();
+        let text = |k: &str| snapshot[k].as_str().unwrap_or_default().to_string();
+        ChangeDecision {
+            status: item.status.clone(),
+            account_name: text("account_name"),
+            bank_name: text("bank_name"),
+            branch_name: text("branch_name"),
+            branch_code: text("branch_code"),
+            account_number_masked: text("account_number_masked"),
+            submitted_at: item.submitted_at,
+            decided_at: item.decided_at,
+            reasons: item
+                .reasons
+                .as_deref()
+                .and_then(|r| serde_json::from_str(r).ok())
+                .unwrap_or_default(),
+        }
+    }))
 }
 
 pub async fn settlement(ctx: &Ctx, account: &AccountView) -> Result<SettlementAnswer> {

@@ -355,7 +355,12 @@ pub async fn decide(
     )
     .await?;
     let lang = Lang::from_tag(&owner.lang).unwrap_or_default();
-    let reasons_text = format_reasons(&d.reasons);
+    let reasons_text = format_reasons(lang, &d.reasons);
+    // A product's mail names the product.
+    let product_name = serde_json::from_str::<serde_json::Value>(&item.snapshot)
+        .ok()
+        .and_then(|s| s["name"].as_str().map(str::to_string))
+        .unwrap_or_default();
     let recipients = effects
         .recipients
         .unwrap_or_else(|| vec![owner.email.clone()]);
@@ -366,7 +371,11 @@ pub async fn decide(
             decision_mail(kind, approved),
             &to,
             lang,
-            &[("reasons", &reasons_text), ("company", &item.company_name)],
+            &[
+                ("reasons", &reasons_text),
+                ("company", &item.company_name),
+                ("product", &product_name),
+            ],
         )
         .await?;
     }
@@ -375,10 +384,45 @@ pub async fn decide(
     detail(ctx, id).await
 }
 
-fn format_reasons(reasons: &[Reason]) -> String {
+/// The reasons of a decision as a mail lists them: each field by the name the form gives it, in
+/// the mail's language (never its key).
+fn format_reasons(lang: Lang, reasons: &[Reason]) -> String {
     reasons
         .iter()
-        .map(|r| format!("- {}: {}", r.field, r.message))
+        .map(|r| match crate::i18n::field_name(lang, &r.field) {
+            Some(name) => format!("- {name}: {}", r.message),
+            None => format!("- {}", r.message),
+        })
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mailed_reasons_name_fields_in_words() {
+        let reasons = [
+            Reason {
+                field: "registered_address".into(),
+                message: "与执照不符".into(),
+            },
+            Reason {
+                field: "branch_code".into(),
+                message: "wrong".into(),
+            },
+        ];
+        let zh = format_reasons(Lang::ZhCn, &reasons);
+        assert!(zh.contains("- 注册地址: 与执照不符"), "{zh}");
+        assert!(
+            !zh.contains("registered_address") && !zh.contains("branch_code"),
+            "{zh}"
+        );
+        let en = format_reasons(Lang::En, &reasons);
+        assert!(
+            en.contains("Registered address") || en.contains("address"),
+            "{en}"
+        );
+    }
 }

@@ -10,8 +10,8 @@ use super::decision::{DecisionEffects, Verdict};
 use super::move_in::require_provider_role;
 use super::notify;
 use super::{drafts, Ctx, Error, Result};
-use crate::crypto::sha256_hex;
 use crate::domain::audit::NewEvent;
+use crate::domain::drafts::keep_refused;
 use crate::domain::enterprise::{
     self, DepositStatus, DraftState, EnterpriseData, EnterpriseForm, SecretChange,
     VerificationStatus,
@@ -19,11 +19,11 @@ use crate::domain::enterprise::{
 use crate::domain::ids::{IdError, SecretNumber, Uscc};
 use crate::domain::move_in::{FormStatus, Reason};
 use crate::domain::review::ReviewKind;
-use crate::domain::upload::{self, FileType, MAX_DOCUMENT_BYTES};
+
 use crate::domain::FieldError;
 use crate::i18n::Lang;
 use crate::mail;
-use crate::store::documents::{self as doc_store, DocumentRow};
+use crate::store::documents::DocumentRow;
 use crate::store::enterprise::{self as ent_store, EnterpriseRow};
 use crate::store::{self, review::ReviewItemRow};
 use crate::time_util::{now_ms, rfc3339};
@@ -40,6 +40,9 @@ pub struct DocumentView {
     /// Where the owner and operators download it.
     pub url: String,
     pub uploaded_at: String,
+    /// `uploaded_at` for pages, which show it in words.
+    #[serde(skip)]
+    pub uploaded_at_ms: i64,
 }
 
 impl From<&DocumentRow> for DocumentView {
@@ -52,6 +55,7 @@ impl From<&DocumentRow> for DocumentView {
             sha256: d.sha256.clone(),
             url: format!("/api/v1/documents/{}", d.id),
             uploaded_at: rfc3339(d.created_at),
+            uploaded_at_ms: d.created_at,
         }
     }
 }
@@ -60,6 +64,9 @@ impl From<&DocumentRow> for DocumentView {
 pub struct SubmissionView {
     pub id: String,
     pub submitted_at: String,
+    /// `submitted_at` for pages, which show it in words.
+    #[serde(skip)]
+    pub submitted_at_ms: i64,
     /// `pending`, `approved` or `rejected`.
     pub decision: String,
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -71,6 +78,7 @@ impl From<&ReviewItemRow> for SubmissionView {
         SubmissionView {
             id: i.id.clone(),
             submitted_at: rfc3339(i.submitted_at),
+            submitted_at_ms: i.submitted_at,
             decision: i.status.clone(),
             reasons: i
                 .reasons
@@ -176,7 +184,7 @@ pub async fn view(ctx: &Ctx, account: &AccountView) -> Result<EnterpriseView> {
 }
 
 /// A draft can be changed while it is a draft or after a rejection.
-fn ensure_editable(row: Option<&EnterpriseRow>) -> Result<()> {
+pub(super) fn ensure_editable(row: Option<&EnterpriseRow>) -> Result<()> {
     match status_of(row) {
         None => Ok(()),
         Some(s) if s.editable() => Ok(()),
@@ -229,7 +237,7 @@ pub async fn save(
     require_provider_role(account)?;
     let draft = enterprise::validate_draft(form).map_err(Error::Validation)?;
     let mut tx = drafts::begin_save(ctx, &account.id, then_submit).await?;
-    save_in(ctx, &mut tx, account, draft).await?;
+    save_in(ctx, &mut tx, account, draft, &[]).await?;
     let submitted = if then_submit {
         submit_in(ctx, &mut tx, account).await
     } else {
@@ -238,11 +246,13 @@ pub async fn save(
     drafts::commit_save(ctx, tx, then_submit, submitted).await
 }
 
-async fn save_in(
+/// Saves `draft` over the stored one; the `refused` fields keep their stored values.
+pub(super) async fn save_in(
     ctx: &Ctx,
     tx: &mut store::Tx,
     account: &AccountView,
     draft: enterprise::ValidatedDraft,
+    refused: &[FieldError],
 ) -> Result<()> {
     let existing = ent_store::get(&mut **tx, &account.id).await?;
     ensure_editable(existing.as_ref())?;
@@ -254,7 +264,7 @@ async fn save_in(
         ..Default::default()
     });
     let previous = existing.as_ref().map(parse_data).unwrap_or_default();
-    let mut data = draft.data;
+    let mut data = keep_refused(draft.data, &previous, refused, &[]);
     data.legal_rep.id_number_masked = previous.legal_rep.id_number_masked;
     data.authorized_person.id_number_masked = previous.authorized_person.id_number_masked;
     data.corporate_account.account_number_masked = previous.corporate_account.account_number_masked;
@@ -292,69 +302,6 @@ async fn save_in(
     Ok(())
 }
 
-/// Stores an uploaded business licence or letter of authorisation and attaches it to the draft.
-#[tracing::instrument(name = "verification::upload_document", skip_all, fields(account = %account.id))]
-pub async fn upload_document(
-    ctx: &Ctx,
-    account: &AccountView,
-    kind: &str,
-    bytes: Vec<u8>,
-) -> Result<DocumentView> {
-    require_provider_role(account)?;
-    if !matches!(kind, "business_license" | "authorization_letter") {
-        return Err(Error::field("kind", "not_allowed"));
-    }
-    let file_type = upload::check(
-        &bytes,
-        MAX_DOCUMENT_BYTES,
-        &[FileType::Pdf, FileType::Jpeg, FileType::Png],
-    )
-    .map_err(|e| Error::Upload(e.code()))?;
-    ensure_editable(ent_store::get(ctx.db.pool(), &account.id).await?.as_ref())?;
-    let id = uuid::Uuid::now_v7().to_string();
-    let doc = DocumentRow {
-        id: id.clone(),
-        account_id: account.id.clone(),
-        kind: kind.to_string(),
-        content_type: file_type.content_type().to_string(),
-        size: bytes.len() as i64,
-        sha256: sha256_hex(&bytes),
-        blob_key: format!("documents/{}/{id}.{}", account.id, file_type.extension()),
-        created_at: now_ms(),
-    };
-    // The file first: a crash after it leaves an unreferenced file, never a row without a file.
-    ctx.blobs.put(&doc.blob_key, bytes).await?;
-    let mut tx = ctx.db.begin_for_account(&account.id).await?;
-    let existing = ent_store::get(&mut *tx, &account.id).await?;
-    ensure_editable(existing.as_ref())?;
-    if existing.is_none() {
-        ent_store::put(
-            &mut tx,
-            &EnterpriseRow {
-                account_id: account.id.clone(),
-                status: VerificationStatus::Draft.as_str().into(),
-                data: serde_json::to_string(&EnterpriseData::default()).unwrap_or_default(),
-                md_status: DepositStatus::NotSent.as_str().into(),
-                md_attempts_left: i64::from(ctx.limits.deposit_wrong_amounts),
-                updated_at: now_ms(),
-                ..Default::default()
-            },
-        )
-        .await?;
-    }
-    doc_store::insert_document(&mut tx, &doc).await?;
-    ent_store::attach_document(&mut tx, &account.id, kind, &doc.id).await?;
-    store::audit::append(
-        &mut tx,
-        NewEvent::new(&account.id, "enterprise.document_uploaded", &account.id).detail(
-            json!({"document": doc.id, "kind": kind, "sha256": doc.sha256, "size": doc.size}),
-        ),
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(DocumentView::from(&doc))
-}
-
 /// Submits the draft for review: 422 lists everything missing at once; 409 when the credit code
 /// is verified by another account.
 #[tracing::instrument(name = "verification::submit", skip_all, fields(account = %account.id))]
@@ -369,20 +316,13 @@ pub async fn submit(ctx: &Ctx, account: &AccountView) -> Result<EnterpriseView> 
 
 /// The submission inside `tx`. Every check comes before the first write, so a refusal leaves
 /// `tx` as it found it.
-async fn submit_in(ctx: &Ctx, tx: &mut store::Tx, account: &AccountView) -> Result<()> {
+pub(super) async fn submit_in(ctx: &Ctx, tx: &mut store::Tx, account: &AccountView) -> Result<()> {
     let row = ent_store::get(&mut **tx, &account.id).await?;
     ensure_editable(row.as_ref())?;
     let docs = ent_store::current_documents(&mut **tx, &account.id).await?;
     let data = row.as_ref().map(parse_data).unwrap_or_default();
     let same = data.authorized_person.same_as_legal_rep == Some(true);
-    let missing = enterprise::missing_for_submission(&DraftState {
-        data: &data,
-        has_legal_rep_id: row.as_ref().is_some_and(|r| r.legal_rep_id_enc.is_some()),
-        has_authorized_id: row.as_ref().is_some_and(|r| r.authorized_id_enc.is_some()),
-        has_account_number: row.as_ref().is_some_and(|r| r.account_number_enc.is_some()),
-        has_business_license: docs.iter().any(|d| d.kind == "business_license"),
-        has_authorization_letter: docs.iter().any(|d| d.kind == "authorization_letter"),
-    });
+    let missing = missing_of(row.as_ref(), &data, &docs);
     let (Some(mut row), true) = (row, missing.is_empty()) else {
         return Err(Error::Validation(if missing.is_empty() {
             vec![FieldError::new("company_name", "required")]
@@ -424,6 +364,32 @@ async fn submit_in(ctx: &Ctx, tx: &mut store::Tx, account: &AccountView) -> Resu
     .await?;
     notify::mail_account(ctx, tx, mail::MailKind::EnterpriseSubmitted, account, &[]).await?;
     Ok(())
+}
+
+/// What a submission of the stored draft would still lack, read inside `tx`.
+pub(super) async fn missing_in(
+    tx: &mut store::Tx,
+    account: &AccountView,
+) -> Result<Vec<FieldError>> {
+    let row = ent_store::get(&mut **tx, &account.id).await?;
+    let docs = ent_store::current_documents(&mut **tx, &account.id).await?;
+    let data = row.as_ref().map(parse_data).unwrap_or_default();
+    Ok(missing_of(row.as_ref(), &data, &docs))
+}
+
+fn missing_of(
+    row: Option<&EnterpriseRow>,
+    data: &EnterpriseData,
+    docs: &[DocumentRow],
+) -> Vec<FieldError> {
+    enterprise::missing_for_submission(&DraftState {
+        data,
+        has_legal_rep_id: row.is_some_and(|r| r.legal_rep_id_enc.is_some()),
+        has_authorized_id: row.is_some_and(|r| r.authorized_id_enc.is_some()),
+        has_account_number: row.is_some_and(|r| r.account_number_enc.is_some()),
+        has_business_license: docs.iter().any(|d| d.kind == "business_license"),
+        has_authorization_letter: docs.iter().any(|d| d.kind == "authorization_letter"),
+    })
 }
 
 /// An operator's decision on the documents: approval claims the credit code for this account

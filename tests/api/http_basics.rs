@@ -245,6 +245,7 @@ async fn mail_committed_before_a_crash_is_delivered_after_the_restart() {
             email: Some("later@example.com"),
             password: Some(PASSWORD),
             mobile: None,
+            password_confirm: None,
         },
         berth::i18n::Lang::En,
         &berth::domain::client::Client::new(std::net::Ipv4Addr::LOCALHOST.into()),

@@ -186,11 +186,13 @@ async fn a_form_posted_without_its_csrf_token_gets_the_403_page() {
             html(&a).contains(r#"<p class="status-code">403</p>"#),
             "{what}"
         );
+        // An expired or forged form is said to be one, not "your account cannot see this".
         assert!(
-            html(&a).contains("表单已过期或并非来自本站，请刷新页面后重试。"),
+            html(&a).contains("表单已过期，请重新提交"),
             "{what}: {}",
             html(&a)
         );
+        assert!(!html(&a).contains("您的账号无法访问此页面"), "{what}");
         assert!(
             !visitor.cookies.iter().any(|(k, _)| k == "berth_session"),
             "{what}: not signed in"

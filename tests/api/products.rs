@@ -244,6 +244,18 @@ async fn bad_product_input_is_refused() {
         a.fields(),
         vec![("category".to_string(), "not_declared".to_string())]
     );
+    // A service type the company did not declare (it declared SaaS and offline service).
+    let mut f = product_form("x", "iot");
+    f["service_type"] = json!("image");
+    let a = app.create_product(&token, f).await;
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        a.fields(),
+        vec![(
+            "service_type".to_string(),
+            "service_type_not_declared".to_string()
+        )]
+    );
     let mut f = product_form("x", "iot");
     f["plans"] = json!([{"name": "Neg", "price_fen": -100, "billing": "monthly"}]);
     f["delivery"] = json!("carrier-pigeon");

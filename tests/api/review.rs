@@ -855,6 +855,23 @@ async fn a_live_providers_settlement_change_waits_for_review_and_both_addresses_
     let m = app.move_in(&token).await;
     assert_eq!(m.body["state"], "moved_in");
     assert!(m.body["steps"][4].get("change_pending").is_none());
+    // Where the provider stands says the change was rejected, and why.
+    assert_eq!(
+        m.body["steps"][4]["change_rejected"],
+        json!([{"field": "account_number", "message": "开户证明与账号不符"}])
+    );
+    // The rejection mail names the field in words (its label), never its key.
+    let mail = app
+        .wait_for_mail_containing(email, "开户证明与账号不符")
+        .await;
+    assert!(mail.contains("银行账号: 开户证明与账号不符"), "{mail}");
+    assert!(!mail.contains("account_number"), "{mail}");
+    // Asking again clears the rejection from where the provider stands.
+    app.save_settlement(&token, settlement_form(company, "6214830100551111"))
+        .await
+        .assert_status(StatusCode::OK);
+    let m = app.move_in(&token).await;
+    assert!(m.body["steps"][4].get("change_rejected").is_none());
 }
 
 #[tokio::test]

@@ -57,6 +57,7 @@ pub async fn register(
             email: req.email.as_deref(),
             password: req.password.as_deref(),
             mobile: req.mobile.as_deref(),
+            password_confirm: None,
         },
         request_lang(&headers),
         &client,
@@ -169,6 +170,7 @@ pub async fn confirm_password_reset(
         req.email.as_deref(),
         req.code.as_deref(),
         req.new_password.as_deref(),
+        None,
         &client,
     )
     .await?;

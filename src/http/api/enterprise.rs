@@ -15,8 +15,8 @@ use crate::http::json::ApiJson;
 use crate::http::state::AppState;
 use crate::http::upload::Upload;
 use crate::http::web::forms;
-use crate::workflows::micro_deposit;
 use crate::workflows::verification::{self, DepositView, DocumentView, EnterpriseView};
+use crate::workflows::{micro_deposit, verification_documents};
 
 /// The verification: data (numbers masked), status, reasons, submissions, micro-deposit.
 #[utoipa::path(get, operation_id = "enterprise_show", path = "/api/v1/me/enterprise", tag = "enterprise",
@@ -85,7 +85,8 @@ pub async fn upload_document(
     let upload = Upload::read(multipart, &["kind"], MAX_DOCUMENT_BYTES).await;
     let (fields, file) = upload.into_file(&["kind"])?;
     let kind = forms::first(&fields, "kind").unwrap_or("").trim();
-    let doc = verification::upload_document(&state.ctx, &auth.account, kind, file).await?;
+    let doc =
+        verification_documents::upload_document(&state.ctx, &auth.account, kind, file).await?;
     Ok((StatusCode::CREATED, Json(doc)))
 }
 

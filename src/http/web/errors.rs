@@ -20,20 +20,51 @@ pub struct ErrorPage {
     pub status: u16,
     pub title: String,
     pub message: String,
+    /// Where "back" leads (the form that was refused), when there is one to go back to.
+    pub back: Option<String>,
 }
 
-/// An error page in the visitor's language.
+/// The first of `keys` the catalog has.
+fn first_text(page: &Page, keys: &[String]) -> Option<String> {
+    keys.iter()
+        .map(|k| (k, page.t(k)))
+        .find(|(k, t)| t != *k)
+        .map(|(_, t)| t)
+}
+
+/// An error page in the visitor's language: a title and a hint for the code when the pages
+/// have their own (`page.error_title.<code>`, `page.error_hint.<code>`), else the API's message
+/// and the status's hint.
 pub fn error_page(page: Page, status: StatusCode, code: &str) -> Response {
-    let title = page.t(&format!("error.{code}"));
-    let key = format!("page.error_hint.{}", status.as_u16());
-    let mut message = page.t(&key);
-    if message == key {
-        message = page.t(if status.is_server_error() {
-            "page.error_hint.500"
-        } else {
-            "page.error_hint.400"
-        });
-    }
+    error_page_back(page, status, code, None)
+}
+
+/// `error_page` with a way back to the page the request came from.
+pub fn error_page_back(
+    page: Page,
+    status: StatusCode,
+    code: &str,
+    back: Option<String>,
+) -> Response {
+    let title = first_text(
+        &page,
+        &[format!("page.error_title.{code}"), format!("error.{code}")],
+    )
+    .unwrap_or_default();
+    let fallback = if status.is_server_error() {
+        "page.error_hint.500"
+    } else {
+        "page.error_hint.400"
+    };
+    let message = first_text(
+        &page,
+        &[
+            format!("page.error_hint.{code}"),
+            format!("page.error_hint.{}", status.as_u16()),
+            fallback.to_string(),
+        ],
+    )
+    .unwrap_or_default();
     render(
         status,
         &ErrorPage {
@@ -41,6 +72,7 @@ pub fn error_page(page: Page, status: StatusCode, code: &str) -> Response {
             status: status.as_u16(),
             title,
             message,
+            back,
         },
     )
 }
@@ -60,6 +92,12 @@ pub struct PageError {
 }
 
 impl PageError {
+    /// The error page for a workflow's failure.
+    pub fn from_error(page: &Page, err: impl Into<ApiError>) -> PageError {
+        let err: ApiError = err.into();
+        PageError::new(page, err.status, err.code)
+    }
+
     pub fn new(page: &Page, status: StatusCode, code: &'static str) -> PageError {
         PageError {
             page: Box::new(page.clone()),

@@ -11,11 +11,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use crate::http::state::AppState;
-use crate::http::upload::Upload;
-use crate::http::web::errors::{error_page, PageError};
+use crate::http::upload::{FormWithFiles, Upload};
+use crate::http::web::errors::{error_page, error_page_back, PageError};
 use crate::http::web::forms::{self, FormData};
 use crate::http::web::page::Page;
-use crate::http::web::respond::{login_redirect, see_other};
+use crate::http::web::respond::{local_path, login_redirect, see_other};
 use crate::workflows::accounts::AccountView;
 use crate::workflows::sessions::SessionView;
 
@@ -38,7 +38,7 @@ impl FromRequestParts<AppState> for SignedIn {
         }
         match page.account.clone() {
             Some(account) => Ok(SignedIn { page, account }),
-            None => Err(login_redirect(&page.path)),
+            None => Err(login_redirect(&page.url)),
         }
     }
 }
@@ -79,7 +79,7 @@ impl FromRequestParts<AppState> for AnySession {
         let page = Page::from_request_parts(parts, state).await?;
         match page.session.clone() {
             Some(session) => Ok(AnySession { page, session }),
-            None => Err(login_redirect(&page.path)),
+            None => Err(login_redirect(&page.url)),
         }
     }
 }
@@ -95,12 +95,19 @@ impl FromRequest<AppState> for CheckedForm {
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
         let (mut parts, body) = req.into_parts();
         let page = Page::from_request_parts(&mut parts, state).await?;
+        let parts_headers = parts.headers.clone();
         let body = Bytes::from_request(Request::from_parts(parts, body), state)
             .await
             .map_err(IntoResponse::into_response)?;
         let form = forms::parse(&body);
         if !page.csrf_matches(&form) {
-            return Err(error_page(page, StatusCode::FORBIDDEN, "csrf_failed"));
+            let back = referring_page(&parts_headers);
+            return Err(error_page_back(
+                page,
+                StatusCode::FORBIDDEN,
+                "csrf_failed",
+                back,
+            ));
         }
         Ok(CheckedForm(form))
     }
@@ -123,4 +130,82 @@ pub async fn checked_upload(
         return Err(PageError::new(page, StatusCode::FORBIDDEN, "csrf_failed"));
     }
     Ok(upload)
+}
+
+/// The page of this site a form was sent from (its `Referer`), for the way back from a refusal:
+/// the browser usually still holds what was typed there.
+fn referring_page(headers: &axum::http::HeaderMap) -> Option<String> {
+    let referer = headers.get(axum::http::header::REFERER)?.to_str().ok()?;
+    let host = headers.get(axum::http::header::HOST)?.to_str().ok()?;
+    let rest = referer
+        .strip_prefix("http://")
+        .or_else(|| referer.strip_prefix("https://"))?;
+    let path = rest.strip_prefix(host)?;
+    local_path(path).map(str::to_string)
+}
+
+/// The body of a form that may carry files: multipart, as browsers send it, or urlencoded
+/// (nothing chosen, or a client without files).
+pub enum SentForm {
+    Multipart(Multipart),
+    Urlencoded(FormData),
+    Unreadable,
+}
+
+impl FromRequest<AppState> for SentForm {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
+        let multipart = req
+            .headers()
+            .get(axum::http::header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.trim_start().starts_with("multipart/form-data"));
+        if multipart {
+            return Ok(Multipart::from_request(req, state)
+                .await
+                .map_or(SentForm::Unreadable, SentForm::Multipart));
+        }
+        Ok(Bytes::from_request(req, state)
+            .await
+            .map_or(SentForm::Unreadable, |b| {
+                SentForm::Urlencoded(forms::parse(&b))
+            }))
+    }
+}
+
+/// A page's form with file inputs among its fields (`Upload::read_form`: the texts named,
+/// the files named, each under `max_file_bytes`), its CSRF token checked like `checked_upload`.
+pub async fn checked_form_with_files(
+    page: &Page,
+    sent: SentForm,
+    texts: &[&str],
+    files: &[&str],
+    max_file_bytes: usize,
+) -> Result<FormWithFiles, PageError> {
+    let sent: FormWithFiles = match sent {
+        SentForm::Multipart(multipart) => {
+            let texts: Vec<&str> = texts.iter().copied().chain(["csrf_token"]).collect();
+            Upload::read_form(multipart, &texts, files, max_file_bytes, true)
+                .await
+                .into()
+        }
+        SentForm::Urlencoded(fields) => FormWithFiles {
+            fields,
+            files: Vec::new(),
+            file_refusals: Vec::new(),
+            refusal: None,
+        },
+        SentForm::Unreadable => {
+            return Err(PageError::new(
+                page,
+                StatusCode::BAD_REQUEST,
+                "malformed_request",
+            ))
+        }
+    };
+    if !page.csrf_matches(&sent.fields) {
+        return Err(PageError::new(page, StatusCode::FORBIDDEN, "csrf_failed"));
+    }
+    Ok(sent)
 }

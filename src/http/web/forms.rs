@@ -37,6 +37,15 @@ pub fn all(form: &FormData, name: &str) -> Vec<String> {
     form.get(name).cloned().unwrap_or_default()
 }
 
+/// What a form state holds, as a submitted form (to check kept values again).
+pub fn as_data(state: &FormState) -> FormData {
+    let mut data: FormData = state.multi.clone();
+    for (k, v) in &state.values {
+        data.entry(k.clone()).or_insert_with(|| vec![v.clone()]);
+    }
+    data
+}
+
 /// A draft form's two buttons: `action=save` saves the draft, `action=submit` saves it and then
 /// submits it. The notice to show (`saved` or `submitted`), or the first refusal.
 pub async fn save_or_submit<S, U>(
@@ -54,12 +63,23 @@ pub async fn save_or_submit<S, U>(
 }
 
 /// What a form shows: the values to fill in and the errors to explain.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]
 pub struct FormState {
     pub values: HashMap<String, String>,
     pub multi: HashMap<String, Vec<String>>,
-    /// (field, message), in the order the fields were checked.
+    /// (field, message), in the order the fields were checked (or of the form, once `ordered`).
+    #[serde(skip)]
     pub errors: Vec<(String, String)>,
+    /// (field, code) of each error: what it is, not only what it says.
+    #[serde(skip)]
+    pub codes: Vec<(String, String)>,
+    /// What the error summary says first (what was saved and what was not).
+    #[serde(skip)]
+    pub lead: Option<String>,
+    /// The label keys of fields whose label is not their `fieldname.*` (the summary names a
+    /// field as the form labels it).
+    #[serde(skip)]
+    pub labels: Vec<(String, String)>,
 }
 
 impl FormState {
@@ -80,6 +100,23 @@ impl FormState {
             s.multi.insert(k.clone(), v.clone());
         }
         s
+    }
+
+    /// The form labels these fields with these keys (`Page::summary_name` reads them).
+    pub fn labelled(mut self, labels: &[(&str, &str)]) -> FormState {
+        self.labels = labels
+            .iter()
+            .map(|(f, k)| (f.to_string(), k.to_string()))
+            .collect();
+        self
+    }
+
+    /// The label key of `field` on this form, when it is not the field's own name.
+    pub fn label_key(&self, field: &str) -> Option<&str> {
+        self.labels
+            .iter()
+            .find(|(f, _)| f == field)
+            .map(|(_, k)| k.as_str())
     }
 
     pub fn set(&mut self, name: &str, value: impl Into<String>) {
@@ -119,6 +156,29 @@ impl FormState {
         !self.errors.is_empty()
     }
 
+    /// Whether an error is about a field (the rest, `_form`, is about the whole form).
+    pub fn has_field_errors(&self) -> bool {
+        self.errors.iter().any(|(f, _)| f != "_form")
+    }
+
+    /// Whether `field` was refused with `code` (`checksum`, `required`, …).
+    pub fn has_error_code(&self, field: &str, code: &str) -> bool {
+        self.codes.iter().any(|(f, c)| f == field && c == code)
+    }
+
+    /// Puts the errors in the order the form shows its fields (`fields`, top to bottom); one
+    /// field's errors keep their order, fields the list does not name come last.
+    pub fn ordered(mut self, fields: &[&str]) -> FormState {
+        let rank = |f: &str| {
+            fields
+                .iter()
+                .position(|x| *x == f || f.starts_with(&format!("{x}.")))
+                .unwrap_or(fields.len())
+        };
+        self.errors.sort_by_key(|(f, _)| rank(f));
+        self
+    }
+
     /// `aria-invalid` and the error id, for the input's attributes.
     pub fn invalid(&self, name: &str) -> &'static str {
         if self.has_error(name) {
@@ -134,8 +194,16 @@ impl FormState {
                 e.params.iter().map(|(k, v)| (*k, v.as_str())).collect();
             let field = e.field.replace("[", ".").replace(']', "");
             let field = strip_index(&field);
-            self.errors
-                .push((field, i18n::tf(lang, &format!("field.{}", e.code), &params)));
+            self.codes.push((field.clone(), e.code.to_string()));
+            // A field may say more than the code's general words (a mobile number's length:
+            // what a mobile number looks like): `fieldmsg.<field>.<code>` when the catalog has it.
+            let specific = format!("fieldmsg.{field}.{}", e.code);
+            let key = if i18n::t(lang, &specific) == specific {
+                format!("field.{}", e.code)
+            } else {
+                specific
+            };
+            self.errors.push((field, i18n::tf(lang, &key, &params)));
         }
     }
 
@@ -150,19 +218,23 @@ impl FormState {
             FormNote::Message { field, key, params } => {
                 let params: Vec<(&str, &str)> =
                     params.iter().map(|(k, v)| (*k, v.as_str())).collect();
+                let code = key.rsplit('.').next().unwrap_or(key);
+                self.codes.push((field.to_string(), code.to_string()));
                 self.add_error(field, i18n::tf(lang, key, &params));
             }
         }
     }
 }
 
-/// `categories.1` → `categories`: list errors are shown at the list.
+/// `categories.1` → `categories`: an error about one value of a list is shown at the list. A
+/// row of a repeated group keeps its number (`plans.0.name`): each row has its own inputs.
 fn strip_index(field: &str) -> String {
-    let parts: Vec<&str> = field
-        .split('.')
-        .filter(|p| !p.chars().all(|c| c.is_ascii_digit()))
-        .collect();
-    parts.join(".")
+    match field.rsplit_once('.') {
+        Some((list, last)) if !last.is_empty() && last.chars().all(|c| c.is_ascii_digit()) => {
+            list.to_string()
+        }
+        _ => field.to_string(),
+    }
 }
 
 /// Shows a workflow's refusal in the form when it is about the input (validation, conflicts,
@@ -196,7 +268,14 @@ mod tests {
     #[test]
     fn list_errors_land_on_the_list() {
         let mut s = FormState::default();
-        s.add_errors(Lang::En, &[FieldError::new("categories[1]", "not_allowed")]);
+        s.add_errors(
+            Lang::En,
+            &[
+                FieldError::new("categories[1]", "not_allowed"),
+                FieldError::new("plans[2].name", "required"),
+            ],
+        );
         assert!(s.has_error("categories"));
+        assert!(s.has_error("plans.2.name"), "a row keeps its number");
     }
 }

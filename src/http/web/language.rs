@@ -27,12 +27,24 @@ pub async fn switch_language(State(state): State<AppState>, page: Page, body: By
     if !page.csrf_matches(&form) {
         return see_other(&back);
     }
+    switch_to(&state, &page, lang, see_other(&back)).await
+}
+
+/// The language a draft form's switch asks for, if it was the button pressed: on a page whose
+/// form is a draft (`Page::draft_form`), the top bar's button belongs to that form, so that
+/// switching saves what was typed (`lang` is its name there).
+pub fn asked_for(form: &forms::FormData) -> Option<Lang> {
+    forms::first(form, "lang").and_then(Lang::from_tag)
+}
+
+/// `resp` (going back to the page) with `lang` remembered: in a cookie, and on the account,
+/// for its mail.
+pub async fn switch_to(state: &AppState, page: &Page, lang: Lang, mut resp: Response) -> Response {
     if let Some(a) = &page.account {
         if a.lang != lang {
             let _ = accounts::set_language(&state.ctx, &a.id, lang).await;
         }
     }
-    let mut resp = see_other(&back);
     if let Ok(v) = HeaderValue::from_str(&format!(
         "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax{}",
         lang.tag(),

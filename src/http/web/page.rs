@@ -11,7 +11,7 @@ use crate::http::cookies::cookie;
 use crate::http::language::request_lang;
 use crate::http::state::AppState;
 use crate::http::web::csrf::{pre_session_csrf, pre_session_secret};
-use crate::http::web::forms::FormData;
+use crate::http::web::forms::{FormData, FormState};
 use crate::i18n::{self, Lang};
 use crate::workflows::accounts::AccountView;
 use crate::workflows::sessions::{self, SessionStanding, SessionView};
@@ -42,6 +42,12 @@ pub struct Page {
     pub notice: Option<String>,
     /// The zone times are shown in.
     pub zone: crate::display::Zone,
+    /// The one-time token this page's forms carry (`web::once`): a form sent twice makes one
+    /// thing.
+    pub once: String,
+    /// The id of the page's draft form, when the language switch should send it (and so save
+    /// what was typed) rather than leave it behind.
+    pub draft_form: Option<&'static str>,
 }
 
 impl Page {
@@ -57,7 +63,18 @@ impl Page {
             path,
             notice: None,
             zone: crate::display::Zone::default(),
+            once: String::new(),
+            draft_form: None,
         }
+    }
+
+    /// A form's address with this page's one-time token (`web::once`).
+    pub fn once_action(&self, action: &str) -> String {
+        if self.once.is_empty() {
+            return action.to_string();
+        }
+        let join = if action.contains('?') { '&' } else { '?' };
+        format!("{action}{join}once={}", self.once)
     }
 
     /// A moment as people read it, in the marketplace's zone: `2026年12月2日 02:15`.
@@ -83,16 +100,34 @@ impl Page {
         i18n::tf(self.lang, key, &[(name, value)])
     }
 
+    /// A text with several parameters.
+    pub fn tf3(&self, key: &str, params: &[(&str, &str)]) -> String {
+        i18n::tf(self.lang, key, params)
+    }
+
     /// The name of a form field for the error summary: `fieldname.<field>`, else `label.<field>`,
     /// else nothing.
     pub fn field_name(&self, field: &str) -> String {
-        for key in [format!("fieldname.{field}"), format!("label.{field}")] {
-            let text = i18n::t(self.lang, &key);
-            if text != key {
-                return text.to_string();
-            }
+        i18n::field_name(self.lang, field).unwrap_or_default()
+    }
+
+    /// A field's name in a form's error summary: the label the form shows it with.
+    pub fn summary_name(&self, form: &FormState, field: &str) -> String {
+        match form.label_key(field) {
+            Some(key) => self.t(key),
+            None => self.field_name(field),
         }
-        String::new()
+    }
+
+    /// What a reviewer's reason is about, for its reader: the field's name, or "other" (never a
+    /// field's key).
+    pub fn reason_field(&self, field: &str) -> String {
+        let name = self.field_name(field);
+        if name.is_empty() {
+            self.t("fieldname.other")
+        } else {
+            name
+        }
     }
 
     /// A field's name for people, or the field itself when the catalog has none.
@@ -212,7 +247,11 @@ async fn page_of(parts: &Parts, state: &AppState) -> Page {
     // The notice belongs to the moment it was shown; coming back should not repeat it.
     let url = match parts.uri.query() {
         Some(q) => {
-            let kept: Vec<&str> = q.split('&').filter(|p| !p.starts_with("notice=")).collect();
+            // Nor the one-time token of a form's address (`web::once`).
+            let kept: Vec<&str> = q
+                .split('&')
+                .filter(|p| !p.starts_with("notice=") && !p.starts_with("once="))
+                .collect();
             if kept.is_empty() {
                 parts.uri.path().to_string()
             } else {
@@ -233,5 +272,7 @@ async fn page_of(parts: &Parts, state: &AppState) -> Page {
         url,
         notice,
         zone: state.ctx.zone.clone(),
+        once: crate::crypto::random_token(),
+        draft_form: None,
     }
 }

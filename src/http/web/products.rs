@@ -1,29 +1,83 @@
-//! Provider backend → Products: the list, the release form (new draft or edit), the icon, and
-//! submit / unlist / relist.
+//! Provider backend → Products: the list, and the release form (a new draft or an edit) with
+//! its icon in the same form, saved, or saved and submitted; unlist and relist. The form offers
+//! the categories and service types the company declared, asks for the delivery rather than
+//! assuming one, and names each plan row's field that is wrong, with prices in yuan.
 
 use askama::Template;
-use axum::extract::multipart::MultipartRejection;
-use axum::extract::{FromRequestParts, Multipart, Path, State};
+use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
 use axum::response::Response;
 
 use crate::domain::catalog::CatalogEntry;
-use crate::domain::money::Fen;
-use crate::domain::product::{
-    PlanForm, ProductData, ProductForm, ProductStatus, TermsForm, BILLINGS, DELIVERIES,
-    MAX_ICON_BYTES,
-};
-use crate::http::error::ApiError;
+use crate::domain::product::{ProductData, ProductStatus, BILLINGS, DELIVERIES, MAX_ICON_BYTES};
+use crate::domain::FieldError;
 use crate::http::state::AppState;
 use crate::http::web::errors::{failure, PageError};
-use crate::http::web::extract::{checked_upload, CheckedForm, SignedIn};
-use crate::http::web::forms::{self, FormData, FormState};
+use crate::http::web::extract::{checked_form_with_files, CheckedForm, SentForm, SignedIn};
+use crate::http::web::forms::{self, FormState};
 use crate::http::web::page::Page;
+use crate::http::web::product_form::{form_of, page_errors, state_of, PLAN_ROWS};
+use crate::http::web::provider::not_yet;
 use crate::http::web::respond::{render, see_other};
 use crate::workflows::accounts::AccountView;
 use crate::workflows::products::{self, ProductView};
 use crate::workflows::Error;
+
+/// The form's fields, top to bottom: the order of the error summary.
+const FIELDS: &[&str] = &[
+    "name",
+    "category",
+    "service_type",
+    "delivery",
+    "summary",
+    "description",
+    "plans.0",
+    "plans.1",
+    "plans.2",
+    "terms.after_sales_scope",
+    "terms.warranty",
+    "icon",
+];
+
+/// The labels of the fields whose label is not their `fieldname.*`.
+const LABELS: &[(&str, &str)] = &[
+    ("name", "product.name"),
+    ("summary", "product.summary"),
+    ("terms.after_sales_scope", "store.after_sales"),
+    ("terms.warranty", "store.warranty"),
+    ("icon", "product.icon"),
+    ("plans.0.name", "product.plan.0.name"),
+    ("plans.0.price", "product.plan.0.price"),
+    ("plans.0.billing", "product.plan.0.billing"),
+    ("plans.1.name", "product.plan.1.name"),
+    ("plans.1.price", "product.plan.1.price"),
+    ("plans.1.billing", "product.plan.1.billing"),
+    ("plans.2.name", "product.plan.2.name"),
+    ("plans.2.price", "product.plan.2.price"),
+    ("plans.2.billing", "product.plan.2.billing"),
+];
+
+const TEXTS: &[&str] = &[
+    "action",
+    "name",
+    "category",
+    "service_type",
+    "delivery",
+    "summary",
+    "description",
+    "plans.0.name",
+    "plans.0.price",
+    "plans.0.billing",
+    "plans.1.name",
+    "plans.1.price",
+    "plans.1.billing",
+    "plans.2.name",
+    "plans.2.price",
+    "plans.2.billing",
+    "terms.after_sales_scope",
+    "terms.warranty",
+];
 
 #[derive(Template)]
 #[template(path = "pages/provider_products.html")]
@@ -61,24 +115,26 @@ impl EditPage {
         BILLINGS
     }
 
-    pub fn plan_rows(&self) -> [usize; 3] {
+    pub fn plan_rows(&self) -> [usize; PLAN_ROWS] {
         [0, 1, 2]
     }
 
+    /// `plans.<i>.<field>`, the name of a plan row's input.
+    pub fn plan_field(&self, i: &usize, field: &str) -> String {
+        format!("plans.{i}.{field}")
+    }
+
     pub fn plan_value(&self, i: &usize, field: &str) -> String {
-        self.form.value(&format!("plans.{i}.{field}"))
+        self.form.value(&self.plan_field(i, field))
     }
 
     pub fn plan_is(&self, i: &usize, field: &str, value: &str) -> bool {
-        self.form.value(&format!("plans.{i}.{field}")) == value
+        self.plan_value(i, field) == value
     }
 
-    pub fn plan_error(&self, i: &usize) -> Option<String> {
-        self.form
-            .errors
-            .iter()
-            .find(|(f, _)| f.starts_with(&format!("plans.{i}")) || f == "plans")
-            .map(|(_, m)| m.clone())
+    /// The delivery that goes with a service type (`offline-service` is delivered offline).
+    pub fn delivery_of(&self, service_type: &str) -> String {
+        service_type.replace('-', "_")
     }
 
     pub fn editable(&self) -> bool {
@@ -100,10 +156,29 @@ impl EditPage {
             .and_then(|p| p.working.as_ref().or(p.live.as_ref()))
             .and_then(|r| r.icon_url.clone())
     }
+
+    /// What stands in for a missing icon: the name's first character.
+    pub fn initial(&self) -> String {
+        self.form
+            .value("name")
+            .chars()
+            .next()
+            .map_or_else(|| "·".to_string(), |c| c.to_string())
+    }
+
+    /// The form's address: a new product's, or this one's.
+    pub fn action(&self) -> String {
+        match &self.product {
+            Some(p) => self
+                .page
+                .once_action(&format!("/provider/products/{}", p.id)),
+            None => self.page.once_action("/provider/products"),
+        }
+    }
 }
 
 /// A provider who moved in (`SignedIn`, and every move-in step done): product release is theirs
-/// alone. Anyone else signed in goes back to the move-in.
+/// alone. Anyone else gets the "not yet" page with what is still due.
 pub struct MovedIn {
     pub page: Page,
     pub account: AccountView,
@@ -116,8 +191,9 @@ impl FromRequestParts<AppState> for MovedIn {
         let SignedIn { page, account } = SignedIn::from_request_parts(parts, state).await?;
         match products::require_moved_in(&state.ctx, &account).await {
             Ok(()) => Ok(MovedIn { page, account }),
-            Err(Error::ProviderAccessRequired { .. }) | Err(Error::Forbidden) => {
-                Err(see_other("/move-in"))
+            // Not silently elsewhere: the page says what is still due, as the backend does.
+            Err(Error::ProviderAccessRequired { .. }) => {
+                Err(not_yet(state, page, &account, "products").await)
             }
             Err(e) => Err(failure(page, e)),
         }
@@ -132,64 +208,6 @@ pub async fn list(
     Ok(render(StatusCode::OK, &ListPage { page, items }))
 }
 
-async fn choices(
-    state: &AppState,
-    account: &AccountView,
-) -> (Vec<CatalogEntry>, Vec<CatalogEntry>) {
-    products::release_choices(&state.ctx, account)
-        .await
-        .unwrap_or_default()
-}
-
-fn state_of(d: &ProductData) -> FormState {
-    let mut f = FormState::default();
-    f.set("name", d.name.clone());
-    f.set("category", d.category.clone());
-    f.set("service_type", d.service_type.clone());
-    f.set("delivery", d.delivery.clone());
-    f.set("summary", d.summary.clone());
-    f.set("description", d.description.clone());
-    f.set("terms.after_sales_scope", d.terms.after_sales_scope.clone());
-    f.set("terms.warranty", d.terms.warranty.clone());
-    for (i, p) in d.plans.iter().enumerate() {
-        f.set(&format!("plans.{i}.name"), p.name.clone());
-        f.set(&format!("plans.{i}.price"), Fen(p.price_fen).yuan_figure());
-        f.set(&format!("plans.{i}.billing"), p.billing.clone());
-    }
-    f
-}
-
-fn form_of(data: &FormData) -> ProductForm {
-    let plans = (0..3)
-        .filter_map(|i| {
-            let name = forms::opt(data, &format!("plans.{i}.name"));
-            let price = forms::opt(data, &format!("plans.{i}.price"));
-            if name.is_none() && price.is_none() {
-                return None;
-            }
-            Some(PlanForm {
-                name,
-                // Typed in yuan; anything unreadable becomes an out-of-range price.
-                price_fen: price.map(|p| Fen::parse_yuan(&p).map_or(-1, |fen| fen.0)),
-                billing: forms::opt(data, &format!("plans.{i}.billing")),
-            })
-        })
-        .collect();
-    ProductForm {
-        name: forms::opt(data, "name"),
-        category: forms::opt(data, "category"),
-        service_type: forms::opt(data, "service_type"),
-        delivery: forms::opt(data, "delivery"),
-        summary: forms::opt(data, "summary"),
-        description: forms::opt(data, "description"),
-        plans: Some(plans),
-        terms: Some(TermsForm {
-            after_sales_scope: forms::opt(data, "terms.after_sales_scope"),
-            warranty: forms::opt(data, "terms.warranty"),
-        }),
-    }
-}
-
 /// The release form of product `id` (`None`: a new one) with `form` as typed.
 async fn edit_page(
     state: &AppState,
@@ -198,11 +216,13 @@ async fn edit_page(
     product: Option<ProductView>,
     form: FormState,
 ) -> EditPage {
-    let (categories, service_types) = choices(state, account).await;
+    let (categories, service_types) = products::release_choices(&state.ctx, account)
+        .await
+        .unwrap_or_default();
     EditPage {
         page,
         product,
-        form,
+        form: form.labelled(LABELS).ordered(FIELDS),
         categories,
         service_types,
     }
@@ -222,7 +242,19 @@ pub async fn new_form(
 ) -> Response {
     let mut form = FormState::default();
     form.set("plans.0.billing", "monthly");
-    let shown = edit_page(&state, page, &account, None, form).await;
+    let mut shown = edit_page(&state, page, &account, None, form).await;
+    // One category, one service type declared: nothing to choose. The delivery follows the
+    // service type; otherwise the person chooses both.
+    if let [only] = shown.categories.as_slice() {
+        shown.form.set("category", only.slug.clone());
+    }
+    if let [only] = shown.service_types.as_slice() {
+        let delivery = shown.delivery_of(&only.slug);
+        shown.form.set("service_type", only.slug.clone());
+        if DELIVERIES.contains(&delivery.as_str()) {
+            shown.form.set("delivery", delivery);
+        }
+    }
     render(StatusCode::OK, &shown)
 }
 
@@ -237,58 +269,124 @@ pub async fn edit_form(
     Ok(render(StatusCode::OK, &shown))
 }
 
-/// Saves (`action=save`) or saves and submits (`action=submit`); `id` absent for a new product.
+/// The form drawn again with 422: `product` as saved (if it is), what was typed, why.
+async fn again(
+    state: &AppState,
+    page: Page,
+    account: &AccountView,
+    product: Option<ProductView>,
+    mut form: FormState,
+    refused: Vec<FieldError>,
+    lead: Option<&str>,
+) -> Response {
+    form.add_errors(page.lang, &refused);
+    form.lead = lead.map(|k| page.t(k));
+    let shown = edit_page(state, page, account, product, form).await;
+    render(StatusCode::UNPROCESSABLE_ENTITY, &shown)
+}
+
+/// Saves (`action=save`) or saves and submits (`action=submit`), the icon with it when one was
+/// chosen; `id` absent for a new product.
 async fn save(
     state: AppState,
     MovedIn { page, account }: MovedIn,
     id: Option<String>,
-    data: FormData,
-) -> Response {
-    let form = FormState::from_form(&data);
-    let input = form_of(&data);
+    sent: SentForm,
+) -> Result<Response, PageError> {
+    let sent = checked_form_with_files(&page, sent, TEXTS, &["icon"], MAX_ICON_BYTES).await?;
+    let form = FormState::from_form(&sent.fields);
+    let existing = match &id {
+        Some(id) => Some(page.or_error_page(products::get(&state.ctx, &account, id).await)?),
+        None => None,
+    };
+    if let Some(refusal) = sent.refusal {
+        return Ok(page
+            .refused(form, refusal, async |page, form| {
+                Ok(edit_page(&state, page, &account, existing, form).await)
+            })
+            .await);
+    }
+    let icon_chosen = !sent.files.is_empty() || !sent.file_refusals.is_empty();
+    let (input, unreadable) = form_of(&sent.fields);
     let saved = match &id {
         Some(id) => products::update(&state.ctx, &account, id, &input).await,
         None => products::create(&state.ctx, &account, &input).await,
     };
-    let result = match saved {
-        Ok(p) if forms::first(&data, "action") == Some("submit") => {
-            products::submit(&state.ctx, &account, &p.id)
-                .await
-                .map(|p| (p, "submitted"))
+    let product = match saved {
+        Ok(p) => p,
+        Err(Error::Validation(fields)) => {
+            let mut refused = page_errors(fields, &unreadable);
+            if icon_chosen {
+                // Nothing was saved, so neither was the file: it must be chosen again.
+                refused.push(FieldError::new("icon", "choose_again"));
+            }
+            return Ok(again(&state, page, &account, existing, form, refused, None).await);
         }
-        Ok(p) => Ok((p, "saved")),
-        Err(e) => Err(e),
-    };
-    match result {
-        Ok((p, notice)) => see_other(&format!("/provider/products/{}?notice={notice}", p.id)),
         Err(e) => {
-            page.refused(form, e, async |page, form| {
-                let product = match &id {
-                    Some(id) => products::get(&state.ctx, &account, id).await.ok(),
-                    None => None,
-                };
-                Ok(edit_page(&state, page, &account, product, form).await)
-            })
-            .await
+            return Ok(page
+                .refused(form, e, async |page, form| {
+                    Ok(edit_page(&state, page, &account, existing, form).await)
+                })
+                .await)
+        }
+    };
+    let mut refused: Vec<FieldError> = sent
+        .file_refusals
+        .iter()
+        .map(|(_, code)| FieldError::new("icon", code))
+        .collect();
+    let mut product = product;
+    if let Some((_, bytes)) = sent.files.into_iter().next() {
+        match products::upload_icon(&state.ctx, &account, &product.id, bytes).await {
+            Ok(p) => product = p,
+            Err(Error::Upload(code)) => refused.push(FieldError::new("icon", code)),
+            Err(e) => return Err(PageError::from_error(&page, e)),
         }
     }
+    if !refused.is_empty() {
+        let lead = Some("product.saved_icon_refused");
+        return Ok(again(&state, page, &account, Some(product), form, refused, lead).await);
+    }
+    let notice = if forms::first(&sent.fields, "action") == Some("submit") {
+        match products::submit(&state.ctx, &account, &product.id).await {
+            Ok(_) => "submitted",
+            Err(Error::Validation(fields)) => {
+                let refused = page_errors(fields, &unreadable);
+                let lead = Some("form.saved_not_submitted");
+                return Ok(again(&state, page, &account, Some(product), form, refused, lead).await);
+            }
+            Err(e) => {
+                return Ok(page
+                    .refused(form, e, async |page, form| {
+                        Ok(edit_page(&state, page, &account, Some(product), form).await)
+                    })
+                    .await)
+            }
+        }
+    } else {
+        "saved"
+    };
+    Ok(see_other(&format!(
+        "/provider/products/{}?notice={notice}",
+        product.id
+    )))
 }
 
 pub async fn create(
     State(state): State<AppState>,
     moved_in: MovedIn,
-    CheckedForm(data): CheckedForm,
-) -> Response {
-    save(state, moved_in, None, data).await
+    sent: SentForm,
+) -> Result<Response, PageError> {
+    save(state, moved_in, None, sent).await
 }
 
 pub async fn update(
     State(state): State<AppState>,
     moved_in: MovedIn,
     Path(id): Path<String>,
-    CheckedForm(data): CheckedForm,
-) -> Response {
-    save(state, moved_in, Some(id), data).await
+    sent: SentForm,
+) -> Result<Response, PageError> {
+    save(state, moved_in, Some(id), sent).await
 }
 
 /// `action` = `submit`, `unlist` or `relist`.
@@ -314,34 +412,4 @@ pub async fn act(
         Ok(notice) => see_other(&format!("/provider/products/{id}?notice={notice}")),
         Err(e) => failure(page, e),
     }
-}
-
-/// The icon form (multipart: `csrf_token`, `file`).
-pub async fn icon(
-    State(state): State<AppState>,
-    MovedIn { page, account }: MovedIn,
-    Path(id): Path<String>,
-    multipart: Result<Multipart, MultipartRejection>,
-) -> Result<Response, PageError> {
-    let upload = checked_upload(&page, multipart, &[], MAX_ICON_BYTES).await?;
-    let uploaded = match upload.into_file(&[]) {
-        Ok((_, file)) => products::upload_icon(&state.ctx, &account, &id, file)
-            .await
-            .map(|_| ())
-            .map_err(ApiError::from),
-        Err(refusal) => Err(refusal),
-    };
-    Ok(match uploaded {
-        Ok(()) => see_other(&format!("/provider/products/{id}?notice=uploaded")),
-        Err(e) => {
-            page.refused(FormState::default(), e, async |page, refusal| {
-                // The draft as saved, with the upload's error.
-                let product = products::get(&state.ctx, &account, &id).await.ok();
-                let mut form = state_of(&shown_data(product.as_ref()));
-                form.errors = refusal.errors;
-                Ok(edit_page(&state, page, &account, product, form).await)
-            })
-            .await
-        }
-    })
 }

@@ -6,10 +6,12 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 
+use crate::domain::agreement;
 use crate::http::client::ClientAddr;
 use crate::http::state::AppState;
 use crate::http::web::extract::CheckedForm;
 use crate::http::web::forms::{self, FormState};
+use crate::http::web::move_in::stepper::{journey_of, Journey};
 use crate::http::web::page::Page;
 use crate::http::web::respond::{render, see_other, urlencode};
 use crate::workflows::accounts::{self, Registration};
@@ -19,10 +21,51 @@ use crate::workflows::password_reset;
 #[template(path = "pages/home.html")]
 pub struct HomePage {
     pub page: Page,
+    /// A signed-in provider's journey: the call to action leads to its next step.
+    pub journey: Option<Journey>,
 }
 
-pub async fn home(page: Page) -> Response {
-    render(StatusCode::OK, &HomePage { page })
+impl HomePage {
+    /// The five steps, as the stepper has them.
+    pub fn steps(&self) -> [&'static str; 5] {
+        [
+            "account",
+            "enterprise_verification",
+            "partner_application",
+            "customer_service_info",
+            "settlement_info",
+        ]
+    }
+
+    /// Where the call to action leads: registering, or (signed in) the next step of one's own
+    /// journey, or releasing a product once moved in.
+    pub fn cta_href(&self) -> String {
+        match &self.journey {
+            None if self.page.is_staff() => "/console".into(),
+            None => "/register".into(),
+            Some(j) => j
+                .next
+                .as_ref()
+                .map_or("/move-in".into(), |n| n.href.clone()),
+        }
+    }
+
+    pub fn cta_label(&self) -> String {
+        match &self.journey {
+            None if self.page.is_staff() => self.page.t("nav.console"),
+            None => self.page.t("home.cta"),
+            Some(j) if j.moved_in => j
+                .next
+                .as_ref()
+                .map_or_else(|| self.page.t("home.cta_continue"), |n| n.label.clone()),
+            Some(_) => self.page.t("home.cta_continue"),
+        }
+    }
+}
+
+pub async fn home(State(state): State<AppState>, page: Page) -> Response {
+    let journey = journey_of(&state, &page).await;
+    render(StatusCode::OK, &HomePage { page, journey })
 }
 
 #[derive(Template)]
@@ -36,11 +79,52 @@ pub async fn help(page: Page) -> Response {
 }
 
 #[derive(Template)]
+#[template(path = "pages/agreement.html")]
+pub struct AgreementPage {
+    pub page: Page,
+    /// The text shown is English (else Chinese): either, whatever the page's language.
+    pub en: bool,
+    pub html: String,
+}
+
+impl AgreementPage {
+    /// "Version 2026-01, in force since 1 Jan 2026".
+    pub fn version_line(&self) -> String {
+        let date = self.page.date(&agreement::EFFECTIVE_AT_MS);
+        self.page.tf3(
+            "agreement.version_line",
+            &[("version", agreement::version()), ("date", &date)],
+        )
+    }
+}
+
+#[derive(Deserialize, Default)]
+pub struct AgreementQuery {
+    /// `en` or `zh-CN`: the text's language, when not the page's.
+    pub text: Option<String>,
+}
+
+/// `GET /agreement`: the provider agreement in force, in both languages.
+pub async fn agreement(page: Page, Query(q): Query<AgreementQuery>) -> Response {
+    let en = match q.text.as_deref() {
+        Some("en") => true,
+        Some("zh-CN") => false,
+        _ => page.is_en(),
+    };
+    let html = agreement::html(en);
+    render(StatusCode::OK, &AgreementPage { page, en, html })
+}
+
+#[derive(Template)]
 #[template(path = "pages/register.html")]
 pub struct RegisterPage {
     pub page: Page,
     pub form: FormState,
 }
+
+/// The register form's fields, top to bottom, and the labels they show.
+const REGISTER_FIELDS: &[&str] = &["email", "password", "password_confirm", "mobile"];
+const REGISTER_LABELS: &[(&str, &str)] = &[("mobile", "label.mobile_optional")];
 
 pub async fn register_form(page: Page) -> Response {
     render(
@@ -58,20 +142,14 @@ pub async fn register(
     page: Page,
     CheckedForm(data): CheckedForm,
 ) -> Response {
-    let mut form = FormState::from_form(&data);
+    let form = FormState::from_form(&data).labelled(REGISTER_LABELS);
     let email = forms::first(&data, "email").unwrap_or("").to_string();
     let password = forms::first(&data, "password").unwrap_or("");
-    if password != forms::first(&data, "password_confirm").unwrap_or("") {
-        form.add_error("password_confirm", page.t("field.password_mismatch"));
-        return render(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            &RegisterPage { page, form },
-        );
-    }
     let input = Registration {
         email: Some(&email),
         password: Some(password),
         mobile: forms::first(&data, "mobile"),
+        password_confirm: Some(forms::first(&data, "password_confirm").unwrap_or("")),
     };
     match accounts::register(&state.ctx, input, page.lang, &client).await {
         Ok(a) => see_other(&format!(
@@ -79,8 +157,13 @@ pub async fn register(
             urlencode(&a.email)
         )),
         Err(e) => {
-            page.refused(form, e, async |page, form| Ok(RegisterPage { page, form }))
-                .await
+            page.refused(form, e, async |page, form| {
+                Ok(RegisterPage {
+                    page,
+                    form: form.ordered(REGISTER_FIELDS),
+                })
+            })
+            .await
         }
     }
 }
@@ -161,26 +244,16 @@ pub async fn forgot(
     page: Page,
     CheckedForm(data): CheckedForm,
 ) -> Response {
-    let mut form = FormState::from_form(&data);
+    let form = FormState::from_form(&data);
     let email = forms::first(&data, "email");
     let reset = forms::first(&data, "action") == Some("reset");
     let done = if reset {
-        if forms::first(&data, "new_password") != forms::first(&data, "password_confirm") {
-            form.add_error("password_confirm", page.t("field.password_mismatch"));
-            return render(
-                StatusCode::UNPROCESSABLE_ENTITY,
-                &ForgotPage {
-                    page,
-                    form,
-                    sent: true,
-                },
-            );
-        }
         password_reset::confirm_password_reset(
             &state.ctx,
             email,
             forms::first(&data, "code"),
             forms::first(&data, "new_password"),
+            Some(forms::first(&data, "password_confirm").unwrap_or("")),
             &client,
         )
         .await

@@ -2,6 +2,7 @@
 //! the provider's customer-service panel on the left, and the contact-us form.
 
 use askama::Template;
+use axum::extract::rejection::PathRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -15,7 +16,7 @@ use crate::http::web::errors::PageError;
 use crate::http::web::extract::CheckedForm;
 use crate::http::web::forms::{self, FormState};
 use crate::http::web::page::Page;
-use crate::http::web::respond::{render, urlencode};
+use crate::http::web::respond::{render, see_other, urlencode};
 use crate::workflows::consultations::{self, ConsultationForm, TOPICS};
 use crate::workflows::storefront::{self, Listing, Search, StorefrontProduct};
 use crate::workflows::{catalog, Error};
@@ -103,13 +104,28 @@ impl ProductPage {
     pub fn price(&self, fen: &i64) -> Fen {
         Fen(*fen)
     }
+
+    /// What stands in for a missing icon: the name's first character.
+    pub fn initial(&self) -> String {
+        self.product
+            .data
+            .name
+            .chars()
+            .next()
+            .map_or_else(|| "·".to_string(), |c| c.to_string())
+    }
 }
 
 pub async fn product(
     State(state): State<AppState>,
     page: Page,
-    Path(id): Path<String>,
+    path: Result<Path<String>, PathRejection>,
 ) -> Result<Response, PageError> {
+    // An address that is no product's (not even text, `%ff%fe`) is simply not found, as the
+    // API says.
+    let Ok(Path(id)) = path else {
+        return Err(PageError::new(&page, StatusCode::NOT_FOUND, "not_found"));
+    };
     let (product, names) = page.or_error_page(storefront::product_page(&state.ctx, &id).await)?;
     let category = names
         .map(|(zh, en)| page.pick(&zh, &en).to_string())
@@ -141,9 +157,34 @@ impl ContactPage {
 #[derive(Deserialize, Default)]
 pub struct ContactParams {
     pub topic: Option<String>,
+    /// After sending: the consultation's reference, to show (the answer to the form is a
+    /// redirect here, so a refresh sends nothing twice).
+    pub reference: Option<String>,
+}
+
+/// A reference as `consultations` makes them (`C20261201-ABC234`): only such a text is shown.
+fn well_formed_reference(r: &str) -> bool {
+    let b = r.as_bytes();
+    b.len() == 16
+        && b[0] == b'C'
+        && b[1..9].iter().all(u8::is_ascii_digit)
+        && b[9] == b'-'
+        && b[10..]
+            .iter()
+            .all(|c| c.is_ascii_digit() || c.is_ascii_uppercase())
 }
 
 pub async fn contact_form(page: Page, Query(p): Query<ContactParams>) -> Response {
+    if let Some(reference) = p.reference.filter(|r| well_formed_reference(r)) {
+        return render(
+            StatusCode::OK,
+            &ContactPage {
+                page,
+                form: FormState::default(),
+                reference: Some(reference),
+            },
+        );
+    }
     let mut form = FormState::default();
     form.set(
         "topic",
@@ -178,14 +219,10 @@ pub async fn contact(
         message: forms::opt(&data, "message"),
     };
     match consultations::create(&state.ctx, &input, page.lang, &client).await {
-        Ok(view) => render(
-            StatusCode::OK,
-            &ContactPage {
-                page,
-                form: FormState::default(),
-                reference: Some(view.reference),
-            },
-        ),
+        Ok(view) => see_other(&format!(
+            "/contact?reference={}",
+            urlencode(&view.reference)
+        )),
         // A refused message (invalid, or too many) keeps what was typed.
         Err(e) => {
             page.refused(form, e, async |page, form| {
@@ -197,5 +234,18 @@ pub async fn contact(
             })
             .await
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::well_formed_reference;
+
+    #[test]
+    fn only_references_as_made_are_shown() {
+        assert!(well_formed_reference("C20261201-ABC234"));
+        assert!(!well_formed_reference("C20261201-abc234"));
+        assert!(!well_formed_reference("<script>alert</s"));
+        assert!(!well_formed_reference("C2026120-ABC2345"));
     }
 }

@@ -4,20 +4,26 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::extract::State;
+use std::str::FromStr;
+
+use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::Response;
+use serde::Deserialize;
 
 use crate::domain::application::{ApplicationForm, ContactForm, AGREEMENT_VERSION, SERVICE_HOURS};
 use crate::domain::catalog::{CatalogEntry, CatalogList};
-use crate::domain::move_in::FormStatus;
+use crate::domain::move_in::{FormStatus, StepKey};
 use crate::http::state::AppState;
 use crate::http::web::errors::PageError;
 use crate::http::web::extract::{CheckedForm, SignedIn};
 use crate::http::web::forms::{self, FormData, FormState};
-use crate::http::web::move_in::reasons_map;
+use crate::http::web::language;
+use crate::http::web::move_in::stepper::{journey, NextAction, StepRow};
+use crate::http::web::move_in::{reasons_map, refused_draft};
 use crate::http::web::page::Page;
 use crate::http::web::respond::{render, see_other};
+use crate::http::web::typed;
 use crate::workflows::accounts::AccountView;
 use crate::workflows::application::{self, ApplicationView};
 use crate::workflows::{catalog, move_in, Error};
@@ -33,7 +39,25 @@ pub struct ApplicationPage {
     pub categories: Vec<CatalogEntry>,
     pub service_types: Vec<CatalogEntry>,
     pub reasons: HashMap<String, String>,
+    /// The application as the journey says it.
+    pub step: StepRow,
+    /// What to do once approved.
+    pub next: Option<NextAction>,
 }
+
+/// The form's fields, top to bottom: the order of the error summary.
+const FIELDS: &[&str] = &[
+    "contact.name",
+    "contact.title",
+    "contact.mobile",
+    "contact.email",
+    "business_brief",
+    "categories",
+    "service_types",
+    "service_hours",
+    "years_in_industry",
+    "agreement_version",
+];
 
 impl ApplicationPage {
     pub fn hours(&self) -> &'static [&'static str] {
@@ -42,6 +66,13 @@ impl ApplicationPage {
 
     pub fn agreement_version(&self) -> &'static str {
         AGREEMENT_VERSION
+    }
+
+    /// When the agreement was accepted, in words.
+    pub fn accepted_at(&self) -> Option<String> {
+        let at = self.view.as_ref()?.data.agreement_accepted_at.as_deref()?;
+        let ms = jiff::Timestamp::from_str(at).ok()?.as_millisecond();
+        Some(self.page.time(&ms))
     }
 
     pub fn editable(&self) -> bool {
@@ -99,17 +130,29 @@ async fn application_page(
     account: &AccountView,
     form: Option<FormState>,
 ) -> Result<ApplicationPage, PageError> {
-    let verified = page
-        .or_error_page(move_in::status(&state.ctx, &account.id).await)?
-        .verified();
+    let m = page.or_error_page(move_in::status(&state.ctx, &account.id).await)?;
+    let verified = m.verified();
+    let journey = journey(&page, &m);
     let categories =
         page.or_error_page(catalog::list(&state.ctx, CatalogList::Categories).await)?;
     let service_types =
         page.or_error_page(catalog::list(&state.ctx, CatalogList::ServiceTypes).await)?;
     let view = page.or_error_page(application::view(&state.ctx, account).await)?;
-    let form = form.unwrap_or_else(|| application_state(&view));
+    let form = form
+        .unwrap_or_else(|| application_state(&view))
+        .ordered(FIELDS);
     let reasons = reasons_map(&view.reasons, view.status);
+    let mut page = page;
+    if verified && view.status.editable() {
+        page.draft_form = Some("application-form");
+    }
+    let step = journey
+        .step(StepKey::PartnerApplication)
+        .cloned()
+        .unwrap_or_else(|| journey.steps[0].clone());
     Ok(ApplicationPage {
+        step,
+        next: journey.next.clone(),
         page,
         needs_verification: !verified,
         view: Some(view),
@@ -120,11 +163,39 @@ async fn application_page(
     })
 }
 
+#[derive(Deserialize, Default)]
+pub struct ShowParams {
+    /// Values kept across a language switch (`web::typed`).
+    pub typed: Option<String>,
+}
+
 pub async fn show(
     State(state): State<AppState>,
     SignedIn { page, account }: SignedIn,
+    Query(params): Query<ShowParams>,
 ) -> Result<Response, PageError> {
-    let shown = application_page(&state, page, &account, None).await?;
+    let form = match typed::recall(&state, &page, params.typed.as_deref()).await {
+        Some(kept) => {
+            // What the draft could not take, shown again with why.
+            let categories =
+                page.or_error_page(catalog::list(&state.ctx, CatalogList::Categories).await)?;
+            let service_types =
+                page.or_error_page(catalog::list(&state.ctx, CatalogList::ServiceTypes).await)?;
+            let slugs = |l: &[CatalogEntry]| l.iter().map(|c| c.slug.clone()).collect::<Vec<_>>();
+            let (_, refused) = crate::domain::application::check_draft(
+                &application_form(&forms::as_data(&kept)),
+                &slugs(&categories),
+                &slugs(&service_types),
+                None,
+                "",
+            );
+            let mut form = kept;
+            form.add_errors(page.lang, &refused);
+            Some(form)
+        }
+        None => None,
+    };
+    let shown = application_page(&state, page, &account, form).await?;
     Ok(render(StatusCode::OK, &shown))
 }
 
@@ -147,27 +218,50 @@ fn application_form(data: &FormData) -> ApplicationForm {
     }
 }
 
-/// Saves the draft (`action=save`) or saves and submits (`action=submit`).
+/// Saves what is valid (`action=save`), or saves and submits (`action=submit`), naming every
+/// field refused or lacking at once; the language switch (`lang`) saves and goes back.
 pub async fn save(
     State(state): State<AppState>,
     SignedIn { page, account }: SignedIn,
     CheckedForm(data): CheckedForm,
-) -> Response {
-    let form = FormState::from_form(&data);
-    let result = forms::save_or_submit(
-        &data,
-        application::save_draft(&state.ctx, &account, &application_form(&data)),
-        async || application::submit(&state.ctx, &account).await,
-    )
-    .await;
-    match result {
-        Ok(notice) => see_other(&format!("/move-in/application?notice={notice}")),
-        Err(Error::VerificationRequired { .. }) => see_other("/move-in/application"),
-        Err(e) => {
-            page.refused(form, e, async |page, form| {
-                application_page(&state, page, &account, Some(form)).await
-            })
-            .await
-        }
+) -> Result<Response, PageError> {
+    let switch = language::asked_for(&data);
+    let mut form = FormState::from_form(&data);
+    for k in ["lang", "action"] {
+        form.values.remove(k);
+        form.multi.remove(k);
     }
+    let then_submit = switch.is_none() && forms::first(&data, "action") == Some("submit");
+    let saved =
+        application::save_form(&state.ctx, &account, &application_form(&data), then_submit).await;
+    let outcome = match saved {
+        Ok(outcome) => outcome,
+        Err(Error::VerificationRequired { .. }) => return Ok(see_other("/move-in/application")),
+        Err(e) => {
+            return Ok(page
+                .refused(form, e, async |page, form| {
+                    application_page(&state, page, &account, Some(form)).await
+                })
+                .await)
+        }
+    };
+    if let Some(lang) = switch {
+        let back = if outcome.refused.is_empty() {
+            "/move-in/application".to_string()
+        } else {
+            typed::keep(&state, &page, "/move-in/application", &form).await
+        };
+        return Ok(language::switch_to(&state, &page, lang, see_other(&back)).await);
+    }
+    if outcome.refused.is_empty() {
+        let notice = if outcome.submitted {
+            "submitted"
+        } else {
+            "saved"
+        };
+        return Ok(see_other(&format!("/move-in/application?notice={notice}")));
+    }
+    let form = refused_draft(&page, form, &outcome.refused, then_submit);
+    let shown = application_page(&state, page, &account, Some(form)).await?;
+    Ok(render(StatusCode::UNPROCESSABLE_ENTITY, &shown))
 }

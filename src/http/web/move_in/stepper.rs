@@ -1,12 +1,14 @@
-//! The move-in stepper (`/move-in`): each step of the journey, where it stands and where to go
-//! next. The provider backend's "not yet" page draws the same rows.
+//! The move-in journey in words, and its page (`/move-in`). Every page that speaks of a step —
+//! the stepper, the home page, the enterprise and application pages, the provider backend's
+//! "not yet" pages — reads its words from `journey`, which reads `MoveIn::evaluate` (the one
+//! requirement function): a step never says one thing here and another there.
 
 use askama::Template;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use crate::domain::move_in::{MoveIn, Reason, StepStatus};
+use crate::domain::move_in::{MoveIn, Phase, Reason, StepKey, StepStatus};
 use crate::http::state::AppState;
 use crate::http::web::errors::PageError;
 use crate::http::web::extract::SignedIn;
@@ -14,52 +16,169 @@ use crate::http::web::page::Page;
 use crate::http::web::respond::{render, see_other};
 use crate::workflows::move_in;
 
-/// A step as the stepper draws it.
+const STEPS: [StepKey; 5] = [
+    StepKey::Account,
+    StepKey::EnterpriseVerification,
+    StepKey::PartnerApplication,
+    StepKey::CustomerServiceInfo,
+    StepKey::SettlementInfo,
+];
+
+/// A step as every page says it.
+#[derive(Clone)]
 pub struct StepRow {
     pub key: &'static str,
     pub status: StepStatus,
+    /// `Phase::as_str`: the finer state, for the row's look.
+    pub phase: &'static str,
+    pub title: String,
+    pub badge: String,
+    /// The badge's colour: what it means, not what it is called.
+    pub badge_class: &'static str,
+    /// What the step waits for, in a sentence (empty when the badge says it all).
+    pub detail: String,
     pub reasons: Vec<Reason>,
     pub href: &'static str,
-    pub detail: String,
+    /// The link's words; `None` while the step is locked.
+    pub action: Option<String>,
+    /// The account holder has something to do here.
+    pub yours: bool,
+}
+
+/// What to do next, as a button.
+#[derive(Clone)]
+pub struct NextAction {
+    pub href: String,
+    pub label: String,
+}
+
+/// The journey of one account in words.
+pub struct Journey {
+    pub steps: Vec<StepRow>,
+    pub moved_in: bool,
+    /// The first thing the account holder can do now; once moved in, releasing a product.
+    pub next: Option<NextAction>,
+}
+
+impl Journey {
+    pub fn step(&self, key: StepKey) -> Option<&StepRow> {
+        self.steps.iter().find(|s| s.key == key.as_str())
+    }
+
+    /// What is to be done now: the steps due that are not waiting for an earlier one (those
+    /// the stepper shows below, locked).
+    pub fn todo(&self) -> Vec<&StepRow> {
+        self.due()
+            .into_iter()
+            .filter(|s| s.phase != Phase::Locked.as_str())
+            .collect()
+    }
+
+    /// The steps still due, in journey order.
+    pub fn due(&self) -> Vec<&StepRow> {
+        self.steps
+            .iter()
+            .filter(|s| s.status != StepStatus::Done)
+            .collect()
+    }
+}
+
+fn href(key: StepKey) -> &'static str {
+    match key {
+        StepKey::Account => "/account/security",
+        StepKey::EnterpriseVerification => "/move-in/enterprise",
+        StepKey::PartnerApplication => "/move-in/application",
+        StepKey::CustomerServiceInfo => "/provider/info/customer-service",
+        StepKey::SettlementInfo => "/provider/info/settlement",
+    }
+}
+
+fn badge_class(phase: Phase) -> &'static str {
+    match phase {
+        Phase::NotStarted | Phase::Locked => "not_started",
+        Phase::Draft => "draft",
+        Phase::InReview
+        | Phase::DepositWaiting
+        | Phase::DepositRequested
+        | Phase::ChangePending => "in_review",
+        Phase::Rejected | Phase::DepositFrozen | Phase::DepositVoid | Phase::ChangeRejected => {
+            "rejected"
+        }
+        Phase::DepositSent => "action",
+        Phase::Done => "done",
+    }
+}
+
+/// One step in words.
+fn row(page: &Page, m: &MoveIn, key: StepKey) -> StepRow {
+    let phase = m.phase(key);
+    let step = m.step(key);
+    let p = phase.as_str();
+    let detail_key = format!("journey.detail.{}.{p}", key.as_str());
+    let detail = match page.t(&detail_key) {
+        t if t == detail_key => String::new(),
+        t => t,
+    };
+    let reasons = match phase {
+        Phase::Rejected => step.and_then(|s| s.reasons.clone()).unwrap_or_default(),
+        Phase::ChangeRejected => step
+            .and_then(|s| s.change_rejected.clone())
+            .unwrap_or_default(),
+        _ => Vec::new(),
+    };
+    StepRow {
+        key: key.as_str(),
+        status: step.map_or(StepStatus::NotStarted, |s| s.status),
+        phase: p,
+        title: page.t(&format!("step.{}", key.as_str())),
+        badge: page.t(&format!("journey.badge.{p}")),
+        badge_class: badge_class(phase),
+        detail,
+        reasons,
+        href: href(key),
+        action: (phase != Phase::Locked && key != StepKey::Account)
+            .then(|| page.t(&format!("journey.action.{p}"))),
+        yours: phase.holder_acts(),
+    }
+}
+
+/// The journey of `m` in `page`'s words.
+pub fn journey(page: &Page, m: &MoveIn) -> Journey {
+    let steps: Vec<StepRow> = STEPS.iter().map(|k| row(page, m, *k)).collect();
+    let next = if m.moved_in() {
+        Some(NextAction {
+            href: "/provider/products/new".into(),
+            label: page.t("journey.next.release"),
+        })
+    } else {
+        m.next_for_holder().map(|k| NextAction {
+            href: href(k).into(),
+            label: page.t(&format!(
+                "journey.next.{}.{}",
+                k.as_str(),
+                m.phase(k).as_str()
+            )),
+        })
+    };
+    Journey {
+        steps,
+        moved_in: m.moved_in(),
+        next,
+    }
+}
+
+/// The journey of the signed-in account (`None` for staff, who have none).
+pub async fn journey_of(state: &AppState, page: &Page) -> Option<Journey> {
+    let account = page.account.as_ref().filter(|_| page.is_provider())?;
+    let m = move_in::status(&state.ctx, &account.id).await.ok()?;
+    Some(journey(page, &m))
 }
 
 #[derive(Template)]
 #[template(path = "pages/move_in.html")]
 pub struct MoveInPage {
     pub page: Page,
-    pub steps: Vec<StepRow>,
-    pub moved_in: bool,
-    pub due: Vec<String>,
-}
-
-/// The steps of `m` as the stepper draws them.
-pub fn step_rows(page: &Page, m: &MoveIn) -> Vec<StepRow> {
-    m.steps
-        .iter()
-        .map(|s| {
-            let key = s.key.as_str();
-            let detail = match (&s.checks, s.change_pending) {
-                (Some(c), _) if s.status != StepStatus::Done && c.documents == "approved" => {
-                    page.t(&format!("move_in.deposit.{}", c.micro_deposit))
-                }
-                (_, true) => page.t("provider.settlement.pending"),
-                _ => String::new(),
-            };
-            StepRow {
-                key,
-                status: s.status,
-                reasons: s.reasons.clone().unwrap_or_default(),
-                href: match key {
-                    "enterprise_verification" => "/move-in/enterprise",
-                    "partner_application" => "/move-in/application",
-                    "customer_service_info" => "/provider/info/customer-service",
-                    "settlement_info" => "/provider/info/settlement",
-                    _ => "/move-in",
-                },
-                detail,
-            }
-        })
-        .collect()
+    pub journey: Journey,
 }
 
 pub async fn show(
@@ -70,15 +189,6 @@ pub async fn show(
         return Ok(see_other("/console"));
     }
     let m = page.or_error_page(move_in::status(&state.ctx, &account.id).await)?;
-    let steps = step_rows(&page, &m);
-    let due = m.due_keys();
-    Ok(render(
-        StatusCode::OK,
-        &MoveInPage {
-            page,
-            steps,
-            moved_in: m.moved_in(),
-            due,
-        },
-    ))
+    let journey = journey(&page, &m);
+    Ok(render(StatusCode::OK, &MoveInPage { page, journey }))
 }
