@@ -7,6 +7,7 @@
 #
 #   BERTH_BIN=target/debug/berth bash e2e/run.sh          # from the repository root
 #   E2E_KEEP=1 ...                                          # keep the data directory afterwards
+#   E2E_FILES="tests/storefront.test.mjs" ...               # run only these test files
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -87,7 +88,12 @@ status=0
         BERTH_DATA_DIR="$data_dir" \
         BERTH_BIN="$bin" \
         E2E_SCREENSHOTS="$here/screenshots" \
-        npm test --silent
+        if [ -n "${E2E_FILES:-}" ]; then
+            # shellcheck disable=SC2086 # a list of files, split on spaces
+            node --test --test-concurrency=1 $E2E_FILES
+        else
+            npm test --silent
+        fi
 ) || status=$?
 
 if [ "$status" -ne 0 ]; then
