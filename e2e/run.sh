@@ -84,16 +84,13 @@ mkdir -p "$here/screenshots"
 status=0
 (
     cd "$here"
-    BERTH_URL="$url" \
-        BERTH_DATA_DIR="$data_dir" \
-        BERTH_BIN="$bin" \
-        E2E_SCREENSHOTS="$here/screenshots" \
-        if [ -n "${E2E_FILES:-}" ]; then
-            # shellcheck disable=SC2086 # a list of files, split on spaces
-            node --test --test-concurrency=1 $E2E_FILES
-        else
-            npm test --silent
-        fi
+    export BERTH_URL="$url" BERTH_DATA_DIR="$data_dir" BERTH_BIN="$bin" E2E_SCREENSHOTS="$here/screenshots"
+    if [ -n "${E2E_FILES:-}" ]; then
+        # shellcheck disable=SC2086 # a list of files, split on spaces
+        node --test --test-concurrency=1 $E2E_FILES
+    else
+        npm test --silent
+    fi
 ) || status=$?
 
 if [ "$status" -ne 0 ]; then
