@@ -186,10 +186,11 @@ def move_in(base, admin, holder):
                   "licence.pdf", pdf, "application/pdf") == 201
     must(call(base, "POST", "/api/v1/me/enterprise/submit", None, holder), 200)
     item = pending_item(base, admin, "enterprise_verification")
-    sent = must(call(base, "POST", f"/api/v1/review/items/{item['id']}/micro-deposit", None, admin), 200)
+    # The documents are approved first; only then is the deposit paid.
     item = must(call(base, "GET", f"/api/v1/review/items/{item['id']}", token=admin), 200)
     must(call(base, "POST", f"/api/v1/review/items/{item['id']}/decision",
               {"decision": "approve", "version": item["version"]}, admin), 200)
+    sent = must(call(base, "POST", f"/api/v1/review/items/{item['id']}/micro-deposit", None, admin), 200)
     must(call(base, "POST", "/api/v1/me/enterprise/micro-deposit/confirm",
               {"amount_fen": sent["amount_fen"]}, holder), 200)
     must(call(base, "PUT", "/api/v1/me/application", {
