@@ -13,10 +13,12 @@ mod limits;
 mod secrets;
 mod smtp;
 mod storage;
+mod webhooks;
 
 pub use limits::Limits;
 pub use smtp::{SmtpConfig, SmtpSecurity};
 pub use storage::{StorageConfig, StorageLocation};
+pub use webhooks::WebhooksConfig;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -70,6 +72,8 @@ pub struct Config {
     pub limits: Limits,
     /// Where uploaded files are stored: local files, or an S3-compatible bucket.
     pub storage: StorageConfig,
+    /// Which addresses webhooks and SaaS callbacks may reach (see src/outbound.rs).
+    pub webhooks: WebhooksConfig,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -103,6 +107,7 @@ impl Default for Config {
             metrics_token: None,
             limits: Limits::default(),
             storage: StorageConfig::default(),
+            webhooks: WebhooksConfig::default(),
         }
     }
 }
@@ -130,6 +135,7 @@ const KEYS: &[&str] = &[
     "metrics_token",
     "limits",
     "storage",
+    "webhooks",
 ];
 
 /// Values given on the command line; `None` leaves the layer below in force.
