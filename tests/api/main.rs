@@ -21,4 +21,5 @@ mod second_factor;
 mod sessions;
 mod storage;
 mod store;
+mod tokens;
 mod wire;

@@ -18,6 +18,7 @@ pub mod review;
 pub mod second_factor;
 pub mod sessions;
 pub mod storefront;
+pub mod tokens;
 
 use axum::extract::DefaultBodyLimit;
 use serde::Serialize;
@@ -68,6 +69,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(review::decide))
         .routes(routes!(review::micro_deposit))
         .routes(routes!(audit::list))
+        .routes(routes!(tokens::list, tokens::create))
+        .routes(routes!(tokens::revoke))
         .routes(routes!(products::list, products::create))
         .routes(routes!(products::show, products::update))
         .routes(routes!(products::submit))
@@ -80,6 +83,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(consultations::create))
         .routes(routes!(consultations::list))
         .routes(routes!(consultations::reply))
+        .routes(routes!(providers::profile))
         .routes(routes!(providers::suspend))
         .routes(routes!(providers::reinstate))
         .routes(routes!(providers::catalog_add))
