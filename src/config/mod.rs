@@ -9,11 +9,13 @@ use figment::Figment;
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
+mod events;
 mod limits;
 mod secrets;
 mod smtp;
 mod storage;
 
+pub use events::EventsConfig;
 pub use limits::Limits;
 pub use smtp::{SmtpConfig, SmtpSecurity};
 pub use storage::{StorageConfig, StorageLocation};
@@ -66,6 +68,8 @@ pub struct Config {
     /// A bearer token that opens `/metrics` from anywhere; without it `/metrics` answers only
     /// loopback clients that came through no proxy.
     pub metrics_token: Option<String>,
+    /// The event feed (retention).
+    pub events: EventsConfig,
     /// The security limits (see docs/SECURITY.md).
     pub limits: Limits,
     /// Where uploaded files are stored: local files, or an S3-compatible bucket.
@@ -101,6 +105,7 @@ impl Default for Config {
             shutdown_grace_secs: 0,
             trusted_proxies: Vec::new(),
             metrics_token: None,
+            events: EventsConfig::default(),
             limits: Limits::default(),
             storage: StorageConfig::default(),
         }
@@ -128,6 +133,7 @@ const KEYS: &[&str] = &[
     "shutdown_grace_secs",
     "trusted_proxies",
     "metrics_token",
+    "events",
     "limits",
     "storage",
 ];
@@ -239,6 +245,7 @@ impl Config {
                 l.deposits_per_verification,
             ),
             ("limits.known_client_days", l.known_client_days),
+            ("events.retention_days", self.events.retention_days),
         ] {
             if value == 0 {
                 return Err(ConfigError::Invalid(format!("{key}: must be at least 1")));
