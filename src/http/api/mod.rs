@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod consultations;
 pub mod documents;
 pub mod enterprise;
+pub mod events;
 pub mod me;
 pub mod move_in;
 pub mod products;
@@ -68,6 +69,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(review::decide))
         .routes(routes!(review::micro_deposit))
         .routes(routes!(audit::list))
+        .routes(routes!(events::list))
         .routes(routes!(products::list, products::create))
         .routes(routes!(products::show, products::update))
         .routes(routes!(products::submit))
