@@ -33,6 +33,8 @@ pub enum StartupError {
     Storage(String),
     #[error(transparent)]
     Lock(#[from] crate::backup::BackupError),
+    #[error("the client for webhooks and callbacks: {0}")]
+    Outbound(String),
     #[error("migrating stored files: {0}")]
     Migrate(String),
     #[error("listen: cannot bind {addr}: {source}")]
@@ -75,7 +77,7 @@ pub async fn open(config: &Config) -> Result<(Db, MasterKey), StartupError> {
 
 pub fn context(config: &Config, db: Db, key: MasterKey) -> Result<Ctx, StartupError> {
     let blobs = Blobs::open(&config.storage_location()?, &config.storage, key.clone())?;
-    Ok(Ctx::new(db, key, blobs, config))
+    Ctx::new(db, key, blobs, config).map_err(|e| StartupError::Outbound(e.to_string()))
 }
 
 /// Stops start-up when the file store does not answer or refuses writes, naming the key.
@@ -133,6 +135,12 @@ impl Application {
         let ctx = context(&config, db, key)?;
         check_storage(&ctx, &config).await?;
         migrate_data(&ctx).await?;
+        if config.webhooks.allow_private_networks {
+            tracing::warn!(
+                "webhooks.allow_private_networks is on: webhooks and SaaS callbacks may reach \
+                 loopback, private and link-local addresses (for tests and private deployments only)"
+            );
+        }
         let mut metrics = Metrics::new();
         metrics.register_storefront(&ctx.storefront);
         metrics.register_password_hashing(&ctx.hasher);

@@ -14,6 +14,7 @@ pub mod domain;
 pub mod http;
 pub mod i18n;
 pub mod mail;
+pub mod outbound;
 pub mod private_files;
 pub mod store;
 pub mod time_util;

@@ -14,11 +14,13 @@ mod limits;
 mod secrets;
 mod smtp;
 mod storage;
+mod webhooks;
 
 pub use events::EventsConfig;
 pub use limits::Limits;
 pub use smtp::{SmtpConfig, SmtpSecurity};
 pub use storage::{StorageConfig, StorageLocation};
+pub use webhooks::WebhooksConfig;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -74,6 +76,8 @@ pub struct Config {
     pub limits: Limits,
     /// Where uploaded files are stored: local files, or an S3-compatible bucket.
     pub storage: StorageConfig,
+    /// Which addresses webhooks and SaaS callbacks may reach (see src/outbound.rs).
+    pub webhooks: WebhooksConfig,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -108,6 +112,7 @@ impl Default for Config {
             events: EventsConfig::default(),
             limits: Limits::default(),
             storage: StorageConfig::default(),
+            webhooks: WebhooksConfig::default(),
         }
     }
 }
@@ -136,6 +141,7 @@ const KEYS: &[&str] = &[
     "events",
     "limits",
     "storage",
+    "webhooks",
 ];
 
 /// Values given on the command line; `None` leaves the layer below in force.

@@ -79,11 +79,19 @@ pub struct Ctx {
     /// Set when the process was told to stop: `/readyz` answers 503 from then on, so that a load
     /// balancer sends nothing new while in-flight requests finish.
     pub draining: Arc<std::sync::atomic::AtomicBool>,
+    /// Calls to the addresses users give (webhooks, SaaS callbacks), SSRF-guarded.
+    pub outbound: crate::outbound::Outbound,
 }
 
 impl Ctx {
-    pub fn new(db: Db, key: MasterKey, blobs: Blobs, config: &Config) -> Ctx {
-        Ctx {
+    pub fn new(
+        db: Db,
+        key: MasterKey,
+        blobs: Blobs,
+        config: &Config,
+    ) -> Result<Ctx, crate::outbound::CallError> {
+        let outbound = crate::outbound::Outbound::new((&config.webhooks).into())?;
+        Ok(Ctx {
             db,
             key,
             blobs,
@@ -105,7 +113,8 @@ impl Ctx {
             events_retention_days: config.events.retention_days,
             instance: uuid::Uuid::new_v4().to_string(),
             draining: Arc::default(),
-        }
+            outbound,
+        })
     }
 
     /// Tells the mail worker that a committed transaction queued mail.
