@@ -116,6 +116,8 @@ enum JobsCommand {
 enum Job {
     /// Remove stored files that no document refers to and that are older than a day
     StorageSweep,
+    /// Delete events older than `events.retention_days` (none still waiting for a webhook)
+    EventsRetention,
 }
 
 #[derive(Subcommand)]

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use berth::app;
 use berth::config::Config;
-use berth::workflows::{jobs, storage};
+use berth::workflows::{events, jobs, storage};
 
 use crate::Job;
 
@@ -60,6 +60,20 @@ pub async fn run_job(config: &Config, job: Job) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::from(3));
             }
             println!("{removed} unreferenced stored file(s) removed.");
+        }
+        Job::EventsRetention => {
+            let mut deleted = 0;
+            let days = ctx.events_retention_days;
+            let ran = jobs::run_if_due(&ctx, events::RETENTION_JOB, 0, || async {
+                deleted = events::sweep_retention(&ctx, days).await?;
+                Ok(())
+            })
+            .await?;
+            if !ran {
+                eprintln!("berth: another instance is running this job now; try later");
+                return Ok(ExitCode::from(3));
+            }
+            println!("{deleted} event(s) older than {days} day(s) deleted.");
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -9,6 +9,7 @@ use figment::Figment;
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
+mod events;
 mod limits;
 mod secrets;
 mod smtp;
@@ -16,6 +17,7 @@ mod storage;
 mod tokens;
 mod webhooks;
 
+pub use events::EventsConfig;
 pub use limits::Limits;
 pub use smtp::{SmtpConfig, SmtpSecurity};
 pub use storage::{StorageConfig, StorageLocation};
@@ -70,6 +72,8 @@ pub struct Config {
     /// A bearer token that opens `/metrics` from anywhere; without it `/metrics` answers only
     /// loopback clients that came through no proxy.
     pub metrics_token: Option<String>,
+    /// The event feed (retention).
+    pub events: EventsConfig,
     /// The security limits (see docs/SECURITY.md).
     pub limits: Limits,
     /// Where uploaded files are stored: local files, or an S3-compatible bucket.
@@ -109,6 +113,7 @@ impl Default for Config {
             shutdown_grace_secs: 0,
             trusted_proxies: Vec::new(),
             metrics_token: None,
+            events: EventsConfig::default(),
             limits: Limits::default(),
             storage: StorageConfig::default(),
             webhooks: WebhooksConfig::default(),
@@ -138,6 +143,7 @@ const KEYS: &[&str] = &[
     "shutdown_grace_secs",
     "trusted_proxies",
     "metrics_token",
+    "events",
     "limits",
     "storage",
     "webhooks",
@@ -251,6 +257,7 @@ impl Config {
                 l.deposits_per_verification,
             ),
             ("limits.known_client_days", l.known_client_days),
+            ("events.retention_days", self.events.retention_days),
         ] {
             if value == 0 {
                 return Err(ConfigError::Invalid(format!("{key}: must be at least 1")));

@@ -10,6 +10,7 @@ pub mod catalog;
 pub mod client;
 pub mod drafts;
 pub mod enterprise;
+pub mod events;
 pub mod ids;
 pub mod limits;
 pub mod money;

@@ -3,13 +3,15 @@
 
 use sqlx::{Arguments, Execute, Executor};
 
-use super::{audit, Db, Durability, Result, StoreError, Tx};
+use super::{audit, events, Db, Durability, Result, StoreError, Tx};
 use crate::domain::audit::NewEvent;
+use crate::domain::events::Event;
 
 impl Db {
-    /// A write that reads nothing first: one statement (binding `$1`…`$n` through `bind`) and
-    /// its audit event, committed together, on behalf of `account_id` (whose row it locks on
-    /// PostgreSQL, as `begin_for_account` does).
+    /// A write that reads nothing first: one statement (binding `$1`…`$n` through `bind`), its
+    /// audit event and the event for systems outside (with its webhook deliveries), committed
+    /// together, on behalf of `account_id` (whose row it locks on PostgreSQL, as
+    /// `begin_for_account` does).
     ///
     /// On SQLite, when this process knows the audit chain's head from its last write, the whole
     /// transaction — `BEGIN IMMEDIATE`, the statement, the event, `COMMIT` — goes to the
@@ -24,6 +26,7 @@ impl Db {
         sql: &str,
         bind: F,
         event: &NewEvent,
+        outgoing: Option<&Event>,
     ) -> Result<i64>
     where
         F: for<'b> Fn(AnyQuery<'b>) -> AnyQuery<'b> + Send + 'static,
@@ -32,7 +35,7 @@ impl Db {
             let tx = self
                 .lock_account(self.begin(durability).await?, account_id)
                 .await?;
-            return write_in(tx, sql, &bind, event).await;
+            return write_in(tx, sql, &bind, event, outgoing).await;
         };
         // The event's placeholders follow the statement's: `bind` must fill `$1`…`$n` exactly.
         let bound = bind(sqlx::query(""))
@@ -52,18 +55,24 @@ impl Db {
         let mut bind = bind;
         if let Some((head_seq, head_hash)) = slot.audit_head.take_if(|_| batchable) {
             let (seq, at, hash) = audit::next(head_seq, &head_hash, event);
+            let recorded = match outgoing {
+                Some(_) => events::record_sql(self.dialect, bound + 8).join("; ") + ";",
+                None => String::new(),
+            };
             let batch = format!(
-                "{}; {sql}; {}; COMMIT",
+                "{}; {sql}; {}; {recorded} COMMIT",
                 durability.sqlite_begin(),
                 audit::insert_sql(bound)
             );
             let owned = event.clone();
+            let outgoing_owned = outgoing.cloned();
+            let event_id = uuid::Uuid::now_v7().to_string();
             let pool = self.pool.clone();
             // In a task of its own: a request that goes away mid-batch must not stop the batch
             // half-way (sqlx's worker stops when nobody listens) and leave a transaction open on
             // a pooled connection.
             let task = tokio::spawn(async move {
-                let query = audit::bind_insert(
+                let mut query = audit::bind_insert(
                     bind(sqlx::query(&batch)),
                     seq,
                     at,
@@ -71,6 +80,9 @@ impl Db {
                     &head_hash,
                     &hash,
                 );
+                if let Some(e) = &outgoing_owned {
+                    query = events::bind_record(query, &event_id, at, e);
+                }
                 let outcome = async {
                     let mut conn = pool.acquire().await?;
                     let done = query.execute(&mut *conn).await;
@@ -104,17 +116,26 @@ impl Db {
             (slot, bind) = (back, unused);
         }
         let tx = self.begin_in(Some(slot), durability).await?;
-        write_in(tx, sql, &bind, event).await
+        write_in(tx, sql, &bind, event, outgoing).await
     }
 }
 
 /// The ordinary way of `Db::write_with_event`: statement by statement in `tx`.
-async fn write_in<F>(mut tx: Tx, sql: &str, bind: &F, event: &NewEvent) -> Result<i64>
+async fn write_in<F>(
+    mut tx: Tx,
+    sql: &str,
+    bind: &F,
+    event: &NewEvent,
+    outgoing: Option<&Event>,
+) -> Result<i64>
 where
     F: for<'b> Fn(AnyQuery<'b>) -> AnyQuery<'b>,
 {
     bind(sqlx::query(sql)).execute(&mut *tx).await?;
     let seq = audit::append_event(&mut tx, event).await?;
+    if let Some(e) = outgoing {
+        events::record(&mut tx, e, crate::time_util::now_ms()).await?;
+    }
     tx.commit().await?;
     Ok(seq)
 }

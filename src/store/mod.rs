@@ -14,6 +14,7 @@ pub mod catalog;
 pub mod consultations;
 pub mod documents;
 pub mod enterprise;
+pub mod events;
 pub mod idempotency;
 pub mod jobs;
 pub mod limits;

@@ -1,8 +1,8 @@
 //! The facts behind an account's move-in status, read with one query.
 
-use sqlx::Row;
+use sqlx::{Any, Executor, Row};
 
-use super::{Db, Result};
+use super::Result;
 
 #[derive(Debug, Clone, Default)]
 pub struct FactsRow {
@@ -22,7 +22,11 @@ pub struct FactsRow {
     pub last_change_reasons: Option<String>,
 }
 
-pub async fn facts(db: &Db, account_id: &str) -> Result<Option<FactsRow>> {
+/// Reads through `ex`: the pool, or a transaction that must see its own writes.
+pub async fn facts<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    account_id: &str,
+) -> Result<Option<FactsRow>> {
     let row = sqlx::query(
         "SELECT a.status AS account_status, e.status AS enterprise_status, e.reasons AS enterprise_reasons, \
          e.md_status, e.md_frozen_until, e.md_attempts_left, p.status AS application_status, p.reasons AS application_reasons, \
@@ -42,7 +46,7 @@ pub async fn facts(db: &Db, account_id: &str) -> Result<Option<FactsRow>> {
          WHERE a.id = $1",
     )
     .bind(account_id)
-    .fetch_optional(db.pool())
+    .fetch_optional(ex)
     .await?;
     row.map(|r| {
         let has_cs: i64 = r.try_get("has_cs")?;

@@ -5,6 +5,7 @@ use sqlx::{Any, Executor, Row};
 
 use super::{Db, Durability, Result, Tx};
 use crate::domain::audit::NewEvent;
+use crate::domain::events::Event;
 use crate::domain::provider::CustomerService;
 
 pub async fn customer_service<'e, E: Executor<'e, Database = Any>>(
@@ -28,22 +29,27 @@ pub async fn customer_service<'e, E: Executor<'e, Database = Any>>(
     .transpose()
 }
 
-/// Saves the customer-service details with their audit event, in one write that reads nothing
-/// first (see `Db::write_with_event`).
+const PUT_CUSTOMER_SERVICE: &str =
+    "INSERT INTO provider_customer_service (account_id, phone, email, \
+    dongdong_group_id, service_hours, updated_at) VALUES ($1, $2, $3, $4, $5, $6) \
+    ON CONFLICT (account_id) DO UPDATE SET phone = $2, email = $3, dongdong_group_id = $4, \
+    service_hours = $5, updated_at = $6";
+
+/// Saves the customer-service details with their audit event and their outside event, in one
+/// write that reads nothing first (see `Db::write_with_event`).
 pub async fn save_customer_service(
     db: &Db,
     account_id: &str,
     cs: &CustomerService,
     now: i64,
     event: &NewEvent,
+    outgoing: &Event,
 ) -> Result<i64> {
     let (id, cs) = (account_id.to_string(), cs.clone());
     db.write_with_event(
         Durability::Relaxed,
         account_id,
-        "INSERT INTO provider_customer_service (account_id, phone, email, dongdong_group_id, service_hours, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (account_id) DO UPDATE SET phone = $2, email = $3, \
-         dongdong_group_id = $4, service_hours = $5, updated_at = $6",
+        PUT_CUSTOMER_SERVICE,
         move |q| {
             q.bind(id.clone())
                 .bind(cs.phone.clone())
@@ -53,8 +59,28 @@ pub async fn save_customer_service(
                 .bind(now)
         },
         event,
+        Some(outgoing),
     )
     .await
+}
+
+/// Saves the customer-service details in `tx` (when the workflow has more to do in it).
+pub async fn put_customer_service(
+    tx: &mut Tx,
+    account_id: &str,
+    cs: &CustomerService,
+    now: i64,
+) -> Result<()> {
+    sqlx::query(PUT_CUSTOMER_SERVICE)
+        .bind(account_id)
+        .bind(cs.phone.clone())
+        .bind(cs.email.clone())
+        .bind(cs.dongdong_group_id.clone())
+        .bind(cs.service_hours.clone())
+        .bind(now)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
 }
 
 /// A settlement account as stored: the number encrypted, its last four digits in clear.

@@ -12,6 +12,7 @@ use crate::domain::account::{
 };
 use crate::domain::audit::{self, NewEvent};
 use crate::domain::client::Client;
+use crate::domain::events::{Event, EventType};
 use crate::domain::ids::MobilePhone;
 use crate::domain::{FieldError, FieldErrors};
 use crate::i18n::Lang;
@@ -150,6 +151,18 @@ pub async fn activate(
     store::audit::append(
         &mut tx,
         NewEvent::new(&row.id, "account.activated", &row.id),
+    )
+    .await?;
+    // Through the store: `workflows::events` reads the move-in state, which reads accounts.
+    store::events::record(
+        &mut tx,
+        &Event {
+            kind: EventType::AccountActivated,
+            provider_id: None,
+            account_id: Some(row.id.clone()),
+            data: json!({"account_id": row.id}),
+        },
+        now_ms(),
     )
     .await?;
     tx.commit().await?;

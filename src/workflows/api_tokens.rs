@@ -291,6 +291,7 @@ async fn record_use(ctx: &Ctx, row: &TokenRow, scope: Option<Scope>, now: i64) -
             token_store::TOUCH_SQL,
             move |q| q.bind(now).bind(id.clone()),
             &event,
+            None,
         )
         .await?;
     Ok(())

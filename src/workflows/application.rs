@@ -16,6 +16,7 @@ use crate::domain::audit::NewEvent;
 use crate::domain::catalog::CatalogList;
 use crate::domain::drafts::keep_refused;
 use crate::domain::enterprise::VerificationStatus;
+use crate::domain::events::{Event, EventType};
 use crate::domain::move_in::{FormStatus, Reason};
 use crate::domain::review::ReviewKind;
 use crate::domain::FieldError;
@@ -196,7 +197,12 @@ async fn save_in(
     app_store::put(tx, &row).await?;
     let mut event = NewEvent::new(&account.id, "application.draft_saved", &account.id);
     if data.agreement_accepted_at.as_deref() == Some(rfc3339(now).as_str()) {
-        event = event.detail(json!({"agreement_version": data.agreement_version}));
+        let version = json!({"agreement_version": data.agreement_version});
+        event = event.detail(version.clone());
+        let mut accepted = json!({"provider_id": account.id, "accepted_at": rfc3339(now)});
+        accepted["agreement_version"] = version["agreement_version"].clone();
+        let accepted = Event::about_provider(EventType::AgreementAccepted, &account.id, accepted);
+        super::events::record(tx, accepted).await?;
     }
     store::audit::append(tx, event).await?;
     Ok(refused)
@@ -271,6 +277,14 @@ async fn submit_in(
             .detail(json!({"review_item": item.id})),
     )
     .await?;
+    let submitted = json!({"provider_id": account.id, "review_item_id": item.id,
+                           "company_name": item.company_name, "categories": data.categories});
+    let submitted = Event::about_provider(
+        EventType::PartnerApplicationSubmitted,
+        &account.id,
+        submitted,
+    );
+    super::events::record(tx, submitted).await?;
     notify::mail_account(ctx, tx, mail::MailKind::ApplicationSubmitted, account, &[]).await?;
     Ok(())
 }

@@ -12,6 +12,7 @@ use crate::domain::account::Email;
 use crate::domain::audit::{self, NewEvent};
 use crate::domain::client::Client;
 use crate::domain::enterprise::text;
+use crate::domain::events::{Event, EventType};
 use crate::domain::ids::MobilePhone;
 use crate::domain::paging::{self, parse_cursor};
 use crate::domain::{FieldError, FieldErrors};
@@ -194,6 +195,10 @@ pub async fn create(
             .detail(json!({"reference": row.reference, "topic": row.topic})),
     )
     .await?;
+    let created = json!({"consultation_id": row.id, "reference": row.reference,
+                         "topic": row.topic, "company": row.company});
+    let created = Event::marketplace(EventType::ConsultationCreated, created);
+    super::events::record(&mut tx, created).await?;
     let mail_budget = ctx.bucket(
         ctx.limits.consultation_mails_per_address,
         "consultation/mail/address",
@@ -276,6 +281,10 @@ pub async fn reply(
             .detail(json!({"reference": row.reference})),
     )
     .await?;
+    let replied =
+        json!({"consultation_id": row.id, "reference": row.reference, "topic": row.topic});
+    let replied = Event::marketplace(EventType::ConsultationReplied, replied);
+    super::events::record(&mut tx, replied).await?;
     let lang = Lang::from_tag(&row.lang).unwrap_or_default();
     mail::enqueue(
         &mut tx,

@@ -48,4 +48,12 @@ pub async fn run_daily(ctx: &Ctx) {
     if let Err(e) = sweep {
         tracing::warn!(error = %e, job = STORAGE_SWEEP, "daily job failed");
     }
+    let days = ctx.events_retention_days;
+    let retention = run_if_due(ctx, super::events::RETENTION_JOB, DAY_MS, || async {
+        super::events::sweep_retention(ctx, days).await.map(drop)
+    })
+    .await;
+    if let Err(e) = retention {
+        tracing::warn!(error = %e, job = super::events::RETENTION_JOB, "daily job failed");
+    }
 }

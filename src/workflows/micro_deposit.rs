@@ -17,6 +17,7 @@ use crate::domain::audit::NewEvent;
 use crate::domain::enterprise::{
     DepositStatus, VerificationStatus, DEPOSIT_MAX_FEN, DEPOSIT_MIN_FEN,
 };
+use crate::domain::events::{Event, EventType};
 use crate::domain::money::Fen;
 use crate::domain::review::ReviewKind;
 use crate::domain::FieldError;
@@ -256,6 +257,10 @@ pub async fn confirm_deposit(
             ),
         )
         .await?;
+        let confirmed = json!({"provider_id": account.id, "verification_status": row.status});
+        let event = Event::about_provider(EventType::MicroDepositConfirmed, &account.id, confirmed);
+        super::events::record(&mut tx, event).await?;
+        super::events::note_moved_in(&mut tx, &account.id).await?;
         if row.status == VerificationStatus::Approved.as_str() {
             notify::mail_account(
                 ctx,

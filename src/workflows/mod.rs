@@ -13,6 +13,7 @@ pub mod consultations;
 pub mod decision;
 pub mod documents;
 pub mod drafts;
+pub mod events;
 pub mod housekeeping;
 pub mod idempotency;
 pub mod jobs;
@@ -24,6 +25,7 @@ pub mod names;
 pub mod notify;
 pub mod password_reset;
 pub mod passwords;
+pub mod product_icons;
 pub mod products;
 pub mod provider_info;
 pub mod provider_profile;
@@ -72,6 +74,8 @@ pub struct Ctx {
     pub clock: Clock,
     /// The zone times are shown in, on pages and in mail.
     pub zone: crate::display::Zone,
+    /// How long events stay in the feed (`events.retention_days`).
+    pub events_retention_days: u32,
     /// This process, as the leases of background jobs name their holder.
     pub instance: String,
     /// Set when the process was told to stop: `/readyz` answers 503 from then on, so that a load
@@ -110,6 +114,7 @@ impl Ctx {
             refusals: Arc::default(),
             clock: Clock::default(),
             zone: crate::display::Zone::named(&config.timezone).unwrap_or_default(),
+            events_retention_days: config.events.retention_days,
             instance: uuid::Uuid::new_v4().to_string(),
             draining: Arc::default(),
             outbound,

@@ -15,9 +15,21 @@ fn reasons(json: Option<&str>) -> Vec<Reason> {
 }
 
 pub async fn status(ctx: &Ctx, account_id: &str) -> Result<MoveIn> {
-    let row = store::move_in::facts(&ctx.db, account_id)
+    let row = store::move_in::facts(ctx.db.pool(), account_id)
         .await?
         .ok_or(Error::NotFound)?;
+    Ok(evaluate(&row))
+}
+
+/// Where the account stands as `tx` sees it (its own writes included).
+pub async fn status_in(tx: &mut store::Tx, account_id: &str) -> Result<MoveIn> {
+    let row = store::move_in::facts(&mut **tx, account_id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    Ok(evaluate(&row))
+}
+
+fn evaluate(row: &store::move_in::FactsRow) -> MoveIn {
     let facts = Facts {
         account_active: row.account_status == "active",
         enterprise: row
@@ -44,7 +56,7 @@ pub async fn status(ctx: &Ctx, account_id: &str) -> Result<MoveIn> {
         settlement_change_rejected: (row.last_change_status.as_deref() == Some("rejected"))
             .then(|| reasons(row.last_change_reasons.as_deref())),
     };
-    Ok(MoveIn::evaluate(&facts))
+    MoveIn::evaluate(&facts)
 }
 
 /// The move-in area is for provider accounts (staff accounts have nothing to move in).

@@ -8,11 +8,13 @@ use utoipa::ToSchema;
 use super::accounts::AccountView;
 use super::decision::{DecisionEffects, Verdict};
 use super::move_in::{require_provider_role, status as move_in_status};
-use super::{Ctx, Error, Result};
+pub use super::product_icons::icon;
+use super::{events, Ctx, Error, Result};
 use crate::crypto::sha256_hex;
 use crate::domain::application::ApplicationData;
 use crate::domain::audit::NewEvent;
 use crate::domain::catalog::{CatalogEntry, CatalogList};
+use crate::domain::events::EventType;
 use crate::domain::move_in::Reason;
 use crate::domain::product::{self, ProductData, ProductForm, ProductStatus, MAX_ICON_BYTES};
 use crate::domain::review::ReviewKind;
@@ -397,6 +399,8 @@ pub async fn submit(ctx: &Ctx, account: &AccountView, id: &str) -> Result<Produc
             .detail(json!({"review_item": item.id, "revision": revision.number})),
     )
     .await?;
+    let submitted = json!({"review_item_id": item.id, "revision": revision.number});
+    events::product(&mut tx, EventType::ProductSubmitted, &product, submitted).await?;
     tx.commit().await?;
     get(ctx, account, id).await
 }
@@ -415,12 +419,13 @@ pub async fn set_listed(
         return Err(Error::Conflict("not_approved_yet"));
     }
     product_store::set_listed(&mut tx, id, listed, now_ms()).await?;
-    let action = if listed {
-        "product.relisted"
+    let (action, kind) = if listed {
+        ("product.relisted", EventType::ProductRelisted)
     } else {
-        "product.unlisted"
+        ("product.unlisted", EventType::ProductUnlisted)
     };
     store::audit::append(&mut tx, NewEvent::new(&account.id, action, id)).await?;
+    events::product(&mut tx, kind, &product, json!({})).await?;
     tx.commit().await?;
     get(ctx, account, id).await
 }
@@ -474,26 +479,9 @@ pub(super) async fn apply_decision(
         revision.reasons = verdict.reasons_json.clone();
         product_store::put_revision(tx, &revision).await?;
     }
+    let kind =
+        [EventType::ProductRejected, EventType::ProductListed][usize::from(verdict.approved)];
+    let decided = json!({"review_item_id": item.id, "revision": revision.number});
+    events::product(tx, kind, &product, decided).await?;
     Ok(DecisionEffects::default())
-}
-
-/// An icon of the owner's product (any revision), for the provider backend.
-pub async fn icon(
-    ctx: &Ctx,
-    account: &AccountView,
-    id: &str,
-    document: &str,
-) -> Result<(String, Vec<u8>)> {
-    let p = product_store::get(ctx.db.pool(), id)
-        .await?
-        .filter(|p| p.account_id == account.id)
-        .ok_or(Error::NotFound)?;
-    let doc = store::documents::get_document(ctx.db.pool(), document)
-        .await?
-        .filter(|d| d.account_id == p.account_id && d.kind == "product_icon")
-        .ok_or(Error::NotFound)?;
-    Ok((
-        doc.content_type.clone(),
-        ctx.blobs.get(&doc.blob_key).await?,
-    ))
 }

@@ -11,6 +11,7 @@ use super::decision::{DecisionEffects, Verdict};
 use super::move_in::require_provider_access;
 use super::{Ctx, Error, Result};
 use crate::domain::audit::NewEvent;
+use crate::domain::events::{Event, EventType};
 use crate::domain::provider::{
     self, CustomerService, CustomerServiceForm, Settlement, SettlementError, SettlementForm,
 };
@@ -41,18 +42,31 @@ pub async fn save_customer_service(
     account: &AccountView,
     form: &CustomerServiceForm,
 ) -> Result<CustomerService> {
-    require_provider_access(ctx, account).await?;
+    let status = require_provider_access(ctx, account).await?;
     let cs = provider::validate_customer_service(form).map_err(Error::Validation)?;
-    provider_store::save_customer_service(
-        &ctx.db,
+    let audit = NewEvent::new(&account.id, "provider.customer_service_saved", &account.id).detail(
+        json!({"phone": cs.phone, "email": cs.email, "dongdong_group_id": cs.dongdong_group_id}),
+    );
+    let outgoing = Event::about_provider(
+        EventType::ProviderCustomerServiceUpdated,
         &account.id,
-        &cs,
-        now_ms(),
-        &NewEvent::new(&account.id, "provider.customer_service_saved", &account.id).detail(
-            json!({"phone": cs.phone, "email": cs.email, "dongdong_group_id": cs.dongdong_group_id}),
-        ),
-    )
-    .await?;
+        json!({"provider_id": account.id, "phone": cs.phone, "email": cs.email,
+               "dongdong_group_id": cs.dongdong_group_id, "service_hours": cs.service_hours}),
+    );
+    let now = now_ms();
+    if status.moved_in() {
+        // The usual case, and the one measured: one blind write.
+        provider_store::save_customer_service(&ctx.db, &account.id, &cs, now, &audit, &outgoing)
+            .await?;
+        return Ok(cs);
+    }
+    // This may be the step that completes the move-in.
+    let mut tx = ctx.db.begin_for_account_relaxed(&account.id).await?;
+    provider_store::put_customer_service(&mut tx, &account.id, &cs, now).await?;
+    store::audit::append(&mut tx, audit).await?;
+    super::events::record(&mut tx, outgoing).await?;
+    super::events::note_moved_in(&mut tx, &account.id).await?;
+    tx.commit().await?;
     Ok(cs)
 }
 
@@ -260,6 +274,11 @@ pub async fn save_settlement(
             .detail(json!({"review_item": item_id, "account_last4": row.account_last4})),
         )
         .await?;
+        let requested = json!({"provider_id": account.id, "review_item_id": item_id,
+                               "company_name": company, "bank_name": s.bank_name});
+        let requested =
+            Event::about_provider(EventType::SettlementChangeRequested, &account.id, requested);
+        super::events::record(&mut tx, requested).await?;
         let last4 = row.account_last4.clone();
         for to in notice_recipients(&mut tx, &account.id, &account.email).await? {
             mail::enqueue(
@@ -281,6 +300,7 @@ pub async fn save_settlement(
                 .detail(json!({"account_last4": row.account_last4})),
         )
         .await?;
+        super::events::note_moved_in(&mut tx, &account.id).await?;
     }
     tx.commit().await?;
     ctx.mail_committed();

@@ -7,6 +7,7 @@ use super::accounts::AccountView;
 use super::{Ctx, Error, Result};
 use crate::domain::audit::NewEvent;
 use crate::domain::enterprise::{text, VerificationStatus};
+use crate::domain::events::{Event, EventType};
 use crate::domain::{FieldError, FieldErrors};
 use crate::i18n::Lang;
 use crate::mail;
@@ -63,6 +64,9 @@ pub async fn set_suspended(
         NewEvent::new(&operator.id, action, account_id).detail(json!({"reason": why})),
     )
     .await?;
+    let kind = [EventType::ProviderReinstated, EventType::ProviderSuspended][usize::from(suspend)];
+    let data = json!({"provider_id": account_id, "reason": why});
+    super::events::record(&mut tx, Event::about_provider(kind, account_id, data)).await?;
     let kind = if suspend {
         mail::MailKind::ProviderSuspended
     } else {

@@ -340,6 +340,7 @@ pub async fn decide(
         }
         ReviewKind::Product => super::products::apply_decision(&mut tx, &item, &verdict).await?,
     };
+    super::events::decided(&mut tx, kind, approved, &item, &d.reasons).await?;
     let mut facts = json!({"kind": item.kind, "account": item.account_id, "reasons": d.reasons});
     if let Some((name, value)) = effects.audit_detail {
         facts[name] = value;

@@ -16,6 +16,7 @@ use crate::domain::enterprise::{
     self, DepositStatus, DraftState, EnterpriseData, EnterpriseForm, SecretChange,
     VerificationStatus,
 };
+use crate::domain::events::{Event, EventType};
 use crate::domain::ids::{IdError, SecretNumber, Uscc};
 use crate::domain::move_in::{FormStatus, Reason};
 use crate::domain::review::ReviewKind;
@@ -360,6 +361,16 @@ pub(super) async fn submit_in(ctx: &Ctx, tx: &mut store::Tx, account: &AccountVi
         tx,
         NewEvent::new(&account.id, "enterprise.submitted", &account.id)
             .detail(json!({"review_item": item.id, "uscc": uscc})),
+    )
+    .await?;
+    super::events::record(
+        tx,
+        Event::about_provider(
+            EventType::EnterpriseVerificationSubmitted,
+            &account.id,
+            json!({"provider_id": account.id, "review_item_id": item.id,
+                   "company_name": item.company_name, "subject_type": data.subject_type}),
+        ),
     )
     .await?;
     notify::mail_account(ctx, tx, mail::MailKind::EnterpriseSubmitted, account, &[]).await?;

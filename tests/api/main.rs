@@ -10,6 +10,7 @@ mod backup;
 mod bad_input;
 mod cli;
 mod contract;
+mod events;
 mod exposure;
 mod http_basics;
 mod journey;

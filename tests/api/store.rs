@@ -92,6 +92,7 @@ async fn note(db: &Db, text: &str) -> Result<i64, berth::store::StoreError> {
         "INSERT INTO notes (text) VALUES ($1)",
         move |q| q.bind(text.clone()),
         &NewEvent::new("system", "note.added", "notes"),
+        None,
     )
     .await
 }

@@ -9,6 +9,7 @@ pub mod catalog;
 pub mod consultations;
 pub mod documents;
 pub mod enterprise;
+pub mod events;
 pub mod me;
 pub mod move_in;
 pub mod products;
@@ -71,6 +72,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(audit::list))
         .routes(routes!(tokens::list, tokens::create))
         .routes(routes!(tokens::revoke))
+        .routes(routes!(events::list))
         .routes(routes!(products::list, products::create))
         .routes(routes!(products::show, products::update))
         .routes(routes!(products::submit))

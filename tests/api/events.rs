@@ -1,0 +1,288 @@
+//! The event feed (`GET /api/v1/events`): a journey told in commit order, each provider's own
+//! events for the provider, the cursor and the type filter, refusals naming the field, and no
+//! secret in any event.
+
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::helpers::{spawn_app, uscc, Answer, TestApp, ACCOUNT_NUMBER, ID_NUMBER};
+
+pub async fn feed(app: &TestApp, token: &str, query: &str) -> Answer {
+    let path = if query.is_empty() {
+        "/api/v1/events".to_string()
+    } else {
+        format!("/api/v1/events?{query}")
+    };
+    app.get_as(token, &path).await
+}
+
+/// Every event the token may read, oldest first, following the cursor.
+pub async fn all_events(app: &TestApp, token: &str, query: &str) -> Vec<Value> {
+    let mut out = Vec::new();
+    let mut after = 0;
+    loop {
+        let q = if query.is_empty() {
+            format!("after={after}&limit=200")
+        } else {
+            format!("{query}&after={after}&limit=200")
+        };
+        let a = feed(app, token, &q).await;
+        a.assert_status(StatusCode::OK);
+        let items = a.body["items"].as_array().expect("items").clone();
+        out.extend(items.iter().cloned());
+        match a.body["next_cursor"].as_str() {
+            Some(c) => after = c.parse().expect("cursor"),
+            None => break,
+        }
+    }
+    out
+}
+
+fn types(events: &[Value]) -> Vec<&str> {
+    events
+        .iter()
+        .map(|e| e["type"].as_str().expect("type"))
+        .collect()
+}
+
+fn position(events: &[Value], kind: &str) -> usize {
+    types(events)
+        .iter()
+        .position(|t| *t == kind)
+        .unwrap_or_else(|| panic!("no {kind} in {:?}", types(events)))
+}
+
+#[tokio::test]
+async fn a_providers_journey_is_told_in_the_feed_in_commit_order() {
+    let app = spawn_app().await;
+    let operator = app.with_operator().await;
+    let p = app
+        .with_moved_in_provider("feed@example.com", "深圳市云帆科技有限公司", &uscc(901))
+        .await;
+    let events: Vec<Value> = all_events(&app, &operator, "")
+        .await
+        .into_iter()
+        .filter(|e| e["provider_id"] == json!(p.id) || e["data"]["account_id"] == json!(p.id))
+        .collect();
+    let order = [
+        "account.activated",
+        "enterprise_verification.submitted",
+        "enterprise_verification.approved",
+        "micro_deposit.confirmed",
+        "agreement.accepted",
+        "partner_application.submitted",
+        "partner_application.approved",
+        "provider.customer_service_updated",
+        "provider.moved_in",
+    ];
+    let at: Vec<usize> = order.iter().map(|t| position(&events, t)).collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "{:?}", types(&events));
+    let seqs: Vec<i64> = events
+        .iter()
+        .map(|e| e["seq"].as_i64().expect("seq"))
+        .collect();
+    assert!(seqs.windows(2).all(|w| w[0] < w[1]), "{seqs:?}");
+    let moved = &events[position(&events, "provider.moved_in")];
+    assert_eq!(moved["provider_id"], json!(p.id));
+    assert_eq!(moved["data"]["company_name"], "深圳市云帆科技有限公司");
+    assert!(moved["at"].as_str().expect("at").ends_with('Z'));
+
+    // Saving the customer-service details again is an event; moving in happened once.
+    app.save_customer_service(&p.token, crate::helpers::customer_service_form())
+        .await
+        .assert_status(StatusCode::OK);
+    let again = all_events(
+        &app,
+        &operator,
+        "types=provider.moved_in,provider.customer_service_updated",
+    )
+    .await;
+    let mine: Vec<&Value> = again
+        .iter()
+        .filter(|e| e["provider_id"] == json!(p.id))
+        .collect();
+    assert_eq!(
+        mine.iter()
+            .filter(|e| e["type"] == "provider.moved_in")
+            .count(),
+        1
+    );
+    assert_eq!(
+        mine.iter()
+            .filter(|e| e["type"] == "provider.customer_service_updated")
+            .count(),
+        2
+    );
+    assert!(again.iter().all(|e| {
+        e["type"] == "provider.moved_in" || e["type"] == "provider.customer_service_updated"
+    }));
+}
+
+#[tokio::test]
+async fn a_provider_reads_only_its_own_events_and_the_cursor_pages_through_them() {
+    let app = spawn_app().await;
+    let a = app
+        .with_moved_in_provider("own-a@example.com", "甲公司科技有限公司", &uscc(902))
+        .await;
+    let b = app
+        .with_moved_in_provider("own-b@example.com", "乙公司科技有限公司", &uscc(903))
+        .await;
+    let mine = all_events(&app, &a.token, "").await;
+    assert!(!mine.is_empty());
+    assert!(
+        mine.iter().all(|e| e["provider_id"] == json!(a.id)),
+        "{mine:?}"
+    );
+    assert!(types(&mine).contains(&"provider.moved_in"));
+    let theirs = all_events(&app, &b.token, "").await;
+    assert!(theirs.iter().all(|e| e["provider_id"] == json!(b.id)));
+
+    // Two at a time, then from the last seq seen: the same events, none twice.
+    let first = feed(&app, &a.token, "limit=2").await;
+    first.assert_status(StatusCode::OK);
+    assert_eq!(first.body["items"].as_array().expect("items").len(), 2);
+    let cursor = first.body["next_cursor"]
+        .as_str()
+        .expect("more")
+        .to_string();
+    let rest = feed(&app, &a.token, &format!("after={cursor}&limit=200")).await;
+    let mut paged: Vec<Value> = first.body["items"].as_array().expect("items").clone();
+    paged.extend(
+        rest.body["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .cloned(),
+    );
+    assert_eq!(paged, mine);
+    let by_cursor = feed(&app, &a.token, &format!("cursor={cursor}&limit=200")).await;
+    assert_eq!(by_cursor.body["items"], rest.body["items"]);
+
+    let only = all_events(&app, &a.token, "types=provider.moved_in").await;
+    assert_eq!(types(&only), vec!["provider.moved_in"]);
+}
+
+#[tokio::test]
+async fn a_bad_query_is_refused_naming_the_parameter() {
+    let app = spawn_app().await;
+    let operator = app.with_operator().await;
+    for (query, field, code) in [
+        ("after=-1", "after", "not_negative"),
+        ("after=abc", "after", "invalid_type"),
+        (
+            "types=product.listed,bogus.type",
+            "types",
+            "unknown_event_type",
+        ),
+        ("types=*", "types", "unknown_event_type"),
+        ("limit=0", "limit", "out_of_range"),
+        ("limit=201", "limit", "out_of_range"),
+        ("cursor=x1", "cursor", "invalid_type"),
+        ("colour=blue", "colour", "unknown_field"),
+    ] {
+        let a = feed(&app, &operator, query).await;
+        a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(a.code(), "validation_failed", "{query}");
+        assert_eq!(
+            a.fields(),
+            vec![(field.to_string(), code.to_string())],
+            "{query}: {:?}",
+            a.body
+        );
+        assert!(
+            a.body["error"]["fields"][0]["message"]
+                .as_str()
+                .is_some_and(|m| !m.is_empty() && !m.contains("field.")),
+            "{query}"
+        );
+    }
+    app.get("/api/v1/events")
+        .await
+        .assert_status(StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn no_event_carries_an_id_number_an_account_number_or_a_code() {
+    let app = spawn_app().await;
+    let operator = app.with_operator().await;
+    let p = app
+        .with_moved_in_provider("secret@example.com", "保密科技有限公司", &uscc(904))
+        .await;
+    // A settlement change of a live provider, and a consultation, for good measure.
+    let changed = "6222020200998877665";
+    app.save_settlement(
+        &p.token,
+        crate::helpers::settlement_form(&p.company, changed),
+    )
+    .await
+    .assert_status(StatusCode::OK);
+    app.consult(
+        json!({"topic": "provider_cooperation", "name": "王五", "email": "wang@example.com",
+                       "mobile": "13900139000", "message": "合作咨询"}),
+    )
+    .await
+    .assert_status(StatusCode::CREATED);
+    let events = all_events(&app, &operator, "").await;
+    assert!(types(&events).contains(&"settlement_change.requested"));
+    assert!(types(&events).contains(&"consultation.created"));
+    let text = serde_json::to_string(&events).expect("json");
+    for secret in [
+        ID_NUMBER,
+        ACCOUNT_NUMBER,
+        changed,
+        "13900139000",
+        "wang@example.com",
+    ] {
+        assert!(!text.contains(secret), "{secret} in an event");
+    }
+    // Nor the last digits of an account, nor anything named like a secret.
+    for key in [
+        "password",
+        "code\"",
+        "id_number",
+        "account_number",
+        "last4",
+        "secret",
+    ] {
+        assert!(!text.contains(key), "{key} in an event: {text}");
+    }
+}
+
+/// Events older than `events.retention_days` leave the feed through the daily job, which
+/// `berth jobs run events-retention` runs by hand; newer ones stay.
+#[tokio::test]
+async fn events_past_their_retention_are_deleted_by_the_job() {
+    let app = spawn_app().await;
+    let operator = app.with_operator().await;
+    let p = app
+        .with_moved_in_provider("old@example.com", "旧事科技有限公司", &uscc(905))
+        .await;
+    let before = all_events(&app, &operator, "").await;
+    assert!(before.len() > 3);
+    // The first three events happened 31 days ago.
+    let db = app.db().await;
+    for e in &before[..3] {
+        sqlx::query("UPDATE events SET at = at - $1 WHERE id = $2")
+            .bind(31_i64 * 86_400_000)
+            .bind(e["id"].as_str().expect("id"))
+            .execute(&db)
+            .await
+            .expect("age the event");
+    }
+    let out = crate::helpers::berth_bin()
+        .arg("--data-dir")
+        .arg(app.data_dir.path())
+        .arg("--database-url")
+        .arg(&app.database_url)
+        .args(["jobs", "run", "events-retention"])
+        .output()
+        .expect("berth jobs run");
+    assert!(out.status.success(), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("3 event(s)"),
+        "{out:?}"
+    );
+    let after = all_events(&app, &operator, "").await;
+    assert_eq!(after, before[3..].to_vec());
+    assert!(types(&all_events(&app, &p.token, "").await).contains(&"provider.moved_in"));
+}
