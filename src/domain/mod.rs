@@ -20,6 +20,7 @@ pub mod product;
 pub mod provider;
 pub mod review;
 pub mod second_factor;
+pub mod signature;
 pub mod upload;
 
 /// One invalid field: the field's path as the client sent it, a stable code, and parameters for
