@@ -22,4 +22,5 @@ mod second_factor;
 mod sessions;
 mod storage;
 mod store;
+mod webhooks;
 mod wire;

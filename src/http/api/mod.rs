@@ -19,6 +19,7 @@ pub mod review;
 pub mod second_factor;
 pub mod sessions;
 pub mod storefront;
+pub mod webhooks;
 
 use axum::extract::DefaultBodyLimit;
 use serde::Serialize;
@@ -70,6 +71,12 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(review::micro_deposit))
         .routes(routes!(audit::list))
         .routes(routes!(events::list))
+        .routes(routes!(webhooks::list, webhooks::create))
+        .routes(routes!(webhooks::show, webhooks::update, webhooks::delete))
+        .routes(routes!(webhooks::rotate_secret))
+        .routes(routes!(webhooks::deliveries))
+        .routes(routes!(webhooks::test))
+        .routes(routes!(webhooks::replay))
         .routes(routes!(products::list, products::create))
         .routes(routes!(products::show, products::update))
         .routes(routes!(products::submit))
