@@ -14,12 +14,14 @@ mod limits;
 mod secrets;
 mod smtp;
 mod storage;
+mod tokens;
 mod webhooks;
 
 pub use events::EventsConfig;
 pub use limits::Limits;
 pub use smtp::{SmtpConfig, SmtpSecurity};
 pub use storage::{StorageConfig, StorageLocation};
+pub use tokens::TokensConfig;
 pub use webhooks::WebhooksConfig;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -78,6 +80,8 @@ pub struct Config {
     pub storage: StorageConfig,
     /// Which addresses webhooks and SaaS callbacks may reach (see src/outbound.rs).
     pub webhooks: WebhooksConfig,
+    /// API tokens for machines: their default and longest lifetime.
+    pub tokens: TokensConfig,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -113,6 +117,7 @@ impl Default for Config {
             limits: Limits::default(),
             storage: StorageConfig::default(),
             webhooks: WebhooksConfig::default(),
+            tokens: TokensConfig::default(),
         }
     }
 }
@@ -142,6 +147,7 @@ const KEYS: &[&str] = &[
     "limits",
     "storage",
     "webhooks",
+    "tokens",
 ];
 
 /// Values given on the command line; `None` leaves the layer below in force.
@@ -269,6 +275,16 @@ impl Config {
             if value == 0 {
                 return Err(ConfigError::Invalid(format!("{key}: must be at least 1")));
             }
+        }
+        if self.tokens.max_days == 0 || self.tokens.default_days == 0 {
+            return Err(ConfigError::Invalid(
+                "tokens.max_days, tokens.default_days: must be at least 1".into(),
+            ));
+        }
+        if self.tokens.default_days > self.tokens.max_days {
+            return Err(ConfigError::Invalid(
+                "tokens.default_days: must not be more than tokens.max_days".into(),
+            ));
         }
         self.storage_location()?;
         crate::display::Zone::named(&self.timezone)

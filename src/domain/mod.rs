@@ -3,6 +3,7 @@
 
 pub mod account;
 pub mod agreement;
+pub mod api_token;
 pub mod application;
 pub mod audit;
 pub mod catalog;

@@ -1,5 +1,6 @@
 //! Who is asking: sessions from `Authorization: Bearer` or the session cookie, CSRF protection
-//! for cookie-authenticated state changes, and role guards.
+//! for cookie-authenticated state changes, and role guards. API tokens (`berth_…`) are refused
+//! here: they open only the scope-aware routes of `scoped.rs`.
 
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
@@ -7,10 +8,12 @@ use axum::http::{header, HeaderMap, Method, StatusCode};
 
 use crate::crypto::{sha256_hex, MasterKey};
 use crate::domain::account::AccountStatus;
+use crate::domain::api_token::looks_like_api_token;
 use crate::http::cookies::{cookie, Cookies};
 use crate::http::error::ApiError;
 use crate::http::state::AppState;
 use crate::workflows::accounts::AccountView;
+use crate::workflows::api_tokens;
 use crate::workflows::sessions::{self, SessionStanding, SessionView};
 
 /// The header that carries the CSRF token of a cookie session (API clients in a browser).
@@ -89,6 +92,17 @@ impl FromRequestParts<AppState> for AnySession {
         }
         let (token, via) = presented_token(&parts.headers, state.cookies())?
             .ok_or_else(ApiError::unauthenticated)?;
+        if via == Via::Bearer && looks_like_api_token(&token) {
+            // An API token only opens scope-aware routes (`Scoped`): here a good one is 403
+            // `insufficient_scope`, a bad one 401.
+            return Err(api_tokens::authenticate(&state.ctx, &token, None)
+                .await
+                .err()
+                .map_or_else(
+                    || ApiError::new(StatusCode::FORBIDDEN, "insufficient_scope"),
+                    ApiError::from,
+                ));
+        }
         let session = sessions::authenticate(&state.ctx, &token)
             .await?
             .ok_or_else(ApiError::unauthenticated)?;

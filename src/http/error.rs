@@ -239,6 +239,7 @@ impl From<workflows::Error> for ApiError {
                 ..ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "busy")
             }
             .in_form("_form", "error.busy"),
+            E::InsufficientScope => ApiError::new(StatusCode::FORBIDDEN, "insufficient_scope"),
             E::StepUpRequired => ApiError::new(StatusCode::FORBIDDEN, "step_up_required")
                 .in_form("second_factor_code", "error.step_up_required"),
             E::OwnItem => {

@@ -18,6 +18,7 @@ pub mod openapi;
 pub mod ops;
 pub mod render_errors;
 pub mod router;
+pub mod scoped;
 pub mod server;
 pub mod state;
 pub mod upload;

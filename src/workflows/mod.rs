@@ -3,6 +3,7 @@
 //! never touch SQL themselves.
 
 pub mod accounts;
+pub mod api_tokens;
 pub mod application;
 pub mod audit_log;
 pub mod audit_view;
@@ -27,6 +28,7 @@ pub mod passwords;
 pub mod product_icons;
 pub mod products;
 pub mod provider_info;
+pub mod provider_profile;
 pub mod providers;
 pub mod review;
 pub mod second_factor;
@@ -87,6 +89,8 @@ pub struct Ctx {
     pub draining: Arc<std::sync::atomic::AtomicBool>,
     /// Calls to the addresses users give (webhooks, SaaS callbacks), SSRF-guarded.
     pub outbound: crate::outbound::Outbound,
+    /// How long API tokens last (`tokens.*`).
+    pub token_lifetime: crate::domain::api_token::Lifetime,
 }
 
 impl Ctx {
@@ -122,6 +126,10 @@ impl Ctx {
             instance: uuid::Uuid::new_v4().to_string(),
             draining: Arc::default(),
             outbound,
+            token_lifetime: crate::domain::api_token::Lifetime {
+                default_days: config.tokens.default_days,
+                max_days: config.tokens.max_days,
+            },
         })
     }
 
@@ -169,6 +177,9 @@ pub enum Error {
     RateLimited { retry_after_secs: u64 },
     #[error("busy")]
     Busy { retry_after_secs: u64 },
+    /// An API token on a route that does not take it, or without the route's scope.
+    #[error("the token does not allow this")]
+    InsufficientScope,
     #[error("a fresh second factor is required")]
     StepUpRequired,
     /// Staff acting on their own account's submission or standing: another must.

@@ -22,5 +22,6 @@ mod second_factor;
 mod sessions;
 mod storage;
 mod store;
+mod tokens;
 mod webhooks;
 mod wire;

@@ -19,6 +19,7 @@ pub mod review;
 pub mod second_factor;
 pub mod sessions;
 pub mod storefront;
+pub mod tokens;
 pub mod webhooks;
 
 use axum::extract::DefaultBodyLimit;
@@ -70,6 +71,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(review::decide))
         .routes(routes!(review::micro_deposit))
         .routes(routes!(audit::list))
+        .routes(routes!(tokens::list, tokens::create))
+        .routes(routes!(tokens::revoke))
         .routes(routes!(events::list))
         .routes(routes!(webhooks::list, webhooks::create))
         .routes(routes!(webhooks::show, webhooks::update, webhooks::delete))
@@ -89,6 +92,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(consultations::create))
         .routes(routes!(consultations::list))
         .routes(routes!(consultations::reply))
+        .routes(routes!(providers::profile))
         .routes(routes!(providers::suspend))
         .routes(routes!(providers::reinstate))
         .routes(routes!(providers::catalog_add))

@@ -1,8 +1,10 @@
-//! `/api/v1/review/providers/{account_id}/…`: suspending and reinstating providers, and
+//! `/api/v1/review/providers/{account_id}…`: a provider's profile (`providers:read`), suspending
+//! and reinstating providers, and
 //! `/api/v1/review/catalog/…`: managing categories and service types (operators).
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::Json;
 use serde::Deserialize;
 use utoipa::ToSchema;
 
@@ -11,8 +13,10 @@ use crate::http::auth::{Authenticated, Reviewer};
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::ApiPath;
 use crate::http::json::ApiJson;
+use crate::http::scoped::{ProvidersRead, Scoped};
 use crate::http::state::AppState;
 use crate::workflows::catalog::{self, CatalogForm, CatalogNames};
+use crate::workflows::provider_profile::{self, ProviderProfile};
 use crate::workflows::providers;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -21,6 +25,26 @@ pub struct ReasonRequest {
     /// Why; mailed to the provider.
     #[schema(value_type = String, max_length = 500, pattern = r"^[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000](?:[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000])?[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$")]
     pub reason: Option<String>,
+}
+
+/// A provider's profile: company, move-in, standing, customer service (nothing secret). Operators
+/// (session or a token with `providers:read`) read any provider; a provider's own session or
+/// token (`providers:read`) reads its own only (others are 404).
+#[utoipa::path(get, operation_id = "providers_profile", path = "/api/v1/review/providers/{account_id}", tag = "operators",
+    params(("account_id" = String, Path)),
+    responses((status = 200, body = ProviderProfile),
+        (status = 403, description = "`forbidden`; `insufficient_scope`: a token without `providers:read`", body = ErrorBody),
+        (status = 404, description = "`not_found`: no such provider, or not the caller's", body = ErrorBody)),
+    security(("bearer" = [])))]
+pub async fn profile(
+    State(state): State<AppState>,
+    caller: Scoped<ProvidersRead>,
+    ApiPath(account_id): ApiPath<String>,
+) -> Result<Json<ProviderProfile>, ApiError> {
+    let reach = caller.reach().ok_or_else(ApiError::forbidden)?;
+    Ok(Json(
+        provider_profile::profile(&state.ctx, &reach, &account_id).await?,
+    ))
 }
 
 /// Suspends a provider: its products leave the storefront. Audited and mailed.
