@@ -199,6 +199,13 @@ impl Application {
             ctx.mail_wake.clone(),
             stop_rx.clone(),
         ));
+        let webhooks = &self.state.config.webhooks;
+        let deliveries = tokio::spawn(crate::workflows::webhook_delivery::run_worker(
+            ctx.clone(),
+            Duration::from_millis(webhooks.poll_ms),
+            webhooks.concurrency,
+            stop_rx.clone(),
+        ));
         let janitor = tokio::spawn(housekeeping(ctx.clone(), stop_rx));
         let loading = ctx.clone();
         tokio::spawn(async move {
@@ -224,6 +231,7 @@ impl Application {
         let served = http::server::serve(self.listener, app, limits, shutdown).await;
         let _ = stop_tx.send(true);
         let _ = worker.await;
+        let _ = deliveries.await;
         let _ = janitor.await;
         self.state.ctx.db.close().await;
         served

@@ -59,10 +59,11 @@ pub enum MailKind {
     ConsultationReply,
     ProviderSuspended,
     ProviderReinstated,
+    WebhookDisabled,
 }
 
 impl MailKind {
-    pub const ALL: [MailKind; 24] = [
+    pub const ALL: [MailKind; 25] = [
         MailKind::ActivationCode,
         MailKind::PasswordResetCode,
         MailKind::PasswordChanged,
@@ -87,6 +88,7 @@ impl MailKind {
         MailKind::ConsultationReply,
         MailKind::ProviderSuspended,
         MailKind::ProviderReinstated,
+        MailKind::WebhookDisabled,
     ];
 
     pub fn name(self) -> &'static str {
@@ -115,6 +117,7 @@ impl MailKind {
             MailKind::ConsultationReply => "consultation_reply",
             MailKind::ProviderSuspended => "provider_suspended",
             MailKind::ProviderReinstated => "provider_reinstated",
+            MailKind::WebhookDisabled => "webhook_disabled",
         }
     }
 }

@@ -263,6 +263,19 @@ impl Config {
                 return Err(ConfigError::Invalid(format!("{key}: must be at least 1")));
             }
         }
+        let w = &self.webhooks;
+        for (key, value) in [
+            ("webhooks.poll_ms", w.poll_ms),
+            ("webhooks.retry_base_secs", w.retry_base_secs),
+            ("webhooks.retry_cap_secs", w.retry_cap_secs),
+            ("webhooks.give_up_after_secs", w.give_up_after_secs),
+            ("webhooks.disable_after_secs", w.disable_after_secs),
+            ("webhooks.concurrency", w.concurrency as u64),
+        ] {
+            if value == 0 {
+                return Err(ConfigError::Invalid(format!("{key}: must be at least 1")));
+            }
+        }
         if self.tokens.max_days == 0 || self.tokens.default_days == 0 {
             return Err(ConfigError::Invalid(
                 "tokens.max_days, tokens.default_days: must be at least 1".into(),

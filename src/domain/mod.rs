@@ -22,6 +22,7 @@ pub mod review;
 pub mod second_factor;
 pub mod signature;
 pub mod upload;
+pub mod webhooks;
 
 /// One invalid field: the field's path as the client sent it, a stable code, and parameters for
 /// the localised message (`field.<code>` in the i18n catalog).

@@ -103,15 +103,16 @@ pub async fn record_once(tx: &mut Tx, once_key: &str, event: &Event, at: i64) ->
 
 /// Records a `webhook.test` event for one endpoint only (kept out of the feed), with its
 /// delivery in a lane of its own, so that it is not held up behind the endpoint's backlog; the
-/// event's id.
+/// event's id and the delivery's.
 pub async fn record_test(
     tx: &mut Tx,
     endpoint_id: &str,
     provider_id: Option<&str>,
     data: &serde_json::Value,
     at: i64,
-) -> Result<String> {
+) -> Result<(String, String)> {
     let id = uuid::Uuid::now_v7().to_string();
+    let delivery_id = uuid::Uuid::now_v7().simple().to_string();
     if tx.dialect() == Dialect::Postgres {
         sqlx::query("SELECT seq FROM audit_head WHERE id = 1 FOR UPDATE")
             .fetch_optional(&mut **tx)
@@ -137,7 +138,7 @@ pub async fn record_test(
          next_attempt_at, first_pending_at, created_at) \
          VALUES ($1, $2, $3, 'webhook.test', $4, $5, 'pending', $6, $6, $6)",
     )
-    .bind(uuid::Uuid::now_v7().simple().to_string())
+    .bind(&delivery_id)
     .bind(endpoint_id)
     .bind(&id)
     .bind(seq)
@@ -145,7 +146,7 @@ pub async fn record_test(
     .bind(at)
     .execute(&mut **tx)
     .await?;
-    Ok(id)
+    Ok((id, delivery_id))
 }
 
 /// Which events a page of the feed takes.

@@ -27,6 +27,7 @@ pub mod provider;
 pub mod review;
 pub mod second_factor;
 pub mod sessions;
+pub mod webhooks;
 
 mod batch;
 mod db;

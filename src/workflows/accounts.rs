@@ -166,6 +166,7 @@ pub async fn activate(
     )
     .await?;
     tx.commit().await?;
+    ctx.events_committed();
     let mut view = AccountView::from_row(row);
     view.status = AccountStatus::Active;
     Ok(view)

@@ -42,6 +42,8 @@ pub mod verification;
 pub mod verification_documents;
 pub mod verification_form;
 pub mod waiting;
+pub mod webhook_delivery;
+pub mod webhooks;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -78,6 +80,10 @@ pub struct Ctx {
     pub zone: crate::display::Zone,
     /// How long events stay in the feed (`events.retention_days`).
     pub events_retention_days: u32,
+    /// When failed webhook deliveries are tried again, given up, and endpoints switched off.
+    pub webhook_policy: crate::domain::webhooks::RetryPolicy,
+    /// Wakes the webhook delivery worker (a commit recorded events, a test or replay was asked).
+    pub webhook_wake: Arc<Notify>,
     /// This process, as the leases of background jobs name their holder.
     pub instance: String,
     /// Set when the process was told to stop: `/readyz` answers 503 from then on, so that a load
@@ -117,6 +123,8 @@ impl Ctx {
             clock: Clock::default(),
             zone: crate::display::Zone::named(&config.timezone).unwrap_or_default(),
             events_retention_days: config.events.retention_days,
+            webhook_policy: webhook_policy(&config.webhooks),
+            webhook_wake: Arc::new(Notify::new()),
             instance: uuid::Uuid::new_v4().to_string(),
             draining: Arc::default(),
             outbound,
@@ -127,9 +135,26 @@ impl Ctx {
         })
     }
 
-    /// Tells the mail worker that a committed transaction queued mail.
+    /// Tells the workers that a committed transaction queued mail (and perhaps recorded events
+    /// with deliveries: the webhook worker looks too, rather than at its next poll).
     pub fn mail_committed(&self) {
         self.mail_wake.notify_one();
+        self.webhook_wake.notify_one();
+    }
+
+    /// Tells the webhook worker that a committed transaction queued deliveries.
+    pub fn events_committed(&self) {
+        self.webhook_wake.notify_one();
+    }
+}
+
+fn webhook_policy(c: &crate::config::WebhooksConfig) -> crate::domain::webhooks::RetryPolicy {
+    let ms = |secs: u64| i64::try_from(secs.saturating_mul(1000)).unwrap_or(i64::MAX);
+    crate::domain::webhooks::RetryPolicy {
+        base_ms: ms(c.retry_base_secs),
+        cap_ms: ms(c.retry_cap_secs),
+        give_up_after_ms: ms(c.give_up_after_secs),
+        disable_after_ms: ms(c.disable_after_secs),
     }
 }
 

@@ -402,6 +402,7 @@ pub async fn submit(ctx: &Ctx, account: &AccountView, id: &str) -> Result<Produc
     let submitted = json!({"review_item_id": item.id, "revision": revision.number});
     events::product(&mut tx, EventType::ProductSubmitted, &product, submitted).await?;
     tx.commit().await?;
+    ctx.events_committed();
     get(ctx, account, id).await
 }
 
@@ -427,6 +428,7 @@ pub async fn set_listed(
     store::audit::append(&mut tx, NewEvent::new(&account.id, action, id)).await?;
     events::product(&mut tx, kind, &product, json!({})).await?;
     tx.commit().await?;
+    ctx.events_committed();
     get(ctx, account, id).await
 }
 

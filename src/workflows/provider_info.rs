@@ -58,6 +58,7 @@ pub async fn save_customer_service(
         // The usual case, and the one measured: one blind write.
         provider_store::save_customer_service(&ctx.db, &account.id, &cs, now, &audit, &outgoing)
             .await?;
+        ctx.events_committed();
         return Ok(cs);
     }
     // This may be the step that completes the move-in.
@@ -67,6 +68,7 @@ pub async fn save_customer_service(
     super::events::record(&mut tx, outgoing).await?;
     super::events::note_moved_in(&mut tx, &account.id).await?;
     tx.commit().await?;
+    ctx.events_committed();
     Ok(cs)
 }
 

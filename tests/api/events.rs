@@ -286,3 +286,47 @@ async fn events_past_their_retention_are_deleted_by_the_job() {
     assert_eq!(after, before[3..].to_vec());
     assert!(types(&all_events(&app, &p.token, "").await).contains(&"provider.moved_in"));
 }
+
+/// A machine reads the feed with an API token that has `events:read`; a token without it is
+/// refused (403 `insufficient_scope`), and webhooks need `webhooks:write`.
+#[tokio::test]
+async fn an_api_token_reads_the_feed_only_with_its_scope() {
+    let app = spawn_app().await;
+    let operator = app.with_operator().await;
+    app.consult(
+        json!({"topic": "provider_cooperation", "name": "王五", "email": "w@example.com",
+                       "message": "合作咨询"}),
+    )
+    .await
+    .assert_status(StatusCode::CREATED);
+    let token = |scopes: Value| {
+        let app = &app;
+        let operator = operator.clone();
+        async move {
+            let a = app
+                .post_as(
+                    &operator,
+                    "/api/v1/tokens",
+                    json!({"name": "feed", "scopes": scopes}),
+                )
+                .await;
+            a.assert_status(StatusCode::CREATED);
+            a.body["token"].as_str().expect("token").to_string()
+        }
+    };
+    let reader = token(json!(["events:read"])).await;
+    let other = token(json!(["providers:read"])).await;
+    let a = feed(&app, &reader, "types=consultation.created").await;
+    a.assert_status(StatusCode::OK);
+    assert_eq!(a.body["items"][0]["type"], "consultation.created");
+    let a = feed(&app, &other, "").await;
+    a.assert_status(StatusCode::FORBIDDEN);
+    assert_eq!(a.code(), "insufficient_scope");
+    let a = app.get_as(&reader, "/api/v1/webhooks").await;
+    a.assert_status(StatusCode::FORBIDDEN);
+    assert_eq!(a.code(), "insufficient_scope");
+    let writer = token(json!(["webhooks:write"])).await;
+    app.get_as(&writer, "/api/v1/webhooks")
+        .await
+        .assert_status(StatusCode::OK);
+}

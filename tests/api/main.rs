@@ -24,4 +24,5 @@ mod sessions;
 mod storage;
 mod store;
 mod tokens;
+mod webhooks;
 mod wire;

@@ -1,5 +1,5 @@
 //! `/api/v1/events`: the event feed, oldest first, by `seq` cursor. Staff read every event, a
-//! provider its own (docs/EVENTS.md).
+//! provider its own (docs/EVENTS.md). A session, or an API token with `events:read`.
 
 use axum::extract::State;
 use axum::Json;
@@ -9,9 +9,9 @@ use utoipa::{IntoParams, ToSchema};
 use super::page_limit;
 use crate::domain::events;
 use crate::domain::FieldError;
-use crate::http::auth::Authenticated;
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::ApiQuery;
+use crate::http::scoped::{EventsRead, Scoped};
 use crate::http::state::AppState;
 use crate::time_util::rfc3339;
 use crate::workflows::events::{self as event_log, EventRow};
@@ -74,12 +74,12 @@ pub struct EventPage {
 /// The event feed, oldest first.
 #[utoipa::path(get, operation_id = "events_list", path = "/api/v1/events", tag = "events", params(EventsQuery),
     responses((status = 200, body = EventPage), (status = 401, body = ErrorBody),
-        (status = 403, description = "neither staff nor a provider", body = ErrorBody),
+        (status = 403, description = "`forbidden`: neither staff nor a provider; `insufficient_scope`: a token without `events:read`", body = ErrorBody),
         (status = 422, description = "a bad `after`, `types`, `limit` or `cursor`", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
-    auth: Authenticated,
+    caller: Scoped<EventsRead>,
     ApiQuery(q): ApiQuery<EventsQuery>,
 ) -> Result<Json<EventPage>, ApiError> {
     let limit = page_limit(q.limit)?;
@@ -103,7 +103,7 @@ pub async fn list(
         Some(list) => events::parse_types("types", list.split(','), false)
             .map_err(|e| ApiError::validation(vec![e]))?,
     };
-    let mut rows = event_log::feed(&state.ctx, &auth.account, after, types, limit + 1).await?;
+    let mut rows = event_log::feed(&state.ctx, caller.account(), after, types, limit + 1).await?;
     let more = rows.len() as i64 > limit;
     rows.truncate(limit as usize);
     let next_cursor = if more {

@@ -21,6 +21,7 @@ pub mod second_factor;
 pub mod sessions;
 pub mod storefront;
 pub mod tokens;
+pub mod webhooks;
 
 use axum::extract::DefaultBodyLimit;
 use serde::Serialize;
@@ -76,6 +77,12 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(tokens::list, tokens::create))
         .routes(routes!(tokens::revoke))
         .routes(routes!(events::list))
+        .routes(routes!(webhooks::list, webhooks::create))
+        .routes(routes!(webhooks::show, webhooks::update, webhooks::delete))
+        .routes(routes!(webhooks::rotate_secret))
+        .routes(routes!(webhooks::deliveries))
+        .routes(routes!(webhooks::test))
+        .routes(routes!(webhooks::replay))
         .routes(routes!(products::list, products::create))
         .routes(routes!(products::show, products::update))
         .routes(routes!(products::submit))
