@@ -23,3 +23,4 @@ pub mod respond;
 pub mod second_factor;
 pub mod storefront;
 pub mod typed;
+pub mod webhooks;
