@@ -841,6 +841,7 @@ fn product_form(rng: &mut StdRng) -> ProductForm {
             after_sales_scope: Some(one(rng, SCOPES).into()),
             warranty: Some(one(rng, WARRANTIES).into()),
         }),
+        callback_url: None,
     }
 }
 

@@ -235,7 +235,7 @@ test('finding 5: a product item shows its description as the storefront does, pr
       name,
       category: 'iot',
       service_type: 'saas',
-      delivery: 'saas',
+      delivery: 'download',
       summary: '设备联网与远程监控',
       description: '## 功能\n\n- 远程监控\n- 告警通知\n\n适合 **工厂** 使用。',
       plans: [{ name: '企业版', price_fen: 1234567, billing: 'yearly' }],

@@ -63,7 +63,7 @@ before(async () => {
       name: `设备远程运维平台${RUN}`,
       category: 'iot',
       service_type: 'saas',
-      delivery: 'saas',
+      delivery: 'download',
       summary: '工业设备联网、远程监控与告警',
       description: '## 功能\n\n- 设备联网与远程监控\n- 告警与工单\n\n## 交付\n\n开通后 1 个工作日内交付。',
       plans: [

@@ -41,7 +41,7 @@ function apiProduct(name, description) {
     name,
     category: 'iot',
     service_type: 'saas',
-    delivery: 'saas',
+    delivery: 'download',
     summary: '工业设备联网、远程监控与告警',
     description,
     plans: [
@@ -189,7 +189,7 @@ async function releaseJourney(t, lang) {
   assert.deepEqual(offered, ['iot', 'ops-services'], 'only the categories declared in the application are offered');
   await category.selectOption('iot');
   await form.getByLabel(L('fieldname.service_type'), { exact: true }).selectOption('saas');
-  await form.getByLabel(L('fieldname.delivery'), { exact: true }).selectOption('saas');
+  await form.getByLabel(L('fieldname.delivery'), { exact: true }).selectOption('download');
   await form.getByLabel(L('product.summary'), { exact: true }).fill(vagueSummary);
   await form.getByLabel(L('fieldname.description'), { exact: true }).fill(description);
   for (const [i, plan] of plans.entries()) {

@@ -49,7 +49,7 @@ before(async () => {
       name: `工业设备远程运维平台${RUN}`,
       category: 'iot',
       service_type: 'saas',
-      delivery: 'saas',
+      delivery: 'download',
       summary: '设备联网、远程监控、告警推送与固件升级',
       description: '## 功能\n\n- 设备接入与远程监控\n- 告警推送\n\n| 套餐 | 设备数 |\n|---|---|\n| 基础版 | 100 台 |',
       plans: [

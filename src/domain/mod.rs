@@ -20,6 +20,7 @@ pub mod product;
 pub mod provider;
 pub mod review;
 pub mod second_factor;
+pub mod signature;
 pub mod upload;
 pub mod webhooks;
 

@@ -64,6 +64,11 @@ pub struct ProductForm {
     pub description: Option<String>,
     pub plans: Option<Vec<PlanForm>>,
     pub terms: Option<TermsForm>,
+    /// `saas` products: the https address the marketplace calls on purchase, renewal and expiry
+    /// (docs/INTEGRATION.md); it must resolve to a public address. Left out: unchanged; `""`:
+    /// cleared. Ignored (and cleared) for other deliveries.
+    #[schema(max_length = 2048)]
+    pub callback_url: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -342,6 +347,7 @@ mod tests {
                 after_sales_scope: Some("7×24 tickets".into()),
                 warranty: Some("99.9% SLA".into()),
             }),
+            callback_url: None,
         }
     }
 

@@ -98,6 +98,14 @@ pub fn router(state: AppState) -> Router {
                 .layer(DefaultBodyLimit::max(UPLOAD_BODY_LIMIT)),
         )
         .route("/provider/products/{id}/action", post(web::products::act))
+        .route(
+            "/provider/products/{id}/integration",
+            get(web::integration::show).post(web::integration::run),
+        )
+        .route(
+            "/provider/info/integration",
+            get(web::integration::key).post(web::integration::rotate),
+        )
         .route("/console", get(web::console::queue::show))
         .route("/console/items/{id}", get(web::console::item::show))
         .route("/console/items/{id}/decision", post(web::console::decide::decide))

@@ -16,6 +16,7 @@ pub mod documents;
 pub mod enterprise;
 pub mod events;
 pub mod idempotency;
+pub mod integration;
 pub mod jobs;
 pub mod limits;
 pub mod move_in;

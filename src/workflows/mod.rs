@@ -16,6 +16,8 @@ pub mod drafts;
 pub mod events;
 pub mod housekeeping;
 pub mod idempotency;
+pub mod integration_key;
+pub mod integration_test;
 pub mod jobs;
 pub mod limits;
 pub mod login;

@@ -68,6 +68,16 @@ pub fn require_provider_role(account: &AccountView) -> Result<()> {
     }
 }
 
+/// Every move-in step done: product release (and its SaaS integration) is for these only.
+pub async fn require_moved_in(ctx: &Ctx, account: &AccountView) -> Result<()> {
+    require_provider_role(account)?;
+    let m = status(ctx, &account.id).await?;
+    if !m.moved_in() {
+        return Err(Error::ProviderAccessRequired { due: m.due_keys() });
+    }
+    Ok(())
+}
+
 /// The provider backend: verified enterprise and approved application.
 pub async fn require_provider_access(ctx: &Ctx, account: &AccountView) -> Result<MoveIn> {
     require_provider_role(account)?;

@@ -7,7 +7,7 @@ use utoipa::ToSchema;
 
 use super::accounts::AccountView;
 use super::decision::{DecisionEffects, Verdict};
-use super::move_in::{require_provider_role, status as move_in_status};
+use super::integration_test::{require_pass, save_callback, with_callback};
 pub use super::product_icons::icon;
 use super::{events, Ctx, Error, Result};
 use crate::crypto::sha256_hex;
@@ -50,6 +50,9 @@ pub struct ProductView {
     pub live: Option<RevisionView>,
     /// A draft, or a revision in review or returned.
     pub working: Option<RevisionView>,
+    /// `saas` products: where the marketplace calls on purchase, renewal and expiry
+    /// (docs/INTEGRATION.md).
+    pub callback_url: Option<String>,
     pub created_at: String,
 }
 
@@ -95,19 +98,13 @@ async fn view_of(ctx: &Ctx, p: &ProductRow) -> Result<ProductView> {
         listed: p.listed && live.is_some(),
         live: live.as_ref().map(|r| revision_view(r, &p.id)),
         working: working.as_ref().map(|r| revision_view(r, &p.id)),
+        callback_url: store::integration::callback_url(ctx.db.pool(), &p.id).await?,
         created_at: rfc3339(p.created_at),
     })
 }
 
 /// Product release is for moved-in providers only.
-pub async fn require_moved_in(ctx: &Ctx, account: &AccountView) -> Result<()> {
-    require_provider_role(account)?;
-    let m = move_in_status(ctx, &account.id).await?;
-    if !m.moved_in() {
-        return Err(Error::ProviderAccessRequired { due: m.due_keys() });
-    }
-    Ok(())
-}
+pub use super::move_in::require_moved_in;
 
 /// What the approved application declared: its categories and its service types.
 struct Declared {
@@ -186,7 +183,7 @@ pub async fn get(ctx: &Ctx, account: &AccountView, id: &str) -> Result<ProductVi
 #[tracing::instrument(name = "products::create", skip_all, fields(account = %account.id))]
 pub async fn create(ctx: &Ctx, account: &AccountView, form: &ProductForm) -> Result<ProductView> {
     require_moved_in(ctx, account).await?;
-    let data = validate(ctx, account, form).await?;
+    let (data, callback) = with_callback(ctx, form, validate(ctx, account, form).await).await?;
     let now = now_ms();
     let product = ProductRow {
         id: uuid::Uuid::now_v7().to_string(),
@@ -212,6 +209,7 @@ pub async fn create(ctx: &Ctx, account: &AccountView, form: &ProductForm) -> Res
     product_store::insert(&mut tx, &product).await?;
     product_store::put_revision(&mut tx, &revision).await?;
     product_store::set_working(&mut tx, &product.id, Some(&revision.id), now).await?;
+    save_callback(&mut tx, &product.id, &callback).await?;
     store::audit::append(
         &mut tx,
         NewEvent::new(&account.id, "product.created", &product.id)
@@ -262,10 +260,11 @@ pub async fn update(
     form: &ProductForm,
 ) -> Result<ProductView> {
     require_moved_in(ctx, account).await?;
-    let data = validate(ctx, account, form).await?;
+    let (data, callback) = with_callback(ctx, form, validate(ctx, account, form).await).await?;
     let now = now_ms();
     let mut tx = ctx.db.begin_for_account_relaxed(&account.id).await?;
     let product = owned(&mut tx, account, id).await?;
+    save_callback(&mut tx, id, &callback).await?;
     let mut revision = editable_revision(&mut tx, &product, now).await?;
     revision.data = serde_json::to_string(&data).map_err(|e| Error::Internal(e.to_string()))?;
     let event = NewEvent::new(&account.id, "product.edited", id)
@@ -371,6 +370,7 @@ pub async fn submit(ctx: &Ctx, account: &AccountView, id: &str) -> Result<Produc
     if !errors.is_empty() {
         return Err(Error::Validation(errors));
     }
+    require_pass(&mut tx, id, &account.id, &data).await?;
     revision.status = "in_review".into();
     revision.updated_at = now;
     product_store::put_revision(&mut tx, &revision).await?;

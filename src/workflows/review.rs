@@ -182,6 +182,8 @@ pub struct ItemDetail {
     /// Settlement changes: the account in force now (masked), to compare with the change.
     #[schema(value_type = Option<Object>)]
     pub in_force: Option<serde_json::Value>,
+    /// Product items: the newest "Test the integration" record of the product (`saas`).
+    pub integration_test: Option<super::integration_test::TestRecord>,
 }
 
 fn reasons_of(row: &ReviewItemRow) -> Vec<Reason> {
@@ -245,8 +247,14 @@ pub async fn detail(ctx: &Ctx, id: &str) -> Result<ItemDetail> {
     } else {
         None
     };
+    let integration_test = if row.kind == ReviewKind::Product.as_str() {
+        super::integration_test::latest(ctx, &row.subject_ref).await?
+    } else {
+        None
+    };
     Ok(ItemDetail {
         in_force,
+        integration_test,
         summary: ItemSummary::from(&row),
         data: serde_json::from_str(&row.snapshot).unwrap_or(serde_json::Value::Null),
         documents: documents_of(ctx, &row).await?,

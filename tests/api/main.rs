@@ -13,6 +13,7 @@ mod contract;
 mod events;
 mod exposure;
 mod http_basics;
+mod integration;
 mod journey;
 mod limits;
 mod pages;

@@ -19,7 +19,7 @@ fn urlencode(s: &str) -> String {
 
 fn product_form(name: &str, category: &str) -> Value {
     json!({
-        "name": name, "category": category, "service_type": "saas", "delivery": "saas",
+        "name": name, "category": category, "service_type": "saas", "delivery": "download",
         "summary": "Fleet management for IoT devices",
         "description": "# Features\n\n- OTA updates\n\n<script>alert('x')</script>\n\n[docs](javascript:alert(1))",
         "plans": [{"name": "Basic", "price_fen": 9900, "billing": "monthly"},

@@ -10,6 +10,7 @@ pub mod consultations;
 pub mod documents;
 pub mod enterprise;
 pub mod events;
+pub mod integration;
 pub mod me;
 pub mod move_in;
 pub mod products;
@@ -64,6 +65,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
             provider::save_customer_service
         ))
         .routes(routes!(provider::settlement, provider::save_settlement))
+        .routes(routes!(integration::show, integration::rotate))
+        .routes(routes!(integration::list, integration::run))
         .routes(routes!(documents::download))
         .routes(routes!(review::queue))
         .routes(routes!(review::summary))

@@ -10,6 +10,7 @@ pub mod csrf;
 pub mod errors;
 pub mod extract;
 pub mod forms;
+pub mod integration;
 pub mod language;
 pub mod login;
 pub mod move_in;

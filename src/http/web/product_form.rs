@@ -66,6 +66,8 @@ pub fn form_of(data: &FormData) -> (ProductForm, Vec<usize>) {
             after_sales_scope: forms::opt(data, "terms.after_sales_scope"),
             warranty: forms::opt(data, "terms.warranty"),
         }),
+        // An emptied field clears the address.
+        callback_url: Some(forms::opt(data, "callback_url").unwrap_or_default()),
     };
     (form, unreadable)
 }

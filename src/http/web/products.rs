@@ -30,6 +30,7 @@ const FIELDS: &[&str] = &[
     "category",
     "service_type",
     "delivery",
+    "callback_url",
     "summary",
     "description",
     "plans.0",
@@ -64,6 +65,7 @@ const TEXTS: &[&str] = &[
     "category",
     "service_type",
     "delivery",
+    "callback_url",
     "summary",
     "description",
     "plans.0.name",
@@ -264,7 +266,11 @@ pub async fn edit_form(
     Path(id): Path<String>,
 ) -> Result<Response, PageError> {
     let product = page.or_error_page(products::get(&state.ctx, &account, &id).await)?;
-    let form = state_of(&shown_data(Some(&product)));
+    let mut form = state_of(&shown_data(Some(&product)));
+    form.set(
+        "callback_url",
+        product.callback_url.clone().unwrap_or_default(),
+    );
     let shown = edit_page(&state, page, &account, Some(product), form).await;
     Ok(render(StatusCode::OK, &shown))
 }

@@ -2,7 +2,7 @@
 //! bigram, changed in place.
 
 use std::cmp::Reverse;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 
 use super::{Hit, Query};
@@ -92,8 +92,9 @@ pub(super) struct Index {
     /// Slots per bigram of the name or the summary, in the storefront's order (newest first),
     /// so that a search walks the rarest list from its cursor and stops after a page.
     by_bigram: HashMap<(char, char), Vec<u32>>,
-    /// The shared strings.
-    strings: HashMap<Box<str>, Arc<str>>,
+    /// The shared strings, each held once (the set's own `Arc` is the copy every entry shares);
+    /// a string no listing uses any more leaves with its last listing.
+    strings: HashSet<Arc<str>>,
 }
 
 fn lower_if_different(s: &str) -> Option<Box<str>> {
@@ -120,6 +121,9 @@ impl Index {
         };
         for list in index.by_bigram.values_mut() {
             list.sort_unstable_by(|a, b| rank(a).cmp(&rank(b)));
+            list.shrink_to_fit();
+        }
+        for list in index.by_account.values_mut() {
             list.shrink_to_fit();
         }
         index.slots.shrink_to_fit();
@@ -172,8 +176,9 @@ impl Index {
                 .values()
                 .map(|c| ordered(c.len()))
                 .sum::<usize>();
-        let strings: usize = self.strings.keys().map(|k| 2 * k.len() + 16).sum::<usize>()
-            + table(self.strings.len(), size_of::<(Box<str>, Arc<str>)>());
+        // An `Arc<str>` allocation: two counters and the text.
+        let strings: usize = self.strings.iter().map(|k| k.len() + 16).sum::<usize>()
+            + table(self.strings.len(), size_of::<Arc<str>>());
         entries + slots + bigrams + accounts + by_id + order + strings
     }
 
@@ -182,8 +187,16 @@ impl Index {
             return a.clone();
         }
         let a: Arc<str> = Arc::from(s);
-        self.strings.insert(s.into(), a.clone());
+        self.strings.insert(a.clone());
         a
+    }
+
+    /// Forgets a shared string that only the set still holds.
+    fn release(&mut self, s: Arc<str>) {
+        // Two holders: `s` itself and the set.
+        if Arc::strong_count(&s) <= 2 {
+            self.strings.remove(&s);
+        }
     }
 
     pub(super) fn insert(&mut self, row: ListingRow) {
@@ -287,6 +300,17 @@ impl Index {
             }
         }
         self.free.push(slot);
+        let Entry {
+            account,
+            company,
+            category,
+            ..
+        } = entry;
+        self.release(account);
+        if let Some(company) = company {
+            self.release(company);
+        }
+        self.release(category);
     }
 
     pub(super) fn remove_account(&mut self, account: &str) {
@@ -400,6 +424,23 @@ mod tests {
                 row("d", 3, "监控大屏", "可视化", "iot"),
             ],
         )
+    }
+
+    #[test]
+    fn shared_strings_are_held_once_and_leave_with_their_last_listing() {
+        let mut s = sample();
+        // Accounts acc-iot, acc-security, acc-storage; three categories; one company.
+        assert_eq!(s.strings.len(), 7);
+        s.remove_product("b");
+        assert!(!s.strings.contains("acc-security"));
+        assert!(s.strings.contains("某某科技有限公司"));
+        s.remove_product("a");
+        assert!(s.strings.contains("acc-iot"), "d still uses it");
+        s.remove_product("d");
+        assert!(!s.strings.contains("acc-iot"));
+        s.remove_product("c");
+        assert!(!s.strings.contains("某某科技有限公司"));
+        assert!(!s.strings.contains("acc-storage"));
     }
 
     #[test]
