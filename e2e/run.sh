@@ -58,9 +58,10 @@ cd "$data_dir"
 # Every browser of the suite is one client (127.0.0.1): the per-client limits of registrations
 # and contact-us messages are raised so that the suite's own accounts and messages fit.
 # Webhooks and SaaS callbacks of the suite go to receivers the tests start on 127.0.0.1, over
-# plain http: private networks and http are allowed for them (the server says so in its log).
+# plain http: private networks and http are allowed for them (the server says so in its log), and
+# due webhook deliveries are looked for often, so that the tests need not wait.
 BERTH_LIMITS__REGISTRATIONS_PER_CLIENT=500/1h BERTH_LIMITS__CONSULTATIONS_PER_CLIENT=100/10m \
-BERTH_WEBHOOKS__ALLOW_PRIVATE_NETWORKS=true BERTH_WEBHOOKS__ALLOW_HTTP=true \
+BERTH_WEBHOOKS__ALLOW_PRIVATE_NETWORKS=true BERTH_WEBHOOKS__ALLOW_HTTP=true BERTH_WEBHOOKS__POLL_MS=200 \
     "$bin" --data-dir "$data_dir" serve --listen "127.0.0.1:$port" >"$data_dir/server.log" 2>&1 &
 server_pid=$!
 

@@ -24,3 +24,4 @@ pub mod respond;
 pub mod second_factor;
 pub mod storefront;
 pub mod typed;
+pub mod webhooks;
