@@ -179,7 +179,25 @@
     });
   }
 
+  // 7. A secret shown once: a button copies it (without JavaScript, the hint says how).
+  function copyButtons() {
+    var buttons = document.querySelectorAll("button[data-copy]");
+    for (var i = 0; i < buttons.length; i++) {
+      (function (button) {
+        var field = document.getElementById(button.getAttribute("data-copy"));
+        if (!field || !navigator.clipboard) return;
+        button.hidden = false;
+        button.addEventListener("click", function () {
+          navigator.clipboard.writeText(field.value).then(function () {
+            button.textContent = button.getAttribute("data-copied");
+          });
+        });
+      })(buttons[i]);
+    }
+  }
+
   function init() {
+    copyButtons();
     historyBack();
     deliveryFollowsType();
     authorizedToggle();

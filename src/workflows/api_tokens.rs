@@ -18,6 +18,7 @@ use crate::domain::account::{AccountStatus, Role};
 use crate::domain::api_token::{self, Scope};
 use crate::domain::audit::NewEvent;
 use crate::domain::constant_time_eq;
+use crate::domain::FieldError;
 use crate::store::api_tokens::{self as token_store, TokenRow};
 use crate::store::{self, Durability};
 use crate::time_util::{rfc3339, MINUTE_MS};
@@ -52,6 +53,13 @@ pub struct TokenView {
     /// The last use, to the minute (uses are recorded once a minute).
     pub last_used_at: Option<String>,
     pub revoked_at: Option<String>,
+    /// The same moments in unix milliseconds, for the pages to show in words.
+    #[serde(skip)]
+    pub created_at_ms: i64,
+    #[serde(skip)]
+    pub expires_at_ms: Option<i64>,
+    #[serde(skip)]
+    pub last_used_at_ms: Option<i64>,
 }
 
 impl TokenView {
@@ -76,6 +84,9 @@ impl TokenView {
             created_at: rfc3339(r.created_at),
             last_used_at: r.last_used_at.map(rfc3339),
             revoked_at: r.revoked_at.map(rfc3339),
+            created_at_ms: r.created_at,
+            expires_at_ms: r.expires_at,
+            last_used_at_ms: r.last_used_at,
         }
     }
 }
@@ -106,6 +117,36 @@ fn parse_time(field: &str, s: &str) -> Result<i64> {
     time::OffsetDateTime::parse(s.trim(), &time::format_description::well_known::Rfc3339)
         .map(|t| (t.unix_timestamp_nanos() / 1_000_000) as i64)
         .map_err(|_| Error::field(field, "format"))
+}
+
+/// What is wrong with a token request, without making anything: the same checks as `create`,
+/// each invalid field named (the pages show them all at once, with their own).
+pub fn check(ctx: &Ctx, account: &AccountView, form: &TokenForm) -> Vec<FieldError> {
+    if reach_of(account).is_err() {
+        return Vec::new();
+    }
+    let now = ctx.clock.now_ms();
+    let mut found = Vec::new();
+    let expires_at = match form.expires_at.as_deref().filter(|s| !s.trim().is_empty()) {
+        Some(s) => match parse_time("expires_at", s) {
+            Ok(at) => Some(at),
+            Err(_) => {
+                found.push(FieldError::new("expires_at", "format"));
+                None
+            }
+        },
+        None => None,
+    };
+    if let Err(fields) = api_token::validate(
+        form.name.as_deref(),
+        form.scopes.as_deref(),
+        expires_at,
+        now,
+        ctx.token_lifetime,
+    ) {
+        found.extend(fields);
+    }
+    found
 }
 
 /// Creates a token. `fresh`: for staff, whether the session passed its second factor recently
@@ -176,6 +217,15 @@ pub async fn list(ctx: &Ctx, account: &AccountView) -> Result<Vec<TokenView>> {
         .iter()
         .map(|r| TokenView::of(r, now))
         .collect())
+}
+
+/// One of the account's tokens (`NotFound` for another account's).
+pub async fn get(ctx: &Ctx, account: &AccountView, id: &str) -> Result<TokenView> {
+    list(ctx, account)
+        .await?
+        .into_iter()
+        .find(|t| t.id == id)
+        .ok_or(Error::NotFound)
 }
 
 /// Revokes one of the account's tokens: it is refused from the next request on.

@@ -5,7 +5,7 @@
 use reqwest::header::HeaderMap;
 use reqwest::StatusCode;
 
-use crate::helpers::{spawn_app, Answer, TestApp, PASSWORD};
+use crate::helpers::{captured_log, spawn_app, Answer, TestApp, PASSWORD};
 
 /// A browser's view of the site: the cookies it was given so far.
 struct Visitor<'a> {
@@ -298,4 +298,261 @@ async fn an_unknown_product_page_is_a_404_page() {
         .await;
     assert_html_page(&a, StatusCode::NOT_FOUND, "zh-CN");
     assert!(html(&a).contains(r#"<p class="status-code">404</p>"#));
+}
+
+/// The part of a page between `start` and the next `end`.
+fn part<'p>(page: &'p str, start: &str, end: &str) -> &'p str {
+    let (_, rest) = page.split_once(start).unwrap_or(("", ""));
+    rest.split_once(end).map_or(rest, |(p, _)| p)
+}
+
+/// The first API token (`berth_<id>_<secret>`) written in a page.
+fn token_in(page: &str) -> Option<String> {
+    let at = page.find("berth_")?;
+    let token: String = page[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_' || *c == '-')
+        .collect();
+    (token.len() > 40).then_some(token)
+}
+
+/// The one-time address of the form posting to `action` on a page.
+fn form_action(page: &str, action: &str) -> String {
+    let start = format!(r#"action="{action}?once="#);
+    let once = part(page, &start, "\"");
+    format!("{action}?once={once}")
+}
+
+/// Issue 13: a provider makes an API token on its backend page, sees it once, uses it, and
+/// revokes it after a confirmation; the form names every error at once and keeps what was
+/// typed; another provider cannot see or revoke it; a form without its CSRF token is refused.
+#[tokio::test]
+async fn a_provider_makes_uses_and_revokes_a_token_on_its_pages() {
+    let app = spawn_app().await;
+    let provider = app.with_provider("pages@tokens.test").await;
+    let other = app.with_provider("other@tokens.test").await;
+    let mut visitor = Visitor::new(&app);
+    visitor
+        .cookies
+        .push(("berth_session".into(), provider.token.clone()));
+
+    // Nothing yet: the page says what a token is for and where to read more.
+    let list = visitor.get("/provider/tokens").await;
+    assert_html_page(&list, StatusCode::OK, "zh-CN");
+    assert!(html(&list).contains("还没有令牌"), "{}", html(&list));
+    assert!(html(&list).contains(r#"href="/help#api""#));
+    assert!(
+        html(&list).contains(r#"href="/provider/tokens""#),
+        "in the menu"
+    );
+    let csrf = csrf_field(html(&list)).expect("csrf");
+    let action = form_action(html(&list), "/provider/tokens");
+
+    // Every error at once, each at its field.
+    let a = visitor
+        .post_form(
+            &action,
+            &[("csrf_token", &csrf), ("name", ""), ("expiry", "date")],
+        )
+        .await;
+    assert_html_page(&a, StatusCode::UNPROCESSABLE_ENTITY, "zh-CN");
+    let page = html(&a);
+    assert!(page.contains("此项为必填项。"), "{page}");
+    assert!(page.contains("请至少选择一项权限。"), "{page}");
+    assert!(
+        page.contains("请选择令牌的有效天数，或失效的日期。"),
+        "{page}"
+    );
+    assert!(
+        page.contains(r##"href="#f-expiry""##),
+        "the summary links the field"
+    );
+
+    // What was typed is kept; a day gone by is refused at the expiry.
+    let action = form_action(page, "/provider/tokens");
+    let a = visitor
+        .post_form(
+            &action,
+            &[
+                ("csrf_token", &csrf),
+                ("name", "事件同步"),
+                ("scopes", "events:read"),
+                ("expiry", "date"),
+                ("expires_on", "2001-01-01"),
+            ],
+        )
+        .await;
+    assert_html_page(&a, StatusCode::UNPROCESSABLE_ENTITY, "zh-CN");
+    let page = html(&a);
+    assert!(page.contains("该日期已过"), "{page}");
+    assert!(page.contains(r#"value="事件同步""#), "{page}");
+    assert!(page.contains(r#"value="events:read" checked"#), "{page}");
+    assert!(page.contains(r#"value="2001-01-01""#), "{page}");
+    assert!(token_in(page).is_none());
+
+    // Made: the token is on this answer only, never cached.
+    let action = form_action(page, "/provider/tokens");
+    let made = visitor
+        .post_form(
+            &action,
+            &[
+                ("csrf_token", &csrf),
+                ("name", "事件同步"),
+                ("scopes", "events:read"),
+                ("expiry", "30"),
+            ],
+        )
+        .await;
+    assert_html_page(&made, StatusCode::OK, "zh-CN");
+    assert_eq!(header(&made, "cache-control"), "no-store");
+    assert!(header(&made, "location").is_empty());
+    assert!(html(&made).contains("仅显示这一次"), "{}", html(&made));
+    let token = token_in(html(&made)).expect("the token is shown");
+
+    // The list shows it in words, without the token, a timestamp or a key.
+    let list = visitor.get("/provider/tokens").await;
+    let table = part(html(&list), r#"id="tokens""#, "</table>");
+    assert!(
+        table.contains("事件同步") && table.contains("读取事件"),
+        "{table}"
+    );
+    assert!(
+        table.contains("尚未使用") && table.contains("使用中"),
+        "{table}"
+    );
+    assert!(!html(&list).contains(&token));
+    for raw in ["events:read", "T00:", "Z<", "true", "false"] {
+        assert!(!table.contains(raw), "{raw} in {table}");
+    }
+    let id = part(table, r#"href="/provider/tokens/"#, "/revoke");
+    assert_eq!(id.len(), 32, "{table}");
+
+    // It works as a Bearer token on the event feed, and its use shows.
+    app.get_as(&token, "/api/v1/events")
+        .await
+        .assert_status(StatusCode::OK);
+    let list = visitor.get("/provider/tokens").await;
+    let table = part(html(&list), r#"id="tokens""#, "</table>");
+    assert!(!table.contains("尚未使用"), "{table}");
+    assert!(!captured_log().contains(&token), "the token is in the log");
+
+    // Another provider finds no such token, to look at or to revoke.
+    let mut stranger = Visitor::new(&app);
+    stranger
+        .cookies
+        .push(("berth_session".into(), other.token.clone()));
+    let revoke = format!("/provider/tokens/{id}/revoke");
+    let a = stranger.get(&revoke).await;
+    assert_html_page(&a, StatusCode::NOT_FOUND, "zh-CN");
+    let theirs = stranger.get("/provider/tokens").await;
+    let their_csrf = csrf_field(html(&theirs)).expect("csrf");
+    let a = stranger
+        .post_form(&revoke, &[("csrf_token", &their_csrf)])
+        .await;
+    assert_html_page(&a, StatusCode::NOT_FOUND, "zh-CN");
+
+    // A form without its CSRF token is refused.
+    let a = visitor.post_form(&revoke, &[]).await;
+    assert_html_page(&a, StatusCode::FORBIDDEN, "zh-CN");
+    let a = visitor
+        .post_form(
+            "/provider/tokens",
+            &[("name", "x"), ("scopes", "events:read"), ("expiry", "30")],
+        )
+        .await;
+    assert_html_page(&a, StatusCode::FORBIDDEN, "zh-CN");
+    app.get_as(&token, "/api/v1/events")
+        .await
+        .assert_status(StatusCode::OK);
+
+    // Revoked after a confirmation: 401 from then on.
+    let confirm = visitor.get(&revoke).await;
+    assert_html_page(&confirm, StatusCode::OK, "zh-CN");
+    assert!(html(&confirm).contains("确定吊销令牌“事件同步”吗？"));
+    let action = form_action(html(&confirm), &revoke);
+    let a = visitor.post_form(&action, &[("csrf_token", &csrf)]).await;
+    a.assert_status(StatusCode::SEE_OTHER);
+    assert_eq!(
+        header(&a, "location"),
+        "/provider/tokens?notice=token_revoked"
+    );
+    app.get_as(&token, "/api/v1/events")
+        .await
+        .assert_status(StatusCode::UNAUTHORIZED);
+    let list = visitor.get("/provider/tokens?notice=token_revoked").await;
+    assert!(html(&list).contains("令牌已吊销"));
+    let table = part(html(&list), r#"id="tokens""#, "</table>");
+    assert!(
+        table.contains("已吊销") && !table.contains("/revoke"),
+        "{table}"
+    );
+}
+
+/// Staff make marketplace-wide tokens on the console's page, confirming with a code from
+/// their authenticator app once their second factor is no longer fresh (here in English).
+#[tokio::test]
+async fn staff_confirm_a_console_token_with_a_second_factor_code() {
+    let app = spawn_app().await;
+    let (session, secret) = app
+        .staff_with_secret("ops@tokens.test", berth::domain::account::Role::Operator)
+        .await;
+    let mut visitor = Visitor::new(&app);
+    visitor.cookies.push(("berth_session".into(), session));
+    visitor.cookies.push(("berth_lang".into(), "en".into()));
+
+    // Just signed in: no code asked.
+    let list = visitor.get("/console/tokens").await;
+    assert_html_page(&list, StatusCode::OK, "en");
+    assert!(html(&list).contains("No token yet"), "{}", html(&list));
+    assert!(!html(&list).contains(r#"name="second_factor_code""#));
+    assert!(html(&list).contains(r#"href="/console/tokens" aria-current="page""#));
+
+    // Later, the form asks for a code, and names it with the other errors.
+    app.state.ctx.clock.advance(10 * 60 * 1000);
+    let list = visitor.get("/console/tokens").await;
+    assert!(html(&list).contains(r#"name="second_factor_code""#));
+    let csrf = csrf_field(html(&list)).expect("csrf");
+    let action = form_action(html(&list), "/console/tokens");
+    let a = visitor
+        .post_form(
+            &action,
+            &[
+                ("csrf_token", &csrf),
+                ("name", "CRM sync"),
+                ("expiry", "90"),
+            ],
+        )
+        .await;
+    assert_html_page(&a, StatusCode::UNPROCESSABLE_ENTITY, "en");
+    assert!(html(&a).contains("Choose at least one permission."));
+    assert!(html(&a).contains("Enter the code your authenticator app shows now."));
+    assert!(html(&a).contains(r#"value="CRM sync""#));
+
+    app.next_code_step();
+    let action = form_action(html(&a), "/console/tokens");
+    let made = visitor
+        .post_form(
+            &action,
+            &[
+                ("csrf_token", &csrf),
+                ("name", "CRM sync"),
+                ("scopes", "providers:read"),
+                ("scopes", "events:read"),
+                ("expiry", "90"),
+                ("second_factor_code", &app.totp(&secret)),
+            ],
+        )
+        .await;
+    assert_html_page(&made, StatusCode::OK, "en");
+    assert!(html(&made).contains("cannot be shown again"));
+    let token = token_in(html(&made)).expect("the token");
+    app.get_as(&token, "/api/v1/events")
+        .await
+        .assert_status(StatusCode::OK);
+    let list = visitor.get("/console/tokens").await;
+    let table = part(html(&list), r#"id="tokens""#, "</table>");
+    assert!(
+        table.contains("Read events, Read provider profiles"),
+        "{table}"
+    );
 }

@@ -23,5 +23,6 @@ pub mod public;
 pub mod respond;
 pub mod second_factor;
 pub mod storefront;
+pub mod tokens;
 pub mod typed;
 pub mod webhooks;
