@@ -666,6 +666,33 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_receiver_that_never_answers_is_given_up_on_time() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let port = listener.local_addr().expect("addr").port();
+        // Accepts, reads, and answers nothing.
+        tokio::spawn(async move {
+            if let Ok((s, _)) = listener.accept().await {
+                tokio::time::sleep(Duration::from_secs(30)).await;
+                drop(s);
+            }
+        });
+        let out = Outbound::new(OPEN).expect("client");
+        let v = out
+            .vet(&format!("http://127.0.0.1:{port}/"))
+            .await
+            .expect("vetted");
+        let started = Instant::now();
+        let e = out
+            .post_within(&v, &[], b"{}".to_vec(), Duration::from_millis(300))
+            .await
+            .expect_err("no answer");
+        assert_eq!(e, CallError::Timeout);
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+
+    #[tokio::test]
     async fn a_host_nobody_vetted_is_not_resolved() {
         let pins = Pins::default();
         let name: Name = "example.com".parse().expect("name");

@@ -102,7 +102,11 @@ test('a provider makes its key, sets the callback URL, tests the integration and
   await expectText(page.locator('.notice.success'), L('notice.saved'));
   assert.equal(await formAt(page, `/provider/products/${product.id}`).getByLabel(L('product.callback_url'), { exact: true }).inputValue(), url);
 
-  // Submitting before a test: refused, saying why.
+  // Submitting before a test: refused, saying why, beside the callback URL (and by the API).
+  const saved = formAt(page, `/provider/products/${product.id}`);
+  await s.submit(saved.getByRole('button', { name: L('form.submit_review'), exact: true }), { status: 422, label: 'submit-refused' });
+  await expectText(page.locator('#e-callback_url'), L('error.integration_test_required'));
+  await expectText(page.locator('.error-summary'), L('error.integration_test_required'));
   const refused = await api('POST', `/api/v1/provider/products/${product.id}/submit`, { token: provider.token, expect: 409 });
   assert.equal(refused.error.code, 'integration_test_required');
 

@@ -306,6 +306,8 @@ fn conflict_field(code: &str) -> &'static str {
     match code {
         "email_taken" => "email",
         "uscc_taken" => "uscc",
+        // Beside the callback URL, where the form links to the test.
+        "integration_test_required" => "callback_url",
         _ => "_form",
     }
 }
