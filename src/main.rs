@@ -185,16 +185,15 @@ fn main() -> ExitCode {
 async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
     match command {
         Command::Serve { .. } => {
+            // Before anything can tell a supervisor that the server is up.
+            let shutdown = app::shutdown_signal();
             let application = Application::build(config)
                 .await
                 .context("start-up failed")?;
             for line in application.banner().await {
                 eprintln!("{line}");
             }
-            application
-                .run(app::shutdown_signal())
-                .await
-                .context("serving failed")?;
+            application.run(shutdown).await.context("serving failed")?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate => {

@@ -24,5 +24,6 @@ mod sessions;
 mod storage;
 mod store;
 mod tokens;
+mod webhook_pages;
 mod webhooks;
 mod wire;

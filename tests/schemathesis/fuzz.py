@@ -3,7 +3,7 @@
 account holder who has moved in (so the provider backend is reached too), and an admin. It
 starts the server itself on a fresh data directory.
 
-Usage: fuzz.py BERTH_BIN [--seconds N] [--st PATH]
+Usage: fuzz.py BERTH_BIN [--seconds N] [--st PATH]   (FUZZ_ST_ARGS: more arguments for `st run`)
 Exit status: 0 when every run passed, 1 otherwise. Reports land in target/schemathesis/.
 """
 import argparse
@@ -14,6 +14,7 @@ import hmac
 import json
 import os
 import re
+import shlex
 import shutil
 import socket
 import struct
@@ -116,6 +117,8 @@ def main():
                    "--report-dir", os.path.join(reports, name), "--no-color"]
             if token:
                 cmd += ["-H", f"Authorization: Bearer {token}"]
+            # A quick loop on some operations, e.g. FUZZ_ST_ARGS="--include-tag events".
+            cmd += shlex.split(os.environ.get("FUZZ_ST_ARGS", ""))
             print(f"\n=== schemathesis as {name} ({a.seconds} s)", flush=True)
             # From the reports folder: schemathesis keeps its cache where it runs.
             if subprocess.run(cmd, cwd=reports).returncode != 0:

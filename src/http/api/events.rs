@@ -83,6 +83,12 @@ pub async fn list(
     ApiQuery(q): ApiQuery<EventsQuery>,
 ) -> Result<Json<EventPage>, ApiError> {
     let limit = page_limit(q.limit)?;
+    if q.after.is_some_and(|a| a < 0) {
+        return Err(ApiError::validation(vec![FieldError::new(
+            "after",
+            "not_negative",
+        )]));
+    }
     let after = match (&q.cursor, q.after) {
         (Some(c), _) => Some(c)
             .filter(|c| !c.is_empty() && c.len() <= 18 && c.bytes().all(|b| b.is_ascii_digit()))

@@ -30,6 +30,18 @@ pub struct PageQuery {
     pub cursor: Option<String>,
 }
 
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct DeliveryQuery {
+    /// 1–200, default 50.
+    #[param(minimum = 1, maximum = 200)]
+    pub limit: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    #[param(pattern = "^[0-9]{1,18}$")]
+    pub cursor: Option<String>,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WebhookList {
     pub items: Vec<WebhookView>,
@@ -69,6 +81,9 @@ pub async fn list(
 ) -> Result<Json<WebhookList>, ApiError> {
     let limit = page_limit(q.limit)?;
     let after = q.cursor.unwrap_or_default();
+    if after.chars().count() > 64 {
+        return Err(ApiError::field("cursor", "too_long"));
+    }
     let mut items = webhooks::list(&state.ctx, caller.account(), &after, limit + 1).await?;
     let more = items.len() as i64 > limit;
     items.truncate(limit as usize);
@@ -135,14 +150,14 @@ pub async fn rotate_secret(
 
 /// The delivery log, newest first: status, attempts, the receiver's answer and latency.
 #[utoipa::path(get, operation_id = "webhooks_deliveries", path = "/api/v1/webhooks/{id}/deliveries", tag = "events",
-    params(("id" = String, Path), PageQuery),
+    params(("id" = String, Path), DeliveryQuery),
     responses((status = 200, body = DeliveryList), (status = 403, description = "`insufficient_scope`: a token without `webhooks:write`", body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn deliveries(
     State(state): State<AppState>,
     caller: Scoped<WebhooksWrite>,
     ApiPath(id): ApiPath<String>,
-    ApiQuery(q): ApiQuery<PageQuery>,
+    ApiQuery(q): ApiQuery<DeliveryQuery>,
 ) -> Result<Json<DeliveryList>, ApiError> {
     let limit = page_limit(q.limit)?;
     let before = match q.cursor.as_deref() {
