@@ -1,35 +1,9 @@
-//! The rules of webhook delivery: the signature (the Stripe scheme), when a failed delivery is
-//! tried again, when it is given up, when an endpoint is switched off.
-
-use hmac::{Hmac, Mac};
-use sha2::Sha256;
+//! The rules of webhook delivery: when a failed delivery is tried again, when it is given up,
+//! when an endpoint is switched off. Deliveries are signed as every call Berth makes is
+//! (`domain::signature`).
 
 /// How long a rotated-out secret keeps signing beside the new one.
 pub const ROTATION_OVERLAP_MS: i64 = 24 * 3_600_000;
-
-/// `v1` of the signature: hex HMAC-SHA256 of `"<t>.<body>"` under the secret.
-pub fn signature_v1(secret: &[u8], t: i64, body: &[u8]) -> String {
-    // HMAC takes a key of any length: `new_from_slice` cannot fail for it.
-    let mut mac = match <Hmac<Sha256> as Mac>::new_from_slice(secret) {
-        Ok(mac) => mac,
-        Err(_) => return String::new(),
-    };
-    mac.update(t.to_string().as_bytes());
-    mac.update(b".");
-    mac.update(body);
-    hex::encode(mac.finalize().into_bytes())
-}
-
-/// The `Berth-Signature` header: `t=<unix seconds>,v1=<sig>` with one `v1` per secret that
-/// signs (two while a rotation overlaps), the current one first.
-pub fn signature_header(secrets: &[&[u8]], t: i64, body: &[u8]) -> String {
-    let mut header = format!("t={t}");
-    for secret in secrets {
-        header.push_str(",v1=");
-        header.push_str(&signature_v1(secret, t, body));
-    }
-    header
-}
 
 /// Retry timing and giving up, from the configuration.
 #[derive(Debug, Clone, Copy)]
@@ -68,18 +42,19 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_signature_is_hmac_sha256_of_t_dot_body_in_hex() {
+    fn the_worked_example_of_docs_events_md_holds() {
+        use crate::domain::signature::{header_value, sign};
         // Computed independently: printf '1700000000.{"a":1}' | openssl dgst -sha256 -hmac whsec_test
-        let sig = signature_v1(b"whsec_test", 1_700_000_000, br#"{"a":1}"#);
+        let sig = sign(b"whsec_test", 1_700_000_000, br#"{"a":1}"#);
         assert_eq!(
             sig,
             "38877139021993b830af32feea6e18a8da83eb2f6e49ee50bd9e4cf4ca4d3789"
         );
         assert_eq!(
-            signature_header(&[b"whsec_test"], 1_700_000_000, br#"{"a":1}"#),
+            header_value(&[b"whsec_test"], 1_700_000_000, br#"{"a":1}"#),
             format!("t=1700000000,v1={sig}")
         );
-        let two = signature_header(&[b"new", b"old"], 5, b"x");
+        let two = header_value(&[b"new", b"old"], 5, b"x");
         assert_eq!(two.matches(",v1=").count(), 2);
     }
 

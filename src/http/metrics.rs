@@ -34,6 +34,7 @@ pub struct Metrics {
     requests: Family<RequestLabels, Counter>,
     durations: Family<RouteLabels, Histogram>,
     pub outbox_pending: Gauge,
+    pub webhook_deliveries_pending: Gauge,
     pub storefront_products: Gauge,
     pub storefront_generation: Gauge,
     pub storefront_index_bytes: Gauge,
@@ -53,6 +54,7 @@ impl Metrics {
             Histogram::new(exponential_buckets(0.0005, 2.0, 16))
         });
         let outbox_pending = Gauge::default();
+        let webhook_deliveries_pending = Gauge::default();
         registry.register("http_requests", "HTTP requests answered", requests.clone());
         registry.register(
             "http_request_duration_seconds",
@@ -63,6 +65,11 @@ impl Metrics {
             "outbox_pending",
             "Mail messages not yet delivered",
             outbox_pending.clone(),
+        );
+        registry.register(
+            "webhook_deliveries_pending",
+            "Webhook deliveries not yet delivered nor given up",
+            webhook_deliveries_pending.clone(),
         );
         let storefront_products = Gauge::default();
         registry.register(
@@ -87,6 +94,7 @@ impl Metrics {
             requests,
             durations,
             outbox_pending,
+            webhook_deliveries_pending,
             storefront_products,
             storefront_generation,
             storefront_index_bytes,

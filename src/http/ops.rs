@@ -42,6 +42,9 @@ pub async fn metrics(State(state): State<AppState>, req: axum::extract::Request)
     if let Ok(n) = housekeeping::mail_pending(&state.ctx).await {
         state.metrics.outbox_pending.set(n);
     }
+    if let Ok(n) = housekeeping::webhook_deliveries_pending(&state.ctx).await {
+        state.metrics.webhook_deliveries_pending.set(n);
+    }
     let shown = &state.ctx.storefront;
     state
         .metrics

@@ -79,3 +79,8 @@ pub async fn ready(ctx: &Ctx) -> std::result::Result<(), &'static str> {
 pub async fn mail_pending(ctx: &Ctx) -> Result<i64> {
     Ok(store::outbox::pending_count(&ctx.db).await?)
 }
+
+/// Webhook deliveries still pending (`/metrics`).
+pub async fn webhook_deliveries_pending(ctx: &Ctx) -> Result<i64> {
+    Ok(store::webhooks::pending_count(&ctx.db).await?)
+}

@@ -14,7 +14,7 @@ use tokio::sync::watch;
 use super::webhooks::signing_secrets;
 use super::{Ctx, Result};
 use crate::domain::audit::NewEvent;
-use crate::domain::webhooks::signature_header;
+use crate::domain::signature;
 use crate::i18n::Lang;
 use crate::mail;
 use crate::store::events::EventRow;
@@ -101,7 +101,7 @@ async fn deliver(ctx: &Ctx, d: &DeliveryRow) -> Result<()> {
     let body = body_of(&event);
     let secrets = signing_secrets(&ctx.key, &endpoint, now)?;
     let refs: Vec<&[u8]> = secrets.iter().map(Vec::as_slice).collect();
-    let signature = signature_header(&refs, now / 1000, &body);
+    let signature = signature::header_value(&refs, now / 1000, &body);
     let attempt = match ctx.outbound.vet(&endpoint.url).await {
         Err(refusal) => Attempt {
             at: now,

@@ -566,6 +566,7 @@ async fn an_endpoint_failing_continuously_is_switched_off_and_its_owner_mailed()
     }
     assert_eq!(hook["enabled"], false, "{hook}");
     assert_eq!(hook["disabled_reason"], "failing");
+    assert!(app.metric("berth_webhook_deliveries_pending").await >= 1.0);
     let host = receiver
         .url
         .trim_start_matches("http://")
