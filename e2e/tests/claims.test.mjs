@@ -24,7 +24,7 @@ test('a reviewer claims an item on the queue page and the company sees when to e
   const h = await submittedHolder('claim');
   const item = await pendingItem('enterprise_verification', h.accountId);
 
-  const op = await session(t, 'reviewer', { locale: 'en' });
+  const op = await session(t, 'reviewer');
   await op.goto('/', { label: 'home' });
   await switchLanguage(op, lang);
   await loginAsNewStaff(op, lang);
@@ -40,7 +40,7 @@ test('a reviewer claims an item on the queue page and the company sees when to e
   assert.equal(await op.page.locator('.queue-views a[aria-current="page"]').getAttribute('data-view'), 'mine');
   await op.done();
 
-  const company = await session(t, 'company', { locale: 'en' });
+  const company = await session(t, 'company');
   await company.goto('/', { label: 'home' });
   await switchLanguage(company, lang);
   await login(company, lang, h.email, h.password);
