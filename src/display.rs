@@ -88,6 +88,26 @@ impl Zone {
     }
 }
 
+impl Zone {
+    /// `unix_ms` moved on by `days` working days (Monday to Friday) in this zone: a start on a
+    /// weekend counts from the Monday after, at midnight. (Holidays are not counted yet.)
+    pub fn add_working_days(&self, unix_ms: i64, days: i64) -> Option<i64> {
+        use jiff::civil::Weekday::{Saturday, Sunday};
+        let mut t = self.civil(unix_ms)?;
+        while matches!(t.weekday(), Saturday | Sunday) {
+            t = t.date().tomorrow().ok()?.to_zoned(self.0.clone()).ok()?;
+        }
+        let mut left = days;
+        while left > 0 {
+            t = t.tomorrow().ok()?;
+            if !matches!(t.weekday(), Saturday | Sunday) {
+                left -= 1;
+            }
+        }
+        Some(t.timestamp().as_millisecond())
+    }
+}
+
 impl Default for Zone {
     fn default() -> Zone {
         Zone::named("Asia/Shanghai").unwrap_or(Zone(TimeZone::UTC))

@@ -21,6 +21,8 @@ pub struct ReviewItemRow {
     pub submitted_at: i64,
     pub decided_at: Option<i64>,
     pub decided_by: Option<String>,
+    /// Back in the queue because the applicant appealed its rejection.
+    pub appeal: bool,
 }
 
 impl ReviewItemRow {
@@ -48,16 +50,19 @@ impl ReviewItemRow {
             submitted_at: now,
             decided_at: None,
             decided_by: None,
+            appeal: false,
         }
     }
 }
 
 const COLUMNS: &str =
     "id, kind, account_id, company_name, subject_ref, status, version, snapshot, documents, \
-    reasons, submitted_at, decided_at, decided_by";
+    reasons, submitted_at, decided_at, decided_by, appeal";
 
 fn from_row(r: &AnyRow) -> Result<ReviewItemRow> {
+    let appeal: i64 = r.try_get("appeal")?;
     Ok(ReviewItemRow {
+        appeal: appeal != 0,
         id: r.try_get("id")?,
         kind: r.try_get("kind")?,
         account_id: r.try_get("account_id")?,
@@ -149,6 +154,8 @@ pub struct QueueFilter<'a> {
     pub submitted_before: Option<i64>,
     /// Only items submitted after this time (younger than an age).
     pub submitted_after: Option<i64>,
+    /// Only appeals (`Some(true)`) or only first decisions (`Some(false)`).
+    pub appeal: Option<bool>,
     /// Continue after this (submitted_at, id).
     pub after: Option<(i64, String)>,
     pub limit: i64,
@@ -173,6 +180,9 @@ pub async fn queue(db: &Db, f: &QueueFilter<'_>) -> Result<Vec<ReviewItemRow>> {
     }
     if f.submitted_after.is_some() {
         sql.push_str(&format!(" AND submitted_at > {}", next()));
+    }
+    if let Some(appeal) = f.appeal {
+        sql.push_str(&format!(" AND appeal = {}", i64::from(appeal)));
     }
     if f.after.is_some() {
         let (a, b, c) = (next(), next(), next());

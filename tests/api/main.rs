@@ -4,6 +4,7 @@
 mod helpers;
 
 mod accounts;
+mod appeals;
 mod audit;
 mod authorization;
 mod backup;
@@ -18,6 +19,8 @@ mod journey;
 mod limits;
 mod pages;
 mod products;
+mod reasons;
+mod report;
 mod review;
 mod second_factor;
 mod sessions;

@@ -24,6 +24,8 @@ pub struct QueueParams {
     pub status: Option<String>,
     /// An age band: `under_day`, `days_1_3`, `older`.
     pub age: Option<String>,
+    /// `1`: appeals only.
+    pub appeal: Option<String>,
     pub cursor: Option<String>,
 }
 
@@ -54,6 +56,8 @@ pub struct QueuePage {
     pub kind: String,
     pub status: String,
     pub age: String,
+    /// Only appeals are shown.
+    pub appeals_only: bool,
     pub next_cursor: Option<String>,
     pub error: Option<String>,
 }
@@ -115,10 +119,11 @@ impl QueuePage {
 
     pub fn next_href(&self) -> String {
         format!(
-            "/console?kind={}&status={}&age={}&cursor={}#queue",
+            "/console?kind={}&status={}&age={}&appeal={}&cursor={}#queue",
             self.kind,
             self.status,
             self.age,
+            if self.appeals_only { "1" } else { "" },
             self.next_cursor.clone().unwrap_or_default()
         )
     }
@@ -133,11 +138,13 @@ pub async fn show(
     let status = p.status.unwrap_or_else(|| "pending".into());
     let age = p.age.unwrap_or_default();
     let band = AGE_BANDS.iter().find(|(name, ..)| *name == age);
+    let appeals_only = p.appeal.as_deref() == Some("1");
     let q = QueueQuery {
         kind: Some(kind.as_str()).filter(|k| !k.is_empty()),
         status: Some(status.as_str()).filter(|s| !s.is_empty()),
         min_age_hours: band.and_then(|b| b.1),
         max_age_hours: band.and_then(|b| b.2),
+        appeal: appeals_only.then_some(true),
         cursor: p.cursor.as_deref().filter(|c| !c.is_empty()),
         limit: 50,
     };
@@ -165,6 +172,7 @@ pub async fn show(
             kind,
             status,
             age: if band.is_some() { age } else { String::new() },
+            appeals_only,
             next_cursor,
             error,
         },
