@@ -96,6 +96,10 @@ pub struct DecisionForm {
     /// item's thread and mailed.
     #[schema(value_type = Option<String>, max_length = 2000)]
     pub reply: Option<String>,
+    /// Decide an item another reviewer holds (`409 claimed_by_other` without it); the audit
+    /// log names the previous holder.
+    #[schema(value_type = Option<bool>)]
+    pub take_over: Option<bool>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -202,6 +206,7 @@ mod tests {
             override_reason: None,
             second_factor_code: None,
             reply: None,
+            take_over: None,
         };
         let errs = validate_decision(&f).expect_err("no reasons");
         assert_eq!(errs[0].field, "reasons");
@@ -216,6 +221,7 @@ mod tests {
             override_reason: None,
             second_factor_code: None,
             reply: None,
+            take_over: None,
         };
         assert_eq!(validate_decision(&f).expect("ok").reasons.len(), 1);
     }
@@ -229,6 +235,7 @@ mod tests {
             override_reason: Some(r.into()),
             second_factor_code: None,
             reply: None,
+            take_over: None,
         };
         assert_eq!(
             validate_decision(&form("  on the licence  "))

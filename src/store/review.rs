@@ -23,9 +23,27 @@ pub struct ReviewItemRow {
     pub decided_by: Option<String>,
     /// Back in the queue because the applicant appealed its rejection.
     pub appeal: bool,
+    /// Who holds the item and until when (a lapsed claim is still here; read it with
+    /// `holder_at`).
+    pub claimed_by: Option<String>,
+    pub claimed_until: Option<i64>,
+    /// The holder's e-mail address, as people are shown it.
+    pub claimed_by_email: Option<String>,
 }
 
 impl ReviewItemRow {
+    /// The holder at `now`: `(account id, e-mail, until)` while the claim lasts.
+    pub fn holder_at(&self, now: i64) -> Option<(&str, &str, i64)> {
+        match (&self.claimed_by, self.claimed_until) {
+            (Some(id), Some(until)) if until > now => Some((
+                id.as_str(),
+                self.claimed_by_email.as_deref().unwrap_or(""),
+                until,
+            )),
+            _ => None,
+        }
+    }
+
     /// A submission entering the queue: pending, at version 1, `documents` by id.
     pub fn submission(
         kind: &str,
@@ -51,13 +69,17 @@ impl ReviewItemRow {
             decided_at: None,
             decided_by: None,
             appeal: false,
+            claimed_by: None,
+            claimed_until: None,
+            claimed_by_email: None,
         }
     }
 }
 
 const COLUMNS: &str =
     "id, kind, account_id, company_name, subject_ref, status, version, snapshot, documents, \
-    reasons, submitted_at, decided_at, decided_by, appeal";
+    reasons, submitted_at, decided_at, decided_by, appeal, claimed_by, claimed_until, \
+    (SELECT a.email FROM accounts a WHERE a.id = review_items.claimed_by) AS claimed_by_email";
 
 fn from_row(r: &AnyRow) -> Result<ReviewItemRow> {
     let appeal: i64 = r.try_get("appeal")?;
@@ -76,6 +98,9 @@ fn from_row(r: &AnyRow) -> Result<ReviewItemRow> {
         submitted_at: r.try_get("submitted_at")?,
         decided_at: r.try_get("decided_at")?,
         decided_by: r.try_get("decided_by")?,
+        claimed_by: r.try_get("claimed_by")?,
+        claimed_until: r.try_get("claimed_until")?,
+        claimed_by_email: r.try_get("claimed_by_email")?,
     })
 }
 
@@ -158,6 +183,12 @@ pub struct QueueFilter<'a> {
     pub appeal: Option<bool>,
     /// Continue after this (submitted_at, id).
     pub after: Option<(i64, String)>,
+    /// Only items this account holds at the time given.
+    pub held_by: Option<(&'a str, i64)>,
+    /// Only items nobody holds at this time (never claimed, or the claim lapsed).
+    pub unclaimed_at: Option<i64>,
+    /// Only items submitted before the time given for their kind (the overdue ones).
+    pub overdue: Option<&'a [(&'static str, i64)]>,
     pub limit: i64,
 }
 
@@ -184,6 +215,30 @@ pub async fn queue(db: &Db, f: &QueueFilter<'_>) -> Result<Vec<ReviewItemRow>> {
     if let Some(appeal) = f.appeal {
         sql.push_str(&format!(" AND appeal = {}", i64::from(appeal)));
     }
+    if f.held_by.is_some() {
+        let (a, b) = (next(), next());
+        sql.push_str(&format!(" AND claimed_by = {a} AND claimed_until > {b}"));
+    }
+    if f.unclaimed_at.is_some() {
+        let a = next();
+        sql.push_str(&format!(
+            " AND (claimed_by IS NULL OR claimed_until <= {a})"
+        ));
+    }
+    if let Some(kinds) = f.overdue {
+        let parts: Vec<String> = kinds
+            .iter()
+            .map(|_| {
+                let (k, t) = (next(), next());
+                format!("(kind = {k} AND submitted_at < {t})")
+            })
+            .collect();
+        if parts.is_empty() {
+            sql.push_str(" AND 1 = 0");
+        } else {
+            sql.push_str(&format!(" AND ({})", parts.join(" OR ")));
+        }
+    }
     if f.after.is_some() {
         let (a, b, c) = (next(), next(), next());
         sql.push_str(&format!(
@@ -203,6 +258,15 @@ pub async fn queue(db: &Db, f: &QueueFilter<'_>) -> Result<Vec<ReviewItemRow>> {
     }
     if let Some(t) = f.submitted_after {
         q = q.bind(t);
+    }
+    if let Some((who, at)) = f.held_by {
+        q = q.bind(who).bind(at);
+    }
+    if let Some(at) = f.unclaimed_at {
+        q = q.bind(at);
+    }
+    for (kind, before) in f.overdue.unwrap_or_default() {
+        q = q.bind(*kind).bind(*before);
     }
     if let Some((t, id)) = &f.after {
         q = q.bind(*t).bind(*t).bind(id.clone());
@@ -265,7 +329,8 @@ pub async fn decide(
     now: i64,
 ) -> Result<bool> {
     let res = sqlx::query(
-        "UPDATE review_items SET status = $3, reasons = $4, decided_by = $5, decided_at = $6, version = version + 1 \
+        "UPDATE review_items SET status = $3, reasons = $4, decided_by = $5, decided_at = $6, version = version + 1, \
+         claimed_by = NULL, claimed_until = NULL \
          WHERE id = $1 AND version = $2 AND status = 'pending'",
     )
     .bind(id)

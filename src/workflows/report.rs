@@ -22,17 +22,6 @@ pub const MAX_DAYS: i64 = 366;
 /// How many reasons the report lists.
 const TOP_REASONS: usize = 10;
 
-/// Each kind's target for a decision, in working days. The one place the report reads them
-/// (the queue's deadlines will be configurable; this follows them then).
-pub fn target_working_days(kind: ReviewKind) -> i64 {
-    match kind {
-        ReviewKind::EnterpriseVerification => 1,
-        ReviewKind::PartnerApplication => 2,
-        ReviewKind::SettlementChange => 1,
-        ReviewKind::Product => 3,
-    }
-}
-
 /// A reason of the top list, with its text in the reader's language.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct TopReason {
@@ -119,11 +108,15 @@ pub async fn report(
         day = day.tomorrow().map_err(|_| bad())?;
     }
     let rows = store::reasons::decisions_between(ctx.db.pool(), start, end).await?;
+    // The queue's own targets and working-day calendar (weekends and the admins' holidays): a
+    // decision is within its target when it came on or before the day the item was due.
+    let deadlines = super::deadlines::load(ctx).await?;
     let decided: Vec<Decided> = rows
         .iter()
         .filter_map(|r| {
             let kind = ReviewKind::parse(&r.kind)?;
-            let deadline = zone.add_working_days(r.started_at, target_working_days(kind));
+            let due = deadlines.due(kind, r.started_at);
+            let decided_day = zone.day_of(r.decided_at);
             let reasons: Vec<Reason> = r
                 .reasons
                 .as_deref()
@@ -134,12 +127,13 @@ pub async fn report(
                 approved: r.decision == "approved",
                 day: zone.date_field(r.decided_at),
                 hours: (r.decided_at - r.started_at).max(0) as f64 / HOUR_MS as f64,
-                within_target: deadline.is_some_and(|d| r.decided_at <= d),
+                within_target: due.zip(decided_day).is_some_and(|(due, day)| day <= due),
                 codes: reasons.into_iter().filter_map(|r| r.code).collect(),
             })
         })
         .collect();
-    let summary = report::summarize(&days, &decided, target_working_days, TOP_REASONS);
+    let target = |k: ReviewKind| i64::from(deadlines.targets.of(k));
+    let summary = report::summarize(&days, &decided, target, TOP_REASONS);
     let library = store::reasons::list(ctx.db.pool(), None, true).await?;
     let rejected = summary.total.rejected.max(1) as f64;
     let top_reasons = summary

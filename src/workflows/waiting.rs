@@ -46,6 +46,8 @@ pub async fn waiting(ctx: &Ctx) -> Result<Vec<Waiting>> {
                 min_age_hours: None,
                 max_age_hours: None,
                 appeal: None,
+                view: None,
+                viewer: "",
                 cursor: None,
                 limit: 1,
             };

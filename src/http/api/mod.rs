@@ -6,7 +6,9 @@ pub mod accounts;
 pub mod appeals;
 pub mod application;
 pub mod audit;
+pub mod calendar;
 pub mod catalog;
+pub mod claims;
 pub mod consultations;
 pub mod documents;
 pub mod enterprise;
@@ -81,6 +83,12 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(reasons::list, reasons::add))
         .routes(routes!(reasons::change))
         .routes(routes!(report::show))
+        .routes(routes!(claims::claim))
+        .routes(routes!(claims::release))
+        .routes(routes!(claims::assign))
+        .routes(routes!(calendar::show))
+        .routes(routes!(calendar::add))
+        .routes(routes!(calendar::remove))
         .routes(routes!(audit::list))
         .routes(routes!(tokens::list, tokens::create))
         .routes(routes!(tokens::revoke))

@@ -164,6 +164,7 @@ pub async fn decide(
         override_reason: forms::opt(&data, "override_reason"),
         second_factor_code: forms::opt(&data, "second_factor_code"),
         reply: forms::opt(&data, "reply"),
+        take_over: Some(forms::first(&data, "take_over") == Some("yes")),
     };
     let fresh = match page.session.as_ref() {
         Some(session) => {
