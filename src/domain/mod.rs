@@ -6,6 +6,7 @@ pub mod agreement;
 pub mod api_token;
 pub mod application;
 pub mod audit;
+pub mod calendar;
 pub mod catalog;
 pub mod client;
 pub mod drafts;

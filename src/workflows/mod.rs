@@ -8,8 +8,10 @@ pub mod application;
 pub mod audit_log;
 pub mod audit_view;
 pub mod catalog;
+pub mod claims;
 pub mod codes;
 pub mod consultations;
+pub mod deadlines;
 pub mod decision;
 pub mod documents;
 pub mod drafts;
@@ -32,6 +34,7 @@ pub mod products;
 pub mod provider_info;
 pub mod provider_profile;
 pub mod providers;
+pub mod queue;
 pub mod review;
 pub mod second_factor;
 pub mod sessions;
@@ -93,6 +96,8 @@ pub struct Ctx {
     pub outbound: crate::outbound::Outbound,
     /// How long API tokens last (`tokens.*`).
     pub token_lifetime: crate::domain::api_token::Lifetime,
+    /// The review queue: how long claims last, the targets per kind (`review.*`).
+    pub review: crate::config::ReviewConfig,
 }
 
 impl Ctx {
@@ -132,6 +137,7 @@ impl Ctx {
                 default_days: config.tokens.default_days,
                 max_days: config.tokens.max_days,
             },
+            review: config.review.clone(),
         })
     }
 
@@ -197,6 +203,13 @@ pub enum Error {
     Frozen { retry_after_secs: u64 },
     #[error("wrong micro-deposit amount")]
     WrongAmount { attempts_left: i64 },
+    /// Another member of staff holds the review item (`already_claimed`, `claimed_by_other`).
+    #[error("held by another reviewer: {code}")]
+    Claimed {
+        code: &'static str,
+        holder: String,
+        until_ms: i64,
+    },
     #[error("settlement account name does not match the company")]
     AccountNameMismatch,
     #[error("upload refused: {0}")]
