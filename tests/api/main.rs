@@ -4,6 +4,7 @@
 mod helpers;
 
 mod accounts;
+mod appeals;
 mod audit;
 mod authorization;
 mod backup;
@@ -20,6 +21,8 @@ mod journey;
 mod limits;
 mod pages;
 mod products;
+mod reasons;
+mod report;
 mod review;
 mod second_factor;
 mod sessions;
