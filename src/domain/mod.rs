@@ -6,6 +6,7 @@ pub mod agreement;
 pub mod api_token;
 pub mod application;
 pub mod audit;
+pub mod auto_rules;
 pub mod catalog;
 pub mod client;
 pub mod drafts;
@@ -21,6 +22,7 @@ pub mod provider;
 pub mod review;
 pub mod second_factor;
 pub mod signature;
+pub mod staff;
 pub mod upload;
 pub mod webhooks;
 

@@ -10,6 +10,7 @@ pub mod accounts;
 pub mod api_tokens;
 pub mod application;
 pub mod audit;
+pub mod auto_rules;
 pub mod catalog;
 pub mod consultations;
 pub mod documents;
@@ -27,6 +28,7 @@ pub mod provider;
 pub mod review;
 pub mod second_factor;
 pub mod sessions;
+pub mod staff;
 pub mod webhooks;
 
 mod batch;

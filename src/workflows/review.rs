@@ -7,7 +7,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::accounts::AccountView;
-use super::decision::{not_own, require_reviewer, Verdict};
+use super::decision::{not_own, require_role_for, require_staff, Verdict};
 use super::verification::DocumentView;
 use super::{Ctx, Error, Result};
 use crate::domain::audit::NewEvent;
@@ -295,7 +295,7 @@ pub async fn decide(
     form: &DecisionForm,
     fresh_second_factor: bool,
 ) -> Result<ItemDetail> {
-    require_reviewer(reviewer)?;
+    require_staff(reviewer)?;
     let d = review::validate_decision(form).map_err(Error::Validation)?;
     let mut tx = ctx.db.begin_write().await?;
     let item = store::review::get(&mut *tx, id)
@@ -304,9 +304,39 @@ pub async fn decide(
     not_own(reviewer, &item.account_id)?;
     let kind = ReviewKind::parse(&item.kind)
         .ok_or_else(|| Error::Internal(format!("unknown kind {}", item.kind)))?;
+    require_role_for(reviewer, kind)?;
     let approved = d.decision == Decision::Approve;
     if kind == ReviewKind::SettlementChange && approved && !fresh_second_factor {
         return Err(Error::StepUpRequired);
+    }
+    record_decision(ctx, &mut tx, &reviewer.id, &item, kind, &d, None).await?;
+    tx.commit().await?;
+    ctx.mail_committed();
+    detail(ctx, id).await
+}
+
+/// A rule that decided an item by itself (`auto_review`), and whether the decision was sampled
+/// for a human second look.
+pub(super) struct AutoDecision<'a> {
+    pub rule: &'a str,
+    pub sampled: bool,
+}
+
+/// Records a decision in `tx`: the item's status, what it does to its subject, the event, the
+/// audit event and the mail. `decider`: the reviewer's account id, or `system` for a rule
+/// (`auto`). Nothing with bank details or identity is ever recorded as automatic.
+pub(super) async fn record_decision(
+    ctx: &Ctx,
+    tx: &mut store::Tx,
+    decider: &str,
+    item: &ReviewItemRow,
+    kind: ReviewKind,
+    d: &review::ValidDecision,
+    auto: Option<AutoDecision<'_>>,
+) -> Result<()> {
+    let approved = d.decision == Decision::Approve;
+    if auto.is_some() && !crate::domain::auto_rules::may_be_automatic(kind) {
+        return Err(Error::Forbidden);
     }
     let status = if approved {
         ReviewStatus::Approved
@@ -321,35 +351,40 @@ pub async fn decide(
         now: now_ms(),
     };
     if !store::review::decide(
-        &mut tx,
-        id,
+        tx,
+        &item.id,
         d.version,
         status.as_str(),
         verdict.reasons_json.as_deref(),
-        &reviewer.id,
+        decider,
         verdict.now,
     )
     .await?
     {
         return Err(Error::Conflict("stale_version"));
     }
-    let owner = store::accounts::find_by_id(&mut *tx, &item.account_id)
+    let owner = store::accounts::find_by_id(&mut **tx, &item.account_id)
         .await?
         .ok_or(Error::NotFound)?;
     let effects = match kind {
         ReviewKind::EnterpriseVerification => {
-            super::verification::apply_decision(&mut tx, &item, &verdict).await?
+            super::verification::apply_decision(tx, item, &verdict).await?
         }
         ReviewKind::PartnerApplication => {
-            super::application::apply_decision(&mut tx, &item, &verdict).await?
+            super::application::apply_decision(tx, item, &verdict).await?
         }
         ReviewKind::SettlementChange => {
-            super::provider_info::apply_decision(ctx, &mut tx, &item, &owner, &verdict).await?
+            super::provider_info::apply_decision(ctx, tx, item, &owner, &verdict).await?
         }
-        ReviewKind::Product => super::products::apply_decision(&mut tx, &item, &verdict).await?,
+        ReviewKind::Product => super::products::apply_decision(tx, item, &verdict).await?,
     };
-    super::events::decided(&mut tx, kind, approved, &item, &d.reasons).await?;
+    super::events::decided(tx, kind, approved, item, &d.reasons).await?;
     let mut facts = json!({"kind": item.kind, "account": item.account_id, "reasons": d.reasons});
+    if let Some(rule) = &auto {
+        // A rule's decision names the rule, and whether it went for a second look.
+        facts["rule"] = json!(rule.rule);
+        facts["second_look"] = json!(rule.sampled);
+    }
     if let Some((name, value)) = effects.audit_detail {
         facts[name] = value;
     }
@@ -358,11 +393,7 @@ pub async fn decide(
     } else {
         "review.rejected"
     };
-    store::audit::append(
-        &mut tx,
-        NewEvent::new(&reviewer.id, action, &item.id).detail(facts),
-    )
-    .await?;
+    store::audit::append(tx, NewEvent::new(decider, action, &item.id).detail(facts)).await?;
     let lang = Lang::from_tag(&owner.lang).unwrap_or_default();
     let reasons_text = format_reasons(lang, &d.reasons);
     // A product's mail names the product.
@@ -375,7 +406,7 @@ pub async fn decide(
         .unwrap_or_else(|| vec![owner.email.clone()]);
     for to in recipients {
         mail::enqueue(
-            &mut tx,
+            tx,
             &ctx.key,
             decision_mail(kind, approved),
             &to,
@@ -388,9 +419,10 @@ pub async fn decide(
         )
         .await?;
     }
-    tx.commit().await?;
-    ctx.mail_committed();
-    detail(ctx, id).await
+    if let Some(rule) = &auto {
+        store::auto_rules::mark_automatic(tx, &item.id, rule.rule, rule.sampled).await?;
+    }
+    Ok(())
 }
 
 /// The reasons of a decision as a mail lists them: each field by the name the form gives it, in

@@ -160,7 +160,14 @@ impl Page {
     }
 
     pub fn is_staff(&self) -> bool {
-        self.account.as_ref().is_some_and(|a| a.roles.can_review())
+        self.account.as_ref().is_some_and(|a| a.roles.is_staff())
+    }
+
+    /// Admins see the staff and rules screens in the console's menu.
+    pub fn is_admin(&self) -> bool {
+        self.account
+            .as_ref()
+            .is_some_and(|a| a.roles.has(Role::Admin))
     }
 
     pub fn is_provider(&self) -> bool {

@@ -12,6 +12,8 @@ pub mod deposit;
 pub mod documents;
 pub mod item;
 pub mod queue;
+pub mod rules;
 pub mod sections;
+pub mod staff;
 pub mod standing;
 pub mod words;
