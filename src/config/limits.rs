@@ -39,6 +39,8 @@ pub struct Limits {
     pub staff_invitations_per_admin: Rate,
     /// How long an invitation's link works.
     pub staff_invitation_hours: u32,
+    /// "Test the integration" runs by one provider (each run makes four calls out).
+    pub integration_tests_per_provider: Rate,
     /// Wrong amounts a micro-deposit allows in all; the last one freezes the check for
     /// `deposit_freeze_minutes`, after which the deposit is void and the holder asks for a new one.
     pub deposit_wrong_amounts: u32,
@@ -74,6 +76,7 @@ impl Default for Limits {
             consultation_mails_per_address: rate("3/1h"),
             staff_invitations_per_admin: rate("20/1d"),
             staff_invitation_hours: 72,
+            integration_tests_per_provider: rate("20/1h"),
             deposit_wrong_amounts: 5,
             deposit_freeze_minutes: 60,
             deposits_per_verification: 3,

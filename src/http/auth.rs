@@ -95,7 +95,7 @@ impl FromRequestParts<AppState> for AnySession {
         if via == Via::Bearer && looks_like_api_token(&token) {
             // An API token only opens scope-aware routes (`Scoped`): here a good one is 403
             // `insufficient_scope`, a bad one 401.
-            return Err(api_tokens::authenticate(&state.ctx, &token, None)
+            return Err(api_tokens::authenticate(&state.ctx, &token, None, "")
                 .await
                 .err()
                 .map_or_else(

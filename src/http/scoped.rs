@@ -4,7 +4,7 @@
 
 use std::marker::PhantomData;
 
-use axum::extract::FromRequestParts;
+use axum::extract::{FromRequestParts, MatchedPath};
 use axum::http::request::Parts;
 
 use crate::domain::api_token::{looks_like_api_token, Scope};
@@ -83,7 +83,10 @@ impl<S: ScopeName> FromRequestParts<AppState> for Scoped<S> {
     ) -> Result<Self, Self::Rejection> {
         let caller = match presented_token(&parts.headers, state.cookies())? {
             Some((token, Via::Bearer)) if looks_like_api_token(&token) => {
-                Caller::Token(api_tokens::authenticate(&state.ctx, &token, Some(S::SCOPE)).await?)
+                let route = route_of(parts);
+                Caller::Token(
+                    api_tokens::authenticate(&state.ctx, &token, Some(S::SCOPE), &route).await?,
+                )
             }
             _ => Caller::Session(Authenticated::from_request_parts(parts, state).await?),
         };
@@ -92,4 +95,14 @@ impl<S: ScopeName> FromRequestParts<AppState> for Scoped<S> {
             _scope: PhantomData,
         })
     }
+}
+
+/// The method and route template of a request (`GET /api/v1/webhooks/{id}`), for the audit of a
+/// token's use: the template, not the path, so that the entry names the route and no values.
+fn route_of(parts: &Parts) -> String {
+    let path = parts
+        .extensions
+        .get::<MatchedPath>()
+        .map_or_else(|| parts.uri.path(), MatchedPath::as_str);
+    format!("{} {path}", parts.method)
 }

@@ -98,3 +98,32 @@ pub async fn revoke(tx: &mut Tx, account_id: &str, id: &str, now: i64) -> Result
 
 /// The statement that records a use (`$1` the time, `$2` the id), for `Db::write_with_event`.
 pub const TOUCH_SQL: &str = "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2";
+
+/// Every staff token (marketplace-wide, `provider_id` empty) with its owner's e-mail, newest
+/// first: what an admin oversees.
+pub async fn list_staff(db: &Db) -> Result<Vec<(TokenRow, String)>> {
+    sqlx::query(
+        "SELECT t.id, t.account_id, t.provider_id, t.name, t.scopes, t.token_hash, t.expires_at, \
+         t.created_at, t.last_used_at, t.revoked_at, a.email FROM api_tokens t \
+         JOIN accounts a ON a.id = t.account_id WHERE t.provider_id IS NULL \
+         ORDER BY t.created_at DESC, t.id DESC",
+    )
+    .fetch_all(db.pool())
+    .await?
+    .iter()
+    .map(|r| Ok((read(r)?, r.try_get("email")?)))
+    .collect()
+}
+
+/// Revokes a live staff token, whoever owns it; its owner, or `None` when there is none such.
+pub async fn revoke_staff(tx: &mut Tx, id: &str, now: i64) -> Result<Option<String>> {
+    let row = sqlx::query(
+        "UPDATE api_tokens SET revoked_at = $2 \
+         WHERE id = $1 AND provider_id IS NULL AND revoked_at IS NULL RETURNING account_id",
+    )
+    .bind(id)
+    .bind(now)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(row.map(|r| r.try_get("account_id")).transpose()?)
+}

@@ -19,6 +19,7 @@ pub mod events;
 pub mod idempotency;
 pub mod integration;
 pub mod jobs;
+pub mod lease;
 pub mod limits;
 pub mod move_in;
 pub mod names;

@@ -2,7 +2,7 @@
 
 use sqlx::Row;
 
-use super::{Db, Result, Tx};
+use super::{lease, Db, Result, Tx};
 
 #[derive(Debug, Clone)]
 pub struct OutboxRow {
@@ -38,38 +38,29 @@ pub async fn insert(
 /// Claims up to `limit` due messages for `lease_ms`; a message whose claim lapsed (the worker
 /// died) is due again. Safe with several instances: the conditional update lets one win.
 pub async fn claim_due(db: &Db, now: i64, lease_ms: i64, limit: i64) -> Result<Vec<OutboxRow>> {
-    let candidates = sqlx::query(
+    let rows = lease::claim(
+        db,
         "SELECT id FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL AND next_attempt_at <= $1 \
          AND (claimed_until IS NULL OR claimed_until < $1) ORDER BY next_attempt_at LIMIT $2",
+        "UPDATE outbox SET claimed_until = $2, attempts = attempts + 1 \
+         WHERE id = $1 AND sent_at IS NULL AND (claimed_until IS NULL OR claimed_until < $3) \
+         RETURNING id, kind, recipient, payload, attempts",
+        now,
+        lease_ms,
+        limit,
     )
-    .bind(now)
-    .bind(limit)
-    .fetch_all(db.pool())
     .await?;
-    let mut claimed = Vec::new();
-    for c in candidates {
-        let id: String = c.try_get("id")?;
-        let row = sqlx::query(
-            "UPDATE outbox SET claimed_until = $2, attempts = attempts + 1 \
-             WHERE id = $1 AND sent_at IS NULL AND (claimed_until IS NULL OR claimed_until < $3) \
-             RETURNING id, kind, recipient, payload, attempts",
-        )
-        .bind(&id)
-        .bind(now + lease_ms)
-        .bind(now)
-        .fetch_optional(db.pool())
-        .await?;
-        if let Some(r) = row {
-            claimed.push(OutboxRow {
+    rows.iter()
+        .map(|r| {
+            Ok(OutboxRow {
                 id: r.try_get("id")?,
                 kind: r.try_get("kind")?,
                 recipient: r.try_get("recipient")?,
                 payload: r.try_get("payload")?,
                 attempts: r.try_get("attempts")?,
-            });
-        }
-    }
-    Ok(claimed)
+            })
+        })
+        .collect()
 }
 
 /// Marks a message delivered and drops its body: it may carry a one-time code.

@@ -5,7 +5,7 @@
 use sqlx::any::AnyRow;
 use sqlx::{Any, Executor, Row};
 
-use super::{Db, Result, Tx};
+use super::{lease, Db, Result, Tx};
 
 /// An endpoint as stored; `event_types` already unwrapped from its `,a,b,` form.
 #[derive(Debug, Clone)]
@@ -287,7 +287,8 @@ pub async fn replay(tx: &mut Tx, id: &str, now: i64) -> Result<bool> {
 /// Claims up to `limit` due deliveries for `lease_ms`, each the head of its lane on an enabled
 /// endpoint. A claim that lapsed (its worker died) is due again.
 pub async fn claim_due(db: &Db, now: i64, lease_ms: i64, limit: i64) -> Result<Vec<DeliveryRow>> {
-    let candidates = sqlx::query(
+    let rows = lease::claim(
+        db,
         "SELECT d.id FROM webhook_deliveries d JOIN webhook_endpoints w ON w.id = d.endpoint_id \
          WHERE d.status = 'pending' AND d.next_attempt_at <= $1 \
          AND (d.claimed_until IS NULL OR d.claimed_until < $1) \
@@ -295,29 +296,17 @@ pub async fn claim_due(db: &Db, now: i64, lease_ms: i64, limit: i64) -> Result<V
          AND NOT EXISTS (SELECT 1 FROM webhook_deliveries e WHERE e.endpoint_id = d.endpoint_id \
              AND e.lane = d.lane AND e.status = 'pending' AND e.seq < d.seq) \
          ORDER BY d.next_attempt_at, d.seq LIMIT $2",
-    )
-    .bind(now)
-    .bind(limit)
-    .fetch_all(db.pool())
-    .await?;
-    let mut claimed = Vec::new();
-    for c in candidates {
-        let id: String = c.try_get("id")?;
-        let row = sqlx::query(&format!(
+        &format!(
             "UPDATE webhook_deliveries SET claimed_until = $2, attempts = attempts + 1 \
              WHERE id = $1 AND status = 'pending' AND (claimed_until IS NULL OR claimed_until < $3) \
              RETURNING {DELIVERY_COLUMNS}"
-        ))
-        .bind(&id)
-        .bind(now + lease_ms)
-        .bind(now)
-        .fetch_optional(db.pool())
-        .await?;
-        if let Some(r) = row {
-            claimed.push(delivery_of(&r)?);
-        }
-    }
-    Ok(claimed)
+        ),
+        now,
+        lease_ms,
+        limit,
+    )
+    .await?;
+    rows.iter().map(delivery_of).collect()
 }
 
 /// What one attempt found.

@@ -3,9 +3,9 @@
 //! A token acts for the account that created it, but only through the routes that name one of
 //! its scopes; every other route refuses it. Staff create marketplace-wide tokens (with a fresh
 //! second factor, like any sensitive staff action); a provider's token reads its own data only.
-//! Uses are recorded once a minute per token: `last_used_at` and an `api_token.used` audit event
-//! are written together by the first use in a minute (a write per request would be one more
-//! database write on every machine call, for no more knowledge).
+//! Every use is recorded: `last_used_at` and an `api_token.used` audit event naming the token
+//! (its id, never the secret) and the route, written together in one round trip (one batched
+//! statement on SQLite, one transaction on PostgreSQL).
 
 use serde::{Deserialize, Serialize};
 use serde_json::json;
@@ -21,7 +21,7 @@ use crate::domain::constant_time_eq;
 use crate::domain::FieldError;
 use crate::store::api_tokens::{self as token_store, TokenRow};
 use crate::store::{self, Durability};
-use crate::time_util::{rfc3339, MINUTE_MS};
+use crate::time_util::rfc3339;
 
 /// `POST /api/v1/tokens`.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -50,9 +50,12 @@ pub struct TokenView {
     pub status: String,
     pub expires_at: Option<String>,
     pub created_at: String,
-    /// The last use, to the minute (uses are recorded once a minute).
+    /// The last use (every use is recorded).
     pub last_used_at: Option<String>,
     pub revoked_at: Option<String>,
+    /// In an admin's list of every staff token (`?all=true`): whose token it is.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<TokenOwner>,
     /// The same moments in unix milliseconds, for the pages to show in words.
     #[serde(skip)]
     pub created_at_ms: i64,
@@ -84,11 +87,19 @@ impl TokenView {
             created_at: rfc3339(r.created_at),
             last_used_at: r.last_used_at.map(rfc3339),
             revoked_at: r.revoked_at.map(rfc3339),
+            owner: None,
             created_at_ms: r.created_at,
             expires_at_ms: r.expires_at,
             last_used_at_ms: r.last_used_at,
         }
     }
+}
+
+/// Whose a staff token is, for an admin.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct TokenOwner {
+    pub account_id: String,
+    pub email: String,
 }
 
 /// A new token: `token` is shown this once.
@@ -219,24 +230,65 @@ pub async fn list(ctx: &Ctx, account: &AccountView) -> Result<Vec<TokenView>> {
         .collect())
 }
 
-/// One of the account's tokens (`NotFound` for another account's).
-pub async fn get(ctx: &Ctx, account: &AccountView, id: &str) -> Result<TokenView> {
-    list(ctx, account)
+/// Every staff token, whoever made it, each naming its owner: for admins only (`Forbidden` for
+/// anyone else), so that a colleague's forgotten or leaked token can be found and revoked.
+pub async fn list_staff(ctx: &Ctx, account: &AccountView) -> Result<Vec<TokenView>> {
+    if !account.roles.has(Role::Admin) {
+        return Err(Error::Forbidden);
+    }
+    let now = ctx.clock.now_ms();
+    Ok(token_store::list_staff(&ctx.db)
         .await?
-        .into_iter()
-        .find(|t| t.id == id)
-        .ok_or(Error::NotFound)
+        .iter()
+        .map(|(r, email)| TokenView {
+            owner: Some(TokenOwner {
+                account_id: r.account_id.clone(),
+                email: email.clone(),
+            }),
+            ..TokenView::of(r, now)
+        })
+        .collect())
 }
 
-/// Revokes one of the account's tokens: it is refused from the next request on.
+/// One of the account's tokens, or for an admin any staff token (`NotFound` otherwise).
+pub async fn get(ctx: &Ctx, account: &AccountView, id: &str) -> Result<TokenView> {
+    if let Some(own) = list(ctx, account).await?.into_iter().find(|t| t.id == id) {
+        return Ok(own);
+    }
+    if account.roles.has(Role::Admin) {
+        if let Some(other) = list_staff(ctx, account)
+            .await?
+            .into_iter()
+            .find(|t| t.id == id)
+        {
+            return Ok(other);
+        }
+    }
+    Err(Error::NotFound)
+}
+
+/// Revokes one of the account's tokens, or for an admin any staff token: it is refused from the
+/// next request on. The audit entry names whose token it was and who revoked it.
 #[tracing::instrument(name = "api_tokens::revoke", skip_all, fields(account = %account.id, id = %id))]
 pub async fn revoke(ctx: &Ctx, account: &AccountView, id: &str) -> Result<()> {
     reach_of(account)?;
+    let now = ctx.clock.now_ms();
     let mut tx = ctx.db.begin_for_account(&account.id).await?;
-    if !token_store::revoke(&mut tx, &account.id, id, ctx.clock.now_ms()).await? {
+    let owner = if token_store::revoke(&mut tx, &account.id, id, now).await? {
+        account.id.clone()
+    } else if account.roles.has(Role::Admin) {
+        token_store::revoke_staff(&mut tx, id, now)
+            .await?
+            .ok_or(Error::NotFound)?
+    } else {
         return Err(Error::NotFound);
-    }
-    store::audit::append(&mut tx, NewEvent::new(&account.id, "api_token.revoked", id)).await?;
+    };
+    store::audit::append(
+        &mut tx,
+        NewEvent::new(&account.id, "api_token.revoked", id)
+            .detail(json!({"owner": owner, "revoked_by": account.id})),
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -290,8 +342,14 @@ impl Grant {
 /// Checks a presented API token for a route that needs `scope` (`None`: a route that takes no
 /// token, which refuses even a good one): `Unauthenticated` for an unknown, wrong, expired or
 /// revoked token (or an owner no longer active), `InsufficientScope` for a good token without
-/// the scope (or whose owner lost the role it was made under).
-pub async fn authenticate(ctx: &Ctx, presented: &str, scope: Option<Scope>) -> Result<Grant> {
+/// the scope (or whose owner lost the role it was made under). A use that passes is audited
+/// with `route` (method and route template, e.g. `GET /api/v1/events`).
+pub async fn authenticate(
+    ctx: &Ctx,
+    presented: &str,
+    scope: Option<Scope>,
+    route: &str,
+) -> Result<Grant> {
     let id = api_token::token_id(presented).ok_or(Error::Unauthenticated)?;
     let row = token_store::get(&ctx.db, id)
         .await?
@@ -318,9 +376,7 @@ pub async fn authenticate(ctx: &Ctx, presented: &str, scope: Option<Scope>) -> R
     if !still_allowed || scope.is_none_or(|s| !scopes.contains(&s)) {
         return Err(Error::InsufficientScope);
     }
-    if row.last_used_at.is_none_or(|at| now - at >= MINUTE_MS) {
-        record_use(ctx, &row, scope, now).await?;
-    }
+    record_use(ctx, &row, scope, route, now).await?;
     Ok(Grant {
         token_id: row.id,
         account: owner,
@@ -329,10 +385,20 @@ pub async fn authenticate(ctx: &Ctx, presented: &str, scope: Option<Scope>) -> R
     })
 }
 
-/// The first use in a minute: `last_used_at` and the audit event, in one write.
-async fn record_use(ctx: &Ctx, row: &TokenRow, scope: Option<Scope>, now: i64) -> Result<()> {
-    let event = NewEvent::new(&row.account_id, "api_token.used", &row.id)
-        .detail(json!({"scope": scope.map(Scope::as_str)}));
+/// A use: `last_used_at` and the audit event, in one write.
+async fn record_use(
+    ctx: &Ctx,
+    row: &TokenRow,
+    scope: Option<Scope>,
+    route: &str,
+    now: i64,
+) -> Result<()> {
+    let event = NewEvent::new(&row.account_id, "api_token.used", &row.id).detail(json!({
+        "token": row.id,
+        "name": row.name,
+        "scope": scope.map(Scope::as_str),
+        "route": route,
+    }));
     let id = row.id.clone();
     ctx.db
         .write_with_event(

@@ -10,6 +10,7 @@ use utoipa::ToSchema;
 
 use super::accounts::AccountView;
 use super::integration_key::{current_version, signing_keys};
+use super::limits;
 use super::move_in::require_moved_in;
 use super::{Ctx, Error, Result};
 use crate::domain::audit::NewEvent;
@@ -256,6 +257,14 @@ pub async fn run(ctx: &Ctx, account: &AccountView, product_id: &str) -> Result<T
         .vet(&url)
         .await
         .map_err(|r| Error::Validation(vec![r.on("callback_url")]))?;
+    // Each run makes four calls out: a provider's runs are bounded
+    // (`limits.integration_tests_per_provider`), counted in the database.
+    let runs = ctx.bucket(
+        ctx.limits.integration_tests_per_provider,
+        "integration-test/provider",
+        &account.id,
+    );
+    limits::take(ctx, &[&runs]).await?;
     let started = now_ms();
     let mut caller = Caller {
         ctx,

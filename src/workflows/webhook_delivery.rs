@@ -7,7 +7,7 @@
 
 use std::time::Duration;
 
-use futures_util::stream::{self, StreamExt};
+use futures_util::stream::{FuturesUnordered, StreamExt};
 use serde_json::json;
 use tokio::sync::watch;
 
@@ -25,51 +25,63 @@ use crate::time_util::{now_ms, rfc3339};
 /// How long a claimed delivery is someone's: longer than a call can take (10 s).
 const LEASE_MS: i64 = 60_000;
 
-/// Runs until `stop` turns true; a round that is under way finishes first (each call lasts at
-/// most 10 s), so that a drained instance leaves nothing half-recorded.
+/// Runs until `stop` turns true. A continuous claim loop: at most `concurrency` deliveries are in
+/// flight, and as soon as one finishes more are claimed, so that one slow endpoint (a call lasts
+/// at most 10 s) holds one slot and nothing else. Order per provider is kept by the claim itself
+/// (only the head of a lane is claimed, and a delivery in flight stays pending, so the next one
+/// of its lane waits). On `stop`, the calls under way finish first, so that a drained instance
+/// leaves nothing half-recorded.
 pub async fn run_worker(
     ctx: Ctx,
     poll: Duration,
     concurrency: usize,
     mut stop: watch::Receiver<bool>,
 ) {
+    let ctx = &ctx;
+    let slots = concurrency.max(1);
+    let mut in_flight = FuturesUnordered::new();
     loop {
-        let sent = match deliver_due(&ctx, concurrency).await {
-            Ok(n) => n,
-            Err(e) => {
-                tracing::warn!(error = %e, "webhook deliveries");
-                0
-            }
-        };
         if *stop.borrow() {
+            while in_flight.next().await.is_some() {}
             break;
         }
-        if sent == 0 {
-            tokio::select! {
-                _ = tokio::time::sleep(poll) => {}
-                _ = ctx.webhook_wake.notified() => {}
-                _ = stop.changed() => {}
+        let free = slots - in_flight.len();
+        // Whether the claim took every free slot: more may be due at once.
+        let mut more_due = false;
+        if free > 0 {
+            match claim(ctx, free).await {
+                Ok(due) => {
+                    more_due = due.len() == free;
+                    for d in due {
+                        in_flight.push(deliver_logged(ctx, d));
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "webhook deliveries"),
             }
         }
-        if *stop.borrow() {
-            break;
+        let full = in_flight.len() >= slots;
+        if more_due && !full {
+            continue;
+        }
+        tokio::select! {
+            Some(()) = in_flight.next(), if !in_flight.is_empty() => {}
+            _ = tokio::time::sleep(poll), if !full => {}
+            _ = ctx.webhook_wake.notified(), if !full => {}
+            _ = stop.changed() => {}
         }
     }
 }
 
-/// One round: claims what is due and delivers it, `concurrency` at a time; how many.
-pub async fn deliver_due(ctx: &Ctx, concurrency: usize) -> Result<usize> {
-    let limit = i64::try_from(concurrency.max(1) * 4).unwrap_or(32);
-    let due = hooks::claim_due(&ctx.db, now_ms(), LEASE_MS, limit).await?;
-    let n = due.len();
-    stream::iter(due)
-        .for_each_concurrent(concurrency.max(1), |d| async move {
-            if let Err(e) = deliver(ctx, &d).await {
-                tracing::warn!(error = %e, delivery = %d.id, "webhook delivery");
-            }
-        })
-        .await;
-    Ok(n)
+/// Claims up to `n` due deliveries, each the head of its lane.
+async fn claim(ctx: &Ctx, n: usize) -> Result<Vec<DeliveryRow>> {
+    let limit = i64::try_from(n).unwrap_or(i64::MAX);
+    Ok(hooks::claim_due(&ctx.db, now_ms(), LEASE_MS, limit).await?)
+}
+
+async fn deliver_logged(ctx: &Ctx, d: DeliveryRow) {
+    if let Err(e) = deliver(ctx, &d).await {
+        tracing::warn!(error = %e, delivery = %d.id, "webhook delivery");
+    }
 }
 
 /// The body every receiver gets: the event as the feed shows it.

@@ -269,15 +269,7 @@ async fn events_past_their_retention_are_deleted_by_the_job() {
             .await
             .expect("age the event");
     }
-    let out = crate::helpers::berth_bin()
-        .arg("--data-dir")
-        .arg(app.data_dir.path())
-        .arg("--database-url")
-        .arg(&app.database_url)
-        .args(["jobs", "run", "events-retention"])
-        .output()
-        .expect("berth jobs run");
-    assert!(out.status.success(), "{out:?}");
+    let out = run_retention(&app);
     assert!(
         String::from_utf8_lossy(&out.stdout).contains("3 event(s)"),
         "{out:?}"
@@ -329,4 +321,18 @@ async fn an_api_token_reads_the_feed_only_with_its_scope() {
     app.get_as(&writer, "/api/v1/webhooks")
         .await
         .assert_status(StatusCode::OK);
+}
+
+/// Runs the retention job by hand, as an operator would (`berth jobs run events-retention`).
+pub fn run_retention(app: &TestApp) -> std::process::Output {
+    let out = crate::helpers::berth_bin()
+        .arg("--data-dir")
+        .arg(app.data_dir.path())
+        .arg("--database-url")
+        .arg(&app.database_url)
+        .args(["jobs", "run", "events-retention"])
+        .output()
+        .expect("berth jobs run");
+    assert!(out.status.success(), "{out:?}");
+    out
 }

@@ -401,3 +401,81 @@ async fn the_guard_refuses_callback_urls_that_are_not_public() {
         "{fields:?}"
     );
 }
+
+/// Each run of the test makes four calls out: a provider's runs are bounded
+/// (`limits.integration_tests_per_provider`); past it the API answers 429 `rate_limited` with
+/// `Retry-After` and the page says when to try again, and no call goes out.
+#[tokio::test]
+async fn test_runs_are_limited_per_provider() {
+    let app = spawn_app_with(|c| {
+        c.webhooks.allow_private_networks = true;
+        c.webhooks.allow_http = true;
+        c.limits.integration_tests_per_provider = "2/1h".parse().expect("rate");
+    })
+    .await;
+    let (url, r) = receiver(Behaviour::Good).await;
+    let (p, id) = provider_with_product(&app, &url, &r).await;
+    for _ in 0..2 {
+        app.post_as(&p.token, &tests_path(&id), json!({}))
+            .await
+            .assert_status(StatusCode::CREATED);
+    }
+    let calls = r.calls.lock().expect("calls").len();
+    assert_eq!(calls, 8);
+    let a = app.post_as(&p.token, &tests_path(&id), json!({})).await;
+    a.assert_status(StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(a.code(), "rate_limited");
+    let wait: u64 = a
+        .headers
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("Retry-After");
+    assert!((1..=3600).contains(&wait), "{wait}");
+    assert!(a.body["error"]["message"]
+        .as_str()
+        .is_some_and(|m| !m.is_empty()));
+
+    // The page says so, in the provider's language, with the same status.
+    let product_page = format!("/provider/products/{id}/integration");
+    let shown = app
+        .raw(
+            app.client
+                .get(app.url(&product_page))
+                .header("cookie", format!("berth_session={}", p.token)),
+        )
+        .await;
+    let csrf = shown
+        .body
+        .as_str()
+        .unwrap_or_default()
+        .split_once(r#"name="csrf_token" value=""#)
+        .and_then(|(_, rest)| rest.split_once('"'))
+        .map(|(v, _)| v.to_string())
+        .expect("csrf");
+    let refused = app
+        .raw(
+            app.client
+                .post(app.url(&product_page))
+                .form(&[("csrf_token", csrf.as_str())])
+                .header("cookie", format!("berth_session={}", p.token)),
+        )
+        .await;
+    refused.assert_status(StatusCode::TOO_MANY_REQUESTS);
+    assert!(refused.headers.get("retry-after").is_some());
+    let html = refused.body.as_str().unwrap_or_default();
+    assert!(html.contains("集成测试运行次数已达上限"), "{html}");
+    assert_eq!(r.calls.lock().expect("calls").len(), 8, "no call went out");
+    // Another provider has its own budget.
+    let (url2, r2) = receiver(Behaviour::Good).await;
+    let other = app
+        .with_moved_in_provider("other@integration.test", "云桥二号有限公司", &uscc(17))
+        .await;
+    let key = app.post_as(&other.token, KEY, json!({})).await;
+    *r2.key.lock().expect("key") = key.body["key"].as_str().expect("key").as_bytes().to_vec();
+    let made = app.create_product(&other.token, saas_product(&url2)).await;
+    let id2 = made.body["id"].as_str().expect("id").to_string();
+    app.post_as(&other.token, &tests_path(&id2), json!({}))
+        .await
+        .assert_status(StatusCode::CREATED);
+}

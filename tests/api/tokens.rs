@@ -260,3 +260,218 @@ async fn staff_make_tokens_with_a_fresh_second_factor() {
         a.body
     );
 }
+
+/// Every use of a token is audited (not once a minute): N requests → N `api_token.used` entries,
+/// each naming the token by id (never its secret) and the route it called.
+#[tokio::test]
+async fn every_use_of_a_token_is_audited_with_its_route() {
+    let app = spawn_app().await;
+    let operator = app.with_operator().await;
+    let provider = app.with_provider("p9@tokens.test").await;
+    let made = make_token(
+        &app,
+        &operator,
+        json!({"name": "audited", "scopes": ["providers:read", "events:read"]}),
+    )
+    .await;
+    let token = made["token"].as_str().expect("token");
+    let id = made["id"].as_str().expect("id");
+    for _ in 0..3 {
+        app.get_as(token, &profile(&provider.id))
+            .await
+            .assert_status(StatusCode::OK);
+    }
+    for _ in 0..2 {
+        app.get_as(token, "/api/v1/events")
+            .await
+            .assert_status(StatusCode::OK);
+    }
+    // A refused use (no scope for the route) is no use.
+    app.get_as(token, "/api/v1/me")
+        .await
+        .assert_status(StatusCode::FORBIDDEN);
+
+    let audit = app.audit_log(&operator, "limit=200").await;
+    assert!(!audit.body.to_string().contains(token));
+    let uses: Vec<Value> = audit.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter(|e| e["action"] == "api_token.used")
+        .cloned()
+        .collect();
+    assert_eq!(uses.len(), 5, "{uses:#?}");
+    assert!(uses
+        .iter()
+        .all(|e| e["subject"] == id && e["detail"]["token"] == id));
+    let routes = |r: &str| uses.iter().filter(|e| e["detail"]["route"] == r).count();
+    assert_eq!(routes("GET /api/v1/review/providers/{account_id}"), 3);
+    assert_eq!(routes("GET /api/v1/events"), 2);
+    // `last_used_at` follows every use too.
+    let list = app.get_as(&operator, TOKENS).await;
+    assert!(list.body["items"][0]["last_used_at"].is_string());
+}
+
+/// An admin oversees every staff token: `?all=true` lists them with their owners, and an admin
+/// revokes a colleague's token (audited: whose, and who revoked it); the console page shows the
+/// colleagues' tokens with a revoke button. An operator sees and revokes only its own; a
+/// provider only its own, and never `all`.
+#[tokio::test]
+async fn an_admin_sees_and_revokes_colleagues_tokens() {
+    use berth::domain::account::Role;
+    let app = spawn_app().await;
+    let admin = app.staff("admin@tokens.test", &[Role::Admin]).await;
+    let operator = app.with_operator().await;
+    let provider = app.with_provider("p10@tokens.test").await;
+    let theirs = make_token(
+        &app,
+        &operator,
+        json!({"name": "operator sync", "scopes": ["events:read"]}),
+    )
+    .await;
+    let mine = make_token(
+        &app,
+        &admin,
+        json!({"name": "admin own", "scopes": ["events:read"]}),
+    )
+    .await;
+    make_token(
+        &app,
+        &provider.token,
+        json!({"name": "provider sync", "scopes": ["events:read"]}),
+    )
+    .await;
+    let (their_id, my_id) = (
+        theirs["id"].as_str().expect("id").to_string(),
+        mine["id"].as_str().expect("id").to_string(),
+    );
+
+    let all = app.get_as(&admin, &format!("{TOKENS}?all=true")).await;
+    all.assert_status(StatusCode::OK);
+    let items = all.body["items"].as_array().expect("items").clone();
+    assert_eq!(items.len(), 2, "staff tokens only: {items:?}");
+    let of_operator = items
+        .iter()
+        .find(|t| t["id"] == their_id.as_str())
+        .expect("theirs");
+    assert_eq!(of_operator["owner"]["email"], "operator@berth.test");
+    assert!(!all
+        .body
+        .to_string()
+        .contains(theirs["token"].as_str().unwrap_or("-")));
+    // Without `all`, an admin own list is its own.
+    let own = app.get_as(&admin, TOKENS).await;
+    assert_eq!(own.body["items"].as_array().map(Vec::len), Some(1));
+    // Others may not ask for everything.
+    for who in [&operator, &provider.token] {
+        let a = app.get_as(who, &format!("{TOKENS}?all=true")).await;
+        a.assert_status(StatusCode::FORBIDDEN);
+        assert_eq!(a.code(), "forbidden");
+    }
+    let a = app.get_as(&admin, &format!("{TOKENS}?all=maybe")).await;
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    // An operator cannot revoke the admin's token.
+    app.send(
+        Method::DELETE,
+        &format!("{TOKENS}/{my_id}"),
+        Some(&operator),
+        None,
+    )
+    .await
+    .assert_status(StatusCode::NOT_FOUND);
+
+    // The console page lists the colleague's token with a revoke button, and revokes it.
+    let page = app
+        .raw(
+            app.client
+                .get(app.url("/console/tokens"))
+                .header("cookie", format!("berth_session={admin}")),
+        )
+        .await;
+    page.assert_status(StatusCode::OK);
+    let html = page.body.as_str().unwrap_or_default().to_string();
+    let table = html
+        .split_once(r#"id="colleague-tokens""#)
+        .map(|(_, t)| t.split_once("</table>").map_or(t, |(t, _)| t))
+        .expect("the colleagues' tokens");
+    assert!(table.contains("operator sync") && table.contains("operator@berth.test"));
+    assert!(!table.contains("admin own"));
+    let revoke = format!("/console/tokens/{their_id}/revoke");
+    assert!(table.contains(&format!(r#"href="{revoke}""#)), "{table}");
+    let confirm = app
+        .raw(
+            app.client
+                .get(app.url(&revoke))
+                .header("cookie", format!("berth_session={admin}")),
+        )
+        .await;
+    confirm.assert_status(StatusCode::OK);
+    let text = confirm.body.as_str().unwrap_or_default();
+    assert!(text.contains("operator@berth.test"));
+    let csrf = text
+        .split_once(r#"name="csrf_token" value=""#)
+        .and_then(|(_, rest)| rest.split_once('"'))
+        .map(|(v, _)| v.to_string())
+        .expect("csrf");
+    let done = app
+        .raw(
+            app.client
+                .post(app.url(&revoke))
+                .form(&[("csrf_token", csrf.as_str())])
+                .header("cookie", format!("berth_session={admin}")),
+        )
+        .await;
+    done.assert_status(StatusCode::SEE_OTHER);
+    let a = app
+        .get_as(theirs["token"].as_str().expect("token"), "/api/v1/events")
+        .await;
+    a.assert_status(StatusCode::UNAUTHORIZED);
+    let list = app.get_as(&operator, TOKENS).await;
+    assert_eq!(list.body["items"][0]["status"], "revoked");
+
+    // Audited: who revoked whose.
+    let audit = app.audit_log(&admin, "limit=200").await;
+    let entry = audit.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .find(|e| e["action"] == "api_token.revoked" && e["subject"] == their_id.as_str())
+        .cloned()
+        .expect("the revocation in the log");
+    let admin_id = app.account_id(&admin).await;
+    assert_eq!(entry["actor"], admin_id.as_str());
+    assert_eq!(entry["detail"]["revoked_by"], admin_id.as_str());
+    assert_eq!(
+        entry["detail"]["owner"],
+        app.account_id(&operator).await.as_str()
+    );
+
+    // The admin revokes through the API too; a provider's token is not a colleague's.
+    let again = make_token(
+        &app,
+        &operator,
+        json!({"name": "second", "scopes": ["events:read"]}),
+    )
+    .await;
+    app.send(
+        Method::DELETE,
+        &format!("{TOKENS}/{}", again["id"].as_str().expect("id")),
+        Some(&admin),
+        None,
+    )
+    .await
+    .assert_status(StatusCode::NO_CONTENT);
+    let providers = app.get_as(&provider.token, TOKENS).await;
+    let provider_token = providers.body["items"][0]["id"]
+        .as_str()
+        .expect("id")
+        .to_string();
+    app.send(
+        Method::DELETE,
+        &format!("{TOKENS}/{provider_token}"),
+        Some(&admin),
+        None,
+    )
+    .await
+    .assert_status(StatusCode::NOT_FOUND);
+}

@@ -62,7 +62,8 @@ pub struct TestList {
     responses((status = 201, body = TestRecord),
         (status = 403, description = "`provider_access_required`", body = ErrorBody),
         (status = 409, description = "`not_saas`, `callback_url_required`, `integration_key_required`", body = ErrorBody),
-        (status = 422, description = "`validation_failed`: the callback URL may no longer be called (field `callback_url`)", body = ErrorBody)),
+        (status = 422, description = "`validation_failed`: the callback URL may no longer be called (field `callback_url`)", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: the provider ran the test `limits.integration_tests_per_provider` times (default 20 an hour); `Retry-After` says when it may run again", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn run(
     State(state): State<AppState>,

@@ -3,13 +3,13 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use serde::Serialize;
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::http::auth::Authenticated;
 use crate::http::client::ClientAddr;
 use crate::http::error::{ApiError, ErrorBody};
-use crate::http::extract::ApiPath;
+use crate::http::extract::{ApiPath, ApiQuery};
 use crate::http::json::ApiJson;
 use crate::http::state::AppState;
 use crate::workflows::api_tokens::{self, NewToken, TokenForm, TokenView};
@@ -55,23 +55,42 @@ pub async fn create(
     ))
 }
 
-/// The account's tokens, newest first; never the tokens themselves.
-#[utoipa::path(get, operation_id = "tokens_list", path = "/api/v1/tokens", tag = "tokens",
-    responses((status = 200, body = TokenList), (status = 403, body = ErrorBody)), security(("bearer" = [])))]
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(deny_unknown_fields)]
+pub struct TokensQuery {
+    /// Admins: every staff token (each with its `owner`), not only their own.
+    pub all: Option<bool>,
+}
+
+/// The account's tokens, newest first; never the tokens themselves. An admin with `all=true`
+/// gets every staff token, each naming its owner.
+#[utoipa::path(get, operation_id = "tokens_list", path = "/api/v1/tokens", tag = "tokens", params(TokensQuery),
+    responses((status = 200, body = TokenList),
+        (status = 403, description = "`forbidden`: neither staff nor a provider, or `all=true` without the admin role", body = ErrorBody),
+        (status = 422, description = "a bad `all`", body = ErrorBody)),
+    security(("bearer" = [])))]
 pub async fn list(
     State(state): State<AppState>,
     auth: Authenticated,
+    ApiQuery(q): ApiQuery<TokensQuery>,
 ) -> Result<Json<TokenList>, ApiError> {
+    let items = if q.all == Some(true) {
+        api_tokens::list_staff(&state.ctx, &auth.account).await?
+    } else {
+        api_tokens::list(&state.ctx, &auth.account).await?
+    };
     Ok(Json(TokenList {
-        items: api_tokens::list(&state.ctx, &auth.account).await?,
+        items,
         next_cursor: None,
     }))
 }
 
-/// Revokes one of the account's tokens: from now on it is answered 401.
+/// Revokes one of the account's tokens (an admin: any staff token, audited with whose it was):
+/// from now on it is answered 401.
 #[utoipa::path(delete, operation_id = "tokens_revoke", path = "/api/v1/tokens/{id}", tag = "tokens",
     params(("id" = String, Path)),
-    responses((status = 204, description = "revoked"), (status = 403, body = ErrorBody), (status = 404, description = "`not_found`: no live token of this account has this id", body = ErrorBody)),
+    responses((status = 204, description = "revoked"), (status = 403, body = ErrorBody), (status = 404, description = "`not_found`: no live token of this account (for an admin: no live staff token) has this id", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn revoke(
     State(state): State<AppState>,

@@ -11,6 +11,7 @@ use crate::http::error::ApiError;
 use crate::http::state::AppState;
 use crate::http::web::errors::{failure, PageError};
 use crate::http::web::extract::CheckedForm;
+use crate::http::web::once::shown_once;
 use crate::http::web::page::Page;
 use crate::http::web::products::MovedIn;
 use crate::http::web::provider::ProviderBackend;
@@ -52,14 +53,17 @@ pub async fn rotate(
     CheckedForm(_): CheckedForm,
 ) -> Response {
     match integration_key::rotate(&state.ctx, &backend.account).await {
-        Ok(made) => render(
-            StatusCode::OK,
-            &KeyPage {
-                page: backend.page,
-                company: backend.company,
-                key: Some(made.view),
-                new_key: Some(made.key),
-            },
+        Ok(made) => shown_once(
+            render(
+                StatusCode::OK,
+                &KeyPage {
+                    page: backend.page,
+                    company: backend.company,
+                    key: Some(made.view),
+                    new_key: Some(made.key),
+                },
+            ),
+            "/provider/info/integration",
         ),
         Err(e) => failure(backend.page, e),
     }
@@ -150,13 +154,23 @@ pub async fn run(
             if refused.status == StatusCode::NOT_FOUND || refused.status.is_server_error() {
                 return Err(PageError::from_error(&page, refused));
             }
-            let words = match refused.fields.first() {
-                Some(f) => page.t(&format!("field.{}", f.code)),
-                None => page.t(&format!("error.{}", refused.code)),
+            let words = match (refused.fields.first(), refused.retry_after_secs) {
+                (Some(f), _) => page.t(&format!("field.{}", f.code)),
+                (None, Some(secs)) if refused.code == "rate_limited" => page.tf(
+                    "integration.test_limited",
+                    "minutes",
+                    &secs.div_ceil(60).to_string(),
+                ),
+                (None, _) => page.t(&format!("error.{}", refused.code)),
             };
             let status = refused.status;
             let shown = test_page(&state, page, &account, &id, Some(words)).await?;
-            Ok(render(status, &shown))
+            let mut resp = render(status, &shown);
+            if let Some(secs) = refused.retry_after_secs {
+                resp.headers_mut()
+                    .insert(axum::http::header::RETRY_AFTER, secs.into());
+            }
+            Ok(resp)
         }
     }
 }

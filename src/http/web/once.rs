@@ -2,8 +2,11 @@
 //! carrying a one-time token (`Page::once_action`, `?once=…`, fresh on every page drawn). The
 //! first request with a token does the work; when it sends the visitor on (`303`), where it
 //! sent them is kept with the token, and a repeat — a double click, a resubmission after a
-//! refresh — is sent to the same place without doing anything again. A refused form (anything
-//! but a `303`) gives its token back, so the corrected form can be sent.
+//! refresh — is sent to the same place without doing anything again. An answer that shows a
+//! secret once (a new token, a webhook's secret, an integration key: `shown_once`) is a `200`,
+//! not a `303`; it keeps, instead, the list to send a repeat to with a notice that the form was
+//! already sent, so a double click never makes a second secret. Any other answer (a refused
+//! form) gives its token back, so the corrected form can be sent.
 
 use std::time::Duration;
 
@@ -18,6 +21,23 @@ use crate::http::web::errors::error_page;
 use crate::http::web::page::Page;
 use crate::http::web::respond::see_other;
 use crate::workflows::idempotency::{self, Once};
+
+/// Where a repeat of a form whose answer showed a secret is sent (set by `shown_once`).
+#[derive(Debug, Clone)]
+struct ShownOnce(String);
+
+/// Marks an answer that shows a secret this once: never cached, and a repeat of its form (a
+/// double click, a resubmission) is sent to `list` with the notice `form_already_sent` instead
+/// of making a second secret.
+pub fn shown_once(mut resp: Response, list: &str) -> Response {
+    resp.headers_mut().insert(
+        header::CACHE_CONTROL,
+        header::HeaderValue::from_static("no-store"),
+    );
+    resp.extensions_mut()
+        .insert(ShownOnce(format!("{list}?notice=form_already_sent")));
+    resp
+}
 
 /// How long a repeat waits for the first request to finish (polled every 100 ms).
 const WAIT_ROUNDS: u32 = 100;
@@ -57,10 +77,14 @@ pub async fn guard(State(state): State<AppState>, req: Request, next: Next) -> R
         match idempotency::claim_once(&state.ctx, &scope).await {
             Ok(Once::First) => {
                 let resp = next.run(Request::from_parts(parts, body)).await;
-                let location = (resp.status() == StatusCode::SEE_OTHER)
-                    .then(|| resp.headers().get(header::LOCATION))
-                    .flatten()
-                    .and_then(|v| v.to_str().ok());
+                let location = match resp.status() {
+                    StatusCode::SEE_OTHER => resp
+                        .headers()
+                        .get(header::LOCATION)
+                        .and_then(|v| v.to_str().ok()),
+                    StatusCode::OK => resp.extensions().get::<ShownOnce>().map(|s| s.0.as_str()),
+                    _ => None,
+                };
                 let kept = match location {
                     Some(location) => idempotency::answer_once(&state.ctx, &scope, location).await,
                     None => idempotency::release_once(&state.ctx, &scope).await,

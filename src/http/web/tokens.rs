@@ -6,9 +6,10 @@
 
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 
+use crate::domain::account::Role;
 use crate::domain::api_token::Scope;
 use crate::domain::client::Client;
 use crate::domain::FieldError;
@@ -17,6 +18,7 @@ use crate::http::state::AppState;
 use crate::http::web::errors::{failure, PageError};
 use crate::http::web::extract::CheckedForm;
 use crate::http::web::forms::{self, FormData, FormState};
+use crate::http::web::once::shown_once;
 use crate::http::web::page::Page;
 use crate::http::web::respond::{render, see_other};
 use crate::http::web::webhooks::Area;
@@ -60,6 +62,8 @@ pub struct ListPage {
     pub page: Page,
     pub area: &'static str,
     pub items: Vec<TokenView>,
+    /// An admin in the console: the colleagues' staff tokens, each naming its owner.
+    pub colleagues: Vec<TokenView>,
     pub scopes: Vec<ScopeChoice>,
     /// The lifetimes offered, in days.
     pub days: Vec<u32>,
@@ -78,6 +82,13 @@ impl ListPage {
             .map(|s| self.page.t(&format!("tokens.scope.{s}")))
             .collect::<Vec<_>>()
             .join(self.page.pick("、", ", "))
+    }
+
+    pub fn owner_of(&self, t: &TokenView) -> String {
+        t.owner
+            .as_ref()
+            .map(|o| o.email.clone())
+            .unwrap_or_default()
     }
 
     pub fn status_of(&self, t: &TokenView) -> String {
@@ -106,6 +117,17 @@ impl ListPage {
 async fn list_page(state: &AppState, area: &Area, form: FormState) -> Result<ListPage, Error> {
     let ctx = &state.ctx;
     let items = api_tokens::list(ctx, &area.account).await?;
+    let colleagues = if area.area == "console" && area.account.roles.has(Role::Admin) {
+        let mut all = api_tokens::list_staff(ctx, &area.account).await?;
+        all.retain(|t| {
+            t.owner
+                .as_ref()
+                .is_some_and(|o| o.account_id != area.account.id)
+        });
+        all
+    } else {
+        Vec::new()
+    };
     let life = ctx.token_lifetime;
     let mut days: Vec<u32> = OFFERED_DAYS
         .into_iter()
@@ -127,6 +149,7 @@ async fn list_page(state: &AppState, area: &Area, form: FormState) -> Result<Lis
         page: area.page.clone(),
         area: area.area,
         items,
+        colleagues,
         scopes: scope_choices(&area.page, area.area),
         days,
         first_day: area.page.zone.date_field(now),
@@ -266,7 +289,8 @@ pub async fn create(
     form.multi.remove("second_factor_code");
     match make(&state, &area, &client, &data).await {
         Ok(made) => {
-            let mut resp = render(
+            let list = base(&area);
+            let resp = render(
                 StatusCode::OK,
                 &NewPage {
                     page: area.page,
@@ -274,9 +298,7 @@ pub async fn create(
                     made,
                 },
             );
-            resp.headers_mut()
-                .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-            resp
+            shown_once(resp, &list)
         }
         Err(e) => {
             let page = area.page.clone();

@@ -15,6 +15,7 @@ use crate::http::state::AppState;
 use crate::http::web::errors::{error_page, failure, PageError};
 use crate::http::web::extract::{CheckedForm, SignedIn};
 use crate::http::web::forms::{self, FormData, FormState};
+use crate::http::web::once::shown_once;
 use crate::http::web::page::Page;
 use crate::http::web::provider::not_yet;
 use crate::http::web::respond::{render, see_other};
@@ -189,7 +190,12 @@ pub async fn create(
 }
 
 fn secret_page(area: Area, made: webhooks::WebhookWithSecret, why: &'static str) -> Response {
-    let mut resp = render(
+    // A repeat of the form goes to the list (a new endpoint) or the endpoint (a rotation).
+    let repeat_to = match why {
+        "rotated" => format!("{}/{}", area.base(), made.webhook.id),
+        _ => area.base(),
+    };
+    let resp = render(
         StatusCode::OK,
         &SecretPage {
             page: area.page,
@@ -199,11 +205,7 @@ fn secret_page(area: Area, made: webhooks::WebhookWithSecret, why: &'static str)
             why,
         },
     );
-    resp.headers_mut().insert(
-        axum::http::header::CACHE_CONTROL,
-        axum::http::HeaderValue::from_static("no-store"),
-    );
-    resp
+    shown_once(resp, &repeat_to)
 }
 
 #[derive(Template)]
