@@ -88,9 +88,116 @@ impl Zone {
     }
 }
 
+impl Zone {
+    /// The day `unix_ms` falls on in this zone.
+    pub fn day_of(&self, unix_ms: i64) -> Option<jiff::civil::Date> {
+        self.civil(unix_ms).map(|z| z.date())
+    }
+
+    /// The first moment of `day` in this zone, in unix ms.
+    pub fn start_of(&self, day: jiff::civil::Date) -> Option<i64> {
+        day.to_zoned(self.0.clone())
+            .ok()
+            .map(|z| z.timestamp().as_millisecond())
+    }
+
+    /// A day in words with its weekday: `2026年12月8日（星期二）` or `Tuesday 8 December 2026`.
+    pub fn long_day(day: jiff::civil::Date, lang: Lang) -> String {
+        let wd = usize::from(day.weekday().to_monday_zero_offset().unsigned_abs()) % 7;
+        match lang {
+            Lang::ZhCn => format!(
+                "{}年{}月{}日（{}）",
+                day.year(),
+                day.month(),
+                day.day(),
+                WEEKDAYS_ZH[wd]
+            ),
+            Lang::En => format!(
+                "{} {} {} {}",
+                WEEKDAYS_EN[wd],
+                day.day(),
+                MONTHS_LONG[usize::try_from(day.month() - 1).unwrap_or(0) % 12],
+                day.year()
+            ),
+        }
+    }
+}
+
+/// A place in a queue: `3rd in line` or `排第 3 位`.
+pub fn in_line(n: i64, lang: Lang) -> String {
+    match lang {
+        Lang::ZhCn => format!("排第 {n} 位"),
+        Lang::En => {
+            let suffix = match (n % 10, n % 100) {
+                (_, 11..=13) => "th",
+                (1, _) => "st",
+                (2, _) => "nd",
+                (3, _) => "rd",
+                _ => "th",
+            };
+            format!("{n}{suffix} in line")
+        }
+    }
+}
+
+const WEEKDAYS_EN: [&str; 7] = [
+    "Monday",
+    "Tuesday",
+    "Wednesday",
+    "Thursday",
+    "Friday",
+    "Saturday",
+    "Sunday",
+];
+const WEEKDAYS_ZH: [&str; 7] = [
+    "星期一",
+    "星期二",
+    "星期三",
+    "星期四",
+    "星期五",
+    "星期六",
+    "星期日",
+];
+const MONTHS_LONG: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
 impl Default for Zone {
     fn default() -> Zone {
         Zone::named("Asia/Shanghai").unwrap_or(Zone(TimeZone::UTC))
+    }
+}
+
+#[cfg(test)]
+mod wait_words {
+    use super::*;
+
+    #[test]
+    fn places_and_days_read_as_words() {
+        let pos: Vec<String> = [1, 2, 3, 4, 11, 12, 13, 21, 22, 103, 111]
+            .iter()
+            .map(|n| in_line(*n, Lang::En))
+            .collect();
+        assert_eq!(
+            pos.join(","),
+            "1st in line,2nd in line,3rd in line,4th in line,11th in line,12th in line,\
+             13th in line,21st in line,22nd in line,103rd in line,111th in line"
+        );
+        assert_eq!(in_line(3, Lang::ZhCn), "排第 3 位");
+        let d = jiff::civil::date(2026, 12, 8);
+        assert_eq!(Zone::long_day(d, Lang::En), "Tuesday 8 December 2026");
+        assert_eq!(Zone::long_day(d, Lang::ZhCn), "2026年12月8日（星期二）");
     }
 }
 

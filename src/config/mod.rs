@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 mod events;
 mod limits;
+mod review;
 mod secrets;
 mod smtp;
 mod storage;
@@ -19,6 +20,7 @@ mod webhooks;
 
 pub use events::EventsConfig;
 pub use limits::Limits;
+pub use review::{ReviewConfig, TargetDays};
 pub use smtp::{SmtpConfig, SmtpSecurity};
 pub use storage::{StorageConfig, StorageLocation};
 pub use tokens::TokensConfig;
@@ -82,6 +84,8 @@ pub struct Config {
     pub webhooks: WebhooksConfig,
     /// API tokens for machines: their default and longest lifetime.
     pub tokens: TokensConfig,
+    /// The review queue: how long a claim lasts, the target of each kind in working days.
+    pub review: ReviewConfig,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -118,6 +122,7 @@ impl Default for Config {
             storage: StorageConfig::default(),
             webhooks: WebhooksConfig::default(),
             tokens: TokensConfig::default(),
+            review: ReviewConfig::default(),
         }
     }
 }
@@ -148,6 +153,7 @@ const KEYS: &[&str] = &[
     "storage",
     "webhooks",
     "tokens",
+    "review",
 ];
 
 /// Values given on the command line; `None` leaves the layer below in force.
@@ -286,6 +292,7 @@ impl Config {
                 "tokens.default_days: must not be more than tokens.max_days".into(),
             ));
         }
+        self.review.check().map_err(ConfigError::Invalid)?;
         self.storage_location()?;
         crate::display::Zone::named(&self.timezone)
             .map_err(|e| ConfigError::Invalid(format!("timezone: {e}")))?;

@@ -7,6 +7,7 @@ pub mod api_token;
 pub mod application;
 pub mod audit;
 pub mod auto_rules;
+pub mod calendar;
 pub mod catalog;
 pub mod client;
 pub mod drafts;

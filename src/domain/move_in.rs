@@ -141,6 +141,13 @@ pub struct Step {
     /// in force stays).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub change_rejected: Option<Vec<Reason>>,
+    /// In review: the day a decision can be expected (`YYYY-MM-DD`, the marketplace's zone).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub expected_by: Option<String>,
+    /// In review: the place among the pending items of its kind, oldest first (1 = next).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub queue_position: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -197,6 +204,8 @@ impl MoveIn {
                 checks: None,
                 change_pending: false,
                 change_rejected: None,
+                expected_by: None,
+                queue_position: None,
             },
             Step {
                 key: StepKey::EnterpriseVerification,
@@ -208,6 +217,8 @@ impl MoveIn {
                 }),
                 change_pending: false,
                 change_rejected: None,
+                expected_by: None,
+                queue_position: None,
             },
             Step {
                 key: StepKey::PartnerApplication,
@@ -216,6 +227,8 @@ impl MoveIn {
                 checks: None,
                 change_pending: false,
                 change_rejected: None,
+                expected_by: None,
+                queue_position: None,
             },
             Step {
                 key: StepKey::CustomerServiceInfo,
@@ -224,6 +237,8 @@ impl MoveIn {
                 checks: None,
                 change_pending: false,
                 change_rejected: None,
+                expected_by: None,
+                queue_position: None,
             },
             Step {
                 key: StepKey::SettlementInfo,
@@ -235,6 +250,8 @@ impl MoveIn {
                     .settlement_change_rejected
                     .clone()
                     .filter(|_| !f.settlement_change_pending && f.has_settlement),
+                expected_by: None,
+                queue_position: None,
             },
         ];
         let due: Vec<StepKey> = steps

@@ -92,6 +92,10 @@ pub struct DecisionForm {
     /// app (or a recovery code) here, unless the session passed one in the last five minutes.
     #[schema(value_type = Option<String>)]
     pub second_factor_code: Option<String>,
+    /// Decide an item another reviewer holds (`409 claimed_by_other` without it); the audit
+    /// log names the previous holder.
+    #[schema(value_type = Option<bool>)]
+    pub take_over: Option<bool>,
 }
 
 #[derive(Debug, Clone, Deserialize, ToSchema)]
@@ -179,6 +183,7 @@ mod tests {
             version: Some(1),
             override_reason: None,
             second_factor_code: None,
+            take_over: None,
         };
         let errs = validate_decision(&f).expect_err("no reasons");
         assert_eq!(errs[0].field, "reasons");
@@ -191,6 +196,7 @@ mod tests {
             version: Some(1),
             override_reason: None,
             second_factor_code: None,
+            take_over: None,
         };
         assert_eq!(validate_decision(&f).expect("ok").reasons.len(), 1);
     }
@@ -203,6 +209,7 @@ mod tests {
             version: Some(1),
             override_reason: Some(r.into()),
             second_factor_code: None,
+            take_over: None,
         };
         assert_eq!(
             validate_decision(&form("  on the licence  "))

@@ -243,6 +243,21 @@ impl From<workflows::Error> for ApiError {
             }
             .in_form("_form", "error.busy"),
             E::InsufficientScope => ApiError::new(StatusCode::FORBIDDEN, "insufficient_scope"),
+            E::Claimed {
+                code,
+                holder,
+                until_ms,
+            } => ApiError::new(StatusCode::CONFLICT, code)
+                .with_extra("claimed_by", serde_json::json!(holder))
+                .with_extra(
+                    "claimed_until",
+                    serde_json::json!(crate::time_util::rfc3339(until_ms)),
+                )
+                .in_form_with(
+                    "_form",
+                    format!("error.{code}_by"),
+                    vec![("holder", holder)],
+                ),
             E::StepUpRequired => ApiError::new(StatusCode::FORBIDDEN, "step_up_required")
                 .in_form("second_factor_code", "error.step_up_required"),
             E::OwnItem => {

@@ -25,6 +25,11 @@ pub struct RequestLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct KindLabels {
+    pub kind: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RouteLabels {
     pub route: String,
 }
@@ -38,6 +43,8 @@ pub struct Metrics {
     pub storefront_products: Gauge,
     pub storefront_generation: Gauge,
     pub storefront_index_bytes: Gauge,
+    /// Pending review items past their kind's target, per kind.
+    pub review_overdue: Family<KindLabels, Gauge>,
 }
 
 impl Default for Metrics {
@@ -89,7 +96,14 @@ impl Metrics {
             "Heap the storefront index holds, counted from its parts",
             storefront_index_bytes.clone(),
         );
+        let review_overdue = Family::<KindLabels, Gauge>::default();
+        registry.register(
+            "review_overdue",
+            "Pending review items past their kind's target in working days",
+            review_overdue.clone(),
+        );
         Metrics {
+            review_overdue,
             registry,
             requests,
             durations,

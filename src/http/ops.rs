@@ -45,6 +45,17 @@ pub async fn metrics(State(state): State<AppState>, req: axum::extract::Request)
     if let Ok(n) = housekeeping::webhook_deliveries_pending(&state.ctx).await {
         state.metrics.webhook_deliveries_pending.set(n);
     }
+    if let Ok(counts) = crate::workflows::deadlines::overdue_counts(&state.ctx).await {
+        for (kind, n) in counts {
+            state
+                .metrics
+                .review_overdue
+                .get_or_create(&crate::http::metrics::KindLabels {
+                    kind: kind.to_string(),
+                })
+                .set(n);
+        }
+    }
     let shown = &state.ctx.storefront;
     state
         .metrics

@@ -110,6 +110,8 @@ pub fn router(state: AppState) -> Router {
         .route("/console/items/{id}", get(web::console::item::show))
         .route("/console/items/{id}/decision", post(web::console::decide::decide))
         .route("/console/items/{id}/micro-deposit", post(web::console::deposit::pay))
+        .route("/console/items/{id}/claims/{action}", post(web::console::claims::act))
+        .route("/console/calendar", get(web::console::calendar::show).post(web::console::calendar::change))
         .route("/console/audit", get(web::console::audit::list))
         .route("/console/audit/export", get(web::console::audit::export))
         .route("/console/items/{id}/provider", post(web::console::standing::change))

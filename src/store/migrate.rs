@@ -13,8 +13,8 @@ macro_rules! migrations {
 }
 
 // The two folders carry the same numbers with the same meaning.
-const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = migrations!("sqlite": 1 "0001_foundation", 2 "0002_move_in", 3 "0003_products", 4 "0004_audit_head_trigger", 5 "0005_product_terms", 6 "0006_storefront_generation", 7 "0007_security_limits", 8 "0008_second_factor", 9 "0009_code_requester", 10 "0010_sealed_files", 11 "0011_job_leases", 12 "0012_storefront_changes", 13 "0013_console", 14 "0014_events", 15 "0015_tokens_integration", 16 "0016_staff_roles_rules");
-const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = migrations!("postgres": 1 "0001_foundation", 2 "0002_move_in", 3 "0003_products", 4 "0004_audit_head_trigger", 5 "0005_product_terms", 6 "0006_storefront_generation", 7 "0007_security_limits", 8 "0008_second_factor", 9 "0009_code_requester", 10 "0010_sealed_files", 11 "0011_job_leases", 12 "0012_storefront_changes", 13 "0013_console", 14 "0014_events", 15 "0015_tokens_integration", 16 "0016_staff_roles_rules");
+const SQLITE_MIGRATIONS: &[(i64, &str, &str)] = migrations!("sqlite": 1 "0001_foundation", 2 "0002_move_in", 3 "0003_products", 4 "0004_audit_head_trigger", 5 "0005_product_terms", 6 "0006_storefront_generation", 7 "0007_security_limits", 8 "0008_second_factor", 9 "0009_code_requester", 10 "0010_sealed_files", 11 "0011_job_leases", 12 "0012_storefront_changes", 13 "0013_console", 14 "0014_events", 15 "0015_tokens_integration", 16 "0016_staff_roles_rules", 17 "0017_review_claims_calendar");
+const POSTGRES_MIGRATIONS: &[(i64, &str, &str)] = migrations!("postgres": 1 "0001_foundation", 2 "0002_move_in", 3 "0003_products", 4 "0004_audit_head_trigger", 5 "0005_product_terms", 6 "0006_storefront_generation", 7 "0007_security_limits", 8 "0008_second_factor", 9 "0009_code_requester", 10 "0010_sealed_files", 11 "0011_job_leases", 12 "0012_storefront_changes", 13 "0013_console", 14 "0014_events", 15 "0015_tokens_integration", 16 "0016_staff_roles_rules", 17 "0017_review_claims_calendar");
 
 impl Db {
     /// Applies the migrations that are not applied yet.

@@ -21,9 +21,27 @@ pub struct ReviewItemRow {
     pub submitted_at: i64,
     pub decided_at: Option<i64>,
     pub decided_by: Option<String>,
+    /// Who holds the item and until when (a lapsed claim is still here; read it with
+    /// `holder_at`).
+    pub claimed_by: Option<String>,
+    pub claimed_until: Option<i64>,
+    /// The holder's e-mail address, as people are shown it.
+    pub claimed_by_email: Option<String>,
 }
 
 impl ReviewItemRow {
+    /// The holder at `now`: `(account id, e-mail, until)` while the claim lasts.
+    pub fn holder_at(&self, now: i64) -> Option<(&str, &str, i64)> {
+        match (&self.claimed_by, self.claimed_until) {
+            (Some(id), Some(until)) if until > now => Some((
+                id.as_str(),
+                self.claimed_by_email.as_deref().unwrap_or(""),
+                until,
+            )),
+            _ => None,
+        }
+    }
+
     /// A submission entering the queue: pending, at version 1, `documents` by id.
     pub fn submission(
         kind: &str,
@@ -48,13 +66,17 @@ impl ReviewItemRow {
             submitted_at: now,
             decided_at: None,
             decided_by: None,
+            claimed_by: None,
+            claimed_until: None,
+            claimed_by_email: None,
         }
     }
 }
 
 const COLUMNS: &str =
     "id, kind, account_id, company_name, subject_ref, status, version, snapshot, documents, \
-    reasons, submitted_at, decided_at, decided_by";
+    reasons, submitted_at, decided_at, decided_by, claimed_by, claimed_until, \
+    (SELECT a.email FROM accounts a WHERE a.id = review_items.claimed_by) AS claimed_by_email";
 
 fn from_row(r: &AnyRow) -> Result<ReviewItemRow> {
     Ok(ReviewItemRow {
@@ -71,6 +93,9 @@ fn from_row(r: &AnyRow) -> Result<ReviewItemRow> {
         submitted_at: r.try_get("submitted_at")?,
         decided_at: r.try_get("decided_at")?,
         decided_by: r.try_get("decided_by")?,
+        claimed_by: r.try_get("claimed_by")?,
+        claimed_until: r.try_get("claimed_until")?,
+        claimed_by_email: r.try_get("claimed_by_email")?,
     })
 }
 
@@ -151,6 +176,12 @@ pub struct QueueFilter<'a> {
     pub submitted_after: Option<i64>,
     /// Continue after this (submitted_at, id).
     pub after: Option<(i64, String)>,
+    /// Only items this account holds at the time given.
+    pub held_by: Option<(&'a str, i64)>,
+    /// Only items nobody holds at this time (never claimed, or the claim lapsed).
+    pub unclaimed_at: Option<i64>,
+    /// Only items submitted before the time given for their kind (the overdue ones).
+    pub overdue: Option<&'a [(&'static str, i64)]>,
     pub limit: i64,
 }
 
@@ -174,6 +205,30 @@ pub async fn queue(db: &Db, f: &QueueFilter<'_>) -> Result<Vec<ReviewItemRow>> {
     if f.submitted_after.is_some() {
         sql.push_str(&format!(" AND submitted_at > {}", next()));
     }
+    if f.held_by.is_some() {
+        let (a, b) = (next(), next());
+        sql.push_str(&format!(" AND claimed_by = {a} AND claimed_until > {b}"));
+    }
+    if f.unclaimed_at.is_some() {
+        let a = next();
+        sql.push_str(&format!(
+            " AND (claimed_by IS NULL OR claimed_until <= {a})"
+        ));
+    }
+    if let Some(kinds) = f.overdue {
+        let parts: Vec<String> = kinds
+            .iter()
+            .map(|_| {
+                let (k, t) = (next(), next());
+                format!("(kind = {k} AND submitted_at < {t})")
+            })
+            .collect();
+        if parts.is_empty() {
+            sql.push_str(" AND 1 = 0");
+        } else {
+            sql.push_str(&format!(" AND ({})", parts.join(" OR ")));
+        }
+    }
     if f.after.is_some() {
         let (a, b, c) = (next(), next(), next());
         sql.push_str(&format!(
@@ -193,6 +248,15 @@ pub async fn queue(db: &Db, f: &QueueFilter<'_>) -> Result<Vec<ReviewItemRow>> {
     }
     if let Some(t) = f.submitted_after {
         q = q.bind(t);
+    }
+    if let Some((who, at)) = f.held_by {
+        q = q.bind(who).bind(at);
+    }
+    if let Some(at) = f.unclaimed_at {
+        q = q.bind(at);
+    }
+    for (kind, before) in f.overdue.unwrap_or_default() {
+        q = q.bind(*kind).bind(*before);
     }
     if let Some((t, id)) = &f.after {
         q = q.bind(*t).bind(*t).bind(id.clone());
@@ -255,7 +319,8 @@ pub async fn decide(
     now: i64,
 ) -> Result<bool> {
     let res = sqlx::query(
-        "UPDATE review_items SET status = $3, reasons = $4, decided_by = $5, decided_at = $6, version = version + 1 \
+        "UPDATE review_items SET status = $3, reasons = $4, decided_by = $5, decided_at = $6, version = version + 1, \
+         claimed_by = NULL, claimed_until = NULL \
          WHERE id = $1 AND version = $2 AND status = 'pending'",
     )
     .bind(id)

@@ -9,8 +9,10 @@ pub mod audit_log;
 pub mod audit_view;
 pub mod auto_review;
 pub mod catalog;
+pub mod claims;
 pub mod codes;
 pub mod consultations;
+pub mod deadlines;
 pub mod decision;
 pub mod documents;
 pub mod drafts;
@@ -33,6 +35,7 @@ pub mod products;
 pub mod provider_info;
 pub mod provider_profile;
 pub mod providers;
+pub mod queue;
 pub mod review;
 pub mod second_factor;
 pub mod sessions;
@@ -98,6 +101,8 @@ pub struct Ctx {
     pub outbound: crate::outbound::Outbound,
     /// How long API tokens last (`tokens.*`).
     pub token_lifetime: crate::domain::api_token::Lifetime,
+    /// The review queue: how long claims last, the targets per kind (`review.*`).
+    pub review: crate::config::ReviewConfig,
 }
 
 impl Ctx {
@@ -143,6 +148,7 @@ impl Ctx {
                 default_days: config.tokens.default_days,
                 max_days: config.tokens.max_days,
             },
+            review: config.review.clone(),
         })
     }
 
@@ -211,6 +217,13 @@ pub enum Error {
     Frozen { retry_after_secs: u64 },
     #[error("wrong micro-deposit amount")]
     WrongAmount { attempts_left: i64 },
+    /// Another member of staff holds the review item (`already_claimed`, `claimed_by_other`).
+    #[error("held by another reviewer: {code}")]
+    Claimed {
+        code: &'static str,
+        holder: String,
+        until_ms: i64,
+    },
     #[error("settlement account name does not match the company")]
     AccountNameMismatch,
     #[error("upload refused: {0}")]

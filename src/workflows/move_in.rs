@@ -4,7 +4,8 @@
 use super::{Ctx, Error, Result};
 use crate::domain::account::Role;
 use crate::domain::enterprise::{DepositStatus, VerificationStatus};
-use crate::domain::move_in::{Facts, MoveIn, Reason};
+use crate::domain::move_in::{Facts, MoveIn, Reason, StepKey};
+use crate::domain::review::ReviewKind;
 use crate::store;
 use crate::time_util::now_ms;
 use crate::workflows::accounts::AccountView;
@@ -19,6 +20,25 @@ pub async fn status(ctx: &Ctx, account_id: &str) -> Result<MoveIn> {
         .await?
         .ok_or(Error::NotFound)?;
     Ok(evaluate(&row))
+}
+
+/// Where the account stands, with what the applicant is told about each step in review: the
+/// date a decision can be expected and the place in line (`deadlines`).
+pub async fn status_with_waits(ctx: &Ctx, account_id: &str) -> Result<MoveIn> {
+    let mut m = status(ctx, account_id).await?;
+    for w in super::deadlines::waits_of_account(ctx, account_id).await? {
+        let key = match w.kind {
+            ReviewKind::EnterpriseVerification => StepKey::EnterpriseVerification,
+            ReviewKind::PartnerApplication => StepKey::PartnerApplication,
+            ReviewKind::SettlementChange => StepKey::SettlementInfo,
+            ReviewKind::Product => continue,
+        };
+        if let Some(step) = m.steps.iter_mut().find(|s| s.key == key) {
+            step.expected_by = Some(w.expected_by.to_string());
+            step.queue_position = Some(w.queue_position);
+        }
+    }
+    Ok(m)
 }
 
 /// Where the account stands as `tx` sees it (its own writes included).

@@ -13,141 +13,15 @@ use super::{Ctx, Error, Result};
 use crate::domain::audit::NewEvent;
 use crate::domain::enterprise::DepositStatus;
 use crate::domain::move_in::Reason;
-use crate::domain::paging::{cursor, parse_cursor};
+use crate::domain::review;
 use crate::domain::review::{Decision, DecisionForm, ReviewKind, ReviewStatus};
-use crate::domain::{review, FieldError};
 use crate::i18n::Lang;
 use crate::mail::{self, MailKind};
 use crate::store;
-use crate::store::review::{QueueFilter, ReviewItemRow};
-use crate::time_util::{now_ms, rfc3339, HOUR_MS};
+use crate::store::review::ReviewItemRow;
+use crate::time_util::{now_ms, rfc3339};
 
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct Subject {
-    pub account_id: String,
-    pub company_name: String,
-}
-
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct ItemSummary {
-    pub id: String,
-    /// `enterprise_verification`, `partner_application`, `settlement_change` or `product`.
-    pub kind: String,
-    pub subject: Subject,
-    /// `pending`, `approved`, `rejected` or `superseded`.
-    pub status: String,
-    pub version: i64,
-    pub submitted_at: String,
-    /// Hours since submission.
-    pub age_hours: i64,
-    /// `submitted_at` in unix ms, for pages that show it in words.
-    #[serde(skip)]
-    pub submitted_ms: i64,
-}
-
-impl From<&ReviewItemRow> for ItemSummary {
-    fn from(i: &ReviewItemRow) -> ItemSummary {
-        ItemSummary {
-            id: i.id.clone(),
-            kind: i.kind.clone(),
-            subject: Subject {
-                account_id: i.account_id.clone(),
-                company_name: i.company_name.clone(),
-            },
-            status: i.status.clone(),
-            version: i.version,
-            submitted_at: rfc3339(i.submitted_at),
-            age_hours: (now_ms() - i.submitted_at).max(0) / HOUR_MS,
-            submitted_ms: i.submitted_at,
-        }
-    }
-}
-
-pub struct QueueQuery<'a> {
-    pub kind: Option<&'a str>,
-    pub status: Option<&'a str>,
-    pub min_age_hours: Option<i64>,
-    /// Only items younger than this (the console's age bands).
-    pub max_age_hours: Option<i64>,
-    pub cursor: Option<&'a str>,
-    pub limit: i64,
-}
-
-/// The queue, oldest first; the cursor is opaque to clients.
-pub async fn queue(ctx: &Ctx, q: &QueueQuery<'_>) -> Result<(Vec<ItemSummary>, Option<String>)> {
-    let mut errors = Vec::new();
-    if q.kind.is_some_and(|k| ReviewKind::parse(k).is_none()) {
-        errors.push(FieldError::new("kind", "not_allowed"));
-    }
-    if q.status
-        .is_some_and(|s| ReviewStatus::parse(s).is_none() && s != "superseded")
-    {
-        errors.push(FieldError::new("status", "not_allowed"));
-    }
-    for (name, hours) in [
-        ("min_age_hours", q.min_age_hours),
-        ("max_age_hours", q.max_age_hours),
-    ] {
-        if hours.is_some_and(|h| !(0..=24 * 3650).contains(&h)) {
-            errors.push(
-                FieldError::new(name, "out_of_range")
-                    .with("min", 0)
-                    .with("max", 24 * 3650),
-            );
-        }
-    }
-    let after = match q.cursor {
-        None => None,
-        Some(c) => match parse_cursor(c) {
-            Some(a) => Some(a),
-            None => {
-                errors.push(FieldError::new("cursor", "invalid_type"));
-                None
-            }
-        },
-    };
-    if !errors.is_empty() {
-        return Err(Error::Validation(errors));
-    }
-    let rows = store::review::queue(
-        &ctx.db,
-        &QueueFilter {
-            kind: q.kind,
-            status: q.status,
-            submitted_before: q.min_age_hours.map(|h| now_ms() - h * HOUR_MS),
-            submitted_after: q.max_age_hours.map(|h| now_ms() - h * HOUR_MS),
-            after,
-            // One more than asked tells whether another page exists.
-            limit: q.limit + 1,
-        },
-    )
-    .await?;
-    let mut rows = rows;
-    let more = rows.len() as i64 > q.limit;
-    rows.truncate(q.limit as usize);
-    let next = if more {
-        rows.last().map(|r| cursor(r.submitted_at, &r.id))
-    } else {
-        None
-    };
-    Ok((rows.iter().map(ItemSummary::from).collect(), next))
-}
-
-/// Pending items per kind (every kind listed, zero included).
-pub async fn pending_counts(ctx: &Ctx) -> Result<Vec<(&'static str, i64)>> {
-    let counts = store::review::pending_counts(&ctx.db).await?;
-    Ok(ReviewKind::ALL
-        .iter()
-        .map(|k| {
-            let n = counts
-                .iter()
-                .find(|(kind, _)| kind == k.as_str())
-                .map(|(_, n)| *n)
-                .unwrap_or(0);
-            (k.as_str(), n)
-        })
-        .collect())
-}
+pub use super::queue::{pending_counts, queue, ItemSummary, QueueQuery, Subject};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct EarlierSubmission {
@@ -255,7 +129,11 @@ pub async fn detail(ctx: &Ctx, id: &str) -> Result<ItemDetail> {
     Ok(ItemDetail {
         in_force,
         integration_test,
-        summary: ItemSummary::from(&row),
+        summary: super::queue::summary_at(
+            &row,
+            ctx.clock.now_ms(),
+            Some(&super::deadlines::load(ctx).await?),
+        ),
         data: serde_json::from_str(&row.snapshot).unwrap_or(serde_json::Value::Null),
         documents: documents_of(ctx, &row).await?,
         reasons: reasons_of(&row),
@@ -309,6 +187,8 @@ pub async fn decide(
     if kind == ReviewKind::SettlementChange && approved && !fresh_second_factor {
         return Err(Error::StepUpRequired);
     }
+    super::claims::hold_for_decision(ctx, &mut tx, reviewer, &item, form.take_over == Some(true))
+        .await?;
     record_decision(ctx, &mut tx, &reviewer.id, &item, kind, &d, None).await?;
     tx.commit().await?;
     ctx.mail_committed();

@@ -5,7 +5,9 @@
 pub mod accounts;
 pub mod application;
 pub mod audit;
+pub mod calendar;
 pub mod catalog;
+pub mod claims;
 pub mod consultations;
 pub mod documents;
 pub mod enterprise;
@@ -75,6 +77,12 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(review::show))
         .routes(routes!(review::decide))
         .routes(routes!(review::micro_deposit))
+        .routes(routes!(claims::claim))
+        .routes(routes!(claims::release))
+        .routes(routes!(claims::assign))
+        .routes(routes!(calendar::show))
+        .routes(routes!(calendar::add))
+        .routes(routes!(calendar::remove))
         .routes(routes!(audit::list))
         .routes(routes!(tokens::list, tokens::create))
         .routes(routes!(tokens::revoke))

@@ -27,6 +27,10 @@ pub struct QueueParams {
     /// `pending` (the usual), `approved`, `rejected` or `superseded`.
     #[param(value_type = Option<QueueStatus>, inline)]
     pub status: Option<String>,
+    /// `mine` (items the caller holds), `unclaimed` (pending, nobody holds them or the claim
+    /// lapsed) or `overdue` (pending, past the kind's target in working days).
+    #[param(value_type = Option<QueueView>, inline)]
+    pub view: Option<String>,
     /// Only items waiting at least this many hours.
     #[param(minimum = 0, maximum = 87600)]
     pub min_age_hours: Option<i64>,
@@ -46,6 +50,16 @@ pub enum QueueKind {
     PartnerApplication,
     SettlementChange,
     Product,
+}
+
+/// The queue's views.
+#[derive(ToSchema)]
+#[schema(rename_all = "snake_case")]
+#[allow(dead_code)]
+pub enum QueueView {
+    Mine,
+    Unclaimed,
+    Overdue,
 }
 
 /// The statuses the queue filters by.
@@ -71,7 +85,7 @@ pub struct QueuePage {
     security(("bearer" = [])))]
 pub async fn queue(
     State(state): State<AppState>,
-    _reviewer: Reviewer,
+    Reviewer(reviewer): Reviewer,
     ApiQuery(p): ApiQuery<QueueParams>,
 ) -> Result<Json<QueuePage>, ApiError> {
     let limit = page_limit(p.limit)?;
@@ -82,6 +96,8 @@ pub async fn queue(
             status: p.status.as_deref(),
             min_age_hours: p.min_age_hours,
             max_age_hours: None,
+            view: p.view.as_deref(),
+            viewer: &reviewer.account.id,
             cursor: p.cursor.as_deref(),
             limit,
         },
@@ -141,7 +157,7 @@ pub async fn show(
         (status = 200, body = ItemDetail),
         (status = 404, body = ErrorBody),
         (status = 403, description = "`step_up_required`: approving a settlement change needs a fresh second factor (`second_factor_code`, or `POST /api/v1/sessions/current/step-up`); `own_item`: the item is about the reviewer's own account", body = ErrorBody),
-        (status = 409, description = "`stale_version`, `uscc_taken`", body = ErrorBody),
+        (status = 409, description = "`stale_version`, `uscc_taken`; `claimed_by_other`: another reviewer holds the item (`claimed_by`, `claimed_until`), decide with `take_over: true`", body = ErrorBody),
         (status = 422, body = ErrorBody),
         (status = 429, description = "`rate_limited`: too many wrong second-factor codes", body = ErrorBody)),
     security(("bearer" = [])))]

@@ -106,6 +106,8 @@ pub struct EditPage {
     pub form: FormState,
     pub categories: Vec<CatalogEntry>,
     pub service_types: Vec<CatalogEntry>,
+    /// In review: "Decision expected by …".
+    pub expected: Option<String>,
 }
 
 impl EditPage {
@@ -221,7 +223,22 @@ async fn edit_page(
     let (categories, service_types) = products::release_choices(&state.ctx, account)
         .await
         .unwrap_or_default();
+    let expected = match &product {
+        Some(p) => crate::workflows::deadlines::wait_of_product(&state.ctx, &p.id)
+            .await
+            .ok()
+            .flatten()
+            .map(|w| {
+                page.tf(
+                    "product.expected",
+                    "date",
+                    &crate::display::Zone::long_day(w.expected_by, page.lang),
+                )
+            }),
+        None => None,
+    };
     EditPage {
+        expected,
         page,
         product,
         form: form.labelled(LABELS).ordered(FIELDS),

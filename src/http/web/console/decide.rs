@@ -133,6 +133,7 @@ pub async fn decide(
         version: forms::first(&data, "version").and_then(|v| v.parse().ok()),
         override_reason: forms::opt(&data, "override_reason"),
         second_factor_code: forms::opt(&data, "second_factor_code"),
+        take_over: Some(forms::first(&data, "take_over") == Some("yes")),
     };
     let fresh = match page.session.as_ref() {
         Some(session) => {

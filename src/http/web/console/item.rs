@@ -93,6 +93,43 @@ impl ItemPage {
             .is_some_and(|s| s.account.id == self.item.summary.subject.account_id)
     }
 
+    /// The signed-in reviewer holds the item.
+    pub fn held_by_me(&self) -> bool {
+        self.page
+            .session
+            .as_ref()
+            .is_some_and(|s| self.item.summary.holder_id.as_deref() == Some(s.account.id.as_str()))
+    }
+
+    /// Another reviewer holds the item: deciding it is a take-over.
+    pub fn held_by_other(&self) -> bool {
+        self.item.summary.holder_id.is_some() && !self.held_by_me()
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.page
+            .session
+            .as_ref()
+            .is_some_and(|s| s.account.roles.has(crate::domain::account::Role::Admin))
+    }
+
+    /// When the claim lapses, in words.
+    pub fn claimed_until_words(&self) -> String {
+        self.item
+            .summary
+            .claimed_until_ms
+            .map(|t| self.page.time(&t))
+            .unwrap_or_default()
+    }
+
+    /// The due date in words, with its weekday.
+    pub fn due_words(&self) -> Option<String> {
+        self.item
+            .summary
+            .due
+            .map(|d| crate::display::Zone::long_day(d, self.page.lang))
+    }
+
     pub fn kind_name(&self) -> String {
         self.page.t(&format!("kind.{}", self.item.summary.kind))
     }

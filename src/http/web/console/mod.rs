@@ -5,7 +5,9 @@
 
 pub mod audit;
 pub mod audit_rows;
+pub mod calendar;
 pub mod catalog;
+pub mod claims;
 pub mod consultations;
 pub mod decide;
 pub mod deposit;

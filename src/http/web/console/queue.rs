@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 
+use crate::display::Zone;
 use crate::domain::review::ReviewKind;
 use crate::http::state::AppState;
 use crate::http::web::console::words;
@@ -14,6 +15,7 @@ use crate::http::web::errors::{failure, PageError};
 use crate::http::web::extract::Staff;
 use crate::http::web::page::Page;
 use crate::http::web::respond::render;
+use crate::workflows::queue::View;
 use crate::workflows::review::{self, ItemSummary, QueueQuery};
 use crate::workflows::waiting::{self, Waiting};
 use crate::workflows::Error;
@@ -24,6 +26,8 @@ pub struct QueueParams {
     pub status: Option<String>,
     /// An age band: `under_day`, `days_1_3`, `older`.
     pub age: Option<String>,
+    /// `mine`, `unclaimed` or `overdue`; all items when absent.
+    pub view: Option<String>,
     pub cursor: Option<String>,
 }
 
@@ -43,6 +47,12 @@ pub struct QueueRow {
     pub submitted: String,
     pub age: String,
     pub old: bool,
+    /// The due date in words (pending items).
+    pub due: String,
+    /// Who holds it, in words: "you" or an e-mail address.
+    pub holder: Option<String>,
+    /// Nobody holds it: the row offers to claim it.
+    pub claimable: bool,
 }
 
 #[derive(Template)]
@@ -54,6 +64,7 @@ pub struct QueuePage {
     pub kind: String,
     pub status: String,
     pub age: String,
+    pub view: String,
     pub next_cursor: Option<String>,
     pub error: Option<String>,
 }
@@ -73,6 +84,19 @@ impl QueuePage {
 
     pub fn is_age(&self, a: &str) -> bool {
         self.age == a
+    }
+
+    pub fn views(&self) -> [&'static str; 3] {
+        View::ALL.map(|v| v.as_str())
+    }
+
+    pub fn is_view(&self, v: &str) -> bool {
+        self.view == v
+    }
+
+    /// The queue in view `v` (all items when empty), the other filters kept.
+    pub fn view_href(&self, v: &str) -> String {
+        format!("/console?view={v}&kind={}&status=pending#queue", self.kind)
     }
 
     pub fn bands(&self) -> [&'static str; 3] {
@@ -115,7 +139,8 @@ impl QueuePage {
 
     pub fn next_href(&self) -> String {
         format!(
-            "/console?kind={}&status={}&age={}&cursor={}#queue",
+            "/console?view={}&kind={}&status={}&age={}&cursor={}#queue",
+            self.view,
             self.kind,
             self.status,
             self.age,
@@ -126,18 +151,24 @@ impl QueuePage {
 
 pub async fn show(
     State(state): State<AppState>,
-    Staff { page, .. }: Staff,
+    Staff { page, operator }: Staff,
     Query(p): Query<QueueParams>,
 ) -> Result<Response, PageError> {
     let kind = p.kind.unwrap_or_default();
     let status = p.status.unwrap_or_else(|| "pending".into());
     let age = p.age.unwrap_or_default();
+    let view = p
+        .view
+        .filter(|v| View::parse(v).is_some())
+        .unwrap_or_default();
     let band = AGE_BANDS.iter().find(|(name, ..)| *name == age);
     let q = QueueQuery {
         kind: Some(kind.as_str()).filter(|k| !k.is_empty()),
         status: Some(status.as_str()).filter(|s| !s.is_empty()),
         min_age_hours: band.and_then(|b| b.1),
         max_age_hours: band.and_then(|b| b.2),
+        view: Some(view.as_str()).filter(|v| !v.is_empty()),
+        viewer: &operator.id,
         cursor: p.cursor.as_deref().filter(|c| !c.is_empty()),
         limit: 50,
     };
@@ -152,7 +183,19 @@ pub async fn show(
         .map(|item| QueueRow {
             submitted: page.time(&item.submitted_ms),
             age: words::age(&page, item.age_hours),
-            old: item.status == "pending" && item.age_hours >= OLD_HOURS,
+            old: item.status == "pending" && (item.overdue || item.age_hours >= OLD_HOURS),
+            due: match item.due {
+                Some(d) if item.status == "pending" => Zone::long_day(d, page.lang),
+                _ => String::new(),
+            },
+            holder: match (&item.holder_id, &item.claimed_by) {
+                (Some(id), _) if *id == operator.id => Some(page.t("console.held_by_you")),
+                (_, Some(email)) => Some(email.clone()),
+                _ => None,
+            },
+            claimable: item.status == "pending"
+                && item.claimed_by.is_none()
+                && item.subject.account_id != operator.id,
             item,
         })
         .collect();
@@ -165,6 +208,7 @@ pub async fn show(
             kind,
             status,
             age: if band.is_some() { age } else { String::new() },
+            view,
             next_cursor,
             error,
         },

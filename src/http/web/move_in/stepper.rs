@@ -8,6 +8,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 
+use crate::display::{in_line, Zone};
 use crate::domain::move_in::{MoveIn, Phase, Reason, StepKey, StepStatus};
 use crate::http::state::AppState;
 use crate::http::web::errors::PageError;
@@ -43,6 +44,8 @@ pub struct StepRow {
     pub action: Option<String>,
     /// The account holder has something to do here.
     pub yours: bool,
+    /// In review: when a decision can be expected and the place in line, in words.
+    pub expected: Option<String>,
 }
 
 /// What to do next, as a button.
@@ -139,7 +142,21 @@ fn row(page: &Page, m: &MoveIn, key: StepKey) -> StepRow {
         action: (phase != Phase::Locked && key != StepKey::Account)
             .then(|| page.t(&format!("journey.action.{p}"))),
         yours: phase.holder_acts(),
+        expected: step.and_then(|s| expected_words(page, s)),
     }
+}
+
+/// "Decision expected by Tuesday 8 December 2026 · 3rd in line".
+fn expected_words(page: &Page, step: &crate::domain::move_in::Step) -> Option<String> {
+    let day = crate::domain::calendar::parse_day(step.expected_by.as_deref()?)?;
+    let position = step.queue_position?;
+    Some(page.tf3(
+        "movein.expected",
+        &[
+            ("date", &Zone::long_day(day, page.lang)),
+            ("position", &in_line(position, page.lang)),
+        ],
+    ))
 }
 
 /// The journey of `m` in `page`'s words.
@@ -170,7 +187,9 @@ pub fn journey(page: &Page, m: &MoveIn) -> Journey {
 /// The journey of the signed-in account (`None` for staff, who have none).
 pub async fn journey_of(state: &AppState, page: &Page) -> Option<Journey> {
     let account = page.account.as_ref().filter(|_| page.is_provider())?;
-    let m = move_in::status(&state.ctx, &account.id).await.ok()?;
+    let m = move_in::status_with_waits(&state.ctx, &account.id)
+        .await
+        .ok()?;
     Some(journey(page, &m))
 }
 
@@ -188,7 +207,7 @@ pub async fn show(
     if !page.is_provider() {
         return Ok(see_other("/console"));
     }
-    let m = page.or_error_page(move_in::status(&state.ctx, &account.id).await)?;
+    let m = page.or_error_page(move_in::status_with_waits(&state.ctx, &account.id).await)?;
     let journey = journey(&page, &m);
     Ok(render(StatusCode::OK, &MoveInPage { page, journey }))
 }
