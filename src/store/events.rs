@@ -226,5 +226,9 @@ pub async fn delete_older_than(db: &Db, before: i64) -> Result<u64> {
         .bind(before)
         .execute(db.pool())
         .await?;
+    sqlx::query("DELETE FROM webhook_attempts WHERE at < $1")
+        .bind(before)
+        .execute(db.pool())
+        .await?;
     Ok(events)
 }

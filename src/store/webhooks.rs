@@ -177,6 +177,13 @@ pub async fn rotate_secret(
 }
 
 pub async fn delete(tx: &mut Tx, id: &str) -> Result<()> {
+    sqlx::query(
+        "DELETE FROM webhook_attempts WHERE delivery_id IN \
+         (SELECT id FROM webhook_deliveries WHERE endpoint_id = $1)",
+    )
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
     sqlx::query("DELETE FROM webhook_deliveries WHERE endpoint_id = $1")
         .bind(id)
         .execute(&mut **tx)
@@ -319,7 +326,8 @@ pub struct Attempt {
     pub excerpt: Option<String>,
 }
 
-/// Records an attempt: `status` `succeeded`, `given_up`, or `pending` again at `next_attempt_at`.
+/// Records an attempt: `status` `succeeded`, `given_up`, or `pending` again at `next_attempt_at`;
+/// the delivery's last attempt and a row of its attempt log, together.
 pub async fn record_attempt(
     db: &Db,
     id: &str,
@@ -327,6 +335,8 @@ pub async fn record_attempt(
     status: &str,
     next_attempt_at: i64,
 ) -> Result<()> {
+    let mut owned = db.begin_write_relaxed().await?;
+    let tx = &mut owned;
     sqlx::query(
         "UPDATE webhook_deliveries SET status = $2, next_attempt_at = $3, claimed_until = NULL, \
          last_attempt_at = $4, last_status_code = $5, last_latency_ms = $6, last_error = $7, \
@@ -340,9 +350,53 @@ pub async fn record_attempt(
     .bind(a.latency_ms)
     .bind(a.error.clone())
     .bind(a.excerpt.clone())
-    .execute(db.pool())
+    .execute(&mut **tx)
     .await?;
+    // The attempt just recorded as the last, copied into the log.
+    sqlx::query(
+        "INSERT INTO webhook_attempts (delivery_id, at, status_code, latency_ms, error, excerpt) \
+         SELECT id, last_attempt_at, last_status_code, COALESCE(last_latency_ms, 0), last_error, \
+         last_response_excerpt FROM webhook_deliveries WHERE id = $1",
+    )
+    .bind(id)
+    .execute(&mut **tx)
+    .await?;
+    owned.commit().await?;
     Ok(())
+}
+
+/// The attempts of the deliveries `deliveries` would list (same endpoint, `seq < before`,
+/// newest `limit`), each with its delivery's id, oldest first: the delivery log's detail.
+pub async fn attempts(
+    db: &Db,
+    endpoint_id: &str,
+    before: i64,
+    limit: i64,
+) -> Result<Vec<(String, Attempt)>> {
+    let rows = sqlx::query(
+        "SELECT delivery_id, at, status_code, latency_ms, error, excerpt FROM webhook_attempts \
+         WHERE delivery_id IN (SELECT id FROM webhook_deliveries WHERE endpoint_id = $1 \
+         AND seq < $2 ORDER BY seq DESC LIMIT $3) ORDER BY at",
+    )
+    .bind(endpoint_id)
+    .bind(before)
+    .bind(limit)
+    .fetch_all(db.pool())
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok((
+                r.try_get("delivery_id")?,
+                Attempt {
+                    at: r.try_get("at")?,
+                    status_code: r.try_get("status_code")?,
+                    latency_ms: r.try_get("latency_ms")?,
+                    error: r.try_get("error")?,
+                    excerpt: r.try_get("excerpt")?,
+                },
+            ))
+        })
+        .collect()
 }
 
 /// A success ends the endpoint's failing streak.

@@ -86,12 +86,27 @@ pub struct DeliveryView {
     /// The start of the receiver's answer.
     pub response_excerpt: Option<String>,
     pub created_at: String,
+    /// Every attempt, oldest first (replays included): when, the answer or why none, how long.
+    pub history: Vec<AttemptView>,
     #[serde(skip)]
     pub created_at_ms: i64,
     #[serde(skip)]
     pub last_attempt_at_ms: Option<i64>,
     #[serde(skip)]
     pub next_attempt_at_ms: Option<i64>,
+}
+
+/// One attempt of a delivery.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct AttemptView {
+    pub at: String,
+    /// The receiver's HTTP status, when it answered.
+    pub status_code: Option<i64>,
+    pub latency_ms: i64,
+    /// Why no answer came (`timeout`, `connect_failed`, `url_not_public`, …).
+    pub error: Option<String>,
+    #[serde(skip)]
+    pub at_ms: i64,
 }
 
 /// What `send_test` queued.
@@ -134,6 +149,7 @@ fn delivery_view(d: &DeliveryRow) -> DeliveryView {
         last_error: d.last_error.clone(),
         response_excerpt: d.last_response_excerpt.clone(),
         created_at: rfc3339(d.created_at),
+        history: Vec::new(),
         created_at_ms: d.created_at,
         last_attempt_at_ms: d.last_attempt_at,
         next_attempt_at_ms: pending.then_some(d.next_attempt_at),
@@ -387,11 +403,23 @@ pub async fn deliveries(
     limit: i64,
 ) -> Result<Vec<DeliveryView>> {
     let row = owned(ctx, account, id).await?;
-    Ok(hooks::deliveries(&ctx.db, &row.id, before, limit)
+    let mut views: Vec<DeliveryView> = hooks::deliveries(&ctx.db, &row.id, before, limit)
         .await?
         .iter()
         .map(delivery_view)
-        .collect())
+        .collect();
+    for (delivery, a) in hooks::attempts(&ctx.db, &row.id, before, limit).await? {
+        if let Some(v) = views.iter_mut().find(|v| v.id == delivery) {
+            v.history.push(AttemptView {
+                at: rfc3339(a.at),
+                status_code: a.status_code,
+                latency_ms: a.latency_ms,
+                error: a.error,
+                at_ms: a.at,
+            });
+        }
+    }
+    Ok(views)
 }
 
 /// Queues a `webhook.test` event for this endpoint only (it is sent even while the endpoint's

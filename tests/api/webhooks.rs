@@ -295,6 +295,32 @@ async fn a_receiver_that_fails_twice_gets_the_event_on_the_third_try() {
             .await;
         if log.body["items"][0]["status"] == "succeeded" {
             assert_eq!(log.body["items"][0]["attempts"], 3);
+            // The log keeps every attempt, not only the last.
+            let history = log.body["items"][0]["history"]
+                .as_array()
+                .expect("history")
+                .clone();
+            let codes: Vec<i64> = history
+                .iter()
+                .filter_map(|a| a["status_code"].as_i64())
+                .collect();
+            assert_eq!(codes, vec![500, 500, 200], "{history:?}");
+            assert!(history.iter().all(|a| a["at"].is_string()));
+            let page = app
+                .raw(
+                    app.client
+                        .get(app.url(&format!("/console/webhooks/{id}")))
+                        .header("cookie", format!("berth_session={operator}")),
+                )
+                .await;
+            let html = page.body.as_str().unwrap_or_default();
+            let shown = html
+                .split_once(r#"<details class="attempts">"#)
+                .and_then(|(_, rest)| rest.split_once("</details>"))
+                .map(|(p, _)| p)
+                .expect("every attempt on the page");
+            assert_eq!(shown.matches("<li>").count(), 3, "{shown}");
+            assert_eq!(shown.matches("应答状态码 500").count(), 2, "{shown}");
             return;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;

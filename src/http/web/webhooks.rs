@@ -21,7 +21,7 @@ use crate::http::web::provider::not_yet;
 use crate::http::web::respond::{render, see_other};
 use crate::workflows::accounts::AccountView;
 use crate::workflows::webhook_delivery::url_host;
-use crate::workflows::webhooks::{self, DeliveryView, WebhookForm, WebhookView};
+use crate::workflows::webhooks::{self, AttemptView, DeliveryView, WebhookForm, WebhookView};
 use crate::workflows::Error;
 
 /// Who is on a webhook page, and in which area: staff in the console, a provider in its
@@ -235,6 +235,19 @@ impl DetailPage {
             (Some(code), _) => self.page.tf("webhooks.answered", "code", &code.to_string()),
             (None, Some(e)) => self.page.t(&format!("webhook.error.{e}")),
             (None, None) => self.page.t("webhooks.not_tried"),
+        }
+    }
+    /// What one attempt of the log found, in words, with its latency when it was answered.
+    pub fn attempt_outcome(&self, a: &AttemptView) -> String {
+        match (a.status_code, &a.error) {
+            (Some(code), _) => format!(
+                "{} {}",
+                self.page.tf("webhooks.answered", "code", &code.to_string()),
+                self.page
+                    .tf("webhooks.latency", "ms", &a.latency_ms.to_string())
+            ),
+            (None, Some(e)) => self.page.t(&format!("webhook.error.{e}")),
+            (None, None) => String::new(),
         }
     }
     pub fn latency(&self, d: &DeliveryView) -> String {
