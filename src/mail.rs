@@ -61,10 +61,11 @@ pub enum MailKind {
     ProviderReinstated,
     WebhookDisabled,
     StaffInvitation,
+    AppealAnswered,
 }
 
 impl MailKind {
-    pub const ALL: [MailKind; 26] = [
+    pub const ALL: [MailKind; 27] = [
         MailKind::ActivationCode,
         MailKind::PasswordResetCode,
         MailKind::PasswordChanged,
@@ -91,6 +92,7 @@ impl MailKind {
         MailKind::ProviderReinstated,
         MailKind::WebhookDisabled,
         MailKind::StaffInvitation,
+        MailKind::AppealAnswered,
     ];
 
     pub fn name(self) -> &'static str {
@@ -121,6 +123,7 @@ impl MailKind {
             MailKind::ProviderReinstated => "provider_reinstated",
             MailKind::WebhookDisabled => "webhook_disabled",
             MailKind::StaffInvitation => "staff_invitation",
+            MailKind::AppealAnswered => "appeal_answered",
         }
     }
 }

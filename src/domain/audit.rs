@@ -74,6 +74,11 @@ pub const ACTIONS: &[&str] = &[
     "catalog.service_type_renamed",
     "catalog.service_type_retired",
     "catalog.service_type_restored",
+    "reason.added",
+    "reason.changed",
+    "reason.retired",
+    "reason.restored",
+    "review.appealed",
 ];
 
 /// An event about to be appended. `detail` is JSON text and must never carry a secret.

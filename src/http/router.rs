@@ -75,6 +75,12 @@ pub fn router(state: AppState) -> Router {
         .route("/move-in/enterprise/deposit", post(web::move_in::deposit::confirm_deposit))
         .route("/move-in/enterprise/deposit/request", post(web::move_in::deposit::request_deposit))
         .route("/move-in/application", get(web::move_in::application::show).post(web::move_in::application::save))
+        .route(
+            "/move-in/reviews/{id}",
+            get(web::move_in::reviews::show)
+                .post(web::move_in::reviews::appeal)
+                .layer(DefaultBodyLimit::max(FORM_WITH_DOCUMENTS_LIMIT)),
+        )
         .route("/provider", get(web::provider::index))
         .route(
             "/provider/info/customer-service",
@@ -118,6 +124,9 @@ pub fn router(state: AppState) -> Router {
         .route("/console/documents/{id}", get(web::console::documents::view))
         .route("/console/consultations", get(web::console::consultations::list))
         .route("/console/catalog", get(web::console::catalog::show).post(web::console::catalog::change))
+        .route("/console/reasons", get(web::console::reasons::show).post(web::console::reasons::change))
+        .route("/console/report", get(web::console::report::show))
+        .route("/console/report.csv", get(web::console::report::download))
         .route("/console/consultations/{id}", get(web::console::consultations::show))
         .route("/console/consultations/{id}/reply", post(web::console::consultations::reply))
         .route("/console/webhooks", get(web::webhooks::list).post(web::webhooks::create))

@@ -8,6 +8,7 @@
 
 pub mod accounts;
 pub mod api_tokens;
+pub mod appeals;
 pub mod application;
 pub mod audit;
 pub mod auto_rules;
@@ -28,6 +29,7 @@ pub mod names;
 pub mod outbox;
 pub mod products;
 pub mod provider;
+pub mod reasons;
 pub mod review;
 pub mod second_factor;
 pub mod sessions;

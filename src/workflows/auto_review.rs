@@ -12,10 +12,10 @@ use utoipa::ToSchema;
 use super::accounts::AccountView;
 use super::decision::{require_action, require_role_for};
 use super::products::{self, ProductView};
-use super::review::{record_decision, AutoDecision};
+use super::review::{record_decision, AutoDecision, Decider};
 use super::{Ctx, Error, Result};
 use crate::domain::account::StaffAction;
-use crate::domain::audit::{self, NewEvent};
+use crate::domain::audit::NewEvent;
 use crate::domain::auto_rules::{
     first_approving, may_be_automatic, sampled, AutoRule, ProductFacts, RuleParams,
     NO_REJECTION_DAYS,
@@ -173,7 +173,8 @@ pub async fn consider(ctx: &Ctx, item_id: &str) -> Result<Option<AutoRule>> {
     let Some(kind) = ReviewKind::parse(&item.kind) else {
         return Ok(None);
     };
-    if !may_be_automatic(kind) || item.status != "pending" {
+    // Appeals are a person's to answer.
+    if !may_be_automatic(kind) || item.status != "pending" || item.appeal {
         return Ok(None);
     }
     let enabled: Vec<(AutoRule, RuleParams)> = stored(ctx)
@@ -196,23 +197,14 @@ pub async fn consider(ctx: &Ctx, item_id: &str) -> Result<Option<AutoRule>> {
         reasons: Vec::new(),
         version: item.version,
         override_reason: None,
+        reply: None,
     };
     let mut tx = ctx.db.begin_write().await?;
     let auto = AutoDecision {
         rule: rule.code(),
         sampled: second_look,
     };
-    match record_decision(
-        ctx,
-        &mut tx,
-        audit::SYSTEM,
-        &item,
-        kind,
-        &decision,
-        Some(auto),
-    )
-    .await
-    {
+    match record_decision(ctx, &mut tx, Decider::Rule(auto), &item, kind, &decision).await {
         Ok(()) => {}
         // A person decided it meanwhile, or the product changed: nothing to do.
         Err(Error::Conflict(_)) => return Ok(None),

@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod api_tokens;
+pub mod appeals;
 pub mod application;
 pub mod audit_log;
 pub mod audit_view;
@@ -36,6 +37,8 @@ pub mod provider_info;
 pub mod provider_profile;
 pub mod providers;
 pub mod queue;
+pub mod reasons;
+pub mod report;
 pub mod review;
 pub mod second_factor;
 pub mod sessions;

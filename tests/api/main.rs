@@ -4,6 +4,7 @@
 mod helpers;
 
 mod accounts;
+mod appeals;
 mod audit;
 mod authorization;
 mod auto_review;
@@ -21,6 +22,8 @@ mod journey;
 mod limits;
 mod pages;
 mod products;
+mod reasons;
+mod report;
 mod review;
 mod roles;
 mod second_factor;

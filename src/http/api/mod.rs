@@ -3,6 +3,7 @@
 //! so no route can be served undocumented.
 
 pub mod accounts;
+pub mod appeals;
 pub mod application;
 pub mod audit;
 pub mod calendar;
@@ -18,6 +19,8 @@ pub mod move_in;
 pub mod products;
 pub mod provider;
 pub mod providers;
+pub mod reasons;
+pub mod report;
 pub mod review;
 pub mod rules;
 pub mod second_factor;
@@ -55,6 +58,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(second_factor::disable))
         .routes(routes!(me::show))
         .routes(routes!(move_in::show))
+        .routes(routes!(appeals::show))
+        .routes(routes!(appeals::appeal).layer(upload()))
         .routes(routes!(enterprise::show, enterprise::save))
         .routes(routes!(enterprise::upload_document).layer(upload()))
         .routes(routes!(enterprise::submit))
@@ -77,6 +82,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(review::show))
         .routes(routes!(review::decide))
         .routes(routes!(review::micro_deposit))
+        .routes(routes!(reasons::list, reasons::add))
+        .routes(routes!(reasons::change))
+        .routes(routes!(report::show))
         .routes(routes!(claims::claim))
         .routes(routes!(claims::release))
         .routes(routes!(claims::assign))
