@@ -54,6 +54,9 @@ pub struct ProductView {
     /// (docs/INTEGRATION.md).
     pub callback_url: Option<String>,
     pub created_at: String,
+    /// The product's newest review item: `GET /api/v1/me/review-items/{id}` shows its reasons
+    /// and thread, and takes the appeal of a rejection.
+    pub review_item_id: Option<String>,
 }
 
 fn revision_view(r: &RevisionRow, product_id: &str, lang: &str) -> RevisionView {
@@ -97,6 +100,9 @@ async fn view_of(ctx: &Ctx, p: &ProductRow, lang: &str) -> Result<ProductView> {
         working: working.as_ref().map(|r| revision_view(r, &p.id, lang)),
         callback_url: store::integration::callback_url(ctx.db.pool(), &p.id).await?,
         created_at: rfc3339(p.created_at),
+        review_item_id: store::review::latest(ctx.db.pool(), ReviewKind::Product.as_str(), &p.id)
+            .await?
+            .map(|i| i.id),
     })
 }
 

@@ -277,3 +277,88 @@ async fn an_appeal_is_refused_when_it_cannot_be_made() {
     a.assert_status(StatusCode::CONFLICT);
     assert_eq!(a.code(), "appeal_not_possible");
 }
+
+#[tokio::test]
+async fn a_returned_product_is_appealed_and_returned_again_with_a_reply() {
+    let app = spawn_app().await;
+    let operator = app.with_operator().await;
+    let live = app
+        .with_moved_in_provider("maker@appeals.test", "杭州星图软件有限公司", &uscc(16))
+        .await;
+    let a = app
+        .create_product(
+            &live.token,
+            crate::products::product_form("星图 IoT 平台", "iot"),
+        )
+        .await;
+    a.assert_status(StatusCode::CREATED);
+    let id = a.body["id"].as_str().expect("id").to_string();
+    crate::products::upload_icon(&app, &live.token, &id, crate::products::png(), "image/png")
+        .await
+        .assert_status(StatusCode::OK);
+    app.submit_product(&live.token, &id)
+        .await
+        .assert_status(StatusCode::OK);
+    let item = app.pending_item(&operator, "product", &live.id).await;
+    app.reject(
+        &operator,
+        &item,
+        json!([{"code": "product_description_incomplete"}]),
+    )
+    .await;
+
+    // The product names its review; the appeal puts the revision back in review.
+    let p = app.product(&live.token, &id).await;
+    let review = p.body["review_item_id"]
+        .as_str()
+        .expect("review item")
+        .to_string();
+    assert_eq!(review, item["id"].as_str().unwrap_or_default());
+    assert_eq!(
+        p.body["working"]["reasons"][0]["code"],
+        "product_description_incomplete"
+    );
+    appeal(
+        &app,
+        &live.token,
+        &review,
+        "The description covers every feature.",
+        None,
+    )
+    .await
+    .assert_status(StatusCode::CREATED);
+    let p = app.product(&live.token, &id).await;
+    assert_eq!(p.body["status"], "in_review");
+
+    // Returned again, with a reply and a reason; the thread shows both decisions.
+    let detail = app.review_item(&operator, &review).await;
+    let a = app
+        .decide(
+            &operator,
+            &json!({"id": review}),
+            json!({"decision": "reject", "version": detail.body["version"],
+                   "reasons": [{"code": "pricing_unclear"}],
+                   "reply": "The plans still do not say what they include."}),
+        )
+        .await;
+    a.assert_status(StatusCode::OK);
+    assert_eq!(a.body["thread"][2]["decision"], "rejected");
+    let shown = app
+        .get_as(&live.token, &format!("/api/v1/me/review-items/{review}"))
+        .await;
+    assert_eq!(entries(&shown.body), vec!["rejected", "appeal", "reply"]);
+    assert_eq!(
+        shown.body["thread"][0]["reasons"][0]["code"],
+        "product_description_incomplete"
+    );
+    assert_eq!(
+        shown.body["thread"][2]["reasons"][0]["code"],
+        "pricing_unclear"
+    );
+    assert_eq!(
+        shown.body["can_appeal"], false,
+        "the decision on an appeal is final"
+    );
+    let p = app.product(&live.token, &id).await;
+    assert_eq!(p.body["status"], "rejected");
+}

@@ -154,6 +154,14 @@ impl EditPage {
             .unwrap_or_default()
     }
 
+    /// Where a returned product's decision can be appealed (or its appeal read).
+    pub fn review_href(&self) -> Option<String> {
+        self.product
+            .as_ref()
+            .and_then(|p| p.review_item_id.as_ref())
+            .map(|id| format!("/move-in/reviews/{id}"))
+    }
+
     pub fn icon(&self) -> Option<String> {
         self.product
             .as_ref()
