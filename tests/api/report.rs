@@ -187,6 +187,7 @@ async fn the_report_is_for_admins_and_checks_its_period() {
         ("from=2026-12-10&to=2026-12-01", "to", "before_from"),
         ("from=2026-02-30&to=2026-03-01", "from", "invalid_date"),
         ("from=yesterday", "from", "invalid_date"),
+        ("to=", "to", "invalid_date"),
         ("from=2024-01-01&to=2026-01-01", "to", "out_of_range"),
     ] {
         let a = app
