@@ -60,11 +60,12 @@ pub enum MailKind {
     ProviderSuspended,
     ProviderReinstated,
     WebhookDisabled,
+    StaffInvitation,
     AppealAnswered,
 }
 
 impl MailKind {
-    pub const ALL: [MailKind; 26] = [
+    pub const ALL: [MailKind; 27] = [
         MailKind::ActivationCode,
         MailKind::PasswordResetCode,
         MailKind::PasswordChanged,
@@ -90,6 +91,7 @@ impl MailKind {
         MailKind::ProviderSuspended,
         MailKind::ProviderReinstated,
         MailKind::WebhookDisabled,
+        MailKind::StaffInvitation,
         MailKind::AppealAnswered,
     ];
 
@@ -120,6 +122,7 @@ impl MailKind {
             MailKind::ProviderSuspended => "provider_suspended",
             MailKind::ProviderReinstated => "provider_reinstated",
             MailKind::WebhookDisabled => "webhook_disabled",
+            MailKind::StaffInvitation => "staff_invitation",
             MailKind::AppealAnswered => "appeal_answered",
         }
     }

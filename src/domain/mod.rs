@@ -6,6 +6,7 @@ pub mod agreement;
 pub mod api_token;
 pub mod application;
 pub mod audit;
+pub mod auto_rules;
 pub mod calendar;
 pub mod catalog;
 pub mod client;
@@ -25,6 +26,7 @@ pub mod report;
 pub mod review;
 pub mod second_factor;
 pub mod signature;
+pub mod staff;
 pub mod upload;
 pub mod webhooks;
 

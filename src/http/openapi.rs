@@ -35,7 +35,8 @@ use crate::http::error;
         (name = "products", description = "Product release (moved-in providers)"),
         (name = "storefront", description = "The public catalogue"),
         (name = "contact", description = "Contact us"),
-        (name = "operators", description = "The back office (operators and admins)"),
+        (name = "operators", description = "The back office: reviewers, finance and admins (docs/STAFF.md)"),
+        (name = "staff", description = "Staff accounts, roles and invitations (admins)"),
         (name = "events", description = "The event feed and webhooks (docs/EVENTS.md)"),
         (name = "tokens", description = "API tokens for machines: scopes, expiry, revocation"),
     )

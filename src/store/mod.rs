@@ -11,6 +11,7 @@ pub mod api_tokens;
 pub mod appeals;
 pub mod application;
 pub mod audit;
+pub mod auto_rules;
 pub mod calendar;
 pub mod catalog;
 pub mod claims;
@@ -32,6 +33,7 @@ pub mod reasons;
 pub mod review;
 pub mod second_factor;
 pub mod sessions;
+pub mod staff;
 pub mod webhooks;
 
 mod batch;

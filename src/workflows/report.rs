@@ -47,13 +47,12 @@ pub struct Report {
     pub top_reasons: Vec<TopReason>,
 }
 
-/// The period asked for: `from` and `to` as `YYYY-MM-DD`, both days included; by default the 30
-/// days up to today.
+/// The period asked for: `from` and `to` as `YYYY-MM-DD`, both days included; by default (left
+/// out) the 30 days up to today. An empty value is not a date.
 pub fn period(ctx: &Ctx, from: Option<&str>, to: Option<&str>) -> Result<(String, String)> {
     let zone = &ctx.zone;
     let today = zone.date_field(ctx.clock.now_ms());
-    let to = to.map(str::trim).filter(|s| !s.is_empty());
-    let from = from.map(str::trim).filter(|s| !s.is_empty());
+    let (to, from) = (to.map(str::trim), from.map(str::trim));
     let mut errors = Vec::new();
     let parse = |name: &str, v: &str, errors: &mut Vec<FieldError>| {
         let d = v.parse::<jiff::civil::Date>().ok();

@@ -7,7 +7,7 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::accounts::AccountView;
-use super::decision::{not_own, require_reviewer, Verdict};
+use super::decision::{not_own, require_role_for, require_staff, Verdict};
 use super::verification::DocumentView;
 use super::{Ctx, Error, Result};
 use crate::domain::audit::NewEvent;
@@ -177,7 +177,7 @@ pub async fn decide(
     form: &DecisionForm,
     fresh_second_factor: bool,
 ) -> Result<ItemDetail> {
-    require_reviewer(reviewer)?;
+    require_staff(reviewer)?;
     let mut d = review::validate_decision(form).map_err(Error::Validation)?;
     let mut tx = ctx.db.begin_write().await?;
     let item = store::review::get(&mut *tx, id)
@@ -186,6 +186,7 @@ pub async fn decide(
     not_own(reviewer, &item.account_id)?;
     let kind = ReviewKind::parse(&item.kind)
         .ok_or_else(|| Error::Internal(format!("unknown kind {}", item.kind)))?;
+    require_role_for(reviewer, kind)?;
     super::reasons::resolve(&mut tx, kind, &mut d.reasons).await?;
     if item.appeal && d.reply.is_none() {
         // An appeal is answered in words as well as by the decision.
@@ -197,6 +198,47 @@ pub async fn decide(
     }
     super::claims::hold_for_decision(ctx, &mut tx, reviewer, &item, form.take_over == Some(true))
         .await?;
+    record_decision(ctx, &mut tx, Decider::Staff(reviewer), &item, kind, &d).await?;
+    tx.commit().await?;
+    ctx.mail_committed();
+    detail(ctx, id, reviewer.lang).await
+}
+
+/// A rule that decided an item by itself (`auto_review`), and whether the decision was sampled
+/// for a human second look.
+pub(super) struct AutoDecision<'a> {
+    pub rule: &'a str,
+    pub sampled: bool,
+}
+
+/// Who decides: a member of staff, or a rule of the automatic-approval list.
+pub(super) enum Decider<'a> {
+    Staff(&'a AccountView),
+    Rule(AutoDecision<'a>),
+}
+
+/// Records a decision in `tx`: the item's status, what it does to its subject, the event, the
+/// report's ledger, the audit event and the mail. A rule decides as `system`, names itself in
+/// the audit event and on the item; nothing with bank details or identity, and no appeal, is
+/// ever recorded as automatic.
+pub(super) async fn record_decision(
+    ctx: &Ctx,
+    tx: &mut store::Tx,
+    decider: Decider<'_>,
+    item: &ReviewItemRow,
+    kind: ReviewKind,
+    d: &review::ValidDecision,
+) -> Result<()> {
+    let decider_id = match &decider {
+        Decider::Staff(a) => a.id.as_str(),
+        Decider::Rule(_) => crate::domain::audit::SYSTEM,
+    };
+    if matches!(decider, Decider::Rule(_))
+        && (item.appeal || !crate::domain::auto_rules::may_be_automatic(kind))
+    {
+        return Err(Error::Forbidden);
+    }
+    let approved = d.decision == Decision::Approve;
     let status = if approved {
         ReviewStatus::Approved
     } else {
@@ -210,57 +252,63 @@ pub async fn decide(
         now: now_ms(),
     };
     if !store::review::decide(
-        &mut tx,
-        id,
+        tx,
+        &item.id,
         d.version,
         status.as_str(),
         verdict.reasons_json.as_deref(),
-        &reviewer.id,
+        decider_id,
         verdict.now,
     )
     .await?
     {
         return Err(Error::Conflict("stale_version"));
     }
-    let owner = store::accounts::find_by_id(&mut *tx, &item.account_id)
+    let owner = store::accounts::find_by_id(&mut **tx, &item.account_id)
         .await?
         .ok_or(Error::NotFound)?;
     let effects = match kind {
         ReviewKind::EnterpriseVerification => {
-            super::verification::apply_decision(&mut tx, &item, &verdict).await?
+            super::verification::apply_decision(tx, item, &verdict).await?
         }
         ReviewKind::PartnerApplication => {
-            super::application::apply_decision(&mut tx, &item, &verdict).await?
+            super::application::apply_decision(tx, item, &verdict).await?
         }
         ReviewKind::SettlementChange => {
-            super::provider_info::apply_decision(ctx, &mut tx, &item, &owner, &verdict).await?
+            super::provider_info::apply_decision(ctx, tx, item, &owner, &verdict).await?
         }
-        ReviewKind::Product => super::products::apply_decision(&mut tx, &item, &verdict).await?,
+        ReviewKind::Product => super::products::apply_decision(tx, item, &verdict).await?,
     };
-    super::events::decided(&mut tx, kind, approved, &item, &d.reasons).await?;
+    super::events::decided(tx, kind, approved, item, &d.reasons).await?;
     // The report's clock (which tests move); the wait began at the submission, or the appeal.
     let ledger_at = ctx.clock.now_ms();
-    let started = if item.appeal {
-        let reply = d.reply.as_deref();
-        super::appeals::answer(&mut tx, &item, reviewer, reply, status.as_str(), ledger_at).await?
-    } else {
-        item.submitted_at
+    let started = match (&decider, item.appeal) {
+        (Decider::Staff(reviewer), true) => {
+            let reply = d.reply.as_deref();
+            super::appeals::answer(tx, item, reviewer, reply, status.as_str(), ledger_at).await?
+        }
+        _ => item.submitted_at,
     };
     store::reasons::record_decision(
-        &mut tx,
+        tx,
         &item.id,
         &item.kind,
         status.as_str(),
         verdict.reasons_json.as_deref(),
         started,
         ledger_at,
-        &reviewer.id,
+        decider_id,
         item.appeal,
     )
     .await?;
     let mut facts = json!({"kind": item.kind, "account": item.account_id, "reasons": d.reasons});
     if item.appeal {
         facts["appeal_reply"] = json!(d.reply);
+    }
+    if let Decider::Rule(rule) = &decider {
+        // A rule's decision names the rule, and whether it went for a second look.
+        facts["rule"] = json!(rule.rule);
+        facts["second_look"] = json!(rule.sampled);
     }
     if let Some((name, value)) = effects.audit_detail {
         facts[name] = value;
@@ -271,8 +319,8 @@ pub async fn decide(
         "review.rejected"
     };
     store::audit::append(
-        &mut tx,
-        NewEvent::new(&reviewer.id, action, &item.id).detail(facts),
+        tx,
+        NewEvent::new(decider_id, action, &item.id).detail(facts),
     )
     .await?;
     let lang = Lang::from_tag(&owner.lang).unwrap_or_default();
@@ -294,7 +342,7 @@ pub async fn decide(
             decision_mail(kind, approved)
         };
         mail::enqueue(
-            &mut tx,
+            tx,
             &ctx.key,
             mail_kind,
             &to,
@@ -309,9 +357,10 @@ pub async fn decide(
         )
         .await?;
     }
-    tx.commit().await?;
-    ctx.mail_committed();
-    detail(ctx, id, reviewer.lang).await
+    if let Decider::Rule(rule) = &decider {
+        store::auto_rules::mark_automatic(tx, &item.id, rule.rule, rule.sampled).await?;
+    }
+    Ok(())
 }
 
 /// The reasons of a decision as a mail lists them: each field by the name the form gives it, in

@@ -2,7 +2,6 @@
 //! line move as the queue ahead is decided, holidays an admin enters push dates on, overdue
 //! items are listed and counted on `/metrics`, and the move-in page says it all in words.
 
-use berth::domain::account::Role;
 use berth::domain::calendar::parse_day;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -51,7 +50,9 @@ fn ids(page: &Value) -> Vec<String> {
 async fn the_expected_date_and_place_in_line_move_as_the_queue_ahead_is_decided() {
     let app = spawn_app().await;
     let op = app.with_operator().await;
-    let admin = app.staff("admin@berth.test", Role::Admin).await;
+    let admin = app
+        .staff("admin@berth.test", crate::helpers::ALL_STAFF)
+        .await;
     let (_, first) = app
         .with_submitted_provider("first@example.com", "深圳第一科技有限公司", &uscc(51))
         .await;
@@ -140,7 +141,9 @@ async fn the_expected_date_and_place_in_line_move_as_the_queue_ahead_is_decided(
 async fn only_admins_enter_holidays_and_bad_days_are_named() {
     let app = spawn_app().await;
     let op = app.with_operator().await;
-    let admin = app.staff("admin@berth.test", Role::Admin).await;
+    let admin = app
+        .staff("admin@berth.test", crate::helpers::ALL_STAFF)
+        .await;
     let good = json!({"day": "2026-10-01", "name": "国庆节"});
     app.post_as(&op, HOLIDAYS, good.clone())
         .await

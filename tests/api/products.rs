@@ -319,7 +319,20 @@ async fn bad_product_input_is_refused() {
 #[tokio::test]
 async fn operators_manage_the_catalog_without_breaking_existing_choices() {
     let app = spawn_app().await;
-    let operator = app.with_operator().await;
+    // The catalog is the admins' (docs/STAFF.md); reviewers and finance may not touch it.
+    let reviewer = app.with_operator().await;
+    let a = app
+        .post_as(
+            &reviewer,
+            path::REVIEW_CATEGORIES,
+            json!({"slug": "edu-tech", "name_zh": "教育科技", "name_en": "EdTech"}),
+        )
+        .await;
+    a.assert_status(StatusCode::FORBIDDEN);
+    assert_eq!(a.code(), "role_required");
+    let operator = app
+        .staff("catalog@berth.test", &[berth::domain::account::Role::Admin])
+        .await;
     let provider = app.provider("cat@example.com").await;
     let a = app
         .post_as(&provider, path::REVIEW_CATEGORIES, json!({"slug": "x"}))

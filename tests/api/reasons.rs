@@ -2,7 +2,6 @@
 //! and each applicant reads them in their own language — in the API, on the move-in page and in
 //! the mail. Free-text reasons keep working.
 
-use berth::domain::account::Role;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -102,7 +101,9 @@ async fn a_library_reason_reaches_each_applicant_in_their_own_language() {
 #[tokio::test]
 async fn a_decision_names_a_code_that_is_unknown_retired_or_of_another_kind() {
     let app = spawn_app().await;
-    let admin = app.staff("admin@reasons.test", Role::Admin).await;
+    let admin = app
+        .staff("admin@reasons.test", crate::helpers::ALL_STAFF)
+        .await;
     let (_, item) = app
         .with_submitted_provider("codes@reasons.test", "示例科技有限公司", &uscc(3))
         .await;
@@ -156,7 +157,9 @@ async fn a_decision_names_a_code_that_is_unknown_retired_or_of_another_kind() {
 #[tokio::test]
 async fn admins_keep_the_library_and_old_decisions_keep_their_words() {
     let app = spawn_app().await;
-    let admin = app.staff("keeper@reasons.test", Role::Admin).await;
+    let admin = app
+        .staff("keeper@reasons.test", crate::helpers::ALL_STAFF)
+        .await;
     let operator = app.with_operator().await;
     let list = app
         .get_as(&operator, "/api/v1/review/reasons?kind=product")
@@ -297,7 +300,9 @@ fn csrf_in(html: &str) -> String {
 #[tokio::test]
 async fn admins_keep_the_library_on_its_page_and_reviewers_tick_its_reasons() {
     let app = spawn_app().await;
-    let admin = app.staff("pages@reasons.test", Role::Admin).await;
+    let admin = app
+        .staff("pages@reasons.test", crate::helpers::ALL_STAFF)
+        .await;
     let operator = app.with_operator().await;
 
     let mut reviewer = Browser::new(&app, &operator, "en");

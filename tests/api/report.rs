@@ -1,7 +1,6 @@
 //! The admins' report: numbers right for a known set of decisions (moved in time with the test
 //! clock), the period checked, charts drawn as SVG beside their tables, and the CSV.
 
-use berth::domain::account::Role;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -29,7 +28,9 @@ fn kind<'v>(report: &'v Value, kind: &str) -> &'v Value {
 #[tokio::test]
 async fn the_report_counts_a_known_set_of_decisions() {
     let app = spawn_app().await;
-    let admin = app.staff("boss@report.test", Role::Admin).await;
+    let admin = app
+        .staff("boss@report.test", crate::helpers::ALL_STAFF)
+        .await;
     let operator = app.with_operator().await;
     let (from, to) = period(&app);
 
@@ -159,7 +160,9 @@ async fn the_report_counts_a_known_set_of_decisions() {
 #[tokio::test]
 async fn the_report_is_for_admins_and_checks_its_period() {
     let app = spawn_app().await;
-    let admin = app.staff("boss@period.test", Role::Admin).await;
+    let admin = app
+        .staff("boss@period.test", crate::helpers::ALL_STAFF)
+        .await;
     let operator = app.with_operator().await;
     app.get_as(&operator, "/api/v1/review/report")
         .await
@@ -184,6 +187,7 @@ async fn the_report_is_for_admins_and_checks_its_period() {
         ("from=2026-12-10&to=2026-12-01", "to", "before_from"),
         ("from=2026-02-30&to=2026-03-01", "from", "invalid_date"),
         ("from=yesterday", "from", "invalid_date"),
+        ("to=", "to", "invalid_date"),
         ("from=2024-01-01&to=2026-01-01", "to", "out_of_range"),
     ] {
         let a = app

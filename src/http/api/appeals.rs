@@ -33,6 +33,7 @@ pub async fn show(
 }
 
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct AppealUpload {
     /// Why the decision should be reconsidered (at most 2,000 characters).

@@ -22,8 +22,10 @@ pub mod providers;
 pub mod reasons;
 pub mod report;
 pub mod review;
+pub mod rules;
 pub mod second_factor;
 pub mod sessions;
+pub mod staff;
 pub mod storefront;
 pub mod tokens;
 pub mod webhooks;
@@ -118,6 +120,14 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(providers::catalog_rename))
         .routes(routes!(providers::catalog_retire))
         .routes(routes!(providers::catalog_restore))
+        .routes(routes!(staff::invite))
+        .routes(routes!(staff::accept))
+        .routes(routes!(staff::list))
+        .routes(routes!(staff::update))
+        .routes(routes!(rules::list))
+        .routes(routes!(rules::set))
+        .routes(routes!(rules::second_looks))
+        .routes(routes!(rules::second_look_done))
 }
 
 /// An account as the API shows it.
@@ -125,7 +135,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 pub struct AccountBody {
     pub id: String,
     pub email: String,
-    /// `provider`, `operator`, `admin`.
+    /// `provider`, `reviewer`, `finance`, `admin`.
     pub roles: Vec<String>,
     /// `pending_activation`, `active` or `disabled`.
     pub status: String,

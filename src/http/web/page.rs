@@ -167,7 +167,7 @@ impl Page {
     }
 
     pub fn is_staff(&self) -> bool {
-        self.account.as_ref().is_some_and(|a| a.roles.can_review())
+        self.account.as_ref().is_some_and(|a| a.roles.is_staff())
     }
 
     pub fn is_provider(&self) -> bool {

@@ -17,6 +17,8 @@ pub mod queue;
 pub mod reasons;
 pub mod report;
 pub mod report_svg;
+pub mod rules;
 pub mod sections;
+pub mod staff;
 pub mod standing;
 pub mod words;

@@ -88,14 +88,9 @@ pub async fn show(
     let mut form = FormState::default();
     form.set("from", p.from.clone().unwrap_or_default());
     form.set("to", p.to.clone().unwrap_or_default());
-    let answer = report::report(
-        &state.ctx,
-        &operator,
-        p.from.as_deref(),
-        p.to.as_deref(),
-        page.lang,
-    )
-    .await;
+    // A date field left empty asks for the default.
+    let (from, to) = (blank_is_none(&p.from), blank_is_none(&p.to));
+    let answer = report::report(&state.ctx, &operator, from, to, page.lang).await;
     let (report, status) = match answer {
         Ok(r) => {
             form.set("from", r.from.clone());
@@ -128,6 +123,10 @@ pub async fn show(
             target_svg,
         },
     ))
+}
+
+fn blank_is_none(v: &Option<String>) -> Option<&str> {
+    v.as_deref().filter(|s| !s.trim().is_empty())
 }
 
 /// One CSV field: quoted when it holds a comma, quote, line break or edge space; a leading
@@ -239,14 +238,8 @@ pub async fn download(
     Staff { page, operator }: Staff,
     Query(p): Query<ReportParams>,
 ) -> Response {
-    let answer = report::report(
-        &state.ctx,
-        &operator,
-        p.from.as_deref(),
-        p.to.as_deref(),
-        page.lang,
-    )
-    .await;
+    let (from, to) = (blank_is_none(&p.from), blank_is_none(&p.to));
+    let answer = report::report(&state.ctx, &operator, from, to, page.lang).await;
     let r = match answer {
         Ok(r) => r,
         Err(e) => return failure(page, e),
