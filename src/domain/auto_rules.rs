@@ -11,8 +11,8 @@ use super::review::ReviewKind;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum AutoRule {
     /// A new revision of a listed product that changes only the description, summary, icon or
-    /// plans, from a provider with at least `min_approved_products` approved product reviews
-    /// and no rejection (of any kind) in the last 90 days.
+    /// plans, from a provider with at least `min_approved_products` approved products (each
+    /// product counted once, however many of its revisions were approved) and no rejection (of any kind) in the last 90 days.
     ProductMinorRevision,
     /// A new product of such a provider in a category and service type it already has an
     /// approved product in. (Stands in for "a customer-service change of a live provider":
@@ -61,7 +61,7 @@ pub fn may_be_automatic(kind: ReviewKind) -> bool {
 /// A rule's settings as an admin keeps them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RuleParams {
-    /// Approved product reviews the provider needs (1–1000).
+    /// Approved products the provider needs (1–1000), each product counted once.
     pub min_approved_products: i64,
     /// Automatic approvals sampled into the queue for a human second look, in percent (0–100).
     pub sample_percent: i64,
@@ -98,7 +98,7 @@ pub struct ProductFacts {
     pub new_icon: Option<String>,
     /// The live revision, when the product is listed.
     pub live: Option<(ProductData, Option<String>)>,
-    /// The provider's approved product reviews.
+    /// The provider's products that were ever approved (each once, whatever its revisions).
     pub approved_products: i64,
     /// Any rejection of the provider's items in the last `NO_REJECTION_DAYS`.
     pub recent_rejection: bool,

@@ -98,7 +98,8 @@ pub async fn waiting_second_look(db: &Db, limit: i64) -> Result<Vec<(String, Str
         .collect()
 }
 
-/// How the provider stands: approved product reviews, and whether any of its items was rejected
+/// How the provider stands: how many of its products were approved (each product once, however
+/// many of its revisions were — N approved revisions of one product are not N products), and whether any of its items was rejected
 /// since `since`.
 pub async fn provider_record<'e, E: Executor<'e, Database = Any>>(
     ex: E,
@@ -107,7 +108,7 @@ pub async fn provider_record<'e, E: Executor<'e, Database = Any>>(
 ) -> Result<(i64, bool)> {
     let r = sqlx::query(
         "SELECT \
-         CAST(COALESCE(SUM(CASE WHEN kind = 'product' AND status = 'approved' THEN 1 ELSE 0 END), 0) AS BIGINT) AS approved, \
+         CAST(COUNT(DISTINCT CASE WHEN kind = 'product' AND status = 'approved' THEN subject_ref END) AS BIGINT) AS approved, \
          CAST(COALESCE(SUM(CASE WHEN status = 'rejected' AND decided_at >= $2 THEN 1 ELSE 0 END), 0) AS BIGINT) AS rejected \
          FROM review_items WHERE account_id = $1",
     )

@@ -33,7 +33,7 @@ pub struct RuleView {
     /// `product_minor_revision` or `trusted_provider_new_product`.
     pub code: String,
     pub enabled: bool,
-    /// Approved product reviews the provider needs.
+    /// Approved products the provider needs (each product counted once).
     pub min_approved_products: i64,
     /// The share of its approvals sampled for a human second look, in percent.
     pub sample_percent: i64,

@@ -8,7 +8,7 @@ use utoipa::ToSchema;
 use super::accounts::AccountView;
 use super::decision::{not_own, require_reviewer, require_role_for};
 use super::{Ctx, Error, Result};
-use crate::domain::account::Role;
+use crate::domain::account::{AccountStatus, Role};
 use crate::domain::audit::NewEvent;
 use crate::domain::review::ReviewKind;
 use crate::domain::FieldError;
@@ -147,7 +147,11 @@ pub async fn assign(
         .await?
         .map(|a| AccountView::from_row(&a))
         .ok_or_else(not_a_reviewer)?;
-    if !to.roles.can_decide(kind_of(&item)?) || to.id == item.account_id {
+    // A deactivated colleague cannot work on it: the item would sit held by nobody who can act.
+    if !to.roles.can_decide(kind_of(&item)?)
+        || to.id == item.account_id
+        || to.status != AccountStatus::Active
+    {
         return Err(not_a_reviewer());
     }
     if !store::claims::assign(&mut tx, id, &to.id, now + claim_ms(ctx)).await? {

@@ -21,6 +21,7 @@ mod integration;
 mod journey;
 mod limits;
 mod pages;
+mod probe14;
 mod products;
 mod reasons;
 mod report;
