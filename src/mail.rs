@@ -60,10 +60,11 @@ pub enum MailKind {
     ProviderSuspended,
     ProviderReinstated,
     WebhookDisabled,
+    AgreementPublished,
 }
 
 impl MailKind {
-    pub const ALL: [MailKind; 25] = [
+    pub const ALL: [MailKind; 26] = [
         MailKind::ActivationCode,
         MailKind::PasswordResetCode,
         MailKind::PasswordChanged,
@@ -89,6 +90,7 @@ impl MailKind {
         MailKind::ProviderSuspended,
         MailKind::ProviderReinstated,
         MailKind::WebhookDisabled,
+        MailKind::AgreementPublished,
     ];
 
     pub fn name(self) -> &'static str {
@@ -118,6 +120,7 @@ impl MailKind {
             MailKind::ProviderSuspended => "provider_suspended",
             MailKind::ProviderReinstated => "provider_reinstated",
             MailKind::WebhookDisabled => "webhook_disabled",
+            MailKind::AgreementPublished => "agreement_published",
         }
     }
 }

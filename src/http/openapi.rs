@@ -37,6 +37,7 @@ use crate::http::error;
         (name = "contact", description = "Contact us"),
         (name = "operators", description = "The back office (operators and admins)"),
         (name = "events", description = "The event feed and webhooks (docs/EVENTS.md)"),
+        (name = "agreements", description = "The provider agreement: versions, acceptance, publishing"),
         (name = "tokens", description = "API tokens for machines: scopes, expiry, revocation"),
     )
 )]

@@ -3,6 +3,7 @@
 //! never touch SQL themselves.
 
 pub mod accounts;
+pub mod agreements;
 pub mod api_tokens;
 pub mod application;
 pub mod audit_log;
