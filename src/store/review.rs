@@ -181,6 +181,8 @@ pub struct QueueFilter<'a> {
     pub submitted_after: Option<i64>,
     /// Only appeals (`Some(true)`) or only first decisions (`Some(false)`).
     pub appeal: Option<bool>,
+    /// Only automatic approvals waiting for a human second look (`Some(true)`), or none of them.
+    pub second_look: Option<bool>,
     /// Continue after this (submitted_at, id).
     pub after: Option<(i64, String)>,
     /// Only items this account holds at the time given.
@@ -214,6 +216,11 @@ pub async fn queue(db: &Db, f: &QueueFilter<'_>) -> Result<Vec<ReviewItemRow>> {
     }
     if let Some(appeal) = f.appeal {
         sql.push_str(&format!(" AND appeal = {}", i64::from(appeal)));
+    }
+    match f.second_look {
+        Some(true) => sql.push_str(" AND second_look = 1"),
+        Some(false) => sql.push_str(" AND second_look <> 1"),
+        None => {}
     }
     if f.held_by.is_some() {
         let (a, b) = (next(), next());

@@ -129,6 +129,8 @@ pub struct QueueQuery<'a> {
     pub viewer: &'a str,
     /// Only appeals (`Some(true)`), or only first decisions (`Some(false)`).
     pub appeal: Option<bool>,
+    /// Only automatic approvals sampled for a human second look (`Some(true)`), or none of them.
+    pub second_look: Option<bool>,
     pub cursor: Option<&'a str>,
     pub limit: i64,
 }
@@ -195,6 +197,7 @@ pub async fn queue(ctx: &Ctx, q: &QueueQuery<'_>) -> Result<(Vec<ItemSummary>, O
             submitted_before: q.min_age_hours.map(|h| now - h * HOUR_MS),
             submitted_after: q.max_age_hours.map(|h| now - h * HOUR_MS),
             appeal: q.appeal,
+            second_look: q.second_look,
             after,
             held_by: (view == Some(View::Mine)).then_some((q.viewer, now)),
             unclaimed_at: (view == Some(View::Unclaimed)).then_some(now),

@@ -46,6 +46,7 @@ pub async fn waiting(ctx: &Ctx) -> Result<Vec<Waiting>> {
                 min_age_hours: None,
                 max_age_hours: None,
                 appeal: None,
+                second_look: None,
                 view: None,
                 viewer: "",
                 cursor: None,

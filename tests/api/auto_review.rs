@@ -142,6 +142,21 @@ async fn an_auto_approved_revision_is_audited_with_its_rule_and_sampled_for_a_se
     let item_id = auto["subject"].as_str().expect("item").to_string();
     assert_eq!(looks.body["items"][0]["id"], item_id.as_str());
     assert_eq!(looks.body["items"][0]["rule"], "product_minor_revision");
+    // The queue filters them too.
+    let flagged = app
+        .get_as(
+            &reviewer,
+            "/api/v1/review/items?status=approved&second_look=true",
+        )
+        .await;
+    flagged.assert_status(StatusCode::OK);
+    let ids: Vec<&str> = flagged.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["id"].as_str())
+        .collect();
+    assert_eq!(ids, vec![item_id.as_str()]);
     let done = format!("/api/v1/review/items/{item_id}/second-look");
     let finance = app.staff("fin@berth.test", &[Role::Finance]).await;
     app.post_as(&finance, &done, json!({}))
@@ -153,6 +168,13 @@ async fn an_auto_approved_revision_is_audited_with_its_rule_and_sampled_for_a_se
     app.send(Method::POST, &done, Some(&reviewer), None)
         .await
         .assert_status(StatusCode::CONFLICT);
+    let flagged = app
+        .get_as(
+            &reviewer,
+            "/api/v1/review/items?status=approved&second_look=true",
+        )
+        .await;
+    assert_eq!(flagged.body["items"], json!([]));
 
     // A new name is a person's decision, rules or not.
     app.update_product(&p.token, &id, product_form("星图 二代"))

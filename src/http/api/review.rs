@@ -36,6 +36,9 @@ pub struct QueueParams {
     pub min_age_hours: Option<i64>,
     /// `true`: only items back in the queue because the applicant appealed; `false`: none of them.
     pub appeal: Option<bool>,
+    /// `true`: only automatic approvals sampled for a human second look (docs/STAFF.md);
+    /// `false`: none of them.
+    pub second_look: Option<bool>,
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
@@ -99,6 +102,7 @@ pub async fn queue(
             min_age_hours: p.min_age_hours,
             max_age_hours: None,
             appeal: p.appeal,
+            second_look: p.second_look,
             view: p.view.as_deref(),
             viewer: &reviewer.account.id,
             cursor: p.cursor.as_deref(),

@@ -174,6 +174,7 @@ pub async fn show(
         min_age_hours: band.and_then(|b| b.1),
         max_age_hours: band.and_then(|b| b.2),
         appeal: appeals_only.then_some(true),
+        second_look: None,
         view: Some(view.as_str()).filter(|v| !v.is_empty()),
         viewer: &operator.id,
         cursor: p.cursor.as_deref().filter(|c| !c.is_empty()),
