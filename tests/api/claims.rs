@@ -179,8 +179,21 @@ async fn a_claim_lapses_after_the_configured_minutes_and_an_admin_assigns_by_add
     app.post_as(&op2, &claim_path(&id, "assign"), to_op1.clone())
         .await
         .assert_status(StatusCode::FORBIDDEN);
+    // Finance decides settlement changes only: it neither claims nor is given a verification.
+    let finance = app
+        .staff(
+            "finance@berth.test",
+            &[berth::domain::account::Role::Finance],
+        )
+        .await;
+    let a = app
+        .post_as(&finance, &claim_path(&id, "claim"), json!({}))
+        .await;
+    a.assert_status(StatusCode::FORBIDDEN);
+    assert_eq!(a.code(), "role_required");
     for (body, code) in [
         (json!({}), "required"),
+        (json!({"reviewer": "finance@berth.test"}), "not_a_reviewer"),
         (json!({"reviewer": "nobody@berth.test"}), "not_a_reviewer"),
         (json!({"reviewer": "lapse@example.com"}), "not_a_reviewer"),
     ] {

@@ -231,3 +231,49 @@ async fn the_move_in_page_says_when_a_decision_is_expected_and_the_place_in_line
         assert!(!html.contains(&expected), "no ISO date on the page");
     }
 }
+
+#[tokio::test]
+async fn a_product_in_review_shows_its_expected_date_on_the_providers_product_page() {
+    let app = spawn_app().await;
+    let p = app
+        .with_moved_in_provider("maker@example.com", "深圳商品科技有限公司", &uscc(56))
+        .await;
+    let form = json!({
+        "name": "队列 IoT 平台", "category": "iot", "service_type": "saas", "delivery": "download",
+        "summary": "Fleet management for IoT devices", "description": "# Features",
+        "plans": [{"name": "Basic", "price_fen": 9900, "billing": "monthly"}],
+        "terms": {"after_sales_scope": "Tickets, 5×8", "warranty": "99.9%"}
+    });
+    let a = app.create_product(&p.token, form).await;
+    a.assert_status(StatusCode::CREATED);
+    let id = a.body["id"].as_str().expect("id").to_string();
+    let page = |lang: &'static str| {
+        let (app, token, id) = (&app, p.token.clone(), id.clone());
+        async move {
+            let a = app
+                .raw(
+                    app.client
+                        .get(app.url(&format!("/provider/products/{id}")))
+                        .header("cookie", format!("berth_session={token}"))
+                        .header("accept-language", lang),
+                )
+                .await;
+            a.assert_status(StatusCode::OK);
+            a.body.as_str().unwrap_or("").to_string()
+        }
+    };
+    assert!(
+        !page("en").await.contains("Decision expected by"),
+        "a draft has no date"
+    );
+    app.submit_product(&p.token, &id)
+        .await
+        .assert_status(StatusCode::OK);
+    let html = page("en").await;
+    assert!(
+        html.contains("Decision expected by "),
+        "in review: the date"
+    );
+    let zh = page("zh-CN").await;
+    assert!(zh.contains("前完成审核"), "in Chinese too");
+}
