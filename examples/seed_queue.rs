@@ -18,7 +18,7 @@ use std::time::Instant;
 
 use anyhow::bail;
 use berth::config::{Config, Overrides};
-use berth::domain::account::Role;
+use berth::domain::account::{Role, Roles};
 use berth::domain::audit::{self, NewEvent};
 use berth::time_util::{now_ms, DAY_MS, MINUTE_MS};
 use clap::Parser;
@@ -88,9 +88,14 @@ async fn main() -> anyhow::Result<()> {
 
     let admin_email = "admin@bench.example.com";
     let admin = staff_id(
-        berth::workflows::accounts::add_user(&ctx, admin_email, Some(&args.password), Role::Admin)
-            .await
-            .map_err(|e| anyhow::anyhow!("admin: {e}"))?,
+        berth::workflows::accounts::add_user(
+            &ctx,
+            admin_email,
+            Some(&args.password),
+            &Roles::of(&Role::STAFF),
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("admin: {e}"))?,
     );
     let mut reviewers = Vec::new();
     for i in 0..4 {
@@ -98,7 +103,7 @@ async fn main() -> anyhow::Result<()> {
             &ctx,
             &format!("reviewer{i}@bench.example.com"),
             Some(&args.password),
-            Role::Operator,
+            &Roles::operator(),
         )
         .await
         .map_err(|e| anyhow::anyhow!("reviewer: {e}"))?;

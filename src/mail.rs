@@ -60,11 +60,13 @@ pub enum MailKind {
     ProviderSuspended,
     ProviderReinstated,
     WebhookDisabled,
+    StaffInvitation,
+    AppealAnswered,
     AgreementPublished,
 }
 
 impl MailKind {
-    pub const ALL: [MailKind; 26] = [
+    pub const ALL: [MailKind; 28] = [
         MailKind::ActivationCode,
         MailKind::PasswordResetCode,
         MailKind::PasswordChanged,
@@ -90,6 +92,8 @@ impl MailKind {
         MailKind::ProviderSuspended,
         MailKind::ProviderReinstated,
         MailKind::WebhookDisabled,
+        MailKind::StaffInvitation,
+        MailKind::AppealAnswered,
         MailKind::AgreementPublished,
     ];
 
@@ -120,6 +124,8 @@ impl MailKind {
             MailKind::ProviderSuspended => "provider_suspended",
             MailKind::ProviderReinstated => "provider_reinstated",
             MailKind::WebhookDisabled => "webhook_disabled",
+            MailKind::StaffInvitation => "staff_invitation",
+            MailKind::AppealAnswered => "appeal_answered",
             MailKind::AgreementPublished => "agreement_published",
         }
     }

@@ -74,12 +74,15 @@ enum Command {
 
 #[derive(Subcommand)]
 enum UserCommand {
-    /// Create a staff account (password read from stdin), or grant the role to an existing account
+    /// Create a staff account (password read from stdin), or grant the roles to an existing
+    /// account
     Add {
         #[arg(long)]
         email: String,
-        #[arg(long, value_enum)]
-        role: StaffRole,
+        /// reviewer, finance or admin; repeat it or give a comma list; `operator` means
+        /// reviewer + finance
+        #[arg(long, required = true, value_parser = ["reviewer", "finance", "admin", "operator"], value_delimiter = ',')]
+        role: Vec<String>,
     },
     /// Remove an account's second factor (a lost phone) and end its sessions; the next log-in
     /// enrols a new one
@@ -88,12 +91,6 @@ enum UserCommand {
         #[arg(long)]
         email: String,
     },
-}
-
-#[derive(Clone, Copy, ValueEnum)]
-enum StaffRole {
-    Operator,
-    Admin,
 }
 
 #[derive(Subcommand)]

@@ -6,33 +6,41 @@ use std::process::ExitCode;
 use anyhow::{bail, Context};
 use berth::app;
 use berth::config::Config;
-use berth::domain::account::Role;
+use berth::domain::account::parse_staff_roles;
 use berth::workflows::accounts::{self, UserAdded};
 
-use crate::StaffRole;
-
-pub async fn add(config: &Config, email: String, role: StaffRole) -> anyhow::Result<ExitCode> {
+pub async fn add(config: &Config, email: String, role: Vec<String>) -> anyhow::Result<ExitCode> {
+    let role = match parse_staff_roles(role.iter().map(String::as_str)) {
+        Ok(r) if !r.is_empty() => r,
+        Ok(_) => {
+            eprintln!("berth: --role: give reviewer, finance or admin");
+            return Ok(ExitCode::from(2));
+        }
+        Err(name) => {
+            eprintln!(
+                "berth: --role: {name} is not a staff role (reviewer, finance, admin, operator)"
+            );
+            return Ok(ExitCode::from(2));
+        }
+    };
     let (db, key) = app::open(config).await?;
     let ctx = app::context(config, db, key)?;
-    let role = match role {
-        StaffRole::Operator => Role::Operator,
-        StaffRole::Admin => Role::Admin,
-    };
+    let names = role.names().join(", ");
     let email = email.trim().to_lowercase();
     let password = if !accounts::has_account(&ctx, &email).await? {
         Some(read_password()?)
     } else {
         None
     };
-    match accounts::add_user(&ctx, &email, password.as_deref().map(|p| p.as_str()), role).await {
+    match accounts::add_user(&ctx, &email, password.as_deref().map(|p| p.as_str()), &role).await {
         Ok(UserAdded::Created { id }) => {
-            eprintln!("Created {} account {email} ({id}).", role.as_str())
+            eprintln!("Created a staff account {email} ({id}) with the roles {names}.")
         }
         Ok(UserAdded::RoleGranted { id }) => {
-            eprintln!("Granted {} to {email} ({id}).", role.as_str())
+            eprintln!("Granted {names} to {email} ({id}).")
         }
         Ok(UserAdded::AlreadyHeld { .. }) => {
-            eprintln!("{email} already has the {} role.", role.as_str())
+            eprintln!("{email} already has the roles {names}.")
         }
         Err(berth::workflows::Error::Validation(fields)) => {
             for f in fields {

@@ -35,6 +35,10 @@ pub struct Limits {
     /// Acknowledgements of contact-us messages mailed to one address; past it the message is
     /// still received (and its reference shown), only not mailed: nobody is mail-bombed.
     pub consultation_mails_per_address: Rate,
+    /// Staff invitations one admin may send.
+    pub staff_invitations_per_admin: Rate,
+    /// How long an invitation's link works.
+    pub staff_invitation_hours: u32,
     /// "Test the integration" runs by one provider (each run makes four calls out).
     pub integration_tests_per_provider: Rate,
     /// Wrong amounts a micro-deposit allows in all; the last one freezes the check for
@@ -70,6 +74,8 @@ impl Default for Limits {
             registrations_per_client: rate("20/1h"),
             consultations_per_client: rate("5/10m"),
             consultation_mails_per_address: rate("3/1h"),
+            staff_invitations_per_admin: rate("20/1d"),
+            staff_invitation_hours: 72,
             integration_tests_per_provider: rate("20/1h"),
             deposit_wrong_amounts: 5,
             deposit_freeze_minutes: 60,

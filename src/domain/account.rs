@@ -2,6 +2,8 @@
 
 use std::fmt;
 
+use super::review::ReviewKind;
+
 /// A syntactically valid e-mail address, trimmed and lower-cased.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub struct Email(String);
@@ -96,18 +98,27 @@ impl Drop for Password {
     }
 }
 
+/// What an account may do. Staff roles split the back office by risk: `Reviewer` decides
+/// verifications, applications, products and answers consultations; `Finance` pays
+/// micro-deposits and decides settlement changes (the bank-detail fraud surface); `Admin`
+/// manages staff, the catalog, settings and automatic-approval rules. No role implies another.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Role {
     Provider,
-    Operator,
+    Reviewer,
+    Finance,
     Admin,
 }
 
 impl Role {
+    /// The staff roles, in the order pages list them.
+    pub const STAFF: [Role; 3] = [Role::Reviewer, Role::Finance, Role::Admin];
+
     pub fn as_str(self) -> &'static str {
         match self {
             Role::Provider => "provider",
-            Role::Operator => "operator",
+            Role::Reviewer => "reviewer",
+            Role::Finance => "finance",
             Role::Admin => "admin",
         }
     }
@@ -115,11 +126,36 @@ impl Role {
     pub fn parse(s: &str) -> Option<Role> {
         match s.trim() {
             "provider" => Some(Role::Provider),
-            "operator" => Some(Role::Operator),
+            "reviewer" => Some(Role::Reviewer),
+            "finance" => Some(Role::Finance),
             "admin" => Some(Role::Admin),
             _ => None,
         }
     }
+}
+
+/// The staff roles a person asks for by name (the CLI, the invitation form, the API): `reviewer`,
+/// `finance`, `admin`, and the former `operator`, which means reviewer + finance. Empty names
+/// are skipped; an unknown name is the error (its text).
+pub fn parse_staff_roles<'a>(names: impl IntoIterator<Item = &'a str>) -> Result<Roles, String> {
+    let mut roles = Roles::default();
+    for name in names.into_iter().flat_map(|n| n.split(',')) {
+        let name = name.trim();
+        match name {
+            "" => {}
+            "operator" => {
+                roles.grant(Role::Reviewer);
+                roles.grant(Role::Finance);
+            }
+            _ => match Role::parse(name) {
+                Some(r) if r != Role::Provider => {
+                    roles.grant(r);
+                }
+                _ => return Err(name.to_string()),
+            },
+        }
+    }
+    Ok(roles)
 }
 
 /// The set of roles an account holds, stored as a comma-separated list.
@@ -131,11 +167,30 @@ impl Roles {
         Roles(vec![role])
     }
 
-    pub fn parse_stored(s: &str) -> Roles {
-        let mut v: Vec<Role> = s.split(',').filter_map(Role::parse).collect();
+    pub fn of(roles: &[Role]) -> Roles {
+        let mut v = roles.to_vec();
         v.sort();
         v.dedup();
         Roles(v)
+    }
+
+    /// What `operator` meant before roles were split: reviewer + finance.
+    pub fn operator() -> Roles {
+        Roles::of(&[Role::Reviewer, Role::Finance])
+    }
+
+    /// Reads the stored list; a stored `operator` (from before migration 0016) reads as
+    /// reviewer + finance.
+    pub fn parse_stored(s: &str) -> Roles {
+        let mut v: Vec<Role> = Vec::new();
+        for name in s.split(',') {
+            if name.trim() == "operator" {
+                v.extend([Role::Reviewer, Role::Finance]);
+            } else if let Some(r) = Role::parse(name) {
+                v.push(r);
+            }
+        }
+        Roles::of(&v)
     }
 
     pub fn to_stored(&self) -> String {
@@ -146,18 +201,43 @@ impl Roles {
         self.0.iter().map(|r| r.as_str()).collect()
     }
 
+    pub fn iter(&self) -> impl Iterator<Item = Role> + '_ {
+        self.0.iter().copied()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
     pub fn has(&self, role: Role) -> bool {
         self.0.contains(&role)
     }
 
-    /// Operators and admins may review; admins are operators too.
+    /// Staff: any of reviewer, finance, admin. Staff sign in with a second factor, see the
+    /// console, the queue and the audit log; what they may *do* there is `may`.
+    pub fn is_staff(&self) -> bool {
+        Role::STAFF.iter().any(|r| self.has(*r))
+    }
+
+    /// Kept for the callers that mean "any staff" (the console, the queue, documents).
     pub fn can_review(&self) -> bool {
-        self.has(Role::Operator) || self.has(Role::Admin)
+        self.is_staff()
+    }
+
+    /// Whether these roles may decide items of `kind`: settlement changes are finance's,
+    /// everything else is the reviewers'.
+    pub fn can_decide(&self, kind: ReviewKind) -> bool {
+        self.has(Role::for_kind(kind))
+    }
+
+    /// Whether these roles may do `action`.
+    pub fn may(&self, action: StaffAction) -> bool {
+        self.has(action.role())
     }
 
     /// Staff sign in with a second factor; providers may.
     pub fn needs_second_factor(&self) -> bool {
-        self.can_review()
+        self.is_staff()
     }
 
     /// Adds a role; false when it was already held.
@@ -168,6 +248,71 @@ impl Roles {
         self.0.push(role);
         self.0.sort();
         true
+    }
+
+    /// Removes a role; false when it was not held.
+    pub fn revoke(&mut self, role: Role) -> bool {
+        let before = self.0.len();
+        self.0.retain(|r| *r != role);
+        self.0.len() != before
+    }
+
+    /// These roles with the staff roles replaced by `staff` (a provider role stays).
+    pub fn with_staff(&self, staff: &Roles) -> Roles {
+        let mut v: Vec<Role> = self.iter().filter(|r| *r == Role::Provider).collect();
+        v.extend(staff.iter().filter(|r| *r != Role::Provider));
+        Roles::of(&v)
+    }
+}
+
+impl Role {
+    /// The role that decides items of `kind`.
+    pub fn for_kind(kind: ReviewKind) -> Role {
+        match kind {
+            ReviewKind::SettlementChange => Role::Finance,
+            ReviewKind::EnterpriseVerification
+            | ReviewKind::PartnerApplication
+            | ReviewKind::Product => Role::Reviewer,
+        }
+    }
+}
+
+/// The staff actions outside the decisions on review items, each held by one role (the role
+/// table in `docs/STAFF.md`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StaffAction {
+    /// Pay (record) a micro-deposit and see its amount.
+    PayMicroDeposit,
+    /// Answer a consultation.
+    AnswerConsultation,
+    /// Suspend or reinstate a provider.
+    ProviderStanding,
+    /// Edit the catalog (categories, service types).
+    EditCatalog,
+    /// Invite staff, change their roles, deactivate them.
+    ManageStaff,
+    /// Turn automatic-approval rules on and off.
+    ManageRules,
+    /// Keep the library of rejection reasons (add, edit, retire).
+    ManageReasons,
+    /// Read the review report (throughput, time to decision, reasons).
+    ReadReport,
+    /// Publish a new version of the provider agreement.
+    PublishAgreements,
+}
+
+impl StaffAction {
+    pub fn role(self) -> Role {
+        match self {
+            StaffAction::PayMicroDeposit => Role::Finance,
+            StaffAction::AnswerConsultation | StaffAction::ProviderStanding => Role::Reviewer,
+            StaffAction::EditCatalog
+            | StaffAction::ManageStaff
+            | StaffAction::ManageRules
+            | StaffAction::ManageReasons
+            | StaffAction::ReadReport
+            | StaffAction::PublishAgreements => Role::Admin,
+        }
     }
 }
 
@@ -264,11 +409,44 @@ mod tests {
     #[test]
     fn roles_round_trip() {
         let mut r = Roles::parse_stored("operator,provider,bogus");
-        assert_eq!(r.to_stored(), "provider,operator");
-        assert!(r.can_review());
-        assert!(!r.grant(Role::Operator));
+        assert_eq!(r.to_stored(), "provider,reviewer,finance");
+        assert!(r.is_staff());
+        assert!(!r.grant(Role::Reviewer));
         assert!(r.grant(Role::Admin));
-        assert_eq!(r.names(), vec!["provider", "operator", "admin"]);
+        assert_eq!(r.names(), vec!["provider", "reviewer", "finance", "admin"]);
+        assert!(r.revoke(Role::Admin));
+        assert!(!r.revoke(Role::Admin));
+    }
+
+    #[test]
+    fn the_role_table() {
+        let reviewer = Roles::one(Role::Reviewer);
+        let finance = Roles::one(Role::Finance);
+        let admin = Roles::one(Role::Admin);
+        let provider = Roles::one(Role::Provider);
+        for kind in ReviewKind::ALL {
+            let settlement = kind == ReviewKind::SettlementChange;
+            assert_eq!(reviewer.can_decide(kind), !settlement, "{kind:?}");
+            assert_eq!(finance.can_decide(kind), settlement, "{kind:?}");
+            assert!(!admin.can_decide(kind) && !provider.can_decide(kind));
+        }
+        assert!(finance.may(StaffAction::PayMicroDeposit));
+        assert!(!reviewer.may(StaffAction::PayMicroDeposit));
+        assert!(admin.may(StaffAction::ManageStaff) && !reviewer.may(StaffAction::ManageStaff));
+        assert!(!provider.is_staff() && admin.is_staff() && finance.needs_second_factor());
+    }
+
+    #[test]
+    fn staff_roles_by_name() {
+        assert_eq!(parse_staff_roles(["operator"]), Ok(Roles::operator()));
+        assert_eq!(
+            parse_staff_roles(["reviewer, admin", "finance"]).map(|r| r.to_stored()),
+            Ok("reviewer,finance,admin".into())
+        );
+        assert_eq!(parse_staff_roles(["provider"]), Err("provider".into()));
+        assert_eq!(parse_staff_roles(["boss"]), Err("boss".into()));
+        let kept = Roles::of(&[Role::Provider, Role::Admin]).with_staff(&Roles::one(Role::Finance));
+        assert_eq!(kept.to_stored(), "provider,finance");
     }
 
     #[test]

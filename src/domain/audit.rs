@@ -50,6 +50,12 @@ pub const ACTIONS: &[&str] = &[
     "review.approved",
     "review.rejected",
     "review.micro_deposit_sent",
+    "review.claimed",
+    "review.released",
+    "review.assigned",
+    "review.taken_over",
+    "calendar.holiday_added",
+    "calendar.holiday_removed",
     "provider.customer_service_saved",
     "provider.settlement_saved",
     "provider.settlement_change_requested",
@@ -74,6 +80,11 @@ pub const ACTIONS: &[&str] = &[
     "catalog.service_type_renamed",
     "catalog.service_type_retired",
     "catalog.service_type_restored",
+    "reason.added",
+    "reason.changed",
+    "reason.retired",
+    "reason.restored",
+    "review.appealed",
 ];
 
 /// An event about to be appended. `detail` is JSON text and must never carry a secret.

@@ -23,11 +23,7 @@ pub struct Facts {
     pub agreement: super::agreement::Standing,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, utoipa::ToSchema)]
-pub struct Reason {
-    pub field: String,
-    pub message: String,
-}
+pub use super::reasons::{reasons_from_json, Reason};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -535,10 +531,7 @@ mod tests {
             Some(StepKey::EnterpriseVerification)
         );
         let returned = MoveIn::evaluate(&Facts {
-            settlement_change_rejected: Some(vec![Reason {
-                field: "branch_code".into(),
-                message: "wrong".into(),
-            }]),
+            settlement_change_rejected: Some(vec![Reason::free("branch_code", "wrong")]),
             ..live()
         });
         assert!(returned.moved_in(), "the account in force stays");
@@ -552,10 +545,7 @@ mod tests {
     fn a_rejection_carries_its_reasons() {
         let m = MoveIn::evaluate(&Facts {
             application: Some(VerificationStatus::Rejected),
-            application_reasons: vec![Reason {
-                field: "business_brief".into(),
-                message: "too vague".into(),
-            }],
+            application_reasons: vec![Reason::free("business_brief", "too vague")],
             ..live()
         });
         assert_eq!(m.steps[2].status, StepStatus::Rejected);

@@ -4,7 +4,7 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 
 use super::enterprise::text;
-use super::move_in::Reason;
+use super::reasons::Reason;
 use super::{FieldError, FieldErrors};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -92,6 +92,10 @@ pub struct DecisionForm {
     /// app (or a recovery code) here, unless the session passed one in the last five minutes.
     #[schema(value_type = Option<String>)]
     pub second_factor_code: Option<String>,
+    /// Deciding an appeal: the answer to the applicant's message (required then), shown in the
+    /// item's thread and mailed.
+    #[schema(value_type = Option<String>, max_length = 2000)]
+    pub reply: Option<String>,
     /// Decide an item another reviewer holds (`409 claimed_by_other` without it); the audit
     /// log names the previous holder.
     #[schema(value_type = Option<bool>)]
@@ -102,10 +106,16 @@ pub struct DecisionForm {
 #[serde(deny_unknown_fields)]
 pub struct ReasonForm {
     /// The field the reason is about, as the submission names it (`uscc`, `legal_rep.name`).
-    #[schema(value_type = String, max_length = 100, pattern = r"^[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000](?:[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000])?[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$")]
+    /// Required without a `code`; with one, the library reason's own field when left out.
+    #[schema(value_type = Option<String>, max_length = 100, pattern = r"^[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000](?:[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000])?[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$")]
     pub field: Option<String>,
     #[schema(value_type = String, max_length = 500, pattern = r"^[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000](?:[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000])?[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$")]
+    /// Required without a `code`; with one, the reviewer's note added to the library text.
     pub message: Option<String>,
+    /// A code of the reason library (`GET /api/v1/review/reasons`) for the item's kind; the
+    /// applicant reads its text in their own language.
+    #[schema(value_type = Option<String>, max_length = 64)]
+    pub code: Option<String>,
 }
 
 #[derive(Debug)]
@@ -115,6 +125,8 @@ pub struct ValidDecision {
     pub version: i64,
     /// Trimmed, non-empty, at most 500 characters.
     pub override_reason: Option<String>,
+    /// Trimmed, non-empty, at most 2,000 characters.
+    pub reply: Option<String>,
 }
 
 /// A rejection needs at least one reason, each naming a field and saying why.
@@ -140,21 +152,30 @@ pub fn validate_decision(f: &DecisionForm) -> Result<ValidDecision, Vec<FieldErr
             r.message.as_ref(),
             500,
         );
-        for (name, value) in [("field", &field), ("message", &message)] {
-            if value.is_none() {
-                e.push(FieldError::new(format!("reasons[{i}].{name}"), "required"));
+        let code = text(&mut e, &format!("reasons[{i}].code"), r.code.as_ref(), 64);
+        if code.is_none() {
+            // A free-text reason names its field and says why.
+            for (name, value) in [("field", &field), ("message", &message)] {
+                if value.is_none() {
+                    e.push(FieldError::new(format!("reasons[{i}].{name}"), "required"));
+                }
             }
         }
-        let (field, message) = (field.unwrap_or_default(), message.unwrap_or_default());
-        reasons.push(Reason {
-            field: field.to_string(),
-            message: message.to_string(),
-        });
+        let mut reason = Reason::free(
+            field.unwrap_or_default(),
+            message.clone().unwrap_or_default(),
+        );
+        if code.is_some() {
+            reason.note = message;
+            reason.code = code;
+        }
+        reasons.push(reason);
     }
     if f.decision == Some(Decision::Reject) && reasons.is_empty() {
         e.push(FieldError::new("reasons", "required"));
     }
     let override_reason = text(&mut e, "override_reason", f.override_reason.as_ref(), 500);
+    let reply = text(&mut e, "reply", f.reply.as_ref(), 2000);
     e.into_result()?;
     match (f.decision, f.version) {
         (Some(decision), Some(version)) => Ok(ValidDecision {
@@ -166,6 +187,7 @@ pub fn validate_decision(f: &DecisionForm) -> Result<ValidDecision, Vec<FieldErr
             },
             version,
             override_reason,
+            reply,
         }),
         _ => Err(vec![FieldError::new("decision", "required")]),
     }
@@ -183,6 +205,7 @@ mod tests {
             version: Some(1),
             override_reason: None,
             second_factor_code: None,
+            reply: None,
             take_over: None,
         };
         let errs = validate_decision(&f).expect_err("no reasons");
@@ -192,10 +215,12 @@ mod tests {
             reasons: Some(vec![ReasonForm {
                 field: Some("uscc".into()),
                 message: Some("blurred scan".into()),
+                code: None,
             }]),
             version: Some(1),
             override_reason: None,
             second_factor_code: None,
+            reply: None,
             take_over: None,
         };
         assert_eq!(validate_decision(&f).expect("ok").reasons.len(), 1);
@@ -209,6 +234,7 @@ mod tests {
             version: Some(1),
             override_reason: Some(r.into()),
             second_factor_code: None,
+            reply: None,
             take_over: None,
         };
         assert_eq!(

@@ -224,6 +224,9 @@ impl From<workflows::Error> for ApiError {
                 .in_form("_form", "error.account_not_activated"),
             E::Unauthenticated => ApiError::unauthenticated(),
             E::Forbidden => ApiError::forbidden(),
+            E::RoleRequired(role) => ApiError::new(StatusCode::FORBIDDEN, "role_required")
+                .with_extra("role", serde_json::json!(role.as_str()))
+                .in_form("_form", "error.role_required"),
             E::NotFound => ApiError::not_found(),
             E::RateLimited { retry_after_secs } => ApiError {
                 retry_after_secs: Some(retry_after_secs),

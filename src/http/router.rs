@@ -78,6 +78,12 @@ pub fn router(state: AppState) -> Router {
         .route("/move-in/enterprise/deposit", post(web::move_in::deposit::confirm_deposit))
         .route("/move-in/enterprise/deposit/request", post(web::move_in::deposit::request_deposit))
         .route("/move-in/application", get(web::move_in::application::show).post(web::move_in::application::save))
+        .route(
+            "/move-in/reviews/{id}",
+            get(web::move_in::reviews::show)
+                .post(web::move_in::reviews::appeal)
+                .layer(DefaultBodyLimit::max(FORM_WITH_DOCUMENTS_LIMIT)),
+        )
         .route("/provider", get(web::provider::index))
         .route(
             "/provider/info/customer-service",
@@ -122,6 +128,9 @@ pub fn router(state: AppState) -> Router {
         .route("/console/documents/{id}", get(web::console::documents::view))
         .route("/console/consultations", get(web::console::consultations::list))
         .route("/console/catalog", get(web::console::catalog::show).post(web::console::catalog::change))
+        .route("/console/reasons", get(web::console::reasons::show).post(web::console::reasons::change))
+        .route("/console/report", get(web::console::report::show))
+        .route("/console/report.csv", get(web::console::report::download))
         .route("/console/consultations/{id}", get(web::console::consultations::show))
         .route("/console/consultations/{id}/reply", post(web::console::consultations::reply))
         .route("/console/webhooks", get(web::webhooks::list).post(web::webhooks::create))
@@ -132,6 +141,12 @@ pub fn router(state: AppState) -> Router {
         .route("/provider/webhooks/{id}", get(web::webhooks::show).post(web::webhooks::update))
         .route("/provider/webhooks/{id}/{action}", post(web::webhooks::act))
         .route("/provider/webhooks/{id}/deliveries/{delivery}/replay", post(web::webhooks::replay))
+        .route("/console/staff", get(web::console::staff::list).post(web::console::staff::invite))
+        .route("/console/staff/{id}", get(web::console::staff::show).post(web::console::staff::change))
+        .route("/console/staff/{id}/deactivate", get(web::console::staff::confirm_deactivate))
+        .route("/console/rules", get(web::console::rules::show).post(web::console::rules::change))
+        .route("/console/second-looks/{id}", post(web::console::rules::second_look_done))
+        .route("/staff/invitation", get(web::invitation::show).post(web::invitation::accept))
         .route("/console/tokens", get(web::tokens::list).post(web::tokens::create))
         .route("/console/tokens/{id}/revoke", get(web::tokens::confirm_revoke).post(web::tokens::revoke))
         .route("/provider/tokens", get(web::tokens::list).post(web::tokens::create))

@@ -110,6 +110,21 @@ impl Upload {
         Ok(())
     }
 
+    /// The text fields and the file if one was sent (a form where the file is optional), when
+    /// the form was read whole.
+    pub fn into_optional_file(self) -> Result<(FormData, Option<Vec<u8>>), ApiError> {
+        if let Some(refusal) = self.refusal {
+            return Err(refusal);
+        }
+        let file = self
+            .files
+            .into_iter()
+            .find(|(name, _)| name == FILE_FIELD)
+            .map(|(_, bytes)| bytes)
+            .filter(|bytes| !bytes.is_empty());
+        Ok((self.fields, file))
+    }
+
     /// The text fields and the file, when the form was read whole and carries the file and every
     /// field in `required` (each one missing is named); otherwise the refusal.
     pub fn into_file(self, required: &[&str]) -> Result<(FormData, Vec<u8>), ApiError> {

@@ -9,8 +9,10 @@
 pub mod accounts;
 pub mod agreements;
 pub mod api_tokens;
+pub mod appeals;
 pub mod application;
 pub mod audit;
+pub mod auto_rules;
 pub mod calendar;
 pub mod catalog;
 pub mod claims;
@@ -28,9 +30,11 @@ pub mod names;
 pub mod outbox;
 pub mod products;
 pub mod provider;
+pub mod reasons;
 pub mod review;
 pub mod second_factor;
 pub mod sessions;
+pub mod staff;
 pub mod webhooks;
 
 mod batch;

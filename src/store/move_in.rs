@@ -7,6 +7,8 @@ use super::Result;
 #[derive(Debug, Clone, Default)]
 pub struct FactsRow {
     pub account_status: String,
+    /// The account's language: reasons are read in it.
+    pub account_lang: String,
     pub enterprise_status: Option<String>,
     pub enterprise_reasons: Option<String>,
     pub md_status: Option<String>,
@@ -28,7 +30,7 @@ pub async fn facts<'e, E: Executor<'e, Database = Any>>(
     account_id: &str,
 ) -> Result<Option<FactsRow>> {
     let row = sqlx::query(
-        "SELECT a.status AS account_status, e.status AS enterprise_status, e.reasons AS enterprise_reasons, \
+        "SELECT a.status AS account_status, a.lang AS account_lang, e.status AS enterprise_status, e.reasons AS enterprise_reasons, \
          e.md_status, e.md_frozen_until, e.md_attempts_left, p.status AS application_status, p.reasons AS application_reasons, \
          CAST(CASE WHEN cs.account_id IS NULL THEN 0 ELSE 1 END AS BIGINT) AS has_cs, \
          CAST(CASE WHEN s.account_id IS NULL THEN 0 ELSE 1 END AS BIGINT) AS has_settlement, \
@@ -54,6 +56,7 @@ pub async fn facts<'e, E: Executor<'e, Database = Any>>(
         let has_pending: i64 = r.try_get("has_pending")?;
         Ok(FactsRow {
             account_status: r.try_get("account_status")?,
+            account_lang: r.try_get("account_lang")?,
             enterprise_status: r.try_get("enterprise_status")?,
             enterprise_reasons: r.try_get("enterprise_reasons")?,
             md_status: r.try_get("md_status")?,

@@ -21,6 +21,8 @@ pub struct ReviewItemRow {
     pub submitted_at: i64,
     pub decided_at: Option<i64>,
     pub decided_by: Option<String>,
+    /// Back in the queue because the applicant appealed its rejection.
+    pub appeal: bool,
     /// Who holds the item and until when (a lapsed claim is still here; read it with
     /// `holder_at`).
     pub claimed_by: Option<String>,
@@ -66,6 +68,7 @@ impl ReviewItemRow {
             submitted_at: now,
             decided_at: None,
             decided_by: None,
+            appeal: false,
             claimed_by: None,
             claimed_until: None,
             claimed_by_email: None,
@@ -75,11 +78,13 @@ impl ReviewItemRow {
 
 const COLUMNS: &str =
     "id, kind, account_id, company_name, subject_ref, status, version, snapshot, documents, \
-    reasons, submitted_at, decided_at, decided_by, claimed_by, claimed_until, \
+    reasons, submitted_at, decided_at, decided_by, appeal, claimed_by, claimed_until, \
     (SELECT a.email FROM accounts a WHERE a.id = review_items.claimed_by) AS claimed_by_email";
 
 fn from_row(r: &AnyRow) -> Result<ReviewItemRow> {
+    let appeal: i64 = r.try_get("appeal")?;
     Ok(ReviewItemRow {
+        appeal: appeal != 0,
         id: r.try_get("id")?,
         kind: r.try_get("kind")?,
         account_id: r.try_get("account_id")?,
@@ -174,6 +179,10 @@ pub struct QueueFilter<'a> {
     pub submitted_before: Option<i64>,
     /// Only items submitted after this time (younger than an age).
     pub submitted_after: Option<i64>,
+    /// Only appeals (`Some(true)`) or only first decisions (`Some(false)`).
+    pub appeal: Option<bool>,
+    /// Only automatic approvals waiting for a human second look (`Some(true)`), or none of them.
+    pub second_look: Option<bool>,
     /// Continue after this (submitted_at, id).
     pub after: Option<(i64, String)>,
     /// Only items this account holds at the time given.
@@ -204,6 +213,14 @@ pub async fn queue(db: &Db, f: &QueueFilter<'_>) -> Result<Vec<ReviewItemRow>> {
     }
     if f.submitted_after.is_some() {
         sql.push_str(&format!(" AND submitted_at > {}", next()));
+    }
+    if let Some(appeal) = f.appeal {
+        sql.push_str(&format!(" AND appeal = {}", i64::from(appeal)));
+    }
+    match f.second_look {
+        Some(true) => sql.push_str(" AND second_look = 1"),
+        Some(false) => sql.push_str(" AND second_look <> 1"),
+        None => {}
     }
     if f.held_by.is_some() {
         let (a, b) = (next(), next());

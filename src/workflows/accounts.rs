@@ -185,23 +185,30 @@ pub enum UserAdded {
     AlreadyHeld { id: String },
 }
 
-/// Creates an active staff account, or grants the role to an existing account.
+/// Creates an active staff account with `grant` (staff roles), or grants them to an existing
+/// account (the operator's shell: `berth user add`).
 #[tracing::instrument(name = "accounts::add_user", skip_all)]
 pub async fn add_user(
     ctx: &Ctx,
     email: &str,
     password: Option<&str>,
-    role: Role,
+    grant: &Roles,
 ) -> Result<UserAdded> {
     let email = Email::parse(email).map_err(|c| Error::field("email", c))?;
+    if grant.is_empty() || grant.has(Role::Provider) {
+        return Err(Error::field("role", "not_allowed"));
+    }
     let mut tx = ctx.db.begin_write().await?;
     if let Some(row) = account_store::find_by_email(&mut *tx, email.as_str()).await? {
         let mut roles = Roles::parse_stored(&row.roles);
-        if !roles.grant(role) {
+        let added: Vec<Role> = grant.iter().filter(|r| roles.grant(*r)).collect();
+        if added.is_empty() {
             return Ok(UserAdded::AlreadyHeld { id: row.id });
         }
         account_store::set_roles(&mut tx, &row.id, &roles.to_stored()).await?;
-        store::audit::append(&mut tx, role_granted(&row.id, role)).await?;
+        for role in added {
+            store::audit::append(&mut tx, role_granted(&row.id, role)).await?;
+        }
         tx.commit().await?;
         return Ok(UserAdded::RoleGranted { id: row.id });
     }
@@ -220,7 +227,7 @@ pub async fn add_user(
         password_hash,
         mobile: None,
         status: AccountStatus::Active.as_str().to_string(),
-        roles: Roles::one(role).to_stored(),
+        roles: grant.to_stored(),
         lang: Lang::default().tag().to_string(),
         created_at: now,
     };
@@ -235,7 +242,9 @@ pub async fn add_user(
             .detail(json!({"email": row.email, "via": "cli"})),
     )
     .await?;
-    store::audit::append(&mut tx, role_granted(&row.id, role)).await?;
+    for role in grant.iter() {
+        store::audit::append(&mut tx, role_granted(&row.id, role)).await?;
+    }
     tx.commit().await?;
     Ok(UserAdded::Created { id: row.id })
 }

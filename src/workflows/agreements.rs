@@ -8,10 +8,11 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::accounts::AccountView;
+use super::decision::require_action;
 use super::move_in::{require_provider_role, standing};
 use super::{Ctx, Error, Result};
 use crate::display::Zone;
-use crate::domain::account::Role;
+use crate::domain::account::{Role, StaffAction};
 use crate::domain::agreement::{self, Draft, Latest};
 use crate::domain::audit::NewEvent;
 use crate::domain::events::{Event, EventType};
@@ -148,9 +149,7 @@ pub struct TextsForm {
 /// account active) mailed in its language with the summary and the day, in one transaction.
 #[tracing::instrument(name = "agreements::publish", skip_all, fields(admin = %admin.id))]
 pub async fn publish(ctx: &Ctx, admin: &AccountView, form: &PublishForm) -> Result<AgreementView> {
-    if !admin.roles.has(Role::Admin) {
-        return Err(Error::Forbidden);
-    }
+    require_action(admin, StaffAction::PublishAgreements)?;
     let now = ctx.clock.now_ms();
     let today = ctx
         .zone

@@ -60,12 +60,14 @@ pub async fn view(ctx: &Ctx, account: &AccountView) -> Result<ApplicationView> {
         ),
         data: row.as_ref().map(parse).unwrap_or_default(),
         current_agreement_version: super::agreements::current_version(ctx).await?,
-        reasons: row
-            .as_ref()
-            .and_then(|r| r.reasons.as_deref())
-            .and_then(|r| serde_json::from_str(r).ok())
-            .unwrap_or_default(),
-        submissions: history.iter().map(SubmissionView::from).collect(),
+        reasons: crate::domain::move_in::reasons_from_json(
+            row.as_ref().and_then(|r| r.reasons.as_deref()),
+            account.lang.tag(),
+        ),
+        submissions: history
+            .iter()
+            .map(|i| SubmissionView::of(i, account.lang.tag()))
+            .collect(),
     })
 }
 

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use super::accounts::AccountView;
-use super::decision::require_reviewer;
+use super::decision::require_staff;
 use super::names::{self, Named};
 use super::{Ctx, Error, Result};
 use crate::domain::audit::{AuditEvent, ACTIONS};
@@ -35,7 +35,7 @@ pub struct Resolved(Search);
 /// Finds the accounts and consultations a filter names; a name that matches nothing is refused
 /// at its field (`unknown_account`, `not_allowed`).
 pub async fn resolve(ctx: &Ctx, staff: &AccountView, f: &AuditFilter) -> Result<Resolved> {
-    require_reviewer(staff)?;
+    require_staff(staff)?;
     let mut errors = Vec::new();
     let mut search = Search {
         from: f.from,

@@ -82,6 +82,7 @@ pub async fn add(
     which: CatalogList,
     f: &CatalogForm,
 ) -> Result<()> {
+    super::decision::require_action(operator, crate::domain::account::StaffAction::EditCatalog)?;
     let mut e = FieldErrors::default();
     let slug = f.slug.as_deref().map(str::trim).unwrap_or("");
     if slug.is_empty() {
@@ -123,6 +124,7 @@ pub async fn rename(
     slug: &str,
     f: &CatalogForm,
 ) -> Result<()> {
+    super::decision::require_action(operator, crate::domain::account::StaffAction::EditCatalog)?;
     let mut e = FieldErrors::default();
     if f.slug.is_some() {
         e.push(FieldError::new("slug", "not_allowed"));
@@ -155,6 +157,7 @@ pub async fn set_retired(
     slug: &str,
     retired: bool,
 ) -> Result<()> {
+    super::decision::require_action(operator, crate::domain::account::StaffAction::EditCatalog)?;
     let mut tx = ctx.db.begin_write().await?;
     if !catalog::set_retired(&mut tx, which, slug, retired.then(now_ms)).await? {
         return Err(Error::NotFound);

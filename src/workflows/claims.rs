@@ -6,10 +6,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::accounts::AccountView;
-use super::decision::{not_own, require_reviewer};
+use super::decision::{not_own, require_reviewer, require_role_for};
 use super::{Ctx, Error, Result};
 use crate::domain::account::Role;
 use crate::domain::audit::NewEvent;
+use crate::domain::review::ReviewKind;
 use crate::domain::FieldError;
 use crate::store;
 use crate::store::review::ReviewItemRow;
@@ -73,6 +74,8 @@ pub async fn claim(ctx: &Ctx, reviewer: &AccountView, id: &str) -> Result<ClaimV
         .await?
         .ok_or(Error::NotFound)?;
     not_own(reviewer, &item.account_id)?;
+    // Only who may decide the kind claims it: settlement changes finance, the rest reviewers.
+    require_role_for(reviewer, kind_of(&item)?)?;
     if !store::claims::claim(&mut tx, id, &reviewer.id, now + claim_ms(ctx), now).await? {
         // Read again: on PostgreSQL the winner committed after this transaction first read.
         let current = store::review::get(&mut *tx, id).await?.unwrap_or(item);
@@ -144,7 +147,7 @@ pub async fn assign(
         .await?
         .map(|a| AccountView::from_row(&a))
         .ok_or_else(not_a_reviewer)?;
-    if !to.roles.can_review() || to.id == item.account_id {
+    if !to.roles.can_decide(kind_of(&item)?) || to.id == item.account_id {
         return Err(not_a_reviewer());
     }
     if !store::claims::assign(&mut tx, id, &to.id, now + claim_ms(ctx)).await? {
@@ -163,6 +166,11 @@ pub async fn assign(
         .ok_or(Error::NotFound)?;
     tx.commit().await?;
     Ok(view(&row, now))
+}
+
+fn kind_of(item: &ReviewItemRow) -> Result<ReviewKind> {
+    ReviewKind::parse(&item.kind)
+        .ok_or_else(|| Error::Internal(format!("unknown kind {}", item.kind)))
 }
 
 fn not_a_reviewer() -> Error {

@@ -259,6 +259,10 @@ pub async fn reply(
     id: &str,
     message: Option<&str>,
 ) -> Result<ConsultationView> {
+    super::decision::require_action(
+        operator,
+        crate::domain::account::StaffAction::AnswerConsultation,
+    )?;
     let mut e = FieldErrors::default();
     let message = text(
         &mut e,

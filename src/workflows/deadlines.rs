@@ -226,7 +226,7 @@ pub async fn add_holiday(ctx: &Ctx, admin: &AccountView, form: &HolidayForm) -> 
     store::audit::append(
         &mut tx,
         NewEvent::new(&admin.id, "calendar.holiday_added", &day)
-            .detail(serde_json::json!({"day": day, "name": name})),
+            .detail(serde_json::json!({"name": name})),
     )
     .await?;
     tx.commit().await?;
@@ -243,8 +243,7 @@ pub async fn remove_holiday(ctx: &Ctx, admin: &AccountView, day: &str) -> Result
     }
     store::audit::append(
         &mut tx,
-        NewEvent::new(&admin.id, "calendar.holiday_removed", &day)
-            .detail(serde_json::json!({"day": day})),
+        NewEvent::new(&admin.id, "calendar.holiday_removed", &day),
     )
     .await?;
     tx.commit().await?;

@@ -5,6 +5,8 @@
 
 use super::accounts::AccountView;
 use super::{Error, Result};
+use crate::domain::account::{Role, StaffAction};
+use crate::domain::review::ReviewKind;
 
 /// What a decision says, as each aggregate's `apply_decision` takes it.
 pub struct Verdict<'a> {
@@ -33,11 +35,36 @@ pub fn not_own(staff: &AccountView, account_id: &str) -> Result<()> {
     Ok(())
 }
 
-/// Staff only.
-pub fn require_reviewer(account: &AccountView) -> Result<()> {
-    if account.roles.can_review() {
+/// Any staff (reviewer, finance, admin): reading the queue, an item, the audit log. Deciding
+/// needs `require_role_for`, other staff actions `require_action`.
+pub fn require_staff(account: &AccountView) -> Result<()> {
+    if account.roles.is_staff() {
         Ok(())
     } else {
         Err(Error::Forbidden)
+    }
+}
+
+/// The name this check had before roles were split; it means any staff.
+pub fn require_reviewer(account: &AccountView) -> Result<()> {
+    require_staff(account)
+}
+
+/// The role that decides items of `kind` (`Roles::can_decide`): settlement changes finance,
+/// the rest reviewers. Refused `403 role_required` naming the role.
+pub fn require_role_for(account: &AccountView, kind: ReviewKind) -> Result<()> {
+    if account.roles.can_decide(kind) {
+        Ok(())
+    } else {
+        Err(Error::RoleRequired(Role::for_kind(kind)))
+    }
+}
+
+/// The role that holds `action` (`StaffAction::role`).
+pub fn require_action(account: &AccountView, action: StaffAction) -> Result<()> {
+    if account.roles.may(action) {
+        Ok(())
+    } else {
+        Err(Error::RoleRequired(action.role()))
     }
 }

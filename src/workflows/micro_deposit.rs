@@ -8,11 +8,12 @@ use rand::Rng;
 use serde_json::json;
 
 use super::accounts::AccountView;
-use super::decision::{not_own, require_reviewer};
+use super::decision::{not_own, require_action, require_staff};
 use super::move_in::require_provider_role;
 use super::notify;
 use super::verification::DepositView;
 use super::{limits, Ctx, Error, Result};
+use crate::domain::account::StaffAction;
 use crate::domain::audit::NewEvent;
 use crate::domain::enterprise::{
     DepositStatus, VerificationStatus, DEPOSIT_MAX_FEN, DEPOSIT_MIN_FEN,
@@ -34,7 +35,7 @@ use crate::time_util::{now_ms, MINUTE_MS};
 /// `limits.deposits_per_verification` in all.
 #[tracing::instrument(name = "micro_deposit::record_deposit", skip_all, fields(reviewer = %reviewer.id, id = %id))]
 pub async fn record_deposit(ctx: &Ctx, reviewer: &AccountView, id: &str) -> Result<i64> {
-    require_reviewer(reviewer)?;
+    require_action(reviewer, StaffAction::PayMicroDeposit)?;
     let owner_id = store::review::get(ctx.db.pool(), id)
         .await?
         .ok_or(Error::NotFound)?
@@ -145,7 +146,9 @@ pub async fn paid_deposit(
     reviewer: &AccountView,
     account_id: &str,
 ) -> Result<Option<PaidDeposit>> {
-    require_reviewer(reviewer)?;
+    require_staff(reviewer)?;
+    // Only finance, who pay it, learn the amount.
+    let pays = reviewer.roles.may(StaffAction::PayMicroDeposit);
     let Some(ent) = ent_store::get(ctx.db.pool(), account_id).await? else {
         return Ok(None);
     };
@@ -158,7 +161,7 @@ pub async fn paid_deposit(
     );
     let paid = ent_store::deposit_paid(ctx.db.pool(), account_id).await?;
     let (amount, paid_at) = match paid {
-        Some((sealed, at)) if reviewer.id != account_id => {
+        Some((sealed, at)) if pays && reviewer.id != account_id => {
             let fen = ctx
                 .key
                 .decrypt_string(&amount_context(account_id), &sealed)

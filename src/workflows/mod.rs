@@ -5,9 +5,11 @@
 pub mod accounts;
 pub mod agreements;
 pub mod api_tokens;
+pub mod appeals;
 pub mod application;
 pub mod audit_log;
 pub mod audit_view;
+pub mod auto_review;
 pub mod catalog;
 pub mod claims;
 pub mod codes;
@@ -36,9 +38,12 @@ pub mod provider_info;
 pub mod provider_profile;
 pub mod providers;
 pub mod queue;
+pub mod reasons;
+pub mod report;
 pub mod review;
 pub mod second_factor;
 pub mod sessions;
+pub mod staff;
 pub mod storage;
 pub mod storefront;
 pub mod storefront_index;
@@ -70,6 +75,9 @@ pub struct Ctx {
     pub blobs: Blobs,
     pub mail_wake: Arc<Notify>,
     pub session_ttl_ms: i64,
+    /// The address people reach the server at, for links in mail (`public_url`, else the
+    /// address `serve` listens on), without a trailing slash.
+    pub public_url: String,
     /// The security limits (`limits.rs` counts them in the database).
     pub limits: Arc<Limits>,
     /// Bounded password hashing.
@@ -115,6 +123,12 @@ impl Ctx {
             blobs,
             mail_wake: Arc::new(Notify::new()),
             session_ttl_ms: i64::from(config.session_ttl_hours) * HOUR_MS,
+            public_url: config
+                .public_url
+                .clone()
+                .unwrap_or_else(|| format!("http://{}", config.listen))
+                .trim_end_matches('/')
+                .to_string(),
             limits: Arc::new(config.limits.clone()),
             hasher: Arc::new(
                 passwords::Hasher::new(
@@ -180,6 +194,9 @@ pub enum Error {
     Unauthenticated,
     #[error("forbidden")]
     Forbidden,
+    /// Staff without the role an action needs (`domain::account::Role`).
+    #[error("the {} role is required", .0.as_str())]
+    RoleRequired(crate::domain::account::Role),
     #[error("not found")]
     NotFound,
     #[error("rate limited")]

@@ -5,16 +5,11 @@ use super::{Ctx, Error, Result};
 use crate::domain::account::Role;
 use crate::domain::agreement::{Standing, VersionFact};
 use crate::domain::enterprise::{DepositStatus, VerificationStatus};
-use crate::domain::move_in::{Facts, MoveIn, Reason, StepKey};
+use crate::domain::move_in::{reasons_from_json, Facts, MoveIn, Reason, StepKey};
 use crate::domain::review::ReviewKind;
 use crate::store;
 use crate::time_util::now_ms;
 use crate::workflows::accounts::AccountView;
-
-fn reasons(json: Option<&str>) -> Vec<Reason> {
-    json.and_then(|j| serde_json::from_str(j).ok())
-        .unwrap_or_default()
-}
 
 pub async fn status(ctx: &Ctx, account_id: &str) -> Result<MoveIn> {
     let row = store::move_in::facts(ctx.db.pool(), account_id)
@@ -79,6 +74,9 @@ pub async fn standing(
 }
 
 fn evaluate(row: &store::move_in::FactsRow, agreement: Standing) -> MoveIn {
+    // Library reasons read in the account's own language.
+    let lang = row.account_lang.as_str();
+    let reasons = |json: Option<&str>| -> Vec<Reason> { reasons_from_json(json, lang) };
     let facts = Facts {
         account_active: row.account_status == "active",
         enterprise: row

@@ -54,9 +54,12 @@ pub struct ProductView {
     /// (docs/INTEGRATION.md).
     pub callback_url: Option<String>,
     pub created_at: String,
+    /// The product's newest review item: `GET /api/v1/me/review-items/{id}` shows its reasons
+    /// and thread, and takes the appeal of a rejection.
+    pub review_item_id: Option<String>,
 }
 
-fn revision_view(r: &RevisionRow, product_id: &str) -> RevisionView {
+fn revision_view(r: &RevisionRow, product_id: &str, lang: &str) -> RevisionView {
     RevisionView {
         id: r.id.clone(),
         number: r.number,
@@ -66,16 +69,13 @@ fn revision_view(r: &RevisionRow, product_id: &str) -> RevisionView {
             .icon_document_id
             .as_ref()
             .map(|d| format!("/api/v1/provider/products/{product_id}/icon?document={d}")),
-        reasons: r
-            .reasons
-            .as_deref()
-            .and_then(|j| serde_json::from_str(j).ok())
-            .unwrap_or_default(),
+        reasons: crate::domain::move_in::reasons_from_json(r.reasons.as_deref(), lang),
         updated_at: rfc3339(r.updated_at),
     }
 }
 
-async fn view_of(ctx: &Ctx, p: &ProductRow) -> Result<ProductView> {
+/// The product as its provider reads it (reasons in the account's language, `lang`).
+async fn view_of(ctx: &Ctx, p: &ProductRow, lang: &str) -> Result<ProductView> {
     let live = match &p.live_revision_id {
         Some(id) => product_store::revision(ctx.db.pool(), id).await?,
         None => None,
@@ -96,10 +96,13 @@ async fn view_of(ctx: &Ctx, p: &ProductRow) -> Result<ProductView> {
         id: p.id.clone(),
         status,
         listed: p.listed && live.is_some(),
-        live: live.as_ref().map(|r| revision_view(r, &p.id)),
-        working: working.as_ref().map(|r| revision_view(r, &p.id)),
+        live: live.as_ref().map(|r| revision_view(r, &p.id, lang)),
+        working: working.as_ref().map(|r| revision_view(r, &p.id, lang)),
         callback_url: store::integration::callback_url(ctx.db.pool(), &p.id).await?,
         created_at: rfc3339(p.created_at),
+        review_item_id: store::review::latest(ctx.db.pool(), ReviewKind::Product.as_str(), &p.id)
+            .await?
+            .map(|i| i.id),
     })
 }
 
@@ -166,7 +169,7 @@ pub async fn list(ctx: &Ctx, account: &AccountView) -> Result<Vec<ProductView>> 
     require_moved_in(ctx, account).await?;
     let mut out = Vec::new();
     for p in product_store::list_for_account(ctx.db.pool(), &account.id).await? {
-        out.push(view_of(ctx, &p).await?);
+        out.push(view_of(ctx, &p, account.lang.tag()).await?);
     }
     Ok(out)
 }
@@ -177,7 +180,7 @@ pub async fn get(ctx: &Ctx, account: &AccountView, id: &str) -> Result<ProductVi
         .await?
         .filter(|p| p.account_id == account.id)
         .ok_or(Error::NotFound)?;
-    view_of(ctx, &p).await
+    view_of(ctx, &p, account.lang.tag()).await
 }
 
 #[tracing::instrument(name = "products::create", skip_all, fields(account = %account.id))]

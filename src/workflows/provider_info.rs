@@ -148,11 +148,10 @@ pub async fn last_change(ctx: &Ctx, account: &AccountView) -> Result<Option<Chan
             account_number_masked: text("account_number_masked"),
             submitted_at: item.submitted_at,
             decided_at: item.decided_at,
-            reasons: item
-                .reasons
-                .as_deref()
-                .and_then(|r| serde_json::from_str(r).ok())
-                .unwrap_or_default(),
+            reasons: crate::domain::move_in::reasons_from_json(
+                item.reasons.as_deref(),
+                account.lang.tag(),
+            ),
         }
     }))
 }

@@ -32,6 +32,10 @@ pub async fn set_suspended(
     suspend: bool,
     why: Option<&str>,
 ) -> Result<()> {
+    super::decision::require_action(
+        operator,
+        crate::domain::account::StaffAction::ProviderStanding,
+    )?;
     super::decision::not_own(operator, account_id)?;
     let why = reason(why)?;
     let now = now_ms();

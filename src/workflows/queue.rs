@@ -44,6 +44,8 @@ pub struct ItemSummary {
     pub due_on: Option<String>,
     /// Pending and past its due date.
     pub overdue: bool,
+    /// Back in the queue because the applicant appealed its rejection.
+    pub appeal: bool,
     /// `submitted_at` in unix ms, for pages that show it in words.
     #[serde(skip)]
     pub submitted_ms: i64,
@@ -83,6 +85,7 @@ pub fn summary_at(i: &ReviewItemRow, now: i64, d: Option<&Deadlines>) -> ItemSum
         claimed_until: holder.map(|(.., until)| rfc3339(until)),
         due_on: due.map(|d| d.to_string()),
         overdue: i.status == "pending" && d.zip(due).is_some_and(|(d, due)| due < d.today),
+        appeal: i.appeal,
         submitted_ms: i.submitted_at,
         holder_id: holder.map(|(id, ..)| id.to_string()),
         claimed_until_ms: holder.map(|(.., until)| until),
@@ -124,6 +127,10 @@ pub struct QueueQuery<'a> {
     pub view: Option<&'a str>,
     /// Who asks (whose items `mine` lists).
     pub viewer: &'a str,
+    /// Only appeals (`Some(true)`), or only first decisions (`Some(false)`).
+    pub appeal: Option<bool>,
+    /// Only automatic approvals sampled for a human second look (`Some(true)`), or none of them.
+    pub second_look: Option<bool>,
     pub cursor: Option<&'a str>,
     pub limit: i64,
 }
@@ -189,6 +196,8 @@ pub async fn queue(ctx: &Ctx, q: &QueueQuery<'_>) -> Result<(Vec<ItemSummary>, O
             status,
             submitted_before: q.min_age_hours.map(|h| now - h * HOUR_MS),
             submitted_after: q.max_age_hours.map(|h| now - h * HOUR_MS),
+            appeal: q.appeal,
+            second_look: q.second_look,
             after,
             held_by: (view == Some(View::Mine)).then_some((q.viewer, now)),
             unclaimed_at: (view == Some(View::Unclaimed)).then_some(now),

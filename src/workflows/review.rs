@@ -7,12 +7,12 @@ use serde_json::json;
 use utoipa::ToSchema;
 
 use super::accounts::AccountView;
-use super::decision::{not_own, require_reviewer, Verdict};
+use super::decision::{not_own, require_role_for, require_staff, Verdict};
 use super::verification::DocumentView;
 use super::{Ctx, Error, Result};
 use crate::domain::audit::NewEvent;
 use crate::domain::enterprise::DepositStatus;
-use crate::domain::move_in::Reason;
+use crate::domain::move_in::{reasons_from_json, Reason};
 use crate::domain::review;
 use crate::domain::review::{Decision, DecisionForm, ReviewKind, ReviewStatus};
 use crate::i18n::Lang;
@@ -58,13 +58,12 @@ pub struct ItemDetail {
     pub in_force: Option<serde_json::Value>,
     /// Product items: the newest "Test the integration" record of the product (`saas`).
     pub integration_test: Option<super::integration_test::TestRecord>,
+    /// An appeal's thread: the rejection appealed, the appeal, the reply (empty without one).
+    pub thread: Vec<super::appeals::ThreadEntry>,
 }
 
-fn reasons_of(row: &ReviewItemRow) -> Vec<Reason> {
-    row.reasons
-        .as_deref()
-        .and_then(|r| serde_json::from_str(r).ok())
-        .unwrap_or_default()
+fn reasons_of(row: &ReviewItemRow, lang: Lang) -> Vec<Reason> {
+    reasons_from_json(row.reasons.as_deref(), lang.tag())
 }
 
 async fn documents_of(ctx: &Ctx, row: &ReviewItemRow) -> Result<Vec<DocumentView>> {
@@ -76,7 +75,8 @@ async fn documents_of(ctx: &Ctx, row: &ReviewItemRow) -> Result<Vec<DocumentView
         .collect())
 }
 
-pub async fn detail(ctx: &Ctx, id: &str) -> Result<ItemDetail> {
+/// The item as a reader of `lang` reads it (library reasons in that language).
+pub async fn detail(ctx: &Ctx, id: &str, lang: Lang) -> Result<ItemDetail> {
     let row = store::review::get(ctx.db.pool(), id)
         .await?
         .ok_or(Error::NotFound)?;
@@ -92,7 +92,7 @@ pub async fn detail(ctx: &Ctx, id: &str) -> Result<ItemDetail> {
             submitted_ms: h.submitted_at,
             data: serde_json::from_str(&h.snapshot).unwrap_or(serde_json::Value::Null),
             documents: documents_of(ctx, h).await?,
-            reasons: reasons_of(h),
+            reasons: reasons_of(h, lang),
         });
     }
     let micro_deposit = if row.kind == ReviewKind::EnterpriseVerification.as_str() {
@@ -126,7 +126,11 @@ pub async fn detail(ctx: &Ctx, id: &str) -> Result<ItemDetail> {
     } else {
         None
     };
+    let thread = super::appeals::thread_of(ctx, &row, lang.tag())
+        .await?
+        .thread;
     Ok(ItemDetail {
+        thread,
         in_force,
         integration_test,
         summary: super::queue::summary_at(
@@ -136,7 +140,7 @@ pub async fn detail(ctx: &Ctx, id: &str) -> Result<ItemDetail> {
         ),
         data: serde_json::from_str(&row.snapshot).unwrap_or(serde_json::Value::Null),
         documents: documents_of(ctx, &row).await?,
-        reasons: reasons_of(&row),
+        reasons: reasons_of(&row, lang),
         decided_at: row.decided_at.map(rfc3339),
         decided_ms: row.decided_at,
         decided_by: row.decided_by.clone(),
@@ -173,8 +177,8 @@ pub async fn decide(
     form: &DecisionForm,
     fresh_second_factor: bool,
 ) -> Result<ItemDetail> {
-    require_reviewer(reviewer)?;
-    let d = review::validate_decision(form).map_err(Error::Validation)?;
+    require_staff(reviewer)?;
+    let mut d = review::validate_decision(form).map_err(Error::Validation)?;
     let mut tx = ctx.db.begin_write().await?;
     let item = store::review::get(&mut *tx, id)
         .await?
@@ -182,12 +186,59 @@ pub async fn decide(
     not_own(reviewer, &item.account_id)?;
     let kind = ReviewKind::parse(&item.kind)
         .ok_or_else(|| Error::Internal(format!("unknown kind {}", item.kind)))?;
+    require_role_for(reviewer, kind)?;
+    super::reasons::resolve(&mut tx, kind, &mut d.reasons).await?;
+    if item.appeal && d.reply.is_none() {
+        // An appeal is answered in words as well as by the decision.
+        return Err(Error::field("reply", "required"));
+    }
     let approved = d.decision == Decision::Approve;
     if kind == ReviewKind::SettlementChange && approved && !fresh_second_factor {
         return Err(Error::StepUpRequired);
     }
     super::claims::hold_for_decision(ctx, &mut tx, reviewer, &item, form.take_over == Some(true))
         .await?;
+    record_decision(ctx, &mut tx, Decider::Staff(reviewer), &item, kind, &d).await?;
+    tx.commit().await?;
+    ctx.mail_committed();
+    detail(ctx, id, reviewer.lang).await
+}
+
+/// A rule that decided an item by itself (`auto_review`), and whether the decision was sampled
+/// for a human second look.
+pub(super) struct AutoDecision<'a> {
+    pub rule: &'a str,
+    pub sampled: bool,
+}
+
+/// Who decides: a member of staff, or a rule of the automatic-approval list.
+pub(super) enum Decider<'a> {
+    Staff(&'a AccountView),
+    Rule(AutoDecision<'a>),
+}
+
+/// Records a decision in `tx`: the item's status, what it does to its subject, the event, the
+/// report's ledger, the audit event and the mail. A rule decides as `system`, names itself in
+/// the audit event and on the item; nothing with bank details or identity, and no appeal, is
+/// ever recorded as automatic.
+pub(super) async fn record_decision(
+    ctx: &Ctx,
+    tx: &mut store::Tx,
+    decider: Decider<'_>,
+    item: &ReviewItemRow,
+    kind: ReviewKind,
+    d: &review::ValidDecision,
+) -> Result<()> {
+    let decider_id = match &decider {
+        Decider::Staff(a) => a.id.as_str(),
+        Decider::Rule(_) => crate::domain::audit::SYSTEM,
+    };
+    if matches!(decider, Decider::Rule(_))
+        && (item.appeal || !crate::domain::auto_rules::may_be_automatic(kind))
+    {
+        return Err(Error::Forbidden);
+    }
+    let approved = d.decision == Decision::Approve;
     let status = if approved {
         ReviewStatus::Approved
     } else {
@@ -201,35 +252,64 @@ pub async fn decide(
         now: now_ms(),
     };
     if !store::review::decide(
-        &mut tx,
-        id,
+        tx,
+        &item.id,
         d.version,
         status.as_str(),
         verdict.reasons_json.as_deref(),
-        &reviewer.id,
+        decider_id,
         verdict.now,
     )
     .await?
     {
         return Err(Error::Conflict("stale_version"));
     }
-    let owner = store::accounts::find_by_id(&mut *tx, &item.account_id)
+    let owner = store::accounts::find_by_id(&mut **tx, &item.account_id)
         .await?
         .ok_or(Error::NotFound)?;
     let effects = match kind {
         ReviewKind::EnterpriseVerification => {
-            super::verification::apply_decision(&mut tx, &item, &verdict).await?
+            super::verification::apply_decision(tx, item, &verdict).await?
         }
         ReviewKind::PartnerApplication => {
-            super::application::apply_decision(&mut tx, &item, &verdict).await?
+            super::application::apply_decision(tx, item, &verdict).await?
         }
         ReviewKind::SettlementChange => {
-            super::provider_info::apply_decision(ctx, &mut tx, &item, &owner, &verdict).await?
+            super::provider_info::apply_decision(ctx, tx, item, &owner, &verdict).await?
         }
-        ReviewKind::Product => super::products::apply_decision(&mut tx, &item, &verdict).await?,
+        ReviewKind::Product => super::products::apply_decision(tx, item, &verdict).await?,
     };
-    super::events::decided(&mut tx, kind, approved, &item, &d.reasons).await?;
+    super::events::decided(tx, kind, approved, item, &d.reasons).await?;
+    // The report's clock (which tests move); the wait began at the submission, or the appeal.
+    let ledger_at = ctx.clock.now_ms();
+    let started = match (&decider, item.appeal) {
+        (Decider::Staff(reviewer), true) => {
+            let reply = d.reply.as_deref();
+            super::appeals::answer(tx, item, reviewer, reply, status.as_str(), ledger_at).await?
+        }
+        _ => item.submitted_at,
+    };
+    store::reasons::record_decision(
+        tx,
+        &item.id,
+        &item.kind,
+        status.as_str(),
+        verdict.reasons_json.as_deref(),
+        started,
+        ledger_at,
+        decider_id,
+        item.appeal,
+    )
+    .await?;
     let mut facts = json!({"kind": item.kind, "account": item.account_id, "reasons": d.reasons});
+    if item.appeal {
+        facts["appeal_reply"] = json!(d.reply);
+    }
+    if let Decider::Rule(rule) = &decider {
+        // A rule's decision names the rule, and whether it went for a second look.
+        facts["rule"] = json!(rule.rule);
+        facts["second_look"] = json!(rule.sampled);
+    }
     if let Some((name, value)) = effects.audit_detail {
         facts[name] = value;
     }
@@ -239,8 +319,8 @@ pub async fn decide(
         "review.rejected"
     };
     store::audit::append(
-        &mut tx,
-        NewEvent::new(&reviewer.id, action, &item.id).detail(facts),
+        tx,
+        NewEvent::new(decider_id, action, &item.id).detail(facts),
     )
     .await?;
     let lang = Lang::from_tag(&owner.lang).unwrap_or_default();
@@ -254,23 +334,33 @@ pub async fn decide(
         .recipients
         .unwrap_or_else(|| vec![owner.email.clone()]);
     for to in recipients {
+        let outcome_key = format!("email.appeal_outcome.{}", status.as_str());
+        let outcome = crate::i18n::t(lang, &outcome_key);
+        let mail_kind = if item.appeal {
+            MailKind::AppealAnswered
+        } else {
+            decision_mail(kind, approved)
+        };
         mail::enqueue(
-            &mut tx,
+            tx,
             &ctx.key,
-            decision_mail(kind, approved),
+            mail_kind,
             &to,
             lang,
             &[
                 ("reasons", &reasons_text),
                 ("company", &item.company_name),
                 ("product", &product_name),
+                ("reply", d.reply.as_deref().unwrap_or_default()),
+                ("outcome", outcome),
             ],
         )
         .await?;
     }
-    tx.commit().await?;
-    ctx.mail_committed();
-    detail(ctx, id).await
+    if let Decider::Rule(rule) = &decider {
+        store::auto_rules::mark_automatic(tx, &item.id, rule.rule, rule.sampled).await?;
+    }
+    Ok(())
 }
 
 /// The reasons of a decision as a mail lists them: each field by the name the form gives it, in
@@ -278,6 +368,7 @@ pub async fn decide(
 fn format_reasons(lang: Lang, reasons: &[Reason]) -> String {
     reasons
         .iter()
+        .map(|r| r.localized(lang.tag()))
         .map(|r| match crate::i18n::field_name(lang, &r.field) {
             Some(name) => format!("- {name}: {}", r.message),
             None => format!("- {}", r.message),
@@ -293,14 +384,8 @@ mod tests {
     #[test]
     fn mailed_reasons_name_fields_in_words() {
         let reasons = [
-            Reason {
-                field: "registered_address".into(),
-                message: "与执照不符".into(),
-            },
-            Reason {
-                field: "branch_code".into(),
-                message: "wrong".into(),
-            },
+            Reason::free("registered_address", "与执照不符"),
+            Reason::free("branch_code", "wrong"),
         ];
         let zh = format_reasons(Lang::ZhCn, &reasons);
         assert!(zh.contains("- 注册地址: 与执照不符"), "{zh}");

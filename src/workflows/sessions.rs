@@ -66,6 +66,8 @@ pub(super) async fn start_session(
     let now = now_ms();
     store::limits::remember_client(tx, &row.id, &limits::client_key(ctx, &row.id, client), now)
         .await?;
+    // The staff list shows when each account last signed in.
+    store::staff::set_last_sign_in(tx, &row.id, now).await?;
     let token = random_token();
     sessions::insert(
         tx,

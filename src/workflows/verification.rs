@@ -74,18 +74,15 @@ pub struct SubmissionView {
     pub reasons: Vec<Reason>,
 }
 
-impl From<&ReviewItemRow> for SubmissionView {
-    fn from(i: &ReviewItemRow) -> SubmissionView {
+impl SubmissionView {
+    /// A submission as its applicant reads it (reasons in `lang`).
+    pub fn of(i: &ReviewItemRow, lang: &str) -> SubmissionView {
         SubmissionView {
             id: i.id.clone(),
             submitted_at: rfc3339(i.submitted_at),
             submitted_at_ms: i.submitted_at,
             decision: i.status.clone(),
-            reasons: i
-                .reasons
-                .as_deref()
-                .and_then(|r| serde_json::from_str(r).ok())
-                .unwrap_or_default(),
+            reasons: crate::domain::move_in::reasons_from_json(i.reasons.as_deref(), lang),
         }
     }
 }
@@ -174,12 +171,14 @@ pub async fn view(ctx: &Ctx, account: &AccountView) -> Result<EnterpriseView> {
             && deposit.status == DepositStatus::Confirmed,
         data: row.as_ref().map(parse_data).unwrap_or_default(),
         documents: docs.iter().map(DocumentView::from).collect(),
-        reasons: row
-            .as_ref()
-            .and_then(|r| r.reasons.as_deref())
-            .and_then(|r| serde_json::from_str(r).ok())
-            .unwrap_or_default(),
-        submissions: history.iter().map(SubmissionView::from).collect(),
+        reasons: crate::domain::move_in::reasons_from_json(
+            row.as_ref().and_then(|r| r.reasons.as_deref()),
+            account.lang.tag(),
+        ),
+        submissions: history
+            .iter()
+            .map(|i| SubmissionView::of(i, account.lang.tag()))
+            .collect(),
         micro_deposit: deposit,
     })
 }

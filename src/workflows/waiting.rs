@@ -45,6 +45,8 @@ pub async fn waiting(ctx: &Ctx) -> Result<Vec<Waiting>> {
                 status: Some("pending"),
                 min_age_hours: None,
                 max_age_hours: None,
+                appeal: None,
+                second_look: None,
                 view: None,
                 viewer: "",
                 cursor: None,

@@ -69,7 +69,7 @@ async fn audited(app: &TestApp, staff: &str, action: &str, actor: &str) -> Vec<V
 #[tokio::test]
 async fn a_new_version_blocks_product_submission_after_its_day_until_accepted() {
     let app = spawn_app().await;
-    let admin = app.staff("admin@agree.test", Role::Admin).await;
+    let admin = app.staff("admin@agree.test", &[Role::Admin]).await;
     let zh = app
         .with_moved_in_provider("zh@agree.test", "甲公司", &uscc(151))
         .await;
@@ -196,7 +196,7 @@ async fn a_new_version_blocks_product_submission_after_its_day_until_accepted() 
 #[tokio::test]
 async fn accepting_before_the_day_keeps_submissions_open() {
     let app = spawn_app().await;
-    let admin = app.staff("admin@early.test", Role::Admin).await;
+    let admin = app.staff("admin@early.test", &[Role::Admin]).await;
     let p = app
         .with_moved_in_provider("early@agree.test", "丙公司", &uscc(153))
         .await;
@@ -219,7 +219,7 @@ async fn accepting_before_the_day_keeps_submissions_open() {
 #[tokio::test]
 async fn publishing_is_for_admins_and_every_bad_field_is_named() {
     let app = spawn_app().await;
-    let admin = app.staff("admin@rules.test", Role::Admin).await;
+    let admin = app.staff("admin@rules.test", &[Role::Admin]).await;
     let op = app.with_operator().await;
     let p = app.with_provider("p@rules.test").await;
     for token in [&op, &p.token] {
@@ -291,7 +291,7 @@ async fn publishing_is_for_admins_and_every_bad_field_is_named() {
 #[tokio::test]
 async fn every_version_is_readable_as_a_page_with_its_text_rendered_safely() {
     let app = spawn_app().await;
-    let admin = app.staff("admin@pages.test", Role::Admin).await;
+    let admin = app.staff("admin@pages.test", &[Role::Admin]).await;
     app.post_as(&admin, PUBLISH, version_form(&app, "2026-12", 3))
         .await
         .assert_status(StatusCode::CREATED);

@@ -2,7 +2,6 @@
 //! holds the item, claims that lapse on the test clock, the "mine" / "unclaimed" views, an
 //! admin's assignment, and deciding someone else's item only by an explicit, audited take-over.
 
-use berth::domain::account::Role;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -41,8 +40,12 @@ async fn reviewers_claiming_one_item_at_once_leave_exactly_one_holder_and_the_ot
 {
     let app = spawn_app().await;
     let op1 = app.with_operator().await;
-    let op2 = app.staff("second@berth.test", Role::Operator).await;
-    let op3 = app.staff("third@berth.test", Role::Operator).await;
+    let op2 = app
+        .staff("second@berth.test", crate::helpers::OPERATOR)
+        .await;
+    let op3 = app
+        .staff("third@berth.test", crate::helpers::OPERATOR)
+        .await;
     let emails = [
         "operator@berth.test",
         "second@berth.test",
@@ -139,8 +142,12 @@ async fn reviewers_claiming_one_item_at_once_leave_exactly_one_holder_and_the_ot
 async fn a_claim_lapses_after_the_configured_minutes_and_an_admin_assigns_by_address() {
     let app = spawn_app_with(|c| c.review.claim_minutes = 20).await;
     let op1 = app.with_operator().await;
-    let op2 = app.staff("second@berth.test", Role::Operator).await;
-    let admin = app.staff("admin@berth.test", Role::Admin).await;
+    let op2 = app
+        .staff("second@berth.test", crate::helpers::OPERATOR)
+        .await;
+    let admin = app
+        .staff("admin@berth.test", crate::helpers::ALL_STAFF)
+        .await;
     let (_, item) = app
         .with_submitted_provider("lapse@example.com", "深圳时效科技有限公司", &uscc(42))
         .await;
@@ -172,8 +179,21 @@ async fn a_claim_lapses_after_the_configured_minutes_and_an_admin_assigns_by_add
     app.post_as(&op2, &claim_path(&id, "assign"), to_op1.clone())
         .await
         .assert_status(StatusCode::FORBIDDEN);
+    // Finance decides settlement changes only: it neither claims nor is given a verification.
+    let finance = app
+        .staff(
+            "finance@berth.test",
+            &[berth::domain::account::Role::Finance],
+        )
+        .await;
+    let a = app
+        .post_as(&finance, &claim_path(&id, "claim"), json!({}))
+        .await;
+    a.assert_status(StatusCode::FORBIDDEN);
+    assert_eq!(a.code(), "role_required");
     for (body, code) in [
         (json!({}), "required"),
+        (json!({"reviewer": "finance@berth.test"}), "not_a_reviewer"),
         (json!({"reviewer": "nobody@berth.test"}), "not_a_reviewer"),
         (json!({"reviewer": "lapse@example.com"}), "not_a_reviewer"),
     ] {

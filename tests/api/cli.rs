@@ -201,7 +201,8 @@ fn user_add_reads_the_password_from_stdin_and_backup_copies_the_database() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(
-        stderr.contains("Created admin account admin@example.com"),
+        stderr.contains("Created a staff account admin@example.com")
+            && stderr.contains("with the roles admin."),
         "{stderr}"
     );
     assert!(!stderr.contains("a long admin password"));
@@ -221,8 +222,29 @@ fn user_add_reads_the_password_from_stdin_and_backup_copies_the_database() {
         .stdin(Stdio::null())
         .output()
         .expect("grant");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    // `operator` is the former name of reviewer + finance.
+    assert!(stderr.contains("Granted reviewer, finance"), "{stderr}");
+
+    // Roles repeat or come as a list; an unknown one is refused before anything is written.
+    let out = berth_bin()
+        .args([
+            "--data-dir",
+            data,
+            "user",
+            "add",
+            "--email",
+            "admin@example.com",
+            "--role",
+            "reviewer,bogus",
+        ])
+        .stdin(Stdio::null())
+        .output()
+        .expect("bogus");
+    assert!(!out.status.success());
     assert!(
-        out.status.success(),
+        String::from_utf8_lossy(&out.stderr).contains("bogus"),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
@@ -279,7 +301,8 @@ fn user_add_reads_the_password_from_stdin_and_backup_copies_the_database() {
         "{}",
         String::from_utf8_lossy(&out.stdout)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("intact: 3 events"));
+    // Created, granted admin, then granted reviewer and finance (`operator`): one event each.
+    assert!(String::from_utf8_lossy(&out.stdout).contains("intact: 4 events"));
 
     // The backup is not overwritten.
     let out = berth_bin()

@@ -2,7 +2,6 @@
 //! line move as the queue ahead is decided, holidays an admin enters push dates on, overdue
 //! items are listed and counted on `/metrics`, and the move-in page says it all in words.
 
-use berth::domain::account::Role;
 use berth::domain::calendar::parse_day;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
@@ -51,7 +50,9 @@ fn ids(page: &Value) -> Vec<String> {
 async fn the_expected_date_and_place_in_line_move_as_the_queue_ahead_is_decided() {
     let app = spawn_app().await;
     let op = app.with_operator().await;
-    let admin = app.staff("admin@berth.test", Role::Admin).await;
+    let admin = app
+        .staff("admin@berth.test", crate::helpers::ALL_STAFF)
+        .await;
     let (_, first) = app
         .with_submitted_provider("first@example.com", "深圳第一科技有限公司", &uscc(51))
         .await;
@@ -140,7 +141,9 @@ async fn the_expected_date_and_place_in_line_move_as_the_queue_ahead_is_decided(
 async fn only_admins_enter_holidays_and_bad_days_are_named() {
     let app = spawn_app().await;
     let op = app.with_operator().await;
-    let admin = app.staff("admin@berth.test", Role::Admin).await;
+    let admin = app
+        .staff("admin@berth.test", crate::helpers::ALL_STAFF)
+        .await;
     let good = json!({"day": "2026-10-01", "name": "国庆节"});
     app.post_as(&op, HOLIDAYS, good.clone())
         .await
@@ -227,4 +230,50 @@ async fn the_move_in_page_says_when_a_decision_is_expected_and_the_place_in_line
         assert!(html.contains(&sentence), "{lang}: {sentence}");
         assert!(!html.contains(&expected), "no ISO date on the page");
     }
+}
+
+#[tokio::test]
+async fn a_product_in_review_shows_its_expected_date_on_the_providers_product_page() {
+    let app = spawn_app().await;
+    let p = app
+        .with_moved_in_provider("maker@example.com", "深圳商品科技有限公司", &uscc(56))
+        .await;
+    let form = json!({
+        "name": "队列 IoT 平台", "category": "iot", "service_type": "saas", "delivery": "download",
+        "summary": "Fleet management for IoT devices", "description": "# Features",
+        "plans": [{"name": "Basic", "price_fen": 9900, "billing": "monthly"}],
+        "terms": {"after_sales_scope": "Tickets, 5×8", "warranty": "99.9%"}
+    });
+    let a = app.create_product(&p.token, form).await;
+    a.assert_status(StatusCode::CREATED);
+    let id = a.body["id"].as_str().expect("id").to_string();
+    let page = |lang: &'static str| {
+        let (app, token, id) = (&app, p.token.clone(), id.clone());
+        async move {
+            let a = app
+                .raw(
+                    app.client
+                        .get(app.url(&format!("/provider/products/{id}")))
+                        .header("cookie", format!("berth_session={token}"))
+                        .header("accept-language", lang),
+                )
+                .await;
+            a.assert_status(StatusCode::OK);
+            a.body.as_str().unwrap_or("").to_string()
+        }
+    };
+    assert!(
+        !page("en").await.contains("Decision expected by"),
+        "a draft has no date"
+    );
+    app.submit_product(&p.token, &id)
+        .await
+        .assert_status(StatusCode::OK);
+    let html = page("en").await;
+    assert!(
+        html.contains("Decision expected by "),
+        "in review: the date"
+    );
+    let zh = page("zh-CN").await;
+    assert!(zh.contains("前完成审核"), "in Chinese too");
 }

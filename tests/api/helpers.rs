@@ -351,17 +351,19 @@ impl TestApp {
 
     /// A staff account made the way an admin makes one (the CLI's workflow), signed in and with
     /// its second factor enrolled, as at a first log-in; returns a token.
-    pub async fn staff(&self, email: &str, role: berth::domain::account::Role) -> String {
-        self.staff_with_secret(email, role).await.0
+    /// `roles`: staff roles (`Role::Reviewer`, `Role::Finance`, `Role::Admin`).
+    pub async fn staff(&self, email: &str, roles: &[berth::domain::account::Role]) -> String {
+        self.staff_with_secret(email, roles).await.0
     }
 
     /// `staff`, with the secret of the authenticator app, for later codes.
     pub async fn staff_with_secret(
         &self,
         email: &str,
-        role: berth::domain::account::Role,
+        roles: &[berth::domain::account::Role],
     ) -> (String, String) {
-        berth::workflows::accounts::add_user(&self.state.ctx, email, Some(PASSWORD), role)
+        let roles = berth::domain::account::Roles::of(roles);
+        berth::workflows::accounts::add_user(&self.state.ctx, email, Some(PASSWORD), &roles)
             .await
             .expect("staff account");
         let token = self.login(email, PASSWORD).await;
@@ -413,12 +415,9 @@ impl TestApp {
         a.body["token"].as_str().expect("token").to_string()
     }
 
+    /// A reviewer with finance too: what `operator` was before roles were split.
     pub async fn operator(&self) -> String {
-        self.staff(
-            "operator@berth.test",
-            berth::domain::account::Role::Operator,
-        )
-        .await
+        self.staff("operator@berth.test", OPERATOR).await
     }
 
     /// A direct connection to the test database, for checks a client cannot make.
@@ -452,6 +451,19 @@ impl TestApp {
 }
 
 /// The first run of exactly six digits in the body of a message.
+/// What `--role operator` grants: reviewer + finance.
+pub const OPERATOR: &[berth::domain::account::Role] = &[
+    berth::domain::account::Role::Reviewer,
+    berth::domain::account::Role::Finance,
+];
+
+/// Every staff role: what a migrated admin holds.
+pub const ALL_STAFF: &[berth::domain::account::Role] = &[
+    berth::domain::account::Role::Reviewer,
+    berth::domain::account::Role::Finance,
+    berth::domain::account::Role::Admin,
+];
+
 pub fn six_digit_code(mail: &str) -> Option<String> {
     let body = mail.split_once("\r\n\r\n").map(|(_, b)| b).unwrap_or(mail);
     let chars: Vec<char> = body.chars().collect();
@@ -913,6 +925,13 @@ pub mod path {
     pub const REVIEW_CATEGORIES: &str = "/api/v1/review/catalog/categories";
     pub const REVIEW_CONSULTATIONS: &str = "/api/v1/review/consultations";
     pub const AUDIT: &str = "/api/v1/audit";
+    pub const STAFF: &str = "/api/v1/staff";
+    pub const STAFF_INVITATIONS: &str = "/api/v1/staff/invitations";
+    pub const STAFF_ACCEPT: &str = "/api/v1/staff/invitations/accept";
+
+    pub fn staff(id: &str) -> String {
+        format!("{STAFF}/{id}")
+    }
 
     pub fn document(id: &str) -> String {
         format!("/api/v1/documents/{id}")

@@ -8,13 +8,13 @@ use reqwest::StatusCode;
 use crate::helpers::{captured_log, spawn_app, Answer, TestApp, PASSWORD};
 
 /// A browser's view of the site: the cookies it was given so far.
-struct Visitor<'a> {
+pub(crate) struct Visitor<'a> {
     app: &'a TestApp,
-    cookies: Vec<(String, String)>,
+    pub(crate) cookies: Vec<(String, String)>,
 }
 
 impl<'a> Visitor<'a> {
-    fn new(app: &'a TestApp) -> Self {
+    pub(crate) fn new(app: &'a TestApp) -> Self {
         Visitor {
             app,
             cookies: Vec::new(),
@@ -43,12 +43,12 @@ impl<'a> Visitor<'a> {
         }
     }
 
-    async fn get(&mut self, path: &str) -> Answer {
+    pub(crate) async fn get(&mut self, path: &str) -> Answer {
         self.send(self.app.client.get(self.app.url(path))).await
     }
 
     /// Submits a form the way a browser does (urlencoded, with the cookies).
-    async fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Answer {
+    pub(crate) async fn post_form(&mut self, path: &str, fields: &[(&str, &str)]) -> Answer {
         let form = self.app.client.post(self.app.url(path)).form(fields);
         self.send(form).await
     }
@@ -68,7 +68,7 @@ async fn get_in(app: &TestApp, path: &str, language: &str) -> Answer {
 }
 
 /// The HTML of a page answer.
-fn html(a: &Answer) -> &str {
+pub(crate) fn html(a: &Answer) -> &str {
     a.body.as_str().unwrap_or_default()
 }
 
@@ -80,14 +80,14 @@ fn header<'h>(a: &'h Answer, name: &str) -> &'h str {
 }
 
 /// The value of the first hidden `csrf_token` field of a form on the page.
-fn csrf_field(page: &str) -> Option<String> {
+pub(crate) fn csrf_field(page: &str) -> Option<String> {
     page.split_once(r#"name="csrf_token" value=""#)
         .and_then(|(_, rest)| rest.split_once('"'))
         .map(|(v, _)| v.to_string())
 }
 
 #[track_caller]
-fn assert_html_page(a: &Answer, status: StatusCode, lang: &str) {
+pub(crate) fn assert_html_page(a: &Answer, status: StatusCode, lang: &str) {
     a.assert_status(status);
     assert!(
         header(a, "content-type").starts_with("text/html"),
@@ -301,7 +301,7 @@ async fn an_unknown_product_page_is_a_404_page() {
 }
 
 /// The part of a page between `start` and the next `end`.
-fn part<'p>(page: &'p str, start: &str, end: &str) -> &'p str {
+pub(crate) fn part<'p>(page: &'p str, start: &str, end: &str) -> &'p str {
     let (_, rest) = page.split_once(start).unwrap_or(("", ""));
     rest.split_once(end).map_or(rest, |(p, _)| p)
 }
@@ -317,7 +317,7 @@ fn token_in(page: &str) -> Option<String> {
 }
 
 /// The one-time address of the form posting to `action` on a page.
-fn form_action(page: &str, action: &str) -> String {
+pub(crate) fn form_action(page: &str, action: &str) -> String {
     let start = format!(r#"action="{action}?once="#);
     let once = part(page, &start, "\"");
     format!("{action}?once={once}")
@@ -494,7 +494,7 @@ async fn a_provider_makes_uses_and_revokes_a_token_on_its_pages() {
 async fn staff_confirm_a_console_token_with_a_second_factor_code() {
     let app = spawn_app().await;
     let (session, secret) = app
-        .staff_with_secret("ops@tokens.test", berth::domain::account::Role::Operator)
+        .staff_with_secret("ops@tokens.test", crate::helpers::OPERATOR)
         .await;
     let mut visitor = Visitor::new(&app);
     visitor.cookies.push(("berth_session".into(), session));

@@ -17,7 +17,7 @@ fn urlencode(s: &str) -> String {
         .collect()
 }
 
-fn product_form(name: &str, category: &str) -> Value {
+pub(crate) fn product_form(name: &str, category: &str) -> Value {
     json!({
         "name": name, "category": category, "service_type": "saas", "delivery": "download",
         "summary": "Fleet management for IoT devices",
@@ -29,7 +29,7 @@ fn product_form(name: &str, category: &str) -> Value {
 }
 
 /// A 1×1 PNG.
-fn png() -> Vec<u8> {
+pub(crate) fn png() -> Vec<u8> {
     let mut v = vec![0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 13];
     v.extend_from_slice(b"IHDR");
     v.extend_from_slice(&1u32.to_be_bytes());
@@ -38,7 +38,13 @@ fn png() -> Vec<u8> {
     v
 }
 
-async fn upload_icon(app: &TestApp, token: &str, id: &str, bytes: Vec<u8>, mime: &str) -> Answer {
+pub(crate) async fn upload_icon(
+    app: &TestApp,
+    token: &str,
+    id: &str,
+    bytes: Vec<u8>,
+    mime: &str,
+) -> Answer {
     let part = reqwest::multipart::Part::bytes(bytes)
         .file_name("icon")
         .mime_str(mime)
@@ -313,7 +319,20 @@ async fn bad_product_input_is_refused() {
 #[tokio::test]
 async fn operators_manage_the_catalog_without_breaking_existing_choices() {
     let app = spawn_app().await;
-    let operator = app.with_operator().await;
+    // The catalog is the admins' (docs/STAFF.md); reviewers and finance may not touch it.
+    let reviewer = app.with_operator().await;
+    let a = app
+        .post_as(
+            &reviewer,
+            path::REVIEW_CATEGORIES,
+            json!({"slug": "edu-tech", "name_zh": "教育科技", "name_en": "EdTech"}),
+        )
+        .await;
+    a.assert_status(StatusCode::FORBIDDEN);
+    assert_eq!(a.code(), "role_required");
+    let operator = app
+        .staff("catalog@berth.test", &[berth::domain::account::Role::Admin])
+        .await;
     let provider = app.provider("cat@example.com").await;
     let a = app
         .post_as(&provider, path::REVIEW_CATEGORIES, json!({"slug": "x"}))

@@ -3,7 +3,6 @@
 
 use std::time::Duration;
 
-use berth::domain::account::Role;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -76,8 +75,12 @@ fn header<'a>(headers: &'a reqwest::header::HeaderMap, name: &str) -> &'a str {
 async fn six_reviewers_race_on_one_item_and_exactly_one_decision_counts() {
     let app = spawn_app().await;
     let op1 = app.with_operator().await;
-    let op2 = app.staff("second@berth.test", Role::Operator).await;
-    let op3 = app.staff("admin@berth.test", Role::Admin).await;
+    let op2 = app
+        .staff("second@berth.test", crate::helpers::OPERATOR)
+        .await;
+    let op3 = app
+        .staff("admin@berth.test", crate::helpers::ALL_STAFF)
+        .await;
     let reviewers = [
         app.account_id(&op1).await,
         app.account_id(&op2).await,
@@ -1231,9 +1234,7 @@ async fn staff_never_decide_about_their_own_account() {
         .with_submitted_provider(email, "自审科技有限公司", &uscc(31))
         .await;
     let item_id = item["id"].as_str().expect("id").to_string();
-    let (me, _) = app
-        .staff_with_secret(email, berth::domain::account::Role::Operator)
-        .await;
+    let (me, _) = app.staff_with_secret(email, crate::helpers::OPERATOR).await;
 
     let a = app
         .post_as(

@@ -7,7 +7,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::helpers::{berth_bin, path, settlement_form, spawn_app, uscc, TestApp, PASSWORD};
-use berth::domain::account::Role;
+use berth::domain::account::Roles;
 
 async fn challenge(app: &TestApp, email: &str) -> String {
     let a = app.try_login(email, PASSWORD).await;
@@ -29,9 +29,14 @@ async fn answer(app: &TestApp, challenge: &str, code: &str) -> crate::helpers::A
 async fn a_staff_account_enrols_at_its_first_log_in_and_can_do_nothing_else_before() {
     let app = spawn_app().await;
     let email = "new.admin@berth.test";
-    berth::workflows::accounts::add_user(&app.state.ctx, email, Some(PASSWORD), Role::Admin)
-        .await
-        .expect("admin");
+    berth::workflows::accounts::add_user(
+        &app.state.ctx,
+        email,
+        Some(PASSWORD),
+        &Roles::of(crate::helpers::ALL_STAFF),
+    )
+    .await
+    .expect("admin");
     let a = app.try_login(email, PASSWORD).await;
     a.assert_status(StatusCode::CREATED);
     assert_eq!(a.body["second_factor"], "enrolment_required");
@@ -98,7 +103,7 @@ async fn a_staff_account_enrols_at_its_first_log_in_and_can_do_nothing_else_befo
 async fn every_staff_log_in_needs_a_code_and_a_code_works_once() {
     let app = spawn_app().await;
     let email = "op@berth.test";
-    let (first, secret) = app.staff_with_secret(email, Role::Operator).await;
+    let (first, secret) = app.staff_with_secret(email, crate::helpers::OPERATOR).await;
     // The enrolment's code is spent: it cannot sign in again.
     let used = app.totp(&secret);
     let c = challenge(&app, email).await;
@@ -138,7 +143,9 @@ async fn every_staff_log_in_needs_a_code_and_a_code_works_once() {
 async fn a_challenge_lasts_five_minutes_and_guesses_are_limited_across_challenges() {
     let app = spawn_app().await;
     let email = "guarded@berth.test";
-    let (_, secret) = app.staff_with_secret(email, Role::Admin).await;
+    let (_, secret) = app
+        .staff_with_secret(email, crate::helpers::ALL_STAFF)
+        .await;
     let c = challenge(&app, email).await;
     app.state.ctx.clock.advance(6 * 60_000);
     let a = answer(&app, &c, &app.totp(&secret)).await;
@@ -164,9 +171,14 @@ async fn a_challenge_lasts_five_minutes_and_guesses_are_limited_across_challenge
 async fn a_recovery_code_works_once_and_says_so_by_mail() {
     let app = spawn_app().await;
     let email = "lost.phone@berth.test";
-    berth::workflows::accounts::add_user(&app.state.ctx, email, Some(PASSWORD), Role::Operator)
-        .await
-        .expect("op");
+    berth::workflows::accounts::add_user(
+        &app.state.ctx,
+        email,
+        Some(PASSWORD),
+        &Roles::of(crate::helpers::OPERATOR),
+    )
+    .await
+    .expect("op");
     let token = app.login(email, PASSWORD).await;
     let secret = {
         let a = app.start_enrolment(&token).await;
@@ -195,7 +207,7 @@ async fn a_recovery_code_works_once_and_says_so_by_mail() {
 async fn approving_a_bank_account_change_needs_a_fresh_second_factor() {
     let app = spawn_app().await;
     let (op, secret) = app
-        .staff_with_secret("finance@berth.test", Role::Operator)
+        .staff_with_secret("finance@berth.test", crate::helpers::OPERATOR)
         .await;
     let company = "深圳验证科技有限公司";
     let token = app
@@ -267,7 +279,9 @@ async fn providers_may_turn_the_second_factor_on_and_off() {
     a.assert_status(StatusCode::NO_CONTENT);
     app.login(email, PASSWORD).await;
     // Staff cannot turn theirs off.
-    let (op, op_secret) = app.staff_with_secret("keeps@berth.test", Role::Admin).await;
+    let (op, op_secret) = app
+        .staff_with_secret("keeps@berth.test", crate::helpers::ALL_STAFF)
+        .await;
     app.next_code_step();
     let a = app.disable_second_factor(&op, &app.totp(&op_secret)).await;
     a.assert_status(StatusCode::FORBIDDEN);
@@ -277,7 +291,7 @@ async fn providers_may_turn_the_second_factor_on_and_off() {
 async fn the_admin_resets_a_lost_phone_from_the_command_line() {
     let app = spawn_app().await;
     let email = "phoneless@berth.test";
-    let (token, _) = app.staff_with_secret(email, Role::Operator).await;
+    let (token, _) = app.staff_with_secret(email, crate::helpers::OPERATOR).await;
     let out = berth_bin()
         .args([
             "--data-dir",

@@ -320,7 +320,7 @@ async fn every_use_of_a_token_is_audited_with_its_route() {
 async fn an_admin_sees_and_revokes_colleagues_tokens() {
     use berth::domain::account::Role;
     let app = spawn_app().await;
-    let admin = app.staff("admin@tokens.test", Role::Admin).await;
+    let admin = app.staff("admin@tokens.test", &[Role::Admin]).await;
     let operator = app.with_operator().await;
     let provider = app.with_provider("p10@tokens.test").await;
     let theirs = make_token(

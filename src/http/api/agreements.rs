@@ -55,7 +55,7 @@ pub async fn accept(
 #[utoipa::path(post, operation_id = "agreement_publish", path = "/api/v1/review/agreements", tag = "agreements",
     request_body = PublishForm,
     responses((status = 201, body = AgreementView),
-        (status = 403, description = "`forbidden`: admins only", body = ErrorBody),
+        (status = 403, description = "`role_required`: admins only", body = ErrorBody),
         (status = 422, description = "fields `version` (`required`, `invalid_version`, `version_not_newer`), `effective_at` (`required`, `invalid_date`, `date_in_past`, `not_after_latest`), `summary`, `text_markdown.zh-CN`, `text_markdown.en` (`required`, `too_long`, `charset`)", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn publish(

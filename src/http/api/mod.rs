@@ -4,6 +4,7 @@
 
 pub mod accounts;
 pub mod agreements;
+pub mod appeals;
 pub mod application;
 pub mod audit;
 pub mod calendar;
@@ -19,9 +20,13 @@ pub mod move_in;
 pub mod products;
 pub mod provider;
 pub mod providers;
+pub mod reasons;
+pub mod report;
 pub mod review;
+pub mod rules;
 pub mod second_factor;
 pub mod sessions;
+pub mod staff;
 pub mod storefront;
 pub mod tokens;
 pub mod webhooks;
@@ -54,6 +59,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(second_factor::disable))
         .routes(routes!(me::show))
         .routes(routes!(move_in::show))
+        .routes(routes!(appeals::show))
+        .routes(routes!(appeals::appeal).layer(upload()))
         .routes(routes!(enterprise::show, enterprise::save))
         .routes(routes!(enterprise::upload_document).layer(upload()))
         .routes(routes!(enterprise::submit))
@@ -76,6 +83,9 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(review::show))
         .routes(routes!(review::decide))
         .routes(routes!(review::micro_deposit))
+        .routes(routes!(reasons::list, reasons::add))
+        .routes(routes!(reasons::change))
+        .routes(routes!(report::show))
         .routes(routes!(claims::claim))
         .routes(routes!(claims::release))
         .routes(routes!(claims::assign))
@@ -115,6 +125,14 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(providers::catalog_rename))
         .routes(routes!(providers::catalog_retire))
         .routes(routes!(providers::catalog_restore))
+        .routes(routes!(staff::invite))
+        .routes(routes!(staff::accept))
+        .routes(routes!(staff::list))
+        .routes(routes!(staff::update))
+        .routes(routes!(rules::list))
+        .routes(routes!(rules::set))
+        .routes(routes!(rules::second_looks))
+        .routes(routes!(rules::second_look_done))
 }
 
 /// An account as the API shows it.
@@ -122,7 +140,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
 pub struct AccountBody {
     pub id: String,
     pub email: String,
-    /// `provider`, `operator`, `admin`.
+    /// `provider`, `reviewer`, `finance`, `admin`.
     pub roles: Vec<String>,
     /// `pending_activation`, `active` or `disabled`.
     pub status: String,

@@ -90,7 +90,7 @@ pub async fn submit(
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<ProductView>, ApiError> {
     Ok(Json(
-        products::submit(&state.ctx, &auth.account, &id).await?,
+        crate::workflows::auto_review::submit_product(&state.ctx, &auth.account, &id).await?,
     ))
 }
 

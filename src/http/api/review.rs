@@ -34,6 +34,11 @@ pub struct QueueParams {
     /// Only items waiting at least this many hours.
     #[param(minimum = 0, maximum = 87600)]
     pub min_age_hours: Option<i64>,
+    /// `true`: only items back in the queue because the applicant appealed; `false`: none of them.
+    pub appeal: Option<bool>,
+    /// `true`: only automatic approvals sampled for a human second look (docs/STAFF.md);
+    /// `false`: none of them.
+    pub second_look: Option<bool>,
     #[param(minimum = 1, maximum = 200)]
     pub limit: Option<i64>,
     /// The `next_cursor` of the previous page.
@@ -96,6 +101,8 @@ pub async fn queue(
             status: p.status.as_deref(),
             min_age_hours: p.min_age_hours,
             max_age_hours: None,
+            appeal: p.appeal,
+            second_look: p.second_look,
             view: p.view.as_deref(),
             viewer: &reviewer.account.id,
             cursor: p.cursor.as_deref(),
@@ -144,10 +151,12 @@ pub async fn summary(
     security(("bearer" = [])))]
 pub async fn show(
     State(state): State<AppState>,
-    _reviewer: Reviewer,
+    Reviewer(reviewer): Reviewer,
     ApiPath(id): ApiPath<String>,
 ) -> Result<Json<ItemDetail>, ApiError> {
-    Ok(Json(review::detail(&state.ctx, &id).await?))
+    Ok(Json(
+        review::detail(&state.ctx, &id, reviewer.account.lang).await?,
+    ))
 }
 
 /// Approves, or rejects with a reason per field. `409 stale_version` if decided or changed meanwhile.

@@ -12,6 +12,7 @@ pub mod errors;
 pub mod extract;
 pub mod forms;
 pub mod integration;
+pub mod invitation;
 pub mod language;
 pub mod login;
 pub mod move_in;

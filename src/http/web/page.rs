@@ -54,6 +54,13 @@ pub struct Page {
 }
 
 impl Page {
+    /// Whether the signed-in account is an admin (the console shows admins' screens).
+    pub fn is_admin(&self) -> bool {
+        self.account
+            .as_ref()
+            .is_some_and(|a| a.roles.has(crate::domain::account::Role::Admin))
+    }
+
     /// The page of a request that reached no handler (an unknown path, a refused body): the
     /// visitor as nobody in particular.
     pub fn bare(lang: Lang, path: String) -> Page {
@@ -178,7 +185,7 @@ impl Page {
     }
 
     pub fn is_staff(&self) -> bool {
-        self.account.as_ref().is_some_and(|a| a.roles.can_review())
+        self.account.as_ref().is_some_and(|a| a.roles.is_staff())
     }
 
     pub fn is_provider(&self) -> bool {

@@ -154,6 +154,14 @@ impl EditPage {
             .unwrap_or_default()
     }
 
+    /// Where a returned product's decision can be appealed (or its appeal read).
+    pub fn review_href(&self) -> Option<String> {
+        self.product
+            .as_ref()
+            .and_then(|p| p.review_item_id.as_ref())
+            .map(|id| format!("/move-in/reviews/{id}"))
+    }
+
     pub fn icon(&self) -> Option<String> {
         self.product
             .as_ref()
@@ -374,7 +382,8 @@ async fn save(
         return Ok(again(&state, page, &account, Some(product), form, refused, lead).await);
     }
     let notice = if forms::first(&sent.fields, "action") == Some("submit") {
-        match products::submit(&state.ctx, &account, &product.id).await {
+        match crate::workflows::auto_review::submit_product(&state.ctx, &account, &product.id).await
+        {
             Ok(_) => "submitted",
             Err(Error::Validation(fields)) => {
                 let refused = page_errors(fields, &unreadable);
@@ -423,7 +432,7 @@ pub async fn act(
     CheckedForm(data): CheckedForm,
 ) -> Response {
     let result = match forms::first(&data, "action") {
-        Some("submit") => products::submit(&state.ctx, &account, &id)
+        Some("submit") => crate::workflows::auto_review::submit_product(&state.ctx, &account, &id)
             .await
             .map(|_| "submitted"),
         Some("unlist") => products::set_listed(&state.ctx, &account, &id, false)

@@ -6,7 +6,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
 
-use crate::domain::account::Role;
+use crate::domain::account::StaffAction;
 use crate::http::state::AppState;
 use crate::http::web::errors::PageError;
 use crate::http::web::extract::{CheckedForm, Staff};
@@ -54,7 +54,7 @@ async fn agreements_page(
     let admin = page
         .session
         .as_ref()
-        .is_some_and(|s| s.account.roles.has(Role::Admin));
+        .is_some_and(|s| s.account.roles.may(StaffAction::PublishAgreements));
     Ok(AgreementsPage {
         page,
         versions,

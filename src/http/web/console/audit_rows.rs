@@ -65,6 +65,12 @@ fn about(
             .map(|c| page.pick(&c.name_zh, &c.name_en).to_string());
         return plain(name.unwrap_or_else(|| page.t("audit.unknown")));
     }
+    if e.action.starts_with("calendar.") {
+        // The subject is the holiday's day.
+        let day = crate::domain::calendar::parse_day(&e.subject)
+            .map(|d| crate::display::Zone::long_day(d, page.lang));
+        return plain(day.unwrap_or_else(|| page.t("audit.unknown")));
+    }
     match names.get(&e.subject) {
         Some(Named::Account(a)) => plain(match &a.company {
             Some(c) => format!("{} · {c}", a.email),

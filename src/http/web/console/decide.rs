@@ -42,18 +42,33 @@ async fn again(
     operator: &AccountView,
     id: &str,
     form: FormState,
-    reasons: Vec<ReasonRow>,
+    (reasons, chosen): (Vec<ReasonRow>, Vec<(String, String)>),
     status: StatusCode,
 ) -> Response {
     let extras = Extras {
         form,
         reasons,
+        chosen,
         deposit_error: None,
     };
     match item_page(state, page, operator, id, extras).await {
         Ok(shown) => render(status, &shown),
         Err(failed) => failed.into_response(),
     }
+}
+
+/// The library codes ticked (`reason_code`), each with its note (`note_<code>`).
+fn chosen_of(data: &FormData) -> Vec<(String, String)> {
+    forms::all(data, "reason_code")
+        .into_iter()
+        .take(MAX_ROWS)
+        .map(|code| {
+            let note = forms::first(data, &format!("note_{code}"))
+                .unwrap_or("")
+                .to_string();
+            (code, note)
+        })
+        .collect()
 }
 
 /// What the form asks for: a decision with its reasons, or the page again (its rows changed,
@@ -63,7 +78,13 @@ enum Asked {
     Again(StatusCode),
 }
 
-fn asked(page: &Page, data: &FormData, form: &mut FormState, rows: &mut Vec<ReasonRow>) -> Asked {
+fn asked(
+    page: &Page,
+    data: &FormData,
+    form: &mut FormState,
+    rows: &mut Vec<ReasonRow>,
+    chosen: &[(String, String)],
+) -> Asked {
     let decision = match forms::first(data, "decision").unwrap_or("") {
         "approve" => return Asked::Decision(Decision::Approve, Vec::new()),
         "reject" => Decision::Reject,
@@ -86,7 +107,14 @@ fn asked(page: &Page, data: &FormData, form: &mut FormState, rows: &mut Vec<Reas
             return Asked::Again(StatusCode::UNPROCESSABLE_ENTITY);
         }
     };
-    let mut reasons = Vec::new();
+    let mut reasons: Vec<ReasonForm> = chosen
+        .iter()
+        .map(|(code, note)| ReasonForm {
+            field: None,
+            code: Some(code.clone()),
+            message: Some(note.clone()).filter(|n| !n.trim().is_empty()),
+        })
+        .collect();
     let mut incomplete = false;
     for row in rows.iter_mut().filter(|r| !r.is_blank()) {
         row.error = if row.field.trim().is_empty() {
@@ -97,6 +125,7 @@ fn asked(page: &Page, data: &FormData, form: &mut FormState, rows: &mut Vec<Reas
             reasons.push(ReasonForm {
                 field: Some(row.field.clone()),
                 message: Some(row.message.clone()),
+                code: None,
             });
             None
         };
@@ -121,10 +150,11 @@ pub async fn decide(
 ) -> Response {
     let mut form = FormState::from_form(&data);
     let mut rows = rows_of(&data);
-    let (decision, reasons) = match asked(&page, &data, &mut form, &mut rows) {
+    let chosen = chosen_of(&data);
+    let (decision, reasons) = match asked(&page, &data, &mut form, &mut rows, &chosen) {
         Asked::Decision(d, reasons) => (d, reasons),
         Asked::Again(status) => {
-            return again(&state, page, &operator, &id, form, rows, status).await;
+            return again(&state, page, &operator, &id, form, (rows, chosen), status).await;
         }
     };
     let input = DecisionForm {
@@ -133,6 +163,7 @@ pub async fn decide(
         version: forms::first(&data, "version").and_then(|v| v.parse().ok()),
         override_reason: forms::opt(&data, "override_reason"),
         second_factor_code: forms::opt(&data, "second_factor_code"),
+        reply: forms::opt(&data, "reply"),
         take_over: Some(forms::first(&data, "take_over") == Some("yes")),
     };
     let fresh = match page.session.as_ref() {
@@ -159,6 +190,7 @@ pub async fn decide(
                 let extras = Extras {
                     form,
                     reasons: rows,
+                    chosen,
                     deposit_error: None,
                 };
                 item_page(&state, page, &operator, &id, extras).await

@@ -36,6 +36,16 @@ impl ReasonRow {
     }
 }
 
+/// A reason of the library the decision form offers: ticked or not, with the note typed.
+#[derive(Debug, Clone, Default)]
+pub struct LibraryChoice {
+    pub code: String,
+    pub field: String,
+    pub text: String,
+    pub checked: bool,
+    pub note: String,
+}
+
 /// A document of the item as the review screen shows it.
 pub struct DocView {
     pub kind: String,
@@ -74,6 +84,10 @@ pub struct ItemPage {
     pub form: FormState,
     /// The decision form's reason rows, as typed.
     pub reasons: Vec<ReasonRow>,
+    /// The library's reasons for the item's kind, as ticked.
+    pub library: Vec<LibraryChoice>,
+    /// The appeal's thread (empty without an appeal), each entry with its time in words.
+    pub thread: Vec<(crate::workflows::appeals::ThreadEntry, String)>,
     pub deposit: Option<PaidDeposit>,
     /// Why the deposit just asked for was not paid.
     pub deposit_error: Option<String>,
@@ -276,6 +290,8 @@ impl ItemPage {
 pub struct Extras {
     pub form: FormState,
     pub reasons: Vec<ReasonRow>,
+    /// The library codes ticked, each with its note.
+    pub chosen: Vec<(String, String)>,
     pub deposit_error: Option<String>,
 }
 
@@ -288,7 +304,7 @@ pub async fn item_page(
     extras: Extras,
 ) -> Result<ItemPage, PageError> {
     let ctx = &state.ctx;
-    let item = page.or_error_page(review::detail(ctx, id).await)?;
+    let item = page.or_error_page(review::detail(ctx, id, page.lang).await)?;
     let names = CatalogNames::load(ctx, &page).await?;
     let compare_with = item
         .in_force
@@ -338,6 +354,36 @@ pub async fn item_page(
             .map(|n| n.email),
         None => None,
     };
+    let library = page
+        .or_error_page(
+            crate::workflows::reasons::list(ctx, operator, Some(item.summary.kind.as_str()), false)
+                .await,
+        )?
+        .into_iter()
+        .map(|l| {
+            let chosen = extras.chosen.iter().find(|(c, _)| *c == l.code);
+            LibraryChoice {
+                field: l
+                    .field
+                    .as_deref()
+                    .map(|f| page.field_label(f))
+                    .unwrap_or_default(),
+                text: l.text.get(page.lang.tag()).to_string(),
+                checked: chosen.is_some(),
+                note: chosen.map(|(_, n)| n.clone()).unwrap_or_default(),
+                code: l.code,
+            }
+        })
+        .collect();
+    let thread = item
+        .thread
+        .iter()
+        .cloned()
+        .map(|e| {
+            let at = page.time(&e.at_ms);
+            (e, at)
+        })
+        .collect();
     let reasons = if extras.reasons.is_empty() {
         vec![ReasonRow::default()]
     } else {
@@ -357,6 +403,8 @@ pub async fn item_page(
         standing,
         form: extras.form,
         reasons,
+        library,
+        thread,
         item,
         page,
     })

@@ -26,6 +26,8 @@ pub struct QueueParams {
     pub status: Option<String>,
     /// An age band: `under_day`, `days_1_3`, `older`.
     pub age: Option<String>,
+    /// `1`: appeals only.
+    pub appeal: Option<String>,
     /// `mine`, `unclaimed` or `overdue`; all items when absent.
     pub view: Option<String>,
     pub cursor: Option<String>,
@@ -64,6 +66,8 @@ pub struct QueuePage {
     pub kind: String,
     pub status: String,
     pub age: String,
+    /// Only appeals are shown.
+    pub appeals_only: bool,
     pub view: String,
     pub next_cursor: Option<String>,
     pub error: Option<String>,
@@ -139,11 +143,12 @@ impl QueuePage {
 
     pub fn next_href(&self) -> String {
         format!(
-            "/console?view={}&kind={}&status={}&age={}&cursor={}#queue",
+            "/console?view={}&kind={}&status={}&age={}&appeal={}&cursor={}#queue",
             self.view,
             self.kind,
             self.status,
             self.age,
+            if self.appeals_only { "1" } else { "" },
             self.next_cursor.clone().unwrap_or_default()
         )
     }
@@ -162,11 +167,14 @@ pub async fn show(
         .filter(|v| View::parse(v).is_some())
         .unwrap_or_default();
     let band = AGE_BANDS.iter().find(|(name, ..)| *name == age);
+    let appeals_only = p.appeal.as_deref() == Some("1");
     let q = QueueQuery {
         kind: Some(kind.as_str()).filter(|k| !k.is_empty()),
         status: Some(status.as_str()).filter(|s| !s.is_empty()),
         min_age_hours: band.and_then(|b| b.1),
         max_age_hours: band.and_then(|b| b.2),
+        appeal: appeals_only.then_some(true),
+        second_look: None,
         view: Some(view.as_str()).filter(|v| !v.is_empty()),
         viewer: &operator.id,
         cursor: p.cursor.as_deref().filter(|c| !c.is_empty()),
@@ -208,6 +216,7 @@ pub async fn show(
             kind,
             status,
             age: if band.is_some() { age } else { String::new() },
+            appeals_only,
             view,
             next_cursor,
             error,

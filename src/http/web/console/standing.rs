@@ -20,7 +20,7 @@ pub async fn change(
     Path(id): Path<String>,
     CheckedForm(data): CheckedForm,
 ) -> Result<Response, PageError> {
-    let item = page.or_error_page(review::detail(&state.ctx, &id).await)?;
+    let item = page.or_error_page(review::detail(&state.ctx, &id, page.lang).await)?;
     let suspend = forms::first(&data, "action") == Some("suspend");
     let form = FormState::from_form(&data);
     let account_id = &item.summary.subject.account_id;

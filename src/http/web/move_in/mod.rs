@@ -4,6 +4,7 @@
 pub mod application;
 pub mod deposit;
 pub mod enterprise;
+pub mod reviews;
 pub mod stepper;
 
 use std::collections::HashMap;
@@ -46,8 +47,16 @@ fn reasons_map(reasons: &[Reason], status: FormStatus) -> HashMap<String, String
     if status != FormStatus::Rejected {
         return HashMap::new();
     }
-    reasons
-        .iter()
-        .map(|r| (r.field.clone(), r.message.clone()))
-        .collect()
+    // Several reasons about one field (library reasons and the reviewer's own) are read together.
+    let mut by_field: HashMap<String, String> = HashMap::new();
+    for r in reasons {
+        by_field
+            .entry(r.field.clone())
+            .and_modify(|m| {
+                m.push(' ');
+                m.push_str(&r.message);
+            })
+            .or_insert_with(|| r.message.clone());
+    }
+    by_field
 }

@@ -15,7 +15,7 @@ use crate::http::web::errors::PageError;
 use crate::http::web::extract::SignedIn;
 use crate::http::web::page::Page;
 use crate::http::web::respond::{render, see_other};
-use crate::workflows::move_in;
+use crate::workflows::{appeals, move_in};
 
 const STEPS: [StepKey; 5] = [
     StepKey::Account,
@@ -198,6 +198,50 @@ pub async fn journey_of(state: &AppState, page: &Page) -> Option<Journey> {
 pub struct MoveInPage {
     pub page: Page,
     pub journey: Journey,
+    /// (step key, link, words): where a returned step can be appealed, or its appeal read.
+    pub appeal_links: Vec<(&'static str, String, String)>,
+}
+
+impl MoveInPage {
+    pub fn appeal_link(&self, key: &str) -> Option<&(&'static str, String, String)> {
+        self.appeal_links.iter().find(|(k, ..)| *k == key)
+    }
+}
+
+/// The appeal link of each reviewed step whose newest decision can be appealed, or was.
+async fn appeal_links(
+    state: &AppState,
+    page: &Page,
+    account: &crate::workflows::accounts::AccountView,
+) -> Vec<(&'static str, String, String)> {
+    use crate::domain::review::ReviewKind;
+    let mut out = Vec::new();
+    for (key, kind) in [
+        (
+            StepKey::EnterpriseVerification,
+            ReviewKind::EnterpriseVerification,
+        ),
+        (StepKey::PartnerApplication, ReviewKind::PartnerApplication),
+    ] {
+        let newest = appeals::newest(&state.ctx, account, kind, &account.id).await;
+        let Ok(Some(id)) = newest else { continue };
+        let Ok(thread) = appeals::show(&state.ctx, account, &id).await else {
+            continue;
+        };
+        let words = if thread.can_appeal {
+            "appeal.link"
+        } else if !thread.thread.is_empty() {
+            "appeal.link_thread"
+        } else {
+            continue;
+        };
+        out.push((
+            key.as_str(),
+            format!("/move-in/reviews/{id}"),
+            page.t(words),
+        ));
+    }
+    out
 }
 
 pub async fn show(
@@ -209,5 +253,13 @@ pub async fn show(
     }
     let m = page.or_error_page(move_in::status_with_waits(&state.ctx, &account.id).await)?;
     let journey = journey(&page, &m);
-    Ok(render(StatusCode::OK, &MoveInPage { page, journey }))
+    let appeal_links = appeal_links(&state, &page, &account).await;
+    Ok(render(
+        StatusCode::OK,
+        &MoveInPage {
+            page,
+            journey,
+            appeal_links,
+        },
+    ))
 }
