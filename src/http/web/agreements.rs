@@ -29,17 +29,19 @@ pub struct AgreementPage {
     pub here: String,
 }
 
-impl AgreementPage {
-    fn day(&self, date: &str) -> String {
-        crate::domain::calendar::parse_day(date)
-            .map(|d| crate::display::Zone::long_day(d, self.page.lang))
-            .unwrap_or_default()
-    }
+/// The day a version takes effect, in words (`2026年1月1日`, `1 Jan 2026`).
+pub fn effective_words(page: &Page, a: &AgreementView) -> String {
+    a.effective_from
+        .parse::<jiff::Timestamp>()
+        .map(|t| page.date(&t.as_millisecond()))
+        .unwrap_or_else(|_| a.effective_at.clone())
+}
 
+impl AgreementPage {
     /// "Version 2026-01, in force since 1 January 2026" (or upcoming, or earlier).
     pub fn version_line(&self) -> String {
         let a = &self.agreement;
-        let date = self.day(&a.effective_at);
+        let date = effective_words(&self.page, a);
         let key = match a.status {
             "in_force" => "agreement.version_line",
             "upcoming" => "agreement.version_line_upcoming",
@@ -127,10 +129,8 @@ pub struct ListPage {
 }
 
 impl ListPage {
-    pub fn day(&self, date: &str) -> String {
-        crate::domain::calendar::parse_day(date)
-            .map(|d| crate::display::Zone::long_day(d, self.page.lang))
-            .unwrap_or_default()
+    pub fn day(&self, a: &AgreementView) -> String {
+        effective_words(&self.page, a)
     }
 
     /// `in force`, `upcoming` or `earlier`, in words.

@@ -34,10 +34,8 @@ pub struct AgreementsPage {
 }
 
 impl AgreementsPage {
-    pub fn day(&self, date: &str) -> String {
-        crate::domain::calendar::parse_day(date)
-            .map(|d| crate::display::Zone::long_day(d, self.page.lang))
-            .unwrap_or_default()
+    pub fn day(&self, a: &AgreementView) -> String {
+        crate::http::web::agreements::effective_words(&self.page, a)
     }
 
     pub fn standing(&self, a: &AgreementView) -> String {
