@@ -297,6 +297,8 @@ pub enum StaffAction {
     ManageReasons,
     /// Read the review report (throughput, time to decision, reasons).
     ReadReport,
+    /// Publish a new version of the provider agreement.
+    PublishAgreements,
 }
 
 impl StaffAction {
@@ -308,7 +310,8 @@ impl StaffAction {
             | StaffAction::ManageStaff
             | StaffAction::ManageRules
             | StaffAction::ManageReasons
-            | StaffAction::ReadReport => Role::Admin,
+            | StaffAction::ReadReport
+            | StaffAction::PublishAgreements => Role::Admin,
         }
     }
 }

@@ -320,6 +320,20 @@ async fn every_staff_route_allows_exactly_the_roles_of_the_table() {
         StatusCode::OK,
     )
     .await;
+    // Provider agreement versions: admins publish them.
+    try_route(
+        &app,
+        &cast,
+        Method::POST,
+        "/api/v1/review/agreements",
+        Some(
+            json!({"version": "2099-01", "effective_at": "2099-01-01", "summary": "s",
+                    "text_markdown": {"zh-CN": "# 协议", "en": "# Agreement"}}),
+        ),
+        &["admin"],
+        StatusCode::CREATED,
+    )
+    .await;
     try_route(
         &app,
         &cast,
