@@ -179,7 +179,10 @@ impl Application {
             lines.push(
                 "No admin account exists yet. Create one (the password is read from stdin):".into(),
             );
-            lines.push("    berth user add --email you@example.com --role admin".into());
+            // Admins manage staff; the first one usually reviews and pays deposits as well.
+            lines.push(
+                "    berth user add --email you@example.com --role admin,reviewer,finance".into(),
+            );
         }
         lines
     }

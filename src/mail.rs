@@ -62,10 +62,11 @@ pub enum MailKind {
     WebhookDisabled,
     StaffInvitation,
     AppealAnswered,
+    AgreementPublished,
 }
 
 impl MailKind {
-    pub const ALL: [MailKind; 27] = [
+    pub const ALL: [MailKind; 28] = [
         MailKind::ActivationCode,
         MailKind::PasswordResetCode,
         MailKind::PasswordChanged,
@@ -93,6 +94,7 @@ impl MailKind {
         MailKind::WebhookDisabled,
         MailKind::StaffInvitation,
         MailKind::AppealAnswered,
+        MailKind::AgreementPublished,
     ];
 
     pub fn name(self) -> &'static str {
@@ -124,6 +126,7 @@ impl MailKind {
             MailKind::WebhookDisabled => "webhook_disabled",
             MailKind::StaffInvitation => "staff_invitation",
             MailKind::AppealAnswered => "appeal_answered",
+            MailKind::AgreementPublished => "agreement_published",
         }
     }
 }

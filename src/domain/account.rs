@@ -293,6 +293,12 @@ pub enum StaffAction {
     ManageStaff,
     /// Turn automatic-approval rules on and off.
     ManageRules,
+    /// Keep the library of rejection reasons (add, edit, retire).
+    ManageReasons,
+    /// Read the review report (throughput, time to decision, reasons).
+    ReadReport,
+    /// Publish a new version of the provider agreement.
+    PublishAgreements,
 }
 
 impl StaffAction {
@@ -300,9 +306,12 @@ impl StaffAction {
         match self {
             StaffAction::PayMicroDeposit => Role::Finance,
             StaffAction::AnswerConsultation | StaffAction::ProviderStanding => Role::Reviewer,
-            StaffAction::EditCatalog | StaffAction::ManageStaff | StaffAction::ManageRules => {
-                Role::Admin
-            }
+            StaffAction::EditCatalog
+            | StaffAction::ManageStaff
+            | StaffAction::ManageRules
+            | StaffAction::ManageReasons
+            | StaffAction::ReadReport
+            | StaffAction::PublishAgreements => Role::Admin,
         }
     }
 }

@@ -9,9 +9,6 @@ use super::enterprise::text;
 use super::ids::MobilePhone;
 use super::{FieldError, FieldErrors};
 
-/// The provider agreement version an application must accept.
-pub const AGREEMENT_VERSION: &str = "2026-01";
-
 /// Customer-service commitments, at least 5×8 (five days a week, eight hours a day).
 pub const SERVICE_HOURS: &[&str] = &["5x8", "5x12", "7x8", "7x12", "7x24"];
 
@@ -28,7 +25,7 @@ pub struct ApplicationForm {
     /// `5x8`, `5x12`, `7x8`, `7x12` or `7x24`.
     pub service_hours: Option<String>,
     pub years_in_industry: Option<i64>,
-    /// The accepted provider agreement version (currently `2026-01`).
+    /// The accepted provider agreement version (the version in force, `YYYY-MM`).
     pub agreement_version: Option<String>,
 }
 
@@ -93,9 +90,17 @@ pub fn validate_draft(
     categories: &[String],
     service_types: &[String],
     previous: Option<&ApplicationData>,
+    agreement_in_force: &str,
     now_rfc3339: &str,
 ) -> Result<ApplicationData, Vec<FieldError>> {
-    let (data, errors) = check_draft(form, categories, service_types, previous, now_rfc3339);
+    let (data, errors) = check_draft(
+        form,
+        categories,
+        service_types,
+        previous,
+        agreement_in_force,
+        now_rfc3339,
+    );
     if errors.is_empty() {
         Ok(data)
     } else {
@@ -110,6 +115,7 @@ pub fn check_draft(
     categories: &[String],
     service_types: &[String],
     previous: Option<&ApplicationData>,
+    agreement_in_force: &str,
     now_rfc3339: &str,
 ) -> (ApplicationData, Vec<FieldError>) {
     let mut e = FieldErrors::default();
@@ -163,10 +169,10 @@ pub fn check_draft(
         .map(str::trim)
         .filter(|s| !s.is_empty());
     if let Some(v) = agreement {
-        if v != AGREEMENT_VERSION {
+        if v != agreement_in_force {
             e.push(
                 FieldError::new("agreement_version", "agreement_outdated")
-                    .with("version", AGREEMENT_VERSION),
+                    .with("version", agreement_in_force),
             );
         }
     }
@@ -241,7 +247,7 @@ mod tests {
             service_types: Some(vec!["saas".into()]),
             ..Default::default()
         };
-        let errs = validate_draft(&form, &c, &s, None, "t").expect_err("bad slug");
+        let errs = validate_draft(&form, &c, &s, None, "2026-01", "t").expect_err("bad slug");
         assert_eq!(errs[0].field, "categories[1]");
     }
 
@@ -249,18 +255,18 @@ mod tests {
     fn accepting_the_agreement_is_stamped_once() {
         let (c, s) = catalog();
         let form = ApplicationForm {
-            agreement_version: Some(AGREEMENT_VERSION.into()),
+            agreement_version: Some("2026-01".into()),
             ..Default::default()
         };
-        let first = validate_draft(&form, &c, &s, None, "T1").expect("ok");
+        let first = validate_draft(&form, &c, &s, None, "2026-01", "T1").expect("ok");
         assert_eq!(first.agreement_accepted_at.as_deref(), Some("T1"));
-        let again = validate_draft(&form, &c, &s, Some(&first), "T2").expect("ok");
+        let again = validate_draft(&form, &c, &s, Some(&first), "2026-01", "T2").expect("ok");
         assert_eq!(again.agreement_accepted_at.as_deref(), Some("T1"));
         let old = ApplicationForm {
             agreement_version: Some("2020-01".into()),
             ..Default::default()
         };
-        assert!(validate_draft(&old, &c, &s, None, "T").is_err());
+        assert!(validate_draft(&old, &c, &s, None, "2026-01", "T").is_err());
     }
 
     #[test]

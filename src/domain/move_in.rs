@@ -19,6 +19,8 @@ pub struct Facts {
     pub settlement_change_pending: bool,
     /// The last settlement change was rejected (and none is waiting): its reasons.
     pub settlement_change_rejected: Option<Vec<Reason>>,
+    /// The provider agreement versions in force and upcoming, each accepted or not.
+    pub agreement: super::agreement::Standing,
 }
 
 pub use super::reasons::{reasons_from_json, Reason};
@@ -161,6 +163,10 @@ pub struct MoveIn {
     pub steps: Vec<Step>,
     /// The keys of the steps not yet done, in journey order.
     pub due: Vec<StepKey>,
+    /// For a provider (application approved): a provider agreement version still to accept,
+    /// overdue (no product submissions until accepted) or upcoming (accept before its day).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub agreement: Option<super::agreement::AgreementDue>,
 }
 
 fn reviewed_step(
@@ -184,6 +190,7 @@ impl MoveIn {
         if ent_status == StepStatus::Done && deposit != DepositStatus::Confirmed {
             ent_status = StepStatus::InReview;
         }
+        let ent_done = ent_status == StepStatus::Done;
         let (app_status, app_reasons) = reviewed_step(f.application, &f.application_reasons);
         let done_if = |b: bool| {
             if b {
@@ -261,9 +268,17 @@ impl MoveIn {
             } else {
                 "in_progress"
             },
+            agreement: (ent_done && app_status == StepStatus::Done)
+                .then(|| f.agreement.due())
+                .flatten(),
             steps,
             due,
         }
+    }
+
+    /// The provider agreement in force is not accepted: no product may be submitted.
+    pub fn agreement_overdue(&self) -> bool {
+        self.agreement.as_ref().is_some_and(|a| a.overdue)
     }
 
     pub fn verified(&self) -> bool {

@@ -38,6 +38,7 @@ use crate::http::error;
         (name = "operators", description = "The back office: reviewers, finance and admins (docs/STAFF.md)"),
         (name = "staff", description = "Staff accounts, roles and invitations (admins)"),
         (name = "events", description = "The event feed and webhooks (docs/EVENTS.md)"),
+        (name = "agreements", description = "The provider agreement: versions, acceptance, publishing"),
         (name = "tokens", description = "API tokens for machines: scopes, expiry, revocation"),
     )
 )]

@@ -7,6 +7,7 @@
 //! with its audit event in one round trip.
 
 pub mod accounts;
+pub mod agreements;
 pub mod api_tokens;
 pub mod appeals;
 pub mod application;

@@ -232,19 +232,24 @@ pub async fn queue(db: &Db, f: &QueueFilter<'_>) -> Result<Vec<ReviewItemRow>> {
             " AND (claimed_by IS NULL OR claimed_until <= {a})"
         ));
     }
-    if let Some(kinds) = f.overdue {
-        let parts: Vec<String> = kinds
+    if f.overdue.is_some_and(<[_]>::is_empty) {
+        sql.push_str(" AND 1 = 0");
+    }
+    if let Some(kinds) = f.overdue.filter(|k| !k.is_empty()) {
+        // One range on submitted_at (the (status, submitted_at) index, in order, so the scan
+        // stops at the page's end), then each kind's own cutoff; `OR`ed kind terms would be
+        // answered by one lookup per term and a sort of everything overdue.
+        let max = next();
+        let arms: String = kinds
             .iter()
             .map(|_| {
                 let (k, t) = (next(), next());
-                format!("(kind = {k} AND submitted_at < {t})")
+                format!(" WHEN {k} THEN submitted_at < {t}")
             })
             .collect();
-        if parts.is_empty() {
-            sql.push_str(" AND 1 = 0");
-        } else {
-            sql.push_str(&format!(" AND ({})", parts.join(" OR ")));
-        }
+        sql.push_str(&format!(
+            " AND submitted_at < {max} AND (CASE kind{arms} ELSE FALSE END)"
+        ));
     }
     if f.after.is_some() {
         let (a, b, c) = (next(), next(), next());
@@ -272,8 +277,11 @@ pub async fn queue(db: &Db, f: &QueueFilter<'_>) -> Result<Vec<ReviewItemRow>> {
     if let Some(at) = f.unclaimed_at {
         q = q.bind(at);
     }
-    for (kind, before) in f.overdue.unwrap_or_default() {
-        q = q.bind(*kind).bind(*before);
+    if let Some(kinds) = f.overdue.filter(|k| !k.is_empty()) {
+        q = q.bind(kinds.iter().map(|(_, t)| *t).max().unwrap_or(i64::MIN));
+        for (kind, before) in kinds {
+            q = q.bind(*kind).bind(*before);
+        }
     }
     if let Some((t, id)) = &f.after {
         q = q.bind(*t).bind(*t).bind(id.clone());

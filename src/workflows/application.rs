@@ -11,7 +11,7 @@ use super::move_in::{require_provider_role, require_verified};
 use super::notify;
 use super::verification::SubmissionView;
 use super::{Ctx, Error, Result};
-use crate::domain::application::{self, ApplicationData, ApplicationForm, AGREEMENT_VERSION};
+use crate::domain::application::{self, ApplicationData, ApplicationForm};
 use crate::domain::audit::NewEvent;
 use crate::domain::catalog::CatalogList;
 use crate::domain::drafts::keep_refused;
@@ -34,8 +34,8 @@ pub struct ApplicationView {
     pub status: FormStatus,
     #[serde(flatten)]
     pub data: ApplicationData,
-    /// The agreement version to accept.
-    pub current_agreement_version: &'static str,
+    /// The agreement version to accept (the one in force).
+    pub current_agreement_version: String,
     pub reasons: Vec<Reason>,
     pub submissions: Vec<SubmissionView>,
 }
@@ -59,7 +59,7 @@ pub async fn view(ctx: &Ctx, account: &AccountView) -> Result<ApplicationView> {
                 .and_then(|r| VerificationStatus::parse(&r.status)),
         ),
         data: row.as_ref().map(parse).unwrap_or_default(),
-        current_agreement_version: AGREEMENT_VERSION,
+        current_agreement_version: super::agreements::current_version(ctx).await?,
         reasons: crate::domain::move_in::reasons_from_json(
             row.as_ref().and_then(|r| r.reasons.as_deref()),
             account.lang.tag(),
@@ -146,6 +146,8 @@ pub async fn save_form(
 struct Choices {
     categories: Vec<String>,
     service_types: Vec<String>,
+    /// The provider agreement version in force.
+    agreement: String,
 }
 
 impl Choices {
@@ -153,6 +155,7 @@ impl Choices {
         Ok(Choices {
             categories: catalog::active_slugs(&ctx.db, CatalogList::Categories).await?,
             service_types: catalog::active_slugs(&ctx.db, CatalogList::ServiceTypes).await?,
+            agreement: super::agreements::current_version(ctx).await?,
         })
     }
 }
@@ -175,6 +178,7 @@ async fn save_in(
         &choices.categories,
         &choices.service_types,
         previous.as_ref(),
+        &choices.agreement,
         &rfc3339(now),
     );
     if !partial && !refused.is_empty() {
@@ -205,6 +209,9 @@ async fn save_in(
         accepted["agreement_version"] = version["agreement_version"].clone();
         let accepted = Event::about_provider(EventType::AgreementAccepted, &account.id, accepted);
         super::events::record(tx, accepted).await?;
+        if let Some(v) = data.agreement_version.as_deref() {
+            super::agreements::accepted_in_application(tx, &account.id, v, now).await?;
+        }
     }
     store::audit::append(tx, event).await?;
     Ok(refused)
@@ -250,6 +257,15 @@ async fn submit_in(
                 format!("service_types[{i}]"),
                 "not_allowed",
             ));
+        }
+    }
+    // A newer agreement took effect since the draft accepted one: accept that one.
+    if let Some(v) = data.agreement_version.as_deref() {
+        if v != choices.agreement {
+            missing.push(
+                FieldError::new("agreement_version", "agreement_outdated")
+                    .with("version", &choices.agreement),
+            );
         }
     }
     if !missing.is_empty() {

@@ -3,6 +3,7 @@
 //! never touch SQL themselves.
 
 pub mod accounts;
+pub mod agreements;
 pub mod api_tokens;
 pub mod appeals;
 pub mod application;

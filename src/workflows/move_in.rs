@@ -3,6 +3,7 @@
 
 use super::{Ctx, Error, Result};
 use crate::domain::account::Role;
+use crate::domain::agreement::{Standing, VersionFact};
 use crate::domain::enterprise::{DepositStatus, VerificationStatus};
 use crate::domain::move_in::{reasons_from_json, Facts, MoveIn, Reason, StepKey};
 use crate::domain::review::ReviewKind;
@@ -14,7 +15,9 @@ pub async fn status(ctx: &Ctx, account_id: &str) -> Result<MoveIn> {
     let row = store::move_in::facts(ctx.db.pool(), account_id)
         .await?
         .ok_or(Error::NotFound)?;
-    Ok(evaluate(&row))
+    let mut conn = ctx.db.pool().acquire().await?;
+    let agreement = standing(&mut conn, account_id, ctx.clock.now_ms()).await?;
+    Ok(evaluate(&row, agreement))
 }
 
 /// Where the account stands, with what the applicant is told about each step in review: the
@@ -36,15 +39,41 @@ pub async fn status_with_waits(ctx: &Ctx, account_id: &str) -> Result<MoveIn> {
     Ok(m)
 }
 
-/// Where the account stands as `tx` sees it (its own writes included).
+/// Where the account stands as `tx` sees it (its own writes included), by the system clock.
 pub async fn status_in(tx: &mut store::Tx, account_id: &str) -> Result<MoveIn> {
     let row = store::move_in::facts(&mut **tx, account_id)
         .await?
         .ok_or(Error::NotFound)?;
-    Ok(evaluate(&row))
+    let agreement = standing(tx, account_id, now_ms()).await?;
+    Ok(evaluate(&row, agreement))
 }
 
-fn evaluate(row: &store::move_in::FactsRow) -> MoveIn {
+fn fact(row: store::agreements::StandingRow) -> VersionFact {
+    let (version, effective_on, effective_from_ms, summary, accepted) = row;
+    VersionFact {
+        version,
+        effective_on,
+        effective_from_ms,
+        summary,
+        accepted,
+    }
+}
+
+/// The provider agreement versions in force and upcoming at `now`, as `account_id` stands with
+/// them (accepted or not).
+pub async fn standing(
+    conn: &mut sqlx::AnyConnection,
+    account_id: &str,
+    now: i64,
+) -> Result<Standing> {
+    let (in_force, upcoming) = store::agreements::standing(conn, account_id, now).await?;
+    Ok(Standing {
+        in_force: in_force.map(fact),
+        upcoming: upcoming.map(fact),
+    })
+}
+
+fn evaluate(row: &store::move_in::FactsRow, agreement: Standing) -> MoveIn {
     // Library reasons read in the account's own language.
     let lang = row.account_lang.as_str();
     let reasons = |json: Option<&str>| -> Vec<Reason> { reasons_from_json(json, lang) };
@@ -73,6 +102,7 @@ fn evaluate(row: &store::move_in::FactsRow) -> MoveIn {
         settlement_change_pending: row.settlement_pending,
         settlement_change_rejected: (row.last_change_status.as_deref() == Some("rejected"))
             .then(|| reasons(row.last_change_reasons.as_deref())),
+        agreement,
     };
     MoveIn::evaluate(&facts)
 }
@@ -87,11 +117,21 @@ pub fn require_provider_role(account: &AccountView) -> Result<()> {
 }
 
 /// Every move-in step done: product release (and its SaaS integration) is for these only.
-pub async fn require_moved_in(ctx: &Ctx, account: &AccountView) -> Result<()> {
+pub async fn require_moved_in(ctx: &Ctx, account: &AccountView) -> Result<MoveIn> {
     require_provider_role(account)?;
     let m = status(ctx, &account.id).await?;
     if !m.moved_in() {
         return Err(Error::ProviderAccessRequired { due: m.due_keys() });
+    }
+    Ok(m)
+}
+
+/// Moved in, and the provider agreement in force accepted: a product is submitted for review
+/// only then (`409 agreement_not_accepted` until the provider accepts it).
+pub async fn require_agreement_accepted(ctx: &Ctx, account: &AccountView) -> Result<()> {
+    let m = require_moved_in(ctx, account).await?;
+    if m.agreement_overdue() {
+        return Err(Error::Conflict("agreement_not_accepted"));
     }
     Ok(())
 }

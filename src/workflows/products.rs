@@ -338,7 +338,7 @@ pub async fn upload_icon(
 
 #[tracing::instrument(name = "products::submit", skip_all, fields(account = %account.id, id = %id))]
 pub async fn submit(ctx: &Ctx, account: &AccountView, id: &str) -> Result<ProductView> {
-    require_moved_in(ctx, account).await?;
+    super::move_in::require_agreement_accepted(ctx, account).await?;
     let declared = declared(ctx, &account.id).await?;
     let service_types = catalog::active_slugs(&ctx.db, CatalogList::ServiceTypes).await?;
     let now = now_ms();

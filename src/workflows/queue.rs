@@ -123,7 +123,7 @@ pub struct QueueQuery<'a> {
     pub min_age_hours: Option<i64>,
     /// Only items younger than this (the console's age bands).
     pub max_age_hours: Option<i64>,
-    /// `mine`, `unclaimed` or `overdue` (the last two only ever list pending items).
+    /// `mine`, `unclaimed` or `overdue`: pending items only (a decided item has no claim).
     pub view: Option<&'a str>,
     /// Who asks (whose items `mine` lists).
     pub viewer: &'a str,
@@ -186,8 +186,8 @@ pub async fn queue(ctx: &Ctx, q: &QueueQuery<'_>) -> Result<(Vec<ItemSummary>, O
     let cutoffs = d.overdue_cutoffs();
     // Claims and deadlines only concern pending items.
     let status = match view {
-        Some(View::Unclaimed | View::Overdue) => Some("pending"),
-        _ => q.status,
+        Some(_) => Some("pending"),
+        None => q.status,
     };
     let rows = store::review::queue(
         &ctx.db,

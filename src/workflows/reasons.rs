@@ -4,9 +4,9 @@
 use serde_json::json;
 
 use super::accounts::AccountView;
-use super::decision::require_reviewer;
+use super::decision::{require_action, require_staff};
 use super::{Ctx, Error, Result};
-use crate::domain::account::Role;
+use crate::domain::account::StaffAction;
 use crate::domain::audit::NewEvent;
 use crate::domain::reason_library::{
     validate_change, validate_new, LibraryReason, NewReasonForm, ReasonChangeForm,
@@ -16,13 +16,9 @@ use crate::domain::review::ReviewKind;
 use crate::domain::FieldError;
 use crate::store;
 
-/// The library is the admins' to keep.
-pub fn require_admin(account: &AccountView) -> Result<()> {
-    if account.roles.has(Role::Admin) {
-        Ok(())
-    } else {
-        Err(Error::Forbidden)
-    }
+/// The library is the admins' to keep (`StaffAction::ManageReasons`).
+pub fn require_keeper(account: &AccountView) -> Result<()> {
+    require_action(account, StaffAction::ManageReasons)
 }
 
 /// The library for staff: every kind (or one), retired reasons too when asked.
@@ -32,7 +28,7 @@ pub async fn list(
     kind: Option<&str>,
     include_retired: bool,
 ) -> Result<Vec<LibraryReason>> {
-    require_reviewer(staff)?;
+    require_staff(staff)?;
     if kind.is_some_and(|k| ReviewKind::parse(k).is_none()) {
         return Err(Error::field("kind", "not_allowed"));
     }
@@ -41,7 +37,7 @@ pub async fn list(
 
 #[tracing::instrument(name = "reasons::add", skip_all, fields(admin = %admin.id))]
 pub async fn add(ctx: &Ctx, admin: &AccountView, f: &NewReasonForm) -> Result<LibraryReason> {
-    require_admin(admin)?;
+    require_keeper(admin)?;
     let reason = validate_new(f).map_err(Error::Validation)?;
     let mut tx = ctx.db.begin_write().await?;
     if !store::reasons::insert(&mut tx, &reason, ctx.clock.now_ms()).await? {
@@ -65,7 +61,7 @@ pub async fn change(
     code: &str,
     f: &ReasonChangeForm,
 ) -> Result<LibraryReason> {
-    require_admin(admin)?;
+    require_keeper(admin)?;
     let mut tx = ctx.db.begin_write().await?;
     let current = store::reasons::get(&mut *tx, code)
         .await?

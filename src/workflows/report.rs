@@ -7,8 +7,9 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use super::accounts::AccountView;
-use super::reasons::require_admin;
+use super::decision::require_action;
 use super::{Ctx, Error, Result};
+use crate::domain::account::StaffAction;
 use crate::domain::reasons::Reason;
 use crate::domain::report::{self, DayRow, Decided, KindRow};
 use crate::domain::review::ReviewKind;
@@ -94,7 +95,7 @@ pub async fn report(
     to: Option<&str>,
     lang: Lang,
 ) -> Result<Report> {
-    require_admin(admin)?;
+    require_action(admin, StaffAction::ReadReport)?;
     let (from, to) = period(ctx, from, to)?;
     let zone = &ctx.zone;
     let bad = || Error::Internal("report period".into());

@@ -4,6 +4,7 @@
 mod helpers;
 
 mod accounts;
+mod agreements;
 mod appeals;
 mod audit;
 mod authorization;

@@ -287,6 +287,63 @@ async fn every_staff_route_allows_exactly_the_roles_of_the_table() {
         StatusCode::CREATED,
     )
     .await;
+
+    // The reason library: every member of staff reads it, admins keep it; the report: admins.
+    try_route(
+        &app,
+        &cast,
+        Method::GET,
+        "/api/v1/review/reasons",
+        None,
+        &["reviewer", "finance", "admin"],
+        StatusCode::OK,
+    )
+    .await;
+    try_route(
+        &app,
+        &cast,
+        Method::POST,
+        "/api/v1/review/reasons",
+        Some(json!({"code": "logo_blurred", "kind": "product",
+                    "text": {"zh-CN": "图标模糊。", "en": "The icon is blurred."}})),
+        &["admin"],
+        StatusCode::CREATED,
+    )
+    .await;
+    try_route(
+        &app,
+        &cast,
+        Method::PATCH,
+        "/api/v1/review/reasons/logo_blurred",
+        Some(json!({"retired": true})),
+        &["admin"],
+        StatusCode::OK,
+    )
+    .await;
+    // Provider agreement versions: admins publish them.
+    try_route(
+        &app,
+        &cast,
+        Method::POST,
+        "/api/v1/review/agreements",
+        Some(
+            json!({"version": "2099-01", "effective_at": "2099-01-01", "summary": "s",
+                    "text_markdown": {"zh-CN": "# 协议", "en": "# Agreement"}}),
+        ),
+        &["admin"],
+        StatusCode::CREATED,
+    )
+    .await;
+    try_route(
+        &app,
+        &cast,
+        Method::GET,
+        "/api/v1/review/report",
+        None,
+        &["admin"],
+        StatusCode::OK,
+    )
+    .await;
 }
 
 #[tokio::test]

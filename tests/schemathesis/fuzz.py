@@ -87,7 +87,7 @@ def main():
     base = f"http://127.0.0.1:{port}"
     env = dict(os.environ, BERTH_LOG="warn")
     admin = "admin@fuzz.test"
-    subprocess.run([a.berth, "--data-dir", data, "user", "add", "--email", admin, "--role", "admin"],
+    subprocess.run([a.berth, "--data-dir", data, "user", "add", "--email", admin, "--role", "admin,reviewer,finance"],
                    input=PASSWORD + "\n", text=True, check=True, env=env)
     log = open(os.path.join(reports, "server.log"), "w")
     server = subprocess.Popen([a.berth, "--data-dir", data, "serve", "--listen", f"127.0.0.1:{port}"],

@@ -3,6 +3,7 @@
 //! so no route can be served undocumented.
 
 pub mod accounts;
+pub mod agreements;
 pub mod appeals;
 pub mod application;
 pub mod audit;
@@ -88,6 +89,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(claims::claim))
         .routes(routes!(claims::release))
         .routes(routes!(claims::assign))
+        .routes(routes!(agreements::current))
+        .routes(routes!(agreements::show))
+        .routes(routes!(agreements::accept))
+        .routes(routes!(agreements::publish))
         .routes(routes!(calendar::show))
         .routes(routes!(calendar::add))
         .routes(routes!(calendar::remove))

@@ -4,6 +4,7 @@
 //! workflow refuses, `respond.rs` how it answers otherwise. The modules import one another
 //! directly, never through this list.
 
+pub mod agreements;
 pub mod assets;
 pub mod console;
 pub mod csrf;

@@ -48,6 +48,9 @@ pub struct Page {
     /// The id of the page's draft form, when the language switch should send it (and so save
     /// what was typed) rather than leave it behind.
     pub draft_form: Option<&'static str>,
+    /// A provider agreement version the signed-in provider has still to accept (set on the
+    /// provider backend's pages): the banner above every backend page.
+    pub agreement_due: Option<crate::domain::agreement::AgreementDue>,
 }
 
 impl Page {
@@ -72,7 +75,22 @@ impl Page {
             zone: crate::display::Zone::default(),
             once: String::new(),
             draft_form: None,
+            agreement_due: None,
         }
+    }
+
+    /// The banner about the agreement still to accept: overdue, or to accept before its day.
+    pub fn agreement_banner(&self) -> Option<String> {
+        let due = self.agreement_due.as_ref()?;
+        let day = crate::domain::calendar::parse_day(&due.effective_at)
+            .map(|d| crate::display::Zone::long_day(d, self.lang))
+            .unwrap_or_default();
+        let key = if due.overdue {
+            "agreement.banner_overdue"
+        } else {
+            "agreement.banner_upcoming"
+        };
+        Some(self.tf3(key, &[("version", &due.version), ("date", &day)]))
     }
 
     /// A form's address with this page's one-time token (`web::once`).
@@ -281,5 +299,6 @@ async fn page_of(parts: &Parts, state: &AppState) -> Page {
         zone: state.ctx.zone.clone(),
         once: crate::crypto::random_token(),
         draft_form: None,
+        agreement_due: None,
     }
 }

@@ -200,9 +200,12 @@ impl FromRequestParts<AppState> for MovedIn {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        let SignedIn { page, account } = SignedIn::from_request_parts(parts, state).await?;
+        let SignedIn { mut page, account } = SignedIn::from_request_parts(parts, state).await?;
         match products::require_moved_in(&state.ctx, &account).await {
-            Ok(()) => Ok(MovedIn { page, account }),
+            Ok(m) => {
+                page.agreement_due = m.agreement;
+                Ok(MovedIn { page, account })
+            }
             // Not silently elsewhere: the page says what is still due, as the backend does.
             Err(Error::ProviderAccessRequired { .. }) => {
                 Err(not_yet(state, page, &account, "products").await)

@@ -197,9 +197,9 @@ impl FromRequestParts<AppState> for ProviderBackend {
     type Rejection = Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
-        let SignedIn { page, account } = SignedIn::from_request_parts(parts, state).await?;
+        let SignedIn { mut page, account } = SignedIn::from_request_parts(parts, state).await?;
         match move_in::require_provider_access(&state.ctx, &account).await {
-            Ok(_) => {}
+            Ok(m) => page.agreement_due = m.agreement,
             Err(Error::ProviderAccessRequired { .. }) => {
                 return Err(not_yet(state, page, &account, "backend").await);
             }

@@ -6,7 +6,6 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 
-use crate::domain::agreement;
 use crate::http::client::ClientAddr;
 use crate::http::state::AppState;
 use crate::http::web::extract::CheckedForm;
@@ -76,43 +75,6 @@ pub struct HelpPage {
 
 pub async fn help(page: Page) -> Response {
     render(StatusCode::OK, &HelpPage { page })
-}
-
-#[derive(Template)]
-#[template(path = "pages/agreement.html")]
-pub struct AgreementPage {
-    pub page: Page,
-    /// The text shown is English (else Chinese): either, whatever the page's language.
-    pub en: bool,
-    pub html: String,
-}
-
-impl AgreementPage {
-    /// "Version 2026-01, in force since 1 Jan 2026".
-    pub fn version_line(&self) -> String {
-        let date = self.page.date(&agreement::EFFECTIVE_AT_MS);
-        self.page.tf3(
-            "agreement.version_line",
-            &[("version", agreement::version()), ("date", &date)],
-        )
-    }
-}
-
-#[derive(Deserialize, Default)]
-pub struct AgreementQuery {
-    /// `en` or `zh-CN`: the text's language, when not the page's.
-    pub text: Option<String>,
-}
-
-/// `GET /agreement`: the provider agreement in force, in both languages.
-pub async fn agreement(page: Page, Query(q): Query<AgreementQuery>) -> Response {
-    let en = match q.text.as_deref() {
-        Some("en") => true,
-        Some("zh-CN") => false,
-        _ => page.is_en(),
-    };
-    let html = agreement::html(en);
-    render(StatusCode::OK, &AgreementPage { page, en, html })
 }
 
 #[derive(Template)]

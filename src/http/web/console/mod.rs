@@ -3,6 +3,7 @@
 //! inline, and what is done there: the decision, the micro-deposit, the provider's standing),
 //! the audit log, the contact-us messages and the catalog.
 
+pub mod agreements;
 pub mod audit;
 pub mod audit_rows;
 pub mod calendar;

@@ -71,7 +71,7 @@ async fn reasons_page(
     admin: &AccountView,
     form: FormState,
 ) -> Result<ReasonsPage, PageError> {
-    page.or_error_page(reasons::require_admin(admin))?;
+    page.or_error_page(reasons::require_keeper(admin))?;
     let all = page.or_error_page(reasons::list(&state.ctx, admin, None, true).await)?;
     let kinds = ReviewKind::ALL
         .iter()

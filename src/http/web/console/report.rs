@@ -84,7 +84,10 @@ pub async fn show(
     Staff { page, operator }: Staff,
     Query(p): Query<ReportParams>,
 ) -> Result<Response, PageError> {
-    page.or_error_page(crate::workflows::reasons::require_admin(&operator))?;
+    page.or_error_page(crate::workflows::decision::require_action(
+        &operator,
+        crate::domain::account::StaffAction::ReadReport,
+    ))?;
     let mut form = FormState::default();
     form.set("from", p.from.clone().unwrap_or_default());
     form.set("to", p.to.clone().unwrap_or_default());

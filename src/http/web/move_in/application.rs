@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Deserialize;
 
-use crate::domain::application::{ApplicationForm, ContactForm, AGREEMENT_VERSION, SERVICE_HOURS};
+use crate::domain::application::{ApplicationForm, ContactForm, SERVICE_HOURS};
 use crate::domain::catalog::{CatalogEntry, CatalogList};
 use crate::domain::move_in::{FormStatus, StepKey};
 use crate::http::state::AppState;
@@ -26,7 +26,7 @@ use crate::http::web::respond::{render, see_other};
 use crate::http::web::typed;
 use crate::workflows::accounts::AccountView;
 use crate::workflows::application::{self, ApplicationView};
-use crate::workflows::{catalog, move_in, Error};
+use crate::workflows::{agreements, catalog, move_in, Error};
 
 #[derive(Template)]
 #[template(path = "pages/application.html")]
@@ -64,8 +64,11 @@ impl ApplicationPage {
         SERVICE_HOURS
     }
 
-    pub fn agreement_version(&self) -> &'static str {
-        AGREEMENT_VERSION
+    pub fn agreement_version(&self) -> &str {
+        self.view
+            .as_ref()
+            .map(|v| v.current_agreement_version.as_str())
+            .unwrap_or_default()
     }
 
     /// When the agreement was accepted, in words.
@@ -117,7 +120,7 @@ fn application_state(view: &ApplicationView) -> FormState {
             .map(|y| y.to_string())
             .unwrap_or_default(),
     );
-    if d.agreement_version.as_deref() == Some(AGREEMENT_VERSION) {
+    if d.agreement_version.as_deref() == Some(view.current_agreement_version.as_str()) {
         f.set("agreement", "accepted");
     }
     f
@@ -182,11 +185,13 @@ pub async fn show(
             let service_types =
                 page.or_error_page(catalog::list(&state.ctx, CatalogList::ServiceTypes).await)?;
             let slugs = |l: &[CatalogEntry]| l.iter().map(|c| c.slug.clone()).collect::<Vec<_>>();
+            let agreement = page.or_error_page(agreements::current_version(&state.ctx).await)?;
             let (_, refused) = crate::domain::application::check_draft(
-                &application_form(&forms::as_data(&kept)),
+                &application_form(&forms::as_data(&kept), &agreement),
                 &slugs(&categories),
                 &slugs(&service_types),
                 None,
+                &agreement,
                 "",
             );
             let mut form = kept;
@@ -199,7 +204,8 @@ pub async fn show(
     Ok(render(StatusCode::OK, &shown))
 }
 
-fn application_form(data: &FormData) -> ApplicationForm {
+/// The form as typed; the ticked agreement box accepts `agreement` (the version in force).
+fn application_form(data: &FormData, agreement: &str) -> ApplicationForm {
     ApplicationForm {
         contact: Some(ContactForm {
             name: forms::opt(data, "contact.name"),
@@ -214,7 +220,7 @@ fn application_form(data: &FormData) -> ApplicationForm {
         years_in_industry: forms::opt(data, "years_in_industry")
             .and_then(|y| y.parse().ok().or(Some(-1))),
         agreement_version: (forms::first(data, "agreement") == Some("accepted"))
-            .then(|| AGREEMENT_VERSION.to_string()),
+            .then(|| agreement.to_string()),
     }
 }
 
@@ -232,8 +238,9 @@ pub async fn save(
         form.multi.remove(k);
     }
     let then_submit = switch.is_none() && forms::first(&data, "action") == Some("submit");
-    let saved =
-        application::save_form(&state.ctx, &account, &application_form(&data), then_submit).await;
+    let agreement = page.or_error_page(agreements::current_version(&state.ctx).await)?;
+    let typed = application_form(&data, &agreement);
+    let saved = application::save_form(&state.ctx, &account, &typed, then_submit).await;
     let outcome = match saved {
         Ok(outcome) => outcome,
         Err(Error::VerificationRequired { .. }) => return Ok(see_other("/move-in/application")),
