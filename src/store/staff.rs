@@ -69,6 +69,16 @@ pub async fn invitation_by_token<'e, E: Executor<'e, Database = Any>>(
     row.as_ref().map(invitation).transpose()
 }
 
+/// Withdraws the open invitations `admin` sent; how many.
+pub async fn withdraw_invitations_of(tx: &mut Tx, admin: &str) -> Result<u64> {
+    let res =
+        sqlx::query("DELETE FROM staff_invitations WHERE invited_by = $1 AND accepted_at IS NULL")
+            .bind(admin)
+            .execute(&mut **tx)
+            .await?;
+    Ok(res.rows_affected())
+}
+
 /// Marks the invitation used by `account_id`; false when it was used meanwhile.
 pub async fn accept_invitation(tx: &mut Tx, id: &str, account_id: &str, now: i64) -> Result<bool> {
     let res = sqlx::query(

@@ -289,7 +289,8 @@ pub struct StaffChange<'a> {
 
 /// Changes a colleague's roles and/or standing. Admins only, with a fresh second factor.
 /// Deactivating ends the account's sessions at once (its API tokens are refused from then on,
-/// as an inactive owner's). `409 last_admin`: the change would leave no active admin (an admin
+/// as an inactive owner's); an admin deactivated or demoted takes back the invitations they sent
+/// that are still open. `409 last_admin`: the change would leave no active admin (an admin
 /// removing their own admin role or deactivating themselves included); `409 no_roles`.
 #[tracing::instrument(name = "staff::update", skip_all, fields(admin = %admin.id, id = %id))]
 pub async fn update(
@@ -360,6 +361,22 @@ pub async fn update(
                 .detail(json!({"email": row.email, "sessions_ended": ended})),
         )
         .await?;
+    }
+    // An admin who is deactivated or loses the admin role takes back the invitations they sent
+    // and nobody accepted yet: a link must not outlive its sender's authority (a leaving admin
+    // could otherwise come back as the admin they invited).
+    let was_admin = before.roles.has(Role::Admin) && before.active;
+    let is_admin = after.roles.has(Role::Admin) && after.active;
+    if was_admin && !is_admin {
+        let withdrawn = staff_store::withdraw_invitations_of(&mut tx, id).await?;
+        if withdrawn > 0 {
+            store::audit::append(
+                &mut tx,
+                NewEvent::new(&admin.id, "staff.invitations_withdrawn", id)
+                    .detail(json!({"email": row.email, "invitations": withdrawn})),
+            )
+            .await?;
+        }
     }
     let last = staff_store::last_sign_in(&mut *tx, id).await?;
     tx.commit().await?;

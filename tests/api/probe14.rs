@@ -99,3 +99,64 @@ async fn approved_revisions_of_one_product_do_not_make_a_provider_trusted() {
     assert_eq!(a.body["live"]["description"], "v2", "{:?}", a.body);
     assert_eq!(a.body["status"], "in_review", "{:?}", a.body);
 }
+
+#[tokio::test]
+async fn a_deactivated_admins_open_invitations_stop_working() {
+    let app = spawn_app().await;
+    let boss = app.staff("boss@berth.test", &[Role::Admin]).await;
+    let rogue = app.staff("rogue@berth.test", &[Role::Admin]).await;
+    let rogue_id = app.account_id(&rogue).await;
+    // Before leaving, an admin invites an address of their own as an admin.
+    app.post_as(
+        &rogue,
+        "/api/v1/staff/invitations",
+        json!({"email": "alias@example.com", "roles": ["admin"]}),
+    )
+    .await
+    .assert_status(StatusCode::CREATED);
+    let mail = app.wait_for_mail("alias@example.com", 0).await;
+    let at = mail.find("token=").expect("a link with a token") + "token=".len();
+    let token: String = mail[at..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+        .collect();
+
+    app.send(
+        Method::PATCH,
+        &path::staff(&rogue_id),
+        Some(&boss),
+        Some(json!({"active": false})),
+    )
+    .await
+    .assert_status(StatusCode::OK);
+
+    // The link dies with its sender's standing: no admin account comes of it.
+    let a = app
+        .post(
+            "/api/v1/staff/invitations/accept",
+            json!({"token": token, "password": "a long enough password"}),
+        )
+        .await;
+    assert_ne!(a.status, StatusCode::CREATED, "{:?}", a.body);
+    let staff = app.get_as(&boss, "/api/v1/staff").await;
+    assert!(
+        !staff.body.to_string().contains("alias@example.com"),
+        "{:?}",
+        staff.body
+    );
+
+    // The console's audit page says what happened in words, not "another action".
+    let mut visitor = crate::pages::Visitor::new(&app);
+    visitor.cookies.push(("berth_session".into(), boss));
+    visitor.cookies.push(("berth_lang".into(), "en".into()));
+    let page = visitor.get("/console/audit").await;
+    page.assert_status(StatusCode::OK);
+    let html = crate::pages::html(&page);
+    for words in [
+        "Invited a colleague",
+        "Deactivated a staff account",
+        "Withdrew open invitations",
+    ] {
+        assert!(html.contains(words), "{words} missing from the audit page");
+    }
+}
