@@ -150,7 +150,7 @@ test('a credit code that fails its check: ticked by the provider, approved only 
   await p.goto('/move-in/enterprise', { label: 'enterprise-approved' });
   // Finding 10: the page and the stepper say the same — the deposit is on its way, not "approved".
   await expectText(page.locator('main h1 .badge'), L('journey.badge.deposit_waiting'));
-  await expectText(page.locator('.banner.info'), L('journey.detail.enterprise_verification.deposit_waiting'));
+  await expectText(page.locator('.banner.info:not(.agreement-due)'), L('journey.detail.enterprise_verification.deposit_waiting'));
   await p.goto('/move-in', { label: 'stepper-deposit-waiting' });
   await expectText(page.locator('#step-enterprise_verification .badge'), L('journey.badge.deposit_waiting'));
   await p.done();

@@ -113,7 +113,7 @@ async function journey(t, lang) {
   await p.submit(form.getByRole('button', { name: L('form.submit_review') }), { label: 'enterprise-submitted' });
   await expectText(page.locator('.notice.success'), L('notice.submitted'));
   await expectText(page.locator('main h1 .badge'), L('journey.badge.in_review'));
-  await expectText(page.locator('.banner.info'), L('enterprise.in_review'));
+  await expectText(page.locator('.banner.info:not(.agreement-due)'), L('enterprise.in_review'));
   assert.equal(await form.locator('fieldset[disabled]').count(), 1, 'the form is read-only while in review');
 
   // ---- the operator returns it with a reason on the company name -------------------------------------
@@ -139,7 +139,7 @@ async function journey(t, lang) {
   await expectText(page.locator('ol.stepper > li.step').nth(1).locator('.reasons'), reason);
 
   await p.goto('/move-in/enterprise', { label: 'enterprise-rejected' });
-  await expectText(page.locator('.banner.warn'), L('enterprise.rejected'));
+  await expectText(page.locator('.banner.warn:not(.agreement-due)'), L('enterprise.rejected'));
   await expectText(page.locator('#returned .reasons'), reason);
   const nameField = form.locator('.field').filter({ has: page.locator('#f-company_name') });
   const besideName = nameField.locator('xpath=following-sibling::*[1]');

@@ -223,7 +223,7 @@ async function releaseJourney(t, lang) {
   await p.submit(edit.getByRole('button', { name: L('form.submit_review'), exact: true }), { label: 'submitted' });
   await expectText(page.locator('.notice.success'), L('notice.submitted'));
   await expectText(page.locator('main h1 .badge'), L('product.status.in_review'));
-  await expectText(page.locator('.banner.info'), L('product.in_review'));
+  await expectText(page.locator('.banner.info:not(.agreement-due)'), L('product.in_review'));
   assert.equal(await edit.locator('fieldset[disabled]').count(), 1, 'the form is read-only while in review');
   assert.equal(await page.locator('#f-icon:not(:disabled)').count(), 0, 'no icon upload while in review');
 
@@ -266,7 +266,7 @@ async function releaseJourney(t, lang) {
   await p.submit(listRow.getByRole('link', { name: L('product.open'), exact: true }), { label: 'returned' });
   assert.equal(p.path(), `/provider/products/${id}`);
   await expectText(page.locator('main h1 .badge'), L('product.status.rejected'));
-  const returned = page.locator('.banner.warn');
+  const returned = page.locator('.banner.warn:not(.agreement-due)');
   await expectText(returned, L('product.returned'));
   await expectText(returned.locator('ul.reasons'), reason);
   assert.equal(await edit.locator('fieldset[disabled]').count(), 0, 'a returned product can be edited');
