@@ -56,7 +56,8 @@ export function enterpriseForm(company, { uscc = uniqueUscc(), sameAsLegalRep = 
     company_name: company,
     uscc,
     registered_address: '深圳市南山区科技园南区 1 号',
-    legal_rep: { name: '张三', id_type: 'prc_id', id_number: '11010519491231002X' },
+    license_valid_until: '2036-06-30',
+    legal_rep: { name: '张三', id_type: 'prc_id', id_number: '11010519491231002X', id_valid_until: null },
     authorized_person: sameAsLegalRep
       ? { same_as_legal_rep: true }
       : { same_as_legal_rep: false, name: '王五', id_type: 'passport', id_number: 'E12345678' },

@@ -212,10 +212,15 @@ async fn main() -> anyhow::Result<()> {
                 uscc: Some(uscc.clone()),
                 uscc_check_failed: false,
                 registered_address: Some("北京市海淀区中关村大街1号".into()),
+                // Long-term documents: the seeded providers never expire.
+                license_valid_until: None,
+                license_long_term: true,
                 legal_rep: PersonData {
                     name: Some("张三".into()),
                     id_type: Some(IdType::PrcId),
                     id_number_masked: Some("1101**********002X".into()),
+                    id_valid_until: None,
+                    id_long_term: true,
                 },
                 authorized_person: AuthorizedData {
                     same_as_legal_rep: Some(true),

@@ -63,10 +63,15 @@ pub enum MailKind {
     StaffInvitation,
     AppealAnswered,
     AgreementPublished,
+    ExpiryReminder,
+    DocumentExpired,
+    ReverificationSubmitted,
+    ReverificationApproved,
+    ReverificationRejected,
 }
 
 impl MailKind {
-    pub const ALL: [MailKind; 28] = [
+    pub const ALL: [MailKind; 33] = [
         MailKind::ActivationCode,
         MailKind::PasswordResetCode,
         MailKind::PasswordChanged,
@@ -95,6 +100,11 @@ impl MailKind {
         MailKind::StaffInvitation,
         MailKind::AppealAnswered,
         MailKind::AgreementPublished,
+        MailKind::ExpiryReminder,
+        MailKind::DocumentExpired,
+        MailKind::ReverificationSubmitted,
+        MailKind::ReverificationApproved,
+        MailKind::ReverificationRejected,
     ];
 
     pub fn name(self) -> &'static str {
@@ -127,6 +137,11 @@ impl MailKind {
             MailKind::StaffInvitation => "staff_invitation",
             MailKind::AppealAnswered => "appeal_answered",
             MailKind::AgreementPublished => "agreement_published",
+            MailKind::ExpiryReminder => "expiry_reminder",
+            MailKind::DocumentExpired => "document_expired",
+            MailKind::ReverificationSubmitted => "reverification_submitted",
+            MailKind::ReverificationApproved => "reverification_approved",
+            MailKind::ReverificationRejected => "reverification_rejected",
         }
     }
 }

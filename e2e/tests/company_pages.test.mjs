@@ -60,6 +60,8 @@ test('finding 1: the enterprise form keeps what was typed through an upload, a r
   await form.getByLabel(L('fieldname.registered_address'), { exact: true }).fill('广东省深圳市南山区科技园1号');
   await form.locator('[id="f-legal_rep.name"]').fill('张三');
   await form.locator('[id="f-legal_rep.id_number"]').fill('11010519491231002X');
+  await form.locator('[id="f-license_valid_until"]').fill('2036-06-30');
+  await form.locator('input[name="legal_rep.id_long_term"]').check();
   await form.locator('[id="f-corporate_account.account_number"]').fill('6222020200112244444');
 
   // An upload: the licence is chosen in the same form; everything typed is saved with it.

@@ -129,10 +129,11 @@ for (const lang of ['zh-CN', 'en']) {
     await op.goto(`/console/items/${c.item.id}`, { label: 'verification' });
 
     const titles = (await p.locator('.case-data section h2').allTextContents()).map((s) => s.trim());
-    assert.deepEqual(titles, ['company', 'legal_rep', 'authorized_person', 'corporate_account'].map((k) => L(`console.section.${k}`)));
+    assert.deepEqual(titles, ['company', 'validity', 'legal_rep', 'authorized_person', 'corporate_account'].map((k) => L(`console.section.${k}`)));
     const fields = await p.locator('.case-data tr[data-field]').evaluateAll((rows) => rows.map((r) => r.dataset.field));
     assert.deepEqual(fields, [
       'subject_type', 'company_name', 'uscc', 'registered_address',
+      'license_valid_until', 'legal_rep.id_valid_until',
       'legal_rep.name', 'legal_rep.id_type', 'legal_rep.id_number_masked',
       'authorized_person.name', 'authorized_person.id_type', 'authorized_person.id_number_masked',
       'corporate_account.bank_name', 'corporate_account.province', 'corporate_account.city', 'corporate_account.branch_name', 'corporate_account.account_number_masked',
@@ -140,6 +141,7 @@ for (const lang of ['zh-CN', 'en']) {
     const value = async (f) => text(p.locator(`tr[data-field="${f}"] td.value`));
     assert.equal(await value('subject_type'), L('subject.enterprise'));
     assert.equal(await value('legal_rep.id_type'), L('id_type.prc_id'));
+    assert.equal(await value('legal_rep.id_valid_until'), L('term.long_term'), 'terms in words');
     assert.equal(await value('authorized_person.id_type'), L('id_type.passport'));
     await expectText(p.locator('#submission-no'), L('console.nth_submission', { n: 1 }));
 
@@ -192,7 +194,7 @@ test('finding 5: reason rows start empty and are added and removed by the form i
   assert.equal(await p.locator('#rf1').inputValue(), '', 'no field chosen by default');
   assert.equal(await p.locator('#rf1 option').first().textContent(), L('console.choose_field'));
   const groups = await p.locator('#rf1 optgroup').evaluateAll((g) => g.map((x) => x.label));
-  assert.deepEqual(groups, ['company', 'legal_rep', 'authorized_person', 'corporate_account'].map((k) => L(`console.section.${k}`)).concat(L('console.documents')));
+  assert.deepEqual(groups, ['company', 'validity', 'legal_rep', 'authorized_person', 'corporate_account'].map((k) => L(`console.section.${k}`)).concat(L('console.documents')));
   assert.equal(await p.locator('#rf1 option[value="authorized_person.id_number_masked"]').count(), 1);
 
   await p.locator('#rm1').fill('第一条原因');

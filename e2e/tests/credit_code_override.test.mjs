@@ -59,6 +59,8 @@ test('a credit code that fails its check: ticked by the provider, approved only 
   // The ID and account numbers are never echoed back, so they are typed again after a 422.
   const fillSecrets = async () => {
     await form.locator('[id="f-legal_rep.id_number"]').fill('11010519491231002X');
+    await form.locator('[id="f-license_valid_until"]').fill('2036-06-30');
+    await form.locator('input[name="legal_rep.id_long_term"]').check();
     await form.getByLabel(L('fieldname.corporate_account.account_number'), { exact: true }).fill('6222020200112233445');
   };
   await form.getByLabel(L('subject.enterprise'), { exact: true }).check();

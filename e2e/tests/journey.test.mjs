@@ -95,6 +95,8 @@ async function journey(t, lang) {
   await form.locator('[id="f-legal_rep.name"]').fill(zh ? '张三' : 'Zhang San');
   await form.locator('[id="f-legal_rep.id_type"]').selectOption('prc_id');
   await form.locator('[id="f-legal_rep.id_number"]').fill('11010519491231002X');
+  await form.locator('[id="f-license_valid_until"]').fill('2036-06-30');
+  await form.locator('input[name="legal_rep.id_long_term"]').check();
   await form.getByLabel(L('authorized.same'), { exact: true }).check();
   await form.getByLabel(L('fieldname.corporate_account.bank_name'), { exact: true }).fill(zh ? '中国工商银行' : 'Industrial and Commercial Bank of China');
   await form.getByLabel(L('fieldname.corporate_account.province'), { exact: true }).fill(zh ? '广东省' : 'Guangdong');

@@ -21,6 +21,7 @@ pub struct TargetDays {
     pub partner_application: u32,
     pub settlement_change: u32,
     pub product: u32,
+    pub reverification: u32,
 }
 
 impl Default for ReviewConfig {
@@ -40,6 +41,7 @@ impl Default for TargetDays {
             partner_application: t.partner_application,
             settlement_change: t.settlement_change,
             product: t.product,
+            reverification: t.reverification,
         }
     }
 }
@@ -52,6 +54,7 @@ impl ReviewConfig {
             partner_application: t.partner_application,
             settlement_change: t.settlement_change,
             product: t.product,
+            reverification: t.reverification,
         }
     }
 
@@ -66,6 +69,7 @@ impl ReviewConfig {
             ("partner_application", t.partner_application),
             ("settlement_change", t.settlement_change),
             ("product", t.product),
+            ("reverification", t.reverification),
         ] {
             if !(1..=60).contains(&v) {
                 return Err(format!(

@@ -272,7 +272,8 @@ impl Role {
             ReviewKind::SettlementChange => Role::Finance,
             ReviewKind::EnterpriseVerification
             | ReviewKind::PartnerApplication
-            | ReviewKind::Product => Role::Reviewer,
+            | ReviewKind::Product
+            | ReviewKind::Reverification => Role::Reviewer,
         }
     }
 }

@@ -54,7 +54,8 @@ pub fn may_be_automatic(kind: ReviewKind) -> bool {
         ReviewKind::Product => true,
         ReviewKind::SettlementChange
         | ReviewKind::EnterpriseVerification
-        | ReviewKind::PartnerApplication => false,
+        | ReviewKind::PartnerApplication
+        | ReviewKind::Reverification => false,
     }
 }
 

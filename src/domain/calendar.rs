@@ -107,6 +107,7 @@ pub struct Targets {
     pub partner_application: u32,
     pub settlement_change: u32,
     pub product: u32,
+    pub reverification: u32,
 }
 
 impl Default for Targets {
@@ -117,6 +118,7 @@ impl Default for Targets {
             partner_application: 2,
             settlement_change: 1,
             product: 3,
+            reverification: 2,
         }
     }
 }
@@ -128,6 +130,7 @@ impl Targets {
             ReviewKind::PartnerApplication => self.partner_application,
             ReviewKind::SettlementChange => self.settlement_change,
             ReviewKind::Product => self.product,
+            ReviewKind::Reverification => self.reverification,
         }
     }
 }

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::ids::{AccountNumber, IdError, IdNumber, IdType, Uscc};
+use super::validity::{self, check_term, term_input, Document, Term, TermInput};
 use super::{FieldError, FieldErrors};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -29,6 +30,12 @@ pub struct EnterpriseForm {
     /// it such a code is refused (`uscc: checksum`).
     pub uscc_check_override: Option<bool>,
     pub registered_address: Option<String>,
+    /// The last day the business licence is valid (`YYYY-MM-DD`, a calendar day in China,
+    /// UTC+8), or `null` for a long-term licence (长期). Omitted: not given yet (a submission
+    /// needs it). A day already past is refused (`document_expired`).
+    #[serde(default, deserialize_with = "term_input")]
+    #[schema(value_type = Option<String>, format = Date, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    pub license_valid_until: TermInput,
     pub legal_rep: Option<PersonForm>,
     pub authorized_person: Option<AuthorizedForm>,
     pub corporate_account: Option<CorporateAccountForm>,
@@ -41,6 +48,11 @@ pub struct PersonForm {
     pub id_type: Option<IdType>,
     /// Omit to keep the number saved earlier (answers only ever show it masked).
     pub id_number: Option<String>,
+    /// The last day the ID is valid (`YYYY-MM-DD`, a calendar day in China, UTC+8), or `null`
+    /// for a long-term ID (长期). Omitted: not given yet (a submission needs it).
+    #[serde(default, deserialize_with = "term_input")]
+    #[schema(value_type = Option<String>, format = Date, pattern = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")]
+    pub id_valid_until: TermInput,
 }
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
@@ -76,6 +88,12 @@ pub struct EnterpriseData {
     #[serde(default)]
     pub uscc_check_failed: bool,
     pub registered_address: Option<String>,
+    /// The licence's last valid day (`YYYY-MM-DD`, China's calendar); `null` with
+    /// `license_long_term` for a long-term licence, `null` alone when not given.
+    #[serde(default)]
+    pub license_valid_until: Option<String>,
+    #[serde(default)]
+    pub license_long_term: bool,
     pub legal_rep: PersonData,
     pub authorized_person: AuthorizedData,
     pub corporate_account: CorporateAccountData,
@@ -86,6 +104,12 @@ pub struct PersonData {
     pub name: Option<String>,
     pub id_type: Option<IdType>,
     pub id_number_masked: Option<String>,
+    /// The ID's last valid day; `null` with `id_long_term` for a long-term ID, `null` alone
+    /// when not given.
+    #[serde(default)]
+    pub id_valid_until: Option<String>,
+    #[serde(default)]
+    pub id_long_term: bool,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
@@ -174,8 +198,11 @@ fn secret_id(
 }
 
 /// Checks every field that is present; the answer names every bad field at once.
-pub fn validate_draft(form: &EnterpriseForm) -> Result<ValidatedDraft, Vec<FieldError>> {
-    let (draft, errors) = check_draft(form);
+pub fn validate_draft(
+    form: &EnterpriseForm,
+    today: jiff::civil::Date,
+) -> Result<ValidatedDraft, Vec<FieldError>> {
+    let (draft, errors) = check_draft(form, today);
     if errors.is_empty() {
         Ok(draft)
     } else {
@@ -186,7 +213,10 @@ pub fn validate_draft(form: &EnterpriseForm) -> Result<ValidatedDraft, Vec<Field
 /// Checks every field that is present and keeps what is valid: the draft (a refused field is
 /// left out, a refused secret kept as stored) and every bad field at once. A page saves the
 /// valid part, so nothing typed correctly is lost beside a mistake.
-pub fn check_draft(form: &EnterpriseForm) -> (ValidatedDraft, Vec<FieldError>) {
+pub fn check_draft(
+    form: &EnterpriseForm,
+    today: jiff::civil::Date,
+) -> (ValidatedDraft, Vec<FieldError>) {
     let mut e = FieldErrors::default();
     let mut uscc_check_failed = false;
     let uscc = match form
@@ -220,6 +250,18 @@ pub fn check_draft(form: &EnterpriseForm) -> (ValidatedDraft, Vec<FieldError>) {
     let auth = form.authorized_person.clone().unwrap_or_default();
     let acct = form.corporate_account.clone().unwrap_or_default();
     let same = auth.same_as_legal_rep;
+    let (license_valid_until, license_long_term) = validity::stored(check_term(
+        &mut e,
+        "license_valid_until",
+        &form.license_valid_until,
+        today,
+    ));
+    let (id_valid_until, id_long_term) = validity::stored(check_term(
+        &mut e,
+        "legal_rep.id_valid_until",
+        &legal.id_valid_until,
+        today,
+    ));
     if form.subject_type == Some(SubjectType::SoleProprietor) && same == Some(false) {
         e.push(FieldError::new(
             "authorized_person.same_as_legal_rep",
@@ -237,10 +279,14 @@ pub fn check_draft(form: &EnterpriseForm) -> (ValidatedDraft, Vec<FieldError>) {
             form.registered_address.as_ref(),
             MAX_TEXT,
         ),
+        license_valid_until,
+        license_long_term,
         legal_rep: PersonData {
             name: text(&mut e, "legal_rep.name", legal.name.as_ref(), 50),
             id_type: legal.id_type,
             id_number_masked: None,
+            id_valid_until,
+            id_long_term,
         },
         authorized_person: AuthorizedData {
             same_as_legal_rep: same,
@@ -328,6 +374,8 @@ pub struct DraftState<'a> {
     pub has_account_number: bool,
     pub has_business_license: bool,
     pub has_authorization_letter: bool,
+    /// The marketplace's day: a term that ended before it is refused.
+    pub today: jiff::civil::Date,
 }
 
 /// Every field and document a submission still lacks (all at once).
@@ -343,6 +391,19 @@ pub fn missing_for_submission(s: &DraftState<'_>) -> Vec<FieldError> {
     need(d.company_name.is_some(), "company_name");
     need(d.uscc.is_some(), "uscc");
     need(d.registered_address.is_some(), "registered_address");
+    let mut expired = Vec::new();
+    for (doc, term) in [
+        (Document::BusinessLicense, d.license_term()),
+        (Document::LegalRepId, d.legal_rep_id_term()),
+    ] {
+        match term {
+            Term::Unknown => need(false, doc.field()),
+            Term::Until(day) if day < s.today => {
+                expired.push(FieldError::new(doc.field(), "document_expired"))
+            }
+            _ => {}
+        }
+    }
     need(d.legal_rep.name.is_some(), "legal_rep.name");
     need(d.legal_rep.id_type.is_some(), "legal_rep.id_type");
     need(s.has_legal_rep_id, "legal_rep.id_number");
@@ -374,6 +435,7 @@ pub fn missing_for_submission(s: &DraftState<'_>) -> Vec<FieldError> {
     );
     need(s.has_account_number, "corporate_account.account_number");
     need(s.has_business_license, "documents.business_license");
+    missing.extend(expired);
     missing
 }
 
@@ -415,64 +477,7 @@ impl VerificationStatus {
     }
 }
 
-/// Micro-deposits are 1–99 fen. How many wrong amounts one allows, how long the last one
-/// freezes the check and how many deposits a verification may have are limits
-/// (`config::Limits`).
-pub const DEPOSIT_MIN_FEN: i64 = 1;
-pub const DEPOSIT_MAX_FEN: i64 = 99;
-
-/// Where a micro-deposit stands. Stored are `not_sent`, `sent`, `requested` and `confirmed`;
-/// `frozen` and `void` are read from a sent deposit's wrong amounts and its freeze.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum DepositStatus {
-    NotSent,
-    /// Paid; the holder may type the amount.
-    Sent,
-    /// The last wrong amount was typed; the check waits until `frozen_until`.
-    Frozen,
-    /// Every wrong amount it allowed was used: it no longer counts, the holder asks for another.
-    Void,
-    /// The holder asked for a new deposit; an operator pays it.
-    Requested,
-    Confirmed,
-}
-
-impl DepositStatus {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            DepositStatus::NotSent => "not_sent",
-            DepositStatus::Sent => "sent",
-            DepositStatus::Frozen => "frozen",
-            DepositStatus::Void => "void",
-            DepositStatus::Requested => "requested",
-            DepositStatus::Confirmed => "confirmed",
-        }
-    }
-
-    /// The stored status seen at `now`: a sent deposit with no wrong amounts left is frozen until
-    /// its freeze passes, then void.
-    pub fn at(
-        stored: &str,
-        frozen_until: Option<i64>,
-        attempts_left: i64,
-        now: i64,
-    ) -> DepositStatus {
-        match stored {
-            "confirmed" => DepositStatus::Confirmed,
-            "requested" => DepositStatus::Requested,
-            "sent" if frozen_until.is_some_and(|t| t > now) => DepositStatus::Frozen,
-            "sent" if attempts_left <= 0 => DepositStatus::Void,
-            "sent" => DepositStatus::Sent,
-            _ => DepositStatus::NotSent,
-        }
-    }
-
-    /// Whether the holder may type an amount now.
-    pub fn takes_amounts(self) -> bool {
-        self == DepositStatus::Sent
-    }
-}
+pub use super::deposit::{DepositStatus, DEPOSIT_MAX_FEN, DEPOSIT_MIN_FEN};
 
 #[cfg(test)]
 mod tests {
@@ -496,6 +501,24 @@ mod tests {
         }
     }
 
+    fn today() -> jiff::civil::Date {
+        jiff::civil::date(2026, 12, 7)
+    }
+
+    #[test]
+    fn terms_are_stored_as_sent() {
+        let v = validate_draft(&full_form(), today()).expect("valid");
+        assert_eq!(v.data.license_valid_until.as_deref(), Some("2030-06-30"));
+        assert!(!v.data.license_long_term && v.data.legal_rep.id_long_term);
+        let form: EnterpriseForm = serde_json::from_value(serde_json::json!({
+            "license_valid_until": null, "legal_rep": {"id_valid_until": "2031-01-02"}
+        }))
+        .expect("form");
+        assert_eq!(form.license_valid_until, TermInput::LongTerm);
+        let absent: EnterpriseForm = serde_json::from_value(serde_json::json!({})).expect("form");
+        assert!(absent.license_valid_until.is_absent());
+    }
+
     fn full_form() -> EnterpriseForm {
         EnterpriseForm {
             subject_type: Some(SubjectType::Enterprise),
@@ -507,7 +530,9 @@ mod tests {
                 name: Some("张三".into()),
                 id_type: Some(IdType::PrcId),
                 id_number: Some("11010519491231002X".into()),
+                id_valid_until: TermInput::LongTerm,
             }),
+            license_valid_until: TermInput::Day("2030-06-30".into()),
             authorized_person: Some(AuthorizedForm {
                 same_as_legal_rep: Some(true),
                 ..Default::default()
@@ -524,7 +549,7 @@ mod tests {
 
     #[test]
     fn a_full_form_validates_and_trims() {
-        let v = validate_draft(&full_form()).expect("valid");
+        let v = validate_draft(&full_form(), today()).expect("valid");
         assert_eq!(v.data.company_name.as_deref(), Some("深圳某某科技有限公司"));
         assert!(matches!(v.legal_rep_id, SecretChange::Set(_)));
         assert!(matches!(v.authorized_id, SecretChange::Clear));
@@ -535,16 +560,21 @@ mod tests {
         let mut f = full_form();
         f.uscc = Some("914403001922038217".into());
         f.uscc_check_override = Some(true);
-        let v = validate_draft(&f).expect("vouched for");
+        let v = validate_draft(&f, today()).expect("vouched for");
         assert_eq!(v.data.uscc.as_deref(), Some("914403001922038217"));
         assert!(v.data.uscc_check_failed);
         // Other errors in the code are not overridable.
         f.uscc = Some("9144030019220382I6".into());
-        let errs = validate_draft(&f).expect_err("charset");
+        let errs = validate_draft(&f, today()).expect_err("charset");
         assert_eq!((errs[0].field.as_str(), errs[0].code), ("uscc", "charset"));
         // A good code is just good.
         f.uscc = Some("914403001922038216".into());
-        assert!(!validate_draft(&f).expect("ok").data.uscc_check_failed);
+        assert!(
+            !validate_draft(&f, today())
+                .expect("ok")
+                .data
+                .uscc_check_failed
+        );
     }
 
     #[test]
@@ -555,16 +585,21 @@ mod tests {
             name: Some("张三".into()),
             id_type: Some(IdType::PrcId),
             id_number: Some("110105194902300020".into()),
+            id_valid_until: TermInput::Day("2020-01-01".into()),
         });
         f.corporate_account = Some(CorporateAccountForm {
             account_number: Some("12ab".into()),
             ..Default::default()
         });
-        let errs = validate_draft(&f).expect_err("invalid");
+        let errs = validate_draft(&f, today()).expect_err("invalid");
         let got: Vec<(&str, &str)> = errs.iter().map(|e| (e.field.as_str(), e.code)).collect();
         assert!(got.contains(&("uscc", "checksum")), "{got:?}");
         assert!(
             got.contains(&("legal_rep.id_number", "birth_date")),
+            "{got:?}"
+        );
+        assert!(
+            got.contains(&("legal_rep.id_valid_until", "document_expired")),
             "{got:?}"
         );
         assert!(
@@ -578,7 +613,7 @@ mod tests {
     fn subject_type_must_fit_the_credit_code() {
         let mut f = full_form();
         f.subject_type = Some(SubjectType::SoleProprietor);
-        let errs = validate_draft(&f).expect_err("mismatch");
+        let errs = validate_draft(&f, today()).expect_err("mismatch");
         assert_eq!(errs[0].code, "subject_type_mismatch");
     }
 
@@ -589,8 +624,9 @@ mod tests {
             name: None,
             id_type: None,
             id_number: Some("11010519491231002X".into()),
+            id_valid_until: TermInput::Absent,
         });
-        let errs = validate_draft(&f).expect_err("no type");
+        let errs = validate_draft(&f, today()).expect_err("no type");
         assert_eq!(errs[0].field, "legal_rep.id_type");
     }
 
@@ -610,6 +646,7 @@ mod tests {
             has_account_number: false,
             has_business_license: false,
             has_authorization_letter: false,
+            today: today(),
         });
         let fields: Vec<&str> = missing.iter().map(|m| m.field.as_str()).collect();
         for f in [
@@ -620,6 +657,8 @@ mod tests {
             "documents.authorization_letter",
             "documents.business_license",
             "corporate_account.account_number",
+            "license_valid_until",
+            "legal_rep.id_valid_until",
         ] {
             assert!(fields.contains(&f), "{f} in {fields:?}");
         }

@@ -10,8 +10,10 @@ pub mod auto_rules;
 pub mod calendar;
 pub mod catalog;
 pub mod client;
+pub mod deposit;
 pub mod drafts;
 pub mod enterprise;
+pub mod enterprise_terms;
 pub mod events;
 pub mod ids;
 pub mod limits;
@@ -28,6 +30,7 @@ pub mod second_factor;
 pub mod signature;
 pub mod staff;
 pub mod upload;
+pub mod validity;
 pub mod webhooks;
 
 /// One invalid field: the field's path as the client sent it, a stable code, and parameters for

@@ -21,7 +21,24 @@ pub struct Facts {
     pub settlement_change_rejected: Option<Vec<Reason>>,
     /// The provider agreement versions in force and upcoming, each accepted or not.
     pub agreement: super::agreement::Standing,
+    /// The verification's document terms, and where a re-verification stands.
+    pub validity: Option<ValidityFacts>,
 }
+
+/// What the re-verification step is computed from.
+#[derive(Debug, Clone)]
+pub struct ValidityFacts {
+    /// The terms in force (approved).
+    pub terms: Validity,
+    /// The marketplace's day.
+    pub today: jiff::civil::Date,
+    /// A re-verification waits for review.
+    pub pending: bool,
+    /// The newest re-verification was rejected (and none waits): its reasons.
+    pub rejected: Option<Vec<Reason>>,
+}
+
+use super::validity::{self, Validity};
 
 pub use super::reasons::{reasons_from_json, Reason};
 
@@ -33,6 +50,9 @@ pub enum StepKey {
     PartnerApplication,
     CustomerServiceInfo,
     SettlementInfo,
+    /// After move-in: a document expires within 90 days, has expired, or new terms wait for
+    /// review. Due (new product releases stop) once a document has expired.
+    Reverification,
 }
 
 impl StepKey {
@@ -43,6 +63,7 @@ impl StepKey {
             StepKey::PartnerApplication => "partner_application",
             StepKey::CustomerServiceInfo => "customer_service_info",
             StepKey::SettlementInfo => "settlement_info",
+            StepKey::Reverification => "reverification",
         }
     }
 }
@@ -146,6 +167,74 @@ pub struct Step {
     /// In review: the place among the pending items of its kind, oldest first (1 = next).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_position: Option<i64>,
+    /// For re-verification: the document that expires first (`business_license` or
+    /// `legal_rep_id`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub document: Option<&'static str>,
+    /// For re-verification: its last valid day (`YYYY-MM-DD`, the marketplace's zone).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub valid_until: Option<String>,
+    /// For re-verification: days left until then (0: the last valid day; negative: expired).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub days_left: Option<i64>,
+    /// For re-verification: a term was never recorded (verified before terms were asked
+    /// for); it never expires until a re-verification records it.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub terms_missing: bool,
+}
+
+impl Step {
+    fn new(key: StepKey, status: StepStatus) -> Step {
+        Step {
+            key,
+            status,
+            reasons: None,
+            checks: None,
+            change_pending: false,
+            change_rejected: None,
+            expected_by: None,
+            queue_position: None,
+            document: None,
+            valid_until: None,
+            days_left: None,
+            terms_missing: false,
+        }
+    }
+}
+
+/// The re-verification step of a verified enterprise, when there is one: a dated document
+/// expires within 90 days (or has), or new terms wait for review. While the documents are valid
+/// the verification in force keeps the step done (like a settlement change); once one has
+/// expired the step is due until new terms are approved.
+fn reverification_step(v: &ValidityFacts) -> Option<Step> {
+    let earliest = v.terms.earliest();
+    let left = earliest.map(|(_, until)| validity::remaining(until, v.today));
+    let soon = left.is_some_and(|d| d <= validity::REMINDER_DAYS[0]);
+    let missing = v.terms.incomplete();
+    if !soon && !v.pending && !missing {
+        return None;
+    }
+    let expired = left.is_some_and(|d| d < 0);
+    let rejected = v.rejected.clone().filter(|_| !v.pending);
+    let mut step = Step::new(StepKey::Reverification, StepStatus::Done);
+    step.terms_missing = missing;
+    if expired {
+        (step.status, step.reasons) = match (v.pending, rejected) {
+            (true, _) => (StepStatus::InReview, None),
+            (false, Some(r)) => (StepStatus::Rejected, Some(r)),
+            (false, None) => (StepStatus::NotStarted, None),
+        };
+    } else {
+        step.change_pending = v.pending;
+        step.change_rejected = rejected;
+    }
+    if let Some((doc, until)) = earliest {
+        step.document = Some(doc.as_str());
+        step.valid_until = Some(until.to_string());
+        step.days_left = left;
+    }
+    Some(step)
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -199,75 +288,47 @@ impl MoveIn {
                 StepStatus::NotStarted
             }
         };
-        let steps = vec![
+        let mut steps = vec![
+            Step::new(StepKey::Account, done_if(f.account_active)),
             Step {
-                key: StepKey::Account,
-                status: done_if(f.account_active),
-                reasons: None,
-                checks: None,
-                change_pending: false,
-                change_rejected: None,
-                expected_by: None,
-                queue_position: None,
-            },
-            Step {
-                key: StepKey::EnterpriseVerification,
-                status: ent_status,
                 reasons: ent_reasons,
                 checks: Some(Checks {
                     documents: f.enterprise.map(|s| s.as_str()).unwrap_or("not_started"),
                     micro_deposit: deposit.as_str(),
                 }),
-                change_pending: false,
-                change_rejected: None,
-                expected_by: None,
-                queue_position: None,
+                ..Step::new(StepKey::EnterpriseVerification, ent_status)
             },
             Step {
-                key: StepKey::PartnerApplication,
-                status: app_status,
                 reasons: app_reasons,
-                checks: None,
-                change_pending: false,
-                change_rejected: None,
-                expected_by: None,
-                queue_position: None,
+                ..Step::new(StepKey::PartnerApplication, app_status)
             },
+            Step::new(
+                StepKey::CustomerServiceInfo,
+                done_if(f.has_customer_service),
+            ),
             Step {
-                key: StepKey::CustomerServiceInfo,
-                status: done_if(f.has_customer_service),
-                reasons: None,
-                checks: None,
-                change_pending: false,
-                change_rejected: None,
-                expected_by: None,
-                queue_position: None,
-            },
-            Step {
-                key: StepKey::SettlementInfo,
-                status: done_if(f.has_settlement),
-                reasons: None,
-                checks: None,
                 change_pending: f.settlement_change_pending,
                 change_rejected: f
                     .settlement_change_rejected
                     .clone()
                     .filter(|_| !f.settlement_change_pending && f.has_settlement),
-                expected_by: None,
-                queue_position: None,
+                ..Step::new(StepKey::SettlementInfo, done_if(f.has_settlement))
             },
         ];
+        // The documents' terms matter once the enterprise is verified.
+        if ent_done {
+            steps.extend(f.validity.as_ref().and_then(reverification_step));
+        }
         let due: Vec<StepKey> = steps
             .iter()
             .filter(|s| s.status != StepStatus::Done)
             .map(|s| s.key)
             .collect();
+        let moved_in = steps
+            .iter()
+            .all(|s| s.key == StepKey::Reverification || s.status == StepStatus::Done);
         MoveIn {
-            state: if due.is_empty() {
-                "moved_in"
-            } else {
-                "in_progress"
-            },
+            state: if moved_in { "moved_in" } else { "in_progress" },
             agreement: (ent_done && app_status == StepStatus::Done)
                 .then(|| f.agreement.due())
                 .flatten(),
@@ -290,8 +351,16 @@ impl MoveIn {
         self.verified() && self.is_done(StepKey::PartnerApplication)
     }
 
+    /// Every move-in step done. A re-verification due later does not undo the move-in (the
+    /// state stays `moved_in`, the backend stays open); it stops new product releases
+    /// (`reverification_due`).
     pub fn moved_in(&self) -> bool {
-        self.due.is_empty()
+        self.due.iter().all(|k| *k == StepKey::Reverification)
+    }
+
+    /// A document has expired and no re-verification is approved yet: no new product release.
+    pub fn reverification_due(&self) -> bool {
+        self.due.contains(&StepKey::Reverification)
     }
 
     pub fn is_done(&self, key: StepKey) -> bool {
@@ -340,6 +409,15 @@ impl MoveIn {
             },
             StepStatus::Done if step.change_pending => Phase::ChangePending,
             StepStatus::Done if step.change_rejected.is_some() => Phase::ChangeRejected,
+            StepStatus::Done
+                if step.terms_missing
+                    && !step
+                        .days_left
+                        .is_some_and(|d| d <= validity::REMINDER_DAYS[0]) =>
+            {
+                Phase::TermsMissing
+            }
+            StepStatus::Done if key == StepKey::Reverification => Phase::ExpiresSoon,
             StepStatus::Done => Phase::Done,
         }
     }
@@ -375,6 +453,10 @@ pub enum Phase {
     ChangePending,
     /// Done, and the last change asked for was rejected.
     ChangeRejected,
+    /// Re-verification: a document expires soon (within 90 days); nothing submitted yet.
+    ExpiresSoon,
+    /// Re-verification: a term was never recorded; the holder adds it.
+    TermsMissing,
     Done,
 }
 
@@ -393,6 +475,8 @@ impl Phase {
             Phase::DepositRequested => "deposit_requested",
             Phase::ChangePending => "change_pending",
             Phase::ChangeRejected => "change_rejected",
+            Phase::ExpiresSoon => "expires_soon",
+            Phase::TermsMissing => "terms_missing",
             Phase::Done => "done",
         }
     }
@@ -408,6 +492,8 @@ impl Phase {
                 | Phase::DepositSent
                 | Phase::DepositVoid
                 | Phase::ChangeRejected
+                | Phase::ExpiresSoon
+                | Phase::TermsMissing
         )
     }
 }
@@ -539,6 +625,53 @@ mod tests {
             returned.phase(StepKey::SettlementInfo),
             Phase::ChangeRejected
         );
+    }
+
+    fn expiring(until: &str, today: &str, pending: bool) -> Facts {
+        let day = |s: &str| validity::parse_day(s).expect("day");
+        Facts {
+            validity: Some(ValidityFacts {
+                terms: Validity {
+                    license: validity::Term::LongTerm,
+                    legal_rep_id: validity::Term::Until(day(until)),
+                },
+                today: day(today),
+                pending,
+                rejected: Some(vec![Reason::free("license_valid_until", "wrong")]),
+            }),
+            ..live()
+        }
+    }
+
+    #[test]
+    fn an_expired_document_makes_reverification_due_but_keeps_the_move_in() {
+        let far = MoveIn::evaluate(&expiring("2027-12-31", "2026-12-07", false));
+        assert!(far.step(StepKey::Reverification).is_none());
+        let mut unknown = expiring("2027-12-31", "2026-12-07", false);
+        if let Some(v) = unknown.validity.as_mut() {
+            v.terms.license = validity::Term::Unknown;
+            v.rejected = None;
+        }
+        let unknown = MoveIn::evaluate(&unknown);
+        assert_eq!(unknown.phase(StepKey::Reverification), Phase::TermsMissing);
+        assert!(!unknown.reverification_due() && unknown.moved_in());
+        let soon = MoveIn::evaluate(&expiring("2027-01-06", "2026-12-07", false));
+        let step = soon.step(StepKey::Reverification).expect("shown");
+        assert_eq!((step.status, step.days_left), (StepStatus::Done, Some(30)));
+        assert_eq!(soon.phase(StepKey::Reverification), Phase::ChangeRejected);
+        assert!(soon.moved_in() && !soon.reverification_due());
+        let expired = MoveIn::evaluate(&expiring("2026-12-06", "2026-12-07", false));
+        assert_eq!(expired.state, "moved_in");
+        assert!(expired.moved_in() && expired.provider_access());
+        assert!(expired.reverification_due());
+        assert_eq!(expired.due, vec![StepKey::Reverification]);
+        assert_eq!(expired.phase(StepKey::Reverification), Phase::Rejected);
+        let waiting = MoveIn::evaluate(&expiring("2026-12-06", "2026-12-07", true));
+        assert_eq!(waiting.phase(StepKey::Reverification), Phase::InReview);
+        assert!(waiting.reverification_due());
+        let early = MoveIn::evaluate(&expiring("2027-06-06", "2026-12-07", true));
+        assert_eq!(early.phase(StepKey::Reverification), Phase::ChangePending);
+        assert!(!early.reverification_due());
     }
 
     #[test]

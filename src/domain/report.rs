@@ -59,16 +59,18 @@ pub struct DayRow {
     pub partner_application: i64,
     pub settlement_change: i64,
     pub product: i64,
+    pub reverification: i64,
     pub total: i64,
 }
 
 impl DayRow {
-    pub fn counts(&self) -> [i64; 4] {
+    pub fn counts(&self) -> [i64; 5] {
         [
             self.enterprise_verification,
             self.partner_application,
             self.settlement_change,
             self.product,
+            self.reverification,
         ]
     }
 }
@@ -131,6 +133,7 @@ pub fn summarize(
                 partner_application: counts[1],
                 settlement_change: counts[2],
                 product: counts[3],
+                reverification: counts[4],
                 total: counts.iter().sum(),
             }
         })
@@ -237,7 +240,7 @@ mod tests {
         let s = summarize(&days, &decided, |_| 1, 10);
         assert_eq!(s.days[0].enterprise_verification, 2);
         assert_eq!(s.days[1].total, 0, "a quiet day is a zero");
-        assert_eq!(s.days[2].counts(), [1, 0, 0, 1]);
+        assert_eq!(s.days[2].counts(), [1, 0, 0, 1, 0]);
         let ev = &s.kinds[0];
         assert_eq!((ev.decided, ev.rejected), (3, 2));
         assert_eq!(ev.rejection_rate, Some(0.667));

@@ -13,14 +13,17 @@ pub enum ReviewKind {
     PartnerApplication,
     SettlementChange,
     Product,
+    /// New licence and ID terms (and a licence scan) while the verification stays in force.
+    Reverification,
 }
 
 impl ReviewKind {
-    pub const ALL: [ReviewKind; 4] = [
+    pub const ALL: [ReviewKind; 5] = [
         ReviewKind::EnterpriseVerification,
         ReviewKind::PartnerApplication,
         ReviewKind::SettlementChange,
         ReviewKind::Product,
+        ReviewKind::Reverification,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -29,6 +32,7 @@ impl ReviewKind {
             ReviewKind::PartnerApplication => "partner_application",
             ReviewKind::SettlementChange => "settlement_change",
             ReviewKind::Product => "product",
+            ReviewKind::Reverification => "reverification",
         }
     }
 

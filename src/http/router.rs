@@ -94,6 +94,12 @@ pub fn router(state: AppState) -> Router {
             get(web::provider::settlement).post(web::provider::settlement_save),
         )
         .route(
+            "/provider/reverification",
+            get(web::reverification::show)
+                .post(web::reverification::submit)
+                .layer(DefaultBodyLimit::max(FORM_WITH_DOCUMENTS_LIMIT)),
+        )
+        .route(
             "/provider/products",
             get(web::products::list)
                 .post(web::products::create)

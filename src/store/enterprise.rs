@@ -25,10 +25,13 @@ pub struct EnterpriseRow {
     /// Micro-deposits paid for this verification so far.
     pub md_deposits_sent: i64,
     pub updated_at: i64,
+    /// The dated terms of the data, mirrored for the expiry job (`YYYY-MM-DD`).
+    pub license_valid_until: Option<String>,
+    pub id_valid_until: Option<String>,
 }
 
 const COLUMNS: &str = "account_id, status, data, legal_rep_id_enc, authorized_id_enc, account_number_enc, \
-    company_name, uscc, reasons, md_status, md_amount_hash, md_attempts_left, md_frozen_until, md_deposits_sent, updated_at";
+    company_name, uscc, reasons, md_status, md_amount_hash, md_attempts_left, md_frozen_until, md_deposits_sent, updated_at, license_valid_until, id_valid_until";
 
 fn from_row(r: &AnyRow) -> Result<EnterpriseRow> {
     Ok(EnterpriseRow {
@@ -47,6 +50,8 @@ fn from_row(r: &AnyRow) -> Result<EnterpriseRow> {
         md_frozen_until: r.try_get("md_frozen_until")?,
         md_deposits_sent: r.try_get("md_deposits_sent")?,
         updated_at: r.try_get("updated_at")?,
+        license_valid_until: r.try_get("license_valid_until")?,
+        id_valid_until: r.try_get("id_valid_until")?,
     })
 }
 
@@ -68,12 +73,12 @@ pub async fn put(tx: &mut Tx, r: &EnterpriseRow) -> Result<()> {
     sqlx::query(
         "INSERT INTO enterprise_verifications (account_id, status, data, legal_rep_id_enc, authorized_id_enc, \
          account_number_enc, company_name, uscc, reasons, md_status, md_amount_hash, md_attempts_left, \
-         md_frozen_until, updated_at, md_deposits_sent) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
+         md_frozen_until, updated_at, md_deposits_sent, license_valid_until, id_valid_until) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17) \
          ON CONFLICT (account_id) DO UPDATE SET status = $2, data = $3, legal_rep_id_enc = $4, \
          authorized_id_enc = $5, account_number_enc = $6, company_name = $7, uscc = $8, reasons = $9, \
          md_status = $10, md_amount_hash = $11, md_attempts_left = $12, md_frozen_until = $13, \
-         updated_at = $14, md_deposits_sent = $15",
+         updated_at = $14, md_deposits_sent = $15, license_valid_until = $16, id_valid_until = $17",
     )
     .bind(&r.account_id)
     .bind(&r.status)
@@ -90,6 +95,8 @@ pub async fn put(tx: &mut Tx, r: &EnterpriseRow) -> Result<()> {
     .bind(r.md_frozen_until)
     .bind(r.updated_at)
     .bind(r.md_deposits_sent)
+    .bind(&r.license_valid_until)
+    .bind(&r.id_valid_until)
     .execute(&mut **tx)
     .await?;
     Ok(())

@@ -35,6 +35,7 @@ pub mod review;
 pub mod second_factor;
 pub mod sessions;
 pub mod staff;
+pub mod validity;
 pub mod webhooks;
 
 mod batch;

@@ -22,6 +22,11 @@ pub struct FactsRow {
     /// The status and reasons of the newest settlement change asked for.
     pub last_change_status: Option<String>,
     pub last_change_reasons: Option<String>,
+    /// The verification's data (JSON): the documents' terms.
+    pub enterprise_data: Option<String>,
+    /// The status and reasons of the newest re-verification.
+    pub last_reverification_status: Option<String>,
+    pub last_reverification_reasons: Option<String>,
 }
 
 /// Reads through `ex`: the pool, or a transaction that must see its own writes.
@@ -35,7 +40,8 @@ pub async fn facts<'e, E: Executor<'e, Database = Any>>(
          CAST(CASE WHEN cs.account_id IS NULL THEN 0 ELSE 1 END AS BIGINT) AS has_cs, \
          CAST(CASE WHEN s.account_id IS NULL THEN 0 ELSE 1 END AS BIGINT) AS has_settlement, \
          CAST(CASE WHEN sp.account_id IS NULL THEN 0 ELSE 1 END AS BIGINT) AS has_pending, \
-         lc.status AS last_change_status, lc.reasons AS last_change_reasons \
+         lc.status AS last_change_status, lc.reasons AS last_change_reasons, \
+         e.data AS enterprise_data, lr.status AS last_reverification_status, lr.reasons AS last_reverification_reasons \
          FROM accounts a \
          LEFT JOIN enterprise_verifications e ON e.account_id = a.id \
          LEFT JOIN partner_applications p ON p.account_id = a.id \
@@ -44,6 +50,9 @@ pub async fn facts<'e, E: Executor<'e, Database = Any>>(
          LEFT JOIN settlement_pending sp ON sp.account_id = a.id \
          LEFT JOIN review_items lc ON lc.id = (SELECT id FROM review_items \
              WHERE kind = 'settlement_change' AND account_id = a.id \
+             ORDER BY submitted_at DESC, id DESC LIMIT 1) \
+         LEFT JOIN review_items lr ON lr.id = (SELECT id FROM review_items \
+             WHERE kind = 'reverification' AND account_id = a.id \
              ORDER BY submitted_at DESC, id DESC LIMIT 1) \
          WHERE a.id = $1",
     )
@@ -69,6 +78,9 @@ pub async fn facts<'e, E: Executor<'e, Database = Any>>(
             settlement_pending: has_pending == 1,
             last_change_status: r.try_get("last_change_status")?,
             last_change_reasons: r.try_get("last_change_reasons")?,
+            enterprise_data: r.try_get("enterprise_data")?,
+            last_reverification_status: r.try_get("last_reverification_status")?,
+            last_reverification_reasons: r.try_get("last_reverification_reasons")?,
         })
     })
     .transpose()

@@ -72,8 +72,9 @@ pub struct ItemThread {
     pub thread: Vec<ThreadEntry>,
 }
 
+/// A returned settlement change or re-verification is corrected and sent again, not appealed.
 fn appealable(kind: &str) -> bool {
-    kind != ReviewKind::SettlementChange.as_str()
+    kind != ReviewKind::SettlementChange.as_str() && kind != ReviewKind::Reverification.as_str()
 }
 
 /// The thread of `item` as a reader of `lang` reads it.

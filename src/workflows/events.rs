@@ -76,7 +76,8 @@ pub async fn decided(
         (ReviewKind::PartnerApplication, false) => PartnerApplicationRejected,
         (ReviewKind::SettlementChange, true) => SettlementChangeApproved,
         (ReviewKind::SettlementChange, false) => SettlementChangeRejected,
-        (ReviewKind::Product, _) => return Ok(()),
+        // A re-verification changes nothing outside: the verification stays in force.
+        (ReviewKind::Product | ReviewKind::Reverification, _) => return Ok(()),
     };
     let mut data = json!({"provider_id": item.account_id, "review_item_id": item.id,
                           "company_name": item.company_name});

@@ -5,20 +5,20 @@ use std::future::Future;
 
 use super::{Ctx, Result};
 use crate::store;
-use crate::time_util::{now_ms, DAY_MS, HOUR_MS};
+use crate::time_util::{DAY_MS, HOUR_MS};
 
 /// The jobs `serve` runs daily, by name (`berth jobs run NAME` runs one by hand).
 pub const STORAGE_SWEEP: &str = "storage_sweep";
 
 /// Runs `job` when no instance holds its lease and it last ran more than `every_ms` ago;
 /// whether it ran. The lease lasts an hour, so an instance that dies mid-job does not hold it
-/// for good.
+/// for good. Times are the context's clock (which tests move).
 pub async fn run_if_due<F, Fut>(ctx: &Ctx, name: &str, every_ms: i64, job: F) -> Result<bool>
 where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<()>>,
 {
-    let now = now_ms();
+    let now = ctx.clock.now_ms();
     let pool = ctx.db.pool();
     if !store::jobs::claim(
         pool,
@@ -33,7 +33,7 @@ where
         return Ok(false);
     }
     let outcome = job().await;
-    store::jobs::finish(pool, name, &ctx.instance, now_ms()).await?;
+    store::jobs::finish(pool, name, &ctx.instance, ctx.clock.now_ms()).await?;
     outcome.map(|()| true)
 }
 
@@ -55,5 +55,12 @@ pub async fn run_daily(ctx: &Ctx) {
     .await;
     if let Err(e) = retention {
         tracing::warn!(error = %e, job = super::events::RETENTION_JOB, "daily job failed");
+    }
+    let expiry = run_if_due(ctx, super::expiry::JOB, DAY_MS, || async {
+        super::expiry::run(ctx).await.map(drop)
+    })
+    .await;
+    if let Err(e) = expiry {
+        tracing::warn!(error = %e, job = super::expiry::JOB, "daily job failed");
     }
 }

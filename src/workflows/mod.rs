@@ -19,6 +19,7 @@ pub mod decision;
 pub mod documents;
 pub mod drafts;
 pub mod events;
+pub mod expiry;
 pub mod housekeeping;
 pub mod idempotency;
 pub mod integration_key;
@@ -40,6 +41,7 @@ pub mod providers;
 pub mod queue;
 pub mod reasons;
 pub mod report;
+pub mod reverification;
 pub mod review;
 pub mod second_factor;
 pub mod sessions;
@@ -110,6 +112,13 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// The marketplace's day now (China's calendar by default), by the clock tests move.
+    pub fn today(&self) -> Result<jiff::civil::Date> {
+        self.zone
+            .day_of(self.clock.now_ms())
+            .ok_or_else(|| Error::Internal("the clock is out of range".into()))
+    }
+
     pub fn new(
         db: Db,
         key: MasterKey,

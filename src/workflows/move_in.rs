@@ -4,8 +4,8 @@
 use super::{Ctx, Error, Result};
 use crate::domain::account::Role;
 use crate::domain::agreement::{Standing, VersionFact};
-use crate::domain::enterprise::{DepositStatus, VerificationStatus};
-use crate::domain::move_in::{reasons_from_json, Facts, MoveIn, Reason, StepKey};
+use crate::domain::enterprise::{DepositStatus, EnterpriseData, VerificationStatus};
+use crate::domain::move_in::{reasons_from_json, Facts, MoveIn, Reason, StepKey, ValidityFacts};
 use crate::domain::review::ReviewKind;
 use crate::store;
 use crate::time_util::now_ms;
@@ -16,8 +16,9 @@ pub async fn status(ctx: &Ctx, account_id: &str) -> Result<MoveIn> {
         .await?
         .ok_or(Error::NotFound)?;
     let mut conn = ctx.db.pool().acquire().await?;
-    let agreement = standing(&mut conn, account_id, ctx.clock.now_ms()).await?;
-    Ok(evaluate(&row, agreement))
+    let now = ctx.clock.now_ms();
+    let agreement = standing(&mut conn, account_id, now).await?;
+    Ok(evaluate(&row, agreement, ctx.zone.day_of(now)))
 }
 
 /// Where the account stands, with what the applicant is told about each step in review: the
@@ -29,6 +30,7 @@ pub async fn status_with_waits(ctx: &Ctx, account_id: &str) -> Result<MoveIn> {
             ReviewKind::EnterpriseVerification => StepKey::EnterpriseVerification,
             ReviewKind::PartnerApplication => StepKey::PartnerApplication,
             ReviewKind::SettlementChange => StepKey::SettlementInfo,
+            ReviewKind::Reverification => StepKey::Reverification,
             ReviewKind::Product => continue,
         };
         if let Some(step) = m.steps.iter_mut().find(|s| s.key == key) {
@@ -40,12 +42,14 @@ pub async fn status_with_waits(ctx: &Ctx, account_id: &str) -> Result<MoveIn> {
 }
 
 /// Where the account stands as `tx` sees it (its own writes included), by the system clock.
+/// Without the marketplace's day it leaves the documents' terms out: they never change
+/// whether the account has moved in (`MoveIn::moved_in`), which is what it is asked for.
 pub async fn status_in(tx: &mut store::Tx, account_id: &str) -> Result<MoveIn> {
     let row = store::move_in::facts(&mut **tx, account_id)
         .await?
         .ok_or(Error::NotFound)?;
     let agreement = standing(tx, account_id, now_ms()).await?;
-    Ok(evaluate(&row, agreement))
+    Ok(evaluate(&row, agreement, None))
 }
 
 fn fact(row: store::agreements::StandingRow) -> VersionFact {
@@ -73,7 +77,11 @@ pub async fn standing(
     })
 }
 
-fn evaluate(row: &store::move_in::FactsRow, agreement: Standing) -> MoveIn {
+fn evaluate(
+    row: &store::move_in::FactsRow,
+    agreement: Standing,
+    today: Option<jiff::civil::Date>,
+) -> MoveIn {
     // Library reasons read in the account's own language.
     let lang = row.account_lang.as_str();
     let reasons = |json: Option<&str>| -> Vec<Reason> { reasons_from_json(json, lang) };
@@ -103,6 +111,21 @@ fn evaluate(row: &store::move_in::FactsRow, agreement: Standing) -> MoveIn {
         settlement_change_rejected: (row.last_change_status.as_deref() == Some("rejected"))
             .then(|| reasons(row.last_change_reasons.as_deref())),
         agreement,
+        validity: today.map(|today| {
+            let data: EnterpriseData = row
+                .enterprise_data
+                .as_deref()
+                .and_then(|d| serde_json::from_str(d).ok())
+                .unwrap_or_default();
+            let last = row.last_reverification_status.as_deref();
+            ValidityFacts {
+                terms: data.validity(),
+                today,
+                pending: last == Some("pending"),
+                rejected: (last == Some("rejected"))
+                    .then(|| reasons(row.last_reverification_reasons.as_deref())),
+            }
+        }),
     };
     MoveIn::evaluate(&facts)
 }
@@ -126,10 +149,14 @@ pub async fn require_moved_in(ctx: &Ctx, account: &AccountView) -> Result<MoveIn
     Ok(m)
 }
 
-/// Moved in, and the provider agreement in force accepted: a product is submitted for review
-/// only then (`409 agreement_not_accepted` until the provider accepts it).
+/// Moved in, no document of the verification expired without an approved re-verification,
+/// and the provider agreement in force accepted: a product is submitted for review only then
+/// (`409 reverification_due`, `409 agreement_not_accepted`).
 pub async fn require_agreement_accepted(ctx: &Ctx, account: &AccountView) -> Result<()> {
     let m = require_moved_in(ctx, account).await?;
+    if m.reverification_due() {
+        return Err(Error::Conflict("reverification_due"));
+    }
     if m.agreement_overdue() {
         return Err(Error::Conflict("agreement_not_accepted"));
     }

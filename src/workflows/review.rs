@@ -111,7 +111,9 @@ pub async fn detail(ctx: &Ctx, id: &str, lang: Lang) -> Result<ItemDetail> {
     } else {
         None
     };
-    let in_force = if row.kind == ReviewKind::SettlementChange.as_str() {
+    let in_force = if row.kind == ReviewKind::Reverification.as_str() {
+        super::reverification::in_force(ctx, &row.account_id).await?
+    } else if row.kind == ReviewKind::SettlementChange.as_str() {
         store::provider::settlement(ctx.db.pool(), &row.account_id).await?.map(|s| {
             json!({
                 "account_name": s.account_name, "bank_name": s.bank_name, "branch_name": s.branch_name,
@@ -160,6 +162,8 @@ fn decision_mail(kind: ReviewKind, approved: bool) -> MailKind {
         (ReviewKind::SettlementChange, false) => MailKind::SettlementChangeRejected,
         (ReviewKind::Product, true) => MailKind::ProductApproved,
         (ReviewKind::Product, false) => MailKind::ProductRejected,
+        (ReviewKind::Reverification, true) => MailKind::ReverificationApproved,
+        (ReviewKind::Reverification, false) => MailKind::ReverificationRejected,
     }
 }
 
@@ -278,6 +282,9 @@ pub(super) async fn record_decision(
             super::provider_info::apply_decision(ctx, tx, item, &owner, &verdict).await?
         }
         ReviewKind::Product => super::products::apply_decision(tx, item, &verdict).await?,
+        ReviewKind::Reverification => {
+            super::reverification::apply_decision(tx, item, &verdict).await?
+        }
     };
     super::events::decided(tx, kind, approved, item, &d.reasons).await?;
     // The report's clock (which tests move); the wait began at the submission, or the appeal.

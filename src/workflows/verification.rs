@@ -235,7 +235,8 @@ pub async fn save(
     then_submit: bool,
 ) -> Result<()> {
     require_provider_role(account)?;
-    let draft = enterprise::validate_draft(form).map_err(Error::Validation)?;
+    let today = ctx.today()?;
+    let draft = enterprise::validate_draft(form, today).map_err(Error::Validation)?;
     let mut tx = drafts::begin_save(ctx, &account.id, then_submit).await?;
     save_in(ctx, &mut tx, account, draft, &[]).await?;
     let submitted = if then_submit {
@@ -291,6 +292,8 @@ pub(super) async fn save_in(
     );
     row.company_name = data.company_name.clone();
     row.uscc = data.uscc.clone();
+    row.license_valid_until = data.license_valid_until.clone();
+    row.id_valid_until = data.legal_rep.id_valid_until.clone();
     row.data = serde_json::to_string(&data).map_err(|e| Error::Internal(e.to_string()))?;
     row.updated_at = now_ms();
     ent_store::put(tx, &row).await?;
@@ -322,7 +325,7 @@ pub(super) async fn submit_in(ctx: &Ctx, tx: &mut store::Tx, account: &AccountVi
     let docs = ent_store::current_documents(&mut **tx, &account.id).await?;
     let data = row.as_ref().map(parse_data).unwrap_or_default();
     let same = data.authorized_person.same_as_legal_rep == Some(true);
-    let missing = missing_of(row.as_ref(), &data, &docs);
+    let missing = missing_of(row.as_ref(), &data, &docs, ctx.today()?);
     let (Some(mut row), true) = (row, missing.is_empty()) else {
         return Err(Error::Validation(if missing.is_empty() {
             vec![FieldError::new("company_name", "required")]
@@ -378,19 +381,21 @@ pub(super) async fn submit_in(ctx: &Ctx, tx: &mut store::Tx, account: &AccountVi
 
 /// What a submission of the stored draft would still lack, read inside `tx`.
 pub(super) async fn missing_in(
+    ctx: &Ctx,
     tx: &mut store::Tx,
     account: &AccountView,
 ) -> Result<Vec<FieldError>> {
     let row = ent_store::get(&mut **tx, &account.id).await?;
     let docs = ent_store::current_documents(&mut **tx, &account.id).await?;
     let data = row.as_ref().map(parse_data).unwrap_or_default();
-    Ok(missing_of(row.as_ref(), &data, &docs))
+    Ok(missing_of(row.as_ref(), &data, &docs, ctx.today()?))
 }
 
 fn missing_of(
     row: Option<&EnterpriseRow>,
     data: &EnterpriseData,
     docs: &[DocumentRow],
+    today: jiff::civil::Date,
 ) -> Vec<FieldError> {
     enterprise::missing_for_submission(&DraftState {
         data,
@@ -399,6 +404,7 @@ fn missing_of(
         has_account_number: row.is_some_and(|r| r.account_number_enc.is_some()),
         has_business_license: docs.iter().any(|d| d.kind == "business_license"),
         has_authorization_letter: docs.iter().any(|d| d.kind == "authorization_letter"),
+        today,
     })
 }
 

@@ -31,7 +31,7 @@ pub async fn save_form(
 ) -> Result<FormOutcome> {
     require_provider_role(account)?;
     ensure_editable(ent_store::get(ctx.db.pool(), &account.id).await?.as_ref())?;
-    let (draft, refused) = enterprise::check_draft(form);
+    let (draft, refused) = enterprise::check_draft(form, ctx.today()?);
     let mut outcome = FormOutcome {
         refused,
         submitted: false,
@@ -60,7 +60,7 @@ pub async fn save_form(
     } else if outcome.refused.is_empty() {
         outcome.submission(submit_in(ctx, &mut tx, account).await)
     } else {
-        outcome.lacking(missing_in(&mut tx, account).await?);
+        outcome.lacking(missing_in(ctx, &mut tx, account).await?);
         Ok(())
     };
     drafts::commit_save(ctx, tx, outcome.submitted, submitted).await?;

@@ -275,6 +275,8 @@ async fn submitting_an_empty_draft_lists_everything_missing() {
         "company_name",
         "uscc",
         "registered_address",
+        "license_valid_until",
+        "legal_rep.id_valid_until",
         "legal_rep.name",
         "legal_rep.id_type",
         "legal_rep.id_number",
@@ -317,6 +319,8 @@ async fn submitting_an_empty_draft_lists_everything_missing() {
         a.field_names(),
         vec![
             "registered_address",
+            "license_valid_until",
+            "legal_rep.id_valid_until",
             "authorized_person.same_as_legal_rep",
             "corporate_account.bank_name",
             "corporate_account.province",

@@ -509,6 +509,9 @@ pub fn uscc(n: u32) -> String {
 
 pub const ID_NUMBER: &str = "11010519491231002X";
 pub const ACCOUNT_NUMBER: &str = "6222020200112233445";
+/// The licence term of `enterprise_form`: far enough ahead that no reminder is due (the ID is
+/// long-term).
+pub const LICENCE_VALID_UNTIL: &str = "2036-06-30";
 
 /// A complete verification form for `company`.
 pub fn enterprise_form(company: &str, credit_code: &str) -> Value {
@@ -517,7 +520,9 @@ pub fn enterprise_form(company: &str, credit_code: &str) -> Value {
         "company_name": company,
         "uscc": credit_code,
         "registered_address": "深圳市南山区科技园",
-        "legal_rep": {"name": "张三", "id_type": "prc_id", "id_number": ID_NUMBER},
+        "license_valid_until": LICENCE_VALID_UNTIL,
+        "legal_rep": {"name": "张三", "id_type": "prc_id", "id_number": ID_NUMBER,
+                      "id_valid_until": null},
         "authorized_person": {"same_as_legal_rep": true},
         "corporate_account": {"bank_name": "招商银行", "province": "广东", "city": "深圳",
                               "branch_name": "深圳南山支行", "account_number": ACCOUNT_NUMBER}

@@ -66,7 +66,8 @@ async fn provider_moves_in_from_registration_to_live() {
         .save_enterprise(&token, json!({
             "subject_type": "enterprise", "company_name": company, "uscc": code,
             "registered_address": "深圳市南山区科技园",
-            "legal_rep": {"name": "张三", "id_type": "prc_id"},
+            "license_valid_until": LICENCE_VALID_UNTIL,
+            "legal_rep": {"name": "张三", "id_type": "prc_id", "id_valid_until": null},
             "authorized_person": {"same_as_legal_rep": true},
             "corporate_account": {"bank_name": "招商银行", "province": "广东", "city": "深圳", "branch_name": "深圳南山支行"}
         }))

@@ -16,6 +16,7 @@ mod cli;
 mod contract;
 mod deadlines;
 mod events;
+mod expiry;
 mod exposure;
 mod http_basics;
 mod integration;

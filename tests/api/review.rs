@@ -316,6 +316,7 @@ async fn the_queue_filters_by_kind_and_status_pages_oldest_first_and_counts_what
             {"kind": "partner_application", "pending": 1},
             {"kind": "settlement_change", "pending": 0},
             {"kind": "product", "pending": 0},
+            {"kind": "reverification", "pending": 0},
         ]})
     );
     // A decision takes one off.

@@ -22,6 +22,7 @@ pub mod provider;
 pub mod providers;
 pub mod reasons;
 pub mod report;
+pub mod reverification;
 pub mod review;
 pub mod rules;
 pub mod second_factor;
@@ -66,6 +67,7 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(enterprise::submit))
         .routes(routes!(enterprise::confirm_deposit))
         .routes(routes!(enterprise::request_deposit))
+        .routes(routes!(reverification::show, reverification::submit).layer(upload()))
         .routes(routes!(application::show, application::save))
         .routes(routes!(application::submit))
         .routes(routes!(catalog::categories))

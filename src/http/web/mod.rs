@@ -23,6 +23,7 @@ pub mod products;
 pub mod provider;
 pub mod public;
 pub mod respond;
+pub mod reverification;
 pub mod second_factor;
 pub mod storefront;
 pub mod tokens;

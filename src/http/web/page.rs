@@ -51,6 +51,17 @@ pub struct Page {
     /// A provider agreement version the signed-in provider has still to accept (set on the
     /// provider backend's pages): the banner above every backend page.
     pub agreement_due: Option<crate::domain::agreement::AgreementDue>,
+    /// The documents' terms: expiring, expired, in review or not recorded (set on the provider
+    /// backend's pages from the re-verification step): the banner above every backend page.
+    pub validity_banner: Option<ValidityBanner>,
+}
+
+/// The banner about the documents' terms, in words.
+#[derive(Debug, Clone)]
+pub struct ValidityBanner {
+    /// New releases are stopped (a document has expired).
+    pub warn: bool,
+    pub words: String,
 }
 
 impl Page {
@@ -76,6 +87,7 @@ impl Page {
             once: String::new(),
             draft_form: None,
             agreement_due: None,
+            validity_banner: None,
         }
     }
 
@@ -91,6 +103,42 @@ impl Page {
             "agreement.banner_upcoming"
         };
         Some(self.tf3(key, &[("version", &due.version), ("date", &day)]))
+    }
+
+    /// The banner of the re-verification step of `m`, if it has one: the document and its day
+    /// in words with the days left, the expiry, the review under way, or the terms to add.
+    pub fn set_validity_banner(&mut self, m: &crate::domain::move_in::MoveIn) {
+        use crate::domain::move_in::{Phase, StepKey};
+        let Some(step) = m.step(StepKey::Reverification) else {
+            return;
+        };
+        let document = step
+            .document
+            .map(|d| self.t(&format!("validity.document.{d}")))
+            .unwrap_or_default();
+        let date = step
+            .valid_until
+            .as_deref()
+            .and_then(crate::domain::validity::parse_day)
+            .map(|d| crate::display::Zone::long_day(d, self.lang))
+            .unwrap_or_default();
+        let days = step.days_left.unwrap_or_default().to_string();
+        let params = [
+            ("document", document.as_str()),
+            ("date", date.as_str()),
+            ("days", days.as_str()),
+        ];
+        let phase = m.phase(StepKey::Reverification);
+        let (warn, key) = match phase {
+            Phase::InReview | Phase::ChangePending => (false, "validity.banner_pending"),
+            Phase::NotStarted | Phase::Rejected => (true, "validity.banner_expired"),
+            Phase::TermsMissing => (false, "validity.banner_unknown"),
+            _ => (false, "validity.banner_soon"),
+        };
+        self.validity_banner = Some(ValidityBanner {
+            warn,
+            words: self.tf3(key, &params),
+        });
     }
 
     /// A form's address with this page's one-time token (`web::once`).
@@ -300,5 +348,6 @@ async fn page_of(parts: &Parts, state: &AppState) -> Page {
         once: crate::crypto::random_token(),
         draft_form: None,
         agreement_due: None,
+        validity_banner: None,
     }
 }

@@ -203,6 +203,7 @@ impl FromRequestParts<AppState> for MovedIn {
         let SignedIn { mut page, account } = SignedIn::from_request_parts(parts, state).await?;
         match products::require_moved_in(&state.ctx, &account).await {
             Ok(m) => {
+                page.set_validity_banner(&m);
                 page.agreement_due = m.agreement;
                 Ok(MovedIn { page, account })
             }

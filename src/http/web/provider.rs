@@ -199,7 +199,10 @@ impl FromRequestParts<AppState> for ProviderBackend {
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         let SignedIn { mut page, account } = SignedIn::from_request_parts(parts, state).await?;
         match move_in::require_provider_access(&state.ctx, &account).await {
-            Ok(m) => page.agreement_due = m.agreement,
+            Ok(m) => {
+                page.set_validity_banner(&m);
+                page.agreement_due = m.agreement;
+            }
             Err(Error::ProviderAccessRequired { .. }) => {
                 return Err(not_yet(state, page, &account, "backend").await);
             }

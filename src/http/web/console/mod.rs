@@ -22,4 +22,5 @@ pub mod rules;
 pub mod sections;
 pub mod staff;
 pub mod standing;
+pub mod terms;
 pub mod words;

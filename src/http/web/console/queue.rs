@@ -74,7 +74,7 @@ pub struct QueuePage {
 }
 
 impl QueuePage {
-    pub fn kinds(&self) -> [&'static str; 4] {
+    pub fn kinds(&self) -> [&'static str; 5] {
         ReviewKind::ALL.map(|k| k.as_str())
     }
 

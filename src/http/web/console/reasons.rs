@@ -60,7 +60,7 @@ impl ReasonsPage {
         }
     }
 
-    pub fn kind_options(&self) -> [&'static str; 4] {
+    pub fn kind_options(&self) -> [&'static str; 5] {
         ReviewKind::ALL.map(ReviewKind::as_str)
     }
 }

@@ -7,7 +7,7 @@ use std::fmt::Write;
 use crate::domain::report::{DayRow, KindRow};
 
 /// The kinds' colours, in `ReviewKind::ALL` order (told apart by the legend and the table too).
-pub const COLOURS: [&str; 4] = ["#2b6cb0", "#2f855a", "#b7791f", "#805ad5"];
+pub const COLOURS: [&str; 5] = ["#2b6cb0", "#2f855a", "#b7791f", "#805ad5", "#c53030"];
 
 /// Text for XML: `&`, `<`, `>`, `"` and `'` escaped.
 pub fn esc(s: &str) -> String {
@@ -32,7 +32,7 @@ pub struct ChartWords {
     pub target_title: String,
     pub target_desc: String,
     /// The kinds' names, in `ReviewKind::ALL` order.
-    pub kinds: [String; 4],
+    pub kinds: [String; 5],
 }
 
 /// Decisions per day, stacked by kind.
@@ -162,7 +162,7 @@ mod tests {
             per_day_desc: "d".into(),
             target_title: "t".into(),
             target_desc: "d".into(),
-            kinds: ["A&B".into(), "b".into(), "c".into(), "d".into()],
+            kinds: ["A&B".into(), "b".into(), "c".into(), "d".into(), "e".into()],
         }
     }
 
@@ -174,6 +174,7 @@ mod tests {
             partner_application: 0,
             settlement_change: 1,
             product: 0,
+            reverification: 0,
             total: 3,
         };
         let svg = per_day(&[day], &words());
@@ -182,7 +183,7 @@ mod tests {
         assert!(svg.contains("2026-12-01 · A&amp;B: 2"));
         assert_eq!(
             svg.matches("<rect").count(),
-            2 + 4,
+            2 + 5,
             "two bars and the legend"
         );
     }

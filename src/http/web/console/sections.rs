@@ -53,6 +53,9 @@ enum How {
     Plans,
     /// An RFC 3339 time.
     Time,
+    /// A document's last valid day (`YYYY-MM-DD`) in words; "long-term" when the flag at the
+    /// given path is set, "not recorded" when neither.
+    Term(&'static str),
     Years,
 }
 
@@ -72,6 +75,7 @@ const ENTERPRISE: Layout = &[
             ("registered_address", "label.registered_address", How::Text),
         ],
     ),
+    VALIDITY,
     (
         "console.section.legal_rep",
         &[
@@ -162,6 +166,24 @@ const APPLICATION: Layout = &[
     ),
 ];
 
+const VALIDITY: (&str, &[Field]) = (
+    "console.section.validity",
+    &[
+        (
+            "license_valid_until",
+            "fieldname.license_valid_until",
+            How::Term("license_long_term"),
+        ),
+        (
+            "legal_rep.id_valid_until",
+            "fieldname.legal_rep.id_valid_until",
+            How::Term("legal_rep.id_long_term"),
+        ),
+    ],
+);
+
+const REVERIFICATION: Layout = &[VALIDITY];
+
 const SETTLEMENT: Layout = &[(
     "console.section.settlement",
     &[
@@ -219,6 +241,7 @@ fn layout(kind: &str) -> Layout {
         "enterprise_verification" => ENTERPRISE,
         "partner_application" => APPLICATION,
         "settlement_change" => SETTLEMENT,
+        "reverification" => REVERIFICATION,
         "product" => PRODUCT,
         _ => &[],
     }
@@ -322,6 +345,7 @@ fn shown(page: &Page, names: &CatalogNames, how: How, v: Option<&Value>) -> Show
                     .join("\n")
             })
             .unwrap_or_default(),
+        How::Term(_) => plain(v),
         How::Time => {
             let raw = plain(v);
             time::OffsetDateTime::parse(&raw, &time::format_description::well_known::Rfc3339)
@@ -381,6 +405,19 @@ pub fn sections(
                         earlier.map(|e| same_row(page, Some(e))),
                     ));
                 }
+                continue;
+            }
+            if let How::Term(flag) = how {
+                covered.push(flag.split('.').next().unwrap_or(flag));
+                let value = Shown {
+                    text: super::terms::term_words(page, data, path, flag),
+                    html: None,
+                };
+                let before = earlier.map(|e| Shown {
+                    text: super::terms::term_words(page, e, path, flag),
+                    html: None,
+                });
+                rows.push(row(path, page.t(label), value, before));
                 continue;
             }
             let value = shown(page, names, *how, at(data, path));

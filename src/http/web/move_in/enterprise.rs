@@ -17,6 +17,7 @@ use crate::domain::enterprise::{
 use crate::domain::ids::IdType;
 use crate::domain::move_in::{FormStatus, StepKey};
 use crate::domain::upload::MAX_DOCUMENT_BYTES;
+use crate::domain::validity::TermInput;
 use crate::http::state::AppState;
 use crate::http::web::errors::PageError;
 use crate::http::web::extract::{checked_form_with_files, SentForm, SignedIn};
@@ -38,10 +39,12 @@ pub const FIELDS: &[&str] = &[
     "company_name",
     "uscc",
     "registered_address",
+    "license_valid_until",
     "documents.business_license",
     "legal_rep.name",
     "legal_rep.id_type",
     "legal_rep.id_number",
+    "legal_rep.id_valid_until",
     "authorized_person.same_as_legal_rep",
     "authorized_person.name",
     "authorized_person.id_type",
@@ -63,9 +66,13 @@ const TEXTS: &[&str] = &[
     "uscc",
     "uscc_check_override",
     "registered_address",
+    "license_valid_until",
+    "license_long_term",
     "legal_rep.name",
     "legal_rep.id_type",
     "legal_rep.id_number",
+    "legal_rep.id_valid_until",
+    "legal_rep.id_long_term",
     "authorized_person.same_as_legal_rep",
     "authorized_person.name",
     "authorized_person.id_type",
@@ -190,7 +197,19 @@ fn enterprise_state(view: &EnterpriseView) -> FormState {
         f.set("uscc_check_override", "true");
     }
     set(&mut f, "registered_address", &d.registered_address);
+    set(&mut f, "license_valid_until", &d.license_valid_until);
+    if d.license_long_term {
+        f.set("license_long_term", "true");
+    }
     set(&mut f, "legal_rep.name", &d.legal_rep.name);
+    set(
+        &mut f,
+        "legal_rep.id_valid_until",
+        &d.legal_rep.id_valid_until,
+    );
+    if d.legal_rep.id_long_term {
+        f.set("legal_rep.id_long_term", "true");
+    }
     f.set(
         "legal_rep.id_type",
         d.legal_rep.id_type.map(|t| t.as_str()).unwrap_or("prc_id"),
@@ -226,6 +245,14 @@ fn id_type(form: &FormData, name: &str) -> Option<IdType> {
     forms::first(form, name).and_then(|s| IdType::parse(s).ok())
 }
 
+/// A term as the form sends it: the long-term box, else the day (empty: not given).
+fn term(data: &FormData, day: &str, long_term: &str) -> TermInput {
+    if forms::first(data, long_term) == Some("true") {
+        return TermInput::LongTerm;
+    }
+    forms::opt(data, day).map_or(TermInput::Absent, TermInput::Day)
+}
+
 fn enterprise_form(data: &FormData) -> EnterpriseForm {
     let same = forms::first(data, "authorized_person.same_as_legal_rep") != Some("false");
     EnterpriseForm {
@@ -238,10 +265,12 @@ fn enterprise_form(data: &FormData) -> EnterpriseForm {
         uscc: forms::opt(data, "uscc"),
         uscc_check_override: Some(forms::first(data, "uscc_check_override") == Some("true")),
         registered_address: forms::opt(data, "registered_address"),
+        license_valid_until: term(data, "license_valid_until", "license_long_term"),
         legal_rep: Some(PersonForm {
             name: forms::opt(data, "legal_rep.name"),
             id_type: id_type(data, "legal_rep.id_type"),
             id_number: forms::opt(data, "legal_rep.id_number"),
+            id_valid_until: term(data, "legal_rep.id_valid_until", "legal_rep.id_long_term"),
         }),
         authorized_person: Some(AuthorizedForm {
             same_as_legal_rep: Some(same),
@@ -322,8 +351,9 @@ pub async fn show(
         // What the draft could not take, shown again with why.
         let mut form = enterprise_state(&view);
         form.values.extend(kept.values);
+        let today = state.ctx.today().unwrap_or_default();
         let (_, refused) =
-            crate::domain::enterprise::check_draft(&enterprise_form(&forms::as_data(&form)));
+            crate::domain::enterprise::check_draft(&enterprise_form(&forms::as_data(&form)), today);
         form.add_errors(page.lang, &refused);
         form
     });

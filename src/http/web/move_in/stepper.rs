@@ -93,6 +93,7 @@ fn href(key: StepKey) -> &'static str {
         StepKey::PartnerApplication => "/move-in/application",
         StepKey::CustomerServiceInfo => "/provider/info/customer-service",
         StepKey::SettlementInfo => "/provider/info/settlement",
+        StepKey::Reverification => "/provider/reverification",
     }
 }
 
@@ -107,7 +108,7 @@ fn badge_class(phase: Phase) -> &'static str {
         Phase::Rejected | Phase::DepositFrozen | Phase::DepositVoid | Phase::ChangeRejected => {
             "rejected"
         }
-        Phase::DepositSent => "action",
+        Phase::DepositSent | Phase::ExpiresSoon | Phase::TermsMissing => "action",
         Phase::Done => "done",
     }
 }
@@ -161,8 +162,17 @@ fn expected_words(page: &Page, step: &crate::domain::move_in::Step) -> Option<St
 
 /// The journey of `m` in `page`'s words.
 pub fn journey(page: &Page, m: &MoveIn) -> Journey {
-    let steps: Vec<StepRow> = STEPS.iter().map(|k| row(page, m, *k)).collect();
-    let next = if m.moved_in() {
+    // Re-verification shows once the requirement function has the step (after move-in).
+    let reverification = m
+        .step(StepKey::Reverification)
+        .map(|_| StepKey::Reverification);
+    let steps: Vec<StepRow> = STEPS
+        .iter()
+        .copied()
+        .chain(reverification)
+        .map(|k| row(page, m, k))
+        .collect();
+    let next = if m.moved_in() && !m.reverification_due() {
         Some(NextAction {
             href: "/provider/products/new".into(),
             label: page.t("journey.next.release"),
