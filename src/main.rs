@@ -115,6 +115,8 @@ enum Job {
     StorageSweep,
     /// Delete events older than `events.retention_days` (none still waiting for a webhook)
     EventsRetention,
+    /// Erase the personal data of accounts closed more than `privacy.retention_days` ago
+    Erasure,
     /// Mail the document expiry reminders due today: 90, 30 and 7 days before a business
     /// licence or legal representative's ID expires, and once at expiry. Each goes out once,
     /// however often the job runs (the running server delivers the queued mail)

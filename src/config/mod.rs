@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 mod events;
 mod limits;
+mod privacy;
 mod review;
 mod secrets;
 mod smtp;
@@ -20,6 +21,7 @@ mod webhooks;
 
 pub use events::EventsConfig;
 pub use limits::Limits;
+pub use privacy::PrivacyConfig;
 pub use review::{ReviewConfig, TargetDays};
 pub use smtp::{SmtpConfig, SmtpSecurity};
 pub use storage::{StorageConfig, StorageLocation};
@@ -78,6 +80,8 @@ pub struct Config {
     pub events: EventsConfig,
     /// The security limits (see docs/SECURITY.md).
     pub limits: Limits,
+    /// Data rights: how long a closed account's personal data is kept (docs/PRIVACY.md).
+    pub privacy: PrivacyConfig,
     /// Where uploaded files are stored: local files, or an S3-compatible bucket.
     pub storage: StorageConfig,
     /// Which addresses webhooks and SaaS callbacks may reach (see src/outbound.rs).
@@ -119,6 +123,7 @@ impl Default for Config {
             metrics_token: None,
             events: EventsConfig::default(),
             limits: Limits::default(),
+            privacy: PrivacyConfig::default(),
             storage: StorageConfig::default(),
             webhooks: WebhooksConfig::default(),
             tokens: TokensConfig::default(),
@@ -150,6 +155,7 @@ const KEYS: &[&str] = &[
     "metrics_token",
     "events",
     "limits",
+    "privacy",
     "storage",
     "webhooks",
     "tokens",
@@ -264,6 +270,8 @@ impl Config {
             ),
             ("limits.known_client_days", l.known_client_days),
             ("events.retention_days", self.events.retention_days),
+            ("privacy.retention_days", self.privacy.retention_days),
+            ("privacy.exports_per_day", self.privacy.exports_per_day),
         ] {
             if value == 0 {
                 return Err(ConfigError::Invalid(format!("{key}: must be at least 1")));

@@ -411,9 +411,9 @@ impl MoveIn {
             StepStatus::Done if step.change_rejected.is_some() => Phase::ChangeRejected,
             StepStatus::Done
                 if step.terms_missing
-                    && !step
+                    && step
                         .days_left
-                        .is_some_and(|d| d <= validity::REMINDER_DAYS[0]) =>
+                        .is_none_or(|d| d > validity::REMINDER_DAYS[0]) =>
             {
                 Phase::TermsMissing
             }

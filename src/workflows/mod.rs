@@ -33,6 +33,8 @@ pub mod names;
 pub mod notify;
 pub mod password_reset;
 pub mod passwords;
+pub mod privacy;
+pub mod privacy_erasure;
 pub mod product_icons;
 pub mod products;
 pub mod provider_info;
@@ -109,6 +111,11 @@ pub struct Ctx {
     pub token_lifetime: crate::domain::api_token::Lifetime,
     /// The review queue: how long claims last, the targets per kind (`review.*`).
     pub review: crate::config::ReviewConfig,
+    /// Data rights: retention after closure, exports a day (`privacy.*`).
+    pub privacy: crate::config::PrivacyConfig,
+    /// Where mail is written as `.eml` files when there is no SMTP relay (erasure removes an
+    /// erased account's mail from it).
+    pub mail_dir: Option<std::path::PathBuf>,
 }
 
 impl Ctx {
@@ -162,6 +169,8 @@ impl Ctx {
                 max_days: config.tokens.max_days,
             },
             review: config.review.clone(),
+            privacy: config.privacy.clone(),
+            mail_dir: config.smtp.is_none().then(|| config.mail_dir()),
         })
     }
 

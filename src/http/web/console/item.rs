@@ -92,6 +92,8 @@ pub struct ItemPage {
     /// Why the deposit just asked for was not paid.
     pub deposit_error: Option<String>,
     pub standing: Standing,
+    /// The provider closed its account: when, and when its personal data is (or was) erased.
+    pub closure: Option<crate::workflows::privacy::ClosureView>,
 }
 
 impl ItemPage {
@@ -125,6 +127,41 @@ impl ItemPage {
             .session
             .as_ref()
             .is_some_and(|s| s.account.roles.has(crate::domain::account::Role::Admin))
+    }
+
+    /// The signed-in staff member's roles allow deciding this kind of item.
+    pub fn may_decide(&self) -> bool {
+        let kind = crate::domain::review::ReviewKind::parse(&self.item.summary.kind);
+        self.page
+            .session
+            .as_ref()
+            .zip(kind)
+            .is_some_and(|(s, k)| s.account.roles.can_decide(k))
+    }
+
+    /// The signed-in staff member's roles allow `action` (its forms are shown only then).
+    fn may(&self, action: crate::domain::account::StaffAction) -> bool {
+        self.page
+            .session
+            .as_ref()
+            .is_some_and(|s| s.account.roles.may(action))
+    }
+
+    /// May suspend or reinstate the provider.
+    pub fn may_change_standing(&self) -> bool {
+        self.may(crate::domain::account::StaffAction::ProviderStanding)
+    }
+
+    /// The role that decides this kind of item, in words ("Finance").
+    pub fn deciding_role(&self) -> String {
+        crate::domain::review::ReviewKind::parse(&self.item.summary.kind)
+            .map(|k| {
+                self.page.t(&format!(
+                    "audit.role.{}",
+                    crate::domain::account::Role::for_kind(k).as_str()
+                ))
+            })
+            .unwrap_or_default()
     }
 
     /// When the claim lapses, in words.
@@ -176,6 +213,27 @@ impl ItemPage {
         self.standing != Standing::NotProvider
     }
 
+    /// The provider's closure in words: "Closed on … · personal data erased on …".
+    pub fn closure_words(&self) -> Option<String> {
+        let c = self.closure.as_ref()?;
+        let closed = self.page.tf(
+            "console.closed_on",
+            "date",
+            &self.page.date(&c.requested_at),
+        );
+        let erased = match c.erased_at {
+            Some(at) => self
+                .page
+                .tf("console.erased_on", "date", &self.page.date(&at)),
+            None => self.page.tf(
+                "console.erasure_due",
+                "date",
+                &self.page.date(&c.erase_after),
+            ),
+        };
+        Some(format!("{closed} · {erased}"))
+    }
+
     pub fn is_suspended(&self) -> bool {
         self.standing == Standing::Suspended
     }
@@ -219,6 +277,7 @@ impl ItemPage {
     /// Whether this operator may pay a deposit now: documents approved, none out, some left.
     pub fn can_pay(&self) -> bool {
         !self.own()
+            && self.may(crate::domain::account::StaffAction::PayMicroDeposit)
             && self.deposit.as_ref().is_some_and(|d| {
                 d.documents_approved
                     && matches!(d.status, DepositStatus::NotSent | DepositStatus::Requested)
@@ -347,6 +406,7 @@ pub async fn item_page(
         None
     };
     let standing = page.or_error_page(providers::standing(ctx, account).await)?;
+    let closure = page.or_error_page(crate::workflows::privacy::closure(ctx, account).await)?;
     let decided_by = match &item.decided_by {
         Some(by) => page
             .or_error_page(names::accounts(ctx, std::slice::from_ref(by)).await)?
@@ -401,6 +461,7 @@ pub async fn item_page(
         deposit,
         deposit_error: extras.deposit_error,
         standing,
+        closure,
         form: extras.form,
         reasons,
         library,
