@@ -19,6 +19,7 @@ pub mod decision;
 pub mod documents;
 pub mod drafts;
 pub mod events;
+pub mod fresh;
 pub mod housekeeping;
 pub mod idempotency;
 pub mod integration_key;
@@ -107,6 +108,27 @@ pub struct Ctx {
     pub token_lifetime: crate::domain::api_token::Lifetime,
     /// The review queue: how long claims last, the targets per kind (`review.*`).
     pub review: crate::config::ReviewConfig,
+    /// The reads every queue view repeats, kept for a moment (`fresh`): the holidays, and the
+    /// console's "what is waiting".
+    pub kept: Arc<Kept>,
+}
+
+/// See `Ctx::kept`.
+pub struct Kept {
+    pub holidays: fresh::Fresh<Vec<jiff::civil::Date>>,
+    pub waiting: fresh::Fresh<Vec<waiting::Waiting>>,
+}
+
+impl Default for Kept {
+    fn default() -> Self {
+        // Long enough to serve a burst of views, short enough that another instance's
+        // decision shows by the next click.
+        const TTL_MS: i64 = 2_000;
+        Kept {
+            holidays: fresh::Fresh::new(TTL_MS),
+            waiting: fresh::Fresh::new(TTL_MS),
+        }
+    }
 }
 
 impl Ctx {
@@ -153,6 +175,7 @@ impl Ctx {
                 max_days: config.tokens.max_days,
             },
             review: config.review.clone(),
+            kept: Arc::default(),
         })
     }
 
