@@ -104,6 +104,8 @@ pub struct ProductFacts {
     pub recent_rejection: bool,
     /// Whether the provider has an approved product of the new revision's category and type.
     pub has_same_category_and_type: bool,
+    /// The provider is suspended: whatever it sends waits for a person.
+    pub suspended: bool,
 }
 
 /// Whether `rule` (with `params`) approves the submission described by `facts`.
@@ -111,8 +113,9 @@ pub fn approves(rule: AutoRule, params: &RuleParams, facts: &ProductFacts) -> bo
     if !may_be_automatic(rule.kind()) {
         return false;
     }
-    let trusted =
-        facts.approved_products >= params.min_approved_products && !facts.recent_rejection;
+    let trusted = facts.approved_products >= params.min_approved_products
+        && !facts.recent_rejection
+        && !facts.suspended;
     if !trusted {
         return false;
     }
@@ -192,6 +195,7 @@ mod tests {
             approved_products: 5,
             recent_rejection: false,
             has_same_category_and_type: true,
+            suspended: false,
         }
     }
 
@@ -231,9 +235,21 @@ mod tests {
         let mut few = f.clone();
         few.approved_products = 2;
         assert!(!approves(AutoRule::ProductMinorRevision, &ON, &few));
-        let mut rejected = f;
+        let mut rejected = f.clone();
         rejected.recent_rejection = true;
         assert!(!approves(AutoRule::ProductMinorRevision, &ON, &rejected));
+        // A suspended provider's changes wait for a person, whatever its record.
+        let mut suspended = f;
+        suspended.suspended = true;
+        assert!(!approves(AutoRule::ProductMinorRevision, &ON, &suspended));
+        assert!(!approves(
+            AutoRule::TrustedProviderNewProduct,
+            &ON,
+            &ProductFacts {
+                suspended: true,
+                ..facts(data(), None)
+            }
+        ));
     }
 
     #[test]

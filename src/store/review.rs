@@ -81,6 +81,14 @@ const COLUMNS: &str =
     reasons, submitted_at, decided_at, decided_by, appeal, claimed_by, claimed_until, \
     (SELECT a.email FROM accounts a WHERE a.id = review_items.claimed_by) AS claimed_by_email";
 
+/// The columns a queue listing needs: the submitted snapshot, its documents and the reasons
+/// (often kilobytes per row) stay in the database; a listing answers them empty.
+const LIST_COLUMNS: &str =
+    "id, kind, account_id, company_name, subject_ref, status, version, '' AS snapshot, \
+    '[]' AS documents, CAST(NULL AS TEXT) AS reasons, submitted_at, decided_at, decided_by, appeal, \
+    claimed_by, claimed_until, \
+    (SELECT a.email FROM accounts a WHERE a.id = review_items.claimed_by) AS claimed_by_email";
+
 fn from_row(r: &AnyRow) -> Result<ReviewItemRow> {
     let appeal: i64 = r.try_get("appeal")?;
     Ok(ReviewItemRow {
@@ -194,9 +202,10 @@ pub struct QueueFilter<'a> {
     pub limit: i64,
 }
 
-/// The queue, oldest first.
+/// The queue, oldest first, in listing columns (`LIST_COLUMNS`: no snapshot, documents or
+/// reasons).
 pub async fn queue(db: &Db, f: &QueueFilter<'_>) -> Result<Vec<ReviewItemRow>> {
-    let mut sql = format!("SELECT {COLUMNS} FROM review_items WHERE 1 = 1");
+    let mut sql = format!("SELECT {LIST_COLUMNS} FROM review_items WHERE 1 = 1");
     let mut n = 0;
     let mut next = || {
         n += 1;
@@ -287,6 +296,27 @@ pub async fn queue(db: &Db, f: &QueueFilter<'_>) -> Result<Vec<ReviewItemRow>> {
         q = q.bind(*t).bind(*t).bind(id.clone());
     }
     q = q.bind(f.limit);
+    q.fetch_all(db.pool()).await?.iter().map(from_row).collect()
+}
+
+/// The oldest pending item of each of `kinds` (listing columns, as `queue`), in one query.
+pub async fn oldest_pending(db: &Db, kinds: &[&str]) -> Result<Vec<ReviewItemRow>> {
+    if kinds.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = (1..=kinds.len())
+        .map(|i| {
+            format!(
+                "SELECT * FROM (SELECT {LIST_COLUMNS} FROM review_items \
+                 WHERE status = 'pending' AND kind = ${i} ORDER BY submitted_at, id LIMIT 1) AS k{i}"
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ");
+    let mut q = sqlx::query(&sql);
+    for k in kinds {
+        q = q.bind(*k);
+    }
     q.fetch_all(db.pool()).await?.iter().map(from_row).collect()
 }
 

@@ -25,7 +25,7 @@ use crate::domain::review::{Decision, ReviewKind, ValidDecision};
 use crate::domain::{FieldError, FieldErrors};
 use crate::store;
 use crate::store::auto_rules::{self as rule_store, RuleRow};
-use crate::time_util::{now_ms, rfc3339, DAY_MS};
+use crate::time_util::{rfc3339, DAY_MS};
 
 /// A rule as the rules page and API show it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -119,7 +119,7 @@ pub async fn set_rule(
     }
     e.into_result().map_err(Error::Validation)?;
     let enabled = change.enabled.unwrap_or(was_on);
-    let now = now_ms();
+    let now = ctx.clock.now_ms();
     let mut tx = ctx.db.begin_write().await?;
     rule_store::put(
         &mut tx,
@@ -234,7 +234,7 @@ async fn product_facts(ctx: &Ctx, account_id: &str, product_id: &str) -> Result<
     let live = revision(product.live_revision_id.clone()).await?;
     let data = |json: &str| serde_json::from_str::<ProductData>(json).unwrap_or_default();
     let new_data = data(&new.data);
-    let since = now_ms() - NO_REJECTION_DAYS * DAY_MS;
+    let since = ctx.clock.now_ms() - NO_REJECTION_DAYS * DAY_MS;
     let (approved_products, recent_rejection) =
         rule_store::provider_record(pool, account_id, since).await?;
     let has_same_category_and_type = rule_store::live_revisions(pool, account_id)
@@ -249,6 +249,7 @@ async fn product_facts(ctx: &Ctx, account_id: &str, product_id: &str) -> Result<
         approved_products,
         recent_rejection,
         has_same_category_and_type,
+        suspended: store::products::is_suspended(pool, account_id).await?,
     })
 }
 

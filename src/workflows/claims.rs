@@ -109,6 +109,14 @@ pub async fn release(ctx: &Ctx, reviewer: &AccountView, id: &str) -> Result<Clai
         let current = store::review::get(&mut *tx, id).await?.unwrap_or(item);
         return Err(refusal(&current, now, "already_claimed"));
     }
+    if item.holder_at(now).is_none() {
+        // Nobody held it (or the claim had lapsed): nothing was let go, nothing to audit.
+        tx.commit().await?;
+        return Ok(ClaimView {
+            claimed_by: None,
+            claimed_until: None,
+        });
+    }
     let mut event = NewEvent::new(&reviewer.id, "review.released", id);
     if let Some((_, email, _)) = item.holder_at(now).filter(|(h, ..)| *h != reviewer.id) {
         event = event.detail(serde_json::json!({"previous_holder": email}));

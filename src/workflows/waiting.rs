@@ -1,12 +1,12 @@
 //! What is waiting for the operators, for the console's home: the pending items of each kind by
-//! age (under a day, one to three days, older), and the oldest of each kind. Deadlines in
-//! working days are a later step; ages are what is known today.
+//! age (under a day, one to three days, older), and the oldest of each kind with its due date.
 
-use super::review::{self, ItemSummary, QueueQuery};
+use super::deadlines;
+use super::queue::{summary_at, ItemSummary};
 use super::{Ctx, Result};
 use crate::domain::review::ReviewKind;
 use crate::store;
-use crate::time_util::{now_ms, DAY_MS};
+use crate::time_util::DAY_MS;
 
 /// The pending items of one kind.
 #[derive(Debug, Clone)]
@@ -27,42 +27,42 @@ impl Waiting {
     }
 }
 
-/// Every kind, in the queue's order, with its pending items by age.
+/// Every kind, in the queue's order, with its pending items by age. Three queries whatever
+/// the queue's length: the age bands (one index-only aggregate), the oldest item of each kind
+/// (one lookup per kind, in one statement) and the calendar for their due dates.
 pub async fn waiting(ctx: &Ctx) -> Result<Vec<Waiting>> {
-    let now = now_ms();
+    let now = ctx.clock.now_ms();
     let bands = store::review::pending_by_age(&ctx.db, now - DAY_MS, now - 3 * DAY_MS).await?;
-    let mut out = Vec::new();
-    for kind in ReviewKind::ALL {
-        let k = kind.as_str();
-        let (young, middle, old) = bands
-            .iter()
-            .find(|(name, ..)| name == k)
-            .map(|(_, a, b, c)| (*a, *b, *c))
-            .unwrap_or_default();
-        let oldest = if young + middle + old > 0 {
-            let q = QueueQuery {
-                kind: Some(k),
-                status: Some("pending"),
-                min_age_hours: None,
-                max_age_hours: None,
-                appeal: None,
-                second_look: None,
-                view: None,
-                viewer: "",
-                cursor: None,
-                limit: 1,
-            };
-            review::queue(ctx, &q).await?.0.into_iter().next()
-        } else {
-            None
-        };
-        out.push(Waiting {
-            kind: k,
-            under_a_day: young,
-            one_to_three_days: middle,
-            older: old,
-            oldest,
-        });
-    }
-    Ok(out)
+    let with_items: Vec<&str> = bands
+        .iter()
+        .filter(|(_, a, b, c)| a + b + c > 0)
+        .map(|(kind, ..)| kind.as_str())
+        .collect();
+    let oldest = store::review::oldest_pending(&ctx.db, &with_items).await?;
+    let d = if oldest.is_empty() {
+        None
+    } else {
+        Some(deadlines::load(ctx).await?)
+    };
+    Ok(ReviewKind::ALL
+        .iter()
+        .map(|kind| {
+            let k = kind.as_str();
+            let (young, middle, old) = bands
+                .iter()
+                .find(|(name, ..)| name == k)
+                .map(|(_, a, b, c)| (*a, *b, *c))
+                .unwrap_or_default();
+            Waiting {
+                kind: k,
+                under_a_day: young,
+                one_to_three_days: middle,
+                older: old,
+                oldest: oldest
+                    .iter()
+                    .find(|row| row.kind == k)
+                    .map(|row| summary_at(row, now, d.as_ref())),
+            }
+        })
+        .collect())
 }

@@ -231,3 +231,30 @@ async fn nothing_with_bank_details_or_identity_is_auto_approved_even_with_every_
         }
     }
 }
+
+#[tokio::test]
+async fn a_suspended_providers_revision_waits_for_a_person_whatever_the_rules() {
+    let app = spawn_app().await;
+    let admin = app.staff("boss@berth.test", &[Role::Admin]).await;
+    let (p, id) = listed(&app, "paused@example.com", "深圳暂停科技有限公司", 152).await;
+    all_rules_on(&app, &admin).await;
+    let op = app.with_operator().await;
+    app.suspend(&op, &p.id, json!({"reason": "投诉核查中"}))
+        .await
+        .assert_status(StatusCode::NO_CONTENT);
+
+    let mut v2 = product_form("星图");
+    v2["description"] = json!("Quietly changed while suspended");
+    app.update_product(&p.token, &id, v2)
+        .await
+        .assert_status(StatusCode::OK);
+    app.submit_product(&p.token, &id)
+        .await
+        .assert_status(StatusCode::OK);
+    let item = app.pending_item(&op, "product", &p.id).await;
+    assert_eq!(item["status"], "pending", "{item:?}");
+    let audit = app.audit_log(&admin_reader(&app).await, "limit=200").await;
+    assert!(events_of(&audit, "review.approved")
+        .iter()
+        .all(|e| e["detail"]["rule"].is_null()));
+}

@@ -224,6 +224,19 @@ async fn a_claim_lapses_after_the_configured_minutes_and_an_admin_assigns_by_add
     assert_eq!(a.body, json!({"claimed_by": null, "claimed_until": null}));
     let unclaimed = app.review_queue(&op2, "view=unclaimed").await;
     assert!(ids(&unclaimed.body).contains(&id));
+    // Letting go of what nobody holds changes nothing and records nothing.
+    let released = |events: &[Value]| {
+        events
+            .iter()
+            .filter(|e| e["action"] == "review.released")
+            .count()
+    };
+    let before = released(&audit_actions(&app, &admin, &id).await);
+    assert_eq!(before, 1);
+    app.post_as(&op2, &claim_path(&id, "release"), json!({}))
+        .await
+        .assert_status(StatusCode::OK);
+    assert_eq!(released(&audit_actions(&app, &admin, &id).await), before);
     // Unknown items are 404.
     app.post_as(&op1, &claim_path("nope", "claim"), json!({}))
         .await

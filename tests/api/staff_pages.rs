@@ -217,3 +217,48 @@ async fn staff_without_the_admin_role_see_neither_the_staff_menu_nor_the_screen(
     let rules = reviewer.get("/console/rules").await;
     assert_html_page(&rules, StatusCode::FORBIDDEN, "en");
 }
+
+#[tokio::test]
+async fn an_item_page_offers_its_decision_only_to_the_role_that_decides_it() {
+    let app = spawn_app().await;
+    let (_, item) = app
+        .with_submitted_provider(
+            "roles-page@example.com",
+            "页面角色科技有限公司",
+            &crate::helpers::uscc(41),
+        )
+        .await;
+    let id = item["id"].as_str().expect("id").to_string();
+    let path = format!("/console/items/{id}");
+    let decision = format!(r#"action="/console/items/{id}/decision""#);
+    let claim = format!(r#"action="/console/items/{id}/claims/claim""#);
+
+    let session = app.staff("money@berth.test", &[Role::Finance]).await;
+    let mut finance = Visitor::new(&app);
+    finance.cookies.push(("berth_session".into(), session));
+    finance.cookies.push(("berth_lang".into(), "en".into()));
+    let page = finance.get(&path).await;
+    assert_html_page(&page, StatusCode::OK, "en");
+    let body = html(&page);
+    assert!(
+        !body.contains(&decision),
+        "finance is offered a decision it may not take"
+    );
+    assert!(
+        !body.contains(&claim),
+        "finance is offered a claim on work it may not do"
+    );
+    assert!(
+        body.contains(r#"id="decide-not-yours""#) && body.contains("needs the Reviewer role"),
+        "the page says who decides"
+    );
+
+    let session = app.staff("eyes@berth.test", &[Role::Reviewer]).await;
+    let mut reviewer = Visitor::new(&app);
+    reviewer.cookies.push(("berth_session".into(), session));
+    reviewer.cookies.push(("berth_lang".into(), "en".into()));
+    let page = reviewer.get(&path).await;
+    let body = html(&page);
+    assert!(body.contains(&decision) && body.contains(&claim));
+    assert!(!body.contains(r#"id="decide-not-yours""#));
+}

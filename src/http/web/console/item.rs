@@ -127,6 +127,41 @@ impl ItemPage {
             .is_some_and(|s| s.account.roles.has(crate::domain::account::Role::Admin))
     }
 
+    /// The signed-in staff member's roles allow deciding this kind of item.
+    pub fn may_decide(&self) -> bool {
+        let kind = crate::domain::review::ReviewKind::parse(&self.item.summary.kind);
+        self.page
+            .session
+            .as_ref()
+            .zip(kind)
+            .is_some_and(|(s, k)| s.account.roles.can_decide(k))
+    }
+
+    /// The signed-in staff member's roles allow `action` (its forms are shown only then).
+    fn may(&self, action: crate::domain::account::StaffAction) -> bool {
+        self.page
+            .session
+            .as_ref()
+            .is_some_and(|s| s.account.roles.may(action))
+    }
+
+    /// May suspend or reinstate the provider.
+    pub fn may_change_standing(&self) -> bool {
+        self.may(crate::domain::account::StaffAction::ProviderStanding)
+    }
+
+    /// The role that decides this kind of item, in words ("Finance").
+    pub fn deciding_role(&self) -> String {
+        crate::domain::review::ReviewKind::parse(&self.item.summary.kind)
+            .map(|k| {
+                self.page.t(&format!(
+                    "audit.role.{}",
+                    crate::domain::account::Role::for_kind(k).as_str()
+                ))
+            })
+            .unwrap_or_default()
+    }
+
     /// When the claim lapses, in words.
     pub fn claimed_until_words(&self) -> String {
         self.item
@@ -219,6 +254,7 @@ impl ItemPage {
     /// Whether this operator may pay a deposit now: documents approved, none out, some left.
     pub fn can_pay(&self) -> bool {
         !self.own()
+            && self.may(crate::domain::account::StaffAction::PayMicroDeposit)
             && self.deposit.as_ref().is_some_and(|d| {
                 d.documents_approved
                     && matches!(d.status, DepositStatus::NotSent | DepositStatus::Requested)
