@@ -12,6 +12,7 @@ use serde::{Deserialize, Serialize};
 mod deposits;
 mod events;
 mod limits;
+mod privacy;
 mod review;
 mod secrets;
 mod smtp;
@@ -22,6 +23,7 @@ mod webhooks;
 pub use deposits::DepositsConfig;
 pub use events::EventsConfig;
 pub use limits::Limits;
+pub use privacy::PrivacyConfig;
 pub use review::{ReviewConfig, TargetDays};
 pub use smtp::{SmtpConfig, SmtpSecurity};
 pub use storage::{StorageConfig, StorageLocation};
@@ -80,6 +82,8 @@ pub struct Config {
     pub events: EventsConfig,
     /// The security limits (see docs/SECURITY.md).
     pub limits: Limits,
+    /// Data rights: how long a closed account's personal data is kept (docs/PRIVACY.md).
+    pub privacy: PrivacyConfig,
     /// Where uploaded files are stored: local files, or an S3-compatible bucket.
     pub storage: StorageConfig,
     /// Which addresses webhooks and SaaS callbacks may reach (see src/outbound.rs).
@@ -123,6 +127,7 @@ impl Default for Config {
             metrics_token: None,
             events: EventsConfig::default(),
             limits: Limits::default(),
+            privacy: PrivacyConfig::default(),
             storage: StorageConfig::default(),
             webhooks: WebhooksConfig::default(),
             tokens: TokensConfig::default(),
@@ -155,6 +160,7 @@ const KEYS: &[&str] = &[
     "metrics_token",
     "events",
     "limits",
+    "privacy",
     "storage",
     "webhooks",
     "tokens",
@@ -270,6 +276,8 @@ impl Config {
             ),
             ("limits.known_client_days", l.known_client_days),
             ("events.retention_days", self.events.retention_days),
+            ("privacy.retention_days", self.privacy.retention_days),
+            ("privacy.exports_per_day", self.privacy.exports_per_day),
         ] {
             if value == 0 {
                 return Err(ConfigError::Invalid(format!("{key}: must be at least 1")));

@@ -65,6 +65,10 @@ pub fn router(state: AppState) -> Router {
                 .post(web::login::login_second_factor),
         )
         .route("/account/security", get(web::second_factor::security).post(web::second_factor::security_action))
+        .route("/account/data", get(web::privacy::show))
+        .route("/account/data/export", get(web::privacy::export))
+        .route("/account/data/close", post(web::privacy::close))
+        .route("/account/closed", get(web::privacy::closed))
         .route("/logout", post(web::login::logout))
         .route("/forgot", get(web::public::forgot_form).post(web::public::forgot))
         .route("/lang", post(web::language::switch_language))

@@ -29,6 +29,7 @@ pub mod limits;
 pub mod move_in;
 pub mod names;
 pub mod outbox;
+pub mod privacy;
 pub mod products;
 pub mod provider;
 pub mod reasons;

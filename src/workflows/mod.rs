@@ -34,6 +34,8 @@ pub mod names;
 pub mod notify;
 pub mod password_reset;
 pub mod passwords;
+pub mod privacy;
+pub mod privacy_erasure;
 pub mod product_icons;
 pub mod products;
 pub mod provider_info;
@@ -111,6 +113,11 @@ pub struct Ctx {
     pub review: crate::config::ReviewConfig,
     /// Category deposits: the grace period after a deduction (`deposits.*`).
     pub guarantee: guarantee::Settings,
+    /// Data rights: retention after closure, exports a day (`privacy.*`).
+    pub privacy: crate::config::PrivacyConfig,
+    /// Where mail is written as `.eml` files when there is no SMTP relay (erasure removes an
+    /// erased account's mail from it).
+    pub mail_dir: Option<std::path::PathBuf>,
 }
 
 impl Ctx {
@@ -158,6 +165,8 @@ impl Ctx {
             },
             review: config.review.clone(),
             guarantee: guarantee::Settings::new(config.deposits.top_up_working_days),
+            privacy: config.privacy.clone(),
+            mail_dir: config.smtp.is_none().then(|| config.mail_dir()),
         })
     }
 

@@ -23,6 +23,7 @@ mod integration;
 mod journey;
 mod limits;
 mod pages;
+mod privacy;
 mod probe14;
 mod products;
 mod reasons;

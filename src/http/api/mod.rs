@@ -18,6 +18,7 @@ pub mod events;
 pub mod integration;
 pub mod me;
 pub mod move_in;
+pub mod privacy;
 pub mod products;
 pub mod provider;
 pub mod providers;
@@ -90,6 +91,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(claims::claim))
         .routes(routes!(claims::release))
         .routes(routes!(claims::assign))
+        .routes(routes!(privacy::export))
+        .routes(routes!(privacy::close))
         .routes(routes!(agreements::current))
         .routes(routes!(agreements::show))
         .routes(routes!(agreements::accept))

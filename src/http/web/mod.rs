@@ -19,6 +19,7 @@ pub mod login;
 pub mod move_in;
 pub mod once;
 pub mod page;
+pub mod privacy;
 pub mod product_form;
 pub mod products;
 pub mod provider;
