@@ -13,6 +13,7 @@ use crate::helpers::{
     berth_bin, pdf_with, settlement_form, spawn_app, uscc, TestApp, ACCOUNT_NUMBER, ID_NUMBER,
     PASSWORD,
 };
+use crate::pages::{html, Visitor};
 use crate::products::product_form;
 
 const EXPORT: &str = "/api/v1/me/export";
@@ -400,6 +401,30 @@ async fn after_erasure_no_personal_value_remains_and_the_audit_chain_verifies() 
         .await
         .assert_status(StatusCode::FORBIDDEN);
 
+    // The console says so in words, on the provider's review items.
+    let db = app.db().await;
+    let item_id: String = sqlx::query_scalar(
+        "SELECT id FROM review_items WHERE account_id = $1 ORDER BY submitted_at LIMIT 1",
+    )
+    .bind(id.clone())
+    .fetch_one(&db)
+    .await
+    .expect("an item");
+    drop(db);
+    let mut staff = Visitor::new(&app);
+    staff
+        .cookies
+        .push(("berth_session".into(), app.with_operator().await));
+    staff.cookies.push(("berth_lang".into(), "en".into()));
+    let item_page = format!("/console/items/{item_id}");
+    let page = staff.get(&item_page).await;
+    let body = html(&page);
+    assert!(
+        body.contains("The provider closed its account on")
+            && body.contains("its personal data is erased on"),
+        "{body}"
+    );
+
     // Within the retention period nothing is erased yet.
     let ctx = &app.state.ctx;
     app.state.ctx.clock.advance(29 * DAY_MS);
@@ -434,6 +459,25 @@ async fn after_erasure_no_personal_value_remains_and_the_audit_chain_verifies() 
         .expect("count");
     assert_eq!(buckets, 0);
     drop(db);
+
+    // The item page still opens, and says the data is gone.
+    let page = staff.get(&item_page).await;
+    page.assert_status(StatusCode::OK);
+    assert!(html(&page).contains("its personal data was erased on"));
+    // `berth jobs run erasure` finds nothing more to do.
+    let out = berth_bin()
+        .args(["--data-dir", app.data_dir.path().to_str().expect("utf-8")])
+        .args([
+            "--database-url",
+            &app.database_url,
+            "jobs",
+            "run",
+            "erasure",
+        ])
+        .output()
+        .expect("jobs run erasure");
+    assert!(out.status.success(), "{out:?}");
+    assert!(String::from_utf8_lossy(&out.stdout).contains("0 closed account(s) erased"));
 
     // No text column anywhere holds a value.
     let left = values_in_tables(&app, &values).await;
