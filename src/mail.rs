@@ -63,10 +63,13 @@ pub enum MailKind {
     StaffInvitation,
     AppealAnswered,
     AgreementPublished,
+    GuaranteeDeducted,
+    GuaranteeHidden,
+    GuaranteeRestored,
 }
 
 impl MailKind {
-    pub const ALL: [MailKind; 28] = [
+    pub const ALL: [MailKind; 31] = [
         MailKind::ActivationCode,
         MailKind::PasswordResetCode,
         MailKind::PasswordChanged,
@@ -95,6 +98,9 @@ impl MailKind {
         MailKind::StaffInvitation,
         MailKind::AppealAnswered,
         MailKind::AgreementPublished,
+        MailKind::GuaranteeDeducted,
+        MailKind::GuaranteeHidden,
+        MailKind::GuaranteeRestored,
     ];
 
     pub fn name(self) -> &'static str {
@@ -127,6 +133,9 @@ impl MailKind {
             MailKind::StaffInvitation => "staff_invitation",
             MailKind::AppealAnswered => "appeal_answered",
             MailKind::AgreementPublished => "agreement_published",
+            MailKind::GuaranteeDeducted => "guarantee_deducted",
+            MailKind::GuaranteeHidden => "guarantee_hidden",
+            MailKind::GuaranteeRestored => "guarantee_restored",
         }
     }
 }

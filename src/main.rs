@@ -115,6 +115,8 @@ enum Job {
     StorageSweep,
     /// Delete events older than `events.retention_days` (none still waiting for a webhook)
     EventsRetention,
+    /// Erase the personal data of accounts closed more than `privacy.retention_days` ago
+    Erasure,
 }
 
 #[derive(Subcommand)]

@@ -5,7 +5,7 @@ use std::process::ExitCode;
 
 use berth::app;
 use berth::config::Config;
-use berth::workflows::{events, jobs, storage};
+use berth::workflows::{events, jobs, privacy_erasure, storage};
 
 use crate::Job;
 
@@ -74,6 +74,19 @@ pub async fn run_job(config: &Config, job: Job) -> anyhow::Result<ExitCode> {
                 return Ok(ExitCode::from(3));
             }
             println!("{deleted} event(s) older than {days} day(s) deleted.");
+        }
+        Job::Erasure => {
+            let mut erased = 0;
+            let ran = jobs::run_if_due(&ctx, privacy_erasure::ERASURE_JOB, 0, || async {
+                erased = privacy_erasure::run(&ctx).await?;
+                Ok(())
+            })
+            .await?;
+            if !ran {
+                eprintln!("berth: another instance is running this job now; try later");
+                return Ok(ExitCode::from(3));
+            }
+            println!("{erased} closed account(s) erased.");
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -9,8 +9,10 @@ use figment::Figment;
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
+mod deposits;
 mod events;
 mod limits;
+mod privacy;
 mod review;
 mod secrets;
 mod smtp;
@@ -18,8 +20,10 @@ mod storage;
 mod tokens;
 mod webhooks;
 
+pub use deposits::DepositsConfig;
 pub use events::EventsConfig;
 pub use limits::Limits;
+pub use privacy::PrivacyConfig;
 pub use review::{ReviewConfig, TargetDays};
 pub use smtp::{SmtpConfig, SmtpSecurity};
 pub use storage::{StorageConfig, StorageLocation};
@@ -78,6 +82,8 @@ pub struct Config {
     pub events: EventsConfig,
     /// The security limits (see docs/SECURITY.md).
     pub limits: Limits,
+    /// Data rights: how long a closed account's personal data is kept (docs/PRIVACY.md).
+    pub privacy: PrivacyConfig,
     /// Where uploaded files are stored: local files, or an S3-compatible bucket.
     pub storage: StorageConfig,
     /// Which addresses webhooks and SaaS callbacks may reach (see src/outbound.rs).
@@ -86,6 +92,8 @@ pub struct Config {
     pub tokens: TokensConfig,
     /// The review queue: how long a claim lasts, the target of each kind in working days.
     pub review: ReviewConfig,
+    /// Category deposits: the grace period after a deduction, in working days.
+    pub deposits: DepositsConfig,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -119,10 +127,12 @@ impl Default for Config {
             metrics_token: None,
             events: EventsConfig::default(),
             limits: Limits::default(),
+            privacy: PrivacyConfig::default(),
             storage: StorageConfig::default(),
             webhooks: WebhooksConfig::default(),
             tokens: TokensConfig::default(),
             review: ReviewConfig::default(),
+            deposits: DepositsConfig::default(),
         }
     }
 }
@@ -150,10 +160,12 @@ const KEYS: &[&str] = &[
     "metrics_token",
     "events",
     "limits",
+    "privacy",
     "storage",
     "webhooks",
     "tokens",
     "review",
+    "deposits",
 ];
 
 /// Values given on the command line; `None` leaves the layer below in force.
@@ -264,6 +276,8 @@ impl Config {
             ),
             ("limits.known_client_days", l.known_client_days),
             ("events.retention_days", self.events.retention_days),
+            ("privacy.retention_days", self.privacy.retention_days),
+            ("privacy.exports_per_day", self.privacy.exports_per_day),
         ] {
             if value == 0 {
                 return Err(ConfigError::Invalid(format!("{key}: must be at least 1")));
@@ -293,6 +307,7 @@ impl Config {
             ));
         }
         self.review.check().map_err(ConfigError::Invalid)?;
+        self.deposits.check().map_err(ConfigError::Invalid)?;
         self.storage_location()?;
         crate::display::Zone::named(&self.timezone)
             .map_err(|e| ConfigError::Invalid(format!("timezone: {e}")))?;

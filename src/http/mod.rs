@@ -9,6 +9,7 @@ pub mod client;
 pub mod cookies;
 pub mod documents;
 pub mod error;
+pub mod export;
 pub mod extract;
 pub mod idempotency;
 pub mod json;

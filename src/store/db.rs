@@ -56,11 +56,13 @@ impl Db {
                             // acknowledged decision durable; busy_timeout waits out other
                             // processes (the CLI) instead of failing; an 8 MiB page cache per
                             // connection keeps the storefront's tables in memory (the 2 MiB
-                            // default missed on every search and fought over SQLite's mutex).
+                            // default missed on every search and fought over SQLite's mutex);
+                            // secure_delete zeroes what a delete or update frees, so erased
+                            // personal data does not linger in free pages (docs/PRIVACY.md).
                             conn.execute(
                                 "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
                                  PRAGMA foreign_keys = ON; PRAGMA busy_timeout = 10000; \
-                                 PRAGMA cache_size = -8192;",
+                                 PRAGMA cache_size = -8192; PRAGMA secure_delete = ON;",
                             )
                             .await?;
                             Ok(())

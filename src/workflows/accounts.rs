@@ -115,8 +115,7 @@ pub async fn register(
     }
     store::audit::append(
         &mut tx,
-        NewEvent::new(&row.id, "account.created", &row.id)
-            .detail(json!({"email": row.email, "roles": ["provider"]})),
+        NewEvent::new(&row.id, "account.created", &row.id).detail(json!({"roles": ["provider"]})),
     )
     .await?;
     // The first code counts against the address's mail budget like every later one.
@@ -238,8 +237,7 @@ pub async fn add_user(
     account_store::set_active(&mut tx, &row.id, now).await?;
     store::audit::append(
         &mut tx,
-        NewEvent::new(audit::SYSTEM, "account.created", &row.id)
-            .detail(json!({"email": row.email, "via": "cli"})),
+        NewEvent::new(audit::SYSTEM, "account.created", &row.id).detail(json!({"via": "cli"})),
     )
     .await?;
     for role in grant.iter() {

@@ -9,6 +9,16 @@ use crate::domain::audit::{AuditEvent, ChainCheck, Verification, GENESIS};
 use crate::store::{self, Db};
 use crate::time_util::rfc3339;
 
+/// How an event names an address that has no account (a failed log-in, a refused code): a
+/// keyed hash, so that the append-only chain never holds an address in clear (erasure could not
+/// take it out again) while repeated tries at one address still show as one subject.
+pub fn address_subject(ctx: &Ctx, address: &str) -> String {
+    let hash = ctx
+        .key
+        .keyed_hash("audit-address", address.trim().to_lowercase().as_bytes());
+    format!("address:{}", &hash[..16.min(hash.len())])
+}
+
 /// Events after `after`, oldest first; at most `limit`.
 pub async fn list_events(ctx: &Ctx, after: i64, limit: i64) -> Result<Vec<AuditEvent>> {
     Ok(store::audit::list(&ctx.db, after, limit).await?)

@@ -175,9 +175,10 @@ pub(super) async fn judge_code(
             budgets,
         }),
         (account, _) => {
-            let subject = account
-                .as_ref()
-                .map_or_else(|| format!("email:{}", email.as_str()), |a| a.id.clone());
+            let subject = account.as_ref().map_or_else(
+                || super::audit_log::address_subject(ctx, email.as_str()),
+                |a| a.id.clone(),
+            );
             let mut tx = ctx.db.begin_write_relaxed().await?;
             store::audit::append(
                 &mut tx,

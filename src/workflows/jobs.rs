@@ -56,4 +56,11 @@ pub async fn run_daily(ctx: &Ctx) {
     if let Err(e) = retention {
         tracing::warn!(error = %e, job = super::events::RETENTION_JOB, "daily job failed");
     }
+    let erasure = run_if_due(ctx, super::privacy_erasure::ERASURE_JOB, DAY_MS, || async {
+        super::privacy_erasure::run(ctx).await.map(drop)
+    })
+    .await;
+    if let Err(e) = erasure {
+        tracing::warn!(error = %e, job = super::privacy_erasure::ERASURE_JOB, "daily job failed");
+    }
 }

@@ -83,7 +83,7 @@ pub async fn login(
             return Err(e);
         }
     };
-    let Some(row) = row.filter(|_| ok) else {
+    let Some(row) = row.clone().filter(|_| ok) else {
         // The failure was counted already; its audit event may skip the fsync.
         let mut tx = ctx.db.begin_write_relaxed().await?;
         store::audit::append(
@@ -91,7 +91,10 @@ pub async fn login(
             NewEvent::new(
                 audit::ANONYMOUS,
                 "session.login_failed",
-                &format!("email:{}", email.as_str()),
+                &match &row {
+                    Some(r) => r.id.clone(),
+                    None => super::audit_log::address_subject(ctx, email.as_str()),
+                },
             ),
         )
         .await?;

@@ -20,6 +20,8 @@ pub mod documents;
 pub mod drafts;
 pub mod events;
 pub mod fresh;
+pub mod guarantee;
+pub mod guarantee_ledger;
 pub mod housekeeping;
 pub mod idempotency;
 pub mod integration_key;
@@ -33,6 +35,8 @@ pub mod names;
 pub mod notify;
 pub mod password_reset;
 pub mod passwords;
+pub mod privacy;
+pub mod privacy_erasure;
 pub mod product_icons;
 pub mod products;
 pub mod provider_info;
@@ -111,6 +115,13 @@ pub struct Ctx {
     /// The reads every queue view repeats, kept for a moment (`fresh`): the holidays, and the
     /// console's "what is waiting".
     pub kept: Arc<Kept>,
+    /// Category deposits: the grace period after a deduction (`deposits.*`).
+    pub guarantee: guarantee::Settings,
+    /// Data rights: retention after closure, exports a day (`privacy.*`).
+    pub privacy: crate::config::PrivacyConfig,
+    /// Where mail is written as `.eml` files when there is no SMTP relay (erasure removes an
+    /// erased account's mail from it).
+    pub mail_dir: Option<std::path::PathBuf>,
 }
 
 /// See `Ctx::kept`.
@@ -176,6 +187,9 @@ impl Ctx {
             },
             review: config.review.clone(),
             kept: Arc::default(),
+            guarantee: guarantee::Settings::new(config.deposits.top_up_working_days),
+            privacy: config.privacy.clone(),
+            mail_dir: config.smtp.is_none().then(|| config.mail_dir()),
         })
     }
 

@@ -44,9 +44,10 @@ pub async fn save_customer_service(
 ) -> Result<CustomerService> {
     let status = require_provider_access(ctx, account).await?;
     let cs = provider::validate_customer_service(form).map_err(Error::Validation)?;
-    let audit = NewEvent::new(&account.id, "provider.customer_service_saved", &account.id).detail(
-        json!({"phone": cs.phone, "email": cs.email, "dongdong_group_id": cs.dongdong_group_id}),
-    );
+    // The phone and address may be a person's: the chain keeps which contact changed, not the
+    // values (docs/PRIVACY.md).
+    let audit = NewEvent::new(&account.id, "provider.customer_service_saved", &account.id)
+        .detail(json!({"dongdong_group_id": cs.dongdong_group_id}));
     let outgoing = Event::about_provider(
         EventType::ProviderCustomerServiceUpdated,
         &account.id,

@@ -11,12 +11,14 @@ pub mod calendar;
 pub mod catalog;
 pub mod claims;
 pub mod consultations;
+pub mod deposits;
 pub mod documents;
 pub mod enterprise;
 pub mod events;
 pub mod integration;
 pub mod me;
 pub mod move_in;
+pub mod privacy;
 pub mod products;
 pub mod provider;
 pub mod providers;
@@ -89,6 +91,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(claims::claim))
         .routes(routes!(claims::release))
         .routes(routes!(claims::assign))
+        .routes(routes!(privacy::export))
+        .routes(routes!(privacy::close))
         .routes(routes!(agreements::current))
         .routes(routes!(agreements::show))
         .routes(routes!(agreements::accept))
@@ -125,6 +129,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(providers::catalog_rename))
         .routes(routes!(providers::catalog_retire))
         .routes(routes!(providers::catalog_restore))
+        .routes(routes!(deposits::mine))
+        .routes(routes!(deposits::show))
+        .routes(routes!(deposits::payment))
+        .routes(routes!(deposits::deduction).layer(upload()))
         .routes(routes!(staff::invite))
         .routes(routes!(staff::accept))
         .routes(routes!(staff::list))

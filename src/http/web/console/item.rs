@@ -92,6 +92,8 @@ pub struct ItemPage {
     /// Why the deposit just asked for was not paid.
     pub deposit_error: Option<String>,
     pub standing: Standing,
+    /// The provider closed its account: when, and when its personal data is (or was) erased.
+    pub closure: Option<crate::workflows::privacy::ClosureView>,
 }
 
 impl ItemPage {
@@ -209,6 +211,27 @@ impl ItemPage {
     /// The company is a provider (its application was approved): it has a standing to change.
     pub fn is_provider(&self) -> bool {
         self.standing != Standing::NotProvider
+    }
+
+    /// The provider's closure in words: "Closed on … · personal data erased on …".
+    pub fn closure_words(&self) -> Option<String> {
+        let c = self.closure.as_ref()?;
+        let closed = self.page.tf(
+            "console.closed_on",
+            "date",
+            &self.page.date(&c.requested_at),
+        );
+        let erased = match c.erased_at {
+            Some(at) => self
+                .page
+                .tf("console.erased_on", "date", &self.page.date(&at)),
+            None => self.page.tf(
+                "console.erasure_due",
+                "date",
+                &self.page.date(&c.erase_after),
+            ),
+        };
+        Some(format!("{closed} · {erased}"))
     }
 
     pub fn is_suspended(&self) -> bool {
@@ -383,6 +406,7 @@ pub async fn item_page(
         None
     };
     let standing = page.or_error_page(providers::standing(ctx, account).await)?;
+    let closure = page.or_error_page(crate::workflows::privacy::closure(ctx, account).await)?;
     let decided_by = match &item.decided_by {
         Some(by) => page
             .or_error_page(names::accounts(ctx, std::slice::from_ref(by)).await)?
@@ -437,6 +461,7 @@ pub async fn item_page(
         deposit,
         deposit_error: extras.deposit_error,
         standing,
+        closure,
         form: extras.form,
         reasons,
         library,
