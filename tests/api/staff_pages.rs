@@ -284,20 +284,20 @@ async fn what_is_waiting_follows_each_submission_and_decision_at_once() {
     reviewer.cookies.push(("berth_lang".into(), "en".into()));
     let company = "等候科技有限公司";
     let before = reviewer.get("/console").await;
-    assert!(!waiting_row(&html(&before), "enterprise_verification").contains(company));
+    assert!(!waiting_row(html(&before), "enterprise_verification").contains(company));
 
     // Read, then a submission: the next view shows it, though the first was a moment ago.
     let (_, item) = app
         .with_submitted_provider("waiting@example.com", company, &crate::helpers::uscc(42))
         .await;
     let page = reviewer.get("/console").await;
-    let row = waiting_row(&html(&page), "enterprise_verification");
+    let row = waiting_row(html(&page), "enterprise_verification");
     assert!(row.contains(company), "{row}");
 
     // …and a decision takes it away at once.
     let op = app.with_operator().await;
     app.approve(&op, &item).await;
     let page = reviewer.get("/console").await;
-    let row = waiting_row(&html(&page), "enterprise_verification");
+    let row = waiting_row(html(&page), "enterprise_verification");
     assert!(!row.contains(company), "{row}");
 }
