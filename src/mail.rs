@@ -68,10 +68,13 @@ pub enum MailKind {
     ReverificationSubmitted,
     ReverificationApproved,
     ReverificationRejected,
+    GuaranteeDeducted,
+    GuaranteeHidden,
+    GuaranteeRestored,
 }
 
 impl MailKind {
-    pub const ALL: [MailKind; 33] = [
+    pub const ALL: [MailKind; 36] = [
         MailKind::ActivationCode,
         MailKind::PasswordResetCode,
         MailKind::PasswordChanged,
@@ -105,6 +108,9 @@ impl MailKind {
         MailKind::ReverificationSubmitted,
         MailKind::ReverificationApproved,
         MailKind::ReverificationRejected,
+        MailKind::GuaranteeDeducted,
+        MailKind::GuaranteeHidden,
+        MailKind::GuaranteeRestored,
     ];
 
     pub fn name(self) -> &'static str {
@@ -142,6 +148,9 @@ impl MailKind {
             MailKind::ReverificationSubmitted => "reverification_submitted",
             MailKind::ReverificationApproved => "reverification_approved",
             MailKind::ReverificationRejected => "reverification_rejected",
+            MailKind::GuaranteeDeducted => "guarantee_deducted",
+            MailKind::GuaranteeHidden => "guarantee_hidden",
+            MailKind::GuaranteeRestored => "guarantee_restored",
         }
     }
 }

@@ -23,6 +23,8 @@ pub struct Facts {
     pub agreement: super::agreement::Standing,
     /// The verification's document terms, and where a re-verification stands.
     pub validity: Option<ValidityFacts>,
+    /// The category deposit (保证金): what is owed and where it stands (`guarantee`).
+    pub guarantee: Option<super::guarantee::Standing>,
 }
 
 /// What the re-verification step is computed from.
@@ -53,6 +55,10 @@ pub enum StepKey {
     /// After move-in: a document expires within 90 days, has expired, or new terms wait for
     /// review. Due (new product releases stop) once a document has expired.
     Reverification,
+    /// The category deposit, once the application is approved and a declared category carries
+    /// one (not the micro-deposit of the enterprise check).
+    #[serde(rename = "deposit")]
+    CategoryDeposit,
 }
 
 impl StepKey {
@@ -64,6 +70,7 @@ impl StepKey {
             StepKey::CustomerServiceInfo => "customer_service_info",
             StepKey::SettlementInfo => "settlement_info",
             StepKey::Reverification => "reverification",
+            StepKey::CategoryDeposit => "deposit",
         }
     }
 }
@@ -182,6 +189,9 @@ pub struct Step {
     /// for); it never expires until a re-verification records it.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub terms_missing: bool,
+    /// For the deposit: the amount required, in fen.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amount_fen: Option<i64>,
 }
 
 impl Step {
@@ -199,6 +209,7 @@ impl Step {
             valid_until: None,
             days_left: None,
             terms_missing: false,
+            amount_fen: None,
         }
     }
 }
@@ -315,6 +326,17 @@ impl MoveIn {
                 ..Step::new(StepKey::SettlementInfo, done_if(f.has_settlement))
             },
         ];
+        // The deposit: owed once the application is approved and a declared category carries
+        // one; done once paid in full (a later shortfall hides listings, it does not undo it).
+        if let Some(g) = f
+            .guarantee
+            .filter(|g| g.status != super::guarantee::GuaranteeStatus::NotDue)
+        {
+            steps.push(Step {
+                amount_fen: Some(g.required_fen),
+                ..Step::new(StepKey::CategoryDeposit, done_if(g.status.step_done()))
+            });
+        }
         // The documents' terms matter once the enterprise is verified.
         if ent_done {
             steps.extend(f.validity.as_ref().and_then(reverification_step));
@@ -382,7 +404,9 @@ impl MoveIn {
     pub fn locked(&self, key: StepKey) -> bool {
         match key {
             StepKey::PartnerApplication => !self.verified(),
-            StepKey::CustomerServiceInfo | StepKey::SettlementInfo => !self.provider_access(),
+            StepKey::CustomerServiceInfo | StepKey::SettlementInfo | StepKey::CategoryDeposit => {
+                !self.provider_access()
+            }
             _ => false,
         }
     }
@@ -432,71 +456,7 @@ impl MoveIn {
     }
 }
 
-/// Where a step stands, finer than `StepStatus`: whose move it is and what it waits for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Phase {
-    NotStarted,
-    /// An earlier step must be done first.
-    Locked,
-    Draft,
-    InReview,
-    Rejected,
-    /// Documents approved; the marketplace has still to pay the micro-deposit.
-    DepositWaiting,
-    /// Paid: the holder types the amount.
-    DepositSent,
-    DepositFrozen,
-    /// Every wrong amount was used: the holder asks for a new deposit.
-    DepositVoid,
-    DepositRequested,
-    /// Done, and a change of it waits for review.
-    ChangePending,
-    /// Done, and the last change asked for was rejected.
-    ChangeRejected,
-    /// Re-verification: a document expires soon (within 90 days); nothing submitted yet.
-    ExpiresSoon,
-    /// Re-verification: a term was never recorded; the holder adds it.
-    TermsMissing,
-    Done,
-}
-
-impl Phase {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Phase::NotStarted => "not_started",
-            Phase::Locked => "locked",
-            Phase::Draft => "draft",
-            Phase::InReview => "in_review",
-            Phase::Rejected => "rejected",
-            Phase::DepositWaiting => "deposit_waiting",
-            Phase::DepositSent => "deposit_sent",
-            Phase::DepositFrozen => "deposit_frozen",
-            Phase::DepositVoid => "deposit_void",
-            Phase::DepositRequested => "deposit_requested",
-            Phase::ChangePending => "change_pending",
-            Phase::ChangeRejected => "change_rejected",
-            Phase::ExpiresSoon => "expires_soon",
-            Phase::TermsMissing => "terms_missing",
-            Phase::Done => "done",
-        }
-    }
-
-    /// The account holder has something to do (the others wait for the marketplace, or for
-    /// time, or for an earlier step).
-    pub fn holder_acts(self) -> bool {
-        matches!(
-            self,
-            Phase::NotStarted
-                | Phase::Draft
-                | Phase::Rejected
-                | Phase::DepositSent
-                | Phase::DepositVoid
-                | Phase::ChangeRejected
-                | Phase::ExpiresSoon
-                | Phase::TermsMissing
-        )
-    }
-}
+pub use super::phase::Phase;
 
 #[cfg(test)]
 mod tests {
@@ -672,6 +632,32 @@ mod tests {
         let early = MoveIn::evaluate(&expiring("2027-06-06", "2026-12-07", true));
         assert_eq!(early.phase(StepKey::Reverification), Phase::ChangePending);
         assert!(!early.reverification_due());
+    }
+
+    #[test]
+    fn an_unpaid_category_deposit_keeps_the_provider_from_moving_in() {
+        use crate::domain::guarantee::{EntryKind, Standing, Totals};
+        let owed = |totals| Facts {
+            guarantee: Some(Standing::of(true, 500_000, totals)),
+            ..live()
+        };
+        let m = MoveIn::evaluate(&owed(Totals::default()));
+        assert_eq!(m.due, vec![StepKey::CategoryDeposit]);
+        assert!(m.provider_access() && !m.moved_in());
+        assert_eq!(m.phase(StepKey::CategoryDeposit), Phase::NotStarted);
+        let json = serde_json::to_value(&m).expect("json");
+        assert_eq!(json["steps"][5]["key"], "deposit");
+        assert_eq!(json["steps"][5]["amount_fen"], 500_000);
+        let paid = MoveIn::evaluate(&owed(Totals::of([(EntryKind::Payment, 500_000)])));
+        assert!(paid.moved_in());
+        let short = Totals::of([(EntryKind::Payment, 500_000), (EntryKind::Deduction, 1)]);
+        assert!(MoveIn::evaluate(&owed(short)).moved_in());
+        // Nothing owed: no step at all.
+        let none = MoveIn::evaluate(&Facts {
+            guarantee: Some(Standing::of(true, 0, Totals::default())),
+            ..live()
+        });
+        assert_eq!(none.steps.len(), 5);
     }
 
     #[test]

@@ -18,7 +18,8 @@ pub async fn status(ctx: &Ctx, account_id: &str) -> Result<MoveIn> {
     let mut conn = ctx.db.pool().acquire().await?;
     let now = ctx.clock.now_ms();
     let agreement = standing(&mut conn, account_id, now).await?;
-    Ok(evaluate(&row, agreement, ctx.zone.day_of(now)))
+    let guarantee = super::guarantee_ledger::standing_of(&mut conn, account_id, &row).await?;
+    Ok(evaluate(&row, agreement, guarantee, ctx.zone.day_of(now)))
 }
 
 /// Where the account stands, with what the applicant is told about each step in review: the
@@ -49,7 +50,8 @@ pub async fn status_in(tx: &mut store::Tx, account_id: &str) -> Result<MoveIn> {
         .await?
         .ok_or(Error::NotFound)?;
     let agreement = standing(tx, account_id, now_ms()).await?;
-    Ok(evaluate(&row, agreement, None))
+    let guarantee = super::guarantee_ledger::standing_of(tx, account_id, &row).await?;
+    Ok(evaluate(&row, agreement, guarantee, None))
 }
 
 fn fact(row: store::agreements::StandingRow) -> VersionFact {
@@ -80,6 +82,7 @@ pub async fn standing(
 fn evaluate(
     row: &store::move_in::FactsRow,
     agreement: Standing,
+    guarantee: Option<crate::domain::guarantee::Standing>,
     today: Option<jiff::civil::Date>,
 ) -> MoveIn {
     // Library reasons read in the account's own language.
@@ -126,6 +129,7 @@ fn evaluate(
                     .then(|| reasons(row.last_reverification_reasons.as_deref())),
             }
         }),
+        guarantee,
     };
     MoveIn::evaluate(&facts)
 }

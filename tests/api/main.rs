@@ -15,6 +15,7 @@ mod claims;
 mod cli;
 mod contract;
 mod deadlines;
+mod deposits;
 mod events;
 mod expiry;
 mod exposure;
