@@ -63,10 +63,11 @@ pub enum MailKind {
     StaffInvitation,
     AppealAnswered,
     AgreementPublished,
+    AccountClosed,
 }
 
 impl MailKind {
-    pub const ALL: [MailKind; 28] = [
+    pub const ALL: [MailKind; 29] = [
         MailKind::ActivationCode,
         MailKind::PasswordResetCode,
         MailKind::PasswordChanged,
@@ -95,6 +96,7 @@ impl MailKind {
         MailKind::StaffInvitation,
         MailKind::AppealAnswered,
         MailKind::AgreementPublished,
+        MailKind::AccountClosed,
     ];
 
     pub fn name(self) -> &'static str {
@@ -127,6 +129,7 @@ impl MailKind {
             MailKind::StaffInvitation => "staff_invitation",
             MailKind::AppealAnswered => "appeal_answered",
             MailKind::AgreementPublished => "agreement_published",
+            MailKind::AccountClosed => "account_closed",
         }
     }
 }

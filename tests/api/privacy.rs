@@ -390,6 +390,11 @@ async fn after_erasure_no_personal_value_remains_and_the_audit_chain_verifies() 
         .await;
     a.assert_status(StatusCode::ACCEPTED);
     assert_eq!(a.body["status"], "closing");
+    // The holder is told by mail what happens and when (that mail is erased too).
+    let mail = app
+        .wait_for_mail_containing(&p.email, "您已注销服务商账户")
+        .await;
+    assert!(mail.contains("永久删除"), "{mail}");
     app.get_as(&token, "/api/v1/me")
         .await
         .assert_status(StatusCode::UNAUTHORIZED);
