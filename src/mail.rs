@@ -63,11 +63,14 @@ pub enum MailKind {
     StaffInvitation,
     AppealAnswered,
     AgreementPublished,
+    GuaranteeDeducted,
+    GuaranteeHidden,
+    GuaranteeRestored,
     AccountClosed,
 }
 
 impl MailKind {
-    pub const ALL: [MailKind; 29] = [
+    pub const ALL: [MailKind; 32] = [
         MailKind::ActivationCode,
         MailKind::PasswordResetCode,
         MailKind::PasswordChanged,
@@ -97,6 +100,9 @@ impl MailKind {
         MailKind::AppealAnswered,
         MailKind::AgreementPublished,
         MailKind::AccountClosed,
+        MailKind::GuaranteeDeducted,
+        MailKind::GuaranteeHidden,
+        MailKind::GuaranteeRestored,
     ];
 
     pub fn name(self) -> &'static str {
@@ -130,6 +136,9 @@ impl MailKind {
             MailKind::AppealAnswered => "appeal_answered",
             MailKind::AgreementPublished => "agreement_published",
             MailKind::AccountClosed => "account_closed",
+            MailKind::GuaranteeDeducted => "guarantee_deducted",
+            MailKind::GuaranteeHidden => "guarantee_hidden",
+            MailKind::GuaranteeRestored => "guarantee_restored",
         }
     }
 }

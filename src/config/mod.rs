@@ -9,6 +9,7 @@ use figment::Figment;
 use ipnet::IpNet;
 use serde::{Deserialize, Serialize};
 
+mod deposits;
 mod events;
 mod limits;
 mod privacy;
@@ -19,6 +20,7 @@ mod storage;
 mod tokens;
 mod webhooks;
 
+pub use deposits::DepositsConfig;
 pub use events::EventsConfig;
 pub use limits::Limits;
 pub use privacy::PrivacyConfig;
@@ -90,6 +92,8 @@ pub struct Config {
     pub tokens: TokensConfig,
     /// The review queue: how long a claim lasts, the target of each kind in working days.
     pub review: ReviewConfig,
+    /// Category deposits: the grace period after a deduction, in working days.
+    pub deposits: DepositsConfig,
 }
 
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
@@ -128,6 +132,7 @@ impl Default for Config {
             webhooks: WebhooksConfig::default(),
             tokens: TokensConfig::default(),
             review: ReviewConfig::default(),
+            deposits: DepositsConfig::default(),
         }
     }
 }
@@ -160,6 +165,7 @@ const KEYS: &[&str] = &[
     "webhooks",
     "tokens",
     "review",
+    "deposits",
 ];
 
 /// Values given on the command line; `None` leaves the layer below in force.
@@ -301,6 +307,7 @@ impl Config {
             ));
         }
         self.review.check().map_err(ConfigError::Invalid)?;
+        self.deposits.check().map_err(ConfigError::Invalid)?;
         self.storage_location()?;
         crate::display::Zone::named(&self.timezone)
             .map_err(|e| ConfigError::Invalid(format!("timezone: {e}")))?;

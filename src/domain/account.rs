@@ -299,12 +299,14 @@ pub enum StaffAction {
     ReadReport,
     /// Publish a new version of the provider agreement.
     PublishAgreements,
+    /// Record category-deposit payments and deductions (the ledger).
+    RecordDeposit,
 }
 
 impl StaffAction {
     pub fn role(self) -> Role {
         match self {
-            StaffAction::PayMicroDeposit => Role::Finance,
+            StaffAction::PayMicroDeposit | StaffAction::RecordDeposit => Role::Finance,
             StaffAction::AnswerConsultation | StaffAction::ProviderStanding => Role::Reviewer,
             StaffAction::EditCatalog
             | StaffAction::ManageStaff

@@ -87,6 +87,7 @@ pub const ACTIONS: &[&str] = &[
     "catalog.category_renamed",
     "catalog.category_retired",
     "catalog.category_restored",
+    "catalog.category_deposit_set",
     "catalog.service_type_added",
     "catalog.service_type_renamed",
     "catalog.service_type_retired",
@@ -96,6 +97,10 @@ pub const ACTIONS: &[&str] = &[
     "reason.retired",
     "reason.restored",
     "review.appealed",
+    "deposit.payment_recorded",
+    "deposit.deduction_recorded",
+    "deposit.listings_hidden",
+    "deposit.listings_restored",
 ];
 
 /// An event about to be appended. `detail` is JSON text and must never carry a secret.

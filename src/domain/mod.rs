@@ -13,6 +13,7 @@ pub mod client;
 pub mod drafts;
 pub mod enterprise;
 pub mod events;
+pub mod guarantee;
 pub mod ids;
 pub mod limits;
 pub mod money;

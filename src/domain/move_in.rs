@@ -21,6 +21,8 @@ pub struct Facts {
     pub settlement_change_rejected: Option<Vec<Reason>>,
     /// The provider agreement versions in force and upcoming, each accepted or not.
     pub agreement: super::agreement::Standing,
+    /// The category deposit (保证金): what is owed and where it stands (`guarantee`).
+    pub guarantee: Option<super::guarantee::Standing>,
 }
 
 pub use super::reasons::{reasons_from_json, Reason};
@@ -33,6 +35,10 @@ pub enum StepKey {
     PartnerApplication,
     CustomerServiceInfo,
     SettlementInfo,
+    /// The category deposit, once the application is approved and a declared category carries
+    /// one (not the micro-deposit of the enterprise check).
+    #[serde(rename = "deposit")]
+    CategoryDeposit,
 }
 
 impl StepKey {
@@ -43,6 +49,7 @@ impl StepKey {
             StepKey::PartnerApplication => "partner_application",
             StepKey::CustomerServiceInfo => "customer_service_info",
             StepKey::SettlementInfo => "settlement_info",
+            StepKey::CategoryDeposit => "deposit",
         }
     }
 }
@@ -146,6 +153,9 @@ pub struct Step {
     /// In review: the place among the pending items of its kind, oldest first (1 = next).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub queue_position: Option<i64>,
+    /// For the deposit: the amount required, in fen.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub amount_fen: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
@@ -199,7 +209,7 @@ impl MoveIn {
                 StepStatus::NotStarted
             }
         };
-        let steps = vec![
+        let mut steps = vec![
             Step {
                 key: StepKey::Account,
                 status: done_if(f.account_active),
@@ -209,6 +219,7 @@ impl MoveIn {
                 change_rejected: None,
                 expected_by: None,
                 queue_position: None,
+                amount_fen: None,
             },
             Step {
                 key: StepKey::EnterpriseVerification,
@@ -222,6 +233,7 @@ impl MoveIn {
                 change_rejected: None,
                 expected_by: None,
                 queue_position: None,
+                amount_fen: None,
             },
             Step {
                 key: StepKey::PartnerApplication,
@@ -232,6 +244,7 @@ impl MoveIn {
                 change_rejected: None,
                 expected_by: None,
                 queue_position: None,
+                amount_fen: None,
             },
             Step {
                 key: StepKey::CustomerServiceInfo,
@@ -242,6 +255,7 @@ impl MoveIn {
                 change_rejected: None,
                 expected_by: None,
                 queue_position: None,
+                amount_fen: None,
             },
             Step {
                 key: StepKey::SettlementInfo,
@@ -255,8 +269,27 @@ impl MoveIn {
                     .filter(|_| !f.settlement_change_pending && f.has_settlement),
                 expected_by: None,
                 queue_position: None,
+                amount_fen: None,
             },
         ];
+        // The deposit: owed once the application is approved and a declared category carries
+        // one; done once paid in full (a later shortfall hides listings, it does not undo it).
+        if let Some(g) = f
+            .guarantee
+            .filter(|g| g.status != super::guarantee::GuaranteeStatus::NotDue)
+        {
+            steps.push(Step {
+                key: StepKey::CategoryDeposit,
+                status: done_if(g.status.step_done()),
+                reasons: None,
+                checks: None,
+                change_pending: false,
+                change_rejected: None,
+                expected_by: None,
+                queue_position: None,
+                amount_fen: Some(g.required_fen),
+            });
+        }
         let due: Vec<StepKey> = steps
             .iter()
             .filter(|s| s.status != StepStatus::Done)
@@ -313,7 +346,9 @@ impl MoveIn {
     pub fn locked(&self, key: StepKey) -> bool {
         match key {
             StepKey::PartnerApplication => !self.verified(),
-            StepKey::CustomerServiceInfo | StepKey::SettlementInfo => !self.provider_access(),
+            StepKey::CustomerServiceInfo | StepKey::SettlementInfo | StepKey::CategoryDeposit => {
+                !self.provider_access()
+            }
             _ => false,
         }
     }
@@ -539,6 +574,32 @@ mod tests {
             returned.phase(StepKey::SettlementInfo),
             Phase::ChangeRejected
         );
+    }
+
+    #[test]
+    fn an_unpaid_category_deposit_keeps_the_provider_from_moving_in() {
+        use crate::domain::guarantee::{EntryKind, Standing, Totals};
+        let owed = |totals| Facts {
+            guarantee: Some(Standing::of(true, 500_000, totals)),
+            ..live()
+        };
+        let m = MoveIn::evaluate(&owed(Totals::default()));
+        assert_eq!(m.due, vec![StepKey::CategoryDeposit]);
+        assert!(m.provider_access() && !m.moved_in());
+        assert_eq!(m.phase(StepKey::CategoryDeposit), Phase::NotStarted);
+        let json = serde_json::to_value(&m).expect("json");
+        assert_eq!(json["steps"][5]["key"], "deposit");
+        assert_eq!(json["steps"][5]["amount_fen"], 500_000);
+        let paid = MoveIn::evaluate(&owed(Totals::of([(EntryKind::Payment, 500_000)])));
+        assert!(paid.moved_in());
+        let short = Totals::of([(EntryKind::Payment, 500_000), (EntryKind::Deduction, 1)]);
+        assert!(MoveIn::evaluate(&owed(short)).moved_in());
+        // Nothing owed: no step at all.
+        let none = MoveIn::evaluate(&Facts {
+            guarantee: Some(Standing::of(true, 0, Totals::default())),
+            ..live()
+        });
+        assert_eq!(none.steps.len(), 5);
     }
 
     #[test]

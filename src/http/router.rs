@@ -89,6 +89,8 @@ pub fn router(state: AppState) -> Router {
                 .layer(DefaultBodyLimit::max(FORM_WITH_DOCUMENTS_LIMIT)),
         )
         .route("/provider", get(web::provider::index))
+        .route("/provider/deposit", get(web::deposits::show))
+        .route("/provider/deposit.csv", get(web::deposits::download))
         .route(
             "/provider/info/customer-service",
             get(web::provider::customer_service).post(web::provider::customer_service_save),
@@ -129,6 +131,13 @@ pub fn router(state: AppState) -> Router {
         .route("/console/audit", get(web::console::audit::list))
         .route("/console/audit/export", get(web::console::audit::export))
         .route("/console/items/{id}/provider", post(web::console::standing::change))
+        .route("/console/providers/{account_id}/deposit", get(web::console::guarantee::show))
+        .route("/console/providers/{account_id}/deposit.csv", get(web::console::guarantee::download))
+        .route("/console/providers/{account_id}/deposit/payments", post(web::console::guarantee::payment))
+        .route(
+            "/console/providers/{account_id}/deposit/deductions",
+            post(web::console::guarantee::deduction).layer(DefaultBodyLimit::max(FORM_WITH_DOCUMENTS_LIMIT)),
+        )
         .route("/console/documents/{id}", get(web::console::documents::view))
         .route("/console/consultations", get(web::console::consultations::list))
         .route("/console/catalog", get(web::console::catalog::show).post(web::console::catalog::change))

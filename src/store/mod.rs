@@ -20,6 +20,7 @@ pub mod consultations;
 pub mod documents;
 pub mod enterprise;
 pub mod events;
+pub mod guarantee;
 pub mod idempotency;
 pub mod integration;
 pub mod jobs;

@@ -16,6 +16,8 @@ pub struct FactsRow {
     pub md_attempts_left: Option<i64>,
     pub application_status: Option<String>,
     pub application_reasons: Option<String>,
+    /// The application as saved (JSON): its declared categories decide the deposit owed.
+    pub application_data: Option<String>,
     pub has_customer_service: bool,
     pub has_settlement: bool,
     pub settlement_pending: bool,
@@ -32,6 +34,7 @@ pub async fn facts<'e, E: Executor<'e, Database = Any>>(
     let row = sqlx::query(
         "SELECT a.status AS account_status, a.lang AS account_lang, e.status AS enterprise_status, e.reasons AS enterprise_reasons, \
          e.md_status, e.md_frozen_until, e.md_attempts_left, p.status AS application_status, p.reasons AS application_reasons, \
+         p.data AS application_data, \
          CAST(CASE WHEN cs.account_id IS NULL THEN 0 ELSE 1 END AS BIGINT) AS has_cs, \
          CAST(CASE WHEN s.account_id IS NULL THEN 0 ELSE 1 END AS BIGINT) AS has_settlement, \
          CAST(CASE WHEN sp.account_id IS NULL THEN 0 ELSE 1 END AS BIGINT) AS has_pending, \
@@ -64,6 +67,7 @@ pub async fn facts<'e, E: Executor<'e, Database = Any>>(
             md_attempts_left: r.try_get("md_attempts_left")?,
             application_status: r.try_get("application_status")?,
             application_reasons: r.try_get("application_reasons")?,
+            application_data: r.try_get("application_data")?,
             has_customer_service: has_cs == 1,
             has_settlement: has_settlement == 1,
             settlement_pending: has_pending == 1,

@@ -138,6 +138,9 @@ pub const EXPORT_TABLES: &[(&str, &str)] = &[
     ("integration_tests", "account_id = $1"),
     ("integration_keys", "provider_id = $1"),
     ("provider_suspensions", "account_id = $1"),
+    ("guarantee_entries", "account_id = $1"),
+    ("guarantee_shortfalls", "account_id = $1"),
+    ("guarantee_holds", "account_id = $1"),
     ("api_tokens", "account_id = $1"),
     ("webhook_endpoints", "provider_id = $1"),
     ("second_factors", "account_id = $1"),
@@ -251,6 +254,8 @@ pub async fn erase(tx: &mut Tx, account_id: &str, email: &str, now: i64) -> Resu
     .await?;
     let by_account: &[&str] = &[
         "DELETE FROM enterprise_documents WHERE account_id = $1",
+        // A deduction from the deposit stays (a financial record), its evidence file goes.
+        "UPDATE guarantee_entries SET evidence_document_id = NULL WHERE account_id = $1",
         "DELETE FROM documents WHERE account_id = $1",
         "DELETE FROM verified_credit_codes WHERE account_id = $1",
         "DELETE FROM enterprise_verifications WHERE account_id = $1",

@@ -231,7 +231,8 @@ const LISTING_SELECT: &str = "SELECT p.id, p.account_id, p.live_revision_id, p.n
     LEFT JOIN enterprise_verifications e ON e.account_id = p.account_id \
     LEFT JOIN product_revisions r ON r.id = p.live_revision_id \
     WHERE p.listed = 1 AND p.live_revision_id IS NOT NULL \
-    AND NOT EXISTS (SELECT 1 FROM provider_suspensions s WHERE s.account_id = p.account_id)";
+    AND NOT EXISTS (SELECT 1 FROM provider_suspensions s WHERE s.account_id = p.account_id) \
+    AND NOT EXISTS (SELECT 1 FROM guarantee_holds h WHERE h.account_id = p.account_id)";
 
 fn listing_from(r: &AnyRow) -> Result<ListingRow> {
     Ok(ListingRow {
@@ -248,8 +249,9 @@ fn listing_from(r: &AnyRow) -> Result<ListingRow> {
     })
 }
 
-/// Every listed product of a provider that is not suspended (in no particular order), with the
-/// generation read just before them: the rows are at least as new as the generation.
+/// Every listed product of a provider that is neither suspended nor hidden for a deposit left
+/// short (in no particular order), with the generation read just before them: the rows are at
+/// least as new as the generation.
 pub async fn storefront_listings(db: &Db) -> Result<(i64, Vec<ListingRow>)> {
     let generation = storefront_generation(db).await?;
     let rows = sqlx::query(LISTING_SELECT).fetch_all(db.pool()).await?;
@@ -334,8 +336,9 @@ pub struct ShownProduct {
     pub category_names: Option<(String, String)>,
 }
 
-/// One query for a product page: the product if it is listed and its provider not suspended,
-/// with its live revision, the company name and the customer-service panel.
+/// One query for a product page: the product if it is listed and its provider neither suspended
+/// nor hidden for a deposit left short, with its live revision, the company name and the
+/// customer-service panel.
 pub async fn shown(db: &Db, id: &str) -> Result<Option<ShownProduct>> {
     let row = sqlx::query(
         "SELECT p.id, r.data, r.icon_document_id, e.company_name, c.phone, c.email, \
@@ -345,7 +348,8 @@ pub async fn shown(db: &Db, id: &str) -> Result<Option<ShownProduct>> {
          LEFT JOIN enterprise_verifications e ON e.account_id = p.account_id \
          LEFT JOIN provider_customer_service c ON c.account_id = p.account_id \
          WHERE p.id = $1 AND p.listed = 1 \
-         AND NOT EXISTS (SELECT 1 FROM provider_suspensions s WHERE s.account_id = p.account_id)",
+         AND NOT EXISTS (SELECT 1 FROM provider_suspensions s WHERE s.account_id = p.account_id) \
+         AND NOT EXISTS (SELECT 1 FROM guarantee_holds h WHERE h.account_id = p.account_id)",
     )
     .bind(id)
     .fetch_optional(db.pool())

@@ -34,6 +34,11 @@ pub struct CatalogForm {
     pub name_zh: Option<String>,
     #[schema(value_type = String, max_length = 50, pattern = r"^[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000](?:[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000])?[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$")]
     pub name_en: Option<String>,
+    /// Categories only: the deposit a provider declaring it owes, in fen (0 = none; 0 to
+    /// 1,000,000,000); left as it is when not sent. Admins.
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 1_000_000_000)]
+    pub deposit_fen: Option<i64>,
 }
 
 /// The names of a catalog entry (renaming keeps the slug).
@@ -44,6 +49,11 @@ pub struct CatalogNames {
     pub name_zh: Option<String>,
     #[schema(value_type = String, max_length = 50, pattern = r"^[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000](?:[^\x00-\x1f\x7f-\x9f]*[^\x00-\x20\x7f-\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000])?[\t\n\x0b\x0c\r \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]*$")]
     pub name_en: Option<String>,
+    /// Categories only: the deposit a provider declaring it owes, in fen (0 = none; 0 to
+    /// 1,000,000,000); left as it is when not sent.
+    #[serde(default)]
+    #[schema(minimum = 0, maximum = 1_000_000_000)]
+    pub deposit_fen: Option<i64>,
 }
 
 impl From<CatalogNames> for CatalogForm {
@@ -52,8 +62,24 @@ impl From<CatalogNames> for CatalogForm {
             slug: None,
             name_zh: n.name_zh,
             name_en: n.name_en,
+            deposit_fen: n.deposit_fen,
         }
     }
+}
+
+/// The deposit sent with `f`, checked: categories only, 0 to the maximum.
+fn deposit_of(e: &mut FieldErrors, which: CatalogList, f: &CatalogForm) -> Option<i64> {
+    let sent = f.deposit_fen?;
+    if matches!(which, CatalogList::ServiceTypes) {
+        e.push(FieldError::new("deposit_fen", "not_allowed"));
+        return None;
+    }
+    Some(crate::domain::guarantee::amount(
+        e,
+        "deposit_fen",
+        Some(sent),
+        true,
+    ))
 }
 
 fn names(e: &mut FieldErrors, f: &CatalogForm) -> (String, String) {
@@ -97,10 +123,14 @@ pub async fn add(
         e.push(FieldError::new("slug", "format"));
     }
     let (zh, en) = names(&mut e, f);
+    let deposit = deposit_of(&mut e, which, f);
     e.into_result().map_err(Error::Validation)?;
     let mut tx = ctx.db.begin_write().await?;
     if !catalog::add(&mut tx, which, slug, &zh, &en).await? {
         return Err(Error::Conflict("slug_taken"));
+    }
+    if let Some(fen) = deposit {
+        super::guarantee::set_category_deposit(&mut tx, operator, slug, fen).await?;
     }
     store::audit::append(
         &mut tx,
@@ -130,10 +160,14 @@ pub async fn rename(
         e.push(FieldError::new("slug", "not_allowed"));
     }
     let (zh, en) = names(&mut e, f);
+    let deposit = deposit_of(&mut e, which, f);
     e.into_result().map_err(Error::Validation)?;
     let mut tx = ctx.db.begin_write().await?;
     if !catalog::rename(&mut tx, which, slug, &zh, &en).await? {
         return Err(Error::NotFound);
+    }
+    if let Some(fen) = deposit {
+        super::guarantee::set_category_deposit(&mut tx, operator, slug, fen).await?;
     }
     store::audit::append(
         &mut tx,

@@ -50,6 +50,11 @@ pub async fn sweep(ctx: &Ctx) {
             tracing::warn!(error = %e, step, "housekeeping failed");
         }
     }
+    // Deposits left short past their grace period: hide the listings (and mail) even when no
+    // one reads the storefront.
+    if let Err(e) = super::guarantee::hide_overdue(ctx).await {
+        tracing::warn!(error = %e, step = "deposit holds", "housekeeping failed");
+    }
 }
 
 /// Whether the database and the file store answer (`/readyz`); else which does not.

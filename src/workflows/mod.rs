@@ -19,6 +19,8 @@ pub mod decision;
 pub mod documents;
 pub mod drafts;
 pub mod events;
+pub mod guarantee;
+pub mod guarantee_ledger;
 pub mod housekeeping;
 pub mod idempotency;
 pub mod integration_key;
@@ -109,6 +111,8 @@ pub struct Ctx {
     pub token_lifetime: crate::domain::api_token::Lifetime,
     /// The review queue: how long claims last, the targets per kind (`review.*`).
     pub review: crate::config::ReviewConfig,
+    /// Category deposits: the grace period after a deduction (`deposits.*`).
+    pub guarantee: guarantee::Settings,
     /// Data rights: retention after closure, exports a day (`privacy.*`).
     pub privacy: crate::config::PrivacyConfig,
     /// Where mail is written as `.eml` files when there is no SMTP relay (erasure removes an
@@ -160,6 +164,7 @@ impl Ctx {
                 max_days: config.tokens.max_days,
             },
             review: config.review.clone(),
+            guarantee: guarantee::Settings::new(config.deposits.top_up_working_days),
             privacy: config.privacy.clone(),
             mail_dir: config.smtp.is_none().then(|| config.mail_dir()),
         })

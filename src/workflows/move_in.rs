@@ -17,7 +17,8 @@ pub async fn status(ctx: &Ctx, account_id: &str) -> Result<MoveIn> {
         .ok_or(Error::NotFound)?;
     let mut conn = ctx.db.pool().acquire().await?;
     let agreement = standing(&mut conn, account_id, ctx.clock.now_ms()).await?;
-    Ok(evaluate(&row, agreement))
+    let guarantee = super::guarantee_ledger::standing_of(&mut conn, account_id, &row).await?;
+    Ok(evaluate(&row, agreement, guarantee))
 }
 
 /// Where the account stands, with what the applicant is told about each step in review: the
@@ -45,7 +46,8 @@ pub async fn status_in(tx: &mut store::Tx, account_id: &str) -> Result<MoveIn> {
         .await?
         .ok_or(Error::NotFound)?;
     let agreement = standing(tx, account_id, now_ms()).await?;
-    Ok(evaluate(&row, agreement))
+    let guarantee = super::guarantee_ledger::standing_of(tx, account_id, &row).await?;
+    Ok(evaluate(&row, agreement, guarantee))
 }
 
 fn fact(row: store::agreements::StandingRow) -> VersionFact {
@@ -73,7 +75,11 @@ pub async fn standing(
     })
 }
 
-fn evaluate(row: &store::move_in::FactsRow, agreement: Standing) -> MoveIn {
+fn evaluate(
+    row: &store::move_in::FactsRow,
+    agreement: Standing,
+    guarantee: Option<crate::domain::guarantee::Standing>,
+) -> MoveIn {
     // Library reasons read in the account's own language.
     let lang = row.account_lang.as_str();
     let reasons = |json: Option<&str>| -> Vec<Reason> { reasons_from_json(json, lang) };
@@ -103,6 +109,7 @@ fn evaluate(row: &store::move_in::FactsRow, agreement: Standing) -> MoveIn {
         settlement_change_rejected: (row.last_change_status.as_deref() == Some("rejected"))
             .then(|| reasons(row.last_change_reasons.as_deref())),
         agreement,
+        guarantee,
     };
     MoveIn::evaluate(&facts)
 }

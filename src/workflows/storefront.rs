@@ -41,6 +41,7 @@ pub async fn search(ctx: &Ctx, s: &Search<'_>) -> Result<(Vec<Listing>, Option<S
             FieldError::new("q", "too_long").with("max", 100)
         ]));
     }
+    super::guarantee::hide_overdue(ctx).await?;
     let after = match s.cursor {
         None => None,
         Some(c) => Some(parse_cursor(c).ok_or_else(|| Error::field("cursor", "invalid_type"))?),
@@ -102,7 +103,8 @@ pub struct StorefrontProduct {
     pub provider: ProviderPanel,
 }
 
-/// A listed product; 404 when it is not listed or its provider is suspended.
+/// A listed product; 404 when it is not listed, or its provider is suspended or hidden for a
+/// deposit left short past its grace period.
 pub async fn product(ctx: &Ctx, id: &str) -> Result<StorefrontProduct> {
     Ok(product_page(ctx, id).await?.0)
 }
@@ -112,6 +114,7 @@ pub async fn product_page(
     ctx: &Ctx,
     id: &str,
 ) -> Result<(StorefrontProduct, Option<(String, String)>)> {
+    super::guarantee::hide_overdue(ctx).await?;
     let p = product_store::shown(&ctx.db, id)
         .await?
         .ok_or(Error::NotFound)?;
@@ -144,7 +147,11 @@ pub async fn icon(ctx: &Ctx, id: &str) -> Result<(String, Vec<u8>)> {
         .clone()
         .filter(|_| p.listed)
         .ok_or(Error::NotFound)?;
-    if product_store::is_suspended(ctx.db.pool(), &p.account_id).await? {
+    if product_store::is_suspended(ctx.db.pool(), &p.account_id).await?
+        || store::guarantee::hidden_at(ctx.db.pool(), &p.account_id)
+            .await?
+            .is_some()
+    {
         return Err(Error::NotFound);
     }
     let rev = product_store::revision(ctx.db.pool(), &live_id)

@@ -15,6 +15,7 @@ mod claims;
 mod cli;
 mod contract;
 mod deadlines;
+mod deposits;
 mod events;
 mod exposure;
 mod http_basics;

@@ -11,6 +11,7 @@ pub mod calendar;
 pub mod catalog;
 pub mod claims;
 pub mod consultations;
+pub mod deposits;
 pub mod documents;
 pub mod enterprise;
 pub mod events;
@@ -128,6 +129,10 @@ pub fn routes() -> OpenApiRouter<AppState> {
         .routes(routes!(providers::catalog_rename))
         .routes(routes!(providers::catalog_retire))
         .routes(routes!(providers::catalog_restore))
+        .routes(routes!(deposits::mine))
+        .routes(routes!(deposits::show))
+        .routes(routes!(deposits::payment))
+        .routes(routes!(deposits::deduction).layer(upload()))
         .routes(routes!(staff::invite))
         .routes(routes!(staff::accept))
         .routes(routes!(staff::list))

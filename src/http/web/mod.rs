@@ -8,6 +8,7 @@ pub mod agreements;
 pub mod assets;
 pub mod console;
 pub mod csrf;
+pub mod deposits;
 pub mod errors;
 pub mod extract;
 pub mod forms;

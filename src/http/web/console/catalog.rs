@@ -107,6 +107,7 @@ pub async fn change(
         slug: None,
         name_zh: forms::opt(&data, "name_zh"),
         name_en: forms::opt(&data, "name_en"),
+        deposit_fen: None,
     };
     let result = match forms::first(&data, "action") {
         Some("add") => {

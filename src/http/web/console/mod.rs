@@ -13,6 +13,7 @@ pub mod consultations;
 pub mod decide;
 pub mod deposit;
 pub mod documents;
+pub mod guarantee;
 pub mod item;
 pub mod queue;
 pub mod reasons;

@@ -17,14 +17,6 @@ use crate::http::web::page::Page;
 use crate::http::web::respond::{render, see_other};
 use crate::workflows::{appeals, move_in};
 
-const STEPS: [StepKey; 5] = [
-    StepKey::Account,
-    StepKey::EnterpriseVerification,
-    StepKey::PartnerApplication,
-    StepKey::CustomerServiceInfo,
-    StepKey::SettlementInfo,
-];
-
 /// A step as every page says it.
 #[derive(Clone)]
 pub struct StepRow {
@@ -93,6 +85,7 @@ fn href(key: StepKey) -> &'static str {
         StepKey::PartnerApplication => "/move-in/application",
         StepKey::CustomerServiceInfo => "/provider/info/customer-service",
         StepKey::SettlementInfo => "/provider/info/settlement",
+        StepKey::CategoryDeposit => "/provider/deposit",
     }
 }
 
@@ -118,7 +111,12 @@ fn row(page: &Page, m: &MoveIn, key: StepKey) -> StepRow {
     let step = m.step(key);
     let p = phase.as_str();
     let detail_key = format!("journey.detail.{}.{p}", key.as_str());
-    let detail = match page.t(&detail_key) {
+    // The deposit's words carry its amount ("¥5,000.00").
+    let amount = step
+        .and_then(|s| s.amount_fen)
+        .map(|f| crate::domain::money::Fen(f).to_string())
+        .unwrap_or_default();
+    let detail = match page.tf(&detail_key, "amount", &amount) {
         t if t == detail_key => String::new(),
         t => t,
     };
@@ -161,7 +159,8 @@ fn expected_words(page: &Page, step: &crate::domain::move_in::Step) -> Option<St
 
 /// The journey of `m` in `page`'s words.
 pub fn journey(page: &Page, m: &MoveIn) -> Journey {
-    let steps: Vec<StepRow> = STEPS.iter().map(|k| row(page, m, *k)).collect();
+    // The steps `MoveIn::evaluate` gives, in its order (the deposit only when one is owed).
+    let steps: Vec<StepRow> = m.steps.iter().map(|s| row(page, m, s.key)).collect();
     let next = if m.moved_in() {
         Some(NextAction {
             href: "/provider/products/new".into(),

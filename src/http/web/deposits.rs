@@ -1,0 +1,204 @@
+//! The category deposit in words, for the provider backend (`/provider/deposit`, and the ledger
+//! as CSV at `/provider/deposit.csv`) and the console's provider deposit page: the required
+//! amount, the balance, where it stands, the top-up deadline, and the ledger.
+
+use askama::Template;
+use axum::extract::State;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+
+use crate::display::Zone;
+use crate::domain::guarantee::{EntryKind, GuaranteeStatus};
+use crate::domain::money::Fen;
+use crate::http::state::AppState;
+use crate::http::web::console::report::csv_field;
+use crate::http::web::errors::PageError;
+use crate::http::web::page::Page;
+use crate::http::web::provider::ProviderBackend;
+use crate::http::web::respond::render;
+use crate::workflows::guarantee::{self, GuaranteeView};
+
+/// One ledger entry in words.
+#[derive(Clone)]
+pub struct LedgerRow {
+    pub at: String,
+    pub kind: String,
+    /// `payment` or `deduction`, for the row's look.
+    pub kind_key: &'static str,
+    /// "+¥5,000.00" / "−¥1,000.00".
+    pub amount: String,
+    pub balance_after: String,
+    /// The bank reference of a payment, the reason of a deduction.
+    pub detail: String,
+    /// Where the evidence of a deduction can be read.
+    pub evidence_href: Option<String>,
+}
+
+/// The deposit in words.
+#[derive(Clone)]
+pub struct DepositWords {
+    pub required: String,
+    pub balance: String,
+    pub status: String,
+    /// The badge's colour.
+    pub badge: &'static str,
+    /// What is to be done, in a sentence (empty when nothing is).
+    pub what_next: String,
+    pub hidden: bool,
+    pub rows: Vec<LedgerRow>,
+}
+
+fn signed(kind: EntryKind, fen: i64) -> String {
+    match kind {
+        EntryKind::Payment => format!("+{}", Fen(fen)),
+        EntryKind::Deduction => format!("−{}", Fen(fen)),
+    }
+}
+
+/// The deposit `v` in `page`'s words; `evidence` makes the link to a deduction's evidence.
+pub fn words(page: &Page, v: &GuaranteeView, evidence: impl Fn(&str) -> String) -> DepositWords {
+    let required = Fen(v.required_fen).to_string();
+    let what_next = match (v.status, v.top_up_by_ms) {
+        (GuaranteeStatus::Due, _) => page.tf(
+            "deposit.what_next.due",
+            "amount",
+            &Fen(v.required_fen - v.balance_fen).to_string(),
+        ),
+        (GuaranteeStatus::Short, Some(_)) if v.listings_hidden => page.tf(
+            "deposit.what_next.hidden",
+            "amount",
+            &Fen(v.required_fen - v.balance_fen).to_string(),
+        ),
+        (GuaranteeStatus::Short, Some(by)) => {
+            let day = page
+                .zone
+                .day_of(by - 1)
+                .map(|d| Zone::long_day(d, page.lang));
+            page.tf3(
+                "deposit.what_next.short",
+                &[
+                    ("amount", &Fen(v.required_fen - v.balance_fen).to_string()),
+                    ("date", &day.unwrap_or_default()),
+                ],
+            )
+        }
+        (GuaranteeStatus::Short, None) => page.tf(
+            "deposit.what_next.short_undated",
+            "amount",
+            &Fen(v.required_fen - v.balance_fen).to_string(),
+        ),
+        _ => String::new(),
+    };
+    DepositWords {
+        required,
+        balance: Fen(v.balance_fen).to_string(),
+        status: page.t(&format!("deposit.status.{}", v.status.as_str())),
+        badge: match v.status {
+            GuaranteeStatus::NotDue | GuaranteeStatus::Paid => "done",
+            GuaranteeStatus::Due => "not_started",
+            GuaranteeStatus::Short => "rejected",
+        },
+        what_next,
+        hidden: v.listings_hidden,
+        rows: v
+            .entries
+            .iter()
+            .rev()
+            .map(|e| LedgerRow {
+                at: page.time(&e.recorded_at_ms),
+                kind: page.t(&format!("deposit.kind.{}", e.kind.as_str())),
+                kind_key: e.kind.as_str(),
+                amount: signed(e.kind, e.amount_fen),
+                balance_after: Fen(e.balance_after_fen).to_string(),
+                detail: e
+                    .reference
+                    .clone()
+                    .or_else(|| e.reason.clone())
+                    .unwrap_or_default(),
+                evidence_href: e.evidence_document_id.as_deref().map(&evidence),
+            })
+            .collect(),
+    }
+}
+
+/// The ledger as CSV, oldest first, headed in `page`'s language; amounts in yuan with two
+/// decimals (deductions negative), times as the pages show them.
+pub fn csv(page: &Page, v: &GuaranteeView) -> String {
+    let mut out = String::from("\u{feff}");
+    let head = [
+        "deposit.col.at",
+        "deposit.col.kind",
+        "deposit.col.amount",
+        "deposit.col.balance_after",
+        "deposit.col.reference",
+        "deposit.col.reason",
+    ];
+    let head: Vec<String> = head.iter().map(|k| csv_field(&page.t(k))).collect();
+    out.push_str(&head.join(","));
+    out.push_str("\r\n");
+    for e in &v.entries {
+        // The amounts are figures the server wrote ("-1000.00"), left bare so that a
+        // spreadsheet reads them as numbers; every text is quoted and defused.
+        let fields = [
+            csv_field(&page.time(&e.recorded_at_ms)),
+            csv_field(&page.t(&format!("deposit.kind.{}", e.kind.as_str()))),
+            Fen(e.kind.signed(e.amount_fen)).yuan_figure(),
+            Fen(e.balance_after_fen).yuan_figure(),
+            csv_field(e.reference.as_deref().unwrap_or_default()),
+            csv_field(e.reason.as_deref().unwrap_or_default()),
+        ];
+        out.push_str(&fields.join(","));
+        out.push_str("\r\n");
+    }
+    out
+}
+
+/// A CSV download named `name`.
+pub fn csv_response(body: String, name: &str) -> Response {
+    let mut resp = (StatusCode::OK, body).into_response();
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/csv; charset=utf-8"),
+    );
+    if let Ok(v) = HeaderValue::from_str(&format!("attachment; filename=\"{name}\"")) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    resp
+}
+
+#[derive(Template)]
+#[template(path = "pages/provider_deposit.html")]
+pub struct ProviderDepositPage {
+    pub page: Page,
+    pub company: String,
+    pub deposit: DepositWords,
+}
+
+/// `/provider/deposit`: the provider's own deposit and ledger.
+pub async fn show(
+    State(state): State<AppState>,
+    backend: ProviderBackend,
+) -> Result<Response, PageError> {
+    let page = backend.page;
+    let v = page.or_error_page(guarantee::own(&state.ctx, &backend.account).await)?;
+    let deposit = words(&page, &v, |id| format!("/api/v1/documents/{id}"));
+    Ok(render(
+        StatusCode::OK,
+        &ProviderDepositPage {
+            page,
+            company: backend.company,
+            deposit,
+        },
+    ))
+}
+
+/// `/provider/deposit.csv`: the ledger for a spreadsheet.
+pub async fn download(
+    State(state): State<AppState>,
+    backend: ProviderBackend,
+) -> Result<Response, PageError> {
+    let page = backend.page;
+    let v = page.or_error_page(guarantee::own(&state.ctx, &backend.account).await)?;
+    Ok(csv_response(csv(&page, &v), "deposit.csv"))
+}

@@ -1,0 +1,481 @@
+//! Category deposits (保证金, issue 15 item 3): the deposit step of the move-in, finance's ledger
+//! (payments, deductions; finance only; audited), the grace period after a deduction in working
+//! days, the listings hidden after it and back after a top-up — on every instance — and the
+//! ledger as CSV.
+
+use berth::domain::account::Role;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+use crate::helpers::*;
+use crate::pages::{csrf_field, form_action, html, Visitor};
+use crate::products::product_form;
+
+const DAY_MS: i64 = 24 * 3600 * 1000;
+
+fn deposit_path(account_id: &str, what: &str) -> String {
+    format!("/api/v1/review/providers/{account_id}/deposit/{what}")
+}
+
+/// The admin sets the deposit of category `iot` (which `application_form()` declares).
+async fn set_iot_deposit(app: &TestApp, admin: &str, fen: i64) {
+    let a = app
+        .put_as(
+            admin,
+            "/api/v1/review/catalog/categories/iot",
+            json!({"name_zh": "物联网", "name_en": "IoT", "deposit_fen": fen}),
+        )
+        .await;
+    a.assert_status(StatusCode::NO_CONTENT);
+}
+
+/// A provider whose application declares `iot`, with customer service and settlement saved.
+async fn provider_owing(app: &TestApp, op: &str, email: &str, n: u32) -> (String, String) {
+    let token = app
+        .approved_provider(op, email, "保证金测试科技有限公司", &uscc(n))
+        .await;
+    app.save_customer_service(&token, customer_service_form())
+        .await
+        .assert_status(StatusCode::OK);
+    app.save_settlement(
+        &token,
+        settlement_form("保证金测试科技有限公司", ACCOUNT_NUMBER),
+    )
+    .await
+    .assert_status(StatusCode::OK);
+    let id = app.account_id(&token).await;
+    (token, id)
+}
+
+fn keys(move_in: &Value) -> Vec<String> {
+    move_in["due"]
+        .as_array()
+        .expect("due")
+        .iter()
+        .map(|k| k.as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[tokio::test]
+async fn an_unpaid_deposit_keeps_the_provider_from_moving_in_until_finance_records_it() {
+    let app = spawn_app().await;
+    let op = app.operator().await;
+    let admin = app.staff("admin@example.com", &[Role::Admin]).await;
+    let finance = app.staff("finance@example.com", &[Role::Finance]).await;
+    let reviewer = app.staff("reviewer@example.com", &[Role::Reviewer]).await;
+    // Only admins set deposits; a service type has none.
+    let a = app
+        .put_as(
+            &reviewer,
+            "/api/v1/review/catalog/categories/iot",
+            json!({"name_zh": "物联网", "name_en": "IoT", "deposit_fen": 500_000}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    assert_eq!(a.code(), "role_required");
+    let a = app
+        .put_as(
+            &admin,
+            "/api/v1/review/catalog/service-types/saas",
+            json!({"name_zh": "SaaS", "name_en": "SaaS", "deposit_fen": 1}),
+        )
+        .await;
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(a.field_names(), vec!["deposit_fen"]);
+    set_iot_deposit(&app, &admin, 500_000).await;
+
+    let (token, id) = provider_owing(&app, &op, "owing@example.com", 41).await;
+    let m = app.move_in(&token).await;
+    m.assert_status(StatusCode::OK);
+    assert_eq!(m.body["state"], "in_progress");
+    assert_eq!(keys(&m.body), vec!["deposit"]);
+    let step = &m.body["steps"][5];
+    assert_eq!(step["key"], "deposit");
+    assert_eq!(step["status"], "not_started");
+    assert_eq!(step["amount_fen"], 500_000);
+    let d = app.get_as(&token, "/api/v1/me/deposit").await;
+    d.assert_status(StatusCode::OK);
+    assert_eq!(d.body["status"], "due");
+    assert_eq!(d.body["required_fen"], 500_000);
+    assert_eq!(d.body["balance_fen"], 0);
+    assert_eq!(d.body["entries"], json!([]));
+    // Not live: no product can be released.
+    let a = app
+        .create_product(&token, product_form("Fleet", "iot"))
+        .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN, "{:?}", a.body);
+    assert_eq!(a.code(), "provider_access_required");
+    // The stepper says the amount in yuan.
+    let mut visitor = Visitor::new(&app);
+    visitor
+        .cookies
+        .push(("berth_session".into(), token.clone()));
+    let page = visitor.get("/move-in").await;
+    assert!(html(&page).contains("¥5,000.00"), "{}", html(&page));
+
+    // Finance only: a reviewer and an admin without the finance role are refused.
+    let pay = json!({"amount_fen": 500_000, "reference": "CMB-2026-0001"});
+    for who in [&reviewer, &admin] {
+        let a = app
+            .post_as(who, &deposit_path(&id, "payments"), pay.clone())
+            .await;
+        assert_eq!(a.status, StatusCode::FORBIDDEN);
+        assert_eq!(a.code(), "role_required");
+    }
+    // Bad input names the field.
+    let a = app
+        .post_as(
+            &finance,
+            &deposit_path(&id, "payments"),
+            json!({"amount_fen": 0, "reference": "has space"}),
+        )
+        .await;
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(a.field_names(), vec!["amount_fen", "reference"]);
+    // Part of it first: still due.
+    let a = app
+        .post_as(
+            &finance,
+            &deposit_path(&id, "payments"),
+            json!({"amount_fen": 200_000, "reference": "CMB-2026-0001"}),
+        )
+        .await;
+    a.assert_status(StatusCode::CREATED);
+    assert_eq!(a.body["kind"], "payment");
+    assert_eq!(a.body["balance_after_fen"], 200_000);
+    assert_eq!(keys(&app.move_in(&token).await.body), vec!["deposit"]);
+    // The rest, sent twice with one Idempotency-Key: recorded once.
+    let rest = json!({"amount_fen": 300_000, "reference": "CMB-2026-0002"});
+    for _ in 0..2 {
+        let a = app
+            .raw(
+                app.client
+                    .post(app.url(&deposit_path(&id, "payments")))
+                    .bearer_auth(&finance)
+                    .header("Idempotency-Key", "pay-owing-2")
+                    .json(&rest),
+            )
+            .await;
+        a.assert_status(StatusCode::CREATED);
+    }
+    let d = app.get_as(&token, "/api/v1/me/deposit").await;
+    assert_eq!(d.body["status"], "paid");
+    assert_eq!(d.body["balance_fen"], 500_000);
+    assert_eq!(d.body["entries"].as_array().map(Vec::len), Some(2));
+    let m = app.move_in(&token).await;
+    assert_eq!(m.body["state"], "moved_in", "{:?}", m.body);
+    assert_eq!(m.body["steps"][5]["status"], "done");
+    app.create_product(&token, product_form("Fleet", "iot"))
+        .await
+        .assert_status(StatusCode::CREATED);
+
+    // Every entry is audited.
+    let db = app.db().await;
+    let audited: Vec<(String,)> = sqlx::query_as(
+        "SELECT action FROM audit_events WHERE subject = $1 AND action LIKE 'deposit.%' ORDER BY seq",
+    )
+    .bind(&id)
+    .fetch_all(&db)
+    .await
+    .expect("audit");
+    assert_eq!(audited.len(), 2, "{audited:?}");
+    let set: Vec<(String,)> = sqlx::query_as(
+        "SELECT action FROM audit_events WHERE subject = 'iot' AND action = 'catalog.category_deposit_set'",
+    )
+    .fetch_all(&db)
+    .await
+    .expect("audit");
+    assert_eq!(set.len(), 1);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn categories_without_a_deposit_add_no_step() {
+    let app = spawn_app().await;
+
+    let op = app.operator().await;
+    let token = app
+        .moved_in_provider(&op, "free@example.com", "免押科技有限公司", &uscc(42))
+        .await;
+    let m = app.move_in(&token).await;
+    assert_eq!(m.body["steps"].as_array().map(Vec::len), Some(5));
+    let d = app.get_as(&token, "/api/v1/me/deposit").await;
+    d.assert_status(StatusCode::OK);
+    assert_eq!(d.body["status"], "not_due");
+    assert_eq!(d.body["required_fen"], 0);
+    app.stop().await;
+}
+
+fn listed_ids(a: &Answer) -> Vec<String> {
+    a.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["id"].as_str().map(str::to_string))
+        .collect()
+}
+
+#[tokio::test]
+async fn a_deduction_left_short_hides_the_listings_after_the_grace_period_until_topped_up() {
+    let app = spawn_app().await;
+    let twin = app.twin(|_| {}).await;
+    let op = app.operator().await;
+    let admin = app.staff("admin@example.com", &[Role::Admin]).await;
+    let finance = app.staff("finance@example.com", &[Role::Finance]).await;
+    let reviewer = app.staff("reviewer@example.com", &[Role::Reviewer]).await;
+    set_iot_deposit(&app, &admin, 500_000).await;
+    let email = "short@example.com";
+    let (token, id) = provider_owing(&app, &op, email, 43).await;
+    app.post_as(
+        &finance,
+        &deposit_path(&id, "payments"),
+        json!({"amount_fen": 500_000, "reference": "ICBC-7781"}),
+    )
+    .await
+    .assert_status(StatusCode::CREATED);
+    // A listed product.
+    let a = app
+        .create_product(&token, product_form("Fleet", "iot"))
+        .await;
+    a.assert_status(StatusCode::CREATED);
+    let product = a.body["id"].as_str().expect("id").to_string();
+    app.submit_product(&token, &product)
+        .await
+        .assert_status(StatusCode::OK);
+    let item = app.pending_item(&op, "product", &id).await;
+    app.approve(&op, &item).await;
+    assert_eq!(listed_ids(&app.storefront("").await), vec![product.clone()]);
+
+    // Deductions are finance's, never more than the balance, with a reason.
+    let deduct = |amount: i64, reason: &str| json!({"amount_fen": amount, "reason": reason});
+    let a = app
+        .post_as(&reviewer, &deposit_path(&id, "deductions"), deduct(1, "x"))
+        .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN);
+    assert_eq!(a.code(), "role_required");
+    let a = app
+        .post_as(
+            &finance,
+            &deposit_path(&id, "deductions"),
+            json!({"amount_fen": 100}),
+        )
+        .await;
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(a.field_names(), vec!["reason"]);
+    let a = app
+        .post_as(
+            &finance,
+            &deposit_path(&id, "deductions"),
+            deduct(500_001, "Refund to a buyer"),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CONFLICT);
+    assert_eq!(a.code(), "insufficient_deposit");
+
+    // A deduction with evidence (multipart): mailed, the grace period starts.
+    let form = reqwest::multipart::Form::new()
+        .text("amount_fen", "100000")
+        .text("reason", "Refund to a buyer after a complaint")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(pdf())
+                .file_name("evidence.pdf")
+                .mime_str("application/pdf")
+                .expect("mime"),
+        );
+    let a = app
+        .raw(
+            app.client
+                .post(app.url(&deposit_path(&id, "deductions")))
+                .bearer_auth(&finance)
+                .multipart(form),
+        )
+        .await;
+    a.assert_status(StatusCode::CREATED);
+    assert_eq!(a.body["kind"], "deduction");
+    assert_eq!(a.body["balance_after_fen"], 400_000);
+    let evidence = a.body["evidence_document_id"].as_str().expect("evidence");
+    // The provider reads its evidence.
+    app.get_as(&token, &format!("/api/v1/documents/{evidence}"))
+        .await
+        .assert_status(StatusCode::OK);
+    let mail = app
+        .wait_for_mail_containing(email, "Refund to a buyer after a complaint")
+        .await;
+    assert!(
+        mail.contains("¥1,000.00") && mail.contains("¥4,000.00"),
+        "{mail}"
+    );
+    let d = app.get_as(&token, "/api/v1/me/deposit").await;
+    assert_eq!(d.body["status"], "short");
+    assert_eq!(d.body["balance_fen"], 400_000);
+    assert!(d.body["top_up_by"].is_string(), "{:?}", d.body);
+    assert_eq!(d.body["listings_hidden"], false);
+    // Still moved in (the step was done), and still listed during the grace period: three
+    // working days, to the end of the third (at least three calendar days, at most six).
+    assert_eq!(app.move_in(&token).await.body["state"], "moved_in");
+    let by = d.body["top_up_by"].as_str().expect("top_up_by");
+    let by = time::OffsetDateTime::parse(by, &time::format_description::well_known::Rfc3339)
+        .expect("rfc3339");
+    let by_ms = i64::try_from(by.unix_timestamp_nanos() / 1_000_000).expect("ms");
+    let left = by_ms - app.state.ctx.clock.now_ms();
+    assert!((3 * DAY_MS..=6 * DAY_MS).contains(&left), "{left} ms left");
+    app.state.ctx.clock.advance(left - 60_000);
+    twin.state.ctx.clock.advance(left - 60_000);
+    assert_eq!(
+        listed_ids(&twin.storefront("").await),
+        vec![product.clone()]
+    );
+    app.storefront_product(&product)
+        .await
+        .assert_status(StatusCode::OK);
+
+    // A minute later, the grace period is over: hidden, on every instance.
+    app.state.ctx.clock.advance(61_000);
+    twin.state.ctx.clock.advance(61_000);
+    assert_eq!(listed_ids(&twin.storefront("").await), Vec::<String>::new());
+    assert_eq!(
+        listed_ids(&app.storefront("q=fleet").await),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        app.storefront_product(&product).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        twin.get(&format!("/products/{product}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let d = app.get_as(&token, "/api/v1/me/deposit").await;
+    assert_eq!(d.body["listings_hidden"], true);
+    app.wait_for_mail_containing(email, "且补足期限已过").await;
+
+    // A top-up brings them back, everywhere.
+    let a = app
+        .post_as(
+            &finance,
+            &deposit_path(&id, "payments"),
+            json!({"amount_fen": 100_000, "reference": "ICBC-7790"}),
+        )
+        .await;
+    a.assert_status(StatusCode::CREATED);
+    assert_eq!(
+        listed_ids(&twin.storefront("").await),
+        vec![product.clone()]
+    );
+    assert_eq!(listed_ids(&app.storefront("").await), vec![product.clone()]);
+    twin.storefront_product(&product)
+        .await
+        .assert_status(StatusCode::OK);
+    let d = app.get_as(&token, "/api/v1/me/deposit").await;
+    assert_eq!(d.body["status"], "paid");
+    assert_eq!(d.body["listings_hidden"], false);
+    app.wait_for_mail_containing(email, "您已上架的商品已重新在云市场展示")
+        .await;
+
+    // Every step audited: two payments, a deduction, hidden, restored, and the top-up.
+    let db = app.db().await;
+    let audited: Vec<(String,)> = sqlx::query_as(
+        "SELECT action FROM audit_events WHERE subject = $1 AND action LIKE 'deposit.%' ORDER BY seq",
+    )
+    .bind(&id)
+    .fetch_all(&db)
+    .await
+    .expect("audit");
+    let audited: Vec<&str> = audited.iter().map(|(a,)| a.as_str()).collect();
+    assert_eq!(
+        audited,
+        vec![
+            "deposit.payment_recorded",
+            "deposit.deduction_recorded",
+            "deposit.listings_hidden",
+            "deposit.payment_recorded",
+            "deposit.listings_restored",
+        ]
+    );
+
+    // The ledger as CSV, in the backend and in the console.
+    let mut provider = Visitor::new(&app);
+    provider
+        .cookies
+        .push(("berth_session".into(), token.clone()));
+    let csv = provider.get("/provider/deposit.csv").await;
+    csv.assert_status(StatusCode::OK);
+    let text = html(&csv);
+    assert!(
+        text.contains("5000.00") && text.contains("-1000.00"),
+        "{text}"
+    );
+    assert!(text.contains("ICBC-7790"), "{text}");
+    let mut console = Visitor::new(&app);
+    console
+        .cookies
+        .push(("berth_session".into(), finance.clone()));
+    let csv = console
+        .get(&format!("/console/providers/{id}/deposit.csv"))
+        .await;
+    csv.assert_status(StatusCode::OK);
+    assert_eq!(html(&csv).lines().count(), 4, "{}", html(&csv));
+    twin.stop().await;
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn finance_records_a_payment_on_the_console_page_once_however_often_it_is_sent() {
+    let app = spawn_app().await;
+    let op = app.operator().await;
+    let admin = app.staff("admin@example.com", &[Role::Admin]).await;
+    let finance = app.staff("finance@example.com", &[Role::Finance]).await;
+    let reviewer = app.staff("reviewer@example.com", &[Role::Reviewer]).await;
+    set_iot_deposit(&app, &admin, 500_000).await;
+    let (token, id) = provider_owing(&app, &op, "console@example.com", 44).await;
+    let path = format!("/console/providers/{id}/deposit");
+
+    // A reviewer reads the page, without the forms.
+    let mut r = Visitor::new(&app);
+    r.cookies.push(("berth_session".into(), reviewer.clone()));
+    let page = r.get(&path).await;
+    page.assert_status(StatusCode::OK);
+    assert!(!html(&page).contains("deposit-payment-form"));
+
+    let mut f = Visitor::new(&app);
+    f.cookies.push(("berth_session".into(), finance.clone()));
+    let page = f.get(&path).await;
+    page.assert_status(StatusCode::OK);
+    assert!(html(&page).contains("¥5,000.00"), "{}", html(&page));
+    let csrf = csrf_field(html(&page)).expect("csrf");
+    let action = form_action(html(&page), &format!("{path}/payments"));
+    // A bad amount: the page again, what was typed kept.
+    let a = f
+        .post_form(
+            &action,
+            &[
+                ("csrf_token", &csrf),
+                ("payment_amount", "five"),
+                ("reference", "CMB-1"),
+            ],
+        )
+        .await;
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html(&a).contains(r#"value="CMB-1""#), "{}", html(&a));
+    let page = f.get(&path).await;
+    let action = form_action(html(&page), &format!("{path}/payments"));
+    for _ in 0..2 {
+        let a = f
+            .post_form(
+                &action,
+                &[
+                    ("csrf_token", &csrf),
+                    ("payment_amount", "5,000"),
+                    ("reference", "CMB-2"),
+                ],
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::SEE_OTHER, "{:?}", a.body);
+    }
+    let d = app.get_as(&token, "/api/v1/me/deposit").await;
+    assert_eq!(d.body["balance_fen"], 500_000);
+    assert_eq!(d.body["entries"].as_array().map(Vec::len), Some(1));
+    assert_eq!(app.move_in(&token).await.body["steps"][5]["status"], "done");
+    app.stop().await;
+}
