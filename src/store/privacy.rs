@@ -254,7 +254,8 @@ pub async fn erase(tx: &mut Tx, account_id: &str, email: &str, now: i64) -> Resu
     .await?;
     let by_account: &[&str] = &[
         "DELETE FROM enterprise_documents WHERE account_id = $1",
-        // A deduction from the deposit stays (a financial record), its evidence file goes.
+        // The deposit ledger stays (amounts, references, reasons: finance's record); the
+        // evidence files of deductions go with the other documents.
         "UPDATE guarantee_entries SET evidence_document_id = NULL WHERE account_id = $1",
         "DELETE FROM documents WHERE account_id = $1",
         "DELETE FROM verified_credit_codes WHERE account_id = $1",

@@ -33,7 +33,7 @@ use crate::mail::{self, MailKind};
 use crate::store::documents::DocumentRow;
 use crate::store::guarantee::{self as g_store, EntryRow};
 use crate::store::{self, Tx};
-use crate::time_util::{rfc3339, MINUTE_MS};
+use crate::time_util::MINUTE_MS;
 
 /// The deposit settings and this instance's memory of when there can next be a hold to put.
 #[derive(Debug, Clone)]
@@ -258,7 +258,7 @@ pub async fn record_deduction(
         NewEvent::new(&operator.id, "deposit.deduction_recorded", account_id).detail(json!({
             "entry": row.id, "amount_fen": amount, "reason": reason,
             "document": row.evidence_document_id, "balance_fen": balance,
-            "required_fen": before.required_fen, "top_up_by": deadline.map(rfc3339),
+            "required_fen": before.required_fen, "top_up_by_ms": deadline,
             "grace_started": opened,
         })),
     )
@@ -344,7 +344,7 @@ async fn hide(ctx: &Ctx, account_id: &str, now: i64) -> Result<bool> {
         &mut tx,
         NewEvent::new(SYSTEM, "deposit.listings_hidden", account_id).detail(json!({
             "balance_fen": standing.totals.balance_fen,
-            "required_fen": standing.required_fen, "top_up_by": rfc3339(by),
+            "required_fen": standing.required_fen, "top_up_by_ms": by,
         })),
     )
     .await?;

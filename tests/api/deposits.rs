@@ -394,6 +394,27 @@ async fn a_deduction_left_short_hides_the_listings_after_the_grace_period_until_
         ]
     );
 
+    // The console's audit log says them in words: amounts in yuan, the deadline as a time.
+    let mut staff = Visitor::new(&app);
+    staff
+        .cookies
+        .push(("berth_session".into(), finance.clone()));
+    let log = staff.get("/console/audit").await;
+    log.assert_status(StatusCode::OK);
+    let log = html(&log);
+    assert!(
+        log.contains("登记了保证金扣除") && log.contains("隐藏了商品"),
+        "{log}"
+    );
+    assert!(
+        log.contains("¥1,000.00") && log.contains("补足期限"),
+        "{log}"
+    );
+    assert!(
+        !log.contains("top_up_by") && !log.contains("amount_fen"),
+        "{log}"
+    );
+
     // The ledger as CSV, in the backend and in the console.
     let mut provider = Visitor::new(&app);
     provider
@@ -477,5 +498,70 @@ async fn finance_records_a_payment_on_the_console_page_once_however_often_it_is_
     assert_eq!(d.body["balance_fen"], 500_000);
     assert_eq!(d.body["entries"].as_array().map(Vec::len), Some(1));
     assert_eq!(app.move_in(&token).await.body["steps"][5]["status"], "done");
+    app.stop().await;
+}
+
+/// Erasing a closed provider keeps its deposit ledger (finance's record) and takes the evidence
+/// files of its deductions with its other documents.
+#[tokio::test]
+async fn erasure_keeps_the_ledger_and_takes_the_evidence() {
+    let app = spawn_app().await;
+    let op = app.operator().await;
+    let admin = app.staff("admin@example.com", &[Role::Admin]).await;
+    let finance = app.staff("finance@example.com", &[Role::Finance]).await;
+    set_iot_deposit(&app, &admin, 100_000).await;
+    let (token, id) = provider_owing(&app, &op, "erased@example.com", 45).await;
+    app.post_as(
+        &finance,
+        &deposit_path(&id, "payments"),
+        json!({"amount_fen": 100_000, "reference": "BOC-1"}),
+    )
+    .await
+    .assert_status(StatusCode::CREATED);
+    let form = reqwest::multipart::Form::new()
+        .text("amount_fen", "100")
+        .text("reason", "Late delivery")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(pdf())
+                .file_name("evidence.pdf")
+                .mime_str("application/pdf")
+                .expect("mime"),
+        );
+    app.raw(
+        app.client
+            .post(app.url(&deposit_path(&id, "deductions")))
+            .bearer_auth(&finance)
+            .multipart(form),
+    )
+    .await
+    .assert_status(StatusCode::CREATED);
+    app.post_as(
+        &token,
+        "/api/v1/me/closure",
+        json!({"password": PASSWORD, "confirm": true}),
+    )
+    .await
+    .assert_status(StatusCode::ACCEPTED);
+    app.state.ctx.clock.advance(31 * DAY_MS);
+    let erased = berth::workflows::privacy_erasure::run(&app.state.ctx)
+        .await
+        .expect("erasure");
+    assert_eq!(erased, 1);
+    let db = app.db().await;
+    let left: Vec<(String, Option<String>)> = sqlx::query_as(
+        "SELECT kind, evidence_document_id FROM guarantee_entries WHERE account_id = $1 ORDER BY recorded_at",
+    )
+    .bind(&id)
+    .fetch_all(&db)
+    .await
+    .expect("ledger");
+    assert_eq!(
+        left,
+        vec![
+            ("payment".to_string(), None),
+            ("deduction".to_string(), None)
+        ]
+    );
     app.stop().await;
 }

@@ -30,7 +30,7 @@ pub struct AuditRow {
 
 /// Detail keys that are ids or checksums, already shown as the subject or of no use to a
 /// person.
-const HIDDEN: &[&str] = &["document", "sha256", "hash"];
+const HIDDEN: &[&str] = &["document", "sha256", "hash", "entry"];
 
 /// The words for `key` under `prefix`, or `None` when the catalog has none.
 fn words(page: &Page, prefix: &str, key: &str) -> Option<String> {
@@ -140,6 +140,11 @@ fn detail_value(page: &Page, key: &str, v: &Value, names: &HashMap<String, Named
             .collect::<Vec<_>>()
             .join(page.pick("、", ", ")),
         ("size", Value::Number(n)) => crate::display::file_size(n.as_i64().unwrap_or(0)),
+        // Money is fen (a category deposit, a ledger entry, a balance): "¥5,000.00".
+        (k, Value::Number(n)) if k.ends_with("_fen") => {
+            crate::domain::money::Fen(n.as_i64().unwrap_or(0)).to_string()
+        }
+        (k, Value::Number(n)) if k.ends_with("_ms") => page.time(&n.as_i64().unwrap_or(0)),
         ("role" | "via" | "second_factor" | "lang" | "topic", Value::String(s)) => {
             let prefix = match key {
                 "topic" => "topic".to_string(),
