@@ -181,6 +181,13 @@ async fn main() -> anyhow::Result<()> {
         eprintln!("seed_queue: {i}/{} items", args.items);
     }
     sqlx::query("ANALYZE").execute(ctx.db.pool()).await.ok();
+    // Keep the row counts (sqlite_stat1), drop the value samples: with samples, SQLite (built
+    // with STAT4, as libsqlite3-sys bundles it) recompiles a statement whenever a bound value
+    // might change its plan, which is every queue read.
+    sqlx::query("DELETE FROM sqlite_stat4")
+        .execute(ctx.db.pool())
+        .await
+        .ok();
     ctx.db.close().await;
     eprintln!(
         "seed_queue: {} pending items about {} companies in {:.1?}",

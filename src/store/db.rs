@@ -18,6 +18,9 @@ pub struct Db {
     /// SQLite has one writer at a time. Writers of this process queue here, in order, instead
     /// of in SQLite's busy handler, which sleeps (1 … 100 ms) and leaves the lock idle meanwhile.
     pub(super) writer: Option<std::sync::Arc<tokio::sync::Mutex<WriterState>>>,
+    /// Write transactions this process committed, for what reads keep for a moment
+    /// (`Db::writes_committed`).
+    pub(super) writes: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 impl Db {
@@ -82,6 +85,7 @@ impl Db {
             pool,
             dialect,
             writer,
+            writes: Default::default(),
         })
     }
 
@@ -91,6 +95,12 @@ impl Db {
 
     pub fn dialect(&self) -> Dialect {
         self.dialect
+    }
+
+    /// How many write transactions this process has committed: a read remembered at one count
+    /// is stale once the count moves (writes of other processes are not counted).
+    pub fn writes_committed(&self) -> u64 {
+        self.writes.load(std::sync::atomic::Ordering::Acquire)
     }
 
     pub async fn ping(&self) -> Result<()> {

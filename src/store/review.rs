@@ -81,13 +81,36 @@ const COLUMNS: &str =
     reasons, submitted_at, decided_at, decided_by, appeal, claimed_by, claimed_until, \
     (SELECT a.email FROM accounts a WHERE a.id = review_items.claimed_by) AS claimed_by_email";
 
-/// The columns a queue listing needs: the submitted snapshot, its documents and the reasons
-/// (often kilobytes per row) stay in the database; a listing answers them empty.
+/// The columns a queue listing needs: the submitted snapshot, its documents, the reasons and
+/// the decision's details (often kilobytes per row, and every value is a copy) stay in the
+/// database; `from_list_row` leaves them empty.
 const LIST_COLUMNS: &str =
-    "id, kind, account_id, company_name, subject_ref, status, version, '' AS snapshot, \
-    '[]' AS documents, CAST(NULL AS TEXT) AS reasons, submitted_at, decided_at, decided_by, appeal, \
-    claimed_by, claimed_until, \
+    "id, kind, account_id, company_name, status, version, submitted_at, appeal, claimed_by, \
+    claimed_until, \
     (SELECT a.email FROM accounts a WHERE a.id = review_items.claimed_by) AS claimed_by_email";
+
+fn from_list_row(r: &AnyRow) -> Result<ReviewItemRow> {
+    let appeal: i64 = r.try_get("appeal")?;
+    Ok(ReviewItemRow {
+        appeal: appeal != 0,
+        id: r.try_get("id")?,
+        kind: r.try_get("kind")?,
+        account_id: r.try_get("account_id")?,
+        company_name: r.try_get("company_name")?,
+        subject_ref: String::new(),
+        status: r.try_get("status")?,
+        version: r.try_get("version")?,
+        snapshot: String::new(),
+        documents: "[]".into(),
+        reasons: None,
+        submitted_at: r.try_get("submitted_at")?,
+        decided_at: None,
+        decided_by: None,
+        claimed_by: r.try_get("claimed_by")?,
+        claimed_until: r.try_get("claimed_until")?,
+        claimed_by_email: r.try_get("claimed_by_email")?,
+    })
+}
 
 fn from_row(r: &AnyRow) -> Result<ReviewItemRow> {
     let appeal: i64 = r.try_get("appeal")?;
@@ -202,8 +225,7 @@ pub struct QueueFilter<'a> {
     pub limit: i64,
 }
 
-/// The queue, oldest first, in listing columns (`LIST_COLUMNS`: no snapshot, documents or
-/// reasons).
+/// The queue, oldest first, in listing columns (`LIST_COLUMNS`).
 pub async fn queue(db: &Db, f: &QueueFilter<'_>) -> Result<Vec<ReviewItemRow>> {
     let mut sql = format!("SELECT {LIST_COLUMNS} FROM review_items WHERE 1 = 1");
     let mut n = 0;
@@ -296,7 +318,11 @@ pub async fn queue(db: &Db, f: &QueueFilter<'_>) -> Result<Vec<ReviewItemRow>> {
         q = q.bind(*t).bind(*t).bind(id.clone());
     }
     q = q.bind(f.limit);
-    q.fetch_all(db.pool()).await?.iter().map(from_row).collect()
+    q.fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(from_list_row)
+        .collect()
 }
 
 /// The oldest pending item of each of `kinds` (listing columns, as `queue`), in one query.
@@ -317,7 +343,11 @@ pub async fn oldest_pending(db: &Db, kinds: &[&str]) -> Result<Vec<ReviewItemRow
     for k in kinds {
         q = q.bind(*k);
     }
-    q.fetch_all(db.pool()).await?.iter().map(from_row).collect()
+    q.fetch_all(db.pool())
+        .await?
+        .iter()
+        .map(from_list_row)
+        .collect()
 }
 
 /// Pending items per kind.

@@ -13,6 +13,8 @@ pub struct WriteTx {
     slot: Option<tokio::sync::OwnedMutexGuard<WriterState>>,
     /// The audit chain's head (seq, hash) as this transaction last knew it, when it knows it.
     pub(super) audit_head: Option<(i64, String)>,
+    /// The database's count of committed writes, moved on by `commit`.
+    writes: std::sync::Arc<std::sync::atomic::AtomicU64>,
 }
 
 /// What the SQLite writer slot remembers from one write of this process to the next.
@@ -30,9 +32,11 @@ impl WriteTx {
             tx,
             slot,
             audit_head,
+            writes,
             ..
         } = self;
         tx.commit().await?;
+        writes.fetch_add(1, std::sync::atomic::Ordering::Release);
         if let Some(mut slot) = slot {
             slot.audit_head = audit_head;
         }
@@ -142,6 +146,7 @@ impl Db {
             dialect: self.dialect,
             slot,
             audit_head,
+            writes: self.writes.clone(),
         })
     }
 

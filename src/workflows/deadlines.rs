@@ -29,10 +29,20 @@ pub struct Deadlines {
 }
 
 pub async fn load(ctx: &Ctx) -> Result<Deadlines> {
-    let holidays = store::calendar::holidays(&ctx.db).await?;
+    let holidays = ctx
+        .kept
+        .holidays
+        .get(ctx, || async {
+            let rows = store::calendar::holidays(&ctx.db).await?;
+            Ok(rows
+                .iter()
+                .filter_map(|h| calendar::parse_day(&h.day))
+                .collect())
+        })
+        .await?;
     let now = ctx.clock.now_ms();
     Ok(Deadlines {
-        calendar: Calendar::new(holidays.iter().filter_map(|h| calendar::parse_day(&h.day))),
+        calendar: Calendar::new(holidays.iter().copied()),
         targets: ctx.review.targets(),
         today: ctx
             .zone

@@ -19,6 +19,7 @@ pub mod decision;
 pub mod documents;
 pub mod drafts;
 pub mod events;
+pub mod fresh;
 pub mod guarantee;
 pub mod guarantee_ledger;
 pub mod housekeeping;
@@ -111,6 +112,9 @@ pub struct Ctx {
     pub token_lifetime: crate::domain::api_token::Lifetime,
     /// The review queue: how long claims last, the targets per kind (`review.*`).
     pub review: crate::config::ReviewConfig,
+    /// The reads every queue view repeats, kept for a moment (`fresh`): the holidays, and the
+    /// console's "what is waiting".
+    pub kept: Arc<Kept>,
     /// Category deposits: the grace period after a deduction (`deposits.*`).
     pub guarantee: guarantee::Settings,
     /// Data rights: retention after closure, exports a day (`privacy.*`).
@@ -118,6 +122,24 @@ pub struct Ctx {
     /// Where mail is written as `.eml` files when there is no SMTP relay (erasure removes an
     /// erased account's mail from it).
     pub mail_dir: Option<std::path::PathBuf>,
+}
+
+/// See `Ctx::kept`.
+pub struct Kept {
+    pub holidays: fresh::Fresh<Vec<jiff::civil::Date>>,
+    pub waiting: fresh::Fresh<Vec<waiting::Waiting>>,
+}
+
+impl Default for Kept {
+    fn default() -> Self {
+        // Long enough to serve a burst of views, short enough that another instance's
+        // decision shows by the next click.
+        const TTL_MS: i64 = 2_000;
+        Kept {
+            holidays: fresh::Fresh::new(TTL_MS),
+            waiting: fresh::Fresh::new(TTL_MS),
+        }
+    }
 }
 
 impl Ctx {
@@ -164,6 +186,7 @@ impl Ctx {
                 max_days: config.tokens.max_days,
             },
             review: config.review.clone(),
+            kept: Arc::default(),
             guarantee: guarantee::Settings::new(config.deposits.top_up_working_days),
             privacy: config.privacy.clone(),
             mail_dir: config.smtp.is_none().then(|| config.mail_dir()),

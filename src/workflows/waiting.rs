@@ -27,10 +27,17 @@ impl Waiting {
     }
 }
 
-/// Every kind, in the queue's order, with its pending items by age. Three queries whatever
-/// the queue's length: the age bands (one index-only aggregate), the oldest item of each kind
-/// (one lookup per kind, in one statement) and the calendar for their due dates.
+/// Every kind, in the queue's order, with its pending items by age, as read at most a moment
+/// ago (`Ctx::kept`: every view of the queue page shows it).
 pub async fn waiting(ctx: &Ctx) -> Result<Vec<Waiting>> {
+    let kept = ctx.kept.waiting.get(ctx, || read(ctx)).await?;
+    Ok(kept.as_ref().clone())
+}
+
+/// Three queries whatever the queue's length: the age bands (one index-only aggregate), the
+/// oldest item of each kind (one lookup per kind, in one statement) and the calendar for their
+/// due dates.
+async fn read(ctx: &Ctx) -> Result<Vec<Waiting>> {
     let now = ctx.clock.now_ms();
     let bands = store::review::pending_by_age(&ctx.db, now - DAY_MS, now - 3 * DAY_MS).await?;
     let with_items: Vec<&str> = bands

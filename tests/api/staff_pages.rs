@@ -262,3 +262,42 @@ async fn an_item_page_offers_its_decision_only_to_the_role_that_decides_it() {
     assert!(body.contains(&decision) && body.contains(&claim));
     assert!(!body.contains(r#"id="decide-not-yours""#));
 }
+
+/// The queue page's "what is waiting" row of `kind`.
+fn waiting_row(body: &str, kind: &str) -> String {
+    let start = body
+        .find(&format!(r#"data-kind="{kind}""#))
+        .expect("a row per kind");
+    body[start..]
+        .split("</tr>")
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[tokio::test]
+async fn what_is_waiting_follows_each_submission_and_decision_at_once() {
+    let app = spawn_app().await;
+    let session = app.staff("eyes@berth.test", &[Role::Reviewer]).await;
+    let mut reviewer = Visitor::new(&app);
+    reviewer.cookies.push(("berth_session".into(), session));
+    reviewer.cookies.push(("berth_lang".into(), "en".into()));
+    let company = "等候科技有限公司";
+    let before = reviewer.get("/console").await;
+    assert!(!waiting_row(html(&before), "enterprise_verification").contains(company));
+
+    // Read, then a submission: the next view shows it, though the first was a moment ago.
+    let (_, item) = app
+        .with_submitted_provider("waiting@example.com", company, &crate::helpers::uscc(42))
+        .await;
+    let page = reviewer.get("/console").await;
+    let row = waiting_row(html(&page), "enterprise_verification");
+    assert!(row.contains(company), "{row}");
+
+    // …and a decision takes it away at once.
+    let op = app.with_operator().await;
+    app.approve(&op, &item).await;
+    let page = reviewer.get("/console").await;
+    let row = waiting_row(html(&page), "enterprise_verification");
+    assert!(!row.contains(company), "{row}");
+}
