@@ -146,7 +146,7 @@ impl Application {
         metrics.register_password_hashing(&ctx.hasher);
         let trusted_proxies = Arc::new(config.trusted_proxy_nets()?);
         let state = AppState {
-            ctx,
+            ctx: Arc::new(ctx),
             config: Arc::new(config),
             metrics: Arc::new(metrics),
             trusted_proxies,
@@ -204,12 +204,12 @@ impl Application {
         ));
         let webhooks = &self.state.config.webhooks;
         let deliveries = tokio::spawn(crate::workflows::webhook_delivery::run_worker(
-            ctx.clone(),
+            Ctx::clone(&ctx),
             Duration::from_millis(webhooks.poll_ms),
             webhooks.concurrency,
             stop_rx.clone(),
         ));
-        let janitor = tokio::spawn(housekeeping(ctx.clone(), stop_rx));
+        let janitor = tokio::spawn(housekeeping(Ctx::clone(&ctx), stop_rx));
         let loading = ctx.clone();
         tokio::spawn(async move {
             if let Err(e) = loading.storefront.load(&loading.db).await {

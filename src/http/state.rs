@@ -10,7 +10,7 @@ use crate::workflows::Ctx;
 /// Everything a handler can reach.
 #[derive(Clone)]
 pub struct AppState {
-    pub ctx: Ctx,
+    pub ctx: Arc<Ctx>,
     pub config: Arc<Config>,
     pub metrics: Arc<Metrics>,
     /// `config.trusted_proxies`, parsed once.
