@@ -71,10 +71,11 @@ pub enum MailKind {
     GuaranteeDeducted,
     GuaranteeHidden,
     GuaranteeRestored,
+    AccountClosed,
 }
 
 impl MailKind {
-    pub const ALL: [MailKind; 36] = [
+    pub const ALL: [MailKind; 37] = [
         MailKind::ActivationCode,
         MailKind::PasswordResetCode,
         MailKind::PasswordChanged,
@@ -108,6 +109,7 @@ impl MailKind {
         MailKind::ReverificationSubmitted,
         MailKind::ReverificationApproved,
         MailKind::ReverificationRejected,
+        MailKind::AccountClosed,
         MailKind::GuaranteeDeducted,
         MailKind::GuaranteeHidden,
         MailKind::GuaranteeRestored,
@@ -148,6 +150,7 @@ impl MailKind {
             MailKind::ReverificationSubmitted => "reverification_submitted",
             MailKind::ReverificationApproved => "reverification_approved",
             MailKind::ReverificationRejected => "reverification_rejected",
+            MailKind::AccountClosed => "account_closed",
             MailKind::GuaranteeDeducted => "guarantee_deducted",
             MailKind::GuaranteeHidden => "guarantee_hidden",
             MailKind::GuaranteeRestored => "guarantee_restored",

@@ -8,6 +8,9 @@ pub struct CatalogEntry {
     pub name_zh: String,
     pub name_en: String,
     pub retired: bool,
+    /// Categories: the deposit a provider declaring it owes, in fen (0: none; always 0 for a
+    /// service type).
+    pub deposit_fen: i64,
 }
 
 #[derive(Debug, Clone, Copy)]

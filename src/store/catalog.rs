@@ -20,8 +20,13 @@ pub async fn list(db: &Db, which: CatalogList, include_retired: bool) -> Result<
     } else {
         " WHERE retired_at IS NULL"
     };
+    let deposit = match which {
+        CatalogList::Categories => "deposit_fen",
+        CatalogList::ServiceTypes => "CAST(0 AS BIGINT)",
+    };
     let rows = sqlx::query(&format!(
-        "SELECT slug, name_zh, name_en, retired_at FROM {}{filter} ORDER BY position, slug",
+        "SELECT slug, name_zh, name_en, retired_at, {deposit} AS deposit_fen FROM {}{filter} \
+         ORDER BY position, slug",
         table(which)
     ))
     .fetch_all(db.pool())
@@ -34,6 +39,7 @@ pub async fn list(db: &Db, which: CatalogList, include_retired: bool) -> Result<
                 name_zh: r.try_get("name_zh")?,
                 name_en: r.try_get("name_en")?,
                 retired: retired.is_some(),
+                deposit_fen: r.try_get("deposit_fen")?,
             })
         })
         .collect()

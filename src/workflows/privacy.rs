@@ -301,6 +301,17 @@ pub async fn close_account(
         })),
     )
     .await?;
+    let day = ctx.zone.date(closure.erase_after, account.lang);
+    crate::mail::enqueue(
+        &mut tx,
+        &ctx.key,
+        crate::mail::MailKind::AccountClosed,
+        &account.email,
+        account.lang,
+        &[("date", day.as_str())],
+    )
+    .await?;
     tx.commit().await?;
+    ctx.mail_committed();
     Ok(closure.into())
 }

@@ -565,3 +565,52 @@ async fn erasure_keeps_the_ledger_and_takes_the_evidence() {
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn an_admin_sets_a_category_deposit_in_yuan_on_the_catalog_page() {
+    let app = spawn_app().await;
+    let admin = app.staff("admin@example.com", &[Role::Admin]).await;
+    let mut a = Visitor::new(&app);
+    a.cookies.push(("berth_session".into(), admin.clone()));
+    let page = a.get("/console/catalog").await;
+    page.assert_status(StatusCode::OK);
+    let csrf = csrf_field(html(&page)).expect("csrf");
+    let rename = |deposit: &'static str| {
+        vec![
+            ("csrf_token", csrf.clone()),
+            ("list", "categories".to_string()),
+            ("slug", "iot".to_string()),
+            ("action", "rename".to_string()),
+            ("name_zh", "物联网".to_string()),
+            ("name_en", "IoT".to_string()),
+            ("deposit", deposit.to_string()),
+        ]
+    };
+    let fields = rename("five thousand");
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let refused = a.post_form("/console/catalog", &fields).await;
+    refused.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        html(&refused).contains(r#"value="five thousand""#),
+        "{}",
+        html(&refused)
+    );
+    let fields = rename("5,000");
+    let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let saved = a.post_form("/console/catalog", &fields).await;
+    assert_eq!(saved.status, StatusCode::SEE_OTHER, "{:?}", saved.body);
+    let db = app.db().await;
+    let fen: i64 =
+        sqlx::query_scalar("SELECT deposit_fen FROM catalog_categories WHERE slug = 'iot'")
+            .fetch_one(&db)
+            .await
+            .expect("deposit");
+    assert_eq!(fen, 500_000);
+    let page = a.get("/console/catalog").await;
+    assert!(
+        html(&page).contains(r#"value="5000.00""#),
+        "{}",
+        html(&page)
+    );
+    app.stop().await;
+}

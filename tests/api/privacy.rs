@@ -372,6 +372,35 @@ async fn after_erasure_no_personal_value_remains_and_the_audit_chain_verifies() 
     let p = person("erasure");
     let (token, id, product) = moved_in(&app, &p, &uscc(7302)).await;
     app.wait_for_mail(&p.email, 0).await;
+    // Finance records a deposit and a deduction with evidence: the ledger is a financial record
+    // that stays, its evidence file goes.
+    let finance = app.with_operator().await;
+    let ledger = format!("/api/v1/review/providers/{id}/deposit");
+    app.post_as(
+        &finance,
+        &format!("{ledger}/payments"),
+        json!({"amount_fen": 100_000, "reference": "CMB-2026-0042"}),
+    )
+    .await
+    .assert_status(StatusCode::CREATED);
+    let form = reqwest::multipart::Form::new()
+        .text("amount_fen", "10000")
+        .text("reason", "Refund to a buyer after a complaint")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(pdf_with("EVIDENCE-PRIVACY"))
+                .file_name("evidence.pdf")
+                .mime_str("application/pdf")
+                .expect("mime"),
+        );
+    app.raw(
+        app.client
+            .post(app.url(&format!("{ledger}/deductions")))
+            .bearer_auth(&finance)
+            .multipart(form),
+    )
+    .await
+    .assert_status(StatusCode::CREATED);
     let values = p.values();
     // Before: the values are there (the check below can find them).
     let before = values_in_tables(&app, &values).await;
@@ -392,6 +421,11 @@ async fn after_erasure_no_personal_value_remains_and_the_audit_chain_verifies() 
         .await;
     a.assert_status(StatusCode::ACCEPTED);
     assert_eq!(a.body["status"], "closing");
+    // The holder is told by mail what happens and when (that mail is erased too).
+    let mail = app
+        .wait_for_mail_containing(&p.email, "您已注销服务商账户")
+        .await;
+    assert!(mail.contains("永久删除"), "{mail}");
     app.get_as(&token, "/api/v1/me")
         .await
         .assert_status(StatusCode::UNAUTHORIZED);
@@ -500,6 +534,16 @@ async fn after_erasure_no_personal_value_remains_and_the_audit_chain_verifies() 
         .await
         .expect("count");
     assert_eq!(docs, 0);
+    let mut entries: Vec<(i64, Option<String>)> = sqlx::query_as(
+        "SELECT amount_fen, evidence_document_id FROM guarantee_entries WHERE account_id = $1 \
+         ORDER BY recorded_at",
+    )
+    .bind(id.clone())
+    .fetch_all(&db)
+    .await
+    .expect("ledger");
+    entries.sort();
+    assert_eq!(entries, vec![(10_000, None), (100_000, None)]);
     drop(db);
 
     // Every byte of the data directory: the SQLite database, its -wal and -shm, the stored

@@ -6,6 +6,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 
 use crate::domain::catalog::{CatalogEntry, CatalogList};
+use crate::domain::money::Fen;
 use crate::http::state::AppState;
 use crate::http::web::errors::PageError;
 use crate::http::web::extract::{CheckedForm, Staff};
@@ -58,6 +59,15 @@ impl CatalogPage {
         }
     }
 
+    /// A category's deposit in yuan as its field shows it ("5000.00"; blank for none).
+    pub fn deposit_figure(&self, fen: &i64) -> String {
+        if *fen == 0 {
+            String::new()
+        } else {
+            Fen(*fen).yuan_figure()
+        }
+    }
+
     pub fn lists(&self) -> [(&'static str, &Vec<CatalogEntry>); 2] {
         [
             ("categories", &self.categories),
@@ -103,13 +113,21 @@ pub async fn change(
         _ => CatalogList::Categories,
     };
     let slug = forms::first(&data, "slug").unwrap_or("").trim().to_string();
+    // A category's deposit, typed in yuan ("5,000"); blank leaves it as it is.
+    let deposit = match forms::first(&data, "deposit").map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(t) => Fen::parse_yuan(t)
+            .map(|f| Some(f.0))
+            .ok_or_else(|| Error::field("deposit", "format")),
+    };
     let names = CatalogForm {
         slug: None,
         name_zh: forms::opt(&data, "name_zh"),
         name_en: forms::opt(&data, "name_en"),
-        deposit_fen: None,
+        deposit_fen: deposit.as_ref().ok().copied().flatten(),
     };
     let result = match forms::first(&data, "action") {
+        _ if deposit.is_err() => deposit.map(drop),
         Some("add") => {
             let entry = CatalogForm {
                 slug: Some(slug),
@@ -122,6 +140,20 @@ pub async fn change(
         Some("restore") => cat::set_retired(&state.ctx, &operator, which, &slug, false).await,
         _ => Err(Error::field("action", "not_allowed")),
     };
+    // The workflow names the deposit in fen; the page's field is in yuan.
+    let result = result.map_err(|e| match e {
+        Error::Validation(v) => Error::Validation(
+            v.into_iter()
+                .map(|mut f| {
+                    if f.field == "deposit_fen" {
+                        f.field = "deposit".into();
+                    }
+                    f
+                })
+                .collect(),
+        ),
+        other => other,
+    });
     match result {
         Ok(()) => see_other("/console/catalog?notice=saved"),
         Err(e) => {
