@@ -141,6 +141,7 @@ pub const EXPORT_TABLES: &[(&str, &str)] = &[
     ("guarantee_entries", "account_id = $1"),
     ("guarantee_shortfalls", "account_id = $1"),
     ("guarantee_holds", "account_id = $1"),
+    ("expiry_reminders", "account_id = $1"),
     ("api_tokens", "account_id = $1"),
     ("webhook_endpoints", "provider_id = $1"),
     ("second_factors", "account_id = $1"),
@@ -254,6 +255,7 @@ pub async fn erase(tx: &mut Tx, account_id: &str, email: &str, now: i64) -> Resu
     .await?;
     let by_account: &[&str] = &[
         "DELETE FROM enterprise_documents WHERE account_id = $1",
+        "DELETE FROM expiry_reminders WHERE account_id = $1",
         // The deposit ledger stays (amounts, references, reasons: finance's record); the
         // evidence files of deductions go with the other documents.
         "UPDATE guarantee_entries SET evidence_document_id = NULL WHERE account_id = $1",

@@ -197,6 +197,8 @@ async fn the_export_holds_the_records_the_documents_as_uploaded_and_the_audit_ev
     assert!(account[0].get("password_hash").is_none());
     let enterprise = file("records/enterprise_verifications.json");
     assert_eq!(enterprise[0]["data"]["legal_rep"]["name"], p.legal_rep);
+    // Tables other features added hold the account's rows too (the expiry reminders it was sent).
+    assert!(file("records/expiry_reminders.json").is_array());
     let application = file("records/partner_applications.json");
     assert_eq!(
         application[0]["data"]["contact"]["mobile"],
