@@ -174,7 +174,9 @@ for (const lang of ['zh-CN', 'en']) {
 
     // "Same as the legal representative": one row in words, no empty rows.
     await op.goto(`/console/items/${same.item.id}`, { label: 'same-as-legal-rep' });
-    const authorised = p.locator('.case-data section').nth(2).locator('tbody tr');
+    const authorised = p.locator('.case-data section')
+      .filter({ has: p.locator('h2', { hasText: L('console.section.authorized_person') }) })
+      .locator('tbody tr');
     assert.equal(await authorised.count(), 1);
     assert.equal(await text(authorised.locator('td.value')), L('console.same_as_legal_rep'));
     assert.equal(await p.locator('.case-data td.value').filter({ hasText: /^\s*$/ }).count(), 0, 'no empty value cells');
