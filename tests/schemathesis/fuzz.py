@@ -179,7 +179,9 @@ def move_in(base, admin, holder):
     must(call(base, "PUT", "/api/v1/me/enterprise", {
         "subject_type": "enterprise", "company_name": company, "uscc": "914403001922038216",
         "registered_address": "深圳市南山区科技园",
-        "legal_rep": {"name": "张三", "id_type": "prc_id", "id_number": "11010519491231002X"},
+        "license_valid_until": "2046-12-31",
+        "legal_rep": {"name": "张三", "id_type": "prc_id", "id_number": "11010519491231002X",
+                      "id_valid_until": None},
         "authorized_person": {"same_as_legal_rep": True},
         "corporate_account": {"bank_name": "招商银行", "province": "广东", "city": "深圳",
                               "branch_name": "深圳南山支行", "account_number": "6222020200112233445"},

@@ -21,6 +21,7 @@ use crate::workflows::verification::SubmissionView;
 /// China, UTC+8) or `long_term`, and `file`, the renewed business licence scan (PDF, JPEG or
 /// PNG by content, at most 10 MiB).
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct ReverificationUpload {
     #[schema(pattern = r"^([0-9]{4}-[0-9]{2}-[0-9]{2}|long_term)$")]
