@@ -112,26 +112,16 @@ fn from_list_row(r: &AnyRow) -> Result<ReviewItemRow> {
     })
 }
 
+/// A whole row: the listing's columns and the rest.
 fn from_row(r: &AnyRow) -> Result<ReviewItemRow> {
-    let appeal: i64 = r.try_get("appeal")?;
     Ok(ReviewItemRow {
-        appeal: appeal != 0,
-        id: r.try_get("id")?,
-        kind: r.try_get("kind")?,
-        account_id: r.try_get("account_id")?,
-        company_name: r.try_get("company_name")?,
         subject_ref: r.try_get("subject_ref")?,
-        status: r.try_get("status")?,
-        version: r.try_get("version")?,
         snapshot: r.try_get("snapshot")?,
         documents: r.try_get("documents")?,
         reasons: r.try_get("reasons")?,
-        submitted_at: r.try_get("submitted_at")?,
         decided_at: r.try_get("decided_at")?,
         decided_by: r.try_get("decided_by")?,
-        claimed_by: r.try_get("claimed_by")?,
-        claimed_until: r.try_get("claimed_until")?,
-        claimed_by_email: r.try_get("claimed_by_email")?,
+        ..from_list_row(r)?
     })
 }
 
