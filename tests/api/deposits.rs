@@ -234,16 +234,9 @@ async fn a_deduction_left_short_hides_the_listings_after_the_grace_period_until_
     .await
     .assert_status(StatusCode::CREATED);
     // A listed product.
-    let a = app
-        .create_product(&token, product_form("Fleet", "iot"))
+    let product = app
+        .listed_product(&op, &token, &id, product_form("Fleet", "iot"))
         .await;
-    a.assert_status(StatusCode::CREATED);
-    let product = a.body["id"].as_str().expect("id").to_string();
-    app.submit_product(&token, &product)
-        .await
-        .assert_status(StatusCode::OK);
-    let item = app.pending_item(&op, "product", &id).await;
-    app.approve(&op, &item).await;
     assert_eq!(listed_ids(&app.storefront("").await), vec![product.clone()]);
 
     // Deductions are finance's, never more than the balance, with a reason.

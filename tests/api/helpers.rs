@@ -1175,6 +1175,26 @@ impl TestApp {
         self.product_action(token, id, "submit").await
     }
 
+    /// Creates `form` as `token`'s product, submits it and has `operator` approve it: a listed
+    /// product of the provider `account_id`; its id.
+    pub async fn listed_product(
+        &self,
+        operator: &str,
+        token: &str,
+        account_id: &str,
+        form: Value,
+    ) -> String {
+        let a = self.create_product(token, form).await;
+        a.assert_status(StatusCode::CREATED);
+        let id = a.body["id"].as_str().expect("id").to_string();
+        self.submit_product(token, &id)
+            .await
+            .assert_status(StatusCode::OK);
+        let item = self.pending_item(operator, "product", account_id).await;
+        self.approve(operator, &item).await;
+        id
+    }
+
     /// `unlist` or `relist` (or `submit`).
     pub async fn product_action(&self, token: &str, id: &str, action: &str) -> Answer {
         self.post_as(token, &path::product_action(id, action), json!({}))

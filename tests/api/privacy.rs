@@ -129,16 +129,9 @@ async fn moved_in(app: &TestApp, p: &Person, code: &str) -> (String, String, Str
     .assert_status(StatusCode::OK);
     let m = app.move_in(&token).await;
     assert_eq!(m.body["state"], "moved_in", "{:?}", m.body);
-    let a = app
-        .create_product(&token, product_form("云海物联网平台", "iot"))
+    let product = app
+        .listed_product(&op, &token, &id, product_form("云海物联网平台", "iot"))
         .await;
-    a.assert_status(StatusCode::CREATED);
-    let product = a.body["id"].as_str().expect("id").to_string();
-    app.submit_product(&token, &product)
-        .await
-        .assert_status(StatusCode::OK);
-    let item = app.pending_item(&op, "product", &id).await;
-    app.approve(&op, &item).await;
     (token, id, product)
 }
 
