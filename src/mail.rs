@@ -71,11 +71,12 @@ pub enum MailKind {
     GuaranteeDeducted,
     GuaranteeHidden,
     GuaranteeRestored,
+    GuaranteeRaised,
     AccountClosed,
 }
 
 impl MailKind {
-    pub const ALL: [MailKind; 37] = [
+    pub const ALL: [MailKind; 38] = [
         MailKind::ActivationCode,
         MailKind::PasswordResetCode,
         MailKind::PasswordChanged,
@@ -113,6 +114,7 @@ impl MailKind {
         MailKind::GuaranteeDeducted,
         MailKind::GuaranteeHidden,
         MailKind::GuaranteeRestored,
+        MailKind::GuaranteeRaised,
     ];
 
     pub fn name(self) -> &'static str {
@@ -154,6 +156,7 @@ impl MailKind {
             MailKind::GuaranteeDeducted => "guarantee_deducted",
             MailKind::GuaranteeHidden => "guarantee_hidden",
             MailKind::GuaranteeRestored => "guarantee_restored",
+            MailKind::GuaranteeRaised => "guarantee_raised",
         }
     }
 }

@@ -46,6 +46,8 @@ pub struct Draft<'a> {
     pub version: Option<&'a str>,
     pub effective_at: Option<&'a str>,
     pub summary: Option<&'a str>,
+    /// The summary in English, when it was sent in both languages (`summary` is the Chinese).
+    pub summary_en: Option<&'a str>,
     pub text_zh: Option<&'a str>,
     pub text_en: Option<&'a str>,
 }
@@ -56,6 +58,7 @@ pub struct Checked {
     pub version: String,
     pub effective_on: jiff::civil::Date,
     pub summary: String,
+    pub summary_en: Option<String>,
     pub text_zh: String,
     pub text_en: String,
 }
@@ -120,7 +123,13 @@ pub fn check(
             );
         }
     }
-    let summary = bounded(&mut e, "summary", d.summary, SUMMARY_MAX);
+    let (summary, summary_en) = match d.summary_en {
+        None => (bounded(&mut e, "summary", d.summary, SUMMARY_MAX), None),
+        Some(en) => (
+            bounded(&mut e, "summary.zh-CN", d.summary, SUMMARY_MAX),
+            bounded(&mut e, "summary.en", Some(en), SUMMARY_MAX),
+        ),
+    };
     let text_zh = bounded(&mut e, "text_markdown.zh-CN", d.text_zh, TEXT_MAX);
     let text_en = bounded(&mut e, "text_markdown.en", d.text_en, TEXT_MAX);
     e.into_result()?;
@@ -130,6 +139,7 @@ pub fn check(
                 version,
                 effective_on,
                 summary,
+                summary_en,
                 text_zh,
                 text_en,
             })
@@ -239,6 +249,7 @@ mod tests {
             version: Some("2026-11"),
             effective_at: Some("2027-01-01"),
             summary: Some(""),
+            summary_en: None,
             text_zh: Some("x"),
             text_en: None,
         };
@@ -257,6 +268,7 @@ mod tests {
             version: Some("2027-02"),
             effective_at: Some("2026-12-06"),
             summary: Some("s"),
+            summary_en: None,
             text_zh: Some("z"),
             text_en: Some("e"),
         };

@@ -104,6 +104,7 @@ pub const ACTIONS: &[&str] = &[
     "deposit.deduction_recorded",
     "deposit.listings_hidden",
     "deposit.listings_restored",
+    "deposit.top_up_requested",
 ];
 
 /// An event about to be appended. `detail` is JSON text and must never carry a secret.

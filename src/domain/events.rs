@@ -52,6 +52,19 @@ event_types! {
     ConsultationCreated => "consultation.created",
     ConsultationReplied => "consultation.replied",
     AgreementAccepted => "agreement.accepted",
+    AgreementPublished => "agreement.published",
+    DepositPaymentRecorded => "deposit.payment_recorded",
+    DepositDeducted => "deposit.deducted",
+    DepositShort => "deposit.short",
+    ProviderListingsHeld => "provider.listings_held",
+    ProviderListingsRestored => "provider.listings_restored",
+    ReverificationSubmitted => "reverification.submitted",
+    ReverificationApproved => "reverification.approved",
+    ReverificationRejected => "reverification.rejected",
+    DocumentExpiring => "document.expiring",
+    DocumentExpired => "document.expired",
+    AccountClosureRequested => "account.closure_requested",
+    AccountErased => "account.erased",
 }
 
 /// The type of the event `POST /api/v1/webhooks/{id}/test` sends: to that endpoint only, never
@@ -137,7 +150,7 @@ mod tests {
         for t in EventType::ALL {
             assert_eq!(EventType::parse(t.as_str()), Some(*t));
         }
-        assert_eq!(EventType::ALL.len(), 23);
+        assert_eq!(EventType::ALL.len(), 36);
         assert_eq!(EventType::parse(TEST_EVENT_TYPE), None);
     }
 

@@ -137,6 +137,16 @@ impl Standing {
         }
     }
 
+    /// Where it stands while a top-up period is open (`open`: a shortfall): below the required
+    /// amount is `short` even when the balance never reached it — the required amount was raised
+    /// after the step was done — so the step stays done and the grace period applies.
+    pub fn in_grace(mut self, open: bool) -> Standing {
+        if open && self.status == GuaranteeStatus::Due {
+            self.status = GuaranteeStatus::Short;
+        }
+        self
+    }
+
     /// The balance is below the required amount (owed, short or never paid).
     pub fn below(&self) -> bool {
         self.status != GuaranteeStatus::NotDue && self.totals.balance_fen < self.required_fen

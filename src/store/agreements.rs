@@ -11,14 +11,17 @@ pub struct VersionRow {
     /// `YYYY-MM-DD`.
     pub effective_on: String,
     pub effective_from: i64,
+    /// The summary in Chinese, or the only one published.
     pub summary: String,
+    /// The summary in English, when published in both languages.
+    pub summary_en: Option<String>,
     pub text_zh: String,
     pub text_en: String,
     pub published_at: i64,
 }
 
 const COLUMNS: &str =
-    "version, effective_on, effective_from, summary, text_zh, text_en, published_at";
+    "version, effective_on, effective_from, summary, summary_en, text_zh, text_en, published_at";
 
 fn version_row(r: &AnyRow) -> Result<VersionRow> {
     Ok(VersionRow {
@@ -26,6 +29,7 @@ fn version_row(r: &AnyRow) -> Result<VersionRow> {
         effective_on: r.try_get("effective_on")?,
         effective_from: r.try_get("effective_from")?,
         summary: r.try_get("summary")?,
+        summary_en: r.try_get("summary_en")?,
         text_zh: r.try_get("text_zh")?,
         text_en: r.try_get("text_en")?,
         published_at: r.try_get("published_at")?,
@@ -77,7 +81,7 @@ pub async fn latest(tx: &mut Tx) -> Result<Option<(String, String)>> {
 pub async fn insert(tx: &mut Tx, v: &VersionRow, by: &str) -> Result<bool> {
     let res = sqlx::query(
         "INSERT INTO agreement_versions (version, effective_on, effective_from, summary, text_zh, \
-         text_en, published_by, published_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) \
+         text_en, published_by, published_at, summary_en) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
          ON CONFLICT (version) DO NOTHING",
     )
     .bind(&v.version)
@@ -88,6 +92,7 @@ pub async fn insert(tx: &mut Tx, v: &VersionRow, by: &str) -> Result<bool> {
     .bind(&v.text_en)
     .bind(by)
     .bind(v.published_at)
+    .bind(v.summary_en.clone())
     .execute(&mut **tx)
     .await?;
     Ok(res.rows_affected() == 1)

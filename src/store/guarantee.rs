@@ -48,6 +48,33 @@ pub async fn set_category_deposit(tx: &mut Tx, slug: &str, fen: i64) -> Result<O
     Ok(Some(before))
 }
 
+/// The accounts whose approved application may declare category `slug` (its name appears in
+/// the application's JSON; the caller reads the declared categories to be sure), in id order,
+/// each locked on PostgreSQL as `Db::begin_for_account` locks one — so that a change of the
+/// category's deposit and a ledger entry of one of them do not cross.
+pub async fn approved_mentioning(tx: &mut Tx, slug: &str) -> Result<Vec<String>> {
+    let rows = sqlx::query(
+        "SELECT account_id FROM partner_applications WHERE status = 'approved' \
+         AND data LIKE $1 ORDER BY account_id",
+    )
+    .bind(format!("%\"{slug}\"%"))
+    .fetch_all(&mut **tx)
+    .await?;
+    let ids = rows
+        .iter()
+        .map(|r| r.try_get::<String, _>("account_id"))
+        .collect::<std::result::Result<Vec<_>, _>>()?;
+    if tx.dialect() == super::Dialect::Postgres {
+        for id in &ids {
+            sqlx::query("SELECT id FROM accounts WHERE id = $1 FOR UPDATE")
+                .bind(id)
+                .fetch_optional(&mut **tx)
+                .await?;
+        }
+    }
+    Ok(ids)
+}
+
 /// The ledger of `account_id`, oldest first.
 pub async fn entries<'e, E: Executor<'e, Database = Any>>(
     ex: E,

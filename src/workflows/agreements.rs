@@ -43,12 +43,22 @@ pub struct AgreementView {
     /// `in_force` (the newest version whose day has begun), `upcoming` (its day is to come) or
     /// `earlier` (replaced by a later version).
     pub status: &'static str,
-    /// What changed, as published.
+    /// What changed, as published: the Chinese summary, or the only one.
     pub summary: String,
+    /// The summary in each language (the same text twice when one was published).
+    pub summary_texts: TextMarkdown,
     pub text_markdown: TextMarkdown,
 }
 
 impl AgreementView {
+    /// The summary of changes in `lang`.
+    pub fn summary_in(&self, lang: &Lang) -> &str {
+        match lang {
+            Lang::En => &self.summary_texts.en,
+            Lang::ZhCn => &self.summary_texts.zh_cn,
+        }
+    }
+
     /// The text in `lang`, as safe HTML.
     pub fn html(&self, lang: Lang) -> String {
         agreement::html(match lang {
@@ -70,6 +80,13 @@ fn view(row: VersionRow, in_force: Option<&str>, now: i64) -> AgreementView {
         version: row.version,
         effective_at: row.effective_on,
         effective_from: rfc3339(row.effective_from),
+        summary_texts: TextMarkdown {
+            en: row
+                .summary_en
+                .clone()
+                .unwrap_or_else(|| row.summary.clone()),
+            zh_cn: row.summary.clone(),
+        },
         summary: row.summary,
         text_markdown: TextMarkdown {
             zh_cn: row.text_zh,
@@ -127,11 +144,31 @@ pub struct PublishForm {
     /// before today, after the latest version's day.
     #[schema(value_type = String, format = Date)]
     pub effective_at: Option<String>,
-    /// What changed, for the providers (mailed and shown in the provider backend).
-    #[schema(value_type = String, min_length = 1, max_length = 2000)]
-    pub summary: Option<String>,
+    /// What changed, for the providers (mailed and shown in the provider backend, each in its
+    /// language): one text, or `{"zh-CN": "…", "en": "…"}`; at most 2,000 characters each.
+    #[schema(value_type = SummaryForm)]
+    pub summary: Option<SummaryForm>,
     #[schema(value_type = TextsForm)]
     pub text_markdown: Option<TextsForm>,
+}
+
+/// A summary of changes: one text for every provider, or one per language.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum SummaryForm {
+    One(String),
+    Both(SummaryTexts),
+}
+
+/// The summary in each language.
+#[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SummaryTexts {
+    #[serde(rename = "zh-CN")]
+    #[schema(value_type = String, min_length = 1, max_length = 2000)]
+    pub zh_cn: Option<String>,
+    #[schema(value_type = String, min_length = 1, max_length = 2000)]
+    pub en: Option<String>,
 }
 
 /// The texts, Markdown (raw HTML is shown as text), at most 100,000 characters each.
@@ -159,7 +196,15 @@ pub async fn publish(ctx: &Ctx, admin: &AccountView, form: &PublishForm) -> Resu
     let draft = Draft {
         version: form.version.as_deref(),
         effective_at: form.effective_at.as_deref(),
-        summary: form.summary.as_deref(),
+        summary: match &form.summary {
+            Some(SummaryForm::One(s)) => Some(s.as_str()),
+            Some(SummaryForm::Both(b)) => b.zh_cn.as_deref(),
+            None => None,
+        },
+        summary_en: match &form.summary {
+            Some(SummaryForm::Both(b)) => Some(b.en.as_deref().unwrap_or_default()),
+            _ => None,
+        },
         text_zh: texts.zh_cn.as_deref(),
         text_en: texts.en.as_deref(),
     };
@@ -180,6 +225,7 @@ pub async fn publish(ctx: &Ctx, admin: &AccountView, form: &PublishForm) -> Resu
         effective_on: checked.effective_on.to_string(),
         effective_from,
         summary: checked.summary,
+        summary_en: checked.summary_en,
         text_zh: checked.text_zh,
         text_en: checked.text_en,
         published_at: now,
@@ -197,13 +243,21 @@ pub async fn publish(ctx: &Ctx, admin: &AccountView, form: &PublishForm) -> Resu
             .detail(json!({"agreement_version": row.version, "effective_at": row.effective_on})),
     )
     .await?;
+    let published = json!({"agreement_version": row.version, "effective_at": row.effective_on,
+                           "effective_from": rfc3339(row.effective_from)});
+    let published = Event::marketplace(EventType::AgreementPublished, published);
+    super::events::record(&mut tx, published).await?;
     for (_, email, lang) in store::providers_to_tell(&mut tx).await? {
         let lang = Lang::from_tag(&lang).unwrap_or_default();
         let day = Zone::long_day(checked.effective_on, lang);
+        let summary = match lang {
+            Lang::En => row.summary_en.as_deref().unwrap_or(&row.summary),
+            Lang::ZhCn => row.summary.as_str(),
+        };
         let params = [
             ("version", row.version.as_str()),
             ("date", day.as_str()),
-            ("summary", row.summary.as_str()),
+            ("summary", summary),
         ];
         mail::enqueue(
             &mut tx,

@@ -275,7 +275,7 @@ async fn submit_in(
         .await?
         .and_then(|e| e.company_name)
         .unwrap_or_default();
-    let now = now_ms();
+    let now = ctx.clock.now_ms();
     let item = ReviewItemRow::submission(
         ReviewKind::PartnerApplication.as_str(),
         &account.id,

@@ -130,7 +130,8 @@ pub async fn add(
         return Err(Error::Conflict("slug_taken"));
     }
     if let Some(fen) = deposit {
-        super::guarantee::set_category_deposit(&mut tx, operator, slug, fen).await?;
+        super::guarantee_requirement::set_category_deposit(ctx, &mut tx, operator, slug, fen)
+            .await?;
     }
     store::audit::append(
         &mut tx,
@@ -143,6 +144,7 @@ pub async fn add(
     )
     .await?;
     tx.commit().await?;
+    ctx.mail_committed();
     Ok(())
 }
 
@@ -167,7 +169,8 @@ pub async fn rename(
         return Err(Error::NotFound);
     }
     if let Some(fen) = deposit {
-        super::guarantee::set_category_deposit(&mut tx, operator, slug, fen).await?;
+        super::guarantee_requirement::set_category_deposit(ctx, &mut tx, operator, slug, fen)
+            .await?;
     }
     store::audit::append(
         &mut tx,
@@ -180,6 +183,7 @@ pub async fn rename(
     )
     .await?;
     tx.commit().await?;
+    ctx.mail_committed();
     Ok(())
 }
 

@@ -62,6 +62,7 @@ pub async fn product(
 /// Records what a review decision did (a product's decision is recorded by `products`, which
 /// knows the revision), then whether it completed the move-in.
 pub async fn decided(
+    ctx: &Ctx,
     tx: &mut Tx,
     kind: ReviewKind,
     approved: bool,
@@ -76,8 +77,9 @@ pub async fn decided(
         (ReviewKind::PartnerApplication, false) => PartnerApplicationRejected,
         (ReviewKind::SettlementChange, true) => SettlementChangeApproved,
         (ReviewKind::SettlementChange, false) => SettlementChangeRejected,
-        // A re-verification changes nothing outside: the verification stays in force.
-        (ReviewKind::Product | ReviewKind::Reverification, _) => return Ok(()),
+        (ReviewKind::Reverification, true) => ReverificationApproved,
+        (ReviewKind::Reverification, false) => ReverificationRejected,
+        (ReviewKind::Product, _) => return Ok(()),
     };
     let mut data = json!({"provider_id": item.account_id, "review_item_id": item.id,
                           "company_name": item.company_name});
@@ -85,13 +87,13 @@ pub async fn decided(
         data["reasons"] = json!(reasons);
     }
     record(tx, Event::about_provider(event, &item.account_id, data)).await?;
-    note_moved_in(tx, &item.account_id).await
+    note_moved_in(ctx, tx, &item.account_id).await
 }
 
 /// After a change that may complete an account's move-in: records `provider.moved_in` the first
 /// time the account is found moved in, never again.
-pub async fn note_moved_in(tx: &mut Tx, account_id: &str) -> Result<()> {
-    let status = super::move_in::status_in(tx, account_id).await?;
+pub async fn note_moved_in(ctx: &Ctx, tx: &mut Tx, account_id: &str) -> Result<()> {
+    let status = super::move_in::status_in(ctx, tx, account_id).await?;
     if !status.moved_in() {
         return Ok(());
     }

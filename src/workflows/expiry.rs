@@ -10,6 +10,7 @@ use serde_json::json;
 use super::{Ctx, Result};
 use crate::domain::audit::{NewEvent, SYSTEM};
 use crate::domain::enterprise::EnterpriseData;
+use crate::domain::events::{Event, EventType};
 use crate::domain::validity::{self, Document};
 use crate::i18n::{self, Lang};
 use crate::mail::{self, MailKind};
@@ -88,6 +89,17 @@ async fn remind(
         ],
     )
     .await?;
+    // The document's kind and how far ahead, not its day: an ID's term is its holder's data.
+    let (event, days_ahead) = match stage {
+        "expired" => (EventType::DocumentExpired, 0),
+        _ => (
+            EventType::DocumentExpiring,
+            validity::remaining(until, today),
+        ),
+    };
+    let data = json!({"provider_id": e.account_id, "document": doc.as_str(), "stage": stage,
+                      "days_ahead": days_ahead});
+    super::events::record(&mut tx, Event::about_provider(event, &e.account_id, data)).await?;
     store::audit::append(
         &mut tx,
         NewEvent::new(SYSTEM, "enterprise.expiry_reminder_sent", &e.account_id)

@@ -17,13 +17,14 @@ use std::sync::Arc;
 use serde_json::json;
 
 use super::accounts::AccountView;
-pub use super::guarantee_ledger::{company_of, set_category_deposit, GuaranteeView, LedgerEntry};
+pub use super::guarantee_ledger::{company_of, GuaranteeView, LedgerEntry};
 use super::guarantee_ledger::{entry_view, standing_in, view};
 use super::{Ctx, Error, Result};
 use crate::domain::account::StaffAction;
 use crate::domain::audit::{NewEvent, SYSTEM};
 use crate::domain::calendar::{self, Calendar};
 use crate::domain::enterprise::text;
+use crate::domain::events::{Event, EventType};
 use crate::domain::guarantee::{self, EntryKind, GuaranteeStatus, Standing};
 use crate::domain::money::Fen;
 use crate::domain::upload::{self, FileType};
@@ -33,7 +34,7 @@ use crate::mail::{self, MailKind};
 use crate::store::documents::DocumentRow;
 use crate::store::guarantee::{self as g_store, EntryRow};
 use crate::store::{self, Tx};
-use crate::time_util::MINUTE_MS;
+use crate::time_util::{rfc3339, MINUTE_MS};
 
 /// The deposit settings and this instance's memory of when there can next be a hold to put.
 #[derive(Debug, Clone)]
@@ -57,6 +58,18 @@ impl Settings {
 /// working day later, so a minute's delay is never late.
 const LOOK_TTL_MS: i64 = MINUTE_MS;
 
+/// Records a deposit event about `account_id` in `tx`: the provider, amounts in fen and `data`
+/// (never a reason's or evidence's contents, nor a bank reference).
+pub(super) async fn record_event(
+    tx: &mut Tx,
+    kind: EventType,
+    account_id: &str,
+    mut data: serde_json::Value,
+) -> Result<()> {
+    data["provider_id"] = json!(account_id);
+    super::events::record(tx, Event::about_provider(kind, account_id, data)).await
+}
+
 /// The signed-in provider's own deposit.
 pub async fn own(ctx: &Ctx, account: &AccountView) -> Result<GuaranteeView> {
     super::move_in::require_provider_role(account)?;
@@ -77,7 +90,7 @@ pub async fn of_provider(
 
 /// The last day of the grace period for a deduction at `now`, and the moment it ends (the start
 /// of the next day in the marketplace's zone).
-async fn deadline(ctx: &Ctx, now: i64) -> Result<(jiff::civil::Date, i64)> {
+pub(super) async fn deadline(ctx: &Ctx, now: i64) -> Result<(jiff::civil::Date, i64)> {
     let holidays = store::calendar::holidays(&ctx.db).await?;
     let cal = Calendar::new(holidays.iter().filter_map(|h| calendar::parse_day(&h.day)));
     let out_of_range = || Error::Internal("the clock is out of range".into());
@@ -88,7 +101,7 @@ async fn deadline(ctx: &Ctx, now: i64) -> Result<(jiff::civil::Date, i64)> {
 }
 
 /// The provider behind `account_id` (its application approved) and its language, in `tx`.
-async fn provider_in(tx: &mut Tx, account_id: &str) -> Result<(String, Lang)> {
+pub(super) async fn provider_in(tx: &mut Tx, account_id: &str) -> Result<(String, Lang)> {
     let owner = store::accounts::find_by_id(&mut **tx, account_id)
         .await?
         .ok_or(Error::NotFound)?;
@@ -119,7 +132,7 @@ pub async fn record_payment(
     e.into_result().map_err(Error::Validation)?;
     let now = ctx.clock.now_ms();
     let mut tx = ctx.db.begin_for_account(account_id).await?;
-    let (email, lang) = provider_in(&mut tx, account_id).await?;
+    provider_in(&mut tx, account_id).await?;
     let (before, _) = standing_in(&mut tx, account_id).await?;
     let row = EntryRow {
         id: uuid::Uuid::now_v7().to_string(),
@@ -142,24 +155,20 @@ pub async fn record_payment(
         })),
     )
     .await?;
-    if balance >= before.required_fen && g_store::close_shortfall(&mut tx, account_id).await? {
-        store::audit::append(
-            &mut tx,
-            NewEvent::new(&operator.id, "deposit.listings_restored", account_id)
-                .detail(json!({"balance_fen": balance, "required_fen": before.required_fen})),
-        )
-        .await?;
-        let balance_words = Fen(balance).to_string();
-        mail::enqueue(
-            &mut tx,
-            &ctx.key,
-            MailKind::GuaranteeRestored,
-            &email,
-            lang,
-            &[("balance", &balance_words)],
-        )
-        .await?;
+    record_event(
+        &mut tx,
+        EventType::DepositPaymentRecorded,
+        account_id,
+        json!({"entry_id": row.id, "amount_fen": amount, "balance_fen": balance,
+               "required_fen": before.required_fen}),
+    )
+    .await?;
+    if balance >= before.required_fen {
+        let required = before.required_fen;
+        restore(ctx, &mut tx, &operator.id, account_id, balance, required).await?;
     }
+    // The payment may be the last step of the move-in.
+    super::events::note_moved_in(ctx, &mut tx, account_id).await?;
     tx.commit().await?;
     ctx.mail_committed();
     Ok(entry_view(&row, balance))
@@ -263,6 +272,25 @@ pub async fn record_deduction(
         })),
     )
     .await?;
+    record_event(
+        &mut tx,
+        EventType::DepositDeducted,
+        account_id,
+        json!({"entry_id": row.id, "amount_fen": amount, "balance_fen": balance,
+               "required_fen": before.required_fen,
+               "evidence": row.evidence_document_id.is_some()}),
+    )
+    .await?;
+    if opened {
+        record_event(
+            &mut tx,
+            EventType::DepositShort,
+            account_id,
+            json!({"balance_fen": balance, "required_fen": before.required_fen,
+                   "top_up_by": deadline.map(rfc3339)}),
+        )
+        .await?;
+    }
     let amount_words = Fen(amount).to_string();
     let balance_words = Fen(balance).to_string();
     let required_words = Fen(before.required_fen).to_string();
@@ -296,11 +324,14 @@ pub async fn record_deduction(
     ctx.mail_committed();
     if opened {
         // This instance looks again when the new grace period ends, at the latest.
-        ctx.guarantee
-            .next_look
-            .fetch_min(top_up_by, Ordering::Relaxed);
+        look_by(ctx, top_up_by);
     }
     Ok(entry_view(&row, balance))
+}
+
+/// This instance looks for holds to put no later than `at` (a grace period that ends then).
+pub(super) fn look_by(ctx: &Ctx, at: i64) {
+    ctx.guarantee.next_look.fetch_min(at, Ordering::Relaxed);
 }
 
 /// Puts the hold on every provider whose grace period ended without a top-up (audited,
@@ -348,6 +379,14 @@ async fn hide(ctx: &Ctx, account_id: &str, now: i64) -> Result<bool> {
         })),
     )
     .await?;
+    record_event(
+        &mut tx,
+        EventType::ProviderListingsHeld,
+        account_id,
+        json!({"balance_fen": standing.totals.balance_fen,
+               "required_fen": standing.required_fen, "top_up_by": rfc3339(by)}),
+    )
+    .await?;
     let owner = store::accounts::find_by_id(&mut *tx, account_id)
         .await?
         .ok_or(Error::NotFound)?;
@@ -365,5 +404,45 @@ async fn hide(ctx: &Ctx, account_id: &str, now: i64) -> Result<bool> {
     .await?;
     tx.commit().await?;
     ctx.mail_committed();
+    Ok(true)
+}
+
+/// The balance (`balance` of `required`) covers the requirement again: the grace period
+/// closes, and held listings return (audited as `actor`'s, an event, mailed); whether they did.
+pub(super) async fn restore(
+    ctx: &Ctx,
+    tx: &mut Tx,
+    actor: &str,
+    account_id: &str,
+    balance: i64,
+    required: i64,
+) -> Result<bool> {
+    if !g_store::close_shortfall(tx, account_id).await? {
+        return Ok(false);
+    }
+    store::audit::append(
+        tx,
+        NewEvent::new(actor, "deposit.listings_restored", account_id)
+            .detail(json!({"balance_fen": balance, "required_fen": required})),
+    )
+    .await?;
+    record_event(
+        tx,
+        EventType::ProviderListingsRestored,
+        account_id,
+        json!({"balance_fen": balance, "required_fen": required}),
+    )
+    .await?;
+    let (email, lang) = provider_in(tx, account_id).await?;
+    let balance_words = Fen(balance).to_string();
+    mail::enqueue(
+        tx,
+        &ctx.key,
+        MailKind::GuaranteeRestored,
+        &email,
+        lang,
+        &[("balance", &balance_words)],
+    )
+    .await?;
     Ok(true)
 }

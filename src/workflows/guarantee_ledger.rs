@@ -4,12 +4,9 @@
 //! `guarantee.rs`.)
 
 use serde::Serialize;
-use serde_json::json;
 use utoipa::ToSchema;
 
-use super::accounts::AccountView;
 use super::{Ctx, Error, Result};
-use crate::domain::audit::NewEvent;
 use crate::domain::guarantee::{self, EntryKind, GuaranteeStatus, Standing, Totals};
 use crate::store::guarantee::{self as g_store, EntryRow};
 use crate::store::{self, Tx};
@@ -93,7 +90,10 @@ pub async fn standing_of(
         return Ok(None);
     }
     let entries = g_store::entries(&mut *conn, account_id).await?;
-    Ok(Some(Standing::of(true, required, totals(&entries))))
+    let open = g_store::shortfall(&mut *conn, account_id).await?.is_some();
+    Ok(Some(
+        Standing::of(true, required, totals(&entries)).in_grace(open),
+    ))
 }
 
 fn totals(entries: &[EntryRow]) -> Totals {
@@ -114,8 +114,9 @@ pub(super) async fn view(ctx: &Ctx, account_id: &str) -> Result<GuaranteeView> {
     let deposits = g_store::category_deposits(&mut conn).await?;
     let categories = declared(row.application_data.as_deref());
     let required = guarantee::required_fen(categories.iter().map(String::as_str), &deposits);
-    let standing = Standing::of(approved(&row), required, totals(&entries));
     let shortfall = g_store::shortfall(&mut *conn, account_id).await?;
+    let standing =
+        Standing::of(approved(&row), required, totals(&entries)).in_grace(shortfall.is_some());
     let hidden = g_store::hidden_at(&mut *conn, account_id).await?.is_some();
     let mut running = Totals::default();
     let entries = entries
@@ -160,8 +161,9 @@ pub(super) async fn standing_in(
     let categories = declared(row.application_data.as_deref());
     let required = guarantee::required_fen(categories.iter().map(String::as_str), &deposits);
     let entries = g_store::entries(&mut **tx, account_id).await?;
+    let open = g_store::shortfall(&mut **tx, account_id).await?.is_some();
     Ok((
-        Standing::of(approved(&row), required, totals(&entries)),
+        Standing::of(approved(&row), required, totals(&entries)).in_grace(open),
         entries,
     ))
 }
@@ -178,29 +180,6 @@ pub(super) fn entry_view(e: &EntryRow, balance_after_fen: i64) -> LedgerEntry {
         recorded_at_ms: e.recorded_at,
         balance_after_fen,
     }
-}
-
-/// An admin sets a category's deposit (fen; 0 = none). Providers owe the new amount at once:
-/// one who never paid that much has its deposit step due again. Audited.
-#[tracing::instrument(name = "guarantee::set_category_deposit", skip_all, fields(operator = %operator.id))]
-pub async fn set_category_deposit(
-    tx: &mut Tx,
-    operator: &AccountView,
-    slug: &str,
-    deposit_fen: i64,
-) -> Result<()> {
-    let before = g_store::set_category_deposit(tx, slug, deposit_fen)
-        .await?
-        .ok_or(Error::NotFound)?;
-    if before != deposit_fen {
-        store::audit::append(
-            tx,
-            NewEvent::new(&operator.id, "catalog.category_deposit_set", slug)
-                .detail(json!({"deposit_fen": deposit_fen, "before_fen": before})),
-        )
-        .await?;
-    }
-    Ok(())
 }
 
 /// The company name of `account_id` (verified or as submitted; empty before that).

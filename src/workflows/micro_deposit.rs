@@ -26,7 +26,7 @@ use crate::i18n::Lang;
 use crate::mail;
 use crate::store;
 use crate::store::enterprise as ent_store;
-use crate::time_util::{now_ms, MINUTE_MS};
+use crate::time_util::MINUTE_MS;
 
 /// Records that the micro-deposit was paid to the corporate account; the system picks the amount
 /// (1–99 fen) and tells the operator, who pays exactly that. Only once the documents are
@@ -56,7 +56,7 @@ pub async fn record_deposit(ctx: &Ctx, reviewer: &AccountView, id: &str) -> Resu
         &ent.md_status,
         ent.md_frozen_until,
         ent.md_attempts_left,
-        now_ms(),
+        ctx.clock.now_ms(),
     );
     if status == DepositStatus::Confirmed {
         return Err(Error::Conflict("already_confirmed"));
@@ -83,7 +83,7 @@ pub async fn record_deposit(ctx: &Ctx, reviewer: &AccountView, id: &str) -> Resu
     ent.md_attempts_left = i64::from(ctx.limits.deposit_wrong_amounts);
     ent.md_frozen_until = None;
     ent.md_deposits_sent += 1;
-    ent.updated_at = now_ms();
+    ent.updated_at = ctx.clock.now_ms();
     store::enterprise::put(&mut tx, &ent).await?;
     let sealed = ctx.key.encrypt(
         &amount_context(&item.account_id),
@@ -152,7 +152,7 @@ pub async fn paid_deposit(
     let Some(ent) = ent_store::get(ctx.db.pool(), account_id).await? else {
         return Ok(None);
     };
-    let now = now_ms();
+    let now = ctx.clock.now_ms();
     let status = DepositStatus::at(
         &ent.md_status,
         ent.md_frozen_until,
@@ -224,7 +224,7 @@ pub async fn confirm_deposit(
     let Some(mut row) = ent_store::get(&mut *tx, &account.id).await? else {
         return Err(Error::Conflict("deposit_not_sent"));
     };
-    let now = now_ms();
+    let now = ctx.clock.now_ms();
     match DepositStatus::at(
         &row.md_status,
         row.md_frozen_until,
@@ -263,7 +263,7 @@ pub async fn confirm_deposit(
         let confirmed = json!({"provider_id": account.id, "verification_status": row.status});
         let event = Event::about_provider(EventType::MicroDepositConfirmed, &account.id, confirmed);
         super::events::record(&mut tx, event).await?;
-        super::events::note_moved_in(&mut tx, &account.id).await?;
+        super::events::note_moved_in(ctx, &mut tx, &account.id).await?;
         if row.status == VerificationStatus::Approved.as_str() {
             notify::mail_account(
                 ctx,
@@ -316,7 +316,7 @@ pub async fn request_new_deposit(ctx: &Ctx, account: &AccountView) -> Result<Dep
     let Some(mut row) = ent_store::get(&mut *tx, &account.id).await? else {
         return Err(Error::Conflict("deposit_not_void"));
     };
-    let now = now_ms();
+    let now = ctx.clock.now_ms();
     let st = DepositStatus::at(
         &row.md_status,
         row.md_frozen_until,

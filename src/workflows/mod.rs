@@ -23,6 +23,7 @@ pub mod expiry;
 pub mod fresh;
 pub mod guarantee;
 pub mod guarantee_ledger;
+pub mod guarantee_requirement;
 pub mod housekeeping;
 pub mod idempotency;
 pub mod integration_key;

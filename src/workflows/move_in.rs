@@ -8,7 +8,6 @@ use crate::domain::enterprise::{DepositStatus, EnterpriseData, VerificationStatu
 use crate::domain::move_in::{reasons_from_json, Facts, MoveIn, Reason, StepKey, ValidityFacts};
 use crate::domain::review::ReviewKind;
 use crate::store;
-use crate::time_util::now_ms;
 use crate::workflows::accounts::AccountView;
 
 pub async fn status(ctx: &Ctx, account_id: &str) -> Result<MoveIn> {
@@ -19,7 +18,13 @@ pub async fn status(ctx: &Ctx, account_id: &str) -> Result<MoveIn> {
     let now = ctx.clock.now_ms();
     let agreement = standing(&mut conn, account_id, now).await?;
     let guarantee = super::guarantee_ledger::standing_of(&mut conn, account_id, &row).await?;
-    Ok(evaluate(&row, agreement, guarantee, ctx.zone.day_of(now)))
+    Ok(evaluate(
+        &row,
+        agreement,
+        guarantee,
+        ctx.zone.day_of(now),
+        now,
+    ))
 }
 
 /// Where the account stands, with what the applicant is told about each step in review: the
@@ -42,16 +47,17 @@ pub async fn status_with_waits(ctx: &Ctx, account_id: &str) -> Result<MoveIn> {
     Ok(m)
 }
 
-/// Where the account stands as `tx` sees it (its own writes included), by the system clock.
+/// Where the account stands as `tx` sees it (its own writes included), by `ctx.clock`.
 /// Without the marketplace's day it leaves the documents' terms out: they never change
 /// whether the account has moved in (`MoveIn::moved_in`), which is what it is asked for.
-pub async fn status_in(tx: &mut store::Tx, account_id: &str) -> Result<MoveIn> {
+pub async fn status_in(ctx: &Ctx, tx: &mut store::Tx, account_id: &str) -> Result<MoveIn> {
     let row = store::move_in::facts(&mut **tx, account_id)
         .await?
         .ok_or(Error::NotFound)?;
-    let agreement = standing(tx, account_id, now_ms()).await?;
+    let now = ctx.clock.now_ms();
+    let agreement = standing(tx, account_id, now).await?;
     let guarantee = super::guarantee_ledger::standing_of(tx, account_id, &row).await?;
-    Ok(evaluate(&row, agreement, guarantee, None))
+    Ok(evaluate(&row, agreement, guarantee, None, now))
 }
 
 fn fact(row: store::agreements::StandingRow) -> VersionFact {
@@ -84,6 +90,7 @@ fn evaluate(
     agreement: Standing,
     guarantee: Option<crate::domain::guarantee::Standing>,
     today: Option<jiff::civil::Date>,
+    now: i64,
 ) -> MoveIn {
     // Library reasons read in the account's own language.
     let lang = row.account_lang.as_str();
@@ -100,7 +107,7 @@ fn evaluate(
                 s,
                 row.md_frozen_until,
                 row.md_attempts_left.unwrap_or(0),
-                now_ms(),
+                now,
             )
         }),
         application: row

@@ -12,6 +12,7 @@ use super::accounts::AccountView;
 use super::{limits, Ctx, Error, Result};
 use crate::domain::audit::{AuditEvent, NewEvent};
 use crate::domain::client::Client;
+use crate::domain::events::{Event, EventType};
 use crate::domain::limits::Rate;
 use crate::domain::FieldError;
 use crate::store::audit::{Page, Search};
@@ -301,6 +302,12 @@ pub async fn close_account(
         })),
     )
     .await?;
+    let requested = json!({"provider_id": account.id, "requested_at": rfc3339(now),
+                           "erase_after": rfc3339(closure.erase_after),
+                           "products_delisted": delisted});
+    let requested =
+        Event::about_provider(EventType::AccountClosureRequested, &account.id, requested);
+    super::events::record(&mut tx, requested).await?;
     let day = ctx.zone.date(closure.erase_after, account.lang);
     crate::mail::enqueue(
         &mut tx,

@@ -9,8 +9,10 @@ use serde_json::json;
 
 use super::{Ctx, Result};
 use crate::domain::audit::{NewEvent, SYSTEM};
+use crate::domain::events::{Event, EventType};
 use crate::store;
 use crate::store::privacy as privacy_store;
+use crate::time_util::rfc3339;
 
 /// The job's name (`berth jobs run erasure`).
 pub const ERASURE_JOB: &str = "erasure";
@@ -38,6 +40,11 @@ pub async fn run(ctx: &Ctx) -> Result<usize> {
             })),
         )
         .await?;
+        // After the erasure, which deleted the feed's events about the provider: this one
+        // names the account by id only.
+        let data = json!({"provider_id": account.id, "closed_at": rfc3339(closure.requested_at)});
+        let erased_event = Event::about_provider(EventType::AccountErased, &account.id, data);
+        super::events::record(&mut tx, erased_event).await?;
         tx.commit().await?;
         for key in &gone.blob_keys {
             if let Err(e) = ctx.blobs.delete(key).await {

@@ -21,7 +21,7 @@ use crate::store::accounts::AccountRow;
 use crate::store::provider::{self as provider_store, SettlementRow};
 use crate::store::review::ReviewItemRow;
 use crate::store::{self};
-use crate::time_util::{now_ms, rfc3339};
+use crate::time_util::rfc3339;
 
 /// The verified company's name, as the provider backend heads its pages.
 pub async fn company_name(ctx: &Ctx, account: &AccountView) -> Result<String> {
@@ -54,7 +54,7 @@ pub async fn save_customer_service(
         json!({"provider_id": account.id, "phone": cs.phone, "email": cs.email,
                "dongdong_group_id": cs.dongdong_group_id, "service_hours": cs.service_hours}),
     );
-    let now = now_ms();
+    let now = ctx.clock.now_ms();
     if status.moved_in() {
         // The usual case, and the one measured: one blind write.
         provider_store::save_customer_service(&ctx.db, &account.id, &cs, now, &audit, &outgoing)
@@ -67,7 +67,7 @@ pub async fn save_customer_service(
     provider_store::put_customer_service(&mut tx, &account.id, &cs, now).await?;
     store::audit::append(&mut tx, audit).await?;
     super::events::record(&mut tx, outgoing).await?;
-    super::events::note_moved_in(&mut tx, &account.id).await?;
+    super::events::note_moved_in(ctx, &mut tx, &account.id).await?;
     tx.commit().await?;
     ctx.events_committed();
     Ok(cs)
@@ -219,7 +219,7 @@ pub async fn save_settlement(
         SettlementError::NameMismatch => Error::AccountNameMismatch,
         SettlementError::Invalid(fields) => Error::Validation(fields),
     })?;
-    let now = now_ms();
+    let now = ctx.clock.now_ms();
     let live = status.moved_in();
     let mut tx = ctx.db.begin_for_account(&account.id).await?;
     let has_current = provider_store::settlement(&mut *tx, &account.id)
@@ -302,7 +302,7 @@ pub async fn save_settlement(
                 .detail(json!({"account_last4": row.account_last4})),
         )
         .await?;
-        super::events::note_moved_in(&mut tx, &account.id).await?;
+        super::events::note_moved_in(ctx, &mut tx, &account.id).await?;
     }
     tx.commit().await?;
     ctx.mail_committed();

@@ -15,6 +15,7 @@ use super::verification_documents::{check_document, store_document};
 use super::{notify, Ctx, Error, Result};
 use crate::domain::audit::NewEvent;
 use crate::domain::enterprise::EnterpriseData;
+use crate::domain::events::{Event, EventType};
 use crate::domain::review::ReviewKind;
 use crate::domain::validity::{self, check_term, Document, Term, TermInput, Validity};
 use crate::domain::{FieldError, FieldErrors};
@@ -228,6 +229,11 @@ pub async fn submit(
         ),
     )
     .await?;
+    let submitted = json!({"provider_id": account.id, "review_item_id": item.id,
+                           "company_name": item.company_name});
+    let submitted =
+        Event::about_provider(EventType::ReverificationSubmitted, &account.id, submitted);
+    super::events::record(&mut tx, submitted).await?;
     notify::mail_account(
         ctx,
         &mut tx,

@@ -19,7 +19,7 @@ use crate::i18n::Lang;
 use crate::mail::{self, MailKind};
 use crate::store;
 use crate::store::review::ReviewItemRow;
-use crate::time_util::{now_ms, rfc3339};
+use crate::time_util::rfc3339;
 
 pub use super::queue::{pending_counts, queue, ItemSummary, QueueQuery, Subject};
 
@@ -103,7 +103,7 @@ pub async fn detail(ctx: &Ctx, id: &str, lang: Lang) -> Result<ItemDetail> {
                     &e.md_status,
                     e.md_frozen_until,
                     e.md_attempts_left,
-                    now_ms(),
+                    ctx.clock.now_ms(),
                 )
                 .as_str()
                 .to_string()
@@ -253,7 +253,7 @@ pub(super) async fn record_decision(
         reasons_json: (!d.reasons.is_empty())
             .then(|| serde_json::to_string(&d.reasons).unwrap_or_default()),
         override_reason: d.override_reason.as_deref(),
-        now: now_ms(),
+        now: ctx.clock.now_ms(),
     };
     if !store::review::decide(
         tx,
@@ -286,7 +286,7 @@ pub(super) async fn record_decision(
             super::reverification::apply_decision(tx, item, &verdict).await?
         }
     };
-    super::events::decided(tx, kind, approved, item, &d.reasons).await?;
+    super::events::decided(ctx, tx, kind, approved, item, &d.reasons).await?;
     // The report's clock (which tests move); the wait began at the submission, or the appeal.
     let ledger_at = ctx.clock.now_ms();
     let started = match (&decider, item.appeal) {

@@ -27,7 +27,7 @@ use crate::mail;
 use crate::store::documents::DocumentRow;
 use crate::store::enterprise::{self as ent_store, EnterpriseRow};
 use crate::store::{self, review::ReviewItemRow};
-use crate::time_util::{now_ms, rfc3339};
+use crate::time_util::rfc3339;
 
 /// A document as answers show it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -163,7 +163,7 @@ pub async fn view(ctx: &Ctx, account: &AccountView) -> Result<EnterpriseView> {
         &account.id,
     )
     .await?;
-    let deposit = DepositView::of(ctx, row.as_ref(), now_ms());
+    let deposit = DepositView::of(ctx, row.as_ref(), ctx.clock.now_ms());
     let status = status_of(row.as_ref());
     Ok(EnterpriseView {
         status: FormStatus::of(status),
@@ -295,7 +295,7 @@ pub(super) async fn save_in(
     row.license_valid_until = data.license_valid_until.clone();
     row.id_valid_until = data.legal_rep.id_valid_until.clone();
     row.data = serde_json::to_string(&data).map_err(|e| Error::Internal(e.to_string()))?;
-    row.updated_at = now_ms();
+    row.updated_at = ctx.clock.now_ms();
     ent_store::put(tx, &row).await?;
     store::audit::append(
         tx,
@@ -345,7 +345,7 @@ pub(super) async fn submit_in(ctx: &Ctx, tx: &mut store::Tx, account: &AccountVi
         .filter(|d| !same || d.kind == "business_license")
         .map(|d| d.id.clone())
         .collect();
-    let now = now_ms();
+    let now = ctx.clock.now_ms();
     let item = ReviewItemRow::submission(
         ReviewKind::EnterpriseVerification.as_str(),
         &account.id,

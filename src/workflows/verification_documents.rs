@@ -15,7 +15,6 @@ use crate::domain::upload::{self, FileType, MAX_DOCUMENT_BYTES};
 use crate::store::documents::{self as doc_store, DocumentRow};
 use crate::store::enterprise::{self as ent_store, EnterpriseRow};
 use crate::store::{self};
-use crate::time_util::now_ms;
 
 /// Stores an uploaded business licence or letter of authorisation and attaches it to the draft.
 #[tracing::instrument(name = "verification::upload_document", skip_all, fields(account = %account.id))]
@@ -66,7 +65,7 @@ pub async fn store_document(
         size: bytes.len() as i64,
         sha256: sha256_hex(&bytes),
         blob_key: format!("documents/{}/{id}.{}", account.id, file_type.extension()),
-        created_at: now_ms(),
+        created_at: ctx.clock.now_ms(),
     };
     ctx.blobs.put(&doc.blob_key, bytes).await?;
     Ok(doc)
@@ -91,7 +90,7 @@ pub async fn attach_in(
                 data: serde_json::to_string(&EnterpriseData::default()).unwrap_or_default(),
                 md_status: DepositStatus::NotSent.as_str().into(),
                 md_attempts_left: i64::from(ctx.limits.deposit_wrong_amounts),
-                updated_at: now_ms(),
+                updated_at: ctx.clock.now_ms(),
                 ..Default::default()
             },
         )

@@ -325,3 +325,78 @@ async fn every_version_is_readable_as_a_page_with_its_text_rendered_safely() {
         a.assert_status(StatusCode::NOT_FOUND);
     }
 }
+
+/// The summary of changes may be published in both languages: each provider reads its own in
+/// the mail and on the version's page; one text (the older form) still reaches everyone; a
+/// summary object without one of its languages is refused naming it.
+#[tokio::test]
+async fn a_summary_in_both_languages_reaches_each_provider_in_its_own() {
+    let app = spawn_app().await;
+    let admin = app.staff("admin@summary.test", &[Role::Admin]).await;
+    let zh = app
+        .with_moved_in_provider("zh@summary.test", "丙公司", &uscc(153))
+        .await;
+    let en = app
+        .with_moved_in_provider("en@summary.test", "丁公司", &uscc(154))
+        .await;
+    sqlx::query("UPDATE accounts SET lang = 'en' WHERE id = $1")
+        .bind(&en.id)
+        .execute(&app.db().await)
+        .await
+        .expect("english");
+
+    let mut form = version_form(&app, "2026-12", 2);
+    form["summary"] = json!({"zh-CN": "第 7 条：退款期限改为 14 天。"});
+    let refused = app.post_as(&admin, PUBLISH, form.clone()).await;
+    refused.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(refused.field_names(), vec!["summary.en"]);
+
+    form["summary"] = json!({"zh-CN": "第 7 条：退款期限改为 14 天。",
+                             "en": "Section 7: refunds within 14 days."});
+    let published = app.post_as(&admin, PUBLISH, form).await;
+    published.assert_status(StatusCode::CREATED);
+    assert_eq!(
+        published.body["summary_texts"],
+        json!({"zh-CN": "第 7 条：退款期限改为 14 天。", "en": "Section 7: refunds within 14 days."})
+    );
+    let mail = app
+        .wait_for_mail_containing("zh@summary.test", "2026-12")
+        .await;
+    assert!(mail.contains("退款期限改为 14 天"), "{mail}");
+    assert!(!mail.contains("refunds within"), "{mail}");
+    let mail = app
+        .wait_for_mail_containing("en@summary.test", "2026-12")
+        .await;
+    assert!(
+        mail.contains("Section 7: refunds within 14 days."),
+        "{mail}"
+    );
+    assert!(!mail.contains("退款期限"), "{mail}");
+    // The page: in the reader's language.
+    let page = |token: &str, lang: &str| {
+        app.raw(app.client.get(app.url("/agreements/2026-12")).header(
+            "cookie",
+            format!("berth_session={token}; berth_lang={lang}"),
+        ))
+    };
+    let shown = page(&en.token, "en").await;
+    shown.assert_status(StatusCode::OK);
+    assert!(html(&shown).contains("Section 7: refunds within 14 days."));
+    let shown = page(&zh.token, "zh-CN").await;
+    assert!(html(&shown).contains("退款期限改为 14 天"));
+    assert!(!html(&shown).contains("refunds within"));
+
+    // One text, as before: everyone reads it.
+    let published = app
+        .post_as(&admin, PUBLISH, version_form(&app, "2027-01", 3))
+        .await;
+    published.assert_status(StatusCode::CREATED);
+    let one = "第 5 条：数据保存期限改为 3 年。Section 5: data kept for 3 years.";
+    assert_eq!(published.body["summary"], one);
+    assert_eq!(published.body["summary_texts"]["en"], one);
+    let mail = app
+        .wait_for_mail_containing("en@summary.test", "2027-01")
+        .await;
+    assert!(mail.contains("Section 5: data kept"), "{mail}");
+    app.stop().await;
+}

@@ -13,12 +13,12 @@ use crate::products::product_form;
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
 
-fn deposit_path(account_id: &str, what: &str) -> String {
+pub fn deposit_path(account_id: &str, what: &str) -> String {
     format!("/api/v1/review/providers/{account_id}/deposit/{what}")
 }
 
 /// The admin sets the deposit of category `iot` (which `application_form()` declares).
-async fn set_iot_deposit(app: &TestApp, admin: &str, fen: i64) {
+pub async fn set_iot_deposit(app: &TestApp, admin: &str, fen: i64) {
     let a = app
         .put_as(
             admin,
@@ -30,7 +30,7 @@ async fn set_iot_deposit(app: &TestApp, admin: &str, fen: i64) {
 }
 
 /// A provider whose application declares `iot`, with customer service and settlement saved.
-async fn provider_owing(app: &TestApp, op: &str, email: &str, n: u32) -> (String, String) {
+pub async fn provider_owing(app: &TestApp, op: &str, email: &str, n: u32) -> (String, String) {
     let token = app
         .approved_provider(op, email, "保证金测试科技有限公司", &uscc(n))
         .await;
@@ -144,6 +144,14 @@ async fn an_unpaid_deposit_keeps_the_provider_from_moving_in_until_finance_recor
     assert_eq!(a.body["kind"], "payment");
     assert_eq!(a.body["balance_after_fen"], 200_000);
     assert_eq!(keys(&app.move_in(&token).await.body), vec!["deposit"]);
+    let moved_in = |events: Vec<Value>| {
+        events
+            .iter()
+            .filter(|e| e["provider_id"] == json!(id) && e["type"] == "provider.moved_in")
+            .count()
+    };
+    let feed = crate::events::all_events(&app, &op, "types=provider.moved_in").await;
+    assert_eq!(moved_in(feed), 0, "not moved in before the deposit is paid");
     // The rest, sent twice with one Idempotency-Key: recorded once.
     let rest = json!({"amount_fen": 300_000, "reference": "CMB-2026-0002"});
     for _ in 0..2 {
@@ -165,6 +173,9 @@ async fn an_unpaid_deposit_keeps_the_provider_from_moving_in_until_finance_recor
     let m = app.move_in(&token).await;
     assert_eq!(m.body["state"], "moved_in", "{:?}", m.body);
     assert_eq!(m.body["steps"][5]["status"], "done");
+    // The payment was the last step: `provider.moved_in`, once.
+    let feed = crate::events::all_events(&app, &op, "types=provider.moved_in").await;
+    assert_eq!(moved_in(feed), 1);
     app.create_product(&token, product_form("Fleet", "iot"))
         .await
         .assert_status(StatusCode::CREATED);
@@ -604,6 +615,112 @@ async fn an_admin_sets_a_category_deposit_in_yuan_on_the_catalog_page() {
         html(&page).contains(r#"value="5000.00""#),
         "{}",
         html(&page)
+    );
+    app.stop().await;
+}
+
+/// A change of a category's deposit applies to the providers that declare it: a raise gives a
+/// live provider now short the grace period (its listings stay until it ends, then leave), and
+/// leaves one that never paid in full with its step due; a cut that the balance covers brings
+/// the listings back at once, mailed, with the events.
+#[tokio::test]
+async fn a_raised_deposit_starts_the_grace_period_and_a_lowered_one_lifts_the_hold() {
+    let app = spawn_app().await;
+    let op = app.operator().await;
+    let admin = app.staff("admin@example.com", &[Role::Admin]).await;
+    let finance = app.staff("finance@example.com", &[Role::Finance]).await;
+    set_iot_deposit(&app, &admin, 500_000).await;
+    let email = "raised@example.com";
+    let (token, id) = provider_owing(&app, &op, email, 47).await;
+    app.post_as(
+        &finance,
+        &deposit_path(&id, "payments"),
+        json!({"amount_fen": 500_000, "reference": "ICBC-4701"}),
+    )
+    .await
+    .assert_status(StatusCode::CREATED);
+    let product = app
+        .listed_product(&op, &token, &id, product_form("Raised", "iot"))
+        .await;
+    // Another provider, which never paid: its step stays due, no grace period.
+    let (unpaid, _) = provider_owing(&app, &op, "unpaid@example.com", 48).await;
+
+    // Raised: short, with a deadline; still moved in and listed until it passes.
+    set_iot_deposit(&app, &admin, 800_000).await;
+    let d = app.get_as(&token, "/api/v1/me/deposit").await;
+    assert_eq!(d.body["status"], "short", "{:?}", d.body);
+    assert_eq!(d.body["required_fen"], 800_000);
+    assert_eq!(d.body["listings_hidden"], false);
+    let by = d.body["top_up_by"].as_str().expect("top_up_by");
+    let by = time::OffsetDateTime::parse(by, &time::format_description::well_known::Rfc3339)
+        .expect("rfc3339");
+    let by_ms = i64::try_from(by.unix_timestamp_nanos() / 1_000_000).expect("ms");
+    let left = by_ms - app.state.ctx.clock.now_ms();
+    assert!((3 * DAY_MS..=6 * DAY_MS).contains(&left), "{left} ms left");
+    assert_eq!(app.move_in(&token).await.body["state"], "moved_in");
+    assert_eq!(listed_ids(&app.storefront("").await), vec![product.clone()]);
+    let mail = app.wait_for_mail_containing(email, "¥8,000.00").await;
+    assert!(mail.contains("¥5,000.00"), "{mail}");
+    let d = app.get_as(&unpaid, "/api/v1/me/deposit").await;
+    assert_eq!(d.body["status"], "due");
+    assert!(d.body.get("top_up_by").is_none(), "{:?}", d.body);
+
+    // The deadline passes: hidden.
+    app.state.ctx.clock.advance(left + 1);
+    assert_eq!(listed_ids(&app.storefront("").await), Vec::<String>::new());
+    let d = app.get_as(&token, "/api/v1/me/deposit").await;
+    assert_eq!(d.body["listings_hidden"], true);
+
+    // Lowered back, the balance covers it: listed again at once, paid, mailed.
+    set_iot_deposit(&app, &admin, 500_000).await;
+    assert_eq!(listed_ids(&app.storefront("").await), vec![product.clone()]);
+    app.storefront_product(&product)
+        .await
+        .assert_status(StatusCode::OK);
+    let d = app.get_as(&token, "/api/v1/me/deposit").await;
+    assert_eq!(d.body["status"], "paid");
+    assert_eq!(d.body["listings_hidden"], false);
+    assert!(d.body.get("top_up_by").is_none(), "{:?}", d.body);
+    app.wait_for_mail_containing(email, "您已上架的商品已重新在云市场展示")
+        .await;
+
+    // Told as events, and audited.
+    let events = crate::events::all_events(
+        &app,
+        &op,
+        "types=deposit.short,provider.listings_held,provider.listings_restored",
+    )
+    .await;
+    let kinds: Vec<&str> = events
+        .iter()
+        .filter(|e| e["provider_id"] == json!(id))
+        .filter_map(|e| e["type"].as_str())
+        .collect();
+    assert_eq!(
+        kinds,
+        vec![
+            "deposit.short",
+            "provider.listings_held",
+            "provider.listings_restored"
+        ]
+    );
+    let db = app.db().await;
+    let audited: Vec<(String,)> = sqlx::query_as(
+        "SELECT action FROM audit_events WHERE subject = $1 AND action LIKE 'deposit.%' ORDER BY seq",
+    )
+    .bind(&id)
+    .fetch_all(&db)
+    .await
+    .expect("audit");
+    let audited: Vec<&str> = audited.iter().map(|(a,)| a.as_str()).collect();
+    assert_eq!(
+        audited,
+        vec![
+            "deposit.payment_recorded",
+            "deposit.top_up_requested",
+            "deposit.listings_hidden",
+            "deposit.listings_restored",
+        ]
     );
     app.stop().await;
 }

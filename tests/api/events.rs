@@ -336,3 +336,197 @@ pub fn run_retention(app: &TestApp) -> std::process::Output {
     assert!(out.status.success(), "{out:?}");
     out
 }
+
+/// The lifecycle's event types (issue 15): agreements, deposits, re-verification, documents,
+/// closure and erasure.
+const LIFECYCLE: [&str; 13] = [
+    "agreement.published",
+    "deposit.payment_recorded",
+    "deposit.deducted",
+    "deposit.short",
+    "provider.listings_held",
+    "provider.listings_restored",
+    "reverification.submitted",
+    "reverification.approved",
+    "reverification.rejected",
+    "document.expiring",
+    "document.expired",
+    "account.closure_requested",
+    "account.erased",
+];
+
+/// A provider's life after move-in — a new agreement, its deposit paid, deducted, short, held
+/// and restored, renewed documents returned then approved, a reminder, its closure and erasure —
+/// reaches a webhook subscribed to those types, each event in the transaction of its change,
+/// and none carries a person's data, a reason, a bank reference or a document's day.
+#[tokio::test]
+async fn the_lifecycle_reaches_a_subscribed_webhook_without_personal_data() {
+    use crate::deposits::{deposit_path, provider_owing, set_iot_deposit};
+    use crate::expiry::{day_after, reverify};
+    use crate::webhooks::{app_for_webhooks, register, signed_by, types_of, Receiver};
+    use berth::domain::account::Role;
+    const DAY_MS: i64 = 24 * 3_600_000;
+
+    let app = app_for_webhooks().await;
+    let op = app.operator().await;
+    let admin = app.staff("admin-life@example.com", &[Role::Admin]).await;
+    let receiver = Receiver::start(0).await;
+    let (_, secret) = register(&app, &op, &receiver.url, json!(LIFECYCLE)).await;
+
+    // A new agreement version (marketplace-wide: no provider).
+    let effective = day_after(&app, 30);
+    let version = json!({
+        "version": "2027-01", "effective_at": effective,
+        "summary": "第 5 条改了。Section 5 changed.",
+        "text_markdown": {"zh-CN": "# 协议\n\n新版。", "en": "# Agreement\n\nNew."}
+    });
+    app.post_as(&admin, "/api/v1/review/agreements", version)
+        .await
+        .assert_status(StatusCode::CREATED);
+
+    // The deposit: paid, deducted below the requirement, held after the grace period, topped up.
+    set_iot_deposit(&app, &admin, 500_000).await;
+    let email = "life-events@example.com";
+    let (token, id) = provider_owing(&app, &op, email, 940).await;
+    let pay = |amount: i64, reference: &str| json!({"amount_fen": amount, "reference": reference});
+    app.post_as(
+        &op,
+        &deposit_path(&id, "payments"),
+        pay(500_000, "ICBC-7781"),
+    )
+    .await
+    .assert_status(StatusCode::CREATED);
+    let reason = "Refund to buyer 王小明 13912345678";
+    app.post_as(
+        &op,
+        &deposit_path(&id, "deductions"),
+        json!({"amount_fen": 100_000, "reason": reason}),
+    )
+    .await
+    .assert_status(StatusCode::CREATED);
+    app.state.ctx.clock.advance(7 * DAY_MS);
+    let d = app.get_as(&token, "/api/v1/me/deposit").await;
+    assert_eq!(d.body["listings_hidden"], true, "{:?}", d.body);
+    app.post_as(
+        &op,
+        &deposit_path(&id, "payments"),
+        pay(100_000, "ICBC-7790"),
+    )
+    .await
+    .assert_status(StatusCode::CREATED);
+
+    // Renewed documents: returned, then approved with a licence valid 100 days; the expiry job
+    // reminds 90 days ahead.
+    reverify(&app, &token, &day_after(&app, 100), "long_term", true)
+        .await
+        .assert_status(StatusCode::CREATED);
+    let item = app.pending_item(&op, "reverification", &id).await;
+    app.reject(&op, &item, json!([{"field": "file", "message": "看不清"}]))
+        .await;
+    reverify(&app, &token, &day_after(&app, 100), "long_term", true)
+        .await
+        .assert_status(StatusCode::CREATED);
+    let item = app.pending_item(&op, "reverification", &id).await;
+    app.approve(&op, &item).await;
+    app.state.ctx.clock.advance(10 * DAY_MS);
+    assert_eq!(
+        berth::workflows::expiry::run(&app.state.ctx)
+            .await
+            .expect("expiry"),
+        1
+    );
+
+    // Closed, then erased after the retention period.
+    app.post_as(
+        &token,
+        "/api/v1/me/closure",
+        json!({"password": crate::helpers::PASSWORD, "confirm": true}),
+    )
+    .await
+    .assert_status(StatusCode::ACCEPTED);
+    // Erasure deletes the provider's events and their deliveries: the receiver has them first.
+    receiver
+        .wait_for("the events before the erasure", |g| g.len() >= 13)
+        .await;
+    app.state.ctx.clock.advance(31 * DAY_MS);
+    assert_eq!(
+        berth::workflows::privacy_erasure::run(&app.state.ctx)
+            .await
+            .expect("erasure"),
+        1
+    );
+
+    let expected = [
+        "agreement.published",
+        "deposit.payment_recorded",
+        "deposit.deducted",
+        "deposit.short",
+        "provider.listings_held",
+        "deposit.payment_recorded",
+        "provider.listings_restored",
+        "reverification.submitted",
+        "reverification.rejected",
+        "reverification.submitted",
+        "reverification.approved",
+        "document.expiring",
+        "account.closure_requested",
+        "account.erased",
+    ];
+    let got = receiver
+        .wait_for("the lifecycle", |g| g.len() >= expected.len())
+        .await;
+    assert_eq!(types_of(&got), expected);
+    for r in &got {
+        assert!(signed_by(&r.signature, &secret, &r.raw), "{r:?}");
+        if r.body["type"] != "agreement.published" {
+            assert_eq!(r.body["provider_id"], json!(id), "{:?}", r.body);
+            assert_eq!(r.body["data"]["provider_id"], json!(id), "{:?}", r.body);
+        }
+    }
+    let data = |kind: &str| {
+        got.iter()
+            .find(|r| r.body["type"] == kind)
+            .map(|r| r.body["data"].clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(data("agreement.published")["agreement_version"], "2027-01");
+    assert_eq!(
+        data("agreement.published")["effective_at"],
+        json!(effective)
+    );
+    let deducted = data("deposit.deducted");
+    assert_eq!(
+        (&deducted["amount_fen"], &deducted["balance_fen"]),
+        (&json!(100_000), &json!(400_000))
+    );
+    assert!(data("deposit.short")["top_up_by"].is_string());
+    assert_eq!(data("provider.listings_restored")["balance_fen"], 500_000);
+    assert_eq!(data("document.expiring")["document"], "business_license");
+    assert_eq!(data("document.expiring")["days_ahead"], 90);
+    assert!(data("account.closure_requested")["erase_after"].is_string());
+
+    // No personal value, reason, reference or document day in any of them.
+    let text =
+        serde_json::to_string(&got.iter().map(|r| &r.body).collect::<Vec<_>>()).expect("json");
+    for secret in [
+        ID_NUMBER,
+        ACCOUNT_NUMBER,
+        email,
+        "13800138000",
+        "contact@example.com",
+        "张三",
+        "李四",
+        "王小明",
+        "13912345678",
+        "Refund",
+        "ICBC-7781",
+        "ICBC-7790",
+        "Section 5",
+    ] {
+        assert!(!text.contains(secret), "{secret} in an event: {text}");
+    }
+    for key in ["reason\"", "reference", "valid_until", "password", "secret"] {
+        assert!(!text.contains(key), "{key} in an event: {text}");
+    }
+    app.stop().await;
+}

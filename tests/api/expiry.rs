@@ -16,13 +16,13 @@ const DAY_MS: i64 = 24 * 3_600_000;
 const REVERIFY: &str = "/api/v1/me/enterprise/reverification";
 
 /// The day `days` after today in the marketplace's zone (the server's test clock), `YYYY-MM-DD`.
-fn day_after(app: &TestApp, days: i64) -> String {
+pub fn day_after(app: &TestApp, days: i64) -> String {
     let zone = berth::display::Zone::named("Asia/Shanghai").expect("zone");
     zone.date_field(app.state.ctx.clock.now_ms() + days * DAY_MS)
 }
 
 /// Sends a re-verification: each term a day or `long_term`, and the licence scan.
-async fn reverify(app: &TestApp, token: &str, licence: &str, id: &str, file: bool) -> Answer {
+pub async fn reverify(app: &TestApp, token: &str, licence: &str, id: &str, file: bool) -> Answer {
     let mut form = reqwest::multipart::Form::new()
         .text("license_valid_until", licence.to_string())
         .text("legal_rep.id_valid_until", id.to_string());

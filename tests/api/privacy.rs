@@ -136,7 +136,7 @@ async fn moved_in(app: &TestApp, p: &Person, code: &str) -> (String, String, Str
 }
 
 /// `GET /api/v1/me/export` as `token`: the status and the body's bytes.
-async fn export(app: &TestApp, token: &str) -> (StatusCode, Vec<u8>, String) {
+pub async fn export(app: &TestApp, token: &str) -> (StatusCode, Vec<u8>, String) {
     let r = app
         .client
         .get(app.url(EXPORT))
@@ -154,7 +154,7 @@ async fn export(app: &TestApp, token: &str) -> (StatusCode, Vec<u8>, String) {
     (status, r.bytes().await.expect("body").to_vec(), kind)
 }
 
-fn unzip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
+pub fn unzip(bytes: &[u8]) -> Vec<(String, Vec<u8>)> {
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip");
     (0..zip.len())
         .map(|i| {

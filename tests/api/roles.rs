@@ -346,6 +346,178 @@ async fn every_staff_route_allows_exactly_the_roles_of_the_table() {
     .await;
 }
 
+/// GETs `path` as a page, signed in with `token`.
+async fn page_as(app: &TestApp, token: &str, path: &str) -> Answer {
+    app.raw(
+        app.client
+            .get(app.url(path))
+            .header("cookie", format!("berth_session={token}")),
+    )
+    .await
+}
+
+/// The lifecycle's routes (issue 15): category deposits (admins), the deposit ledger (any staff
+/// reads it, on the API and the console's page and CSV; finance records), re-verifications
+/// (reviewers) and the data rights (the account holder only).
+#[tokio::test]
+async fn the_lifecycle_routes_allow_exactly_the_roles_of_the_table() {
+    use crate::deposits::{deposit_path, provider_owing};
+    let app = spawn_app().await;
+    let op = app.with_operator().await;
+    let cast = Cast::new(&app).await;
+
+    // A category's deposit: admins.
+    try_route(
+        &app,
+        &cast,
+        Method::PUT,
+        &format!("{}/iot", path::REVIEW_CATEGORIES),
+        Some(json!({"name_zh": "物联网", "name_en": "IoT", "deposit_fen": 500_000})),
+        &["admin"],
+        StatusCode::NO_CONTENT,
+    )
+    .await;
+
+    // The ledger: every member of staff reads it; finance records payments and deductions.
+    let (token, id) = provider_owing(&app, &op, "ledger-roles@example.com", 144).await;
+    try_route(
+        &app,
+        &cast,
+        Method::GET,
+        &format!("/api/v1/review/providers/{id}/deposit"),
+        None,
+        &["reviewer", "finance", "admin"],
+        StatusCode::OK,
+    )
+    .await;
+    try_route(
+        &app,
+        &cast,
+        Method::POST,
+        &deposit_path(&id, "payments"),
+        Some(json!({"amount_fen": 500_000, "reference": "ICBC-1440"})),
+        &["finance"],
+        StatusCode::CREATED,
+    )
+    .await;
+    try_route(
+        &app,
+        &cast,
+        Method::POST,
+        &deposit_path(&id, "deductions"),
+        Some(json!({"amount_fen": 100, "reason": "角色测试"})),
+        &["finance"],
+        StatusCode::CREATED,
+    )
+    .await;
+    let ledger = app
+        .get_as(
+            &cast.finance,
+            &format!("/api/v1/review/providers/{id}/deposit"),
+        )
+        .await;
+    assert_eq!(
+        ledger.body["entries"].as_array().map(Vec::len),
+        Some(2),
+        "one payment and one deduction, whoever else tried: {:?}",
+        ledger.body
+    );
+    for suffix in ["", ".csv"] {
+        let page = format!("/console/providers/{id}/deposit{suffix}");
+        for staff in [&cast.reviewer, &cast.finance, &cast.admin] {
+            page_as(&app, staff, &page)
+                .await
+                .assert_status(StatusCode::OK);
+        }
+        for outsider in [&cast.provider, &token] {
+            let a = page_as(&app, outsider, &page).await;
+            assert!(
+                [StatusCode::FORBIDDEN, StatusCode::NOT_FOUND].contains(&a.status),
+                "a provider on {page}: {}",
+                a.status
+            );
+        }
+    }
+    // Only finance sees the forms that record.
+    let shown = |a: &Answer| {
+        a.body
+            .as_str()
+            .unwrap_or_default()
+            .contains("/deposit/payments")
+    };
+    let page = format!("/console/providers/{id}/deposit");
+    assert!(shown(&page_as(&app, &cast.finance, &page).await));
+    assert!(!shown(&page_as(&app, &cast.reviewer, &page).await));
+    assert!(!shown(&page_as(&app, &cast.admin, &page).await));
+
+    // A re-verification: reviewers decide it, never finance.
+    crate::expiry::reverify(
+        &app,
+        &token,
+        &crate::expiry::day_after(&app, 400),
+        "long_term",
+        true,
+    )
+    .await
+    .assert_status(StatusCode::CREATED);
+    let item = app.pending_item(&op, "reverification", &id).await;
+    try_route(
+        &app,
+        &cast,
+        Method::POST,
+        &path::decision(item["id"].as_str().expect("id")),
+        approve(&item),
+        &["reviewer"],
+        StatusCode::OK,
+    )
+    .await;
+
+    // The data rights are the holder's: an API token acting for the provider (every scope)
+    // neither downloads nor closes; staff close nothing, and a staff member's download holds
+    // their own account, never a provider's.
+    let a = app
+        .post_as(
+            &token,
+            "/api/v1/tokens",
+            json!({"name": "all", "scopes": ["events:read", "providers:read", "webhooks:write"]}),
+        )
+        .await;
+    a.assert_status(StatusCode::CREATED);
+    let machine = a.body["token"].as_str().expect("token").to_string();
+    let a = app.get_as(&machine, "/api/v1/me/export").await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN, "{:?}", a.body);
+    let closure = json!({"password": PASSWORD, "confirm": true});
+    let a = app
+        .post_as(&machine, "/api/v1/me/closure", closure.clone())
+        .await;
+    assert_eq!(a.status, StatusCode::FORBIDDEN, "{:?}", a.body);
+    // (The audit events a member of staff did name the accounts they acted on: those are the
+    // staff member's own; the records and documents are the account's.)
+    let holds = |zip: &[u8]| {
+        crate::privacy::unzip(zip)
+            .iter()
+            .filter(|(name, _)| !name.starts_with("audit/"))
+            .any(|(_, bytes)| String::from_utf8_lossy(bytes).contains(&id))
+    };
+    for staff in [&cast.reviewer, &cast.finance, &cast.admin] {
+        let a = app
+            .post_as(staff, "/api/v1/me/closure", closure.clone())
+            .await;
+        assert_eq!(a.status, StatusCode::FORBIDDEN, "{:?}", a.body);
+        let (status, zip, _) = crate::privacy::export(&app, staff).await;
+        assert_eq!(status, StatusCode::OK);
+        assert!(!holds(&zip), "a provider's record in a staff download");
+    }
+    // The holder does both.
+    let (status, zip, _) = crate::privacy::export(&app, &token).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(holds(&zip));
+    app.post_as(&token, "/api/v1/me/closure", closure)
+        .await
+        .assert_status(StatusCode::ACCEPTED);
+    app.stop().await;
+}
+
 #[tokio::test]
 async fn a_deactivated_operators_open_session_and_tokens_stop_working_at_once() {
     let app = spawn_app().await;

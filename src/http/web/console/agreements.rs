@@ -13,13 +13,17 @@ use crate::http::web::extract::{CheckedForm, Staff};
 use crate::http::web::forms::{self, FormState};
 use crate::http::web::page::Page;
 use crate::http::web::respond::{render, see_other};
-use crate::workflows::agreements::{self, AgreementView, PublishForm, TextsForm};
+use crate::workflows::agreements::{
+    self, AgreementView, PublishForm, SummaryForm, SummaryTexts, TextsForm,
+};
+use crate::workflows::Error;
 
 /// The fields of the form, in order (the error summary follows it).
 const FIELDS: &[&str] = &[
     "version",
     "effective_at",
     "summary",
+    "summary.en",
     "text_markdown.zh-CN",
     "text_markdown.en",
 ];
@@ -79,7 +83,14 @@ pub async fn publish(
     let typed = PublishForm {
         version: forms::opt(&data, "version"),
         effective_at: forms::opt(&data, "effective_at"),
-        summary: forms::opt(&data, "summary"),
+        // The summary's English is optional: without it, one text for every provider.
+        summary: match forms::opt(&data, "summary.en") {
+            Some(en) => Some(SummaryForm::Both(SummaryTexts {
+                zh_cn: forms::opt(&data, "summary"),
+                en: Some(en),
+            })),
+            None => forms::opt(&data, "summary").map(SummaryForm::One),
+        },
         text_markdown: Some(TextsForm {
             zh_cn: forms::opt(&data, "text_markdown.zh-CN"),
             en: forms::opt(&data, "text_markdown.en"),
@@ -87,7 +98,13 @@ pub async fn publish(
     };
     match agreements::publish(&state.ctx, &operator, &typed).await {
         Ok(_) => see_other("/console/agreements?notice=agreement_published"),
-        Err(e) => {
+        Err(mut e) => {
+            // The Chinese summary is the form's `summary` field.
+            if let Error::Validation(fields) = &mut e {
+                for f in fields.iter_mut().filter(|f| f.field == "summary.zh-CN") {
+                    f.field = "summary".into();
+                }
+            }
             page.refused(form, e, async |page, form| {
                 agreements_page(&state, page, form).await
             })
