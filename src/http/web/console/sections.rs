@@ -247,6 +247,38 @@ fn layout(kind: &str) -> Layout {
     }
 }
 
+/// The fields a reason about an item of `kind` may name, by section, each with its name in
+/// words (`(key, name)`): the form's layout, then the documents the kind carries. The reason
+/// library offers these instead of asking an admin to type a field's key.
+pub fn field_choices(page: &Page, kind: &str) -> Vec<(String, Vec<(String, String)>)> {
+    let mut out: Vec<(String, Vec<(String, String)>)> = layout(kind)
+        .iter()
+        .map(|(title, fields)| {
+            let named = fields
+                .iter()
+                .map(|(path, _, _)| (path.to_string(), page.field_label(path)))
+                .collect();
+            (page.t(title), named)
+        })
+        .collect();
+    let documents: &[&str] = match kind {
+        "enterprise_verification" => &[
+            "documents.business_license",
+            "documents.authorization_letter",
+        ],
+        "reverification" => &["documents.business_license"],
+        _ => &[],
+    };
+    if !documents.is_empty() {
+        let named = documents
+            .iter()
+            .map(|d| (d.to_string(), page.field_label(d)))
+            .collect();
+        out.push((page.t("console.documents"), named));
+    }
+    out
+}
+
 /// The catalog's names, to show categories and service types by name rather than by slug.
 pub struct CatalogNames {
     pub categories: Vec<CatalogEntry>,
