@@ -10,12 +10,14 @@ use axum::response::{IntoResponse, Response};
 use crate::display::Zone;
 use crate::domain::guarantee::{EntryKind, GuaranteeStatus};
 use crate::domain::money::Fen;
+use crate::domain::move_in::MoveIn;
 use crate::http::state::AppState;
 use crate::http::web::console::report::csv_field;
 use crate::http::web::errors::PageError;
-use crate::http::web::page::Page;
+use crate::http::web::page::{Page, ValidityBanner};
 use crate::http::web::provider::ProviderBackend;
 use crate::http::web::respond::render;
+use crate::workflows::accounts::AccountView;
 use crate::workflows::guarantee::{self, GuaranteeView};
 
 /// One ledger entry in words.
@@ -53,6 +55,32 @@ fn signed(kind: EntryKind, fen: i64) -> String {
         EntryKind::Payment => format!("+{}", Fen(fen)),
         EntryKind::Deduction => format!("−{}", Fen(fen)),
     }
+}
+
+/// On every backend page of a provider whose deposit is short after a deduction: what is
+/// missing and by when, or that the listings are hidden (the deposit page says the rest). One
+/// more read, only for a provider that owes a deposit and has paid it once.
+pub async fn set_banner(state: &AppState, page: &mut Page, m: &MoveIn, account: &AccountView) {
+    use crate::domain::move_in::{StepKey, StepStatus};
+    // Only a deposit once paid in full can be short (the step stays done).
+    let paid_once = m
+        .step(StepKey::CategoryDeposit)
+        .is_some_and(|s| s.status == StepStatus::Done);
+    if !paid_once {
+        return;
+    }
+    // The banner is a courtesy: a failed read leaves it out, the page itself still answers.
+    let Ok(v) = guarantee::own(&state.ctx, account).await else {
+        return;
+    };
+    if v.status != GuaranteeStatus::Short {
+        return;
+    }
+    let w = words(page, &v, |_| String::new());
+    page.deposit_banner = Some(ValidityBanner {
+        warn: v.listings_hidden,
+        words: w.what_next,
+    });
 }
 
 /// The deposit `v` in `page`'s words; `evidence` makes the link to a deduction's evidence.
