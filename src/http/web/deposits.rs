@@ -1,9 +1,7 @@
-//! The category deposit in words, for the provider backend (`/provider/deposit`, and the ledger
-//! as CSV at `/provider/deposit.csv`) and the console's provider deposit page: the required
+//! The category deposit in words, for the provider backend (`provider_deposit`), its banner on
+//! every backend page, and the console's provider deposit page: the required
 //! amount, the balance, where it stands, the top-up deadline, and the ledger.
 
-use askama::Template;
-use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
@@ -13,10 +11,7 @@ use crate::domain::money::Fen;
 use crate::domain::move_in::MoveIn;
 use crate::http::state::AppState;
 use crate::http::web::console::report::csv_field;
-use crate::http::web::errors::PageError;
 use crate::http::web::page::{Page, ValidityBanner};
-use crate::http::web::provider::ProviderBackend;
-use crate::http::web::respond::render;
 use crate::workflows::accounts::AccountView;
 use crate::workflows::guarantee::{self, GuaranteeView};
 
@@ -193,40 +188,4 @@ pub fn csv_response(body: String, name: &str) -> Response {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     resp
-}
-
-#[derive(Template)]
-#[template(path = "pages/provider_deposit.html")]
-pub struct ProviderDepositPage {
-    pub page: Page,
-    pub company: String,
-    pub deposit: DepositWords,
-}
-
-/// `/provider/deposit`: the provider's own deposit and ledger.
-pub async fn show(
-    State(state): State<AppState>,
-    backend: ProviderBackend,
-) -> Result<Response, PageError> {
-    let page = backend.page;
-    let v = page.or_error_page(guarantee::own(&state.ctx, &backend.account).await)?;
-    let deposit = words(&page, &v, |id| format!("/api/v1/documents/{id}"));
-    Ok(render(
-        StatusCode::OK,
-        &ProviderDepositPage {
-            page,
-            company: backend.company,
-            deposit,
-        },
-    ))
-}
-
-/// `/provider/deposit.csv`: the ledger for a spreadsheet.
-pub async fn download(
-    State(state): State<AppState>,
-    backend: ProviderBackend,
-) -> Result<Response, PageError> {
-    let page = backend.page;
-    let v = page.or_error_page(guarantee::own(&state.ctx, &backend.account).await)?;
-    Ok(csv_response(csv(&page, &v), "deposit.csv"))
 }

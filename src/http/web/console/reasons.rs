@@ -64,7 +64,7 @@ impl ReasonsPage {
     /// The fields a reason of `kind` may name, in words, by section; `current` (a field the
     /// form's layout does not know, from the API) is kept as a choice of its own.
     pub fn field_choices(&self, kind: &str, current: &str) -> Vec<(String, Vec<(String, String)>)> {
-        let mut groups = sections::field_choices(&self.page, kind);
+        let mut groups = field_choices(&self.page, kind);
         let known = groups
             .iter()
             .any(|(_, f)| f.iter().any(|(k, _)| k == current));
@@ -95,6 +95,33 @@ impl ReasonsPage {
     pub fn kind_options(&self) -> [&'static str; 5] {
         ReviewKind::ALL.map(ReviewKind::as_str)
     }
+}
+
+/// The fields a reason about an item of `kind` may name, by section, each with its name in
+/// words (`(key, name)`): the form's layout, then the documents the kind carries.
+fn field_choices(page: &Page, kind: &str) -> Vec<(String, Vec<(String, String)>)> {
+    let named = |paths: &[&str]| {
+        paths
+            .iter()
+            .map(|p| (p.to_string(), page.field_label(p)))
+            .collect()
+    };
+    let mut out: Vec<(String, Vec<(String, String)>)> = sections::field_paths(kind)
+        .into_iter()
+        .map(|(title, paths)| (page.t(title), named(&paths)))
+        .collect();
+    let documents: &[&str] = match kind {
+        "enterprise_verification" => &[
+            "documents.business_license",
+            "documents.authorization_letter",
+        ],
+        "reverification" => &["documents.business_license"],
+        _ => &[],
+    };
+    if !documents.is_empty() {
+        out.push((page.t("console.documents"), named(documents)));
+    }
+    out
 }
 
 async fn reasons_page(
