@@ -89,8 +89,8 @@ pub fn router(state: AppState) -> Router {
                 .layer(DefaultBodyLimit::max(FORM_WITH_DOCUMENTS_LIMIT)),
         )
         .route("/provider", get(web::provider::index))
-        .route("/provider/deposit", get(web::deposits::show))
-        .route("/provider/deposit.csv", get(web::deposits::download))
+        .route("/provider/deposit", get(web::provider_deposit::show))
+        .route("/provider/deposit.csv", get(web::provider_deposit::download))
         .route(
             "/provider/info/customer-service",
             get(web::provider::customer_service).post(web::provider::customer_service_save),

@@ -445,6 +445,70 @@ async fn a_deduction_left_short_hides_the_listings_after_the_grace_period_until_
     app.stop().await;
 }
 
+/// Every backend page says when the deposit is short after a deduction (by when, and later
+/// that the listings are hidden), with a link to the deposit page; a paid deposit says nothing.
+#[tokio::test]
+async fn the_backend_says_on_every_page_that_the_deposit_is_short() {
+    let app = spawn_app().await;
+    let op = app.operator().await;
+    let admin = app.staff("admin@example.com", &[Role::Admin]).await;
+    let finance = app.staff("finance@example.com", &[Role::Finance]).await;
+    set_iot_deposit(&app, &admin, 500_000).await;
+    let (token, id) = provider_owing(&app, &op, "banner@example.com", 44).await;
+    app.post_as(
+        &finance,
+        &deposit_path(&id, "payments"),
+        json!({"amount_fen": 500_000, "reference": "ICBC-1"}),
+    )
+    .await
+    .assert_status(StatusCode::CREATED);
+    let mut provider = Visitor::new(&app);
+    provider
+        .cookies
+        .push(("berth_session".into(), token.clone()));
+    for path in ["/provider/info/customer-service", "/provider/products"] {
+        let page = provider.get(path).await;
+        page.assert_status(StatusCode::OK);
+        assert!(!html(&page).contains("deposit-short"), "{path} when paid");
+    }
+
+    app.post_as(
+        &finance,
+        &deposit_path(&id, "deductions"),
+        json!({"amount_fen": 120_000, "reason": "Refund to a buyer"}),
+    )
+    .await
+    .assert_status(StatusCode::CREATED);
+    for path in ["/provider/info/customer-service", "/provider/products"] {
+        let page = provider.get(path).await;
+        page.assert_status(StatusCode::OK);
+        let text = html(&page);
+        assert!(text.contains("id=\"deposit-short\""), "{path}: {text}");
+        assert!(
+            text.contains("¥1,200.00") && text.contains("结束前补足"),
+            "{path}: {text}"
+        );
+        assert!(text.contains("href=\"/provider/deposit\""), "{path}");
+    }
+
+    // Past the deadline: the banner says the listings are hidden.
+    let d = app.get_as(&token, "/api/v1/me/deposit").await;
+    let by = d.body["top_up_by"].as_str().expect("top_up_by");
+    let by = time::OffsetDateTime::parse(by, &time::format_description::well_known::Rfc3339)
+        .expect("rfc3339");
+    let by_ms = i64::try_from(by.unix_timestamp_nanos() / 1_000_000).expect("ms");
+    app.state
+        .ctx
+        .clock
+        .advance(by_ms - app.state.ctx.clock.now_ms() + 60_000);
+    let page = provider.get("/provider/products").await;
+    let text = html(&page);
+    assert!(
+        text.contains("补足期限已过") && text.contains("¥1,200.00"),
+        "{text}"
+    );
+}
+
 #[tokio::test]
 async fn finance_records_a_payment_on_the_console_page_once_however_often_it_is_sent() {
     let app = spawn_app().await;

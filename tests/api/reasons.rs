@@ -317,6 +317,13 @@ async fn admins_keep_the_library_on_its_page_and_reviewers_tick_its_reasons() {
     let html = page.body.as_str().unwrap_or_default().to_string();
     assert!(html.contains("营业执照照片不清晰，请上传清晰完整的照片。"));
     assert!(html.contains("The business licence photo is not legible"));
+    // The field a reason is about is chosen by its name, never typed as a key.
+    assert!(!html.contains("<input id=\"field-"), "no field key to type");
+    assert!(
+        html.contains("<option value=\"registered_address\" selected>Registered address</option>"),
+        "{html}"
+    );
+    assert!(html.contains("The whole submission (no one field)"));
     let csrf = csrf_in(&html);
     let refused = b
         .post(

@@ -1,21 +1,18 @@
-//! The category deposit in words, for the provider backend (`/provider/deposit`, and the ledger
-//! as CSV at `/provider/deposit.csv`) and the console's provider deposit page: the required
+//! The category deposit in words, for the provider backend (`provider_deposit`), its banner on
+//! every backend page, and the console's provider deposit page: the required
 //! amount, the balance, where it stands, the top-up deadline, and the ledger.
 
-use askama::Template;
-use axum::extract::State;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 use crate::display::Zone;
 use crate::domain::guarantee::{EntryKind, GuaranteeStatus};
 use crate::domain::money::Fen;
+use crate::domain::move_in::MoveIn;
 use crate::http::state::AppState;
 use crate::http::web::console::report::csv_field;
-use crate::http::web::errors::PageError;
-use crate::http::web::page::Page;
-use crate::http::web::provider::ProviderBackend;
-use crate::http::web::respond::render;
+use crate::http::web::page::{Page, ValidityBanner};
+use crate::workflows::accounts::AccountView;
 use crate::workflows::guarantee::{self, GuaranteeView};
 
 /// One ledger entry in words.
@@ -53,6 +50,32 @@ fn signed(kind: EntryKind, fen: i64) -> String {
         EntryKind::Payment => format!("+{}", Fen(fen)),
         EntryKind::Deduction => format!("−{}", Fen(fen)),
     }
+}
+
+/// On every backend page of a provider whose deposit is short after a deduction: what is
+/// missing and by when, or that the listings are hidden (the deposit page says the rest). One
+/// more read, only for a provider that owes a deposit and has paid it once.
+pub async fn set_banner(state: &AppState, page: &mut Page, m: &MoveIn, account: &AccountView) {
+    use crate::domain::move_in::{StepKey, StepStatus};
+    // Only a deposit once paid in full can be short (the step stays done).
+    let paid_once = m
+        .step(StepKey::CategoryDeposit)
+        .is_some_and(|s| s.status == StepStatus::Done);
+    if !paid_once {
+        return;
+    }
+    // The banner is a courtesy: a failed read leaves it out, the page itself still answers.
+    let Ok(v) = guarantee::own(&state.ctx, account).await else {
+        return;
+    };
+    if v.status != GuaranteeStatus::Short {
+        return;
+    }
+    let w = words(page, &v, |_| String::new());
+    page.deposit_banner = Some(ValidityBanner {
+        warn: v.listings_hidden,
+        words: w.what_next,
+    });
 }
 
 /// The deposit `v` in `page`'s words; `evidence` makes the link to a deduction's evidence.
@@ -165,40 +188,4 @@ pub fn csv_response(body: String, name: &str) -> Response {
         h.insert(header::CONTENT_DISPOSITION, v);
     }
     resp
-}
-
-#[derive(Template)]
-#[template(path = "pages/provider_deposit.html")]
-pub struct ProviderDepositPage {
-    pub page: Page,
-    pub company: String,
-    pub deposit: DepositWords,
-}
-
-/// `/provider/deposit`: the provider's own deposit and ledger.
-pub async fn show(
-    State(state): State<AppState>,
-    backend: ProviderBackend,
-) -> Result<Response, PageError> {
-    let page = backend.page;
-    let v = page.or_error_page(guarantee::own(&state.ctx, &backend.account).await)?;
-    let deposit = words(&page, &v, |id| format!("/api/v1/documents/{id}"));
-    Ok(render(
-        StatusCode::OK,
-        &ProviderDepositPage {
-            page,
-            company: backend.company,
-            deposit,
-        },
-    ))
-}
-
-/// `/provider/deposit.csv`: the ledger for a spreadsheet.
-pub async fn download(
-    State(state): State<AppState>,
-    backend: ProviderBackend,
-) -> Result<Response, PageError> {
-    let page = backend.page;
-    let v = page.or_error_page(guarantee::own(&state.ctx, &backend.account).await)?;
-    Ok(csv_response(csv(&page, &v), "deposit.csv"))
 }

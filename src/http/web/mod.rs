@@ -23,6 +23,7 @@ pub mod privacy;
 pub mod product_form;
 pub mod products;
 pub mod provider;
+pub mod provider_deposit;
 pub mod public;
 pub mod respond;
 pub mod reverification;

@@ -54,6 +54,8 @@ pub struct Page {
     /// The documents' terms: expiring, expired, in review or not recorded (set on the provider
     /// backend's pages from the re-verification step): the banner above every backend page.
     pub validity_banner: Option<ValidityBanner>,
+    /// The category deposit is short: what is missing and by when (or that listings are hidden).
+    pub deposit_banner: Option<ValidityBanner>,
 }
 
 /// The banner about the documents' terms, in words.
@@ -88,6 +90,7 @@ impl Page {
             draft_form: None,
             agreement_due: None,
             validity_banner: None,
+            deposit_banner: None,
         }
     }
 
@@ -349,5 +352,6 @@ async fn page_of(parts: &Parts, state: &AppState) -> Page {
         draft_form: None,
         agreement_due: None,
         validity_banner: None,
+        deposit_banner: None,
     }
 }

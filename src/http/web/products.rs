@@ -204,6 +204,7 @@ impl FromRequestParts<AppState> for MovedIn {
         match products::require_moved_in(&state.ctx, &account).await {
             Ok(m) => {
                 page.set_validity_banner(&m);
+                crate::http::web::deposits::set_banner(state, &mut page, &m, &account).await;
                 page.agreement_due = m.agreement;
                 Ok(MovedIn { page, account })
             }

@@ -201,6 +201,7 @@ impl FromRequestParts<AppState> for ProviderBackend {
         match move_in::require_provider_access(&state.ctx, &account).await {
             Ok(m) => {
                 page.set_validity_banner(&m);
+                crate::http::web::deposits::set_banner(state, &mut page, &m, &account).await;
                 page.agreement_due = m.agreement;
             }
             Err(Error::ProviderAccessRequired { .. }) => {

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod audit_rows;
 pub mod calendar;
 pub mod catalog;
+pub mod catalog_names;
 pub mod claims;
 pub mod consultations;
 pub mod decide;

@@ -11,6 +11,7 @@ use crate::domain::reason_library::{
 };
 use crate::domain::review::ReviewKind;
 use crate::http::state::AppState;
+use crate::http::web::console::sections;
 use crate::http::web::errors::PageError;
 use crate::http::web::extract::{CheckedForm, Staff};
 use crate::http::web::forms::{self, FormState};
@@ -60,9 +61,67 @@ impl ReasonsPage {
         }
     }
 
+    /// The fields a reason of `kind` may name, in words, by section; `current` (a field the
+    /// form's layout does not know, from the API) is kept as a choice of its own.
+    pub fn field_choices(&self, kind: &str, current: &str) -> Vec<(String, Vec<(String, String)>)> {
+        let mut groups = field_choices(&self.page, kind);
+        let known = groups
+            .iter()
+            .any(|(_, f)| f.iter().any(|(k, _)| k == current));
+        if !current.is_empty() && !known {
+            let other = vec![(current.to_string(), self.page.field_label(current))];
+            groups.push((self.page.t("console.section.other"), other));
+        }
+        groups
+    }
+
+    /// Every kind's fields for the "add" form, each group named by its kind and section.
+    pub fn all_field_choices(&self, current: &str) -> Vec<(String, Vec<(String, String)>)> {
+        let mut out = Vec::new();
+        for kind in self.kind_options() {
+            let name = self.page.t(&format!("kind.{kind}"));
+            for (section, fields) in self.field_choices(kind, "") {
+                out.push((format!("{name} · {section}"), fields));
+            }
+        }
+        let known = out.iter().any(|(_, f)| f.iter().any(|(k, _)| k == current));
+        if !current.is_empty() && !known {
+            let other = vec![(current.to_string(), self.page.field_label(current))];
+            out.push((self.page.t("console.section.other"), other));
+        }
+        out
+    }
+
     pub fn kind_options(&self) -> [&'static str; 5] {
         ReviewKind::ALL.map(ReviewKind::as_str)
     }
+}
+
+/// The fields a reason about an item of `kind` may name, by section, each with its name in
+/// words (`(key, name)`): the form's layout, then the documents the kind carries.
+fn field_choices(page: &Page, kind: &str) -> Vec<(String, Vec<(String, String)>)> {
+    let named = |paths: &[&str]| {
+        paths
+            .iter()
+            .map(|p| (p.to_string(), page.field_label(p)))
+            .collect()
+    };
+    let mut out: Vec<(String, Vec<(String, String)>)> = sections::field_paths(kind)
+        .into_iter()
+        .map(|(title, paths)| (page.t(title), named(&paths)))
+        .collect();
+    let documents: &[&str] = match kind {
+        "enterprise_verification" => &[
+            "documents.business_license",
+            "documents.authorization_letter",
+        ],
+        "reverification" => &["documents.business_license"],
+        _ => &[],
+    };
+    if !documents.is_empty() {
+        out.push((page.t("console.documents"), named(documents)));
+    }
+    out
 }
 
 async fn reasons_page(

@@ -5,12 +5,12 @@
 
 use serde_json::Value;
 
-use crate::domain::catalog::{CatalogEntry, CatalogList};
+use crate::domain::catalog::CatalogEntry;
 use crate::domain::money::Fen;
 use crate::domain::product::render_markdown;
-use crate::http::web::errors::PageError;
 use crate::http::web::page::Page;
-use crate::workflows::{catalog, Ctx};
+
+pub use super::catalog_names::CatalogNames;
 
 /// A value as shown: text, and for Markdown its sanitised HTML.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -247,22 +247,10 @@ fn layout(kind: &str) -> Layout {
     }
 }
 
-/// The catalog's names, to show categories and service types by name rather than by slug.
-pub struct CatalogNames {
-    pub categories: Vec<CatalogEntry>,
-    pub service_types: Vec<CatalogEntry>,
-}
-
-impl CatalogNames {
-    /// Both lists, retired entries included (older submissions may name them).
-    pub async fn load(ctx: &Ctx, page: &Page) -> Result<CatalogNames, PageError> {
-        Ok(CatalogNames {
-            categories: page
-                .or_error_page(catalog::list_all(ctx, CatalogList::Categories).await)?,
-            service_types: page
-                .or_error_page(catalog::list_all(ctx, CatalogList::ServiceTypes).await)?,
-        })
-    }
+/// Each section's title key with the paths of its fields (the reason library's choices).
+pub fn field_paths(kind: &str) -> Vec<(&'static str, Vec<&'static str>)> {
+    let paths = |f: &[Field]| f.iter().map(|(p, _, _)| *p).collect();
+    layout(kind).iter().map(|(t, f)| (*t, paths(f))).collect()
 }
 
 fn catalog_name(page: &Page, list: &[CatalogEntry], slug: &str) -> String {
