@@ -25,7 +25,7 @@ use crate::store::application::{self as app_store, ApplicationRow};
 use crate::store::catalog;
 use crate::store::review::ReviewItemRow;
 use crate::store::{self};
-use crate::time_util::{now_ms, rfc3339};
+use crate::time_util::rfc3339;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ApplicationView {
@@ -101,7 +101,7 @@ pub async fn save(
     require_verified(ctx, account).await?;
     let choices = Choices::active(ctx).await?;
     let mut tx = drafts::begin_save(ctx, &account.id, then_submit).await?;
-    save_in(&mut tx, account, form, &choices, false).await?;
+    save_in(ctx, &mut tx, account, form, &choices, false).await?;
     let submitted = if then_submit {
         submit_in(ctx, &mut tx, account, &choices).await
     } else {
@@ -124,7 +124,7 @@ pub async fn save_form(
     let choices = Choices::active(ctx).await?;
     let mut tx = drafts::begin_save(ctx, &account.id, then_submit).await?;
     let mut outcome = FormOutcome {
-        refused: save_in(&mut tx, account, form, &choices, true).await?,
+        refused: save_in(ctx, &mut tx, account, form, &choices, true).await?,
         submitted: false,
     };
     let submitted = if !then_submit {
@@ -163,6 +163,7 @@ impl Choices {
 /// Saves the draft inside `tx`. Whole (`partial` false: any refused field refuses it all), or
 /// as far as it is valid: the refused fields keep their stored values and are handed back.
 async fn save_in(
+    ctx: &Ctx,
     tx: &mut store::Tx,
     account: &AccountView,
     form: &ApplicationForm,
@@ -172,7 +173,7 @@ async fn save_in(
     let existing = app_store::get(&mut **tx, &account.id).await?;
     ensure_editable(existing.as_ref())?;
     let previous = existing.as_ref().map(parse);
-    let now = now_ms();
+    let now = ctx.clock.now_ms();
     let (data, refused) = application::check_draft(
         form,
         &choices.categories,

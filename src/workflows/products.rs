@@ -24,7 +24,7 @@ use crate::store::documents::DocumentRow;
 use crate::store::products::{self as product_store, ProductRow, RevisionRow};
 use crate::store::review::ReviewItemRow;
 use crate::store::{self, Tx};
-use crate::time_util::{now_ms, rfc3339};
+use crate::time_util::rfc3339;
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct RevisionView {
@@ -187,7 +187,7 @@ pub async fn get(ctx: &Ctx, account: &AccountView, id: &str) -> Result<ProductVi
 pub async fn create(ctx: &Ctx, account: &AccountView, form: &ProductForm) -> Result<ProductView> {
     require_moved_in(ctx, account).await?;
     let (data, callback) = with_callback(ctx, form, validate(ctx, account, form).await).await?;
-    let now = now_ms();
+    let now = ctx.clock.now_ms();
     let product = ProductRow {
         id: uuid::Uuid::now_v7().to_string(),
         account_id: account.id.clone(),
@@ -264,7 +264,7 @@ pub async fn update(
 ) -> Result<ProductView> {
     require_moved_in(ctx, account).await?;
     let (data, callback) = with_callback(ctx, form, validate(ctx, account, form).await).await?;
-    let now = now_ms();
+    let now = ctx.clock.now_ms();
     let mut tx = ctx.db.begin_for_account_relaxed(&account.id).await?;
     let product = owned(&mut tx, account, id).await?;
     save_callback(&mut tx, id, &callback).await?;
@@ -313,7 +313,7 @@ pub async fn upload_icon(
         size: bytes.len() as i64,
         sha256: sha256_hex(&bytes),
         blob_key: format!("icons/{}/{doc_id}.{}", account.id, file_type.extension()),
-        created_at: now_ms(),
+        created_at: ctx.clock.now_ms(),
     };
     {
         // Check ownership before storing anything.
@@ -323,7 +323,7 @@ pub async fn upload_icon(
         }
     }
     ctx.blobs.put(&doc.blob_key, bytes).await?;
-    let now = now_ms();
+    let now = ctx.clock.now_ms();
     let mut tx = ctx.db.begin_for_account(&account.id).await?;
     let product = owned(&mut tx, account, id).await?;
     let mut revision = editable_revision(&mut tx, &product, now).await?;
@@ -341,7 +341,7 @@ pub async fn submit(ctx: &Ctx, account: &AccountView, id: &str) -> Result<Produc
     super::move_in::require_agreement_accepted(ctx, account).await?;
     let declared = declared(ctx, &account.id).await?;
     let service_types = catalog::active_slugs(&ctx.db, CatalogList::ServiceTypes).await?;
-    let now = now_ms();
+    let now = ctx.clock.now_ms();
     let mut tx = ctx.db.begin_for_account(&account.id).await?;
     let product = owned(&mut tx, account, id).await?;
     let Some(working_id) = product.working_revision_id.clone() else {
@@ -422,7 +422,7 @@ pub async fn set_listed(
     if product.live_revision_id.is_none() {
         return Err(Error::Conflict("not_approved_yet"));
     }
-    product_store::set_listed(&mut tx, id, listed, now_ms()).await?;
+    product_store::set_listed(&mut tx, id, listed, ctx.clock.now_ms()).await?;
     let (action, kind) = if listed {
         ("product.relisted", EventType::ProductRelisted)
     } else {

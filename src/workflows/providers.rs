@@ -12,7 +12,6 @@ use crate::domain::{FieldError, FieldErrors};
 use crate::i18n::Lang;
 use crate::mail;
 use crate::store::{self};
-use crate::time_util::now_ms;
 
 fn reason(value: Option<&str>) -> Result<String> {
     let mut e = FieldErrors::default();
@@ -38,7 +37,7 @@ pub async fn set_suspended(
     )?;
     super::decision::not_own(operator, account_id)?;
     let why = reason(why)?;
-    let now = now_ms();
+    let now = ctx.clock.now_ms();
     let mut tx = ctx.db.begin_write().await?;
     let owner = store::accounts::find_by_id(&mut *tx, account_id)
         .await?

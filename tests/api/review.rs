@@ -632,13 +632,15 @@ async fn the_micro_deposit_allows_five_wrong_amounts_in_all_then_a_new_one_is_as
     again.assert_status(StatusCode::CONFLICT);
     assert_eq!(again.code(), "deposit_already_sent");
 
-    // The hour passes: the deposit gives no new tries, it is void.
-    let db = app.db().await;
-    sqlx::query("UPDATE enterprise_verifications SET md_frozen_until = 0 WHERE account_id = $1")
-        .bind(&id)
-        .execute(&db)
-        .await
-        .expect("end the freeze");
+    // The hour passes (on the server's clock, which the test moves): the deposit gives no new
+    // tries, it is void — on the verification, in the move-in and for the reviewer alike.
+    app.state.ctx.clock.advance(3_601_000);
+    let m = app.move_in(&token).await;
+    assert_eq!(m.body["steps"][1]["checks"]["micro_deposit"], "void");
+    assert_eq!(
+        item_detail(&app, &op, &item_id).await["micro_deposit"],
+        "void"
+    );
     let ent = app.enterprise(&token).await;
     assert_eq!(ent.body["micro_deposit"]["status"], "void");
     assert_eq!(ent.body["micro_deposit"]["attempts_left"], 0);
