@@ -160,6 +160,19 @@ pub enum SummaryForm {
     Both(SummaryTexts),
 }
 
+impl SummaryForm {
+    /// The Chinese (or only) text, and the English one when both were sent (empty if missing).
+    fn parts(&self) -> (Option<&str>, Option<&str>) {
+        match self {
+            SummaryForm::One(s) => (Some(s), None),
+            SummaryForm::Both(b) => (
+                b.zh_cn.as_deref(),
+                Some(b.en.as_deref().unwrap_or_default()),
+            ),
+        }
+    }
+}
+
 /// The summary in each language.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -193,18 +206,16 @@ pub async fn publish(ctx: &Ctx, admin: &AccountView, form: &PublishForm) -> Resu
         .day_of(now)
         .ok_or_else(|| Error::Internal("today".into()))?;
     let texts = form.text_markdown.clone().unwrap_or_default();
+    let (summary, summary_en) = form
+        .summary
+        .as_ref()
+        .map(SummaryForm::parts)
+        .unwrap_or_default();
     let draft = Draft {
         version: form.version.as_deref(),
         effective_at: form.effective_at.as_deref(),
-        summary: match &form.summary {
-            Some(SummaryForm::One(s)) => Some(s.as_str()),
-            Some(SummaryForm::Both(b)) => b.zh_cn.as_deref(),
-            None => None,
-        },
-        summary_en: match &form.summary {
-            Some(SummaryForm::Both(b)) => Some(b.en.as_deref().unwrap_or_default()),
-            _ => None,
-        },
+        summary,
+        summary_en,
         text_zh: texts.zh_cn.as_deref(),
         text_en: texts.en.as_deref(),
     };

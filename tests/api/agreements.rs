@@ -42,6 +42,23 @@ fn version_form(app: &TestApp, version: &str, in_days: i64) -> Value {
     })
 }
 
+/// Two live providers, `zh@<tag>.test` reading Chinese and `en@<tag>.test` English (credit
+/// codes `n` and `n + 1`).
+async fn zh_and_en(app: &TestApp, tag: &str, n: u32) -> (Provider, Provider) {
+    let zh = app
+        .with_moved_in_provider(&format!("zh@{tag}.test"), "甲公司", &uscc(n))
+        .await;
+    let en = app
+        .with_moved_in_provider(&format!("en@{tag}.test"), "乙公司", &uscc(n + 1))
+        .await;
+    sqlx::query("UPDATE accounts SET lang = 'en' WHERE id = $1")
+        .bind(&en.id)
+        .execute(&app.db().await)
+        .await
+        .expect("english");
+    (zh, en)
+}
+
 fn html(a: &Answer) -> &str {
     a.body.as_str().unwrap_or_default()
 }
@@ -70,17 +87,7 @@ async fn audited(app: &TestApp, staff: &str, action: &str, actor: &str) -> Vec<V
 async fn a_new_version_blocks_product_submission_after_its_day_until_accepted() {
     let app = spawn_app().await;
     let admin = app.staff("admin@agree.test", &[Role::Admin]).await;
-    let zh = app
-        .with_moved_in_provider("zh@agree.test", "甲公司", &uscc(151))
-        .await;
-    let en = app
-        .with_moved_in_provider("en@agree.test", "乙公司", &uscc(152))
-        .await;
-    sqlx::query("UPDATE accounts SET lang = 'en' WHERE id = $1")
-        .bind(&en.id)
-        .execute(&app.db().await)
-        .await
-        .expect("english");
+    let (zh, en) = zh_and_en(&app, "agree", 151).await;
 
     // Today: the version that was a constant is version 2026-01, in force, and accepted by both
     // (their move-in applications accepted it).
@@ -333,17 +340,7 @@ async fn every_version_is_readable_as_a_page_with_its_text_rendered_safely() {
 async fn a_summary_in_both_languages_reaches_each_provider_in_its_own() {
     let app = spawn_app().await;
     let admin = app.staff("admin@summary.test", &[Role::Admin]).await;
-    let zh = app
-        .with_moved_in_provider("zh@summary.test", "丙公司", &uscc(153))
-        .await;
-    let en = app
-        .with_moved_in_provider("en@summary.test", "丁公司", &uscc(154))
-        .await;
-    sqlx::query("UPDATE accounts SET lang = 'en' WHERE id = $1")
-        .bind(&en.id)
-        .execute(&app.db().await)
-        .await
-        .expect("english");
+    let (zh, en) = zh_and_en(&app, "summary", 153).await;
 
     let mut form = version_form(&app, "2026-12", 2);
     form["summary"] = json!({"zh-CN": "第 7 条：退款期限改为 14 天。"});

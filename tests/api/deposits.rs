@@ -17,6 +17,35 @@ pub fn deposit_path(account_id: &str, what: &str) -> String {
     format!("/api/v1/review/providers/{account_id}/deposit/{what}")
 }
 
+/// Finance records a payment of `fen` with its bank `reference` for account `id`.
+pub async fn pay(app: &TestApp, finance: &str, id: &str, fen: i64, reference: &str) {
+    let body = json!({"amount_fen": fen, "reference": reference});
+    app.post_as(finance, &deposit_path(id, "payments"), body)
+        .await
+        .assert_status(StatusCode::CREATED);
+}
+
+/// The deposit actions audited about account `id`, oldest first.
+async fn deposit_audit(app: &TestApp, id: &str) -> Vec<String> {
+    let rows: Vec<(String,)> = sqlx::query_as(
+        "SELECT action FROM audit_events WHERE subject = $1 AND action LIKE 'deposit.%' ORDER BY seq",
+    )
+    .bind(id)
+    .fetch_all(&app.db().await)
+    .await
+    .expect("audit");
+    rows.into_iter().map(|(a,)| a).collect()
+}
+
+/// The milliseconds from the server's clock to a deposit's `top_up_by`.
+fn time_left(app: &TestApp, deposit: &Value) -> i64 {
+    let by = deposit["top_up_by"].as_str().expect("top_up_by");
+    let by = time::OffsetDateTime::parse(by, &time::format_description::well_known::Rfc3339)
+        .expect("rfc3339");
+    let by_ms = i64::try_from(by.unix_timestamp_nanos() / 1_000_000).expect("ms");
+    by_ms - app.state.ctx.clock.now_ms()
+}
+
 /// The admin sets the deposit of category `iot` (which `application_form()` declares).
 pub async fn set_iot_deposit(app: &TestApp, admin: &str, fen: i64) {
     let a = app
@@ -237,13 +266,7 @@ async fn a_deduction_left_short_hides_the_listings_after_the_grace_period_until_
     set_iot_deposit(&app, &admin, 500_000).await;
     let email = "short@example.com";
     let (token, id) = provider_owing(&app, &op, email, 43).await;
-    app.post_as(
-        &finance,
-        &deposit_path(&id, "payments"),
-        json!({"amount_fen": 500_000, "reference": "ICBC-7781"}),
-    )
-    .await
-    .assert_status(StatusCode::CREATED);
+    pay(&app, &finance, &id, 500_000, "ICBC-7781").await;
     // A listed product.
     let product = app
         .listed_product(&op, &token, &id, product_form("Fleet", "iot"))
@@ -318,11 +341,7 @@ async fn a_deduction_left_short_hides_the_listings_after_the_grace_period_until_
     // Still moved in (the step was done), and still listed during the grace period: three
     // working days, to the end of the third (at least three calendar days, at most six).
     assert_eq!(app.move_in(&token).await.body["state"], "moved_in");
-    let by = d.body["top_up_by"].as_str().expect("top_up_by");
-    let by = time::OffsetDateTime::parse(by, &time::format_description::well_known::Rfc3339)
-        .expect("rfc3339");
-    let by_ms = i64::try_from(by.unix_timestamp_nanos() / 1_000_000).expect("ms");
-    let left = by_ms - app.state.ctx.clock.now_ms();
+    let left = time_left(&app, &d.body);
     assert!((3 * DAY_MS..=6 * DAY_MS).contains(&left), "{left} ms left");
     app.state.ctx.clock.advance(left - 60_000);
     twin.state.ctx.clock.advance(left - 60_000);
@@ -378,17 +397,8 @@ async fn a_deduction_left_short_hides_the_listings_after_the_grace_period_until_
         .await;
 
     // Every step audited: two payments, a deduction, hidden, restored, and the top-up.
-    let db = app.db().await;
-    let audited: Vec<(String,)> = sqlx::query_as(
-        "SELECT action FROM audit_events WHERE subject = $1 AND action LIKE 'deposit.%' ORDER BY seq",
-    )
-    .bind(&id)
-    .fetch_all(&db)
-    .await
-    .expect("audit");
-    let audited: Vec<&str> = audited.iter().map(|(a,)| a.as_str()).collect();
     assert_eq!(
-        audited,
+        deposit_audit(&app, &id).await,
         vec![
             "deposit.payment_recorded",
             "deposit.deduction_recorded",
@@ -455,13 +465,7 @@ async fn the_backend_says_on_every_page_that_the_deposit_is_short() {
     let finance = app.staff("finance@example.com", &[Role::Finance]).await;
     set_iot_deposit(&app, &admin, 500_000).await;
     let (token, id) = provider_owing(&app, &op, "banner@example.com", 44).await;
-    app.post_as(
-        &finance,
-        &deposit_path(&id, "payments"),
-        json!({"amount_fen": 500_000, "reference": "ICBC-1"}),
-    )
-    .await
-    .assert_status(StatusCode::CREATED);
+    pay(&app, &finance, &id, 500_000, "ICBC-1").await;
     let mut provider = Visitor::new(&app);
     provider
         .cookies
@@ -579,13 +583,7 @@ async fn erasure_keeps_the_ledger_and_takes_the_evidence() {
     let finance = app.staff("finance@example.com", &[Role::Finance]).await;
     set_iot_deposit(&app, &admin, 100_000).await;
     let (token, id) = provider_owing(&app, &op, "erased@example.com", 45).await;
-    app.post_as(
-        &finance,
-        &deposit_path(&id, "payments"),
-        json!({"amount_fen": 100_000, "reference": "BOC-1"}),
-    )
-    .await
-    .assert_status(StatusCode::CREATED);
+    pay(&app, &finance, &id, 100_000, "BOC-1").await;
     let form = reqwest::multipart::Form::new()
         .text("amount_fen", "100")
         .text("reason", "Late delivery")
@@ -696,13 +694,7 @@ async fn a_raised_deposit_starts_the_grace_period_and_a_lowered_one_lifts_the_ho
     set_iot_deposit(&app, &admin, 500_000).await;
     let email = "raised@example.com";
     let (token, id) = provider_owing(&app, &op, email, 47).await;
-    app.post_as(
-        &finance,
-        &deposit_path(&id, "payments"),
-        json!({"amount_fen": 500_000, "reference": "ICBC-4701"}),
-    )
-    .await
-    .assert_status(StatusCode::CREATED);
+    pay(&app, &finance, &id, 500_000, "ICBC-4701").await;
     let product = app
         .listed_product(&op, &token, &id, product_form("Raised", "iot"))
         .await;
@@ -715,11 +707,7 @@ async fn a_raised_deposit_starts_the_grace_period_and_a_lowered_one_lifts_the_ho
     assert_eq!(d.body["status"], "short", "{:?}", d.body);
     assert_eq!(d.body["required_fen"], 800_000);
     assert_eq!(d.body["listings_hidden"], false);
-    let by = d.body["top_up_by"].as_str().expect("top_up_by");
-    let by = time::OffsetDateTime::parse(by, &time::format_description::well_known::Rfc3339)
-        .expect("rfc3339");
-    let by_ms = i64::try_from(by.unix_timestamp_nanos() / 1_000_000).expect("ms");
-    let left = by_ms - app.state.ctx.clock.now_ms();
+    let left = time_left(&app, &d.body);
     assert!((3 * DAY_MS..=6 * DAY_MS).contains(&left), "{left} ms left");
     assert_eq!(app.move_in(&token).await.body["state"], "moved_in");
     assert_eq!(listed_ids(&app.storefront("").await), vec![product.clone()]);
@@ -768,17 +756,8 @@ async fn a_raised_deposit_starts_the_grace_period_and_a_lowered_one_lifts_the_ho
             "provider.listings_restored"
         ]
     );
-    let db = app.db().await;
-    let audited: Vec<(String,)> = sqlx::query_as(
-        "SELECT action FROM audit_events WHERE subject = $1 AND action LIKE 'deposit.%' ORDER BY seq",
-    )
-    .bind(&id)
-    .fetch_all(&db)
-    .await
-    .expect("audit");
-    let audited: Vec<&str> = audited.iter().map(|(a,)| a.as_str()).collect();
     assert_eq!(
-        audited,
+        deposit_audit(&app, &id).await,
         vec![
             "deposit.payment_recorded",
             "deposit.top_up_requested",

@@ -361,7 +361,7 @@ const LIFECYCLE: [&str; 13] = [
 /// and none carries a person's data, a reason, a bank reference or a document's day.
 #[tokio::test]
 async fn the_lifecycle_reaches_a_subscribed_webhook_without_personal_data() {
-    use crate::deposits::{deposit_path, provider_owing, set_iot_deposit};
+    use crate::deposits::{deposit_path, pay, provider_owing, set_iot_deposit};
     use crate::expiry::{day_after, reverify};
     use crate::webhooks::{app_for_webhooks, register, signed_by, types_of, Receiver};
     use berth::domain::account::Role;
@@ -388,14 +388,7 @@ async fn the_lifecycle_reaches_a_subscribed_webhook_without_personal_data() {
     set_iot_deposit(&app, &admin, 500_000).await;
     let email = "life-events@example.com";
     let (token, id) = provider_owing(&app, &op, email, 940).await;
-    let pay = |amount: i64, reference: &str| json!({"amount_fen": amount, "reference": reference});
-    app.post_as(
-        &op,
-        &deposit_path(&id, "payments"),
-        pay(500_000, "ICBC-7781"),
-    )
-    .await
-    .assert_status(StatusCode::CREATED);
+    pay(&app, &op, &id, 500_000, "ICBC-7781").await;
     let reason = "Refund to buyer 王小明 13912345678";
     app.post_as(
         &op,
@@ -407,13 +400,7 @@ async fn the_lifecycle_reaches_a_subscribed_webhook_without_personal_data() {
     app.state.ctx.clock.advance(7 * DAY_MS);
     let d = app.get_as(&token, "/api/v1/me/deposit").await;
     assert_eq!(d.body["listings_hidden"], true, "{:?}", d.body);
-    app.post_as(
-        &op,
-        &deposit_path(&id, "payments"),
-        pay(100_000, "ICBC-7790"),
-    )
-    .await
-    .assert_status(StatusCode::CREATED);
+    pay(&app, &op, &id, 100_000, "ICBC-7790").await;
 
     // Renewed documents: returned, then approved with a licence valid 100 days; the expiry job
     // reminds 90 days ahead.

@@ -89,6 +89,30 @@ fn approve(item: &Value) -> Option<Value> {
     Some(json!({"decision": "approve", "version": item["version"]}))
 }
 
+/// Approves the pending item of `kind` of `account` as each of the cast: exactly the roles in
+/// `allowed` may.
+async fn try_decision(
+    app: &TestApp,
+    cast: &Cast,
+    op: &str,
+    kind: &str,
+    account: &str,
+    allowed: &[&str],
+) {
+    let item = app.pending_item(op, kind, account).await;
+    let path = path::decision(item["id"].as_str().expect("id"));
+    try_route(
+        app,
+        cast,
+        Method::POST,
+        &path,
+        approve(&item),
+        allowed,
+        StatusCode::OK,
+    )
+    .await;
+}
+
 #[tokio::test]
 async fn every_staff_route_allows_exactly_the_roles_of_the_table() {
     let app = spawn_app().await;
@@ -145,15 +169,13 @@ async fn every_staff_route_allows_exactly_the_roles_of_the_table() {
         .with_verified_provider("app@example.com", "深圳申请科技有限公司", &uscc(142))
         .await;
     app.apply(&token).await;
-    let item = app.pending_item(&op, "partner_application", &account).await;
-    try_route(
+    try_decision(
         &app,
         &cast,
-        Method::POST,
-        &path::decision(item["id"].as_str().expect("id")),
-        approve(&item),
+        &op,
+        "partner_application",
+        &account,
         &["reviewer"],
-        StatusCode::OK,
     )
     .await;
 
@@ -167,17 +189,7 @@ async fn every_staff_route_allows_exactly_the_roles_of_the_table() {
     app.save_settlement(&token, settlement_form(company, "6214830100557661"))
         .await
         .assert_status(StatusCode::OK);
-    let item = app.pending_item(&op, "settlement_change", &live).await;
-    try_route(
-        &app,
-        &cast,
-        Method::POST,
-        &path::decision(item["id"].as_str().expect("id")),
-        approve(&item),
-        &["finance"],
-        StatusCode::OK,
-    )
-    .await;
+    try_decision(&app, &cast, &op, "settlement_change", &live, &["finance"]).await;
 
     // A product: reviewers, never finance.
     let a = app
@@ -196,17 +208,7 @@ async fn every_staff_route_allows_exactly_the_roles_of_the_table() {
     app.submit_product(&token, &product)
         .await
         .assert_status(StatusCode::OK);
-    let item = app.pending_item(&op, "product", &live).await;
-    try_route(
-        &app,
-        &cast,
-        Method::POST,
-        &path::decision(item["id"].as_str().expect("id")),
-        approve(&item),
-        &["reviewer"],
-        StatusCode::OK,
-    )
-    .await;
+    try_decision(&app, &cast, &op, "product", &live, &["reviewer"]).await;
 
     // A provider's standing: reviewers.
     for action in ["suspend", "reinstate"] {
@@ -460,17 +462,7 @@ async fn the_lifecycle_routes_allow_exactly_the_roles_of_the_table() {
     )
     .await
     .assert_status(StatusCode::CREATED);
-    let item = app.pending_item(&op, "reverification", &id).await;
-    try_route(
-        &app,
-        &cast,
-        Method::POST,
-        &path::decision(item["id"].as_str().expect("id")),
-        approve(&item),
-        &["reviewer"],
-        StatusCode::OK,
-    )
-    .await;
+    try_decision(&app, &cast, &op, "reverification", &id, &["reviewer"]).await;
 
     // The data rights are the holder's: an API token acting for the provider (every scope)
     // neither downloads nor closes; staff close nothing, and a staff member's download holds
