@@ -99,6 +99,9 @@ pub struct ProductFacts {
     pub new_icon: Option<String>,
     /// The live revision, when the product is listed.
     pub live: Option<(ProductData, Option<String>)>,
+    /// The submitted revision calls the marketplace's SaaS callbacks elsewhere than the live
+    /// one: where money-bearing calls go is a person's decision.
+    pub callback_changed: bool,
     /// The provider's products that were ever approved (each once, whatever its revisions).
     pub approved_products: i64,
     /// Any rejection of the provider's items in the last `NO_REJECTION_DAYS`.
@@ -125,7 +128,8 @@ pub fn approves(rule: AutoRule, params: &RuleParams, facts: &ProductFacts) -> bo
             Some((live, live_icon)) => {
                 let n = &facts.new;
                 // Only description, summary, icon and plans may differ.
-                n.name == live.name
+                !facts.callback_changed
+                    && n.name == live.name
                     && n.category == live.category
                     && n.service_type == live.service_type
                     && n.delivery == live.delivery
@@ -193,6 +197,7 @@ mod tests {
             new,
             new_icon: None,
             live: live.map(|l| (l, None)),
+            callback_changed: false,
             approved_products: 5,
             recent_rejection: false,
             has_same_category_and_type: true,
@@ -226,6 +231,12 @@ mod tests {
                 &facts(n, Some(data()))
             ));
         }
+        // A new callback URL, even beside a new description.
+        let moved = ProductFacts {
+            callback_changed: true,
+            ..f.clone()
+        };
+        assert!(!approves(AutoRule::ProductMinorRevision, &ON, &moved));
         // Nothing changed at all: nothing to approve automatically either.
         assert!(!approves(
             AutoRule::ProductMinorRevision,

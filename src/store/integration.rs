@@ -69,28 +69,25 @@ pub async fn put_key(tx: &mut Tx, k: &KeyRow) -> Result<()> {
     Ok(())
 }
 
-/// The callback URL of a product (`None`: none declared).
+/// The callback URL a product's test calls and its submission needs: the one of the revision
+/// being worked on, else the one in force (`None`: none declared). A change to it waits for
+/// review with its revision; `products.callback_url` holds the approved one.
 pub async fn callback_url<'e, E: Executor<'e, Database = Any>>(
     ex: E,
     product_id: &str,
 ) -> Result<Option<String>> {
-    let row = sqlx::query("SELECT callback_url FROM products WHERE id = $1")
-        .bind(product_id)
-        .fetch_optional(ex)
-        .await?;
+    let row = sqlx::query(
+        "SELECT CASE WHEN p.working_revision_id IS NULL THEN p.callback_url \
+         ELSE (SELECT r.callback_url FROM product_revisions r WHERE r.id = p.working_revision_id) END \
+         AS callback_url FROM products p WHERE p.id = $1",
+    )
+    .bind(product_id)
+    .fetch_optional(ex)
+    .await?;
     Ok(match row {
         Some(r) => r.try_get("callback_url")?,
         None => None,
     })
-}
-
-pub async fn set_callback_url(tx: &mut Tx, product_id: &str, url: Option<&str>) -> Result<()> {
-    sqlx::query("UPDATE products SET callback_url = $2 WHERE id = $1")
-        .bind(product_id)
-        .bind(url)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
 }
 
 #[derive(Debug, Clone)]

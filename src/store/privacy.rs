@@ -278,6 +278,8 @@ pub async fn erase(tx: &mut Tx, account_id: &str, email: &str, now: i64) -> Resu
         "DELETE FROM integration_keys WHERE provider_id = $1",
         "DELETE FROM integration_tests WHERE account_id = $1",
         "UPDATE products SET callback_url = NULL WHERE account_id = $1",
+        "UPDATE product_revisions SET callback_url = NULL WHERE product_id IN \
+         (SELECT id FROM products WHERE account_id = $1)",
         "DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT d.id FROM webhook_deliveries d \
          JOIN webhook_endpoints e ON e.id = d.endpoint_id WHERE e.provider_id = $1)",
         "DELETE FROM webhook_deliveries WHERE endpoint_id IN \

@@ -86,7 +86,8 @@ pub async fn set_working(tx: &mut Tx, id: &str, working: Option<&str>, now: i64)
     Ok(())
 }
 
-/// Makes `revision` the live one and copies its searchable fields.
+/// Makes `revision` the live one and copies its searchable fields; its callback URL comes into
+/// force.
 #[allow(clippy::too_many_arguments)]
 pub async fn go_live(
     tx: &mut Tx,
@@ -100,7 +101,8 @@ pub async fn go_live(
 ) -> Result<()> {
     sqlx::query(
         "UPDATE products SET live_revision_id = $2, working_revision_id = NULL, listed = 1, name = $3, \
-         summary = $4, category = $5, price_from_fen = $6, updated_at = $7, listed_at = $7 WHERE id = $1",
+         summary = $4, category = $5, price_from_fen = $6, updated_at = $7, listed_at = $7, \
+         callback_url = (SELECT callback_url FROM product_revisions WHERE id = $2) WHERE id = $1",
     )
     .bind(id)
     .bind(revision)
@@ -135,12 +137,14 @@ pub struct RevisionRow {
     pub data: String,
     pub icon_document_id: Option<String>,
     pub reasons: Option<String>,
+    /// A `saas` product's callback URL in this revision; it comes into force with the revision.
+    pub callback_url: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
 }
 
 const REVISION_COLUMNS: &str =
-    "id, product_id, number, status, data, icon_document_id, reasons, created_at, updated_at";
+    "id, product_id, number, status, data, icon_document_id, reasons, callback_url, created_at, updated_at";
 
 fn revision_from(r: &AnyRow) -> Result<RevisionRow> {
     Ok(RevisionRow {
@@ -151,6 +155,7 @@ fn revision_from(r: &AnyRow) -> Result<RevisionRow> {
         data: r.try_get("data")?,
         icon_document_id: r.try_get("icon_document_id")?,
         reasons: r.try_get("reasons")?,
+        callback_url: r.try_get("callback_url")?,
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
     })
@@ -158,9 +163,9 @@ fn revision_from(r: &AnyRow) -> Result<RevisionRow> {
 
 pub async fn put_revision(tx: &mut Tx, r: &RevisionRow) -> Result<()> {
     sqlx::query(
-        "INSERT INTO product_revisions (id, product_id, number, status, data, icon_document_id, reasons, created_at, updated_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO UPDATE SET status = $4, data = $5, \
-         icon_document_id = $6, reasons = $7, updated_at = $9",
+        "INSERT INTO product_revisions (id, product_id, number, status, data, icon_document_id, reasons, callback_url, created_at, updated_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $10, $8, $9) ON CONFLICT (id) DO UPDATE SET status = $4, data = $5, \
+         icon_document_id = $6, reasons = $7, callback_url = $10, updated_at = $9",
     )
     .bind(&r.id)
     .bind(&r.product_id)
@@ -171,6 +176,7 @@ pub async fn put_revision(tx: &mut Tx, r: &RevisionRow) -> Result<()> {
     .bind(&r.reasons)
     .bind(r.created_at)
     .bind(r.updated_at)
+    .bind(&r.callback_url)
     .execute(&mut **tx)
     .await?;
     Ok(())

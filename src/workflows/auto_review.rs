@@ -244,6 +244,9 @@ async fn product_facts(ctx: &Ctx, account_id: &str, product_id: &str) -> Result<
         .any(|d| d.category == new_data.category && d.service_type == new_data.service_type);
     Ok(ProductFacts {
         new: new_data,
+        callback_changed: live
+            .as_ref()
+            .is_some_and(|l| l.callback_url != new.callback_url),
         new_icon: new.icon_document_id,
         live: live.map(|l| (data(&l.data), l.icon_document_id)),
         approved_products,

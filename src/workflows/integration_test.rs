@@ -18,7 +18,7 @@ use crate::domain::product::{ProductData, ProductForm};
 use crate::domain::signature;
 use crate::outbound::{Answer, CallError, Vetted};
 use crate::store::integration::{self as integration_store, TestRow};
-use crate::store::products as product_store;
+use crate::store::products::{self as product_store, RevisionRow};
 use crate::store::{self, Tx};
 use crate::time_util::{now_ms, rfc3339};
 
@@ -142,15 +142,12 @@ pub(super) async fn with_callback(
     }
 }
 
-pub(super) async fn save_callback(tx: &mut Tx, product_id: &str, c: &CallbackChange) -> Result<()> {
+/// Applies the form's change to the revision being edited (the URL comes into force with it).
+pub(super) fn apply_callback(revision: &mut RevisionRow, c: CallbackChange) {
     match c {
-        CallbackChange::Keep => Ok(()),
-        CallbackChange::Clear => {
-            Ok(integration_store::set_callback_url(tx, product_id, None).await?)
-        }
-        CallbackChange::Set(url) => {
-            Ok(integration_store::set_callback_url(tx, product_id, Some(url)).await?)
-        }
+        CallbackChange::Keep => {}
+        CallbackChange::Clear => revision.callback_url = None,
+        CallbackChange::Set(url) => revision.callback_url = Some(url),
     }
 }
 

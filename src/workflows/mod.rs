@@ -39,6 +39,7 @@ pub mod password_reset;
 pub mod passwords;
 pub mod privacy;
 pub mod privacy_erasure;
+mod product_choices;
 pub mod product_icons;
 pub mod products;
 pub mod provider_info;

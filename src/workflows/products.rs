@@ -7,13 +7,14 @@ use utoipa::ToSchema;
 
 use super::accounts::AccountView;
 use super::decision::{DecisionEffects, Verdict};
-use super::integration_test::{require_pass, save_callback, with_callback};
+use super::integration_test::{apply_callback, require_pass, with_callback};
+pub use super::product_choices::release_choices;
+use super::product_choices::{declared, validate};
 pub use super::product_icons::icon;
 use super::{events, Ctx, Error, Result};
 use crate::crypto::sha256_hex;
-use crate::domain::application::ApplicationData;
 use crate::domain::audit::NewEvent;
-use crate::domain::catalog::{CatalogEntry, CatalogList};
+use crate::domain::catalog::CatalogList;
 use crate::domain::events::EventType;
 use crate::domain::move_in::Reason;
 use crate::domain::product::{self, ProductData, ProductForm, ProductStatus, MAX_ICON_BYTES};
@@ -36,6 +37,9 @@ pub struct RevisionView {
     pub data: ProductData,
     pub icon_url: Option<String>,
     pub reasons: Vec<Reason>,
+    /// `saas` products: the callback URL of this revision (the live revision's is the one in
+    /// force; a changed one comes into force when its revision is approved).
+    pub callback_url: Option<String>,
     pub updated_at: String,
 }
 
@@ -51,7 +55,8 @@ pub struct ProductView {
     /// A draft, or a revision in review or returned.
     pub working: Option<RevisionView>,
     /// `saas` products: where the marketplace calls on purchase, renewal and expiry
-    /// (docs/INTEGRATION.md).
+    /// (docs/INTEGRATION.md) — the working revision's URL when there is one (what the form
+    /// edits, the integration test calls and the submission needs), else the live one.
     pub callback_url: Option<String>,
     pub created_at: String,
     /// The product's newest review item: `GET /api/v1/me/review-items/{id}` shows its reasons
@@ -70,6 +75,7 @@ fn revision_view(r: &RevisionRow, product_id: &str, lang: &str) -> RevisionView 
             .as_ref()
             .map(|d| format!("/api/v1/provider/products/{product_id}/icon?document={d}")),
         reasons: crate::domain::move_in::reasons_from_json(r.reasons.as_deref(), lang),
+        callback_url: r.callback_url.clone(),
         updated_at: rfc3339(r.updated_at),
     }
 }
@@ -108,55 +114,6 @@ async fn view_of(ctx: &Ctx, p: &ProductRow, lang: &str) -> Result<ProductView> {
 
 /// Product release is for moved-in providers only.
 pub use super::move_in::require_moved_in;
-
-/// What the approved application declared: its categories and its service types.
-struct Declared {
-    categories: Vec<String>,
-    service_types: Vec<String>,
-}
-
-async fn declared(ctx: &Ctx, account_id: &str) -> Result<Declared> {
-    let app = store::application::get(ctx.db.pool(), account_id).await?;
-    let data: ApplicationData = app
-        .map(|a| serde_json::from_str(&a.data).unwrap_or_default())
-        .unwrap_or_default();
-    Ok(Declared {
-        categories: data.categories,
-        service_types: data.service_types,
-    })
-}
-
-/// What the product form offers: the categories and the service types declared in the
-/// application (and still in the catalog).
-pub async fn release_choices(
-    ctx: &Ctx,
-    account: &AccountView,
-) -> Result<(Vec<CatalogEntry>, Vec<CatalogEntry>)> {
-    let declared = declared(ctx, &account.id).await?;
-    let categories = super::catalog::list(ctx, CatalogList::Categories)
-        .await?
-        .into_iter()
-        .filter(|c| declared.categories.contains(&c.slug))
-        .collect();
-    let service_types = super::catalog::list(ctx, CatalogList::ServiceTypes)
-        .await?
-        .into_iter()
-        .filter(|s| declared.service_types.contains(&s.slug))
-        .collect();
-    Ok((categories, service_types))
-}
-
-async fn validate(ctx: &Ctx, account: &AccountView, form: &ProductForm) -> Result<ProductData> {
-    let declared = declared(ctx, &account.id).await?;
-    let service_types = catalog::active_slugs(&ctx.db, CatalogList::ServiceTypes).await?;
-    product::validate(
-        form,
-        &declared.categories,
-        &declared.service_types,
-        &service_types,
-    )
-    .map_err(Error::Validation)
-}
 
 async fn owned(tx: &mut Tx, account: &AccountView, id: &str) -> Result<ProductRow> {
     product_store::get(&mut **tx, id)
@@ -197,7 +154,7 @@ pub async fn create(ctx: &Ctx, account: &AccountView, form: &ProductForm) -> Res
         created_at: now,
         updated_at: now,
     };
-    let revision = RevisionRow {
+    let mut revision = RevisionRow {
         id: uuid::Uuid::now_v7().to_string(),
         product_id: product.id.clone(),
         number: 1,
@@ -205,14 +162,15 @@ pub async fn create(ctx: &Ctx, account: &AccountView, form: &ProductForm) -> Res
         data: serde_json::to_string(&data).map_err(|e| Error::Internal(e.to_string()))?,
         icon_document_id: None,
         reasons: None,
+        callback_url: None,
         created_at: now,
         updated_at: now,
     };
+    apply_callback(&mut revision, callback);
     let mut tx = ctx.db.begin_for_account_relaxed(&account.id).await?;
     product_store::insert(&mut tx, &product).await?;
     product_store::put_revision(&mut tx, &revision).await?;
     product_store::set_working(&mut tx, &product.id, Some(&revision.id), now).await?;
-    save_callback(&mut tx, &product.id, &callback).await?;
     store::audit::append(
         &mut tx,
         NewEvent::new(&account.id, "product.created", &product.id)
@@ -223,7 +181,8 @@ pub async fn create(ctx: &Ctx, account: &AccountView, form: &ProductForm) -> Res
     get(ctx, account, &product.id).await
 }
 
-/// The revision that edits go to: the working one, or a new one copied from the live revision.
+/// The revision that edits go to: the working one, or a new one copied from the live revision
+/// (with the callback URL in force).
 async fn editable_revision(tx: &mut Tx, product: &ProductRow, now: i64) -> Result<RevisionRow> {
     if let Some(id) = &product.working_revision_id {
         let r = product_store::revision(&mut **tx, id)
@@ -248,8 +207,9 @@ async fn editable_revision(tx: &mut Tx, product: &ProductRow, now: i64) -> Resul
             .as_ref()
             .map(|l| l.data.clone())
             .unwrap_or_else(|| "{}".into()),
-        icon_document_id: live.and_then(|l| l.icon_document_id),
+        icon_document_id: live.as_ref().and_then(|l| l.icon_document_id.clone()),
         reasons: None,
+        callback_url: live.and_then(|l| l.callback_url),
         created_at: now,
         updated_at: now,
     })
@@ -267,9 +227,9 @@ pub async fn update(
     let now = ctx.clock.now_ms();
     let mut tx = ctx.db.begin_for_account_relaxed(&account.id).await?;
     let product = owned(&mut tx, account, id).await?;
-    save_callback(&mut tx, id, &callback).await?;
     let mut revision = editable_revision(&mut tx, &product, now).await?;
     revision.data = serde_json::to_string(&data).map_err(|e| Error::Internal(e.to_string()))?;
+    apply_callback(&mut revision, callback);
     let event = NewEvent::new(&account.id, "product.edited", id)
         .detail(json!({"revision": revision.number}));
     save_working(&mut tx, id, &mut revision, now, event).await?;
@@ -384,6 +344,10 @@ pub async fn submit(ctx: &Ctx, account: &AccountView, id: &str) -> Result<Produc
     let mut snapshot = serde_json::to_value(&data).map_err(|e| Error::Internal(e.to_string()))?;
     if let Some(obj) = snapshot.as_object_mut() {
         obj.insert("revision".into(), json!(revision.number));
+        if let Some(url) = &revision.callback_url {
+            // The reviewer sees where the marketplace will call, beside the live one.
+            obj.insert("callback_url".into(), json!(url));
+        }
     }
     let documents: Vec<String> = revision.icon_document_id.iter().cloned().collect();
     let item = ReviewItemRow::submission(

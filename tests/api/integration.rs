@@ -479,3 +479,111 @@ async fn test_runs_are_limited_per_provider() {
         .await
         .assert_status(StatusCode::CREATED);
 }
+
+/// A listed product's callback URL is part of its revision: a new URL stays out of force until
+/// the revision is approved, needs its own passing test, is shown to the reviewer, and is never
+/// approved by a rule (the URL used to change on the product at once, unreviewed and untested).
+#[tokio::test]
+async fn a_listed_products_new_callback_url_waits_for_review_and_its_own_test() {
+    let app = open_app().await;
+    let (url_a, r_a) = receiver(Behaviour::Good).await;
+    let (p, id) = provider_with_product(&app, &url_a, &r_a).await;
+    app.post_as(&p.token, &tests_path(&id), json!({}))
+        .await
+        .assert_status(StatusCode::CREATED);
+    app.submit_product(&p.token, &id)
+        .await
+        .assert_status(StatusCode::OK);
+    let admin = app
+        .staff("rules@berth.test", &[berth::domain::account::Role::Admin])
+        .await;
+    let operator = app.with_operator().await;
+    let item = app.pending_item(&operator, "product", &p.id).await;
+    app.approve(&operator, &item).await;
+    // Every rule on, for providers with one approved product: a description-only change would
+    // be approved automatically.
+    for code in ["product_minor_revision", "trusted_provider_new_product"] {
+        app.send(
+            reqwest::Method::PUT,
+            &format!("/api/v1/review/rules/{code}"),
+            Some(&admin),
+            Some(json!({"enabled": true, "min_approved_products": 1, "sample_percent": 0})),
+        )
+        .await
+        .assert_status(StatusCode::OK);
+    }
+
+    // The provider points the listed product elsewhere (and touches the description).
+    let (url_b, r_b) = receiver(Behaviour::Good).await;
+    *r_b.key.lock().expect("key") = r_a.key.lock().expect("key").clone();
+    let mut form = saas_product(&url_b);
+    form["description"] = json!("# Features\n\n- OTA\n- Alerts");
+    let edited = app.update_product(&p.token, &id, form).await;
+    edited.assert_status(StatusCode::OK);
+    assert_eq!(edited.body["status"], "listed");
+    assert_eq!(edited.body["callback_url"], url_b.as_str());
+    assert_eq!(edited.body["working"]["callback_url"], url_b.as_str());
+    assert_eq!(
+        edited.body["live"]["callback_url"],
+        url_a.as_str(),
+        "the new URL came into force without review"
+    );
+    let db = app.db().await;
+    let in_force: Option<String> =
+        sqlx::query_scalar("SELECT callback_url FROM products WHERE id = $1")
+            .bind(&id)
+            .fetch_one(&db)
+            .await
+            .expect("product");
+    assert_eq!(in_force.as_deref(), Some(url_a.as_str()));
+
+    // The pass of the old URL does not count for the new one.
+    let a = app.submit_product(&p.token, &id).await;
+    a.assert_status(StatusCode::CONFLICT);
+    assert_eq!(a.code(), "integration_test_required");
+    let run = app.post_as(&p.token, &tests_path(&id), json!({})).await;
+    run.assert_status(StatusCode::CREATED);
+    assert_eq!(run.body["verdict"], "passed", "{}", run.body);
+    assert_eq!(
+        r_b.calls.lock().expect("calls").len(),
+        4,
+        "B was not called"
+    );
+    app.submit_product(&p.token, &id)
+        .await
+        .assert_status(StatusCode::OK);
+
+    // No rule approved it: it waits for a person, who sees the new URL.
+    let item = app.pending_item(&operator, "product", &p.id).await;
+    let detail = app
+        .review_item(&operator, item["id"].as_str().expect("item id"))
+        .await;
+    assert_eq!(detail.body["data"]["callback_url"], url_b.as_str());
+    let page = app
+        .client
+        .get(app.url(&format!(
+            "/console/items/{}",
+            item["id"].as_str().unwrap_or("")
+        )))
+        .header("cookie", format!("berth_session={operator}"))
+        .send()
+        .await
+        .expect("page");
+    let html = page.text().await.unwrap_or_default();
+    assert!(
+        html.contains(&url_b),
+        "the reviewer does not see the new URL"
+    );
+
+    app.approve(&operator, &item).await;
+    let after = app.product(&p.token, &id).await;
+    assert_eq!(after.body["live"]["callback_url"], url_b.as_str());
+    assert!(after.body["working"].is_null());
+    let in_force: Option<String> =
+        sqlx::query_scalar("SELECT callback_url FROM products WHERE id = $1")
+            .bind(&id)
+            .fetch_one(&db)
+            .await
+            .expect("product");
+    assert_eq!(in_force.as_deref(), Some(url_b.as_str()));
+}

@@ -101,6 +101,7 @@ pub struct DeductionRequest {
 
 /// The same deduction as a multipart form, with the evidence.
 #[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 #[allow(dead_code)]
 pub struct DeductionUpload {
     #[schema(minimum = 1, maximum = 1_000_000_000)]

@@ -57,6 +57,9 @@ enum How {
     /// given path is set, "not recorded" when neither.
     Term(&'static str),
     Years,
+    /// Text that only some submissions have (a SaaS product's callback URL): no row when
+    /// neither side has it.
+    IfAny,
 }
 
 /// A field: its path in the submission, the text key of its label, how it reads.
@@ -207,6 +210,7 @@ const PRODUCT: Layout = &[
             ("category", "fieldname.category", How::Categories),
             ("service_type", "fieldname.service_type", How::ServiceTypes),
             ("delivery", "fieldname.delivery", How::Words("delivery")),
+            ("callback_url", "fieldname.callback_url", How::IfAny),
         ],
     ),
     (
@@ -281,7 +285,7 @@ fn shown(page: &Page, names: &CatalogNames, how: How, v: Option<&Value>) -> Show
         return Shown::default();
     };
     let text = match how {
-        How::Text => plain(v),
+        How::Text | How::IfAny => plain(v),
         How::Words(prefix) => {
             let raw = plain(v);
             let key = format!("{prefix}.{raw}");
@@ -406,6 +410,12 @@ pub fn sections(
                     html: None,
                 });
                 rows.push(row(path, page.t(label), value, before));
+                continue;
+            }
+            if matches!(how, How::IfAny)
+                && at(data, path).is_none()
+                && earlier.and_then(|e| at(e, path)).is_none()
+            {
                 continue;
             }
             let value = shown(page, names, *how, at(data, path));
