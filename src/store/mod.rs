@@ -34,6 +34,7 @@ pub mod products;
 pub mod provider;
 pub mod reasons;
 pub mod review;
+pub mod review_queue;
 pub mod second_factor;
 pub mod sessions;
 pub mod staff;
