@@ -65,6 +65,16 @@ pub fn error_page_back(
         ],
     )
     .unwrap_or_default();
+    draw(page, status, title, message, back)
+}
+
+fn draw(
+    page: Page,
+    status: StatusCode,
+    title: String,
+    message: String,
+    back: Option<String>,
+) -> Response {
     render(
         status,
         &ErrorPage {
@@ -99,16 +109,7 @@ fn wait_page(
         let minutes = secs.div_ceil(60).max(1).to_string();
         let title = page.t(&format!("error.{code}"));
         let message = page.tf("error.rate_limited_wait", "minutes", &minutes);
-        render(
-            status,
-            &ErrorPage {
-                page,
-                status: status.as_u16(),
-                title,
-                message,
-                back: None,
-            },
-        )
+        draw(page, status, title, message, None)
     } else {
         error_page(page, status, code)
     };
