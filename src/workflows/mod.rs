@@ -253,6 +253,10 @@ pub enum Error {
     InvalidCredentials,
     #[error("account not activated")]
     NotActivated,
+    /// The right password of a closed (provider) or deactivated (staff) account: told plainly,
+    /// since only the holder of the password learns it.
+    #[error("account disabled")]
+    AccountDisabled,
     #[error("unauthenticated")]
     Unauthenticated,
     #[error("forbidden")]

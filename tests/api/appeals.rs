@@ -391,11 +391,24 @@ async fn a_refused_appeal_leaves_no_file_behind() {
         .assert_status(StatusCode::CREATED);
     let before = stored(&app).await;
     for n in 0..3 {
-        let a = appeal(&app, &p.token, &id, "again", Some(pdf_with(&format!("again {n}")))).await;
+        let a = appeal(
+            &app,
+            &p.token,
+            &id,
+            "again",
+            Some(pdf_with(&format!("again {n}"))),
+        )
+        .await;
         a.assert_status(StatusCode::CONFLICT);
         assert_eq!(a.code(), "already_appealed");
+        let message = a.body["error"]["message"].as_str().unwrap_or("");
+        assert!(message.contains("申诉"), "no message in words: {message}");
     }
-    assert_eq!(stored(&app).await, before, "a refused appeal's file was kept");
+    assert_eq!(
+        stored(&app).await,
+        before,
+        "a refused appeal's file was kept"
+    );
 
     let (p, id) = rejected_verification(&app, "changed@files.test", "zh-CN", 17).await;
     app.state.ctx.clock.advance(1000);
@@ -408,5 +421,9 @@ async fn a_refused_appeal_leaves_no_file_behind() {
     let a = appeal(&app, &p.token, &id, "please", Some(pdf_with("changed"))).await;
     a.assert_status(StatusCode::CONFLICT);
     assert_eq!(a.code(), "changed_since_decision");
-    assert_eq!(stored(&app).await, before, "a refused appeal's file was kept");
+    assert_eq!(
+        stored(&app).await,
+        before,
+        "a refused appeal's file was kept"
+    );
 }

@@ -251,6 +251,19 @@ async fn the_export_is_the_holders_own_and_counted_per_day() {
     }
     let (status, _, _) = export(&app, &token).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    // The page's download says when to try again, in words and in Retry-After (it said
+    // neither).
+    let page = app
+        .client
+        .get(app.url("/account/data/export"))
+        .header("cookie", format!("berth_session={token}"))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(page.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(page.headers().contains_key("retry-after"));
+    let html = page.text().await.unwrap_or_default();
+    assert!(html.contains("分钟后再试"), "{html}");
     // Without a session: 401.
     let a = app.get(EXPORT).await;
     a.assert_status(StatusCode::UNAUTHORIZED);
@@ -427,10 +440,21 @@ async fn after_erasure_no_personal_value_remains_and_the_audit_chain_verifies() 
     app.storefront_product(&product)
         .await
         .assert_status(StatusCode::NOT_FOUND);
-    // Signing in is refused as for any disabled account.
-    app.try_login(&p.email, PASSWORD)
-        .await
-        .assert_status(StatusCode::FORBIDDEN);
+    // Signing in with the right password says the account is closed, in words (it said "you
+    // are not allowed to do this"); a wrong one is a wrong password, as for any address.
+    let a = app.try_login(&p.email, PASSWORD).await;
+    a.assert_status(StatusCode::FORBIDDEN);
+    assert_eq!(a.code(), "account_disabled");
+    assert!(
+        a.body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("注销")),
+        "{}",
+        a.body
+    );
+    let a = app.try_login(&p.email, "not the password 1").await;
+    a.assert_status(StatusCode::UNAUTHORIZED);
+    assert_eq!(a.code(), "invalid_credentials");
 
     // The console says so in words, on the provider's review items.
     let db = app.db().await;
