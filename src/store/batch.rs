@@ -119,7 +119,13 @@ impl Db {
                 .await
                 .map_err(|e| StoreError::Corrupt(format!("write task: {e}")))?;
             match outcome {
-                Ok(_) => return Ok(seq),
+                Ok(_) => {
+                    // Committed: reads kept for a moment (`workflows::fresh`) load again, as
+                    // after any other commit.
+                    self.writes
+                        .fetch_add(1, std::sync::atomic::Ordering::Release);
+                    return Ok(seq);
+                }
                 Err(e) if audit::is_seq_collision(&e) => {
                     tracing::debug!("the audit head moved in another process; writing again");
                 }
