@@ -13,6 +13,7 @@ mod backup;
 mod bad_input;
 mod claims;
 mod cli;
+mod closed_accounts;
 mod contract;
 mod deadlines;
 mod deposits;
