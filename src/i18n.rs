@@ -146,6 +146,63 @@ mod tests {
         assert!(missing.is_empty(), "keys in one catalog only: {missing:?}");
     }
 
+    /// Every `409` code (`Error::Conflict("…")`) and every code an `ApiError` is made with has
+    /// its message in both languages: a missing one answered with its key (`error.already_appealed`).
+    #[test]
+    fn every_error_code_has_its_message() {
+        fn sources(dir: &std::path::Path, out: &mut Vec<String>) {
+            for entry in std::fs::read_dir(dir).expect("src").flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    sources(&path, out);
+                } else if path.extension().is_some_and(|e| e == "rs") {
+                    out.push(std::fs::read_to_string(&path).expect("source"));
+                }
+            }
+        }
+        /// The string literal right after each `opening` in `text`.
+        fn codes_after<'a>(text: &'a str, opening: &str, out: &mut Vec<&'a str>) {
+            for (at, _) in text.match_indices(opening) {
+                let rest = &text[at + opening.len()..];
+                let Some(start) = rest.find('"') else {
+                    continue;
+                };
+                // Only a literal that follows at once (after the status, for `ApiError::new`).
+                if rest[..start].contains(['(', ')', ';']) {
+                    continue;
+                }
+                let literal = &rest[start + 1..];
+                if let Some(end) = literal.find('"') {
+                    out.push(&literal[..end]);
+                }
+            }
+        }
+        let mut files = Vec::new();
+        sources(
+            &std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"),
+            &mut files,
+        );
+        let mut codes = Vec::new();
+        for text in &files {
+            codes_after(text, "Conflict(", &mut codes);
+            codes_after(text, "ApiError::new(StatusCode::", &mut codes);
+        }
+        codes.retain(|c| !c.is_empty() && c.chars().all(|ch| ch.is_ascii_lowercase() || ch == '_'));
+        codes.sort_unstable();
+        codes.dedup();
+        assert!(codes.len() > 40, "the scan found too few codes: {codes:?}");
+        let mut missing = Vec::new();
+        for lang in [Lang::En, Lang::ZhCn] {
+            for code in &codes {
+                let key = format!("error.{code}");
+                if t(lang, &key) == key {
+                    missing.push(format!("{} {key}", lang.tag()));
+                }
+            }
+        }
+        assert!(missing.is_empty(), "codes without a message: {missing:?}");
+    }
+
     #[test]
     fn accept_language() {
         assert_eq!(Lang::from_accept_language("en-US,en;q=0.9"), Some(Lang::En));

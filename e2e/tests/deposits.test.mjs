@@ -51,7 +51,7 @@ test('the deposit step: the provider sees the amount, finance records the paymen
   await form.getByLabel(Z('deposit.amount_yuan')).fill('五千');
   await form.getByLabel(Z('deposit.reference')).fill(`CMB-${RUN}`);
   await f.submit(form.getByRole('button', { name: Z('deposit.record_payment') }), { status: 422, label: 'payment-refused' });
-  await expectText(f.page.locator('#e-payment_amount'), Z('field.format'));
+  await expectText(f.page.locator('#e-payment_amount'), Z('field.amount_format'));
   assert.equal(await f.page.locator('#deposit-payment-form').getByLabel(Z('deposit.reference')).inputValue(), `CMB-${RUN}`);
   const again = f.page.locator('#deposit-payment-form');
   await again.getByLabel(Z('deposit.amount_yuan')).fill('5,000.00');

@@ -131,6 +131,11 @@ impl NewEvent {
         self
     }
 
+    /// `hashed_tail` of this event recorded at `at`.
+    pub fn hashed_tail(&self, at: i64) -> Vec<u8> {
+        hashed_tail(at, &self.actor, &self.action, &self.subject, &self.detail)
+    }
+
     /// The hash this event gets when it follows `prev_hash` as event `seq`, recorded at `at`.
     pub fn hash_after(&self, prev_hash: &str, seq: i64, at: i64) -> String {
         event_hash(
@@ -169,19 +174,26 @@ pub fn event_hash(
     detail: &str,
 ) -> String {
     let mut h = Sha256::new();
-    for field in [
-        prev_hash,
-        &seq.to_string(),
-        &at.to_string(),
-        actor,
-        action,
-        subject,
-        detail,
-    ] {
-        h.update((field.len() as u64).to_be_bytes());
-        h.update(field.as_bytes());
-    }
+    h.update(length_prefixed(&[prev_hash, &seq.to_string()]));
+    h.update(hashed_tail(at, actor, action, subject, detail));
     hex::encode(h.finalize())
+}
+
+/// The hashed bytes after the place in the chain (`prev_hash`, `seq`): what an event brings
+/// itself. PostgreSQL's one-statement append (`store::audit::append_cte`) is sent these and
+/// hashes the place it locks in front of them, in the same layout as `event_hash`.
+pub fn hashed_tail(at: i64, actor: &str, action: &str, subject: &str, detail: &str) -> Vec<u8> {
+    length_prefixed(&[&at.to_string(), actor, action, subject, detail])
+}
+
+/// Each field as its length in bytes (u64, big-endian) followed by its UTF-8 bytes.
+fn length_prefixed(fields: &[&str]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(fields.iter().map(|f| 8 + f.len()).sum());
+    for field in fields {
+        out.extend_from_slice(&(field.len() as u64).to_be_bytes());
+        out.extend_from_slice(field.as_bytes());
+    }
+    out
 }
 
 /// The outcome of walking the chain.
@@ -266,6 +278,24 @@ impl ChainCheck {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The layout PostgreSQL rebuilds in SQL: the place in the chain, length-prefixed, then
+    /// the tail.
+    #[test]
+    fn the_hash_is_the_place_in_the_chain_then_the_tail() {
+        let e = NewEvent::new("账户", "provider.customer_service_saved", "s")
+            .detail(serde_json::json!({"dongdong_group_id": "12345678", "名": "值"}));
+        let mut bytes = Vec::new();
+        for place in [GENESIS, "42"] {
+            bytes.extend_from_slice(&(place.len() as u64).to_be_bytes());
+            bytes.extend_from_slice(place.as_bytes());
+        }
+        bytes.extend_from_slice(&e.hashed_tail(1_700_000_000_123));
+        assert_eq!(
+            e.hash_after(GENESIS, 42, 1_700_000_000_123),
+            hex::encode(Sha256::digest(&bytes))
+        );
+    }
 
     #[test]
     fn hashes_depend_on_every_field() {

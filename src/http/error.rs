@@ -222,6 +222,8 @@ impl From<workflows::Error> for ApiError {
                 .in_form("_form", "error.invalid_credentials"),
             E::NotActivated => ApiError::new(StatusCode::FORBIDDEN, "account_not_activated")
                 .in_form("_form", "error.account_not_activated"),
+            E::AccountDisabled => ApiError::new(StatusCode::FORBIDDEN, "account_disabled")
+                .in_form("_form", "error.account_disabled"),
             E::Unauthenticated => ApiError::unauthenticated(),
             E::Forbidden => ApiError::forbidden(),
             E::RoleRequired(role) => ApiError::new(StatusCode::FORBIDDEN, "role_required")

@@ -1,5 +1,7 @@
 //! `Idempotency-Key` on state-changing POSTs: a repeat with the same key and body returns the
-//! first (successful) answer and changes nothing; the same key with another body is refused.
+//! first (successful) answer and changes nothing; the same key with another body is refused;
+//! a repeat sent while the first is still at work is `409 idempotency_key_in_progress` (the key
+//! is taken before the request runs). A refused request frees its key.
 //!
 //! Who asks is settled first: a request with credentials that do not authenticate (a session
 //! that ended, a bad token, a cookie without its CSRF token) goes on to its handler untouched and
@@ -84,6 +86,13 @@ pub async fn replay(State(state): State<AppState>, req: Request, next: Next) -> 
             return ApiError::new(StatusCode::UNPROCESSABLE_ENTITY, "idempotency_key_reused")
                 .into_response();
         }
+        Ok(Recall::InProgress) => {
+            let mut resp =
+                ApiError::new(StatusCode::CONFLICT, "idempotency_key_in_progress").into_response();
+            resp.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+            return resp;
+        }
         Ok(Recall::New) => {}
         Err(e) => return ApiError::from(e).into_response(),
     }
@@ -91,24 +100,27 @@ pub async fn replay(State(state): State<AppState>, req: Request, next: Next) -> 
         .run(Request::from_parts(parts, Body::from(bytes)))
         .await;
     if !resp.status().is_success() {
+        forget(&state, &scope).await;
         return resp;
     }
     let (parts, body) = resp.into_parts();
     let Ok(bytes) = to_bytes(body, MAX_STORED_RESPONSE).await else {
+        forget(&state, &scope).await;
         return ApiError::internal().into_response();
     };
-    if let Err(e) = idempotency::remember(
-        &state.ctx,
-        &scope,
-        &request_hash,
-        parts.status.as_u16(),
-        &bytes,
-    )
-    .await
-    {
+    if let Err(e) = idempotency::remember(&state.ctx, &scope, parts.status.as_u16(), &bytes).await {
         tracing::warn!(error = %e, "idempotency: could not store the answer");
+        forget(&state, &scope).await;
     }
     Response::from_parts(parts, Body::from(bytes))
+}
+
+/// Frees the key of a request that was refused (a database hiccup here leaves the claim to
+/// lapse after a minute).
+async fn forget(state: &AppState, scope: &str) {
+    if let Err(e) = idempotency::forget(&state.ctx, scope).await {
+        tracing::warn!(error = %e, "idempotency: could not free the key");
+    }
 }
 
 /// Uploads (multipart) of a signed-in account may be as large as an upload; everything else is

@@ -2,7 +2,9 @@
 //! byte cap) for the API and the pages alike, and its one set of refusals — an unreadable body
 //! is `malformed_request` (400), a file or body over its cap `too_large` (413 on the API, a
 //! form error on a page), a field the form does not have `unknown_field`, a missing one
-//! `required` (422). What the file holds is the workflow's to judge.
+//! `required` (422), an API field sent twice `repeated` and text that is not UTF-8 `encoding`
+//! (422: a part's text was decoded lossily, or by the charset the part named, and stored
+//! garbled). What the file holds is the workflow's to judge.
 
 use axum::extract::multipart::MultipartError;
 use axum::extract::Multipart;
@@ -38,15 +40,16 @@ impl Upload {
         Upload::read_form(multipart, texts, &[FILE_FIELD], max_file_bytes, false).await
     }
 
-    /// A page's form with file inputs among its fields (`files`, each at most `max_file_bytes`):
-    /// a file over the cap is refused on its own (`file_refusals`) and the rest of the form is
-    /// still read, so what was typed beside it is not lost.
+    /// A form with file inputs among its fields (`files`, each at most `max_file_bytes`). On a
+    /// `page`, a file over the cap is refused on its own (`file_refusals`) and the rest of the
+    /// form is still read, so what was typed beside it is not lost, and a text field may repeat
+    /// (a list of checkboxes); through the API every field comes once.
     pub async fn read_form(
         mut multipart: Multipart,
         texts: &[&str],
         files: &[&str],
         max_file_bytes: usize,
-        go_on_past_large_files: bool,
+        page: bool,
     ) -> Upload {
         let mut upload = Upload {
             fields: FormData::new(),
@@ -55,13 +58,7 @@ impl Upload {
             refusal: None,
         };
         upload.refusal = upload
-            .read_fields(
-                &mut multipart,
-                texts,
-                files,
-                max_file_bytes,
-                go_on_past_large_files,
-            )
+            .read_fields(&mut multipart, texts, files, max_file_bytes, page)
             .await
             .err();
         upload
@@ -73,10 +70,16 @@ impl Upload {
         texts: &[&str],
         files: &[&str],
         max_file_bytes: usize,
-        go_on_past_large_files: bool,
+        page: bool,
     ) -> Result<(), ApiError> {
+        let go_on_past_large_files = page;
         while let Some(mut field) = multipart.next_field().await.map_err(unreadable)? {
             let name = field.name().unwrap_or("").to_string();
+            let seen =
+                self.fields.contains_key(&name) || self.files.iter().any(|(n, _)| *n == name);
+            if !page && seen {
+                return Err(Error::field(&name, "repeated").into());
+            }
             if files.contains(&name.as_str()) {
                 // A file input left empty: a part without a file name or bytes.
                 let chosen = field.file_name().is_some_and(|f| !f.is_empty());
@@ -100,7 +103,11 @@ impl Upload {
                     self.files.push((name, bytes));
                 }
             } else if texts.contains(&name.as_str()) {
-                let text = field.text().await.map_err(unreadable)?;
+                // The bytes as sent, UTF-8 or refused: never decoded lossily or by another charset.
+                let bytes = field.bytes().await.map_err(unreadable)?;
+                let Ok(text) = String::from_utf8(bytes.to_vec()) else {
+                    return Err(Error::field(&name, "encoding").into());
+                };
                 self.fields.entry(name).or_default().push(text);
             } else {
                 let name = if name.is_empty() { "body" } else { &name };

@@ -43,6 +43,38 @@ pub(super) fn bind_insert<'q>(
         .bind(hash.to_string())
 }
 
+/// PostgreSQL only: the common table expressions that append one event in the statement of
+/// `Db::write_with_event`, its placeholders numbered from `after + 1` (`at`, actor, action,
+/// subject, detail, and the hex of `NewEvent::hashed_tail`). `head` locks the chain's head
+/// (`FOR UPDATE`, which serialises appends as `read_head` does) and `appended` inserts the next
+/// event, hashed in SQL — `sha256` over the head's hash and the new seq, each length-prefixed
+/// as `domain::audit::event_hash` does, then the tail — and returns its `seq`. The trigger moves
+/// the head.
+pub(super) fn append_cte(after: usize) -> String {
+    let p = |n: usize| format!("${}", after + n);
+    let (at, actor, action, subject, detail, tail) = (p(1), p(2), p(3), p(4), p(5), p(6));
+    let field =
+        |text: &str| format!("int8send(octet_length({text})::int8) || convert_to({text}, 'UTF8')");
+    format!(
+        "head AS MATERIALIZED (SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE), \
+         appended AS (INSERT INTO audit_events (seq, at, actor, action, subject, detail, prev_hash, hash) \
+         SELECT seq + 1, {at}, {actor}, {action}, {subject}, {detail}, hash, \
+         encode(sha256({} || {} || decode({tail}, 'hex')), 'hex') FROM head RETURNING seq)",
+        field("hash"),
+        field("(seq + 1)::text"),
+    )
+}
+
+/// The values of `append_cte`, in its order.
+pub(super) fn bind_append<'q>(q: AnyQuery<'q>, at: i64, e: &NewEvent) -> AnyQuery<'q> {
+    q.bind(at)
+        .bind(e.actor.clone())
+        .bind(e.action.clone())
+        .bind(e.subject.clone())
+        .bind(e.detail.clone())
+        .bind(hex::encode(e.hashed_tail(at)))
+}
+
 /// The event could not take the next `seq`: someone else appended since the head was read.
 pub(super) fn is_seq_collision(err: &sqlx::Error) -> bool {
     match err {

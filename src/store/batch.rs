@@ -1,17 +1,22 @@
 //! A blind write (one statement, no read first) and its audit event, committed together: on
-//! SQLite in one round trip to the connection's thread while the writer slot is held.
+//! SQLite in one round trip to the connection's thread while the writer slot is held; on
+//! PostgreSQL as one statement (`one_statement.rs`).
 
 use sqlx::{Arguments, Execute, Executor};
 
-use super::{audit, events, Db, Durability, Result, StoreError, Tx};
+use super::{audit, events, Db, Dialect, Durability, Result, StoreError, Tx};
 use crate::domain::audit::NewEvent;
 use crate::domain::events::Event;
 
 impl Db {
-    /// A write that reads nothing first: one statement (binding `$1`…`$n` through `bind`), its
-    /// audit event and the event for systems outside (with its webhook deliveries), committed
-    /// together, on behalf of `account_id` (whose row it locks on PostgreSQL, as
-    /// `begin_for_account` does).
+    /// A write that reads nothing first: one statement (an `INSERT`, `UPDATE` or `DELETE`
+    /// without `RETURNING`, binding `$1`…`$n` through `bind`), its audit event and the event for
+    /// systems outside (with its webhook deliveries), committed together, on behalf of
+    /// `account_id` (whose row it locks on PostgreSQL, as `begin_for_account` does).
+    ///
+    /// On PostgreSQL all of it — the account's lock, the statement, the event chained to the
+    /// audit head in SQL, the outside event — is one statement in one round trip, so the locks
+    /// (the account's row, the audit head's) are held for the server's work only.
     ///
     /// On SQLite, when this process knows the audit chain's head from its last write, the whole
     /// transaction — `BEGIN IMMEDIATE`, the statement, the event, `COMMIT` — goes to the
@@ -31,12 +36,6 @@ impl Db {
     where
         F: for<'b> Fn(AnyQuery<'b>) -> AnyQuery<'b> + Send + 'static,
     {
-        let Some(writer) = &self.writer else {
-            let tx = self
-                .lock_account(self.begin(durability).await?, account_id)
-                .await?;
-            return write_in(tx, sql, &bind, event, outgoing).await;
-        };
         // The event's placeholders follow the statement's: `bind` must fill `$1`…`$n` exactly.
         let bound = bind(sqlx::query(""))
             .take_arguments()
@@ -51,6 +50,19 @@ impl Db {
                  written the ordinary way"
             );
         }
+        let Some(writer) = &self.writer else {
+            if batchable && self.dialect == Dialect::Postgres {
+                return self
+                    .write_in_one_statement(
+                        durability, account_id, sql, bind, bound, event, outgoing,
+                    )
+                    .await;
+            }
+            let tx = self
+                .lock_account(self.begin(durability).await?, account_id)
+                .await?;
+            return write_in(tx, sql, &bind, event, outgoing).await;
+        };
         let mut slot = writer.clone().lock_owned().await;
         let mut bind = bind;
         if let Some((head_seq, head_hash)) = slot.audit_head.take_if(|_| batchable) {

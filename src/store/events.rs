@@ -51,6 +51,27 @@ pub(super) fn record_sql(dialect: Dialect, after: usize) -> [String; 3] {
     ]
 }
 
+/// PostgreSQL only: `record_sql` as common table expressions for the statement of
+/// `Db::write_with_event`, the same placeholders: `event_seq` moves the head, `recorded` inserts
+/// the event and `queued` its deliveries, each returning a row per row written. Sub-statements
+/// of one statement do not see one another's changes, so both inserts take the new seq from
+/// `event_seq`'s `RETURNING`.
+pub(super) fn record_cte(after: usize) -> String {
+    let p = |n: usize| format!("${}", after + n);
+    let (a, b, c, d, e, f, g) = (p(1), p(2), p(3), p(4), p(5), p(6), p(7));
+    format!(
+        "event_seq AS (UPDATE event_head SET seq = seq + 1 WHERE id = 1 RETURNING seq), \
+         recorded AS (INSERT INTO events (id, seq, type, at, provider_id, account_id, data) \
+         SELECT {a}, seq, {b}, {c}, {d}, {e}, {f} FROM event_seq RETURNING 1), \
+         queued AS (INSERT INTO webhook_deliveries (id, endpoint_id, event_id, event_type, seq, lane, \
+         status, next_attempt_at, first_pending_at, created_at) \
+         SELECT replace(gen_random_uuid()::text, '-', ''), w.id, {a}, {b}, h.seq, COALESCE({d}, ''), \
+         'pending', {c}, {c}, {c} FROM webhook_endpoints w, event_seq h \
+         WHERE w.enabled = 1 AND (w.provider_id IS NULL OR w.provider_id = {d}) \
+         AND (w.event_types LIKE '%,*,%' OR w.event_types LIKE {g} ESCAPE '!') RETURNING 1)"
+    )
+}
+
 /// The values of `record_sql`, in its order.
 pub(super) fn bind_record<'q>(q: AnyQuery<'q>, id: &str, at: i64, e: &Event) -> AnyQuery<'q> {
     let kind = e.kind.as_str();

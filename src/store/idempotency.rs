@@ -27,20 +27,28 @@ pub async fn find(db: &Db, scope: &str) -> Result<Option<StoredAnswer>> {
     .transpose()
 }
 
-/// Keeps the first answer; a concurrent duplicate that finished second changes nothing.
-pub async fn insert(db: &Db, scope: &str, answer: &StoredAnswer, now: i64) -> Result<()> {
-    sqlx::query(
+/// Takes `scope` for a request (`request_hash`), unanswered (status 0), before it runs: exactly
+/// one of several requests racing with one key gets it (true). A claim left unanswered since
+/// before `stale_before` (its server stopped mid-request) is taken over.
+pub async fn claim_request(
+    db: &Db,
+    scope: &str,
+    request_hash: &str,
+    now: i64,
+    stale_before: i64,
+) -> Result<bool> {
+    let res = sqlx::query(
         "INSERT INTO idempotency_keys (scope, request_hash, status, response, created_at) \
-         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (scope) DO NOTHING",
+         VALUES ($1, $2, 0, '', $3) ON CONFLICT (scope) DO UPDATE SET request_hash = $2, created_at = $3 \
+         WHERE idempotency_keys.status = 0 AND idempotency_keys.created_at < $4",
     )
     .bind(scope)
-    .bind(&answer.request_hash)
-    .bind(answer.status)
-    .bind(&answer.response)
+    .bind(request_hash)
     .bind(now)
+    .bind(stale_before)
     .execute(db.pool())
     .await?;
-    Ok(())
+    Ok(res.rows_affected() == 1)
 }
 
 /// Keys are kept for a day.

@@ -4,7 +4,7 @@
 //!
 //! `db.rs` connects, `migrate.rs` applies the embedded migrations, `tx.rs` begins write
 //! transactions (SQLite's writer slot, account row locks), and `batch.rs` sends a blind write
-//! with its audit event in one round trip.
+//! with its audit event in one round trip (`one_statement.rs` on PostgreSQL).
 
 pub mod accounts;
 pub mod agreements;
@@ -34,6 +34,7 @@ pub mod products;
 pub mod provider;
 pub mod reasons;
 pub mod review;
+pub mod review_queue;
 pub mod second_factor;
 pub mod sessions;
 pub mod staff;
@@ -43,6 +44,7 @@ pub mod webhooks;
 mod batch;
 mod db;
 mod migrate;
+mod one_statement;
 mod tx;
 
 pub use batch::AnyQuery;

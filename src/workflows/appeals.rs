@@ -198,54 +198,59 @@ pub async fn appeal(
         }
         _ => None,
     };
-    let now = ctx.clock.now_ms();
-    let mut tx = ctx.db.begin_write().await?;
-    let item = store::review::get(&mut *tx, id)
-        .await?
-        .ok_or(Error::NotFound)?;
-    if appeal_store::of_item(&mut *tx, id).await?.is_some() {
-        return Err(Error::Conflict("already_appealed"));
+    let keys: Vec<&str> = doc.iter().map(|d| d.blob_key.as_str()).collect();
+    let written = async {
+        let now = ctx.clock.now_ms();
+        let mut tx = ctx.db.begin_write().await?;
+        let item = store::review::get(&mut *tx, id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        if appeal_store::of_item(&mut *tx, id).await?.is_some() {
+            return Err(Error::Conflict("already_appealed"));
+        }
+        if item.status != "rejected" {
+            return Err(Error::Conflict("not_rejected"));
+        }
+        let latest = store::review::latest(&mut *tx, &item.kind, &item.subject_ref).await?;
+        if latest.is_none_or(|l| l.id != item.id) {
+            return Err(Error::Conflict("superseded"));
+        }
+        reopen_subject(&mut tx, &item, now).await?;
+        if let Some(d) = &doc {
+            doc_store::insert_document(&mut tx, d).await?;
+        }
+        let row = AppealRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            item_id: item.id.clone(),
+            account_id: account.id.clone(),
+            message,
+            document_id: doc.as_ref().map(|d| d.id.clone()),
+            rejected_reasons: item.reasons.clone(),
+            rejected_at: item.decided_at.unwrap_or(item.submitted_at),
+            rejected_by: item.decided_by.clone(),
+            created_at: now,
+            reply: None,
+            replied_by: None,
+            replied_at: None,
+            outcome: None,
+        };
+        if !appeal_store::insert(&mut tx, &row).await? {
+            return Err(Error::Conflict("already_appealed"));
+        }
+        if !appeal_store::reopen(&mut tx, &item.id, item.version).await? {
+            return Err(Error::Conflict("stale_version"));
+        }
+        store::audit::append(
+            &mut tx,
+            NewEvent::new(&account.id, "review.appealed", &item.id).detail(json!({
+                "kind": item.kind, "document": row.document_id,
+            })),
+        )
+        .await?;
+        Ok::<_, Error>(tx.commit().await?)
     }
-    if item.status != "rejected" {
-        return Err(Error::Conflict("not_rejected"));
-    }
-    let latest = store::review::latest(&mut *tx, &item.kind, &item.subject_ref).await?;
-    if latest.is_none_or(|l| l.id != item.id) {
-        return Err(Error::Conflict("superseded"));
-    }
-    reopen_subject(&mut tx, &item, now).await?;
-    if let Some(d) = &doc {
-        doc_store::insert_document(&mut tx, d).await?;
-    }
-    let row = AppealRow {
-        id: uuid::Uuid::now_v7().to_string(),
-        item_id: item.id.clone(),
-        account_id: account.id.clone(),
-        message,
-        document_id: doc.as_ref().map(|d| d.id.clone()),
-        rejected_reasons: item.reasons.clone(),
-        rejected_at: item.decided_at.unwrap_or(item.submitted_at),
-        rejected_by: item.decided_by.clone(),
-        created_at: now,
-        reply: None,
-        replied_by: None,
-        replied_at: None,
-        outcome: None,
-    };
-    if !appeal_store::insert(&mut tx, &row).await? {
-        return Err(Error::Conflict("already_appealed"));
-    }
-    if !appeal_store::reopen(&mut tx, &item.id, item.version).await? {
-        return Err(Error::Conflict("stale_version"));
-    }
-    store::audit::append(
-        &mut tx,
-        NewEvent::new(&account.id, "review.appealed", &item.id).detail(json!({
-            "kind": item.kind, "document": row.document_id,
-        })),
-    )
-    .await?;
-    tx.commit().await?;
+    .await;
+    ctx.unless_written(&keys, written).await?;
     show(ctx, account, id).await
 }
 

@@ -231,104 +231,109 @@ pub async fn record_deduction(
         }
         _ => None,
     };
-    let mut tx = ctx.db.begin_for_account(account_id).await?;
-    let (email, lang) = provider_in(&mut tx, account_id).await?;
-    let (before, _) = standing_in(&mut tx, account_id).await?;
-    if amount > before.totals.balance_fen {
-        return Err(Error::Conflict("insufficient_deposit"));
-    }
-    if let Some(d) = &doc {
-        store::documents::insert_document(&mut tx, d).await?;
-    }
-    let row = EntryRow {
-        id: uuid::Uuid::now_v7().to_string(),
-        account_id: account_id.to_string(),
-        kind: EntryKind::Deduction.as_str().into(),
-        amount_fen: amount,
-        reference: None,
-        reason: Some(reason.clone()),
-        evidence_document_id: doc.as_ref().map(|d| d.id.clone()),
-        recorded_by: operator.id.clone(),
-        recorded_at: now,
-    };
-    g_store::insert_entry(&mut tx, &row).await?;
-    let after = before.totals.after(EntryKind::Deduction, amount);
-    let balance = after.balance_fen;
-    let short = Standing::of(true, before.required_fen, after).status == GuaranteeStatus::Short
-        && before.status != GuaranteeStatus::NotDue;
-    let opened = short && g_store::open_shortfall(&mut tx, account_id, now, top_up_by).await?;
-    let deadline = if short {
-        g_store::shortfall(&mut *tx, account_id)
-            .await?
-            .map(|(_, by)| by)
-    } else {
-        None
-    };
-    store::audit::append(
-        &mut tx,
-        NewEvent::new(&operator.id, "deposit.deduction_recorded", account_id).detail(json!({
-            "entry": row.id, "amount_fen": amount, "reason": reason,
-            "document": row.evidence_document_id, "balance_fen": balance,
-            "required_fen": before.required_fen, "top_up_by_ms": deadline,
-            "grace_started": opened,
-        })),
-    )
-    .await?;
-    record_event(
-        &mut tx,
-        EventType::DepositDeducted,
-        account_id,
-        json!({"entry_id": row.id, "amount_fen": amount, "balance_fen": balance,
-               "required_fen": before.required_fen,
-               "evidence": row.evidence_document_id.is_some()}),
-    )
-    .await?;
-    if opened {
-        record_event(
+    let keys: Vec<&str> = doc.iter().map(|d| d.blob_key.as_str()).collect();
+    let written = async {
+        let mut tx = ctx.db.begin_for_account(account_id).await?;
+        let (email, lang) = provider_in(&mut tx, account_id).await?;
+        let (before, _) = standing_in(&mut tx, account_id).await?;
+        if amount > before.totals.balance_fen {
+            return Err(Error::Conflict("insufficient_deposit"));
+        }
+        if let Some(d) = &doc {
+            store::documents::insert_document(&mut tx, d).await?;
+        }
+        let row = EntryRow {
+            id: uuid::Uuid::now_v7().to_string(),
+            account_id: account_id.to_string(),
+            kind: EntryKind::Deduction.as_str().into(),
+            amount_fen: amount,
+            reference: None,
+            reason: Some(reason.clone()),
+            evidence_document_id: doc.as_ref().map(|d| d.id.clone()),
+            recorded_by: operator.id.clone(),
+            recorded_at: now,
+        };
+        g_store::insert_entry(&mut tx, &row).await?;
+        let after = before.totals.after(EntryKind::Deduction, amount);
+        let balance = after.balance_fen;
+        let short = Standing::of(true, before.required_fen, after).status == GuaranteeStatus::Short
+            && before.status != GuaranteeStatus::NotDue;
+        let opened = short && g_store::open_shortfall(&mut tx, account_id, now, top_up_by).await?;
+        let deadline = if short {
+            g_store::shortfall(&mut *tx, account_id)
+                .await?
+                .map(|(_, by)| by)
+        } else {
+            None
+        };
+        store::audit::append(
             &mut tx,
-            EventType::DepositShort,
-            account_id,
-            json!({"balance_fen": balance, "required_fen": before.required_fen,
-                   "top_up_by": deadline.map(rfc3339)}),
+            NewEvent::new(&operator.id, "deposit.deduction_recorded", account_id).detail(json!({
+                "entry": row.id, "amount_fen": amount, "reason": reason,
+                "document": row.evidence_document_id, "balance_fen": balance,
+                "required_fen": before.required_fen, "top_up_by_ms": deadline,
+                "grace_started": opened,
+            })),
         )
         .await?;
-    }
-    let amount_words = Fen(amount).to_string();
-    let balance_words = Fen(balance).to_string();
-    let required_words = Fen(before.required_fen).to_string();
-    let what_next = match deadline {
-        Some(by) => {
-            let day = ctx.zone.day_of(by - 1).unwrap_or(last_day);
-            let date = crate::display::Zone::long_day(day, lang);
-            i18n::tf(
-                lang,
-                "email.guarantee_deducted.top_up",
-                &[("required", &required_words), ("date", &date)],
+        record_event(
+            &mut tx,
+            EventType::DepositDeducted,
+            account_id,
+            json!({"entry_id": row.id, "amount_fen": amount, "balance_fen": balance,
+                   "required_fen": before.required_fen,
+                   "evidence": row.evidence_document_id.is_some()}),
+        )
+        .await?;
+        if opened {
+            record_event(
+                &mut tx,
+                EventType::DepositShort,
+                account_id,
+                json!({"balance_fen": balance, "required_fen": before.required_fen,
+                       "top_up_by": deadline.map(rfc3339)}),
             )
+            .await?;
         }
-        None => i18n::t(lang, "email.guarantee_deducted.covered").to_string(),
-    };
-    mail::enqueue(
-        &mut tx,
-        &ctx.key,
-        MailKind::GuaranteeDeducted,
-        &email,
-        lang,
-        &[
-            ("amount", &amount_words),
-            ("reason", &reason),
-            ("balance", &balance_words),
-            ("what_next", &what_next),
-        ],
-    )
-    .await?;
-    tx.commit().await?;
-    ctx.mail_committed();
-    if opened {
-        // This instance looks again when the new grace period ends, at the latest.
-        look_by(ctx, top_up_by);
+        let amount_words = Fen(amount).to_string();
+        let balance_words = Fen(balance).to_string();
+        let required_words = Fen(before.required_fen).to_string();
+        let what_next = match deadline {
+            Some(by) => {
+                let day = ctx.zone.day_of(by - 1).unwrap_or(last_day);
+                let date = crate::display::Zone::long_day(day, lang);
+                i18n::tf(
+                    lang,
+                    "email.guarantee_deducted.top_up",
+                    &[("required", &required_words), ("date", &date)],
+                )
+            }
+            None => i18n::t(lang, "email.guarantee_deducted.covered").to_string(),
+        };
+        mail::enqueue(
+            &mut tx,
+            &ctx.key,
+            MailKind::GuaranteeDeducted,
+            &email,
+            lang,
+            &[
+                ("amount", &amount_words),
+                ("reason", &reason),
+                ("balance", &balance_words),
+                ("what_next", &what_next),
+            ],
+        )
+        .await?;
+        tx.commit().await?;
+        ctx.mail_committed();
+        if opened {
+            // This instance looks again when the new grace period ends, at the latest.
+            look_by(ctx, top_up_by);
+        }
+        Ok::<_, Error>(entry_view(&row, balance))
     }
-    Ok(entry_view(&row, balance))
+    .await;
+    ctx.unless_written(&keys, written).await
 }
 
 /// This instance looks for holds to put no later than `at` (a grace period that ends then).

@@ -3,15 +3,17 @@
 //! since a log-in answer carries a token.
 
 use super::{Ctx, Result};
-use crate::store::idempotency::{self as store, StoredAnswer};
+use crate::store::idempotency as store;
 use crate::time_util::now_ms;
 
 /// What a key has seen before.
 pub enum Recall {
-    /// Nothing: the request goes on.
+    /// Nothing: this request has the key and goes on; `remember` or `forget` follows.
     New,
     /// The same request: its first answer.
     Replay { status: u16, body: Vec<u8> },
+    /// The same request is still at work (sent again before its first answer came).
+    InProgress,
     /// The same key with another request.
     Reused,
 }
@@ -20,10 +22,27 @@ fn context(scope: &str) -> String {
     format!("idempotency_keys.response:{scope}")
 }
 
+/// A request still unanswered after this long is taken to have died with its server.
+const ABANDONED_MS: i64 = 60_000;
+
+/// Takes the key for this request, or says what it has seen: the key is claimed before the
+/// request runs, so that duplicates sent at once wait for no answer and change nothing (they
+/// were each recorded when the key was only looked up).
 pub async fn recall(ctx: &Ctx, scope: &str, request_hash: &str) -> Result<Recall> {
+    let now = now_ms();
+    if store::claim_request(&ctx.db, scope, request_hash, now, now - ABANDONED_MS).await? {
+        return Ok(Recall::New);
+    }
     match store::find(&ctx.db, scope).await? {
-        None => Ok(Recall::New),
+        // Given back meanwhile (its request was refused): try once more.
+        None if store::claim_request(&ctx.db, scope, request_hash, now, now - ABANDONED_MS)
+            .await? =>
+        {
+            Ok(Recall::New)
+        }
+        None => Ok(Recall::InProgress),
         Some(stored) if stored.request_hash != request_hash => Ok(Recall::Reused),
+        Some(stored) if stored.status == 0 => Ok(Recall::InProgress),
         Some(stored) => {
             let body = ctx
                 .key
@@ -37,21 +56,17 @@ pub async fn recall(ctx: &Ctx, scope: &str, request_hash: &str) -> Result<Recall
     }
 }
 
-/// Keeps the first successful answer (a concurrent duplicate that finished second changes
-/// nothing).
-pub async fn remember(
-    ctx: &Ctx,
-    scope: &str,
-    request_hash: &str,
-    status: u16,
-    body: &[u8],
-) -> Result<()> {
-    let answer = StoredAnswer {
-        request_hash: request_hash.to_string(),
-        status: i64::from(status),
-        response: ctx.key.encrypt(&context(scope), body),
-    };
-    store::insert(&ctx.db, scope, &answer, now_ms()).await?;
+/// Keeps the successful answer of the request that holds the key.
+pub async fn remember(ctx: &Ctx, scope: &str, status: u16, body: &[u8]) -> Result<()> {
+    let sealed = ctx.key.encrypt(&context(scope), body);
+    store::answer(&ctx.db, scope, i64::from(status), &sealed).await?;
+    Ok(())
+}
+
+/// The request that held the key was refused (or its answer could not be kept): the key is
+/// free again, so the caller may correct the request and send it once more.
+pub async fn forget(ctx: &Ctx, scope: &str) -> Result<()> {
+    store::release(&ctx.db, scope).await?;
     Ok(())
 }
 

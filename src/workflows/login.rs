@@ -111,7 +111,7 @@ pub async fn login(
             return Err(if other == Some(AccountStatus::PendingActivation) {
                 Error::NotActivated
             } else {
-                Error::Forbidden
+                Error::AccountDisabled
             });
         }
     }

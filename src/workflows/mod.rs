@@ -147,6 +147,21 @@ impl Default for Kept {
 }
 
 impl Ctx {
+    /// Files are stored before their rows; when the rows were not written after all (a refusal
+    /// such as `409 already_appealed`, a conflict, a lost connection) the files go too, so that
+    /// a refused upload leaves nothing behind (the sweep would keep it for a day, and repeated
+    /// refusals would fill the disk until then).
+    pub async fn unless_written<T>(&self, keys: &[&str], outcome: Result<T>) -> Result<T> {
+        if outcome.is_err() {
+            for key in keys {
+                if let Err(e) = self.blobs.delete(key).await {
+                    tracing::warn!(error = %e, "a refused upload's file is left to the sweep");
+                }
+            }
+        }
+        outcome
+    }
+
     /// The marketplace's day now (China's calendar by default), by the clock tests move.
     pub fn today(&self) -> Result<jiff::civil::Date> {
         self.zone
@@ -238,6 +253,10 @@ pub enum Error {
     InvalidCredentials,
     #[error("account not activated")]
     NotActivated,
+    /// The right password of a closed (provider) or deactivated (staff) account: told plainly,
+    /// since only the holder of the password learns it.
+    #[error("account disabled")]
+    AccountDisabled,
     #[error("unauthenticated")]
     Unauthenticated,
     #[error("forbidden")]

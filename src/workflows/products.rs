@@ -283,16 +283,21 @@ pub async fn upload_icon(
         }
     }
     ctx.blobs.put(&doc.blob_key, bytes).await?;
-    let now = ctx.clock.now_ms();
-    let mut tx = ctx.db.begin_for_account(&account.id).await?;
-    let product = owned(&mut tx, account, id).await?;
-    let mut revision = editable_revision(&mut tx, &product, now).await?;
-    store::documents::insert_document(&mut tx, &doc).await?;
-    revision.icon_document_id = Some(doc.id.clone());
-    let event = NewEvent::new(&account.id, "product.icon_uploaded", id)
-        .detail(json!({"sha256": doc.sha256}));
-    save_working(&mut tx, id, &mut revision, now, event).await?;
-    tx.commit().await?;
+    let keys = [doc.blob_key.as_str()];
+    let written = async {
+        let now = ctx.clock.now_ms();
+        let mut tx = ctx.db.begin_for_account(&account.id).await?;
+        let product = owned(&mut tx, account, id).await?;
+        let mut revision = editable_revision(&mut tx, &product, now).await?;
+        store::documents::insert_document(&mut tx, &doc).await?;
+        revision.icon_document_id = Some(doc.id.clone());
+        let event = NewEvent::new(&account.id, "product.icon_uploaded", id)
+            .detail(json!({"sha256": doc.sha256}));
+        save_working(&mut tx, id, &mut revision, now, event).await?;
+        Ok::<_, Error>(tx.commit().await?)
+    }
+    .await;
+    ctx.unless_written(&keys, written).await?;
     get(ctx, account, id).await
 }
 

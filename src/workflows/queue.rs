@@ -12,7 +12,8 @@ use crate::domain::paging::{cursor, parse_cursor};
 use crate::domain::review::{ReviewKind, ReviewStatus};
 use crate::domain::FieldError;
 use crate::store;
-use crate::store::review::{QueueFilter, ReviewItemRow};
+use crate::store::review::ReviewItemRow;
+use crate::store::review_queue::QueueFilter;
 use crate::time_util::{now_ms, rfc3339, HOUR_MS};
 
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -189,7 +190,7 @@ pub async fn queue(ctx: &Ctx, q: &QueueQuery<'_>) -> Result<(Vec<ItemSummary>, O
         Some(_) => Some("pending"),
         None => q.status,
     };
-    let rows = store::review::queue(
+    let rows = store::review_queue::queue(
         &ctx.db,
         &QueueFilter {
             kind: q.kind,
@@ -223,7 +224,7 @@ pub async fn queue(ctx: &Ctx, q: &QueueQuery<'_>) -> Result<(Vec<ItemSummary>, O
 
 /// Pending items per kind (every kind listed, zero included).
 pub async fn pending_counts(ctx: &Ctx) -> Result<Vec<(&'static str, i64)>> {
-    let counts = store::review::pending_counts(&ctx.db).await?;
+    let counts = store::review_queue::pending_counts(&ctx.db).await?;
     Ok(ReviewKind::ALL
         .iter()
         .map(|k| {

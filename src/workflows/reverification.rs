@@ -179,72 +179,77 @@ pub async fn submit(
         return Err(Error::Validation(refused));
     };
     let doc = store_document(ctx, account, "business_license", file_type, bytes).await?;
-    let now = ctx.clock.now_ms();
-    let mut tx = ctx.db.begin_for_account(&account.id).await?;
-    let company = ent_store::get(&mut *tx, &account.id)
-        .await?
-        .and_then(|r| r.company_name);
-    let snapshot = Snapshot::of(company.clone(), terms);
-    let item = ReviewItemRow::submission(
-        ReviewKind::Reverification.as_str(),
-        &account.id,
-        company.clone().unwrap_or_default(),
-        &account.id,
-        serde_json::to_string(&snapshot).map_err(|e| Error::Internal(e.to_string()))?,
-        std::slice::from_ref(&doc.id),
-        now,
-    );
-    // A newer submission replaces one still waiting.
-    if let Some(old) =
-        store::review::latest(&mut *tx, ReviewKind::Reverification.as_str(), &account.id)
+    let keys = [doc.blob_key.as_str()];
+    let written = async {
+        let now = ctx.clock.now_ms();
+        let mut tx = ctx.db.begin_for_account(&account.id).await?;
+        let company = ent_store::get(&mut *tx, &account.id)
             .await?
-            .filter(|i| i.status == "pending")
-    {
-        store::review::decide(
-            &mut tx,
-            &old.id,
-            old.version,
-            "superseded",
-            None,
+            .and_then(|r| r.company_name);
+        let snapshot = Snapshot::of(company.clone(), terms);
+        let item = ReviewItemRow::submission(
+            ReviewKind::Reverification.as_str(),
             &account.id,
+            company.clone().unwrap_or_default(),
+            &account.id,
+            serde_json::to_string(&snapshot).map_err(|e| Error::Internal(e.to_string()))?,
+            std::slice::from_ref(&doc.id),
             now,
+        );
+        // A newer submission replaces one still waiting.
+        if let Some(old) =
+            store::review::latest(&mut *tx, ReviewKind::Reverification.as_str(), &account.id)
+                .await?
+                .filter(|i| i.status == "pending")
+        {
+            store::review::decide(
+                &mut tx,
+                &old.id,
+                old.version,
+                "superseded",
+                None,
+                &account.id,
+                now,
+            )
+            .await?;
+        }
+        doc_store::insert_document(&mut tx, &doc).await?;
+        store::review::insert(&mut tx, &item).await?;
+        store::audit::append(
+            &mut tx,
+            NewEvent::new(
+                &account.id,
+                "enterprise.reverification_submitted",
+                &account.id,
+            )
+            .detail(
+                json!({"review_item": item.id, "document": doc.id, "sha256": doc.sha256,
+                       "license_valid_until": snapshot.license_valid_until,
+                       "license_long_term": snapshot.license_long_term,
+                       "id_valid_until": snapshot.legal_rep.id_valid_until,
+                       "id_long_term": snapshot.legal_rep.id_long_term}),
+            ),
         )
         .await?;
-    }
-    doc_store::insert_document(&mut tx, &doc).await?;
-    store::review::insert(&mut tx, &item).await?;
-    store::audit::append(
-        &mut tx,
-        NewEvent::new(
-            &account.id,
-            "enterprise.reverification_submitted",
-            &account.id,
+        let submitted = json!({"provider_id": account.id, "review_item_id": item.id,
+                               "company_name": item.company_name});
+        let submitted =
+            Event::about_provider(EventType::ReverificationSubmitted, &account.id, submitted);
+        super::events::record(&mut tx, submitted).await?;
+        notify::mail_account(
+            ctx,
+            &mut tx,
+            mail::MailKind::ReverificationSubmitted,
+            account,
+            &[("company", company.as_deref().unwrap_or_default())],
         )
-        .detail(
-            json!({"review_item": item.id, "document": doc.id, "sha256": doc.sha256,
-                   "license_valid_until": snapshot.license_valid_until,
-                   "license_long_term": snapshot.license_long_term,
-                   "id_valid_until": snapshot.legal_rep.id_valid_until,
-                   "id_long_term": snapshot.legal_rep.id_long_term}),
-        ),
-    )
-    .await?;
-    let submitted = json!({"provider_id": account.id, "review_item_id": item.id,
-                           "company_name": item.company_name});
-    let submitted =
-        Event::about_provider(EventType::ReverificationSubmitted, &account.id, submitted);
-    super::events::record(&mut tx, submitted).await?;
-    notify::mail_account(
-        ctx,
-        &mut tx,
-        mail::MailKind::ReverificationSubmitted,
-        account,
-        &[("company", company.as_deref().unwrap_or_default())],
-    )
-    .await?;
-    tx.commit().await?;
-    ctx.mail_committed();
-    Ok(SubmissionView::of(&item, account.lang.tag()))
+        .await?;
+        tx.commit().await?;
+        ctx.mail_committed();
+        Ok(SubmissionView::of(&item, account.lang.tag()))
+    }
+    .await;
+    ctx.unless_written(&keys, written).await
 }
 
 /// A reviewer's decision: approval puts the new terms and the renewed licence scan in force;

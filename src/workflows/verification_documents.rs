@@ -31,10 +31,15 @@ pub async fn upload_document(
     let file_type = check_document(&bytes).map_err(Error::Upload)?;
     ensure_editable(ent_store::get(ctx.db.pool(), &account.id).await?.as_ref())?;
     let doc = store_document(ctx, account, kind, file_type, bytes).await?;
-    let mut tx = ctx.db.begin_for_account(&account.id).await?;
-    attach_in(ctx, &mut tx, account, &doc).await?;
-    tx.commit().await?;
-    Ok(DocumentView::from(&doc))
+    let keys = [doc.blob_key.as_str()];
+    let written = async {
+        let mut tx = ctx.db.begin_for_account(&account.id).await?;
+        attach_in(ctx, &mut tx, account, &doc).await?;
+        tx.commit().await?;
+        Ok(DocumentView::from(&doc))
+    }
+    .await;
+    ctx.unless_written(&keys, written).await
 }
 
 /// What a document's bytes are (PDF, JPEG or PNG, within the size), or the upload's refusal.

@@ -37,32 +37,39 @@ pub async fn save_form(
         submitted: false,
     };
     let mut documents = Vec::new();
-    for (kind, bytes) in files {
-        let field = format!("documents.{kind}");
-        if !DOCUMENT_KINDS.contains(&kind.as_str()) {
-            outcome.refused.push(FieldError::new(field, "not_allowed"));
-            continue;
-        }
-        match check_document(&bytes) {
-            Ok(file_type) => {
-                documents.push(store_document(ctx, account, &kind, file_type, bytes).await?)
+    let written = async {
+        for (kind, bytes) in files {
+            let field = format!("documents.{kind}");
+            if !DOCUMENT_KINDS.contains(&kind.as_str()) {
+                outcome.refused.push(FieldError::new(field, "not_allowed"));
+                continue;
             }
-            Err(code) => outcome.refused.push(FieldError::new(field, code)),
+            match check_document(&bytes) {
+                Ok(file_type) => {
+                    documents.push(store_document(ctx, account, &kind, file_type, bytes).await?)
+                }
+                Err(code) => outcome.refused.push(FieldError::new(field, code)),
+            }
         }
+        let mut tx = drafts::begin_save(ctx, &account.id, then_submit).await?;
+        save_in(ctx, &mut tx, account, draft, &outcome.refused).await?;
+        for doc in &documents {
+            attach_in(ctx, &mut tx, account, doc).await?;
+        }
+        let submitted = if !then_submit {
+            Ok(())
+        } else if outcome.refused.is_empty() {
+            outcome.submission(submit_in(ctx, &mut tx, account).await)
+        } else {
+            outcome.lacking(missing_in(ctx, &mut tx, account).await?);
+            Ok(())
+        };
+        // Committed whatever the submission's answer: the files stay with their rows.
+        drafts::commit_save(ctx, tx, outcome.submitted, Ok(())).await?;
+        Ok(submitted)
     }
-    let mut tx = drafts::begin_save(ctx, &account.id, then_submit).await?;
-    save_in(ctx, &mut tx, account, draft, &outcome.refused).await?;
-    for doc in &documents {
-        attach_in(ctx, &mut tx, account, doc).await?;
-    }
-    let submitted = if !then_submit {
-        Ok(())
-    } else if outcome.refused.is_empty() {
-        outcome.submission(submit_in(ctx, &mut tx, account).await)
-    } else {
-        outcome.lacking(missing_in(ctx, &mut tx, account).await?);
-        Ok(())
-    };
-    drafts::commit_save(ctx, tx, outcome.submitted, submitted).await?;
+    .await;
+    let keys: Vec<&str> = documents.iter().map(|d| d.blob_key.as_str()).collect();
+    ctx.unless_written(&keys, written).await??;
     Ok(outcome)
 }

@@ -39,13 +39,14 @@ pub async fn waiting(ctx: &Ctx) -> Result<Vec<Waiting>> {
 /// due dates.
 async fn read(ctx: &Ctx) -> Result<Vec<Waiting>> {
     let now = ctx.clock.now_ms();
-    let bands = store::review::pending_by_age(&ctx.db, now - DAY_MS, now - 3 * DAY_MS).await?;
+    let bands =
+        store::review_queue::pending_by_age(&ctx.db, now - DAY_MS, now - 3 * DAY_MS).await?;
     let with_items: Vec<&str> = bands
         .iter()
         .filter(|(_, a, b, c)| a + b + c > 0)
         .map(|(kind, ..)| kind.as_str())
         .collect();
-    let oldest = store::review::oldest_pending(&ctx.db, &with_items).await?;
+    let oldest = store::review_queue::oldest_pending(&ctx.db, &with_items).await?;
     let d = if oldest.is_empty() {
         None
     } else {

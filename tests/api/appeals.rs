@@ -362,3 +362,68 @@ async fn a_returned_product_is_appealed_and_returned_again_with_a_reply() {
     let p = app.product(&live.token, &id).await;
     assert_eq!(p.body["status"], "rejected");
 }
+
+/// The objects in the store (local folder or S3 bucket), by key.
+async fn stored(app: &TestApp) -> Vec<String> {
+    let mut keys: Vec<String> = app
+        .state
+        .ctx
+        .blobs
+        .list()
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|(k, _)| k)
+        .collect();
+    keys.sort();
+    keys
+}
+
+/// A refused upload leaves no file behind: an appeal's attachment was stored before the refusal
+/// (`already_appealed`, `changed_since_decision`) and stayed until the daily sweep, so repeated
+/// refusals filled the disk.
+#[tokio::test]
+async fn a_refused_appeal_leaves_no_file_behind() {
+    let app = spawn_app().await;
+    let (p, id) = rejected_verification(&app, "twice@appeals.test", "zh-CN", 16).await;
+    appeal(&app, &p.token, &id, "first", Some(pdf_with("first")))
+        .await
+        .assert_status(StatusCode::CREATED);
+    let before = stored(&app).await;
+    for n in 0..3 {
+        let a = appeal(
+            &app,
+            &p.token,
+            &id,
+            "again",
+            Some(pdf_with(&format!("again {n}"))),
+        )
+        .await;
+        a.assert_status(StatusCode::CONFLICT);
+        assert_eq!(a.code(), "already_appealed");
+        let message = a.body["error"]["message"].as_str().unwrap_or("");
+        assert!(message.contains("申诉"), "no message in words: {message}");
+    }
+    assert_eq!(
+        stored(&app).await,
+        before,
+        "a refused appeal's file was kept"
+    );
+
+    let (p, id) = rejected_verification(&app, "changed@files.test", "zh-CN", 17).await;
+    app.state.ctx.clock.advance(1000);
+    let mut form = enterprise_form("示例科技有限公司", &uscc(17));
+    form["registered_address"] = json!("上海市浦东新区世纪大道 1 号");
+    app.save_enterprise(&p.token, form)
+        .await
+        .assert_status(StatusCode::OK);
+    let before = stored(&app).await;
+    let a = appeal(&app, &p.token, &id, "please", Some(pdf_with("changed"))).await;
+    a.assert_status(StatusCode::CONFLICT);
+    assert_eq!(a.code(), "changed_since_decision");
+    assert_eq!(
+        stored(&app).await,
+        before,
+        "a refused appeal's file was kept"
+    );
+}

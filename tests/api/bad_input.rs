@@ -545,6 +545,69 @@ async fn uploads_are_judged_by_content_and_size_and_nothing_is_kept_when_refused
         assert_eq!(stored_files(&app), files, "{what}");
     }
 
+    // A field sent twice, or text that is not UTF-8 (a charset the part names included), is
+    // refused on its name: the first value was kept and the text decoded lossily, stored
+    // garbled.
+    let part = |name: &str, bytes: &[u8], charset: Option<&str>| {
+        let p = reqwest::multipart::Part::bytes(bytes.to_vec());
+        let p = match charset {
+            Some(c) => p
+                .mime_str(&format!("text/plain; charset={c}"))
+                .expect("mime"),
+            None => p,
+        };
+        (name.to_string(), p)
+    };
+    for (what, parts, field, code) in [
+        (
+            "kind twice",
+            vec![
+                part("kind", b"business_license", None),
+                part("kind", b"authorization_letter", None),
+            ],
+            "kind",
+            "repeated",
+        ),
+        (
+            "kind in Latin-1",
+            vec![part("kind", b"business_licen\xe7e", None)],
+            "kind",
+            "encoding",
+        ),
+        (
+            "kind in UTF-16",
+            vec![part("kind", b"\xff\xfeb\x00", Some("utf-16"))],
+            "kind",
+            "encoding",
+        ),
+    ] {
+        let mut form = reqwest::multipart::Form::new();
+        for (name, p) in parts {
+            form = form.part(name, p);
+        }
+        let file = reqwest::multipart::Part::bytes(pdf())
+            .file_name("l.pdf")
+            .mime_str("application/pdf")
+            .expect("mime");
+        let a = app
+            .raw(
+                app.client
+                    .post(app.url(path::DOCUMENTS))
+                    .bearer_auth(&token)
+                    .multipart(form.part("file", file)),
+            )
+            .await;
+        a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(a.field_names(), vec![field], "{what}");
+        assert_eq!(
+            a.body["error"]["fields"][0]["code"], code,
+            "{what}: {}",
+            a.body
+        );
+        assert_eq!(enterprise(&app, &token).await, saved, "{what}");
+        assert_eq!(stored_files(&app), files, "{what}");
+    }
+
     // A form without the file names what is missing.
     let a = app
         .raw(

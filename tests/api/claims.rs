@@ -313,3 +313,71 @@ async fn a_reviewer_claims_from_the_queue_page_and_finds_it_under_mine() {
         .unwrap_or("")
         .contains("You hold this item until"));
 }
+
+#[tokio::test]
+async fn the_queue_lists_a_name_with_quotes_and_backslashes_as_written_in_the_api_and_the_page() {
+    let app = spawn_app().await;
+    let op = app.with_operator().await;
+    let (_, item) = app
+        .with_submitted_provider("quotes@example.com", "深圳引号科技有限公司", &uscc(45))
+        .await;
+    let id = item["id"].as_str().expect("id").to_string();
+    // A page of the queue is read as one JSON value built by the database: a name with every
+    // character JSON escapes must come out as it went in (the form allows fewer, an import
+    // might not).
+    let name = "深圳\"引号\"\\科技\t<b>&'有限公司 😀 \u{1}";
+    let db = app.db().await;
+    sqlx::query("UPDATE review_items SET company_name = $1 WHERE id = $2")
+        .bind(name)
+        .bind(&id)
+        .execute(&db)
+        .await
+        .expect("rename");
+    app.post_as(&op, &claim_path(&id, "claim"), json!({}))
+        .await
+        .assert_status(StatusCode::OK);
+    let detail = app.review_item(&op, &id).await;
+    for query in [
+        "status=pending",
+        "view=mine",
+        "kind=enterprise_verification",
+    ] {
+        let page = app.review_queue(&op, query).await;
+        page.assert_status(StatusCode::OK);
+        let row = &page.body["items"][0];
+        assert_eq!(row["subject"]["company_name"], name, "{query}");
+        assert_eq!(row["claimed_by"], "operator@berth.test", "{query}");
+        for field in [
+            "id",
+            "kind",
+            "subject",
+            "status",
+            "version",
+            "submitted_at",
+            "claimed_by",
+            "claimed_until",
+            "due_on",
+            "overdue",
+            "appeal",
+        ] {
+            assert_eq!(row[field], detail.body[field], "{query}: {field}");
+        }
+    }
+    let unclaimed = app.review_queue(&op, "view=unclaimed").await;
+    assert_eq!(unclaimed.body, json!({"items": [], "next_cursor": null}));
+    let html = app
+        .raw(
+            app.client
+                .get(app.url("/console"))
+                .header("cookie", format!("berth_session={op}"))
+                .header("accept-language", "en"),
+        )
+        .await;
+    html.assert_status(StatusCode::OK);
+    let html = html.body.as_str().unwrap_or("");
+    assert!(
+        html.contains("&#60;b&#62;&#38;&#39;"),
+        "the name escaped once"
+    );
+    assert!(!html.contains("<b>&"), "never as markup");
+}

@@ -551,6 +551,27 @@ async fn finance_records_a_payment_on_the_console_page_once_however_often_it_is_
         .await;
     a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html(&a).contains(r#"value="CMB-1""#), "{}", html(&a));
+    assert!(
+        html(&a).contains("5000"),
+        "no example of an amount: {}",
+        html(&a)
+    );
+    // Too much: the limits in yuan, as the field is (it said "between 1 and 1000000000").
+    let page = f.get(&path).await;
+    let action = form_action(html(&page), &format!("{path}/payments"));
+    let a = f
+        .post_form(
+            &action,
+            &[
+                ("csrf_token", &csrf),
+                ("payment_amount", "10000000.01"),
+                ("reference", "CMB-1"),
+            ],
+        )
+        .await;
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html(&a).contains("¥10,000,000.00"), "{}", html(&a));
+    assert!(!html(&a).contains("1000000000"), "{}", html(&a));
     let page = f.get(&path).await;
     let action = form_action(html(&page), &format!("{path}/payments"));
     for _ in 0..2 {

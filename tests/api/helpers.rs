@@ -175,7 +175,7 @@ pub struct Answer {
 }
 
 impl Answer {
-    async fn read(resp: Response) -> Answer {
+    pub async fn read(resp: Response) -> Answer {
         let status = resp.status();
         let headers = resp.headers().clone();
         let text = resp.text().await.unwrap_or_default();

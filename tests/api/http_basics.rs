@@ -139,6 +139,79 @@ async fn health_readiness_and_metrics() {
     assert!(text.contains("berth_storefront_generation 1"), "{text}");
 }
 
+/// Duplicates sent at once with one key: the key is taken before the request runs, so exactly
+/// one of them does the work; the others answer `409 idempotency_key_in_progress` (or, once the
+/// first has answered, its answer). They were each done when the key was only looked up (a
+/// prober recorded ten deposit payments with one key). A refused request frees its key.
+#[tokio::test]
+async fn duplicates_sent_at_once_with_one_key_are_done_once() {
+    let app = spawn_app().await;
+    let p = app
+        .with_moved_in_provider(
+            "idem@race.test",
+            "并发科技有限公司",
+            &crate::helpers::uscc(41),
+        )
+        .await;
+    let send = |body: serde_json::Value| {
+        app.raw(
+            app.client
+                .post(app.url("/api/v1/provider/products"))
+                .bearer_auth(&p.token)
+                .header("idempotency-key", "race-1")
+                .json(&body),
+        )
+    };
+    // Refused: the key stays free for the corrected request.
+    let mut bad = crate::products::product_form("并发", "iot");
+    bad["name"] = json!("");
+    send(bad)
+        .await
+        .assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    let form = crate::products::product_form("并发", "iot");
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let request = app
+            .client
+            .post(app.url("/api/v1/provider/products"))
+            .bearer_auth(&p.token)
+            .header("idempotency-key", "race-1")
+            .json(&form);
+        tasks.push(tokio::spawn(async move { request.send().await }));
+    }
+    let mut answers = Vec::new();
+    for t in tasks {
+        let sent = t.await.expect("task").expect("sent");
+        answers.push(crate::helpers::Answer::read(sent).await);
+    }
+    let mut created = Vec::new();
+    for a in &answers {
+        match a.status {
+            StatusCode::CREATED => created.push(a.body["id"].clone()),
+            StatusCode::CONFLICT => {
+                assert_eq!(a.code(), "idempotency_key_in_progress");
+                assert_eq!(
+                    a.headers.get("retry-after").and_then(|v| v.to_str().ok()),
+                    Some("1")
+                );
+            }
+            other => panic!("unexpected {other}: {:?}", a.body),
+        }
+    }
+    assert!(!created.is_empty());
+    assert!(created.iter().all(|id| *id == created[0]), "{created:?}");
+    let db = app.db().await;
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM products")
+        .fetch_one(&db)
+        .await
+        .expect("count");
+    assert_eq!(n, 1, "duplicates were each done");
+    // Afterwards every repeat is the first answer.
+    let again = send(form).await;
+    again.assert_status(StatusCode::CREATED);
+    assert_eq!(again.body["id"], created[0]);
+}
+
 #[tokio::test]
 async fn an_idempotency_key_replays_the_first_answer() {
     let app = spawn_app().await;

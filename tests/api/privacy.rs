@@ -427,10 +427,21 @@ async fn after_erasure_no_personal_value_remains_and_the_audit_chain_verifies() 
     app.storefront_product(&product)
         .await
         .assert_status(StatusCode::NOT_FOUND);
-    // Signing in is refused as for any disabled account.
-    app.try_login(&p.email, PASSWORD)
-        .await
-        .assert_status(StatusCode::FORBIDDEN);
+    // Signing in with the right password says the account is closed, in words (it said "you
+    // are not allowed to do this"); a wrong one is a wrong password, as for any address.
+    let a = app.try_login(&p.email, PASSWORD).await;
+    a.assert_status(StatusCode::FORBIDDEN);
+    assert_eq!(a.code(), "account_disabled");
+    assert!(
+        a.body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("注销")),
+        "{}",
+        a.body
+    );
+    let a = app.try_login(&p.email, "not the password 1").await;
+    a.assert_status(StatusCode::UNAUTHORIZED);
+    assert_eq!(a.code(), "invalid_credentials");
 
     // The console says so in words, on the provider's review items.
     let db = app.db().await;

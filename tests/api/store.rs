@@ -179,3 +179,129 @@ async fn on_postgres_relaxed_writes_skip_the_flush_and_decisions_keep_it() {
         tx.commit().await.expect("commit");
     }
 }
+
+/// On PostgreSQL a blind write (the customer-service details, an API token's use) is one
+/// statement that locks the account, writes, chains its audit event in SQL and records its
+/// outside event with a delivery per endpoint. Racing with one another and with ordinary
+/// transactions, every write gets its own audit and event seq, the chain verifies (SQL hashed
+/// exactly as Rust does), each delivery carries its event's seq, a failed statement leaves
+/// nothing behind, and a relaxed write's setting ends with it.
+#[tokio::test]
+async fn on_postgres_blind_writes_race_in_one_statement_and_keep_the_chain() {
+    use berth::domain::events::{Event, EventType};
+    let app = crate::helpers::spawn_app().await;
+    if !app.is_postgres() {
+        return;
+    }
+    let db = app.state.ctx.db.clone();
+    sqlx::query("CREATE TABLE notes (text TEXT NOT NULL CHECK (text <> 'bad'))")
+        .execute(db.pool())
+        .await
+        .expect("table");
+    sqlx::query(
+        "INSERT INTO webhook_endpoints (id, provider_id, created_by, url, event_types, secret_enc, \
+         created_at, updated_at) VALUES ('wh', NULL, 'system', 'https://example.com/', ',*,', 'x', 0, 0)",
+    )
+    .execute(db.pool())
+    .await
+    .expect("an endpoint that takes every event");
+    let before = count(&db, "SELECT COUNT(*) FROM audit_events").await;
+    let blind = |db: Db, text: String| async move {
+        let outgoing = Event::about_provider(
+            EventType::ProviderCustomerServiceUpdated,
+            "acc",
+            serde_json::json!({"note": text}),
+        );
+        // Multi-byte text in every field the tail carries.
+        let event =
+            NewEvent::new("系统", "note.added", "笔记").detail(serde_json::json!({"t": text}));
+        db.write_with_event(
+            Durability::Relaxed,
+            "acc",
+            "INSERT INTO notes (text) VALUES ($1)",
+            move |q| q.bind(text.clone()),
+            &event,
+            Some(&outgoing),
+        )
+        .await
+    };
+    let mut tasks = Vec::new();
+    for t in 0..8 {
+        let db = db.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut seqs = Vec::new();
+            for i in 0..15 {
+                if t == 0 && i % 3 == 0 {
+                    // The ordinary way, statement by statement, in between.
+                    let mut tx = db.begin_for_account("acc").await.expect("begin");
+                    seqs.push(
+                        berth::store::audit::append(
+                            &mut tx,
+                            NewEvent::new("system", "note.checked", "notes"),
+                        )
+                        .await
+                        .expect("append"),
+                    );
+                    tx.commit().await.expect("commit");
+                } else {
+                    seqs.push(
+                        blind(db.clone(), format!("{t}.{i} 名"))
+                            .await
+                            .expect("blind"),
+                    );
+                }
+            }
+            seqs
+        }));
+    }
+    let mut seqs = Vec::new();
+    for task in tasks {
+        seqs.extend(task.await.expect("task"));
+    }
+    seqs.sort();
+    seqs.dedup();
+    assert_eq!(seqs.len(), 120, "every write its own seq");
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM notes").await, 115);
+    let events = count(&db, "SELECT COUNT(*) FROM events").await;
+    assert_eq!(events, 115);
+    assert_eq!(
+        count(&db, "SELECT MAX(seq) - MIN(seq) + 1 FROM events").await,
+        115
+    );
+    assert_eq!(
+        count(
+            &db,
+            "SELECT COUNT(*) FROM webhook_deliveries d JOIN events e ON e.id = d.event_id \
+             AND e.seq = d.seq WHERE d.endpoint_id = 'wh'"
+        )
+        .await,
+        115,
+        "one delivery per event, under the event's seq"
+    );
+
+    assert!(blind(db.clone(), "bad".into()).await.is_err());
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM notes").await, 115);
+    assert_eq!(count(&db, "SELECT COUNT(*) FROM events").await, 115);
+    assert_eq!(
+        count(&db, "SELECT COUNT(*) FROM audit_events").await,
+        before + 120
+    );
+    assert_eq!(
+        berth::workflows::audit_log::verify(&db)
+            .await
+            .expect("verify"),
+        berth::domain::audit::Verification::Intact {
+            events: before + 120
+        }
+    );
+    for _ in 0..10 {
+        assert_eq!(
+            sqlx::query_scalar::<_, String>("SELECT current_setting('synchronous_commit')")
+                .fetch_one(db.pool())
+                .await
+                .expect("setting"),
+            "on",
+            "the relaxed setting ended with its statement"
+        );
+    }
+}

@@ -96,7 +96,7 @@ fn signed_in(
     responses(
         (status = 201, description = "`signed_in` with a token, or `second_factor_required` with a challenge", body = LoginAnswer),
         (status = 401, description = "`invalid_credentials`", body = ErrorBody),
-        (status = 403, description = "`account_not_activated`", body = ErrorBody),
+        (status = 403, description = "`account_not_activated`; `account_disabled`: the right password of a closed or deactivated account", body = ErrorBody),
         (status = 429, description = "`rate_limited` after repeated wrong passwords", body = ErrorBody),
         (status = 503, description = "`busy`: too many passwords being hashed", body = ErrorBody)))]
 pub async fn create(

@@ -11,6 +11,55 @@ use crate::workflows;
 
 pub type FormData = HashMap<String, Vec<String>>;
 
+/// An amount typed in yuan ("5,000", "¥12.50") as fen; an unreadable one is refused on `field`
+/// with how to type it.
+pub fn yuan(form: &FormData, field: &str) -> Result<Option<i64>, workflows::Error> {
+    match first(form, field).map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(t) => crate::domain::money::Fen::parse_yuan(t)
+            .map(|f| Some(f.0))
+            .ok_or_else(|| workflows::Error::field(field, "amount_format")),
+    }
+}
+
+/// The workflow's refusal of an amount in fen (`fen_field`) as the form that took it in yuan
+/// (`form_field`) shows it: named by the form's field, its limits in yuan (a finance clerk was
+/// told "between 1 and 1000000000" under "Amount (yuan)").
+pub fn amount_in_yuan(e: workflows::Error, fen_field: &str, form_field: &str) -> workflows::Error {
+    let workflows::Error::Validation(fields) = e else {
+        return e;
+    };
+    let fields = fields
+        .into_iter()
+        .map(|f| {
+            if f.field != fen_field {
+                return f;
+            }
+            let code = if f.code == "out_of_range" {
+                "amount_range"
+            } else {
+                f.code
+            };
+            let params = f
+                .params
+                .into_iter()
+                .map(|(name, v)| match v.parse::<i64>() {
+                    Ok(fen) if matches!(name, "min" | "max") => {
+                        (name, crate::domain::money::Fen(fen).to_string())
+                    }
+                    _ => (name, v),
+                })
+                .collect();
+            FieldError {
+                field: form_field.to_string(),
+                code,
+                params,
+            }
+        })
+        .collect();
+    workflows::Error::Validation(fields)
+}
+
 /// Parses `application/x-www-form-urlencoded`; repeated names keep every value.
 pub fn parse(body: &[u8]) -> FormData {
     let mut map: FormData = HashMap::new();

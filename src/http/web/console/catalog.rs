@@ -114,12 +114,7 @@ pub async fn change(
     };
     let slug = forms::first(&data, "slug").unwrap_or("").trim().to_string();
     // A category's deposit, typed in yuan ("5,000"); blank leaves it as it is.
-    let deposit = match forms::first(&data, "deposit").map(str::trim) {
-        None | Some("") => Ok(None),
-        Some(t) => Fen::parse_yuan(t)
-            .map(|f| Some(f.0))
-            .ok_or_else(|| Error::field("deposit", "format")),
-    };
+    let deposit = forms::yuan(&data, "deposit");
     let names = CatalogForm {
         slug: None,
         name_zh: forms::opt(&data, "name_zh"),
@@ -141,19 +136,7 @@ pub async fn change(
         _ => Err(Error::field("action", "not_allowed")),
     };
     // The workflow names the deposit in fen; the page's field is in yuan.
-    let result = result.map_err(|e| match e {
-        Error::Validation(v) => Error::Validation(
-            v.into_iter()
-                .map(|mut f| {
-                    if f.field == "deposit_fen" {
-                        f.field = "deposit".into();
-                    }
-                    f
-                })
-                .collect(),
-        ),
-        other => other,
-    });
+    let result = result.map_err(|e| forms::amount_in_yuan(e, "deposit_fen", "deposit"));
     match result {
         Ok(()) => see_other("/console/catalog?notice=saved"),
         Err(e) => {

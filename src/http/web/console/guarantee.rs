@@ -9,7 +9,6 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 
 use crate::domain::account::StaffAction;
-use crate::domain::money::Fen;
 use crate::domain::upload::MAX_DOCUMENT_BYTES;
 use crate::domain::FieldError;
 use crate::http::state::AppState;
@@ -73,34 +72,9 @@ pub async fn download(
     Ok(csv_response(csv(&page, &v), "deposit.csv"))
 }
 
-/// An amount typed in yuan, as fen; `field` names it in the refusal.
-fn typed_amount(data: &forms::FormData, field: &str) -> Result<Option<i64>, Error> {
-    match forms::first(data, field)
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-    {
-        None => Ok(None),
-        Some(t) => Fen::parse_yuan(t)
-            .map(|f| Some(f.0))
-            .ok_or_else(|| Error::Validation(vec![FieldError::new(field, "format")])),
-    }
-}
-
-/// The workflow's `amount_fen` is the form's `field`.
+/// The workflow's `amount_fen` is the form's `field`, in yuan.
 fn on_form(e: Error, field: &'static str) -> Error {
-    match e {
-        Error::Validation(v) => Error::Validation(
-            v.into_iter()
-                .map(|mut f| {
-                    if f.field == "amount_fen" {
-                        f.field = field.into();
-                    }
-                    f
-                })
-                .collect(),
-        ),
-        other => other,
-    }
+    forms::amount_in_yuan(e, "amount_fen", field)
 }
 
 /// `payment_amount` (yuan), `reference`.
@@ -111,7 +85,7 @@ pub async fn payment(
     CheckedForm(data): CheckedForm,
 ) -> Result<Response, PageError> {
     let form = FormState::from_form(&data);
-    let answer = match typed_amount(&data, "payment_amount") {
+    let answer = match forms::yuan(&data, "payment_amount") {
         Err(e) => Err(e),
         Ok(amount) => guarantee::record_payment(
             &state.ctx,
@@ -162,7 +136,7 @@ pub async fn deduction(
     };
     let answer = match refusal {
         Some(r) => Err(r),
-        None => match typed_amount(&sent.fields, "deduction_amount") {
+        None => match forms::yuan(&sent.fields, "deduction_amount") {
             Err(e) => Err(e),
             Ok(amount) => {
                 let reason = forms::first(&sent.fields, "reason").map(str::to_string);
