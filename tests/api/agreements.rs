@@ -397,3 +397,32 @@ async fn a_summary_in_both_languages_reaches_each_provider_in_its_own() {
     assert!(mail.contains("Section 5: data kept"), "{mail}");
     app.stop().await;
 }
+
+/// Accepting, on the page, a version that is not in force (a page left open while a newer one
+/// took effect) leads to the one in force with why, not to a bare "some fields are wrong".
+#[tokio::test]
+async fn accepting_an_old_version_on_the_page_leads_to_the_one_in_force() {
+    let app = spawn_app().await;
+    let (zh, _) = zh_and_en(&app, "stale", 161).await;
+    let mut v = crate::pages::Visitor::new(&app);
+    v.cookies.push(("berth_session".into(), zh.token.clone()));
+    let page = v.get("/agreements/2026-01").await;
+    page.assert_status(StatusCode::OK);
+    let csrf = crate::pages::csrf_field(crate::pages::html(&page)).expect("csrf");
+    let a = v
+        .post_form("/agreements/1999-01/accept", &[("csrf_token", &csrf)])
+        .await;
+    assert_eq!(a.status, StatusCode::SEE_OTHER, "{:?}", a.body);
+    let to = a
+        .headers
+        .get("location")
+        .and_then(|l| l.to_str().ok())
+        .unwrap_or("");
+    assert_eq!(to, "/agreements/2026-01?notice=agreement_outdated");
+    let shown = v.get(to).await;
+    assert!(
+        crate::pages::html(&shown).contains("已不是现行版本"),
+        "{}",
+        crate::pages::html(&shown)
+    );
+}

@@ -141,6 +141,19 @@ async fn provider_with_product(app: &TestApp, url: &str, r: &Receiver) -> (Provi
     (p, id)
 }
 
+/// The console's review screen of `item`, as `operator` reads it.
+async fn review_screen(app: &TestApp, operator: &str, item: &Value) -> String {
+    let id = item["id"].as_str().unwrap_or("");
+    let page = app
+        .client
+        .get(app.url(&format!("/console/items/{id}")))
+        .header("cookie", format!("berth_session={operator}"))
+        .send()
+        .await
+        .expect("page");
+    page.text().await.unwrap_or_default()
+}
+
 fn steps(record: &Value) -> Vec<(String, String, String)> {
     record["steps"]
         .as_array()
@@ -217,17 +230,7 @@ async fn a_passing_receiver_opens_submission_and_the_reviewer_sees_the_record() 
         url.as_str()
     );
     // The console's review screen shows it in words.
-    let page = app
-        .client
-        .get(app.url(&format!(
-            "/console/items/{}",
-            item["id"].as_str().unwrap_or("")
-        )))
-        .header("cookie", format!("berth_session={operator}"))
-        .send()
-        .await
-        .expect("page");
-    let html = page.text().await.unwrap_or_default();
+    let html = review_screen(&app, &operator, &item).await;
     assert!(
         html.contains("integration-record"),
         "no record on the review screen"
@@ -559,17 +562,7 @@ async fn a_listed_products_new_callback_url_waits_for_review_and_its_own_test() 
         .review_item(&operator, item["id"].as_str().expect("item id"))
         .await;
     assert_eq!(detail.body["data"]["callback_url"], url_b.as_str());
-    let page = app
-        .client
-        .get(app.url(&format!(
-            "/console/items/{}",
-            item["id"].as_str().unwrap_or("")
-        )))
-        .header("cookie", format!("berth_session={operator}"))
-        .send()
-        .await
-        .expect("page");
-    let html = page.text().await.unwrap_or_default();
+    let html = review_screen(&app, &operator, &item).await;
     assert!(
         html.contains(&url_b),
         "the reviewer does not see the new URL"

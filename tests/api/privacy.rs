@@ -251,6 +251,19 @@ async fn the_export_is_the_holders_own_and_counted_per_day() {
     }
     let (status, _, _) = export(&app, &token).await;
     assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    // The page's download says when to try again, in words and in Retry-After (it said
+    // neither).
+    let page = app
+        .client
+        .get(app.url("/account/data/export"))
+        .header("cookie", format!("berth_session={token}"))
+        .send()
+        .await
+        .expect("page");
+    assert_eq!(page.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(page.headers().contains_key("retry-after"));
+    let html = page.text().await.unwrap_or_default();
+    assert!(html.contains("分钟后再试"), "{html}");
     // Without a session: 401.
     let a = app.get(EXPORT).await;
     a.assert_status(StatusCode::UNAUTHORIZED);

@@ -155,7 +155,20 @@ pub async fn accept(
     let form = AcceptForm {
         version: Some(version),
     };
-    let done = page.or_error_page(agreements::accept(&state.ctx, &account, &form).await)?;
+    let done = match agreements::accept(&state.ctx, &account, &form).await {
+        Ok(done) => done,
+        // Not the version in force (a page left open while a newer one took effect): to the
+        // one in force, saying why, instead of a bare "some fields are wrong".
+        Err(crate::workflows::Error::Validation(fields))
+            if fields.iter().any(|f| f.field == "version") =>
+        {
+            let current = page.or_error_page(agreements::current_version(&state.ctx).await)?;
+            return Ok(see_other(&format!(
+                "/agreements/{current}?notice=agreement_outdated"
+            )));
+        }
+        Err(e) => return Err(PageError::from_error(&page, e)),
+    };
     Ok(see_other(&format!(
         "/agreements/{}?notice=agreement_accepted",
         done.version

@@ -65,6 +65,16 @@ pub fn error_page_back(
         ],
     )
     .unwrap_or_default();
+    draw(page, status, title, message, back)
+}
+
+fn draw(
+    page: Page,
+    status: StatusCode,
+    title: String,
+    message: String,
+    back: Option<String>,
+) -> Response {
     render(
         status,
         &ErrorPage {
@@ -77,10 +87,37 @@ pub fn error_page_back(
     )
 }
 
-/// The error page for a workflow's failure (its status and code from the error table).
+/// The error page for a workflow's failure (its status and code from the error table); a limit
+/// says when to try again, in words and in `Retry-After`.
 pub fn failure(page: Page, err: impl Into<ApiError>) -> Response {
     let err: ApiError = err.into();
-    error_page(page, err.status, err.code)
+    wait_page(page, err.status, err.code, err.retry_after_secs)
+}
+
+/// `error_page`, and for a refusal that passes (`retry_after_secs`), when to try again: in
+/// `Retry-After`, and in words when it is a limit (429).
+fn wait_page(
+    page: Page,
+    status: StatusCode,
+    code: &str,
+    retry_after_secs: Option<u64>,
+) -> Response {
+    let Some(secs) = retry_after_secs else {
+        return error_page(page, status, code);
+    };
+    let mut resp = if status == StatusCode::TOO_MANY_REQUESTS {
+        let minutes = secs.div_ceil(60).max(1).to_string();
+        let title = page.t(&format!("error.{code}"));
+        let message = page.tf("error.rate_limited_wait", "minutes", &minutes);
+        draw(page, status, title, message, None)
+    } else {
+        error_page(page, status, code)
+    };
+    if let Ok(v) = axum::http::HeaderValue::from_str(&secs.to_string()) {
+        resp.headers_mut()
+            .insert(axum::http::header::RETRY_AFTER, v);
+    }
+    resp
 }
 
 /// A page that could not be drawn because a workflow failed: answered with the error page.
@@ -89,13 +126,17 @@ pub struct PageError {
     page: Box<Page>,
     status: StatusCode,
     code: &'static str,
+    retry_after_secs: Option<u64>,
 }
 
 impl PageError {
     /// The error page for a workflow's failure.
     pub fn from_error(page: &Page, err: impl Into<ApiError>) -> PageError {
         let err: ApiError = err.into();
-        PageError::new(page, err.status, err.code)
+        PageError {
+            retry_after_secs: err.retry_after_secs,
+            ..PageError::new(page, err.status, err.code)
+        }
     }
 
     pub fn new(page: &Page, status: StatusCode, code: &'static str) -> PageError {
@@ -103,23 +144,21 @@ impl PageError {
             page: Box::new(page.clone()),
             status,
             code,
+            retry_after_secs: None,
         }
     }
 }
 
 impl IntoResponse for PageError {
     fn into_response(self) -> Response {
-        error_page(*self.page, self.status, self.code)
+        wait_page(*self.page, self.status, self.code, self.retry_after_secs)
     }
 }
 
 impl Page {
     /// The value a workflow answered, or the error page to answer with instead.
     pub fn or_error_page<T>(&self, answer: workflows::Result<T>) -> Result<T, PageError> {
-        answer.map_err(|e| {
-            let err = ApiError::from(e);
-            PageError::new(self, err.status, err.code)
-        })
+        answer.map_err(|e| PageError::from_error(self, e))
     }
 
     /// A form the workflow refused: when the refusal is about what was typed, it is shown in
