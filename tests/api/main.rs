@@ -7,6 +7,7 @@ mod accounts;
 mod agreements;
 mod appeals;
 mod audit;
+mod audit_page;
 mod authorization;
 mod auto_review;
 mod backup;
