@@ -1,7 +1,8 @@
 //! The console's audit page reads as words: after flows of many kinds (a provider's whole
 //! move-in, a rejection with reasons, finance's deposit, an API token made and used, a webhook,
 //! a colleague invited and given other roles, a reason of the library, an export and a closure),
-//! neither language shows a raw timestamp, an id, a JSON key or true/false.
+//! neither language shows a raw timestamp, an id, a JSON key, true/false, or "no longer exists"
+//! for something that does.
 
 use berth::domain::account::Role;
 use reqwest::{Method, StatusCode};
@@ -225,6 +226,14 @@ async fn the_audit_page_shows_every_detail_in_words() {
         assert!(
             raw.is_empty(),
             "{lang}: raw values on the audit page: {raw:?}"
+        );
+        for gone in ["（已不存在）", "(no longer exists)"] {
+            assert!(!text.contains(gone), "{lang}: {gone} on the audit page");
+        }
+        assert!(text.contains("CRM sync"), "{lang}: the token is not named");
+        assert!(
+            text.contains("http://127.0.0.1:9/hook"),
+            "{lang}: the webhook is not named"
         );
     }
     let en = audit_pages(&app, &admin, "en").await;

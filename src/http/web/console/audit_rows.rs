@@ -52,7 +52,21 @@ fn about(
             .map(|d| crate::display::Zone::long_day(d, page.lang));
         return plain(day.unwrap_or_else(|| page.t("audit.unknown")));
     }
+    if e.action.starts_with("agreement.published") {
+        // The subject is the version itself.
+        return plain(page.tf("audit.agreement", "version", &e.subject));
+    }
+    if e.action == "review.rule_changed" {
+        return plain(words(page, "rules", &e.subject).unwrap_or_else(|| page.t("audit.unknown")));
+    }
     match names.get(&e.subject) {
+        Some(Named::Token { name, owner }) => plain(match owner {
+            Some(o) => page.tf("audit.token", "name", name) + " · " + o,
+            None => page.tf("audit.token", "name", name),
+        }),
+        Some(Named::Webhook { url }) => plain(page.tf("audit.webhook", "url", url)),
+        Some(Named::Invitation { email }) => plain(page.tf("audit.invitation", "email", email)),
+        Some(Named::Reason { zh, en }) => plain(page.pick(zh, en).to_string()),
         Some(Named::Account(a)) => plain(match &a.company {
             Some(c) => format!("{} · {c}", a.email),
             None => a.email.clone(),
