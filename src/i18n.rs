@@ -52,11 +52,16 @@ impl Lang {
     }
 }
 
-type Catalog = HashMap<String, String>;
+/// The keys are ours, not a visitor's, so a fast hash (Fx) rather than SipHash: a queue page
+/// looks up hundreds of them.
+type Catalog = rustc_hash::FxHashMap<String, String>;
 
 fn parse_catalog(text: &str) -> Catalog {
     // The catalogs are part of the source; a broken one fails the unit test below.
-    toml::from_str::<HashMap<String, String>>(text).unwrap_or_default()
+    toml::from_str::<HashMap<String, String>>(text)
+        .unwrap_or_default()
+        .into_iter()
+        .collect()
 }
 
 // Each language: the messages (API, mail) and the page text, merged.
@@ -85,6 +90,16 @@ pub fn t(lang: Lang, key: &str) -> &str {
         .or_else(|| EN.get(key))
         .map(String::as_str)
         .unwrap_or(key)
+}
+
+/// The text for `prefix` + `name` (`kind.` + `product`), as `t`, without copying the text.
+pub fn t_static(lang: Lang, prefix: &str, name: &str) -> std::borrow::Cow<'static, str> {
+    let key = format!("{prefix}{name}");
+    let found: Option<&'static String> = catalog(lang).get(&key).or_else(|| EN.get(&key));
+    match found {
+        Some(text) => std::borrow::Cow::Borrowed(text.as_str()),
+        None => std::borrow::Cow::Owned(key),
+    }
 }
 
 /// The text for `key` with `{name}` parameters filled in.

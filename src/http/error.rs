@@ -126,6 +126,22 @@ impl ApiError {
         })
     }
 
+    /// The message of the code in `lang`; a missing role is named ("needs the Finance role").
+    fn message(&self, lang: Lang) -> String {
+        let role = self
+            .extra
+            .iter()
+            .find(|(k, _)| *k == "role")
+            .and_then(|(_, v)| v.as_str());
+        match (self.code, role) {
+            ("role_required", Some(role)) => {
+                let name = i18n::t(lang, &format!("audit.role.{role}")).to_string();
+                i18n::tf(lang, "error.role_required_named", &[("role", &name)])
+            }
+            _ => i18n::t(lang, &format!("error.{}", self.code)).to_string(),
+        }
+    }
+
     /// The JSON body in `lang`.
     pub fn body(&self, lang: Lang, request_id: Option<&str>) -> ErrorBody {
         let fields = self
@@ -148,7 +164,7 @@ impl ApiError {
         ErrorBody {
             error: ErrorDetail {
                 code: self.code.to_string(),
-                message: i18n::t(lang, &format!("error.{}", self.code)).to_string(),
+                message: self.message(lang),
                 fields,
                 due: self.due.clone(),
                 request_id: request_id.map(str::to_string),

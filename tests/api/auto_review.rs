@@ -85,6 +85,9 @@ async fn an_auto_approved_revision_is_audited_with_its_rule_and_sampled_for_a_se
     .await;
     a.assert_status(StatusCode::FORBIDDEN);
     assert_eq!(a.code(), "role_required");
+    // The message names the role that is needed.
+    let message = a.body["error"]["message"].as_str().unwrap_or("");
+    assert!(message.contains("“管理员”"), "{message}");
     let a = set_rule(
         &app,
         &admin,

@@ -15,6 +15,7 @@ use crate::http::web::errors::{failure, PageError};
 use crate::http::web::extract::Staff;
 use crate::http::web::page::Page;
 use crate::http::web::respond::render;
+use crate::i18n;
 use crate::workflows::queue::View;
 use crate::workflows::review::{self, ItemSummary, QueueQuery};
 use crate::workflows::waiting::{self, Waiting};
@@ -46,6 +47,8 @@ const OLD_HOURS: i64 = 72;
 /// One row of the queue, in words.
 pub struct QueueRow {
     pub item: ItemSummary,
+    pub kind_name: std::borrow::Cow<'static, str>,
+    pub status_name: std::borrow::Cow<'static, str>,
     pub submitted: String,
     pub age: String,
     pub old: bool,
@@ -55,6 +58,21 @@ pub struct QueueRow {
     pub holder: Option<String>,
     /// Nobody holds it: the row offers to claim it.
     pub claimable: bool,
+}
+
+/// The words of the queue's table that every row repeats.
+pub struct RowWords {
+    pub kind: &'static str,
+    pub submitted: &'static str,
+    pub age: &'static str,
+    pub due: &'static str,
+    pub holder: &'static str,
+    pub status: &'static str,
+    pub appeal: &'static str,
+    pub overdue: &'static str,
+    pub claim: &'static str,
+    pub open: &'static str,
+    pub view: &'static str,
 }
 
 #[derive(Template)]
@@ -141,6 +159,23 @@ impl QueuePage {
             .unwrap_or_default()
     }
 
+    pub fn row_words(&self) -> RowWords {
+        let t = |key: &'static str| i18n::t(self.page.lang, key);
+        RowWords {
+            kind: t("console.kind"),
+            submitted: t("console.submitted"),
+            age: t("console.age"),
+            due: t("console.due"),
+            holder: t("console.holder"),
+            status: t("console.status"),
+            appeal: t("console.appeal"),
+            overdue: t("console.overdue"),
+            claim: t("console.claim"),
+            open: t("console.open"),
+            view: t("console.view"),
+        }
+    }
+
     pub fn next_href(&self) -> String {
         format!(
             "/console?view={}&kind={}&status={}&age={}&appeal={}&cursor={}#queue",
@@ -189,6 +224,8 @@ pub async fn show(
     let rows = items
         .into_iter()
         .map(|item| QueueRow {
+            kind_name: i18n::t_static(page.lang, "kind.", &item.kind),
+            status_name: i18n::t_static(page.lang, "decision.", &item.status),
             submitted: page.time(&item.submitted_ms),
             age: words::age(&page, item.age_hours),
             old: item.status == "pending" && (item.overdue || item.age_hours >= OLD_HOURS),
