@@ -1,6 +1,7 @@
 //! What ids stand for, read in bulk for the console's lists (the audit log above all): the
 //! e-mail and company of accounts, the kind and company of review items, the name of products,
-//! the reference of consultations. Reads only.
+//! the reference of consultations, the name of API tokens, the address of webhooks, the invited
+//! address of staff invitations, the text of review reasons. Reads only.
 
 use sqlx::any::AnyRow;
 use sqlx::Row;
@@ -91,4 +92,51 @@ pub async fn consultation_by_reference(db: &Db, reference: &str) -> Result<Optio
         .fetch_optional(db.pool())
         .await?;
     Ok(row.map(|r| r.try_get("id")).transpose()?)
+}
+
+/// `(id, name, owner's e-mail)` of the API tokens among `ids`.
+pub async fn tokens(db: &Db, ids: &[String]) -> Result<Vec<(String, String, Option<String>)>> {
+    let sql = "SELECT t.id, t.name, a.email FROM api_tokens t \
+         LEFT JOIN accounts a ON a.id = t.account_id WHERE t.id IN ({ids})";
+    rows_for(db, sql, ids)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("name")?, r.try_get("email")?)))
+        .collect()
+}
+
+/// `(id, url)` of the webhook endpoints among `ids`.
+pub async fn webhooks(db: &Db, ids: &[String]) -> Result<Vec<(String, String)>> {
+    let sql = "SELECT id, url FROM webhook_endpoints WHERE id IN ({ids})";
+    rows_for(db, sql, ids)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("url")?)))
+        .collect()
+}
+
+/// `(id, invited address)` of the staff invitations among `ids`.
+pub async fn invitations(db: &Db, ids: &[String]) -> Result<Vec<(String, String)>> {
+    let sql = "SELECT id, email FROM staff_invitations WHERE id IN ({ids})";
+    rows_for(db, sql, ids)
+        .await?
+        .iter()
+        .map(|r| Ok((r.try_get("id")?, r.try_get("email")?)))
+        .collect()
+}
+
+/// `(code, Chinese text, English text)` of the review reasons among `codes`.
+pub async fn reasons(db: &Db, codes: &[String]) -> Result<Vec<(String, String, String)>> {
+    let sql = "SELECT code, text_zh, text_en FROM review_reasons WHERE code IN ({ids})";
+    rows_for(db, sql, codes)
+        .await?
+        .iter()
+        .map(|r| {
+            Ok((
+                r.try_get("code")?,
+                r.try_get("text_zh")?,
+                r.try_get("text_en")?,
+            ))
+        })
+        .collect()
 }

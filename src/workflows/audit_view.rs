@@ -87,14 +87,24 @@ pub struct AuditPage {
     pub older: Option<i64>,
 }
 
+/// The detail keys whose values are ids the console names (accounts, review items).
+pub const NAMED_DETAILS: &[&str] = &[
+    "account",
+    "review_item",
+    "provider",
+    "owner",
+    "revoked_by",
+    "invited_by",
+];
+
 /// The ids an event names: who acted, what it was about, and the accounts and items of its
 /// detail.
 fn ids_of(e: &AuditEvent, out: &mut Vec<String>) {
     out.push(e.actor.clone());
     out.push(e.subject.clone());
     if let Ok(serde_json::Value::Object(detail)) = serde_json::from_str(&e.detail) {
-        for key in ["account", "review_item"] {
-            if let Some(id) = detail.get(key).and_then(|v| v.as_str()) {
+        for key in NAMED_DETAILS {
+            if let Some(id) = detail.get(*key).and_then(|v| v.as_str()) {
                 out.push(id.to_string());
             }
         }

@@ -74,6 +74,7 @@ pub async fn claim(ctx: &Ctx, reviewer: &AccountView, id: &str) -> Result<ClaimV
         .await?
         .ok_or(Error::NotFound)?;
     not_own(reviewer, &item.account_id)?;
+    super::decision::not_closed(&mut tx, &item.account_id).await?;
     // Only who may decide the kind claims it: settlement changes finance, the rest reviewers.
     require_role_for(reviewer, kind_of(&item)?)?;
     if !store::claims::claim(&mut tx, id, &reviewer.id, now + claim_ms(ctx), now).await? {
@@ -151,6 +152,7 @@ pub async fn assign(
     let item = store::review::get(&mut *tx, id)
         .await?
         .ok_or(Error::NotFound)?;
+    super::decision::not_closed(&mut tx, &item.account_id).await?;
     let to = store::accounts::find_by_email(&mut *tx, &email.to_lowercase())
         .await?
         .map(|a| AccountView::from_row(&a))

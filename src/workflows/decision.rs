@@ -35,6 +35,19 @@ pub fn not_own(staff: &AccountView, account_id: &str) -> Result<()> {
     Ok(())
 }
 
+/// A closed account takes no more staff action (money, standing, decisions): its holder left,
+/// and nothing may be recorded against it or mailed to it. Checked inside the action's
+/// transaction, after the account's row lock.
+pub async fn not_closed(tx: &mut crate::store::Tx, account_id: &str) -> Result<()> {
+    if crate::store::privacy::closure(&mut **tx, account_id)
+        .await?
+        .is_some()
+    {
+        return Err(Error::Conflict("account_closed"));
+    }
+    Ok(())
+}
+
 /// Any staff (reviewer, finance, admin): reading the queue, an item, the audit log. Deciding
 /// needs `require_role_for`, other staff actions `require_action`.
 pub fn require_staff(account: &AccountView) -> Result<()> {

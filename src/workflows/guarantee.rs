@@ -100,8 +100,10 @@ pub(super) async fn deadline(ctx: &Ctx, now: i64) -> Result<(jiff::civil::Date, 
     Ok((last, ctx.zone.start_of(after).ok_or_else(out_of_range)?))
 }
 
-/// The provider behind `account_id` (its application approved) and its language, in `tx`.
+/// The provider behind `account_id` (its application approved, its account not closed) and its
+/// language, in `tx`.
 pub(super) async fn provider_in(tx: &mut Tx, account_id: &str) -> Result<(String, Lang)> {
+    super::decision::not_closed(tx, account_id).await?;
     let owner = store::accounts::find_by_id(&mut **tx, account_id)
         .await?
         .ok_or(Error::NotFound)?;

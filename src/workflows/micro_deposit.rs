@@ -46,6 +46,7 @@ pub async fn record_deposit(ctx: &Ctx, reviewer: &AccountView, id: &str) -> Resu
         .ok_or(Error::NotFound)?;
     // Whoever pays the deposit knows its amount: never the account's own staff.
     not_own(reviewer, &item.account_id)?;
+    super::decision::not_closed(&mut tx, &item.account_id).await?;
     if item.kind != ReviewKind::EnterpriseVerification.as_str() {
         return Err(Error::Conflict("not_an_enterprise_item"));
     }

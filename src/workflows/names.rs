@@ -1,6 +1,7 @@
 //! Who and what the ids of the back office stand for, so that staff read names instead of ids:
 //! accounts by e-mail and company, review items by kind and company, products by name,
-//! consultations by reference. Staff only (the callers are behind the staff check).
+//! consultations by reference, API tokens by name, webhooks by address, invitations by the address
+//! invited, reasons by their text. Staff only (the callers are behind the staff check).
 
 use std::collections::HashMap;
 
@@ -29,6 +30,23 @@ pub enum Named {
     },
     Consultation {
         reference: String,
+    },
+    /// An API token: its name and its owner's e-mail.
+    Token {
+        name: String,
+        owner: Option<String>,
+    },
+    Webhook {
+        url: String,
+    },
+    /// A staff invitation: the address invited.
+    Invitation {
+        email: String,
+    },
+    /// A review reason of the library, by its code: its text in both languages.
+    Reason {
+        zh: String,
+        en: String,
     },
 }
 
@@ -79,5 +97,29 @@ pub async fn anything(ctx: &Ctx, ids: &[String]) -> Result<HashMap<String, Named
     for (id, reference) in store::names::consultations(&ctx.db, &rest).await? {
         out.insert(id, Named::Consultation { reference });
     }
+    let rest = unnamed(&ids, &out);
+    for (id, name, owner) in store::names::tokens(&ctx.db, &rest).await? {
+        out.insert(id, Named::Token { name, owner });
+    }
+    let rest = unnamed(&ids, &out);
+    for (id, url) in store::names::webhooks(&ctx.db, &rest).await? {
+        out.insert(id, Named::Webhook { url });
+    }
+    let rest = unnamed(&ids, &out);
+    for (id, email) in store::names::invitations(&ctx.db, &rest).await? {
+        out.insert(id, Named::Invitation { email });
+    }
+    let rest = unnamed(&ids, &out);
+    for (code, zh, en) in store::names::reasons(&ctx.db, &rest).await? {
+        out.insert(code, Named::Reason { zh, en });
+    }
     Ok(out)
+}
+
+/// The ids among `ids` not named yet.
+fn unnamed(ids: &[String], named: &HashMap<String, Named>) -> Vec<String> {
+    ids.iter()
+        .filter(|i| !named.contains_key(*i))
+        .cloned()
+        .collect()
 }

@@ -19,7 +19,8 @@ pub struct ProviderProfile {
     pub company_name: Option<String>,
     /// `in_progress` or `moved_in`.
     pub move_in: String,
-    /// `not_provider` (its application is not approved yet), `active` or `suspended`.
+    /// `not_provider` (its application is not approved yet), `active`, `suspended`, or `closed`
+    /// (its holder closed the account: nothing listed, no staff action applies).
     pub standing: String,
     pub customer_service: Option<CustomerService>,
 }
@@ -44,6 +45,7 @@ pub async fn profile(ctx: &Ctx, reach: &Reach, account_id: &str) -> Result<Provi
         Standing::NotProvider => "not_provider",
         Standing::Active => "active",
         Standing::Suspended => "suspended",
+        Standing::Closed => "closed",
     };
     Ok(ProviderProfile {
         account_id: account_id.to_string(),

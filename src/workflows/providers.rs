@@ -45,6 +45,7 @@ pub async fn set_suspended(
     if !is_provider(&mut tx, account_id).await? {
         return Err(Error::Conflict("not_a_provider"));
     }
+    super::decision::not_closed(&mut tx, account_id).await?;
     let changed = if suspend {
         store::products::suspend(&mut tx, account_id, &why, &operator.id, now).await?
     } else {
@@ -104,6 +105,8 @@ pub enum Standing {
     NotProvider,
     Active,
     Suspended,
+    /// Its holder closed the account: nothing of it is listed and no staff action applies.
+    Closed,
 }
 
 /// Where the company behind `account_id` stands as a provider.
@@ -113,6 +116,12 @@ pub async fn standing(ctx: &Ctx, account_id: &str) -> Result<Standing> {
         .is_some_and(|a| a.status == VerificationStatus::Approved.as_str());
     if !approved {
         return Ok(Standing::NotProvider);
+    }
+    if store::privacy::closure(ctx.db.pool(), account_id)
+        .await?
+        .is_some()
+    {
+        return Ok(Standing::Closed);
     }
     Ok(
         if store::products::is_suspended(ctx.db.pool(), account_id).await? {

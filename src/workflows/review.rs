@@ -188,6 +188,7 @@ pub async fn decide(
         .await?
         .ok_or(Error::NotFound)?;
     not_own(reviewer, &item.account_id)?;
+    super::decision::not_closed(&mut tx, &item.account_id).await?;
     let kind = ReviewKind::parse(&item.kind)
         .ok_or_else(|| Error::Internal(format!("unknown kind {}", item.kind)))?;
     require_role_for(reviewer, kind)?;

@@ -17,7 +17,7 @@ use crate::workflows::claims::{self, AssignForm, ClaimView};
     responses((status = 200, body = ClaimView),
         (status = 403, description = "`forbidden`; `own_item`: the reviewer's own account", body = ErrorBody),
         (status = 404, body = ErrorBody),
-        (status = 409, description = "`already_claimed`: another holds it (`claimed_by`, `claimed_until`); `stale_version`: decided meanwhile", body = ErrorBody)),
+        (status = 409, description = "`already_claimed`: another holds it (`claimed_by`, `claimed_until`); `stale_version`: decided meanwhile; `account_closed`: the provider closed its account", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn claim(
     State(state): State<AppState>,
@@ -53,7 +53,7 @@ pub async fn release(
     responses((status = 200, body = ClaimView),
         (status = 403, description = "`forbidden`: admins only", body = ErrorBody),
         (status = 404, body = ErrorBody),
-        (status = 409, description = "`stale_version`: decided meanwhile", body = ErrorBody),
+        (status = 409, description = "`stale_version`: decided meanwhile; `account_closed`: the provider closed its account", body = ErrorBody),
         (status = 422, description = "field `reviewer`: `required`, `not_a_reviewer`", body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn assign(

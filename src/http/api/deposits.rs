@@ -68,7 +68,7 @@ pub struct PaymentRequest {
     responses((status = 201, body = LedgerEntry),
         (status = 403, description = "`role_required`: finance only; `own_item`: the operator's own account", body = ErrorBody),
         (status = 404, body = ErrorBody),
-        (status = 409, description = "`deposit_not_due`: the account's application is not approved", body = ErrorBody),
+        (status = 409, description = "`deposit_not_due`: the account's application is not approved; `account_closed`: the provider closed its account", body = ErrorBody),
         (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn payment(
@@ -126,7 +126,7 @@ pub struct DeductionUpload {
     responses((status = 201, body = LedgerEntry),
         (status = 403, description = "`role_required`: finance only; `own_item`: the operator's own account", body = ErrorBody),
         (status = 404, body = ErrorBody),
-        (status = 409, description = "`insufficient_deposit`: more than the balance holds; `deposit_not_due`: the account's application is not approved", body = ErrorBody),
+        (status = 409, description = "`insufficient_deposit`: more than the balance holds; `deposit_not_due`: the account's application is not approved; `account_closed`: the provider closed its account", body = ErrorBody),
         (status = 413, description = "`too_large`", body = ErrorBody),
         (status = 415, description = "`unsupported_media_type`", body = ErrorBody),
         (status = 422, body = ErrorBody)),

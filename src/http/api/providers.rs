@@ -50,7 +50,7 @@ pub async fn profile(
 /// Suspends a provider: its products leave the storefront. Audited and mailed.
 #[utoipa::path(post, operation_id = "providers_suspend", path = "/api/v1/review/providers/{account_id}/suspend", tag = "operators",
     params(("account_id" = String, Path)), request_body = ReasonRequest,
-    responses((status = 204, description = "suspended"), (status = 403, description = "`own_item`: the operator's own account", body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    responses((status = 204, description = "suspended"), (status = 403, description = "`own_item`: the operator's own account", body = ErrorBody), (status = 409, description = "`already_suspended`; `not_a_provider`; `account_closed`: the provider closed its account", body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn suspend(
     State(state): State<AppState>,
@@ -64,7 +64,7 @@ pub async fn suspend(
 /// Reinstates a provider: its listed products come back.
 #[utoipa::path(post, operation_id = "providers_reinstate", path = "/api/v1/review/providers/{account_id}/reinstate", tag = "operators",
     params(("account_id" = String, Path)), request_body = ReasonRequest,
-    responses((status = 204, description = "reinstated"), (status = 403, description = "`own_item`: the operator's own account", body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)),
+    responses((status = 204, description = "reinstated"), (status = 403, description = "`own_item`: the operator's own account", body = ErrorBody), (status = 409, description = "`not_suspended`; `not_a_provider`; `account_closed`: the provider closed its account", body = ErrorBody), (status = 422, body = ErrorBody)),
     security(("bearer" = [])))]
 pub async fn reinstate(
     State(state): State<AppState>,

@@ -166,7 +166,7 @@ pub async fn show(
         (status = 200, body = ItemDetail),
         (status = 404, body = ErrorBody),
         (status = 403, description = "`step_up_required`: approving a settlement change needs a fresh second factor (`second_factor_code`, or `POST /api/v1/sessions/current/step-up`); `own_item`: the item is about the reviewer's own account", body = ErrorBody),
-        (status = 409, description = "`stale_version`, `uscc_taken`; `claimed_by_other`: another reviewer holds the item (`claimed_by`, `claimed_until`), decide with `take_over: true`", body = ErrorBody),
+        (status = 409, description = "`stale_version`, `uscc_taken`; `account_closed`: the provider closed its account; `claimed_by_other`: another reviewer holds the item (`claimed_by`, `claimed_until`), decide with `take_over: true`", body = ErrorBody),
         (status = 422, body = ErrorBody),
         (status = 429, description = "`rate_limited`: too many wrong second-factor codes", body = ErrorBody)),
     security(("bearer" = [])))]

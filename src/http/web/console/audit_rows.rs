@@ -5,8 +5,7 @@
 
 use std::collections::HashMap;
 
-use serde_json::Value;
-
+use super::audit_details::{account_text, words};
 use crate::domain::audit::{AuditEvent, ANONYMOUS, SYSTEM};
 use crate::http::web::console::sections::CatalogNames;
 use crate::http::web::page::Page;
@@ -26,24 +25,6 @@ pub struct AuditRow {
     pub action: String,
     pub about: About,
     pub details: Vec<(String, String)>,
-}
-
-/// Detail keys that are ids or checksums, already shown as the subject or of no use to a
-/// person.
-const HIDDEN: &[&str] = &["document", "sha256", "hash", "entry"];
-
-/// The words for `key` under `prefix`, or `None` when the catalog has none.
-fn words(page: &Page, prefix: &str, key: &str) -> Option<String> {
-    let k = format!("{prefix}.{key}");
-    let t = page.t(&k);
-    (t != k).then_some(t)
-}
-
-fn account_text(named: Option<&Named>) -> Option<(String, Option<String>)> {
-    match named {
-        Some(Named::Account(a)) => Some((a.email.clone(), a.company.clone())),
-        _ => None,
-    }
 }
 
 fn about(
@@ -71,7 +52,21 @@ fn about(
             .map(|d| crate::display::Zone::long_day(d, page.lang));
         return plain(day.unwrap_or_else(|| page.t("audit.unknown")));
     }
+    if e.action.starts_with("agreement.published") {
+        // The subject is the version itself.
+        return plain(page.tf("audit.agreement", "version", &e.subject));
+    }
+    if e.action == "review.rule_changed" {
+        return plain(words(page, "rules", &e.subject).unwrap_or_else(|| page.t("audit.unknown")));
+    }
     match names.get(&e.subject) {
+        Some(Named::Token { name, owner }) => plain(match owner {
+            Some(o) => page.tf("audit.token", "name", name) + " · " + o,
+            None => page.tf("audit.token", "name", name),
+        }),
+        Some(Named::Webhook { url }) => plain(page.tf("audit.webhook", "url", url)),
+        Some(Named::Invitation { email }) => plain(page.tf("audit.invitation", "email", email)),
+        Some(Named::Reason { zh, en }) => plain(page.pick(zh, en).to_string()),
         Some(Named::Account(a)) => plain(match &a.company {
             Some(c) => format!("{} · {c}", a.email),
             None => a.email.clone(),
@@ -96,85 +91,6 @@ fn about(
     }
 }
 
-/// A detail value in words, by what its key says it is.
-fn detail_value(page: &Page, key: &str, v: &Value, names: &HashMap<String, Named>) -> String {
-    let text = |v: &Value| match v {
-        Value::String(s) => s.clone(),
-        Value::Number(n) => n
-            .as_i64()
-            .map(crate::display::thousands)
-            .unwrap_or_else(|| n.to_string()),
-        Value::Bool(b) => page.yes_no(b).to_string(),
-        _ => String::new(),
-    };
-    match (key, v) {
-        ("account", Value::String(id)) => account_text(names.get(id))
-            .map(|(email, _)| email)
-            .unwrap_or_else(|| page.t("audit.unknown")),
-        ("review_item", Value::String(id)) => match names.get(id) {
-            Some(Named::Item { kind, .. }) => page.t(&format!("kind.{kind}")),
-            _ => page.t("audit.unknown"),
-        },
-        ("kind", Value::String(k)) => words(page, "kind", k)
-            .or_else(|| words(page, "doc", k))
-            .unwrap_or_else(|| k.clone()),
-        ("reasons", Value::Array(items)) => items
-            .iter()
-            .map(|r| {
-                let field = r.get("field").and_then(Value::as_str).unwrap_or("");
-                let message = r.get("message").and_then(Value::as_str).unwrap_or("");
-                format!(
-                    "{}{}{message}",
-                    page.field_label(field),
-                    page.pick("：", ": ")
-                )
-            })
-            .collect::<Vec<_>>()
-            .join(page.pick("；", "; ")),
-        ("roles", Value::Array(items)) => items
-            .iter()
-            .map(|r| {
-                let r = text(r);
-                words(page, "audit.role", &r).unwrap_or(r)
-            })
-            .collect::<Vec<_>>()
-            .join(page.pick("、", ", ")),
-        ("size", Value::Number(n)) => crate::display::file_size(n.as_i64().unwrap_or(0)),
-        // Money is fen (a category deposit, a ledger entry, a balance): "¥5,000.00".
-        (k, Value::Number(n)) if k.ends_with("_fen") => {
-            crate::domain::money::Fen(n.as_i64().unwrap_or(0)).to_string()
-        }
-        (k, Value::Number(n)) if k.ends_with("_ms") => page.time(&n.as_i64().unwrap_or(0)),
-        ("role" | "via" | "second_factor" | "lang" | "topic", Value::String(s)) => {
-            let prefix = match key {
-                "topic" => "topic".to_string(),
-                other => format!("audit.{other}"),
-            };
-            words(page, &prefix, s).unwrap_or_else(|| s.clone())
-        }
-        (_, Value::Array(items)) => items
-            .iter()
-            .map(text)
-            .collect::<Vec<_>>()
-            .join(page.pick("、", ", ")),
-        (_, other) => text(other),
-    }
-}
-
-fn details(page: &Page, e: &AuditEvent, names: &HashMap<String, Named>) -> Vec<(String, String)> {
-    let Ok(Value::Object(map)) = serde_json::from_str::<Value>(&e.detail) else {
-        return Vec::new();
-    };
-    map.iter()
-        .filter(|(k, v)| !HIDDEN.contains(&k.as_str()) && !v.is_null())
-        .map(|(k, v)| {
-            let label = words(page, "audit.detail", k).unwrap_or_else(|| page.field_label(k));
-            (label, detail_value(page, k, v, names))
-        })
-        .filter(|(_, v)| !v.is_empty())
-        .collect()
-}
-
 /// An event in words.
 pub fn row(
     page: &Page,
@@ -195,7 +111,7 @@ pub fn row(
         action: words(page, "audit.action", &e.action)
             .unwrap_or_else(|| page.t("audit.other_action")),
         about: about(page, catalog, e, names),
-        details: details(page, e, names),
+        details: super::audit_details::details(page, e, names),
     }
 }
 

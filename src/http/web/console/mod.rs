@@ -5,6 +5,7 @@
 
 pub mod agreements;
 pub mod audit;
+pub mod audit_details;
 pub mod audit_rows;
 pub mod calendar;
 pub mod catalog;

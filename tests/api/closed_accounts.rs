@@ -1,0 +1,132 @@
+//! A provider that closed its account stands `closed` for staff, and no staff action is
+//! recorded against it any more: no deposit payment or deduction (and no mail about one), no
+//! suspension or reinstatement, no claim, assignment or decision on its items.
+
+use berth::domain::account::Role;
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::deposits::{deposit_path, pay, provider_owing, set_iot_deposit};
+use crate::helpers::*;
+
+#[tokio::test]
+async fn a_closed_provider_stands_closed_and_takes_no_more_staff_action() {
+    let app = spawn_app().await;
+    let op = app.operator().await;
+    let admin = app.staff("admin@example.com", &[Role::Admin]).await;
+    let finance = app.staff("finance@example.com", &[Role::Finance]).await;
+    set_iot_deposit(&app, &admin, 100_000).await;
+    let (token, id) = provider_owing(&app, &op, "leaving@example.com", 47).await;
+    pay(&app, &finance, &id, 100_000, "BOC-1").await;
+    let decided = app
+        .review_queue(&op, "status=approved&limit=200")
+        .await
+        .body["items"]
+        .as_array()
+        .and_then(|items| {
+            items
+                .iter()
+                .find(|i| i["subject"]["account_id"] == id.as_str())
+                .cloned()
+        })
+        .expect("an item of the provider");
+    let profile = format!("/api/v1/review/providers/{id}");
+    assert_eq!(app.get_as(&op, &profile).await.body["standing"], "active");
+
+    let seen = app.mail_to("leaving@example.com").len();
+    app.post_as(
+        &token,
+        "/api/v1/me/closure",
+        json!({"password": PASSWORD, "confirm": true}),
+    )
+    .await
+    .assert_status(StatusCode::ACCEPTED);
+    app.wait_for_mail("leaving@example.com", seen).await;
+    let mails_before = app.mail_to("leaving@example.com").len();
+
+    let p = app.get_as(&op, &profile).await;
+    p.assert_status(StatusCode::OK);
+    assert_eq!(p.body["standing"], "closed", "{:?}", p.body);
+
+    let refused = |a: Answer, what: &str| {
+        assert_eq!(a.status, StatusCode::CONFLICT, "{what}: {:?}", a.body);
+        assert_eq!(a.code(), "account_closed", "{what}");
+        let message = a.body["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string();
+        assert!(
+            !message.is_empty() && message != "account_closed",
+            "{what}: {message}"
+        );
+    };
+    let payment = json!({"amount_fen": 10_000, "reference": "BOC-2"});
+    refused(
+        app.post_as(&finance, &deposit_path(&id, "payments"), payment)
+            .await,
+        "payment",
+    );
+    let form = reqwest::multipart::Form::new()
+        .text("amount_fen", "100")
+        .text("reason", "Late delivery")
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(pdf())
+                .file_name("evidence.pdf")
+                .mime_str("application/pdf")
+                .expect("mime"),
+        );
+    let deduction = app
+        .raw(
+            app.client
+                .post(app.url(&deposit_path(&id, "deductions")))
+                .bearer_auth(&finance)
+                .multipart(form),
+        )
+        .await;
+    refused(deduction, "deduction");
+    let reason = json!({"reason": "Complaints"});
+    refused(
+        app.post_as(&op, &format!("{profile}/suspend"), reason.clone())
+            .await,
+        "suspend",
+    );
+    refused(
+        app.post_as(&op, &format!("{profile}/reinstate"), reason)
+            .await,
+        "reinstate",
+    );
+    let item_id = decided["id"].as_str().expect("id");
+    refused(
+        app.post_as(
+            &op,
+            &format!("/api/v1/review/items/{item_id}/claim"),
+            json!({}),
+        )
+        .await,
+        "claim",
+    );
+    refused(
+        app.post_as(
+            &admin,
+            &format!("/api/v1/review/items/{item_id}/assign"),
+            json!({"reviewer": "operator@berth.test"}),
+        )
+        .await,
+        "assign",
+    );
+    refused(
+        app.decide(
+            &op,
+            &decided,
+            json!({"decision": "approve", "version": decided["version"]}),
+        )
+        .await,
+        "decision",
+    );
+    // Nothing was mailed to the holder who left.
+    assert_eq!(app.mail_to("leaving@example.com").len(), mails_before);
+    let ledger = app.get_as(&finance, &format!("{profile}/deposit")).await;
+    assert_eq!(ledger.body["balance_fen"], 100_000, "{:?}", ledger.body);
+    app.stop().await;
+}
