@@ -788,3 +788,91 @@ async fn a_raised_deposit_starts_the_grace_period_and_a_lowered_one_lifts_the_ho
     );
     app.stop().await;
 }
+
+#[tokio::test]
+async fn amounts_written_as_floats_are_refused_naming_the_field_and_nothing_is_recorded() {
+    let app = spawn_app().await;
+    let op = app.operator().await;
+    let admin = app.staff("admin@example.com", &[Role::Admin]).await;
+    let finance = app.staff("finance@example.com", &[Role::Finance]).await;
+    set_iot_deposit(&app, &admin, 500_000).await;
+    let (token, id) = provider_owing(&app, &op, "floats@example.com", 47).await;
+    pay(&app, &finance, &id, 500_000, "CMB-2026-0047").await;
+
+    // `100.0` and `1e2` are whole numbers of fen in float form: refused, in either language.
+    let refused = |a: &Answer, field: &str| {
+        a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(a.code(), "validation_failed", "{:?}", a.body);
+        assert_eq!(a.fields(), vec![(field.to_string(), "integer".to_string())]);
+    };
+    let bodies = [
+        (
+            "payments",
+            r#"{"amount_fen": 100.0, "reference": "CMB-2026-0048"}"#,
+        ),
+        (
+            "payments",
+            r#"{"amount_fen": 1e2, "reference": "CMB-2026-0048"}"#,
+        ),
+        (
+            "deductions",
+            r#"{"amount_fen": 100.0, "reason": "Refund to a buyer"}"#,
+        ),
+        (
+            "deductions",
+            r#"{"amount_fen": 1E2, "reason": "Refund to a buyer"}"#,
+        ),
+    ];
+    for (what, body) in bodies {
+        for (language, words) in [("en", "whole number"), ("zh-CN", "整数")] {
+            let a = app
+                .raw(
+                    app.client
+                        .post(app.url(&deposit_path(&id, what)))
+                        .bearer_auth(&finance)
+                        .header("content-type", "application/json")
+                        .header("accept-language", language)
+                        .body(body),
+                )
+                .await;
+            refused(&a, "amount_fen");
+            let message = a.body["error"]["fields"][0]["message"].as_str();
+            assert!(message.is_some_and(|m| m.contains(words)), "{:?}", a.body);
+        }
+    }
+    // The same deduction as a form.
+    let form = reqwest::multipart::Form::new()
+        .text("amount_fen", "100.0")
+        .text("reason", "Refund to a buyer");
+    let a = app
+        .raw(
+            app.client
+                .post(app.url(&deposit_path(&id, "deductions")))
+                .bearer_auth(&finance)
+                .multipart(form),
+        )
+        .await;
+    refused(&a, "amount_fen");
+    // Any integer field, not only the deposits': a category's deposit.
+    let a = app
+        .raw(
+            app.client
+                .put(app.url("/api/v1/review/catalog/categories/iot"))
+                .bearer_auth(&admin)
+                .header("content-type", "application/json")
+                .body(r#"{"name_zh": "物联网", "name_en": "IoT", "deposit_fen": 6e5}"#),
+        )
+        .await;
+    refused(&a, "deposit_fen");
+
+    // Nothing was written: the one payment, the deposit as it was.
+    let d = app.get_as(&token, "/api/v1/me/deposit").await;
+    assert_eq!(d.body["balance_fen"], 500_000);
+    assert_eq!(d.body["required_fen"], 500_000);
+    assert_eq!(d.body["entries"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        deposit_audit(&app, &id).await,
+        vec!["deposit.payment_recorded"]
+    );
+    app.stop().await;
+}
