@@ -304,6 +304,25 @@ impl TestApp {
         panic!("no mail #{} arrived for {email}", seen + 1);
     }
 
+    /// Waits (up to 15 s) until every queued message has been sent (or has failed for good):
+    /// counts of mail compared after this include everything queued before it.
+    pub async fn mail_settled(&self) {
+        let db = self.db().await;
+        for _ in 0..150 {
+            let waiting: i64 = sqlx::query_scalar(
+                "SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL AND failed_at IS NULL",
+            )
+            .fetch_one(&db)
+            .await
+            .expect("outbox");
+            if waiting == 0 {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("the outbox still holds unsent mail after 15 s");
+    }
+
     /// Waits (up to 15 s) for a message to `email` that contains `needle`.
     pub async fn wait_for_mail_containing(&self, email: &str, needle: &str) -> String {
         for _ in 0..150 {

@@ -1,12 +1,15 @@
 //! The answers pages give: a template rendered, or a `303 See Other` that never leaves the site.
 
+use std::hash::{Hash, Hasher};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
 use askama::Template;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 
 /// Renders a template, or a plain 500 page if the template fails (it should not).
 pub fn render<T: Template>(status: StatusCode, t: &T) -> Response {
-    match t.render() {
+    match render_sized(t) {
         Ok(html) => (status, Html(html)).into_response(),
         Err(e) => {
             tracing::error!(error = %e, "template failed");
@@ -17,6 +20,24 @@ pub fn render<T: Template>(status: StatusCode, t: &T) -> Response {
                 .into_response()
         }
     }
+}
+
+/// The last length each kind of page rendered to, in a few slots shared by hash of the
+/// template's type name (two kinds sharing a slot only guess each other's size).
+static LAST_LEN: [AtomicUsize; 64] = [const { AtomicUsize::new(0) }; 64];
+
+/// `t` rendered into a buffer sized from the last page of its kind: askama's own guess is the
+/// template's literal text, so a page of fifty queue rows (about 57 KB) grew its buffer five
+/// times, copying it each time.
+fn render_sized<T: Template>(t: &T) -> askama::Result<String> {
+    let mut h = rustc_hash::FxHasher::default();
+    std::any::type_name::<T>().hash(&mut h);
+    let last = &LAST_LEN[(h.finish() % 64) as usize];
+    let guess = last.load(Ordering::Relaxed);
+    let mut buf = String::with_capacity(T::SIZE_HINT.max(guess + guess / 8));
+    t.render_into(&mut buf)?;
+    last.store(buf.len(), Ordering::Relaxed);
+    Ok(buf)
 }
 
 /// `303 See Other` to a path of this site. Anything that is not one (`local_path`) goes to the
