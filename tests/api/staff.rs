@@ -8,7 +8,7 @@ use serde_json::json;
 use crate::helpers::*;
 
 /// The token of the newest invitation mailed to `email`.
-async fn invitation_token(app: &TestApp, email: &str, seen: usize) -> String {
+pub async fn invitation_token(app: &TestApp, email: &str, seen: usize) -> String {
     let mail = app.wait_for_mail(email, seen).await;
     let at = mail.find("token=").expect("a link with a token") + "token=".len();
     mail[at..]
