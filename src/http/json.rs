@@ -1,6 +1,10 @@
 //! The JSON body extractor of the API: requires `application/json`, refuses unknown fields and
 //! repeated keys, and reports where a body does not fit (400 for broken JSON, 422 naming the
 //! field otherwise). `misfit` names the field of any serde error, for query strings too.
+//!
+//! Integer fields (money in fen, limits, counts) take JSON integers only: `100.0` and `1e2` are
+//! refused with `integer`, never read as 100, so an amount in yuan sent as `1.0` cannot pass for
+//! one fen and no client learns to send floats for money.
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, Request};
@@ -50,9 +54,8 @@ where
 /// not fit `T` is 422 with the path of the offending field.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     // First: is it JSON at all?
-    let mut value: serde_json::Value =
+    let value: serde_json::Value =
         serde_json::from_slice(bytes).map_err(|_| ApiError::malformed())?;
-    integral_floats_as_integers(&mut value);
     if !value.is_object() {
         return Err(ApiError::field("body", "object_expected"));
     }
@@ -68,23 +71,6 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, ApiError> {
     })
 }
 
-/// `5.0` is the integer 5 in JSON Schema; serde would refuse it for an `i64`.
-fn integral_floats_as_integers(value: &mut serde_json::Value) {
-    use serde_json::Value;
-    match value {
-        Value::Number(n) if n.is_f64() => {
-            if let Some(f) = n.as_f64() {
-                if f.fract() == 0.0 && f.abs() < 9.0e15 {
-                    *value = Value::from(f as i64);
-                }
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(integral_floats_as_integers),
-        Value::Object(map) => map.values_mut().for_each(integral_floats_as_integers),
-        _ => {}
-    }
-}
-
 /// The field error of a value that does not fit its type: `path` is where serde stopped,
 /// `message` its error; `whole` names the request part when the path is empty.
 pub fn misfit(path: &str, message: &str, whole: &str) -> FieldError {
@@ -94,6 +80,8 @@ pub fn misfit(path: &str, message: &str, whole: &str) -> FieldError {
         (join_path(path, &name), "required")
     } else if message.starts_with("unknown variant") {
         (path.to_string(), "not_allowed")
+    } else if float_for_integer(message) {
+        (path.to_string(), "integer")
     } else {
         (path.to_string(), "invalid_type")
     };
@@ -107,6 +95,35 @@ pub fn misfit(path: &str, message: &str, whole: &str) -> FieldError {
         field
     };
     FieldError::new(field, code)
+}
+
+/// Whether serde's `message` says a number with a fraction or an exponent (`100.0`, `1e2`) was
+/// given where an integer type (`i64`, `u32`, …) was expected.
+fn float_for_integer(message: &str) -> bool {
+    let Some(rest) = message.strip_prefix("invalid type: floating point") else {
+        return false;
+    };
+    let Some((_, expected)) = rest.rsplit_once("expected ") else {
+        return false;
+    };
+    let expected = expected.trim();
+    expected.contains("integer")
+        || matches!(expected.as_bytes(), [b'i' | b'u', digits @ ..] if !digits.is_empty() && digits.iter().all(u8::is_ascii_digit))
+        || expected == "usize"
+        || expected == "isize"
+}
+
+/// Parses a form field that must hold an integer (a multipart part, say) as the JSON bodies do:
+/// `100` is 100; `100.0` and `1e2` are refused with `integer`, anything else with `invalid_type`.
+pub fn integer_field(field: &str, text: &str) -> Result<i64, ApiError> {
+    let text = text.trim();
+    text.parse::<i64>().map_err(|_| {
+        if text.parse::<f64>().is_ok_and(f64::is_finite) {
+            ApiError::field(field, "integer")
+        } else {
+            ApiError::field(field, "invalid_type")
+        }
+    })
 }
 
 /// The path of the first object key that appears twice (serde would keep the last one silently,
@@ -245,14 +262,63 @@ mod tests {
         n: i64,
     }
 
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Counts {
+        small: Option<u32>,
+        list: Option<Vec<u8>>,
+    }
+
+    fn code_of<T: DeserializeOwned + std::fmt::Debug>(json: &str) -> (String, String) {
+        let e = parse_json::<T>(json.as_bytes()).expect_err("must fail");
+        assert_eq!(e.status, StatusCode::UNPROCESSABLE_ENTITY);
+        e.fields
+            .first()
+            .map(|f| (f.field.clone(), f.code.to_string()))
+            .unwrap_or_default()
+    }
+
     #[test]
-    fn integral_floats_are_integers_and_others_are_not() {
+    fn integers_written_as_floats_are_refused_naming_the_field() {
         assert_eq!(
-            parse_json::<Amount>(br#"{"n": 5.0}"#).map(|a| a.n).ok(),
+            parse_json::<Amount>(br#"{"n": 5}"#).map(|a| a.n).ok(),
             Some(5)
         );
-        assert!(parse_json::<Amount>(br#"{"n": 5.5}"#).is_err());
-        assert!(parse_json::<Amount>(br#"{"n": 1e300}"#).is_err());
+        for n in ["5.0", "1e2", "1E2", "100.00", "5.5", "1e300", "-0.0"] {
+            assert_eq!(
+                code_of::<Amount>(&format!(r#"{{"n": {n}}}"#)),
+                ("n".into(), "integer".into()),
+                "{n}"
+            );
+        }
+        assert_eq!(
+            code_of::<Counts>(r#"{"small": 3.0}"#),
+            ("small".into(), "integer".into())
+        );
+        assert_eq!(
+            code_of::<Counts>(r#"{"list": [1, 2e0]}"#),
+            ("list[1]".into(), "integer".into())
+        );
+        // A string is still the wrong type, not a misspelt integer.
+        assert_eq!(
+            code_of::<Amount>(r#"{"n": "5"}"#),
+            ("n".into(), "invalid_type".into())
+        );
+    }
+
+    #[test]
+    fn integer_form_fields_read_as_json_integers_do() {
+        assert_eq!(integer_field("a", " 100 ").ok(), Some(100));
+        for (text, code) in [
+            ("100.0", "integer"),
+            ("1e2", "integer"),
+            ("x", "invalid_type"),
+            ("inf", "invalid_type"),
+        ] {
+            let e = integer_field("a", text).expect_err(text);
+            assert_eq!(e.fields[0].field, "a");
+            assert_eq!(e.fields[0].code, code, "{text}");
+        }
     }
 
     #[test]

@@ -20,7 +20,9 @@ use crate::http::error;
     info(
         title = "Berth API",
         description = "Service-provider move-in for a cloud marketplace. Errors always have the shape \
-            `{\"error\": {\"code\", \"message\", \"fields\"?}}`, in the request's language.",
+            `{\"error\": {\"code\", \"message\", \"fields\"?}}`, in the request's language. \
+            Integer fields (amounts in fen, limits) take JSON integers: `100`, never `100.0` or \
+            `1e2` (422, field code `integer`).",
         license(name = "Apache-2.0", identifier = "Apache-2.0"),
     ),
     components(schemas(error::ErrorBody, error::ErrorDetail, error::FieldErrorBody)),

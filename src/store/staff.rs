@@ -34,12 +34,32 @@ fn invitation(r: &AnyRow) -> Result<InvitationRow> {
     })
 }
 
-/// A new invitation; the open invitations to the same address end (only the newest link works).
+/// Keeps the token hashes of the open invitations `condition` (on `$1`) picks as withdrawn at
+/// `now`, then deletes those invitations; how many.
+async fn withdraw_where(tx: &mut Tx, condition: &str, value: &str, now: i64) -> Result<u64> {
+    sqlx::query(&format!(
+        "INSERT INTO staff_invitations_withdrawn (token_hash, expires_at, withdrawn_at) \
+         SELECT token_hash, expires_at, $2 FROM staff_invitations \
+         WHERE {condition} AND accepted_at IS NULL \
+         ON CONFLICT (token_hash) DO NOTHING"
+    ))
+    .bind(value)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    let res = sqlx::query(&format!(
+        "DELETE FROM staff_invitations WHERE {condition} AND accepted_at IS NULL"
+    ))
+    .bind(value)
+    .execute(&mut **tx)
+    .await?;
+    Ok(res.rows_affected())
+}
+
+/// A new invitation; the open invitations to the same address are withdrawn (only the newest
+/// link works).
 pub async fn insert_invitation(tx: &mut Tx, i: &InvitationRow) -> Result<()> {
-    sqlx::query("DELETE FROM staff_invitations WHERE email = $1 AND accepted_at IS NULL")
-        .bind(&i.email)
-        .execute(&mut **tx)
-        .await?;
+    withdraw_where(tx, "email = $1", &i.email, i.created_at).await?;
     sqlx::query(&format!(
         "INSERT INTO staff_invitations ({INVITATION_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
     ))
@@ -70,13 +90,23 @@ pub async fn invitation_by_token<'e, E: Executor<'e, Database = Any>>(
 }
 
 /// Withdraws the open invitations `admin` sent; how many.
-pub async fn withdraw_invitations_of(tx: &mut Tx, admin: &str) -> Result<u64> {
-    let res =
-        sqlx::query("DELETE FROM staff_invitations WHERE invited_by = $1 AND accepted_at IS NULL")
-            .bind(admin)
-            .execute(&mut **tx)
-            .await?;
-    Ok(res.rows_affected())
+pub async fn withdraw_invitations_of(tx: &mut Tx, admin: &str, now: i64) -> Result<u64> {
+    withdraw_where(tx, "invited_by = $1", admin, now).await
+}
+
+/// A withdrawn invitation's link: until when it would have worked, and when it was withdrawn.
+pub async fn withdrawn_invitation<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    token_hash: &str,
+) -> Result<Option<(i64, i64)>> {
+    let row = sqlx::query(
+        "SELECT expires_at, withdrawn_at FROM staff_invitations_withdrawn WHERE token_hash = $1",
+    )
+    .bind(token_hash)
+    .fetch_optional(ex)
+    .await?;
+    row.map(|r| Ok((r.try_get("expires_at")?, r.try_get("withdrawn_at")?)))
+        .transpose()
 }
 
 /// Marks the invitation used by `account_id`; false when it was used meanwhile.

@@ -181,11 +181,30 @@ pub struct InvitationView {
     pub state: InvitationState,
 }
 
-/// The invitation a mailed token stands for; `NotFound` for an unknown token.
+/// Why no invitation has the token `hash`: `409 invitation_withdrawn` for a link that was
+/// withdrawn while it still worked (a newer invitation to the address replaced it, or its
+/// sender stopped being an admin), `409 invitation_expired` for one withdrawn after it had
+/// expired; `NotFound` for a token that never was one. Nothing about the address or who
+/// withdrew it is told.
+async fn no_invitation(ctx: &Ctx, hash: &str) -> Result<Error> {
+    Ok(
+        match staff_store::withdrawn_invitation(ctx.db.pool(), hash).await? {
+            Some((expires_at, withdrawn_at)) if withdrawn_at >= expires_at => {
+                Error::Conflict("invitation_expired")
+            }
+            Some(_) => Error::Conflict("invitation_withdrawn"),
+            None => Error::NotFound,
+        },
+    )
+}
+
+/// The invitation a mailed token stands for; `NotFound` for an unknown token, `Conflict` for a
+/// withdrawn one (`no_invitation`).
 pub async fn invitation(ctx: &Ctx, token: &str) -> Result<InvitationView> {
-    let row = staff_store::invitation_by_token(ctx.db.pool(), &sha256_hex(token.trim().as_bytes()))
-        .await?
-        .ok_or(Error::NotFound)?;
+    let hash = sha256_hex(token.trim().as_bytes());
+    let Some(row) = staff_store::invitation_by_token(ctx.db.pool(), &hash).await? else {
+        return Err(no_invitation(ctx, &hash).await?);
+    };
     Ok(InvitationView {
         email: row.email,
         roles: Roles::parse_stored(&row.roles),
@@ -194,7 +213,8 @@ pub async fn invitation(ctx: &Ctx, token: &str) -> Result<InvitationView> {
 }
 
 /// Accepts an invitation: a new, active staff account with the invitation's address and roles
-/// and this password. `409 invitation_expired` / `invitation_used`; `404` for an unknown token;
+/// and this password. `409 invitation_expired` / `invitation_used` / `invitation_withdrawn`;
+/// `404` for an unknown token;
 /// `409 email_taken` when the address got an account meanwhile (it is never taken over).
 #[tracing::instrument(name = "staff::accept", skip_all)]
 pub async fn accept(
@@ -215,9 +235,9 @@ pub async fn accept(
         return Err(Error::Internal("validated fields missing".into()));
     };
     let hash = sha256_hex(token.as_bytes());
-    let inv = staff_store::invitation_by_token(ctx.db.pool(), &hash)
-        .await?
-        .ok_or(Error::NotFound)?;
+    let Some(inv) = staff_store::invitation_by_token(ctx.db.pool(), &hash).await? else {
+        return Err(no_invitation(ctx, &hash).await?);
+    };
     match InvitationState::at(inv.expires_at, inv.accepted_at, ctx.clock.now_ms()) {
         InvitationState::Open => {}
         InvitationState::Expired => return Err(Error::Conflict("invitation_expired")),
@@ -368,7 +388,8 @@ pub async fn update(
     let was_admin = before.roles.has(Role::Admin) && before.active;
     let is_admin = after.roles.has(Role::Admin) && after.active;
     if was_admin && !is_admin {
-        let withdrawn = staff_store::withdraw_invitations_of(&mut tx, id).await?;
+        let withdrawn =
+            staff_store::withdraw_invitations_of(&mut tx, id, ctx.clock.now_ms()).await?;
         if withdrawn > 0 {
             store::audit::append(
                 &mut tx,

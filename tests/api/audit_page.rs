@@ -11,6 +11,7 @@ use serde_json::json;
 use crate::deposits::{pay, provider_owing, set_iot_deposit};
 use crate::helpers::*;
 use crate::pages::{html, Visitor};
+use crate::staff::invitation_token;
 
 /// The text a person reads in the audit table of `page` (tags and attributes left out).
 fn table_text(page: &str) -> String {
@@ -185,12 +186,7 @@ async fn the_audit_page_shows_every_detail_in_words() {
     )
     .await
     .assert_status(StatusCode::CREATED);
-    let mail = app.wait_for_mail("colleague@berth.test", 0).await;
-    let at = mail.find("token=").expect("a link") + "token=".len();
-    let invitation: String = mail[at..]
-        .chars()
-        .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
-        .collect();
+    let invitation = invitation_token(&app, "colleague@berth.test", 0).await;
     let joined = app
         .post(
             path::STAFF_ACCEPT,
@@ -212,13 +208,9 @@ async fn the_audit_page_shows_every_detail_in_words() {
     app.get_as(&token, "/api/v1/me/export")
         .await
         .assert_status(StatusCode::OK);
-    app.post_as(
-        &token,
-        "/api/v1/me/closure",
-        json!({"password": PASSWORD, "confirm": true}),
-    )
-    .await
-    .assert_status(StatusCode::ACCEPTED);
+    app.close_account(&token)
+        .await
+        .assert_status(StatusCode::ACCEPTED);
 
     for lang in ["zh-CN", "en"] {
         let text = audit_pages(&app, &admin, lang).await;

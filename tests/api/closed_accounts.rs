@@ -2,22 +2,23 @@
 //! recorded against it any more: no deposit payment or deduction (and no mail about one), no
 //! suspension or reinstatement, no claim, assignment or decision on its items.
 
-use berth::domain::account::Role;
 use reqwest::StatusCode;
 use serde_json::json;
 
-use crate::deposits::{deposit_path, pay, provider_owing, set_iot_deposit};
+use crate::deposits::{deduct_with_evidence, deposit_path, paid_provider, Paid};
 use crate::helpers::*;
+use crate::pages::{html, Visitor};
 
 #[tokio::test]
 async fn a_closed_provider_stands_closed_and_takes_no_more_staff_action() {
     let app = spawn_app().await;
-    let op = app.operator().await;
-    let admin = app.staff("admin@example.com", &[Role::Admin]).await;
-    let finance = app.staff("finance@example.com", &[Role::Finance]).await;
-    set_iot_deposit(&app, &admin, 100_000).await;
-    let (token, id) = provider_owing(&app, &op, "leaving@example.com", 47).await;
-    pay(&app, &finance, &id, 100_000, "BOC-1").await;
+    let Paid {
+        op,
+        admin,
+        finance,
+        token,
+        id,
+    } = paid_provider(&app, "leaving@example.com", 47, 100_000, "BOC-1").await;
     let decided = app
         .review_queue(&op, "status=approved&limit=200")
         .await
@@ -34,13 +35,9 @@ async fn a_closed_provider_stands_closed_and_takes_no_more_staff_action() {
     assert_eq!(app.get_as(&op, &profile).await.body["standing"], "active");
 
     let seen = app.mail_to("leaving@example.com").len();
-    app.post_as(
-        &token,
-        "/api/v1/me/closure",
-        json!({"password": PASSWORD, "confirm": true}),
-    )
-    .await
-    .assert_status(StatusCode::ACCEPTED);
+    app.close_account(&token)
+        .await
+        .assert_status(StatusCode::ACCEPTED);
     app.wait_for_mail("leaving@example.com", seen).await;
     // Mail about the payment may still be on its way: count once the outbox is empty.
     app.mail_settled().await;
@@ -68,24 +65,7 @@ async fn a_closed_provider_stands_closed_and_takes_no_more_staff_action() {
             .await,
         "payment",
     );
-    let form = reqwest::multipart::Form::new()
-        .text("amount_fen", "100")
-        .text("reason", "Late delivery")
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(pdf())
-                .file_name("evidence.pdf")
-                .mime_str("application/pdf")
-                .expect("mime"),
-        );
-    let deduction = app
-        .raw(
-            app.client
-                .post(app.url(&deposit_path(&id, "deductions")))
-                .bearer_auth(&finance)
-                .multipart(form),
-        )
-        .await;
+    let deduction = deduct_with_evidence(&app, &finance, &id, 100, "Late delivery", pdf()).await;
     refused(deduction, "deduction");
     let reason = json!({"reason": "Complaints"});
     refused(
@@ -131,5 +111,54 @@ async fn a_closed_provider_stands_closed_and_takes_no_more_staff_action() {
     assert_eq!(app.mail_to("leaving@example.com").len(), mails_before);
     let ledger = app.get_as(&finance, &format!("{profile}/deposit")).await;
     assert_eq!(ledger.body["balance_fen"], 100_000, "{:?}", ledger.body);
+    app.stop().await;
+}
+
+/// Finance's deposit page of a closed provider keeps the ledger but offers no payment or
+/// deduction form (they would only be refused): it says in words why, in either language.
+#[tokio::test]
+async fn the_deposit_page_of_a_closed_provider_says_why_it_has_no_forms() {
+    let app = spawn_app().await;
+    let Paid {
+        finance, token, id, ..
+    } = paid_provider(&app, "gone@example.com", 48, 100_000, "BOC-9").await;
+    let path = format!("/console/providers/{id}/deposit");
+    let page_in = |language: &'static str| {
+        let mut visitor = Visitor::new(&app);
+        visitor
+            .cookies
+            .push(("berth_session".into(), finance.clone()));
+        visitor.cookies.push(("berth_lang".into(), language.into()));
+        visitor
+    };
+    let forms = ["deposit-payment-form", "deposit-deduction-form"];
+
+    // Open: both forms.
+    let page = page_in("en").get(&path).await;
+    page.assert_status(StatusCode::OK);
+    for form in forms {
+        assert!(html(&page).contains(form), "{form}: {}", html(&page));
+    }
+    assert!(!html(&page).contains("deposit-closed"));
+
+    app.close_account(&token)
+        .await
+        .assert_status(StatusCode::ACCEPTED);
+
+    for (language, words) in [("en", "closed its account on"), ("zh-CN", "注销账户")] {
+        let page = page_in(language).get(&path).await;
+        page.assert_status(StatusCode::OK);
+        let text = html(&page);
+        for form in forms {
+            assert!(!text.contains(form), "{language} {form}: {text}");
+        }
+        assert!(
+            text.contains(r#"id="deposit-closed""#),
+            "{language}: {text}"
+        );
+        assert!(text.contains(words), "{language}: {text}");
+        // The ledger is still there.
+        assert!(text.contains("BOC-9"), "{language}: {text}");
+    }
     app.stop().await;
 }

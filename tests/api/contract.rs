@@ -176,8 +176,14 @@ async fn every_refusal_has_the_error_shape_and_names_the_field() {
         vec![("name".to_string(), "too_long".to_string())]
     );
 
-    // An integral number in float form is the integer it says.
+    // An integer field takes an integer: `12.0` is refused, naming the field, not read as 12.
     let a = app.confirm_deposit(&token, 12.0).await;
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(
+        a.fields(),
+        vec![("amount_fen".to_string(), "integer".to_string())]
+    );
+    let a = app.confirm_deposit(&token, 12).await;
     assert_eq!(a.code(), "deposit_not_sent", "{:?}", a.body);
 
     // A method a path does not take.

@@ -25,6 +25,35 @@ pub async fn pay(app: &TestApp, finance: &str, id: &str, fen: i64, reference: &s
         .assert_status(StatusCode::CREATED);
 }
 
+/// Finance deducts `fen` from account `id`'s deposit for `reason`, with `evidence` (a PDF) as a
+/// multipart form.
+pub async fn deduct_with_evidence(
+    app: &TestApp,
+    finance: &str,
+    id: &str,
+    fen: i64,
+    reason: &str,
+    evidence: Vec<u8>,
+) -> Answer {
+    let form = reqwest::multipart::Form::new()
+        .text("amount_fen", fen.to_string())
+        .text("reason", reason.to_string())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(evidence)
+                .file_name("evidence.pdf")
+                .mime_str("application/pdf")
+                .expect("mime"),
+        );
+    app.raw(
+        app.client
+            .post(app.url(&deposit_path(id, "deductions")))
+            .bearer_auth(finance)
+            .multipart(form),
+    )
+    .await
+}
+
 /// The deposit actions audited about account `id`, oldest first.
 async fn deposit_audit(app: &TestApp, id: &str) -> Vec<String> {
     let rows: Vec<(String,)> = sqlx::query_as(
@@ -74,6 +103,33 @@ pub async fn provider_owing(app: &TestApp, op: &str, email: &str, n: u32) -> (St
     .assert_status(StatusCode::OK);
     let id = app.account_id(&token).await;
     (token, id)
+}
+
+/// The staff of a deposit test and its provider: `operator`, `admin@example.com`,
+/// `finance@example.com`, and a provider at `email` (declaring `iot`, whose deposit is `fen`)
+/// that paid `fen` in full with the bank `reference`.
+pub struct Paid {
+    pub op: String,
+    pub admin: String,
+    pub finance: String,
+    pub token: String,
+    pub id: String,
+}
+
+pub async fn paid_provider(app: &TestApp, email: &str, n: u32, fen: i64, reference: &str) -> Paid {
+    let op = app.operator().await;
+    let admin = app.staff("admin@example.com", &[Role::Admin]).await;
+    let finance = app.staff("finance@example.com", &[Role::Finance]).await;
+    set_iot_deposit(app, &admin, fen).await;
+    let (token, id) = provider_owing(app, &op, email, n).await;
+    pay(app, &finance, &id, fen, reference).await;
+    Paid {
+        op,
+        admin,
+        finance,
+        token,
+        id,
+    }
 }
 
 fn keys(move_in: &Value) -> Vec<String> {
@@ -300,24 +356,15 @@ async fn a_deduction_left_short_hides_the_listings_after_the_grace_period_until_
     assert_eq!(a.code(), "insufficient_deposit");
 
     // A deduction with evidence (multipart): mailed, the grace period starts.
-    let form = reqwest::multipart::Form::new()
-        .text("amount_fen", "100000")
-        .text("reason", "Refund to a buyer after a complaint")
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(pdf())
-                .file_name("evidence.pdf")
-                .mime_str("application/pdf")
-                .expect("mime"),
-        );
-    let a = app
-        .raw(
-            app.client
-                .post(app.url(&deposit_path(&id, "deductions")))
-                .bearer_auth(&finance)
-                .multipart(form),
-        )
-        .await;
+    let a = deduct_with_evidence(
+        &app,
+        &finance,
+        &id,
+        100_000,
+        "Refund to a buyer after a complaint",
+        pdf(),
+    )
+    .await;
     a.assert_status(StatusCode::CREATED);
     assert_eq!(a.body["kind"], "deduction");
     assert_eq!(a.body["balance_after_fen"], 400_000);
@@ -460,12 +507,9 @@ async fn a_deduction_left_short_hides_the_listings_after_the_grace_period_until_
 #[tokio::test]
 async fn the_backend_says_on_every_page_that_the_deposit_is_short() {
     let app = spawn_app().await;
-    let op = app.operator().await;
-    let admin = app.staff("admin@example.com", &[Role::Admin]).await;
-    let finance = app.staff("finance@example.com", &[Role::Finance]).await;
-    set_iot_deposit(&app, &admin, 500_000).await;
-    let (token, id) = provider_owing(&app, &op, "banner@example.com", 44).await;
-    pay(&app, &finance, &id, 500_000, "ICBC-1").await;
+    let Paid {
+        finance, token, id, ..
+    } = paid_provider(&app, "banner@example.com", 44, 500_000, "ICBC-1").await;
     let mut provider = Visitor::new(&app);
     provider
         .cookies
@@ -599,37 +643,15 @@ async fn finance_records_a_payment_on_the_console_page_once_however_often_it_is_
 #[tokio::test]
 async fn erasure_keeps_the_ledger_and_takes_the_evidence() {
     let app = spawn_app().await;
-    let op = app.operator().await;
-    let admin = app.staff("admin@example.com", &[Role::Admin]).await;
-    let finance = app.staff("finance@example.com", &[Role::Finance]).await;
-    set_iot_deposit(&app, &admin, 100_000).await;
-    let (token, id) = provider_owing(&app, &op, "erased@example.com", 45).await;
-    pay(&app, &finance, &id, 100_000, "BOC-1").await;
-    let form = reqwest::multipart::Form::new()
-        .text("amount_fen", "100")
-        .text("reason", "Late delivery")
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(pdf())
-                .file_name("evidence.pdf")
-                .mime_str("application/pdf")
-                .expect("mime"),
-        );
-    app.raw(
-        app.client
-            .post(app.url(&deposit_path(&id, "deductions")))
-            .bearer_auth(&finance)
-            .multipart(form),
-    )
-    .await
-    .assert_status(StatusCode::CREATED);
-    app.post_as(
-        &token,
-        "/api/v1/me/closure",
-        json!({"password": PASSWORD, "confirm": true}),
-    )
-    .await
-    .assert_status(StatusCode::ACCEPTED);
+    let Paid {
+        finance, token, id, ..
+    } = paid_provider(&app, "erased@example.com", 45, 100_000, "BOC-1").await;
+    deduct_with_evidence(&app, &finance, &id, 100, "Late delivery", pdf())
+        .await
+        .assert_status(StatusCode::CREATED);
+    app.close_account(&token)
+        .await
+        .assert_status(StatusCode::ACCEPTED);
     app.state.ctx.clock.advance(31 * DAY_MS);
     let erased = berth::workflows::privacy_erasure::run(&app.state.ctx)
         .await
@@ -709,13 +731,14 @@ async fn an_admin_sets_a_category_deposit_in_yuan_on_the_catalog_page() {
 #[tokio::test]
 async fn a_raised_deposit_starts_the_grace_period_and_a_lowered_one_lifts_the_hold() {
     let app = spawn_app().await;
-    let op = app.operator().await;
-    let admin = app.staff("admin@example.com", &[Role::Admin]).await;
-    let finance = app.staff("finance@example.com", &[Role::Finance]).await;
-    set_iot_deposit(&app, &admin, 500_000).await;
     let email = "raised@example.com";
-    let (token, id) = provider_owing(&app, &op, email, 47).await;
-    pay(&app, &finance, &id, 500_000, "ICBC-4701").await;
+    let Paid {
+        op,
+        admin,
+        token,
+        id,
+        ..
+    } = paid_provider(&app, email, 47, 500_000, "ICBC-4701").await;
     let product = app
         .listed_product(&op, &token, &id, product_form("Raised", "iot"))
         .await;
@@ -785,6 +808,95 @@ async fn a_raised_deposit_starts_the_grace_period_and_a_lowered_one_lifts_the_ho
             "deposit.listings_hidden",
             "deposit.listings_restored",
         ]
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn amounts_written_as_floats_are_refused_naming_the_field_and_nothing_is_recorded() {
+    let app = spawn_app().await;
+    let Paid {
+        admin,
+        finance,
+        token,
+        id,
+        ..
+    } = paid_provider(&app, "floats@example.com", 47, 500_000, "CMB-2026-0047").await;
+
+    // `100.0` and `1e2` are whole numbers of fen in float form: refused, in either language.
+    let refused = |a: &Answer, field: &str| {
+        a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(a.code(), "validation_failed", "{:?}", a.body);
+        assert_eq!(a.fields(), vec![(field.to_string(), "integer".to_string())]);
+    };
+    let bodies = [
+        (
+            "payments",
+            r#"{"amount_fen": 100.0, "reference": "CMB-2026-0048"}"#,
+        ),
+        (
+            "payments",
+            r#"{"amount_fen": 1e2, "reference": "CMB-2026-0048"}"#,
+        ),
+        (
+            "deductions",
+            r#"{"amount_fen": 100.0, "reason": "Refund to a buyer"}"#,
+        ),
+        (
+            "deductions",
+            r#"{"amount_fen": 1E2, "reason": "Refund to a buyer"}"#,
+        ),
+    ];
+    for (what, body) in bodies {
+        for (language, words) in [("en", "whole number"), ("zh-CN", "整数")] {
+            let a = app
+                .raw(
+                    app.client
+                        .post(app.url(&deposit_path(&id, what)))
+                        .bearer_auth(&finance)
+                        .header("content-type", "application/json")
+                        .header("accept-language", language)
+                        .body(body),
+                )
+                .await;
+            refused(&a, "amount_fen");
+            let message = a.body["error"]["fields"][0]["message"].as_str();
+            assert!(message.is_some_and(|m| m.contains(words)), "{:?}", a.body);
+        }
+    }
+    // The same deduction as a form.
+    let form = reqwest::multipart::Form::new()
+        .text("amount_fen", "100.0")
+        .text("reason", "Refund to a buyer");
+    let a = app
+        .raw(
+            app.client
+                .post(app.url(&deposit_path(&id, "deductions")))
+                .bearer_auth(&finance)
+                .multipart(form),
+        )
+        .await;
+    refused(&a, "amount_fen");
+    // Any integer field, not only the deposits': a category's deposit.
+    let a = app
+        .raw(
+            app.client
+                .put(app.url("/api/v1/review/catalog/categories/iot"))
+                .bearer_auth(&admin)
+                .header("content-type", "application/json")
+                .body(r#"{"name_zh": "物联网", "name_en": "IoT", "deposit_fen": 6e5}"#),
+        )
+        .await;
+    refused(&a, "deposit_fen");
+
+    // Nothing was written: the one payment, the deposit as it was.
+    let d = app.get_as(&token, "/api/v1/me/deposit").await;
+    assert_eq!(d.body["balance_fen"], 500_000);
+    assert_eq!(d.body["required_fen"], 500_000);
+    assert_eq!(d.body["entries"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        deposit_audit(&app, &id).await,
+        vec!["deposit.payment_recorded"]
     );
     app.stop().await;
 }

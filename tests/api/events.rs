@@ -424,13 +424,9 @@ async fn the_lifecycle_reaches_a_subscribed_webhook_without_personal_data() {
     );
 
     // Closed, then erased after the retention period.
-    app.post_as(
-        &token,
-        "/api/v1/me/closure",
-        json!({"password": crate::helpers::PASSWORD, "confirm": true}),
-    )
-    .await
-    .assert_status(StatusCode::ACCEPTED);
+    app.close_account(&token)
+        .await
+        .assert_status(StatusCode::ACCEPTED);
     // Erasure deletes the provider's events and their deliveries: the receiver has them first.
     receiver
         .wait_for("the events before the erasure", |g| g.len() >= 13)

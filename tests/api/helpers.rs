@@ -1030,6 +1030,17 @@ impl TestApp {
         .await
     }
 
+    /// The holder of `token` closes its account (`POST /api/v1/me/closure`, with the password and
+    /// the confirmation).
+    pub async fn close_account(&self, token: &str) -> Answer {
+        self.post_as(
+            token,
+            "/api/v1/me/closure",
+            json!({"password": PASSWORD, "confirm": true}),
+        )
+        .await
+    }
+
     /// Ends the session of `token`.
     pub async fn logout(&self, token: &str) -> Answer {
         self.send(Method::DELETE, path::CURRENT_SESSION, Some(token), None)

@@ -9,6 +9,7 @@ use std::path::Path;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
+use crate::deposits::deduct_with_evidence;
 use crate::helpers::{
     berth_bin, pdf_with, settlement_form, spawn_app, uscc, TestApp, ACCOUNT_NUMBER, ID_NUMBER,
     LICENCE_VALID_UNTIL, PASSWORD,
@@ -300,7 +301,7 @@ async fn closing_needs_the_password_and_the_confirmation() {
     assert_eq!(a.field_names(), vec!["confirm".to_string()]);
     // Staff close no account here.
     let op = app.with_operator().await;
-    app.post_as(&op, CLOSURE, json!({"password": PASSWORD, "confirm": true}))
+    app.close_account(&op)
         .await
         .assert_status(StatusCode::FORBIDDEN);
     // Still open.
@@ -391,21 +392,13 @@ async fn after_erasure_no_personal_value_remains_and_the_audit_chain_verifies() 
     )
     .await
     .assert_status(StatusCode::CREATED);
-    let form = reqwest::multipart::Form::new()
-        .text("amount_fen", "10000")
-        .text("reason", "Refund to a buyer after a complaint")
-        .part(
-            "file",
-            reqwest::multipart::Part::bytes(pdf_with("EVIDENCE-PRIVACY"))
-                .file_name("evidence.pdf")
-                .mime_str("application/pdf")
-                .expect("mime"),
-        );
-    app.raw(
-        app.client
-            .post(app.url(&format!("{ledger}/deductions")))
-            .bearer_auth(&finance)
-            .multipart(form),
+    deduct_with_evidence(
+        &app,
+        &finance,
+        &id,
+        10_000,
+        "Refund to a buyer after a complaint",
+        pdf_with("EVIDENCE-PRIVACY"),
     )
     .await
     .assert_status(StatusCode::CREATED);
@@ -420,13 +413,7 @@ async fn after_erasure_no_personal_value_remains_and_the_audit_chain_verifies() 
     a.assert_status(StatusCode::OK);
 
     // The holder closes the account: products leave the storefront, the session ends.
-    let a = app
-        .post_as(
-            &token,
-            CLOSURE,
-            json!({"password": PASSWORD, "confirm": true}),
-        )
-        .await;
+    let a = app.close_account(&token).await;
     a.assert_status(StatusCode::ACCEPTED);
     assert_eq!(a.body["status"], "closing");
     // The holder is told by mail what happens and when (that mail is erased too).

@@ -8,7 +8,7 @@ use serde_json::json;
 use crate::helpers::*;
 
 /// The token of the newest invitation mailed to `email`.
-async fn invitation_token(app: &TestApp, email: &str, seen: usize) -> String {
+pub async fn invitation_token(app: &TestApp, email: &str, seen: usize) -> String {
     let mail = app.wait_for_mail(email, seen).await;
     let at = mail.find("token=").expect("a link with a token") + "token=".len();
     mail[at..]
@@ -348,4 +348,122 @@ async fn role_changes_need_a_fresh_second_factor_are_audited_and_keep_an_admin()
         .cloned()
         .expect("audited");
     assert_eq!(changed["actor"], admin_id);
+}
+
+/// A withdrawn link — replaced by a newer invitation to the address, or taken back when its
+/// sender stopped being an admin — says so and to ask an admin (API: `409 invitation_withdrawn`;
+/// the page in words), and tells nothing about the address, its sender or its account. A link
+/// withdrawn after it had expired says it expired; a token that never was one stays a 404.
+#[tokio::test]
+async fn a_withdrawn_invitation_says_so_and_to_ask_an_admin_for_a_new_one() {
+    let app = spawn_app().await;
+    let (boss, secret) = app.staff_with_secret("boss@berth.test", ALL_STAFF).await;
+    let deputy = app.staff("deputy@berth.test", ALL_STAFF).await;
+    let deputy_id = app.account_id(&deputy).await;
+    let invite = |token: String, email: &'static str| {
+        let app = &app;
+        async move {
+            app.post_as(
+                &token,
+                path::STAFF_INVITATIONS,
+                json!({"email": email, "roles": ["reviewer"]}),
+            )
+            .await
+            .assert_status(StatusCode::CREATED);
+        }
+    };
+    let accept_in = |token: String, language: &'static str| {
+        let app = &app;
+        async move {
+            app.raw(
+                app.client
+                    .post(app.url(path::STAFF_ACCEPT))
+                    .header("accept-language", language)
+                    .json(&json!({"token": token, "password": PASSWORD})),
+            )
+            .await
+        }
+    };
+    let page_in = |token: String, language: &'static str| {
+        let app = &app;
+        async move {
+            app.raw(
+                app.client
+                    .get(app.url(&format!("/staff/invitation?token={token}")))
+                    .header("accept-language", language),
+            )
+            .await
+        }
+    };
+    let discreet = |a: &Answer| {
+        let text = a.body.to_string();
+        for secret in ["twice@berth.test", "orphan@berth.test", "boss@", "deputy@"] {
+            assert!(!text.contains(secret), "{secret} told: {text}");
+        }
+    };
+
+    // Replaced by a newer invitation to the same address.
+    invite(boss.clone(), "twice@berth.test").await;
+    let first = invitation_token(&app, "twice@berth.test", 0).await;
+    invite(boss.clone(), "twice@berth.test").await;
+    let second = invitation_token(&app, "twice@berth.test", 1).await;
+    // Taken back when its sender lost the admin role.
+    invite(deputy.clone(), "orphan@berth.test").await;
+    let orphan = invitation_token(&app, "orphan@berth.test", 0).await;
+    app.send(
+        Method::PATCH,
+        &path::staff(&deputy_id),
+        Some(&boss),
+        Some(json!({"roles": ["reviewer"]})),
+    )
+    .await
+    .assert_status(StatusCode::OK);
+
+    for token in [&first, &orphan] {
+        for (language, withdrawn, ask) in [
+            ("en", "withdrawn", "administrator"),
+            ("zh-CN", "撤回", "管理员"),
+        ] {
+            let a = accept_in(token.clone(), language).await;
+            a.assert_status(StatusCode::CONFLICT);
+            assert_eq!(a.code(), "invitation_withdrawn");
+            let message = a.body["error"]["message"].as_str().unwrap_or_default();
+            assert!(
+                message.contains(withdrawn) && message.contains(ask),
+                "{language}: {message}"
+            );
+            discreet(&a);
+            let page = page_in(token.clone(), language).await;
+            page.assert_status(StatusCode::GONE);
+            let text = page.body.as_str().unwrap_or_default();
+            assert!(text.contains(withdrawn), "{language}: {text}");
+            assert!(text.contains(ask), "{language}: {text}");
+            assert!(!text.contains(r#"name="password""#), "no form: {text}");
+            discreet(&page);
+        }
+    }
+    // Nothing was used up: the newest link works.
+    accept_in(second, "en")
+        .await
+        .assert_status(StatusCode::CREATED);
+
+    // A token that never was one: still the plain 404.
+    let a = accept_in("no-such-token-at-all".into(), "en").await;
+    a.assert_status(StatusCode::NOT_FOUND);
+    assert_eq!(a.code(), "not_found");
+
+    // Expired first, replaced later: it expired.
+    invite(boss.clone(), "slow@berth.test").await;
+    let slow = invitation_token(&app, "slow@berth.test", 0).await;
+    app.state.ctx.clock.advance(73 * 3_600_000);
+    let boss = app
+        .login_with_second_factor("boss@berth.test", &secret)
+        .await;
+    invite(boss, "slow@berth.test").await;
+    let a = accept_in(slow.clone(), "en").await;
+    a.assert_status(StatusCode::CONFLICT);
+    assert_eq!(a.code(), "invitation_expired");
+    let page = page_in(slow, "en").await;
+    page.assert_status(StatusCode::GONE);
+    assert!(page.body.as_str().unwrap_or_default().contains("expired"));
 }

@@ -13,7 +13,7 @@ use crate::domain::upload::MAX_DOCUMENT_BYTES;
 use crate::http::auth::{Authenticated, Reviewer};
 use crate::http::error::{ApiError, ErrorBody};
 use crate::http::extract::ApiPath;
-use crate::http::json::ApiJson;
+use crate::http::json::{integer_field, ApiJson};
 use crate::http::state::AppState;
 use crate::http::upload::Upload;
 use crate::http::web::forms;
@@ -149,11 +149,7 @@ pub async fn deduction(
         let (fields, file) = upload.into_optional_file()?;
         let amount = match forms::first(&fields, "amount_fen") {
             None => None,
-            Some(a) => Some(
-                a.trim()
-                    .parse::<i64>()
-                    .map_err(|_| ApiError::field("amount_fen", "invalid_type"))?,
-            ),
+            Some(a) => Some(integer_field("amount_fen", a)?),
         };
         (
             amount,

@@ -107,7 +107,7 @@ pub struct AcceptedBody {
     responses(
         (status = 201, body = AcceptedBody),
         (status = 404, description = "`not_found`: no invitation has this token", body = ErrorBody),
-        (status = 409, description = "`invitation_expired`, `invitation_used`, `email_taken`", body = ErrorBody),
+        (status = 409, description = "`invitation_expired`, `invitation_used`, `invitation_withdrawn` (a newer invitation to the address replaced it, or its sender is no longer an admin: ask an admin for a new one), `email_taken`", body = ErrorBody),
         (status = 422, description = "`validation_failed`: `token`, `password`", body = ErrorBody),
         (status = 503, description = "`busy`: too many passwords being hashed", body = ErrorBody)))]
 pub async fn accept(

@@ -1,7 +1,7 @@
 //! The page a staff invitation's mailed link opens: who is invited and as what, and the form
 //! that sets the password (`POST /staff/invitation`, the same workflow as
 //! `/api/v1/staff/invitations/accept`). Then the log-in page, where the first sign-in enrols the
-//! second factor. An expired or used link says so and what to do.
+//! second factor. An expired, used or withdrawn link says so and what to do.
 
 use askama::Template;
 use axum::extract::{Query, State};
@@ -64,10 +64,14 @@ async fn invitation_page(
             };
             (i.email, roles_in_words(&page, &i.roles), problem)
         }
-        Err(_) => (
+        Err(e) => (
             String::new(),
             String::new(),
-            Some("error.invitation_unknown"),
+            Some(match e {
+                Error::Conflict("invitation_withdrawn") => "error.invitation_withdrawn",
+                Error::Conflict("invitation_expired") => "error.invitation_expired",
+                _ => "error.invitation_unknown",
+            }),
         ),
     };
     InvitationPage {

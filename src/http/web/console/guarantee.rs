@@ -2,7 +2,9 @@
 //! required amount, the balance, the ledger (also as CSV) — and the two forms that add to the
 //! ledger: a payment with its bank reference, a deduction with its reason and evidence. The
 //! forms carry a one-time token (`web::once`): a double submission records once. Other staff
-//! read the page; the forms are finance's.
+//! read the page; the forms are finance's. A provider that closed its account takes no more
+//! entries (the API answers 409 `account_closed`): its page shows the ledger and says so in
+//! words, without the forms.
 
 use askama::Template;
 use axum::extract::{Path, State};
@@ -19,8 +21,8 @@ use crate::http::web::forms::{self, FormState};
 use crate::http::web::page::Page;
 use crate::http::web::respond::{render, see_other};
 use crate::workflows::accounts::AccountView;
-use crate::workflows::guarantee;
 use crate::workflows::Error;
+use crate::workflows::{guarantee, privacy};
 
 #[derive(Template)]
 #[template(path = "pages/console_provider_deposit.html")]
@@ -32,6 +34,8 @@ pub struct ProviderDepositPage {
     pub form: FormState,
     /// The operator may record (finance).
     pub can_record: bool,
+    /// The provider closed its account, in words: nothing more can be recorded.
+    pub closed: Option<String>,
 }
 
 async fn deposit_page(
@@ -44,6 +48,14 @@ async fn deposit_page(
     let v = page.or_error_page(guarantee::of_provider(&state.ctx, operator, account_id).await)?;
     let company = page.or_error_page(guarantee::company_of(&state.ctx, account_id).await)?;
     let deposit = words(&page, &v, |id| format!("/console/documents/{id}"));
+    let closure = page.or_error_page(privacy::closure(&state.ctx, account_id).await)?;
+    let closed = closure.map(|c| {
+        page.tf(
+            "deposit.closed_no_entries",
+            "date",
+            &page.date(&c.requested_at),
+        )
+    });
     Ok(ProviderDepositPage {
         page,
         account_id: account_id.to_string(),
@@ -51,6 +63,7 @@ async fn deposit_page(
         deposit,
         form,
         can_record: operator.roles.may(StaffAction::RecordDeposit),
+        closed,
     })
 }
 
