@@ -19,10 +19,12 @@ impl Zone {
             .map_err(|_| format!("{name:?} is not a time zone name such as \"Asia/Shanghai\""))
     }
 
-    fn civil(&self, unix_ms: i64) -> Option<jiff::Zoned> {
+    /// The wall-clock time of `unix_ms` here (the zone's offset at that instant applied; no
+    /// `Zoned` is built, as a page of fifty rows would build fifty).
+    fn civil(&self, unix_ms: i64) -> Option<jiff::civil::DateTime> {
         Timestamp::from_millisecond(unix_ms)
             .ok()
-            .map(|t| t.to_zoned(self.0.clone()))
+            .map(|t| self.0.to_offset(t).to_datetime(t))
     }
 
     /// `2026年12月1日 18:15` or `1 Dec 2026, 18:15`.

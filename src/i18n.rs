@@ -94,21 +94,62 @@ pub fn t(lang: Lang, key: &str) -> &str {
 
 /// The text for `prefix` + `name` (`kind.` + `product`), as `t`, without copying the text.
 pub fn t_static(lang: Lang, prefix: &str, name: &str) -> std::borrow::Cow<'static, str> {
-    let key = format!("{prefix}{name}");
-    let found: Option<&'static String> = catalog(lang).get(&key).or_else(|| EN.get(&key));
+    // Pages ask for one of these per row of a list: the key is put together on the stack.
+    let mut buf = [0u8; 96];
+    let joined = prefix.len() + name.len();
+    let key = match buf.get_mut(..joined) {
+        Some(key) => {
+            key[..prefix.len()].copy_from_slice(prefix.as_bytes());
+            key[prefix.len()..].copy_from_slice(name.as_bytes());
+            std::str::from_utf8(key).ok()
+        }
+        None => None,
+    };
+    let owned;
+    let key = match key {
+        Some(key) => key,
+        None => {
+            owned = format!("{prefix}{name}");
+            owned.as_str()
+        }
+    };
+    let found: Option<&'static String> = catalog(lang).get(key).or_else(|| EN.get(key));
     match found {
         Some(text) => std::borrow::Cow::Borrowed(text.as_str()),
-        None => std::borrow::Cow::Owned(key),
+        None => std::borrow::Cow::Owned(key.to_string()),
     }
 }
 
-/// The text for `key` with `{name}` parameters filled in.
+/// The text for `key` with `{name}` parameters filled in, in one pass: a value is never read
+/// for parameters itself, and a `{…}` that names no parameter stays as written.
 pub fn tf(lang: Lang, key: &str, params: &[(&str, &str)]) -> String {
-    let mut s = t(lang, key).to_string();
-    for (name, value) in params {
-        s = s.replace(&format!("{{{name}}}"), value);
+    let text = t(lang, key);
+    let mut out =
+        String::with_capacity(text.len() + params.iter().map(|(_, v)| v.len()).sum::<usize>());
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let after = &rest[open + 1..];
+        let value = after.find('}').and_then(|close| {
+            let name = &after[..close];
+            params
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map(|(_, v)| (*v, close))
+        });
+        match value {
+            Some((v, close)) => {
+                out.push_str(v);
+                rest = &after[close + 1..];
+            }
+            None => {
+                out.push('{');
+                rest = after;
+            }
+        }
     }
-    s
+    out.push_str(rest);
+    out
 }
 
 /// A form field's name for people (`fieldname.<field>`, else `label.<field>`; a row of a list,
@@ -142,6 +183,34 @@ pub fn field_name(lang: Lang, field: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn parameters_are_filled_in_once_and_unknown_ones_stay() {
+        // `console.age.hours` is "{n} hours" (en); the value is not read for parameters.
+        assert_eq!(tf(Lang::En, "console.age.hours", &[("n", "5")]), "5 hours");
+        // A value that looks like a later parameter stays as typed (a company named
+        // "{date}" is shown as such, not as the date).
+        assert_eq!(
+            tf(Lang::En, "{a} on {b}", &[("a", "{b}"), ("b", "1 Dec")]),
+            "{b} on 1 Dec"
+        );
+        assert_eq!(
+            tf(Lang::En, "no {such} key {n}", &[("n", "1")]),
+            "no {such} key 1"
+        );
+        assert_eq!(tf(Lang::En, "open { brace", &[]), "open { brace");
+        assert_eq!(tf(Lang::En, "{n}{n}", &[("n", "ab")]), "abab");
+    }
+
+    #[test]
+    fn joined_keys_are_found_short_or_long() {
+        assert_eq!(
+            t_static(Lang::En, "kind.", "product"),
+            t(Lang::En, "kind.product")
+        );
+        let long = "x".repeat(200);
+        assert_eq!(t_static(Lang::En, "kind.", &long), format!("kind.{long}"));
+    }
 
     #[test]
     fn catalogs_parse_and_have_the_same_keys() {

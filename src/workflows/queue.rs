@@ -31,66 +31,99 @@ pub struct ItemSummary {
     /// `pending`, `approved`, `rejected` or `superseded`.
     pub status: String,
     pub version: i64,
-    pub submitted_at: String,
+    // Kept as unix ms (pages show it in words) and written as RFC 3339 only on the wire: a
+    // page of the queue builds none of the strings it would not show.
+    #[serde(rename = "submitted_at", serialize_with = "wire_time")]
+    #[schema(value_type = String)]
+    pub submitted_ms: i64,
     /// Hours since submission.
     pub age_hours: i64,
     /// The e-mail address of the member of staff who holds the item; `null` when nobody does
     /// (never claimed, or the claim lapsed).
     pub claimed_by: Option<String>,
     /// When the claim lapses.
-    pub claimed_until: Option<String>,
+    #[serde(rename = "claimed_until", serialize_with = "wire_time_opt")]
+    #[schema(value_type = Option<String>)]
+    pub claimed_until_ms: Option<i64>,
     /// The day the item is due by its kind's target in working days (`YYYY-MM-DD`, in the
     /// marketplace's time zone).
-    #[schema(format = Date)]
-    pub due_on: Option<String>,
+    #[serde(rename = "due_on", serialize_with = "wire_day_opt")]
+    #[schema(value_type = Option<String>, format = Date)]
+    pub due: Option<jiff::civil::Date>,
     /// Pending and past its due date.
     pub overdue: bool,
     /// Back in the queue because the applicant appealed its rejection.
     pub appeal: bool,
-    /// `submitted_at` in unix ms, for pages that show it in words.
-    #[serde(skip)]
-    pub submitted_ms: i64,
     /// The holder's account id, for pages that compare it with the viewer.
     #[serde(skip)]
     pub holder_id: Option<String>,
-    #[serde(skip)]
-    pub claimed_until_ms: Option<i64>,
-    #[serde(skip)]
-    pub due: Option<jiff::civil::Date>,
 }
 
-impl From<&ReviewItemRow> for ItemSummary {
+fn wire_time<S: serde::Serializer>(ms: &i64, s: S) -> std::result::Result<S::Ok, S::Error> {
+    s.serialize_str(&rfc3339(*ms))
+}
+
+fn wire_time_opt<S: serde::Serializer>(
+    ms: &Option<i64>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    match ms {
+        Some(ms) => wire_time(ms, s),
+        None => s.serialize_none(),
+    }
+}
+
+fn wire_day_opt<S: serde::Serializer>(
+    day: &Option<jiff::civil::Date>,
+    s: S,
+) -> std::result::Result<S::Ok, S::Error> {
+    match day {
+        // `YYYY-MM-DD`, written straight into the output.
+        Some(d) => s.collect_str(d),
+        None => s.serialize_none(),
+    }
+}
+
+impl From<ReviewItemRow> for ItemSummary {
     /// The summary as the system clock sees it, without a due date.
-    fn from(i: &ReviewItemRow) -> ItemSummary {
+    fn from(i: ReviewItemRow) -> ItemSummary {
         summary_at(i, now_ms(), None)
     }
 }
 
-/// The summary of `i` at `now`, with its due date when `d` is given.
-pub fn summary_at(i: &ReviewItemRow, now: i64, d: Option<&Deadlines>) -> ItemSummary {
-    let holder = i.holder_at(now);
+/// The summary of `i` at `now`, with its due date when `d` is given. Takes the row: its
+/// strings move into the summary (a page of the queue is fifty of these).
+pub fn summary_at(i: ReviewItemRow, now: i64, d: Option<&Deadlines>) -> ItemSummary {
     let kind = ReviewKind::parse(&i.kind);
     let due = d.zip(kind).and_then(|(d, k)| d.due(k, i.submitted_at));
+    let overdue = i.status == "pending" && d.zip(due).is_some_and(|(d, due)| due < d.today);
+    let held = i.holder_at(now).is_some();
+    let (holder_id, claimed_by, claimed_until_ms) = if held {
+        (
+            i.claimed_by,
+            Some(i.claimed_by_email.unwrap_or_default()),
+            i.claimed_until,
+        )
+    } else {
+        (None, None, None)
+    };
     ItemSummary {
-        id: i.id.clone(),
-        kind: i.kind.clone(),
+        id: i.id,
+        kind: i.kind,
         subject: Subject {
-            account_id: i.account_id.clone(),
-            company_name: i.company_name.clone(),
+            account_id: i.account_id,
+            company_name: i.company_name,
         },
-        status: i.status.clone(),
+        status: i.status,
         version: i.version,
-        submitted_at: rfc3339(i.submitted_at),
-        age_hours: (now - i.submitted_at).max(0) / HOUR_MS,
-        claimed_by: holder.map(|(_, email, _)| email.to_string()),
-        claimed_until: holder.map(|(.., until)| rfc3339(until)),
-        due_on: due.map(|d| d.to_string()),
-        overdue: i.status == "pending" && d.zip(due).is_some_and(|(d, due)| due < d.today),
-        appeal: i.appeal,
         submitted_ms: i.submitted_at,
-        holder_id: holder.map(|(id, ..)| id.to_string()),
-        claimed_until_ms: holder.map(|(.., until)| until),
+        age_hours: (now - i.submitted_at).max(0) / HOUR_MS,
+        claimed_by,
+        claimed_until_ms,
         due,
+        overdue,
+        appeal: i.appeal,
+        holder_id,
     }
 }
 
@@ -217,7 +250,9 @@ pub async fn queue(ctx: &Ctx, q: &QueueQuery<'_>) -> Result<(Vec<ItemSummary>, O
         None
     };
     Ok((
-        rows.iter().map(|r| summary_at(r, now, Some(&d))).collect(),
+        rows.into_iter()
+            .map(|r| summary_at(r, now, Some(&d)))
+            .collect(),
         next,
     ))
 }

@@ -131,23 +131,23 @@ pub async fn detail(ctx: &Ctx, id: &str, lang: Lang) -> Result<ItemDetail> {
     let thread = super::appeals::thread_of(ctx, &row, lang.tag())
         .await?
         .thread;
+    let data = serde_json::from_str(&row.snapshot).unwrap_or(serde_json::Value::Null);
+    let documents = documents_of(ctx, &row).await?;
+    let reasons = reasons_of(&row, lang);
+    let deadlines = super::deadlines::load(ctx).await?;
     Ok(ItemDetail {
         thread,
         in_force,
         integration_test,
-        summary: super::queue::summary_at(
-            &row,
-            ctx.clock.now_ms(),
-            Some(&super::deadlines::load(ctx).await?),
-        ),
-        data: serde_json::from_str(&row.snapshot).unwrap_or(serde_json::Value::Null),
-        documents: documents_of(ctx, &row).await?,
-        reasons: reasons_of(&row, lang),
+        data,
+        documents,
+        reasons,
         decided_at: row.decided_at.map(rfc3339),
         decided_ms: row.decided_at,
         decided_by: row.decided_by.clone(),
         earlier,
         micro_deposit,
+        summary: super::queue::summary_at(row, ctx.clock.now_ms(), Some(&deadlines)),
     })
 }
 

@@ -46,7 +46,7 @@ async fn read(ctx: &Ctx) -> Result<Vec<Waiting>> {
         .filter(|(_, a, b, c)| a + b + c > 0)
         .map(|(kind, ..)| kind.as_str())
         .collect();
-    let oldest = store::review_queue::oldest_pending(&ctx.db, &with_items).await?;
+    let mut oldest = store::review_queue::oldest_pending(&ctx.db, &with_items).await?;
     let d = if oldest.is_empty() {
         None
     } else {
@@ -68,8 +68,8 @@ async fn read(ctx: &Ctx) -> Result<Vec<Waiting>> {
                 older: old,
                 oldest: oldest
                     .iter()
-                    .find(|row| row.kind == k)
-                    .map(|row| summary_at(row, now, d.as_ref())),
+                    .position(|row| row.kind == k)
+                    .map(|at| summary_at(oldest.swap_remove(at), now, d.as_ref())),
             }
         })
         .collect())

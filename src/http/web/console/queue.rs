@@ -60,19 +60,29 @@ pub struct QueueRow {
     pub claimable: bool,
 }
 
-/// The words of the queue's table that every row repeats.
+/// The words of the queue's table that every row repeats, and the form's CSRF token, each
+/// HTML-escaped once for the whole page (the template writes them with `|safe`).
 pub struct RowWords {
-    pub kind: &'static str,
-    pub submitted: &'static str,
-    pub age: &'static str,
-    pub due: &'static str,
-    pub holder: &'static str,
-    pub status: &'static str,
-    pub appeal: &'static str,
-    pub overdue: &'static str,
-    pub claim: &'static str,
-    pub open: &'static str,
-    pub view: &'static str,
+    pub kind: String,
+    pub submitted: String,
+    pub age: String,
+    pub due: String,
+    pub holder: String,
+    pub status: String,
+    pub appeal: String,
+    pub overdue: String,
+    pub claim: String,
+    pub open: String,
+    pub view: String,
+    pub csrf: String,
+}
+
+/// `text` escaped for HTML text and attribute values, as the templates escape.
+fn escaped(text: &str) -> String {
+    match askama::filters::escape(text, askama::filters::Html) {
+        Ok(safe) => safe.to_string(),
+        Err(never) => match never {},
+    }
 }
 
 #[derive(Template)]
@@ -160,7 +170,7 @@ impl QueuePage {
     }
 
     pub fn row_words(&self) -> RowWords {
-        let t = |key: &'static str| i18n::t(self.page.lang, key);
+        let t = |key: &'static str| escaped(i18n::t(self.page.lang, key));
         RowWords {
             kind: t("console.kind"),
             submitted: t("console.submitted"),
@@ -173,6 +183,7 @@ impl QueuePage {
             claim: t("console.claim"),
             open: t("console.open"),
             view: t("console.view"),
+            csrf: escaped(&self.page.csrf),
         }
     }
 
