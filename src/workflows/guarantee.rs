@@ -17,7 +17,7 @@ use std::sync::Arc;
 use serde_json::json;
 
 use super::accounts::AccountView;
-pub use super::guarantee_ledger::{company_of, GuaranteeView, LedgerEntry};
+pub use super::guarantee_ledger::{company_of, deposit_due, GuaranteeView, LedgerEntry};
 use super::guarantee_ledger::{entry_view, standing_in, view};
 use super::{Ctx, Error, Result};
 use crate::domain::account::StaffAction;

@@ -182,6 +182,14 @@ pub(super) fn entry_view(e: &EntryRow, balance_after_fen: i64) -> LedgerEntry {
     }
 }
 
+/// Whether `account_id` owes a deposit: its move-in application is approved (before that,
+/// recording a payment or a deduction answers 409 `deposit_not_due`).
+pub async fn deposit_due(ctx: &Ctx, account_id: &str) -> Result<bool> {
+    Ok(store::application::get(ctx.db.pool(), account_id)
+        .await?
+        .is_some_and(|a| a.status == "approved"))
+}
+
 /// The company name of `account_id` (verified or as submitted; empty before that).
 pub async fn company_of(ctx: &Ctx, account_id: &str) -> Result<String> {
     Ok(store::enterprise::get(ctx.db.pool(), account_id)

@@ -900,3 +900,45 @@ async fn amounts_written_as_floats_are_refused_naming_the_field_and_nothing_is_r
     );
     app.stop().await;
 }
+
+/// A company whose move-in is not approved owes no deposit: finance's page for it says so in
+/// words and offers no form that would only end in 409 `deposit_not_due`.
+#[tokio::test]
+async fn the_deposit_page_of_a_company_not_yet_a_provider_says_so_and_has_no_forms() {
+    let app = spawn_app().await;
+    let finance = app.staff("finance@example.com", &[Role::Finance]).await;
+    let (provider, _) = app
+        .with_submitted_provider("early@example.com", "早到科技有限公司", &uscc(77))
+        .await;
+    // The API refuses a payment for it …
+    let refused = app
+        .post_as(
+            &finance,
+            &deposit_path(&provider.id, "payments"),
+            json!({"amount_fen": 100_000, "reference": "BOC-1"}),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT, "{:?}", refused.body);
+    assert_eq!(refused.code(), "deposit_not_due");
+    // … and the page says why instead of offering the forms.
+    for (language, words) in [("en", "not a provider yet"), ("zh-CN", "尚未成为服务商")] {
+        let mut visitor = Visitor::new(&app);
+        visitor
+            .cookies
+            .push(("berth_session".into(), finance.clone()));
+        visitor.cookies.push(("berth_lang".into(), language.into()));
+        let page = visitor
+            .get(&format!("/console/providers/{}/deposit", provider.id))
+            .await;
+        page.assert_status(StatusCode::OK);
+        let text = html(&page);
+        for form in ["deposit-payment-form", "deposit-deduction-form"] {
+            assert!(!text.contains(form), "{language} {form}: {text}");
+        }
+        assert!(
+            text.contains(r#"id="deposit-closed""#),
+            "{language}: {text}"
+        );
+        assert!(text.contains(words), "{language}: {text}");
+    }
+}

@@ -3,8 +3,9 @@
 //! ledger: a payment with its bank reference, a deduction with its reason and evidence. The
 //! forms carry a one-time token (`web::once`): a double submission records once. Other staff
 //! read the page; the forms are finance's. A provider that closed its account takes no more
-//! entries (the API answers 409 `account_closed`): its page shows the ledger and says so in
-//! words, without the forms.
+//! entries (the API answers 409 `account_closed`), nor does a company whose move-in is not
+//! approved (409 `deposit_not_due`): its page shows the ledger and says why in words, without
+//! the forms.
 
 use askama::Template;
 use axum::extract::{Path, State};
@@ -34,7 +35,8 @@ pub struct ProviderDepositPage {
     pub form: FormState,
     /// The operator may record (finance).
     pub can_record: bool,
-    /// The provider closed its account, in words: nothing more can be recorded.
+    /// Why nothing can be recorded, in words: the provider closed its account, or it is not a
+    /// provider yet. The forms are not shown.
     pub closed: Option<String>,
 }
 
@@ -49,13 +51,16 @@ async fn deposit_page(
     let company = page.or_error_page(guarantee::company_of(&state.ctx, account_id).await)?;
     let deposit = words(&page, &v, |id| format!("/console/documents/{id}"));
     let closure = page.or_error_page(privacy::closure(&state.ctx, account_id).await)?;
-    let closed = closure.map(|c| {
-        page.tf(
+    let due = page.or_error_page(guarantee::deposit_due(&state.ctx, account_id).await)?;
+    let closed = match closure {
+        Some(c) => Some(page.tf(
             "deposit.closed_no_entries",
             "date",
             &page.date(&c.requested_at),
-        )
-    });
+        )),
+        None if !due => Some(page.t("error.deposit_not_due")),
+        None => None,
+    };
     Ok(ProviderDepositPage {
         page,
         account_id: account_id.to_string(),
