@@ -305,3 +305,31 @@ async fn on_postgres_blind_writes_race_in_one_statement_and_keep_the_chain() {
         );
     }
 }
+
+/// On PostgreSQL a connection the server cut while it sat in the pool (a restart, a proxy's
+/// idle timeout, an administrator ending sessions) is replaced, never handed to a request.
+/// A guard for anyone who trims the pool's checks to save a round trip.
+#[tokio::test]
+async fn connections_the_database_cut_while_idle_are_replaced_not_handed_out() {
+    let app = crate::helpers::spawn_app().await;
+    if !app.is_postgres() {
+        return;
+    }
+    let token = app.provider("cut@example.com").await;
+    assert_eq!(app.get_as(&token, "/api/v1/me").await.status, 200);
+    let admin = app.db().await;
+    let cut: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
+         WHERE datname = current_database() AND pid <> pg_backend_pid()",
+    )
+    .fetch_all(&admin)
+    .await
+    .expect("terminate the server's connections");
+    admin.close().await;
+    assert!(!cut.is_empty(), "the server held connections");
+    tokio::time::sleep(Duration::from_millis(1_200)).await;
+    for _ in 0..20 {
+        let me = app.get_as(&token, "/api/v1/me").await;
+        assert_eq!(me.status, 200, "{:?}", me.body);
+    }
+}
