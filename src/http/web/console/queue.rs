@@ -60,8 +60,8 @@ pub struct QueueRow {
     pub claimable: bool,
 }
 
-/// The words of the queue's table that every row repeats, and the form's CSRF token, each
-/// HTML-escaped once for the whole page (the template writes them with `|safe`).
+/// The words of the queue's table that every row repeats, each HTML-escaped once for the whole
+/// page (the template writes them with `|safe`).
 pub struct RowWords {
     pub kind: String,
     pub submitted: String,
@@ -74,7 +74,6 @@ pub struct RowWords {
     pub claim: String,
     pub open: String,
     pub view: String,
-    pub csrf: String,
 }
 
 /// `text` escaped for HTML text and attribute values, as the templates escape.
@@ -183,7 +182,6 @@ impl QueuePage {
             claim: t("console.claim"),
             open: t("console.open"),
             view: t("console.view"),
-            csrf: escaped(&self.page.csrf),
         }
     }
 
