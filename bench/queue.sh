@@ -143,7 +143,7 @@ BASELINE=$(echo "scale=1; ($H1 + $H2) / 2" | bc)
 {
     echo "Berth review-queue benchmark — $(date -u +%Y-%m-%dT%H:%M:%SZ)"
     echo
-    echo "- commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo ' (+ uncommitted changes)')"
+    echo "- work tree at commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo ' (+ uncommitted changes)'); target/release/berth built $(date -u -r "$BERTH" +%Y-%m-%dT%H:%M:%SZ) (with BENCH_SKIP_BUILD=1 the binary may be older than the work tree)"
     echo "- $(nproc) CPUs ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), load average at the end: $(cut -d' ' -f1-3 /proc/loadavg); wrk and the server share the machine"
     echo "- ${PG_DB:+PostgreSQL}${PG_DB:-SQLite}; $ITEMS pending items over 30 days, $MINE held by the measured admin, $OVERDUE overdue; pages of 50"
     echo "- wrk -t$THREADS -c$CONNS -d$DURATION --latency, keep-alive, 127.0.0.1"

@@ -386,7 +386,7 @@ BASELINE=$(echo "scale=1; ($H1 + $H2) / 2" | bc)
 {
     echo "Berth benchmark — $(date -u +%Y-%m-%dT%H:%M:%SZ)"
     echo
-    echo "- commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo ' (+ uncommitted changes)'); target/release/berth built $(date -u -r "$BERTH" +%Y-%m-%dT%H:%M:%SZ)"
+    echo "- work tree at commit $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet 2>/dev/null || echo ' (+ uncommitted changes)'); target/release/berth built $(date -u -r "$BERTH" +%Y-%m-%dT%H:%M:%SZ) (with BENCH_SKIP_BUILD=1 the binary may be older than the work tree)"
     echo "- $(nproc) CPUs ($(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo)), $(awk '/MemTotal/ { printf "%.1f GiB", $2/1048576 }' /proc/meminfo) RAM, kernel $(uname -r)"
     echo "- load average at the start: $LOAD_START, at the end: $(cut -d' ' -f1-3 /proc/loadavg); wrk and the server share the machine"
     echo "- $DB_KIND, $PROVIDERS moved-in providers, database $(echo "scale=1; $DB_BYTES / 1048576" | bc) MiB, seeded in $(printf %.1f "$SEED_SECS") s; one 4 KiB O_DSYNC write takes ${FSYNC_US:-?} us"
