@@ -509,7 +509,12 @@ export async function session(t, name, { locale = 'zh-CN', viewport = { width: 1
   page.on('requestfailed', (req) => {
     // The browser's own PDF viewer, stopped by leaving the page, is not the product's request.
     if (/^(chrome|chrome-extension):/.test(req.url())) return;
-    problems.push(`request failed: ${req.method()} ${req.url()}: ${req.failure()?.errorText}`);
+    const failure = req.failure()?.errorText;
+    // Nor is a frame's document cancelled by the browser because the test left the page while
+    // it loaded (the review screen shows each document in a frame of its own): ERR_ABORTED is
+    // the browser stopping, never an answer of the server.
+    if (failure === 'net::ERR_ABORTED' && req.frame() !== page.mainFrame()) return;
+    problems.push(`request failed: ${req.method()} ${req.url()}: ${failure}`);
   });
   page.on('response', (resp) => {
     if (resp.status() < 400) return;
