@@ -120,10 +120,34 @@ pub fn t_static(lang: Lang, prefix: &str, name: &str) -> std::borrow::Cow<'stati
     }
 }
 
+/// The parameters that count something: when one of them is 1, a language that says "1 hour"
+/// but "2 hours" has the text under `<key>.one` (English only; Chinese has one form).
+const COUNTS: [&str; 7] = [
+    "n",
+    "minutes",
+    "hours",
+    "days",
+    "count",
+    "attempts_left",
+    "max_days",
+];
+
+/// The singular form of `key` (`<key>.one`), when a count among `params` is 1 and the language
+/// has one.
+fn singular(lang: Lang, key: &str, params: &[(&str, &str)]) -> Option<&'static str> {
+    params
+        .iter()
+        .any(|(name, value)| *value == "1" && COUNTS.contains(name))
+        .then(|| catalog(lang).get(&format!("{key}.one")))
+        .flatten()
+        .map(String::as_str)
+}
+
 /// The text for `key` with `{name}` parameters filled in, in one pass: a value is never read
-/// for parameters itself, and a `{…}` that names no parameter stays as written.
+/// for parameters itself, and a `{…}` that names no parameter stays as written. A count of 1
+/// reads in the singular where the language has one (`COUNTS`).
 pub fn tf(lang: Lang, key: &str, params: &[(&str, &str)]) -> String {
-    let text = t(lang, key);
+    let text = singular(lang, key, params).unwrap_or_else(|| t(lang, key));
     let mut out =
         String::with_capacity(text.len() + params.iter().map(|(_, v)| v.len()).sum::<usize>());
     let mut rest = text;
@@ -185,6 +209,54 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_count_of_one_reads_in_the_singular_where_the_language_has_one() {
+        assert_eq!(tf(Lang::En, "console.age.hours", &[("n", "1")]), "1 hour");
+        assert_eq!(tf(Lang::En, "console.age.hours", &[("n", "2")]), "2 hours");
+        assert_eq!(
+            tf(Lang::En, "console.age.hours", &[("n", "11")]),
+            "11 hours"
+        );
+        assert_eq!(tf(Lang::ZhCn, "console.age.hours", &[("n", "1")]), "1 小时");
+        assert_eq!(
+            tf(Lang::En, "error.rate_limited_wait", &[("minutes", "1")]),
+            "Too many attempts. Please try again in 1 minute."
+        );
+        // A parameter that is not a count does not pick the singular.
+        assert_eq!(
+            tf(Lang::En, "console.age.hours", &[("n", "3"), ("code", "1")]),
+            "3 hours"
+        );
+    }
+
+    #[test]
+    fn every_singular_form_has_its_plural_and_no_other_parameters() {
+        let params = |text: &str| -> Vec<String> {
+            let mut names: Vec<String> = text
+                .split('{')
+                .skip(1)
+                .filter_map(|p| p.split_once('}').map(|(n, _)| n.to_string()))
+                .collect();
+            names.sort();
+            names
+        };
+        for lang in [Lang::ZhCn, Lang::En] {
+            for (key, text) in catalog(lang) {
+                let Some(plural) = key.strip_suffix(".one") else {
+                    continue;
+                };
+                let base = catalog(lang).get(plural);
+                assert!(base.is_some(), "{key} has no {plural}");
+                // The singular may say "once" instead of "{n} times"; it names nothing else.
+                let theirs = base.map(|b| params(b)).unwrap_or_default();
+                assert!(
+                    params(text).iter().all(|p| theirs.contains(p)),
+                    "{key}: the singular names a parameter {plural} has not"
+                );
+            }
+        }
+    }
+
+    #[test]
     fn parameters_are_filled_in_once_and_unknown_ones_stay() {
         // `console.age.hours` is "{n} hours" (en); the value is not read for parameters.
         assert_eq!(tf(Lang::En, "console.age.hours", &[("n", "5")]), "5 hours");
@@ -225,8 +297,14 @@ mod tests {
             toml::from_str(include_str!("../i18n/pages.en.toml")).expect("pages.en.toml parses");
         zh.extend(zh_pages);
         en.extend(en_pages);
-        let mut missing: Vec<&String> = en.keys().filter(|k| !zh.contains_key(*k)).collect();
-        missing.extend(zh.keys().filter(|k| !en.contains_key(*k)));
+        // A singular form (`<key>.one`) is a language's own grammar: Chinese has none.
+        let shared = |k: &&String| !k.ends_with(".one");
+        let mut missing: Vec<&String> = en
+            .keys()
+            .filter(shared)
+            .filter(|k| !zh.contains_key(*k))
+            .collect();
+        missing.extend(zh.keys().filter(shared).filter(|k| !en.contains_key(*k)));
         assert!(missing.is_empty(), "keys in one catalog only: {missing:?}");
     }
 
