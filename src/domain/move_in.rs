@@ -248,6 +248,20 @@ fn reverification_step(v: &ValidityFacts) -> Option<Step> {
     Some(step)
 }
 
+/// The provider backend's gate from the three facts it rests on: the documents approved, the
+/// micro-deposit confirmed and the application approved. `MoveIn::provider_access` over the
+/// evaluated steps says the same (a test holds the two together); this one lets a request
+/// that only needs the gate read three columns instead of every fact.
+pub fn grants_provider_access(
+    enterprise: Option<VerificationStatus>,
+    deposit: Option<DepositStatus>,
+    application: Option<VerificationStatus>,
+) -> bool {
+    enterprise == Some(VerificationStatus::Approved)
+        && deposit == Some(DepositStatus::Confirmed)
+        && application == Some(VerificationStatus::Approved)
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Checks {
     /// `not_started`, `draft`, `in_review`, `rejected` or `approved`.
@@ -490,6 +504,54 @@ mod tests {
                 Some(serde_json::json!(s.as_str()))
             );
         }
+    }
+
+    #[test]
+    fn the_narrow_gate_agrees_with_the_evaluated_steps() {
+        use DepositStatus as D;
+        use VerificationStatus as V;
+        let reviewed = [
+            None,
+            Some(V::Draft),
+            Some(V::InReview),
+            Some(V::Rejected),
+            Some(V::Approved),
+        ];
+        let deposits = [
+            None,
+            Some(D::NotSent),
+            Some(D::Sent),
+            Some(D::Frozen),
+            Some(D::Void),
+            Some(D::Requested),
+            Some(D::Confirmed),
+        ];
+        let mut granted = 0;
+        for enterprise in reviewed {
+            for deposit in deposits {
+                for application in reviewed {
+                    for rest in [Facts::default(), live()] {
+                        let m = MoveIn::evaluate(&Facts {
+                            enterprise,
+                            deposit,
+                            application,
+                            ..rest
+                        });
+                        let narrow = grants_provider_access(enterprise, deposit, application);
+                        assert_eq!(
+                            m.provider_access(),
+                            narrow,
+                            "{enterprise:?} {deposit:?} {application:?}"
+                        );
+                        granted += usize::from(narrow);
+                    }
+                }
+            }
+        }
+        assert_eq!(
+            granted, 2,
+            "only the approved, confirmed, approved account passes"
+        );
     }
 
     fn live() -> Facts {

@@ -4,7 +4,7 @@
 
 use sqlx::{Arguments, Execute, Executor};
 
-use super::{audit, events, Db, Dialect, Durability, Result, StoreError, Tx};
+use super::{audit, events, Conn, Db, Dialect, Durability, Result, StoreError, Tx};
 use crate::domain::audit::NewEvent;
 use crate::domain::events::Event;
 
@@ -24,8 +24,14 @@ impl Db {
     /// five, which is what bounds the rate of all writes. If the batch fails it is rolled back;
     /// when the head had moved (another process appended: the event collides on `seq`), the
     /// write is done again the ordinary way.
+    ///
+    /// `held`: a connection the caller read on just before (the provider backend's gate), for
+    /// PostgreSQL's statement to go out on, saving a checkout of the pool; SQLite's writer
+    /// takes its own connection, and `held` goes back to the pool first.
+    #[allow(clippy::too_many_arguments)]
     pub async fn write_with_event<F>(
         &self,
+        held: Option<Conn>,
         durability: Durability,
         account_id: &str,
         sql: &str,
@@ -54,15 +60,19 @@ impl Db {
             if batchable && self.dialect == Dialect::Postgres {
                 return self
                     .write_in_one_statement(
-                        durability, account_id, sql, bind, bound, event, outgoing,
+                        held, durability, account_id, sql, bind, bound, event, outgoing,
                     )
                     .await;
             }
+            drop(held);
             let tx = self
                 .lock_account(self.begin(durability).await?, account_id)
                 .await?;
             return write_in(tx, sql, &bind, event, outgoing).await;
         };
+        // The batch takes a connection of its own: one held while waiting for the writer slot
+        // could be the last one the slot's holder waits for.
+        drop(held);
         let mut slot = writer.clone().lock_owned().await;
         let mut bind = bind;
         if let Some((head_seq, head_hash)) = slot.audit_head.take_if(|_| batchable) {

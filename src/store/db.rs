@@ -103,6 +103,13 @@ impl Db {
         self.writes.load(std::sync::atomic::Ordering::Acquire)
     }
 
+    /// A connection of the pool, held until dropped. Hold it only while no other connection is
+    /// waited for: the pool is small, and requests that each hold one and wait for a second
+    /// could wait for one another.
+    pub async fn checkout(&self) -> Result<super::Conn> {
+        Ok(self.pool.acquire().await?)
+    }
+
     pub async fn ping(&self) -> Result<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())

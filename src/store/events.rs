@@ -105,6 +105,12 @@ pub async fn record(tx: &mut Tx, event: &Event, at: i64) -> Result<String> {
     Ok(id)
 }
 
+/// The `event_once` key of an account's `provider.moved_in`: the move-in is recorded once, and
+/// the provider-backend gate reads whether it has been (`move_in::access`).
+pub fn moved_in_key(account_id: &str) -> String {
+    format!("moved_in:{account_id}")
+}
+
 /// Records `event` only the first time `once_key` is seen (`provider.moved_in`); whether it did.
 pub async fn record_once(tx: &mut Tx, once_key: &str, event: &Event, at: i64) -> Result<bool> {
     let first = sqlx::query(

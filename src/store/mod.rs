@@ -49,6 +49,9 @@ mod tx;
 
 pub use batch::AnyQuery;
 pub use db::Db;
+/// A connection taken from the pool and held: a read and the write that follows it on one
+/// checkout (`Db::checkout`).
+pub type Conn = sqlx::pool::PoolConnection<sqlx::Any>;
 pub use tx::{Durability, Tx, WriteTx};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -1,4 +1,5 @@
-//! The facts behind an account's move-in status, read with one query.
+//! The facts behind an account's move-in status, read with one query; and the few of them the
+//! provider-backend gate rests on, read with a narrower one.
 
 use sqlx::{Any, Executor, Row};
 
@@ -85,6 +86,51 @@ pub async fn facts<'e, E: Executor<'e, Database = Any>>(
             enterprise_data: r.try_get("enterprise_data")?,
             last_reverification_status: r.try_get("last_reverification_status")?,
             last_reverification_reasons: r.try_get("last_reverification_reasons")?,
+        })
+    })
+    .transpose()
+}
+
+/// What the provider-backend gate rests on (`domain::move_in::grants_provider_access`), and
+/// whether the account's move-in has been recorded (`event_once`, `moved_in:<account id>`).
+#[derive(Debug, Clone, Default)]
+pub struct AccessRow {
+    pub enterprise_status: Option<String>,
+    pub md_status: Option<String>,
+    pub md_frozen_until: Option<i64>,
+    pub md_attempts_left: Option<i64>,
+    pub application_status: Option<String>,
+    pub moved_in_recorded: bool,
+}
+
+/// Two keyed reads joined on the account, without the JSON `facts` carries: every request to
+/// the provider backend passes this gate, so it is kept small. `None`: no verification begun.
+pub async fn access<'e, E: Executor<'e, Database = Any>>(
+    ex: E,
+    account_id: &str,
+) -> Result<Option<AccessRow>> {
+    let row = sqlx::query(
+        "SELECT e.status AS enterprise_status, e.md_status, e.md_frozen_until, e.md_attempts_left, \
+         p.status AS application_status, \
+         CAST(CASE WHEN o.key IS NULL THEN 0 ELSE 1 END AS BIGINT) AS recorded \
+         FROM enterprise_verifications e \
+         LEFT JOIN partner_applications p ON p.account_id = e.account_id \
+         LEFT JOIN event_once o ON o.key = $2 \
+         WHERE e.account_id = $1",
+    )
+    .bind(account_id)
+    .bind(super::events::moved_in_key(account_id))
+    .fetch_optional(ex)
+    .await?;
+    row.map(|r| {
+        let recorded: i64 = r.try_get("recorded")?;
+        Ok(AccessRow {
+            enterprise_status: r.try_get("enterprise_status")?,
+            md_status: r.try_get("md_status")?,
+            md_frozen_until: r.try_get("md_frozen_until")?,
+            md_attempts_left: r.try_get("md_attempts_left")?,
+            application_status: r.try_get("application_status")?,
+            moved_in_recorded: recorded == 1,
         })
     })
     .transpose()

@@ -5,7 +5,7 @@
 
 use sqlx::Row;
 
-use super::{audit, events, AnyQuery, Db, Durability, Result};
+use super::{audit, events, AnyQuery, Conn, Db, Durability, Result};
 use crate::domain::audit::NewEvent;
 use crate::domain::events::Event;
 
@@ -47,10 +47,11 @@ pub(super) fn sql(sql: &str, bound: usize, durability: Durability, outside: bool
 
 impl Db {
     /// `Db::write_with_event` on PostgreSQL, for a statement that binds exactly its
-    /// placeholders; the event's seq.
+    /// placeholders, on `held` when given; the event's seq.
     #[allow(clippy::too_many_arguments)]
     pub(super) async fn write_in_one_statement(
         &self,
+        held: Option<Conn>,
         durability: Durability,
         account_id: &str,
         statement: &str,
@@ -65,7 +66,10 @@ impl Db {
         if let Some(e) = outgoing {
             query = events::bind_record(query, &uuid::Uuid::now_v7().to_string(), at, e);
         }
-        let row = query.fetch_one(&self.pool).await?;
+        let row = match held {
+            Some(mut conn) => query.fetch_one(&mut *conn).await?,
+            None => query.fetch_one(&self.pool).await?,
+        };
         self.writes
             .fetch_add(1, std::sync::atomic::Ordering::Release);
         Ok(row.try_get("seq")?)

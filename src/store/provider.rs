@@ -3,7 +3,7 @@
 use sqlx::any::AnyRow;
 use sqlx::{Any, Executor, Row};
 
-use super::{Db, Durability, Result, Tx};
+use super::{Conn, Db, Durability, Result, Tx};
 use crate::domain::audit::NewEvent;
 use crate::domain::events::Event;
 use crate::domain::provider::CustomerService;
@@ -36,9 +36,10 @@ const PUT_CUSTOMER_SERVICE: &str =
     service_hours = $5, updated_at = $6";
 
 /// Saves the customer-service details with their audit event and their outside event, in one
-/// write that reads nothing first (see `Db::write_with_event`).
+/// write that reads nothing first (see `Db::write_with_event`), on `held` when given.
 pub async fn save_customer_service(
     db: &Db,
+    held: Option<Conn>,
     account_id: &str,
     cs: &CustomerService,
     now: i64,
@@ -47,6 +48,7 @@ pub async fn save_customer_service(
 ) -> Result<i64> {
     let (id, cs) = (account_id.to_string(), cs.clone());
     db.write_with_event(
+        held,
         Durability::Relaxed,
         account_id,
         PUT_CUSTOMER_SERVICE,

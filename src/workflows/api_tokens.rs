@@ -402,6 +402,7 @@ async fn record_use(
     let id = row.id.clone();
     ctx.db
         .write_with_event(
+            None,
             Durability::Relaxed,
             &row.account_id,
             token_store::TOUCH_SQL,

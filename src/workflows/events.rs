@@ -106,7 +106,13 @@ pub async fn note_moved_in(ctx: &Ctx, tx: &mut Tx, account_id: &str) -> Result<(
         account_id,
         json!({"provider_id": account_id, "company_name": company}),
     );
-    store::events::record_once(tx, &format!("moved_in:{account_id}"), &event, now_ms()).await?;
+    store::events::record_once(
+        tx,
+        &store::events::moved_in_key(account_id),
+        &event,
+        now_ms(),
+    )
+    .await?;
     Ok(())
 }
 

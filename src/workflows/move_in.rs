@@ -5,7 +5,9 @@ use super::{Ctx, Error, Result};
 use crate::domain::account::Role;
 use crate::domain::agreement::{Standing, VersionFact};
 use crate::domain::enterprise::{DepositStatus, EnterpriseData, VerificationStatus};
-use crate::domain::move_in::{reasons_from_json, Facts, MoveIn, Reason, StepKey, ValidityFacts};
+use crate::domain::move_in::{
+    grants_provider_access, reasons_from_json, Facts, MoveIn, Reason, StepKey, ValidityFacts,
+};
 use crate::domain::review::ReviewKind;
 use crate::store;
 use crate::workflows::accounts::AccountView;
@@ -174,8 +176,85 @@ pub async fn require_agreement_accepted(ctx: &Ctx, account: &AccountView) -> Res
     Ok(())
 }
 
-/// The provider backend: verified enterprise and approved application.
-pub async fn require_provider_access(ctx: &Ctx, account: &AccountView) -> Result<MoveIn> {
+/// An account the provider backend's gate let through.
+#[derive(Debug, Clone, Copy)]
+pub struct ProviderAccess {
+    /// The account's move-in has been recorded (`provider.moved_in`): no write can complete
+    /// it any more.
+    pub moved_in_recorded: bool,
+}
+
+/// The provider backend: verified enterprise and approved application. Every request to the
+/// backend passes here, so the gate reads only the three facts it rests on and whether the
+/// move-in was recorded (`store::move_in::access`, one keyed statement); an account it stops
+/// is evaluated in full, for the steps the refusal names.
+pub async fn require_provider_access(ctx: &Ctx, account: &AccountView) -> Result<ProviderAccess> {
+    require_provider_role(account)?;
+    match narrow_gate(ctx, ctx.db.pool(), account).await? {
+        Some(access) => Ok(access),
+        None => gate_in_full(ctx, account).await,
+    }
+}
+
+/// `require_provider_access` for a write that follows at once: the connection the gate read
+/// on is handed on for the write (one checkout of the pool instead of two), or `None` when
+/// the gate had to look further.
+pub async fn require_provider_access_for_write(
+    ctx: &Ctx,
+    account: &AccountView,
+) -> Result<(ProviderAccess, Option<store::Conn>)> {
+    require_provider_role(account)?;
+    let mut conn = ctx.db.checkout().await?;
+    if let Some(access) = narrow_gate(ctx, &mut *conn, account).await? {
+        return Ok((access, Some(conn)));
+    }
+    // The full evaluation takes connections of its own.
+    drop(conn);
+    Ok((gate_in_full(ctx, account).await?, None))
+}
+
+/// The account through the gate, read through `ex`; `None` when the narrow read does not let
+/// it through.
+async fn narrow_gate<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
+    ctx: &Ctx,
+    ex: E,
+    account: &AccountView,
+) -> Result<Option<ProviderAccess>> {
+    let Some(row) = store::move_in::access(ex, &account.id).await? else {
+        return Ok(None);
+    };
+    let now = ctx.clock.now_ms();
+    let deposit = row.md_status.as_deref().map(|s| {
+        DepositStatus::at(
+            s,
+            row.md_frozen_until,
+            row.md_attempts_left.unwrap_or(0),
+            now,
+        )
+    });
+    let reviewed = |s: Option<&str>| s.and_then(VerificationStatus::parse);
+    let through = grants_provider_access(
+        reviewed(row.enterprise_status.as_deref()),
+        deposit,
+        reviewed(row.application_status.as_deref()),
+    );
+    Ok(through.then_some(ProviderAccess {
+        moved_in_recorded: row.moved_in_recorded,
+    }))
+}
+
+/// The refusal with the steps still due, or — when a decision came between the two reads —
+/// the account through.
+async fn gate_in_full(ctx: &Ctx, account: &AccountView) -> Result<ProviderAccess> {
+    require_provider_status(ctx, account).await?;
+    Ok(ProviderAccess {
+        moved_in_recorded: false,
+    })
+}
+
+/// The provider backend's gate, with where the account stands: for pages that show it and
+/// writes whose effect depends on it.
+pub async fn require_provider_status(ctx: &Ctx, account: &AccountView) -> Result<MoveIn> {
     require_provider_role(account)?;
     let m = status(ctx, &account.id).await?;
     if !m.provider_access() {

@@ -8,7 +8,9 @@ use utoipa::ToSchema;
 
 use super::accounts::AccountView;
 use super::decision::{DecisionEffects, Verdict};
-use super::move_in::require_provider_access;
+use super::move_in::{
+    require_provider_access, require_provider_access_for_write, require_provider_status,
+};
 use super::{Ctx, Error, Result};
 use crate::domain::audit::NewEvent;
 use crate::domain::events::{Event, EventType};
@@ -42,7 +44,7 @@ pub async fn save_customer_service(
     account: &AccountView,
     form: &CustomerServiceForm,
 ) -> Result<CustomerService> {
-    let status = require_provider_access(ctx, account).await?;
+    let (access, held) = require_provider_access_for_write(ctx, account).await?;
     let cs = provider::validate_customer_service(form).map_err(Error::Validation)?;
     // The phone and address may be a person's: the chain keeps which contact changed, not the
     // values (docs/PRIVACY.md).
@@ -55,14 +57,23 @@ pub async fn save_customer_service(
                "dongdong_group_id": cs.dongdong_group_id, "service_hours": cs.service_hours}),
     );
     let now = ctx.clock.now_ms();
-    if status.moved_in() {
+    if access.moved_in_recorded {
         // The usual case, and the one measured: one blind write.
-        provider_store::save_customer_service(&ctx.db, &account.id, &cs, now, &audit, &outgoing)
-            .await?;
+        provider_store::save_customer_service(
+            &ctx.db,
+            held,
+            &account.id,
+            &cs,
+            now,
+            &audit,
+            &outgoing,
+        )
+        .await?;
         ctx.events_committed();
         return Ok(cs);
     }
     // This may be the step that completes the move-in.
+    drop(held);
     let mut tx = ctx.db.begin_for_account_relaxed(&account.id).await?;
     provider_store::put_customer_service(&mut tx, &account.id, &cs, now).await?;
     store::audit::append(&mut tx, audit).await?;
@@ -213,7 +224,7 @@ pub async fn save_settlement(
     account: &AccountView,
     form: &SettlementForm,
 ) -> Result<SettlementAnswer> {
-    let status = require_provider_access(ctx, account).await?;
+    let status = require_provider_status(ctx, account).await?;
     let company = company_name(ctx, account).await?;
     let s = provider::validate_settlement(form, &company).map_err(|e| match e {
         SettlementError::NameMismatch => Error::AccountNameMismatch,

@@ -513,3 +513,66 @@ async fn the_lifecycle_reaches_a_subscribed_webhook_without_personal_data() {
     }
     app.stop().await;
 }
+
+/// Issue 12 (the PostgreSQL write): a save reads the provider-backend gate and writes on one
+/// connection of the pool, held from the one to the other. More saves at once than the pool
+/// has connections, from a moved-in provider (the one-statement write) and from one whose
+/// move-in is not complete (the transaction that may complete it), all land, each with its
+/// event, and the move-in is recorded once: no request waits for a connection another holds.
+#[tokio::test]
+async fn more_saves_at_once_than_the_pool_has_connections_all_land_each_with_its_event() {
+    let app = spawn_app().await;
+    let operator = app.with_operator().await;
+    let live = app
+        .with_moved_in_provider("many-a@example.com", "甲方云计算有限公司", &uscc(906))
+        .await;
+    let approved = app
+        .with_approved_provider("many-b@example.com", "乙方云计算有限公司", &uscc(907))
+        .await;
+    let (from_live, from_approved) = (36, 12);
+    let mut set = tokio::task::JoinSet::new();
+    for i in 0..from_live + from_approved {
+        let token = if i < from_live {
+            &live.token
+        } else {
+            &approved.token
+        };
+        let req = app
+            .client
+            .put(app.url("/api/v1/provider/customer-service"))
+            .bearer_auth(token)
+            .json(&crate::helpers::customer_service_form());
+        set.spawn(async move { req.send().await.map(|r| r.status()) });
+    }
+    let answers = tokio::time::timeout(std::time::Duration::from_secs(60), set.join_all())
+        .await
+        .expect("every save answered within a minute");
+    for status in answers {
+        assert_eq!(status.expect("sent"), StatusCode::OK);
+    }
+    let feed = all_events(
+        &app,
+        &operator,
+        "types=provider.moved_in,provider.customer_service_updated",
+    )
+    .await;
+    let count = |who: &str, kind: &str| {
+        feed.iter()
+            .filter(|e| e["provider_id"] == json!(who) && e["type"] == kind)
+            .count()
+    };
+    // The moved-in provider saved once on its way in.
+    assert_eq!(
+        count(&live.id, "provider.customer_service_updated"),
+        from_live + 1
+    );
+    assert_eq!(count(&live.id, "provider.moved_in"), 1);
+    assert_eq!(
+        count(&approved.id, "provider.customer_service_updated"),
+        from_approved
+    );
+    // Its settlement account is still missing: not moved in.
+    assert_eq!(count(&approved.id, "provider.moved_in"), 0);
+    let m = app.move_in(&approved.token).await;
+    assert_eq!(m.body["state"], "in_progress", "{:?}", m.body);
+}

@@ -87,6 +87,7 @@ async fn count(db: &Db, sql: &str) -> i64 {
 async fn note(db: &Db, text: &str) -> Result<i64, berth::store::StoreError> {
     let text = text.to_string();
     db.write_with_event(
+        None,
         Durability::Relaxed,
         "acc",
         "INSERT INTO notes (text) VALUES ($1)",
@@ -206,7 +207,17 @@ async fn on_postgres_blind_writes_race_in_one_statement_and_keep_the_chain() {
     .await
     .expect("an endpoint that takes every event");
     let before = count(&db, "SELECT COUNT(*) FROM audit_events").await;
-    let blind = |db: Db, text: String| async move {
+    // Half the writers read first on the connection they then write on (as the provider
+    // backend's gate does): the write takes that connection, not another.
+    let blind = |db: Db, text: String, held: bool| async move {
+        let held = match held {
+            true => {
+                let mut conn = db.checkout().await?;
+                sqlx::query("SELECT 1").execute(&mut *conn).await?;
+                Some(conn)
+            }
+            false => None,
+        };
         let outgoing = Event::about_provider(
             EventType::ProviderCustomerServiceUpdated,
             "acc",
@@ -216,6 +227,7 @@ async fn on_postgres_blind_writes_race_in_one_statement_and_keep_the_chain() {
         let event =
             NewEvent::new("系统", "note.added", "笔记").detail(serde_json::json!({"t": text}));
         db.write_with_event(
+            held,
             Durability::Relaxed,
             "acc",
             "INSERT INTO notes (text) VALUES ($1)",
@@ -245,7 +257,7 @@ async fn on_postgres_blind_writes_race_in_one_statement_and_keep_the_chain() {
                     tx.commit().await.expect("commit");
                 } else {
                     seqs.push(
-                        blind(db.clone(), format!("{t}.{i} 名"))
+                        blind(db.clone(), format!("{t}.{i} 名"), t % 2 == 1)
                             .await
                             .expect("blind"),
                     );
@@ -279,7 +291,8 @@ async fn on_postgres_blind_writes_race_in_one_statement_and_keep_the_chain() {
         "one delivery per event, under the event's seq"
     );
 
-    assert!(blind(db.clone(), "bad".into()).await.is_err());
+    assert!(blind(db.clone(), "bad".into(), false).await.is_err());
+    assert!(blind(db.clone(), "bad".into(), true).await.is_err());
     assert_eq!(count(&db, "SELECT COUNT(*) FROM notes").await, 115);
     assert_eq!(count(&db, "SELECT COUNT(*) FROM events").await, 115);
     assert_eq!(

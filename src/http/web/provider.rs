@@ -198,7 +198,7 @@ impl FromRequestParts<AppState> for ProviderBackend {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
         let SignedIn { mut page, account } = SignedIn::from_request_parts(parts, state).await?;
-        match move_in::require_provider_access(&state.ctx, &account).await {
+        match move_in::require_provider_status(&state.ctx, &account).await {
             Ok(m) => {
                 page.set_validity_banner(&m);
                 crate::http::web::deposits::set_banner(state, &mut page, &m, &account).await;
