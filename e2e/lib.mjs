@@ -644,8 +644,13 @@ function loadCatalog(lang) {
 }
 
 /** The page text of `key` in `lang` ("zh-CN" or "en"), with {params} filled in. */
+// The parameters that count something: a count of 1 reads the text's singular form
+// (`<key>.one`) where the language has one, as the server's i18n::tf does.
+const COUNTS = ['n', 'minutes', 'hours', 'days', 'count', 'attempts_left', 'max_days'];
+
 export function tr(lang, key, params = {}) {
-  const v = loadCatalog(lang)[key];
+  const one = COUNTS.some((k) => String(params[k]) === '1');
+  const v = (one && loadCatalog(lang)[`${key}.one`]) || loadCatalog(lang)[key];
   if (v === undefined) throw new Error(`no text "${key}" in i18n/pages.${lang}.toml or i18n/${lang}.toml`);
   return v.replace(/\{(\w+)\}/g, (_, k) => (k in params ? String(params[k]) : `{${k}}`));
 }
