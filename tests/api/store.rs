@@ -36,6 +36,21 @@ async fn decisions_are_fsynced_and_drafts_are_relaxed() {
     }
 }
 
+/// Once the database has statistics (an operator's `ANALYZE`, `PRAGMA optimize`), SQLite
+/// without the query planner's stability guarantee recompiles a cached statement every time a
+/// value is bound to it (the value may change the plan): 12 % of the product page's CPU went
+/// to that in the bench. The bundled SQLite is built with the guarantee
+/// (`.cargo/config.toml`); this fails when a build loses the flag.
+#[tokio::test]
+async fn sqlite_keeps_each_statements_plan_whatever_value_is_bound() {
+    let (_dir, db) = sqlite().await;
+    let used: i64 = sqlx::query_scalar("SELECT sqlite_compileoption_used('ENABLE_QPSG')")
+        .fetch_one(db.pool())
+        .await
+        .expect("compile option");
+    assert_eq!(used, 1, "SQLite built without SQLITE_ENABLE_QPSG");
+}
+
 #[tokio::test]
 async fn writers_take_turns_without_busy_errors() {
     let (_dir, db) = sqlite().await;
