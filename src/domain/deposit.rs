@@ -55,6 +55,17 @@ impl DepositStatus {
         }
     }
 
+    /// The status from a left-joined row: `None` when the account has no enterprise row yet;
+    /// attempts the row does not carry count as none left.
+    pub fn of_joined(
+        stored: Option<&str>,
+        frozen_until: Option<i64>,
+        attempts_left: Option<i64>,
+        now: i64,
+    ) -> Option<DepositStatus> {
+        stored.map(|s| DepositStatus::at(s, frozen_until, attempts_left.unwrap_or(0), now))
+    }
+
     /// Whether the holder may type an amount now.
     pub fn takes_amounts(self) -> bool {
         self == DepositStatus::Sent

@@ -677,4 +677,19 @@ mod tests {
         assert!(at("sent", None, 1, 0).takes_amounts());
         assert!(!at("sent", Some(100), 0, 50).takes_amounts());
     }
+
+    #[test]
+    fn a_joined_row_without_an_enterprise_has_no_deposit_and_missing_attempts_count_as_none() {
+        let of = DepositStatus::of_joined;
+        assert_eq!(of(None, None, Some(3), 0), None);
+        assert_eq!(
+            of(Some("sent"), None, Some(3), 0),
+            Some(DepositStatus::Sent)
+        );
+        assert_eq!(of(Some("sent"), None, None, 0), Some(DepositStatus::Void));
+        assert_eq!(
+            of(Some("sent"), Some(100), None, 50),
+            Some(DepositStatus::Frozen)
+        );
+    }
 }

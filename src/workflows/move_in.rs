@@ -104,14 +104,12 @@ fn evaluate(
             .as_deref()
             .and_then(VerificationStatus::parse),
         enterprise_reasons: reasons(row.enterprise_reasons.as_deref()),
-        deposit: row.md_status.as_deref().map(|s| {
-            DepositStatus::at(
-                s,
-                row.md_frozen_until,
-                row.md_attempts_left.unwrap_or(0),
-                now,
-            )
-        }),
+        deposit: DepositStatus::of_joined(
+            row.md_status.as_deref(),
+            row.md_frozen_until,
+            row.md_attempts_left,
+            now,
+        ),
         application: row
             .application_status
             .as_deref()
@@ -223,15 +221,12 @@ async fn narrow_gate<'e, E: sqlx::Executor<'e, Database = sqlx::Any>>(
     let Some(row) = store::move_in::access(ex, &account.id).await? else {
         return Ok(None);
     };
-    let now = ctx.clock.now_ms();
-    let deposit = row.md_status.as_deref().map(|s| {
-        DepositStatus::at(
-            s,
-            row.md_frozen_until,
-            row.md_attempts_left.unwrap_or(0),
-            now,
-        )
-    });
+    let deposit = DepositStatus::of_joined(
+        row.md_status.as_deref(),
+        row.md_frozen_until,
+        row.md_attempts_left,
+        ctx.clock.now_ms(),
+    );
     let reviewed = |s: Option<&str>| s.and_then(VerificationStatus::parse);
     let through = grants_provider_access(
         reviewed(row.enterprise_status.as_deref()),
