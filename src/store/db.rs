@@ -5,10 +5,14 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use sqlx::any::{AnyConnectOptions, AnyPoolOptions};
-use sqlx::{AnyPool, Executor};
+use sqlx::{AnyPool, Connection, Executor};
 
 use super::tx::WriterState;
 use super::{Dialect, Result, StoreError};
+
+/// A PostgreSQL connection idle this long is pinged before it is handed out (one released less
+/// than this ago was pinged on its release).
+const PING_WHEN_IDLE_FOR: Duration = Duration::from_secs(1);
 
 /// The pool and what kind of database is behind it.
 #[derive(Clone, Debug)]
@@ -75,6 +79,20 @@ impl Db {
                 AnyPoolOptions::new()
                     .max_connections(16)
                     .acquire_timeout(Duration::from_secs(10))
+                    // sqlx pings a connection when it goes back to the pool (a broken one is
+                    // dropped there) and, by default, again when it is taken out: two round
+                    // trips to the server around every checkout. The second is sent only when
+                    // the connection has lain idle long enough for the server to have gone
+                    // away since (a restart, an idle-session timeout, a proxy's cut).
+                    .test_before_acquire(false)
+                    .before_acquire(|conn, meta| {
+                        Box::pin(async move {
+                            if meta.idle_for >= PING_WHEN_IDLE_FOR {
+                                conn.ping().await?;
+                            }
+                            Ok(true)
+                        })
+                    })
                     .connect_with(options)
                     .await?
             }
