@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::account::Email;
-use super::enterprise::text;
+use super::enterprise::{multiline_text, text};
 use super::ids::MobilePhone;
 use super::{FieldError, FieldErrors};
 
@@ -140,7 +140,7 @@ pub fn check_draft(
             }
         },
     };
-    let brief = text(&mut e, "business_brief", form.business_brief.as_ref(), 2000);
+    let brief = multiline_text(&mut e, "business_brief", form.business_brief.as_ref(), 2000);
     if brief.as_ref().is_some_and(|b| b.chars().count() < 20) {
         e.push(FieldError::new("business_brief", "too_short").with("min", 20));
     }

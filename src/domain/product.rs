@@ -5,7 +5,7 @@ use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::enterprise::text;
+use super::enterprise::{multiline_text, text};
 use super::{FieldError, FieldErrors};
 
 pub const DELIVERIES: &[&str] = &["image", "saas", "download", "offline_service"];
@@ -223,14 +223,14 @@ pub fn validate(
         });
     }
     let t = f.terms.clone().unwrap_or_default();
-    let scope = text(
+    let scope = multiline_text(
         &mut e,
         "terms.after_sales_scope",
         t.after_sales_scope.as_ref(),
         1000,
     );
     let scope = need(&mut e, "terms.after_sales_scope", scope);
-    let warranty = text(&mut e, "terms.warranty", t.warranty.as_ref(), 1000);
+    let warranty = multiline_text(&mut e, "terms.warranty", t.warranty.as_ref(), 1000);
     let warranty = need(&mut e, "terms.warranty", warranty);
     e.into_result()?;
     Ok(ProductData {

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::enterprise::text;
+use super::enterprise::{multiline_text, text};
 use super::reasons::ReasonText;
 use super::review::ReviewKind;
 use super::{FieldError, FieldErrors};
@@ -67,8 +67,8 @@ fn valid_code(code: &str) -> bool {
 }
 
 fn texts(e: &mut FieldErrors, t: Option<&ReasonTextForm>) -> ReasonText {
-    let zh = text(e, "text.zh-CN", t.and_then(|t| t.zh_cn.as_ref()), 500);
-    let en = text(e, "text.en", t.and_then(|t| t.en.as_ref()), 500);
+    let zh = multiline_text(e, "text.zh-CN", t.and_then(|t| t.zh_cn.as_ref()), 500);
+    let en = multiline_text(e, "text.en", t.and_then(|t| t.en.as_ref()), 500);
     for (name, v) in [("text.zh-CN", &zh), ("text.en", &en)] {
         if v.is_none() {
             e.push(FieldError::new(name, "required"));

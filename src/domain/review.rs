@@ -3,7 +3,7 @@
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::enterprise::text;
+use super::enterprise::{multiline_text, text};
 use super::reasons::Reason;
 use super::{FieldError, FieldErrors};
 
@@ -150,7 +150,7 @@ pub fn validate_decision(f: &DecisionForm) -> Result<ValidDecision, Vec<FieldErr
             r.field.as_ref(),
             100,
         );
-        let message = text(
+        let message = multiline_text(
             &mut e,
             &format!("reasons[{i}].message"),
             r.message.as_ref(),
@@ -178,8 +178,9 @@ pub fn validate_decision(f: &DecisionForm) -> Result<ValidDecision, Vec<FieldErr
     if f.decision == Some(Decision::Reject) && reasons.is_empty() {
         e.push(FieldError::new("reasons", "required"));
     }
-    let override_reason = text(&mut e, "override_reason", f.override_reason.as_ref(), 500);
-    let reply = text(&mut e, "reply", f.reply.as_ref(), 2000);
+    let override_reason =
+        multiline_text(&mut e, "override_reason", f.override_reason.as_ref(), 500);
+    let reply = multiline_text(&mut e, "reply", f.reply.as_ref(), 2000);
     e.into_result()?;
     match (f.decision, f.version) {
         (Some(decision), Some(version)) => Ok(ValidDecision {

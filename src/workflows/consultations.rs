@@ -11,7 +11,7 @@ use super::{limits, Ctx, Error, Result};
 use crate::domain::account::Email;
 use crate::domain::audit::{self, NewEvent};
 use crate::domain::client::Client;
-use crate::domain::enterprise::text;
+use crate::domain::enterprise::{multiline_text, text};
 use crate::domain::events::{Event, EventType};
 use crate::domain::ids::MobilePhone;
 use crate::domain::paging::{self, parse_cursor};
@@ -150,7 +150,7 @@ pub async fn create(
             }
         },
     };
-    let message = text(&mut e, "message", form.message.as_ref(), 5000);
+    let message = multiline_text(&mut e, "message", form.message.as_ref(), 5000);
     if message.is_none() && !e.0.iter().any(|x| x.field == "message") {
         e.push(FieldError::new("message", "required"));
     }
@@ -264,7 +264,7 @@ pub async fn reply(
         crate::domain::account::StaffAction::AnswerConsultation,
     )?;
     let mut e = FieldErrors::default();
-    let message = text(
+    let message = multiline_text(
         &mut e,
         "message",
         message.map(str::to_string).as_ref(),

@@ -23,7 +23,7 @@ use super::{Ctx, Error, Result};
 use crate::domain::account::StaffAction;
 use crate::domain::audit::{NewEvent, SYSTEM};
 use crate::domain::calendar::{self, Calendar};
-use crate::domain::enterprise::text;
+use crate::domain::enterprise::multiline_text;
 use crate::domain::events::{Event, EventType};
 use crate::domain::guarantee::{self, EntryKind, GuaranteeStatus, Standing};
 use crate::domain::money::Fen;
@@ -192,7 +192,7 @@ pub async fn record_deduction(
     super::decision::not_own(operator, account_id)?;
     let mut e = FieldErrors::default();
     let amount = guarantee::amount(&mut e, "amount_fen", amount_fen, false);
-    let reason = text(&mut e, "reason", reason, guarantee::MAX_REASON_CHARS);
+    let reason = multiline_text(&mut e, "reason", reason, guarantee::MAX_REASON_CHARS);
     if reason.is_none() {
         e.push(FieldError::new("reason", "required"));
     }

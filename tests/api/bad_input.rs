@@ -1064,3 +1064,55 @@ async fn a_double_clicked_application_submit_queues_one_item() {
         1
     );
 }
+
+/// What people write in paragraphs keeps its line breaks; a one-line field says that it takes
+/// one line; characters that show nothing but change what a name looks like (a direction
+/// override, a zero-width space) are refused by name, and the saved draft stays as it was.
+#[tokio::test]
+async fn paragraphs_keep_their_line_breaks_and_names_refuse_invisible_characters() {
+    let app = spawn_app().await;
+    let a = app
+        .consult(json!({"topic": "provider_cooperation", "name": "张三",
+            "email": "lines@example.com", "message": "第一行\r\n第二行\n\n\t第三行"}))
+        .await;
+    a.assert_status(StatusCode::CREATED);
+    let db = app.db().await;
+    let stored: Vec<String> = sqlx::query_scalar("SELECT message FROM consultations")
+        .fetch_all(&db)
+        .await
+        .expect("messages");
+    assert_eq!(stored, vec!["第一行\n第二行\n\n\t第三行".to_string()]);
+
+    let token = app.provider("names@example.com").await;
+    app.save_enterprise(&token, form_with(&[]))
+        .await
+        .assert_status(StatusCode::OK);
+    let saved = enterprise(&app, &token).await;
+    let cases = [
+        ("阿里\u{202e}测试公司", "unprintable"),
+        ("阿里\u{200b}测试公司", "unprintable"),
+        ("\u{feff}阿里测试公司", "unprintable"),
+        ("阿里测试\u{7}公司", "unprintable"),
+        ("阿里测试\n公司", "line_break"),
+        ("阿里测试\u{2028}公司", "line_break"),
+    ];
+    for (name, code) in cases {
+        let a = app
+            .save_enterprise(&token, form_with(&[("company_name", json!(name))]))
+            .await;
+        a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            a.fields(),
+            vec![("company_name".to_string(), code.to_string())],
+            "{name:?}"
+        );
+        let message = a.body["error"]["fields"][0]["message"]
+            .as_str()
+            .unwrap_or_default();
+        assert!(
+            !message.is_empty() && !message.contains("field."),
+            "{message}"
+        );
+        assert_eq!(enterprise(&app, &token).await, saved, "{name:?}");
+    }
+}
