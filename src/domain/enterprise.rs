@@ -46,7 +46,8 @@ pub struct EnterpriseForm {
 pub struct PersonForm {
     pub name: Option<String>,
     pub id_type: Option<IdType>,
-    /// Omit to keep the number saved earlier (answers only ever show it masked).
+    /// Omit to keep the number saved earlier, under the same `id_type` (a change of type without
+    /// a number drops the old one). Answers only ever show it masked.
     pub id_number: Option<String>,
     /// The last day the ID is valid (`YYYY-MM-DD`, a calendar day in China, UTC+8), or `null`
     /// for a long-term ID (长期). Omitted: not given yet (a submission needs it).
@@ -135,6 +136,18 @@ pub enum SecretChange<T> {
     Keep,
     Clear,
     Set(T),
+}
+
+impl<T> SecretChange<T> {
+    /// An ID number kept from before was checked against the document type it came with: when
+    /// the type changes and no number comes with it, the old number goes (a submission then asks
+    /// for it), so that no number stands under a type whose rules it never passed.
+    pub fn for_type(self, before: Option<IdType>, now: Option<IdType>) -> Self {
+        match self {
+            SecretChange::Keep if before != now => SecretChange::Clear,
+            other => other,
+        }
+    }
 }
 
 /// A validated draft: the data to store and the secrets to (re-)encrypt.

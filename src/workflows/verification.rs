@@ -270,14 +270,19 @@ pub(super) async fn save_in(
     data.authorized_person.id_number_masked = previous.authorized_person.id_number_masked;
     data.corporate_account.account_number_masked = previous.corporate_account.account_number_masked;
     apply_secret(
-        draft.legal_rep_id,
+        draft
+            .legal_rep_id
+            .for_type(previous.legal_rep.id_type, data.legal_rep.id_type),
         &mut row.legal_rep_id_enc,
         &mut data.legal_rep.id_number_masked,
         ctx,
         &context("legal_rep_id", &account.id),
     );
     apply_secret(
-        draft.authorized_id,
+        draft.authorized_id.for_type(
+            previous.authorized_person.id_type,
+            data.authorized_person.id_type,
+        ),
         &mut row.authorized_id_enc,
         &mut data.authorized_person.id_number_masked,
         ctx,

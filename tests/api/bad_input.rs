@@ -1116,3 +1116,67 @@ async fn paragraphs_keep_their_line_breaks_and_names_refuse_invisible_characters
         assert_eq!(enterprise(&app, &token).await, saved, "{name:?}");
     }
 }
+
+/// An ID number was checked against its document type: changing the type without typing the
+/// number again drops the old number (a passport number never stands as a resident ID), and the
+/// submission asks for it.
+#[tokio::test]
+async fn a_kept_id_number_does_not_survive_a_change_of_its_document_type() {
+    let app = spawn_app().await;
+    let token = app.provider("idtype@example.com").await;
+    let passport = form_with(&[
+        ("legal_rep.id_type", json!("passport")),
+        ("legal_rep.id_number", json!("E12345678")),
+    ]);
+    app.save_enterprise(&token, passport)
+        .await
+        .assert_status(StatusCode::OK);
+    let saved = enterprise(&app, &token).await;
+    assert!(
+        saved["legal_rep"]["id_number_masked"].is_string(),
+        "{saved}"
+    );
+
+    // The same type again, number omitted: kept.
+    let same = form_with(&[
+        ("legal_rep.id_type", json!("passport")),
+        ("legal_rep.id_number", Value::Null),
+    ]);
+    app.save_enterprise(&token, same)
+        .await
+        .assert_status(StatusCode::OK);
+    assert_eq!(
+        enterprise(&app, &token).await["legal_rep"]["id_number_masked"],
+        saved["legal_rep"]["id_number_masked"]
+    );
+
+    // Another type, number omitted: the passport number goes.
+    let resident = form_with(&[
+        ("legal_rep.id_type", json!("prc_id")),
+        ("legal_rep.id_number", Value::Null),
+    ]);
+    app.save_enterprise(&token, resident)
+        .await
+        .assert_status(StatusCode::OK);
+    let now = enterprise(&app, &token).await;
+    assert!(now["legal_rep"]["id_number_masked"].is_null(), "{now}");
+    let db = app.db().await;
+    let stored: Option<String> =
+        sqlx::query_scalar("SELECT legal_rep_id_enc FROM enterprise_verifications")
+            .fetch_one(&db)
+            .await
+            .expect("row");
+    assert!(stored.is_none(), "the old number is gone from the row too");
+
+    app.upload_licence(&token)
+        .await
+        .assert_status(StatusCode::CREATED);
+    let a = app.submit_enterprise(&token).await;
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        a.fields()
+            .contains(&("legal_rep.id_number".to_string(), "required".to_string())),
+        "{:?}",
+        a.body
+    );
+}
