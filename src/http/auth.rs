@@ -11,6 +11,7 @@ use crate::domain::account::AccountStatus;
 use crate::domain::api_token::looks_like_api_token;
 use crate::http::cookies::{cookie, Cookies};
 use crate::http::error::ApiError;
+use crate::http::language::AccountLang;
 use crate::http::state::AppState;
 use crate::workflows::accounts::AccountView;
 use crate::workflows::api_tokens;
@@ -126,6 +127,7 @@ impl FromRequestParts<AppState> for AnySession {
             }
             AccountStatus::Disabled => return Err(ApiError::forbidden()),
         }
+        AccountLang::note(parts, session.account.lang);
         let any = AnySession(Authenticated {
             token_hash: session.token_hash.clone(),
             account: session.account.clone(),

@@ -14,7 +14,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::http::error::ApiError;
-use crate::http::language::request_lang;
+use crate::http::language::{accepted, chosen, AccountLang};
 use crate::http::state::AppState;
 use crate::http::web::errors::error_page;
 use crate::http::web::page::Page;
@@ -44,8 +44,14 @@ fn code_for_status(status: StatusCode) -> &'static str {
 
 /// Writes the body of every error response: handler errors (carried as an extension), and the
 /// bare statuses produced by the router and tower layers (404, 405, 408, 413, panics).
-pub async fn render_errors(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    let lang = request_lang(req.headers());
+pub async fn render_errors(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let (chosen, accepted) = (chosen(req.headers()), accepted(req.headers()));
+    let account_lang = AccountLang::default();
+    req.extensions_mut().insert(account_lang.clone());
     let path = req.uri().path().to_string();
     let is_api = is_api(&path);
     let request_id = req
@@ -75,6 +81,12 @@ pub async fn render_errors(State(state): State<AppState>, req: Request, next: Ne
             Arc::new(ApiError::new(status, code))
         }
     };
+    // A choice made on this browser, then what the client accepts, then the language of the
+    // account the request signed in as (known once the handler's extractors ran).
+    let lang = chosen
+        .or(accepted)
+        .or(account_lang.get())
+        .unwrap_or_default();
     if let Some(mut asked) = asked {
         // Pages get an HTML error page in the visitor's language, for the visitor who asked.
         let page = match Page::from_request_parts(&mut asked, &state).await {

@@ -10,6 +10,7 @@ use axum::http::request::Parts;
 use crate::domain::api_token::{looks_like_api_token, Scope};
 use crate::http::auth::{presented_token, Authenticated, Via};
 use crate::http::error::ApiError;
+use crate::http::language::AccountLang;
 use crate::http::state::AppState;
 use crate::workflows::accounts::AccountView;
 use crate::workflows::api_tokens::{self, Grant, Reach};
@@ -84,9 +85,10 @@ impl<S: ScopeName> FromRequestParts<AppState> for Scoped<S> {
         let caller = match presented_token(&parts.headers, state.cookies())? {
             Some((token, Via::Bearer)) if looks_like_api_token(&token) => {
                 let route = route_of(parts);
-                Caller::Token(
-                    api_tokens::authenticate(&state.ctx, &token, Some(S::SCOPE), &route).await?,
-                )
+                let grant =
+                    api_tokens::authenticate(&state.ctx, &token, Some(S::SCOPE), &route).await?;
+                AccountLang::note(parts, grant.account.lang);
+                Caller::Token(grant)
             }
             _ => Caller::Session(Authenticated::from_request_parts(parts, state).await?),
         };

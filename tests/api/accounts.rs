@@ -312,3 +312,49 @@ async fn concurrent_registrations_all_succeed() {
         .expect("count");
     assert_eq!(n, 24);
 }
+
+/// A client that names no language (a script, an API client) reads the errors in the language
+/// of the account it signed in as; one that names a language still gets that one.
+#[tokio::test]
+async fn a_client_that_names_no_language_reads_its_accounts_language() {
+    let app = spawn_app().await;
+    app.raw(
+        app.client
+            .post(app.url(path::ACCOUNTS))
+            .header("accept-language", "en")
+            .json(&json!({"email": "english@example.com", "password": PASSWORD})),
+    )
+    .await
+    .assert_status(StatusCode::CREATED);
+    let code = app.code_from_mail("english@example.com", 0).await;
+    app.activate("english@example.com", &code)
+        .await
+        .assert_status(StatusCode::OK);
+    let token = app.login("english@example.com", PASSWORD).await;
+    let bad = json!({"company_name": "名".repeat(300)});
+    let plain = app
+        .raw(
+            app.client
+                .put(app.url(path::ENTERPRISE))
+                .bearer_auth(&token)
+                .json(&bad),
+        )
+        .await;
+    plain.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(plain.body["error"]["message"], "Some fields are not valid.");
+    let asked = app
+        .raw(
+            app.client
+                .put(app.url(path::ENTERPRISE))
+                .bearer_auth(&token)
+                .header("accept-language", "zh-CN")
+                .json(&bad),
+        )
+        .await;
+    assert_eq!(asked.body["error"]["message"], "部分字段填写有误。");
+    // Before signing in, nothing names the account: the default.
+    let anonymous = app
+        .raw(app.client.post(app.url(path::ACCOUNTS)).json(&json!({})))
+        .await;
+    assert_eq!(anonymous.body["error"]["message"], "部分字段填写有误。");
+}

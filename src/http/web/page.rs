@@ -8,7 +8,7 @@ use axum::response::Response;
 use crate::domain::account::Role;
 use crate::http::auth;
 use crate::http::cookies::cookie;
-use crate::http::language::request_lang;
+use crate::http::language::request_lang_for;
 use crate::http::state::AppState;
 use crate::http::web::csrf::{pre_session_csrf, pre_session_secret};
 use crate::http::web::forms::{FormData, FormState};
@@ -297,7 +297,6 @@ impl FromRequestParts<AppState> for Page {
 }
 
 async fn page_of(parts: &Parts, state: &AppState) -> Page {
-    let lang = request_lang(&parts.headers);
     let session = match cookie(&parts.headers, state.cookies().session()).filter(|t| !t.is_empty())
     {
         Some(token) => sessions::authenticate(&state.ctx, token)
@@ -308,6 +307,7 @@ async fn page_of(parts: &Parts, state: &AppState) -> Page {
     };
     // A session older than the account's second factor does not sign in.
     let session = session.filter(|s| s.standing() != SessionStanding::SecondFactorMissing);
+    let lang = request_lang_for(&parts.headers, session.as_ref().map(|s| s.account.lang));
     let csrf = match &session {
         Some(s) => auth::csrf_token(&state.ctx.key, &s.token_hash),
         None => pre_session_secret(parts, state.cookies().pre_session())
