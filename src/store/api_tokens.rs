@@ -96,6 +96,19 @@ pub async fn revoke(tx: &mut Tx, account_id: &str, id: &str, now: i64) -> Result
     Ok(res.rows_affected() > 0)
 }
 
+/// Revokes every live token of `account_id` (a password reset: whoever knew the old password
+/// may have made one); how many.
+pub async fn revoke_all_of(tx: &mut Tx, account_id: &str, now: i64) -> Result<u64> {
+    let res = sqlx::query(
+        "UPDATE api_tokens SET revoked_at = $2 WHERE account_id = $1 AND revoked_at IS NULL",
+    )
+    .bind(account_id)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(res.rows_affected())
+}
+
 /// The statement that records a use (`$1` the time, `$2` the id), for `Db::write_with_event`.
 pub const TOUCH_SQL: &str = "UPDATE api_tokens SET last_used_at = $1 WHERE id = $2";
 

@@ -69,10 +69,14 @@ pub async fn confirm_password_reset(
         .await?;
     }
     let ended = sessions::delete_for_account(&mut tx, &row.id).await?;
+    // A reset is how an account is taken back: a token made by whoever knew the old password
+    // would otherwise outlive it.
+    let revoked = store::api_tokens::revoke_all_of(&mut tx, &row.id, now_ms()).await?;
     store::audit::append(
         &mut tx,
-        NewEvent::new(&row.id, "account.password_changed", &row.id)
-            .detail(json!({"sessions_ended": ended, "via": "reset_code"})),
+        NewEvent::new(&row.id, "account.password_changed", &row.id).detail(json!({
+            "sessions_ended": ended, "api_tokens_revoked": revoked, "via": "reset_code"
+        })),
     )
     .await?;
     let lang = Lang::from_tag(&row.lang).unwrap_or_default();

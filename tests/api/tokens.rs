@@ -475,3 +475,50 @@ async fn an_admin_sees_and_revokes_colleagues_tokens() {
     .await
     .assert_status(StatusCode::NOT_FOUND);
 }
+
+/// A password reset takes an account back: the tokens made before it stop working with the
+/// sessions, and the confirming mail says so.
+#[tokio::test]
+async fn a_password_reset_revokes_the_accounts_tokens() {
+    let app = spawn_app().await;
+    let p = app.with_provider("reset@tokens.test").await;
+    let made = make_token(
+        &app,
+        &p.token,
+        json!({"name": "left by an intruder", "scopes": ["providers:read"]}),
+    )
+    .await;
+    let token = made["token"].as_str().expect("token");
+    app.get_as(token, &profile(&p.id))
+        .await
+        .assert_status(StatusCode::OK);
+
+    let seen = app.mail_to("reset@tokens.test").len();
+    app.request_password_reset("reset@tokens.test")
+        .await
+        .assert_status(StatusCode::ACCEPTED);
+    let code = app.code_from_mail("reset@tokens.test", seen).await;
+    app.reset_password("reset@tokens.test", &code, "a brand new passphrase")
+        .await
+        .assert_status(StatusCode::OK);
+
+    app.get_as(token, &profile(&p.id))
+        .await
+        .assert_status(StatusCode::UNAUTHORIZED);
+    let fresh = app
+        .login("reset@tokens.test", "a brand new passphrase")
+        .await;
+    let list = app.get_as(&fresh, TOKENS).await;
+    list.assert_status(StatusCode::OK);
+    assert!(
+        list.body["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .all(|t| !t["revoked_at"].is_null()),
+        "{:?}",
+        list.body
+    );
+    let mail = app.wait_for_mail("reset@tokens.test", seen + 1).await;
+    assert!(mail.contains("API"), "{mail}");
+}
