@@ -112,9 +112,25 @@ pub struct Terms {
     pub warranty: String,
 }
 
-/// Checks the whole form: every field is needed. `declared` are the categories and
-/// `declared_types` the service types of the approved application, `service_types` the active
-/// catalog: a product is of a type its company said it offers.
+impl Terms {
+    /// What a submission still needs: buyers read the after-sales scope and the warranty on
+    /// the product page.
+    pub fn missing(&self) -> Vec<FieldError> {
+        [
+            ("terms.after_sales_scope", &self.after_sales_scope),
+            ("terms.warranty", &self.warranty),
+        ]
+        .into_iter()
+        .filter(|(_, v)| v.trim().is_empty())
+        .map(|(field, _)| FieldError::new(field, "required"))
+        .collect()
+    }
+}
+
+/// Checks the whole form: every field is needed but the terms, which a submission needs.
+/// `declared` are the categories and `declared_types` the service types of the approved
+/// application, `service_types` the active catalog: a product is of a type its company said it
+/// offers.
 pub fn validate(
     f: &ProductForm,
     declared: &[String],
@@ -229,9 +245,11 @@ pub fn validate(
         t.after_sales_scope.as_ref(),
         1000,
     );
-    let scope = need(&mut e, "terms.after_sales_scope", scope);
-    let warranty = multiline_text(&mut e, "terms.warranty", t.warranty.as_ref(), 1000);
-    let warranty = need(&mut e, "terms.warranty", warranty);
+    // The terms may follow the first save (the API's product form predates them); a submission
+    // needs them (`Terms::missing`).
+    let scope = scope.unwrap_or_default();
+    let warranty =
+        multiline_text(&mut e, "terms.warranty", t.warranty.as_ref(), 1000).unwrap_or_default();
     e.into_result()?;
     Ok(ProductData {
         name,

@@ -319,8 +319,8 @@ pub async fn submit(ctx: &Ctx, account: &AccountView, id: &str) -> Result<Produc
         return Err(Error::Conflict("already_submitted"));
     }
     let data: ProductData = serde_json::from_str(&revision.data).unwrap_or_default();
-    // The catalog may have changed since the draft was saved.
-    let mut errors = Vec::new();
+    // The catalog may have changed since the draft was saved; the terms may not be there yet.
+    let mut errors = data.terms.missing();
     if !declared.categories.contains(&data.category) {
         errors.push(crate::domain::FieldError::new("category", "not_declared"));
     }

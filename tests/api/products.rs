@@ -276,7 +276,10 @@ async fn bad_product_input_is_refused() {
         "{fields:?}"
     );
     let a = app.create_product(&token, json!({})).await;
-    assert!(a.field_names().len() >= 8, "{:?}", a.body);
+    // Every field of the contract's form is named; the terms wait for the submission.
+    let names = a.field_names();
+    assert!(names.len() >= 7, "{:?}", a.body);
+    assert!(!names.iter().any(|n| n.starts_with("terms.")), "{names:?}");
     let listed: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM products")
         .fetch_one(&app.db().await)
         .await
@@ -573,4 +576,46 @@ async fn a_second_server_on_the_same_database_sees_storefront_changes_at_once() 
     assert_eq!(b.metric("berth_storefront_reloads_total").await, 1.0);
     assert!(b.metric("berth_storefront_changes_applied_total").await >= 6.0);
     b.stop().await;
+}
+
+/// The product form of the API contract (no terms) makes a draft; the submission then names
+/// the terms buyers will read, and once they are given it goes through.
+#[tokio::test]
+async fn a_draft_without_terms_is_saved_and_its_submission_asks_for_them() {
+    let app = spawn_app().await;
+    let Provider { token, .. } = app
+        .with_moved_in_provider("terms@example.com", "杭州条款软件有限公司", &uscc(23))
+        .await;
+    let mut form = product_form("条款 平台", "iot");
+    form.as_object_mut().expect("object").remove("terms");
+    let a = app.create_product(&token, form.clone()).await;
+    a.assert_status(StatusCode::CREATED);
+    let id = a.body["id"].as_str().expect("id").to_string();
+    upload_icon(&app, &token, &id, png(), "image/png")
+        .await
+        .assert_status(StatusCode::OK);
+
+    let a = app.submit_product(&token, &id).await;
+    a.assert_status(StatusCode::UNPROCESSABLE_ENTITY);
+    let mut named = a.fields();
+    named.sort();
+    assert_eq!(
+        named,
+        vec![
+            (
+                "terms.after_sales_scope".to_string(),
+                "required".to_string()
+            ),
+            ("terms.warranty".to_string(), "required".to_string()),
+        ]
+    );
+    assert_eq!(app.product(&token, &id).await.body["status"], "draft");
+
+    let a = app
+        .update_product(&token, &id, product_form("条款 平台", "iot"))
+        .await;
+    a.assert_status(StatusCode::OK);
+    app.submit_product(&token, &id)
+        .await
+        .assert_status(StatusCode::OK);
 }
