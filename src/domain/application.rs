@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::account::Email;
-use super::enterprise::{multiline_text, text};
 use super::ids::MobilePhone;
+use super::text::{multiline_text, text};
 use super::{FieldError, FieldErrors};
 
 /// Customer-service commitments, at least 5×8 (five days a week, eight hours a day).

@@ -31,6 +31,7 @@ pub mod review;
 pub mod second_factor;
 pub mod signature;
 pub mod staff;
+pub mod text;
 pub mod upload;
 pub mod validity;
 pub mod webhooks;

@@ -5,7 +5,7 @@ use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::enterprise::{multiline_text, text};
+use super::text::{multiline_text, text};
 use super::{FieldError, FieldErrors};
 
 pub const DELIVERIES: &[&str] = &["image", "saas", "download", "offline_service"];

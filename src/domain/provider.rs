@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::account::Email;
-use super::enterprise::text;
 use super::ids::{company_names_match, AccountNumber, BranchCode, ServicePhone};
+use super::text::text;
 use super::{FieldError, FieldErrors};
 
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]

@@ -4,9 +4,9 @@
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::enterprise::{multiline_text, text};
 use super::reasons::ReasonText;
 use super::review::ReviewKind;
+use super::text::{multiline_text, text};
 use super::{FieldError, FieldErrors};
 
 /// A reason of the library.

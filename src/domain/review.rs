@@ -3,8 +3,8 @@
 use serde::Deserialize;
 use utoipa::ToSchema;
 
-use super::enterprise::{multiline_text, text};
 use super::reasons::Reason;
+use super::text::{multiline_text, text};
 use super::{FieldError, FieldErrors};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -178,8 +178,7 @@ pub async fn appeal(
 ) -> Result<ItemThread> {
     let item = own_item(ctx, account, id).await?;
     let mut e = FieldErrors::default();
-    let message =
-        crate::domain::enterprise::multiline_text(&mut e, "message", message, MAX_MESSAGE);
+    let message = crate::domain::text::multiline_text(&mut e, "message", message, MAX_MESSAGE);
     if message.is_none() {
         e.push(crate::domain::FieldError::new("message", "required"));
     }

@@ -9,7 +9,7 @@ use super::accounts::AccountView;
 use super::{Ctx, Error, Result};
 use crate::domain::audit::NewEvent;
 use crate::domain::catalog::{CatalogEntry, CatalogList};
-use crate::domain::enterprise::text;
+use crate::domain::text::text;
 use crate::domain::{FieldError, FieldErrors};
 use crate::store;
 use crate::store::catalog;
