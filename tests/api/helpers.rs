@@ -325,13 +325,24 @@ impl TestApp {
 
     /// Waits (up to 15 s) for a message to `email` that contains `needle`.
     pub async fn wait_for_mail_containing(&self, email: &str, needle: &str) -> String {
+        self.wait_for_mail_with_any(email, &[needle]).await
+    }
+
+    /// The first mail to `email` that holds one of `needles` (the same words in each language
+    /// the mail may be in). Give words, not bare numbers: a mailed six-digit code may hold the
+    /// digits too.
+    pub async fn wait_for_mail_with_any(&self, email: &str, needles: &[&str]) -> String {
         for _ in 0..150 {
-            if let Some(m) = self.mail_to(email).into_iter().find(|m| m.contains(needle)) {
+            let found = self
+                .mail_to(email)
+                .into_iter()
+                .find(|m| needles.iter().any(|n| m.contains(n)));
+            if let Some(m) = found {
                 return m;
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
-        panic!("no mail to {email} contains {needle:?}");
+        panic!("no mail to {email} contains any of {needles:?}");
     }
 
     /// The newest 6-digit code mailed to `email` after `seen` earlier messages.

@@ -814,7 +814,9 @@ async fn a_live_providers_settlement_change_waits_for_review_and_both_addresses_
 
     // Both addresses hear of it (mail of earlier steps may still be arriving, so look for it).
     for to in [email, contact] {
-        let mail = app.wait_for_mail_containing(to, "7661").await;
+        let mail = app
+            .wait_for_mail_with_any(to, &["尾号 7661", "ending in 7661"])
+            .await;
         assert!(!mail.contains(new_number), "{to}: {mail}");
     }
 
@@ -825,7 +827,8 @@ async fn a_live_providers_settlement_change_waits_for_review_and_both_addresses_
     assert_eq!(s.body["current"]["account_number_masked"], "**** **** 7661");
     assert_eq!(s.body["pending_change"], Value::Null);
     for to in [email, contact] {
-        app.wait_for_mail_containing(to, "7661").await;
+        app.wait_for_mail_with_any(to, &["尾号 7661", "ending in 7661"])
+            .await;
         let approved = ["审核通过并生效", "approved and is now in force"];
         let mut told = false;
         for _ in 0..150 {
